@@ -1,0 +1,227 @@
+"""The ``shnor`` console script: thin commands over the services the web application uses."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+err = Console(stderr=True)
+out = Console()
+
+
+def django_setup() -> None:
+    """Configure Django, apply migrations (zero set-up) and load the shipped reference data."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shnor.web.settings")
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0, interactive=False)
+    from shnor.web.assessments.services import reference_ensure_shipped
+
+    reference_ensure_shipped()
+
+
+def fail(message: str, code: int = 2) -> None:
+    """Print a Russian error message and exit non-zero."""
+    err.print(f"[bold red]Ошибка:[/] {message}", highlight=False)
+    sys.exit(code)
+
+
+def run_imports(files: Iterable[Path], label: str, one: Callable[..., Any]) -> None:
+    """Import files one by one with a progress bar, print each summary, exit non-zero when any file was rejected."""
+    from shnor.core.config import ConfigError
+    from shnor.core.ingest.errors import IngestError
+
+    files = list(files)
+    outcomes = []
+    problems = 0
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as bar:
+        task = bar.add_task(label, total=len(files))
+        for path in files:
+
+            def step(stage: str, path: Path = path) -> None:
+                bar.update(task, description=f"{label}: {path.name} — {stage}")
+
+            try:
+                outcome = one(path=path, progress=step)
+            except (IngestError, ConfigError) as exc:
+                err.print(f"[bold red]Ошибка:[/] {exc}", highlight=False)
+                problems += 1
+                bar.advance(task)
+                continue
+            outcomes.append(outcome)
+            style = "red" if not outcome.ok else ("yellow" if outcome.errors else "green")
+            out.print(f"[{style}]{outcome.summary}[/]", highlight=False, soft_wrap=True)
+            for w in outcome.warnings:
+                err.print(f"[yellow]Предупреждение:[/] {w}", highlight=False, soft_wrap=True)
+            if not outcome.ok:
+                for e in outcome.errors[:10]:
+                    err.print(f"  {e}", highlight=False, soft_wrap=True)
+                if len(outcome.errors) > 10:
+                    err.print(
+                        f"  … и ещё {len(outcome.errors) - 10}; полный список в отчёте: {outcome.report}",
+                        highlight=False,
+                    )
+                problems += 1
+            bar.advance(task)
+    stored = sum(o.status in ("stored", "replaced") for o in outcomes)
+    same = sum(o.status == "unchanged" for o in outcomes)
+    out.print(
+        f"Итого файлов: {len(files)}; загружено: {stored}; без изменений: {same}; с ошибкой: {problems}",
+        highlight=False,
+    )
+    if problems:
+        sys.exit(1)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="shnor")
+def main() -> None:
+    """shnor — выявление и сопровождение ШНОР, ШНСУ и школ с признаками необъективности результатов.
+
+    Папка данных задаётся переменной SHNOR_HOME (по умолчанию ./var).
+    """
+
+
+@main.group("import")
+def import_group() -> None:
+    """Загрузка файлов: результатов ВПР и ГИА, реестра, контекста, шкал и спецификаций."""
+
+
+FILES = click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+MAX_REJECTED = click.option(
+    "--max-rejected",
+    type=click.FloatRange(0, 1),
+    default=0.05,
+    show_default=True,
+    help="Доля отклонённых строк, при которой файл не загружается целиком.",
+)
+
+
+@import_group.command("vpr")
+@FILES
+@click.option("--year", type=int, help="Год ВПР (иначе из имени файла).")
+@click.option("--subject", type=str, help="Код предмета: ru, ma, … (иначе из имени файла).")
+@click.option("--grade", type=int, help="Класс (иначе из имени файла).")
+@MAX_REJECTED
+def import_vpr(
+    files: tuple[Path, ...], year: int | None, subject: str | None, grade: int | None, max_rejected: float
+) -> None:
+    """Результаты ВПР по ученикам в выгрузках ФИС ОКО (форматы 2020, 2021, 2022)."""
+    django_setup()
+    from shnor.web.assessments.services import vpr_file_import
+
+    run_imports(
+        files,
+        "ВПР",
+        lambda path, progress: vpr_file_import(
+            path=path, year=year, subject=subject, grade=grade, max_rejected=max_rejected, progress=progress
+        ),
+    )
+
+
+@import_group.command("gia")
+@FILES
+@MAX_REJECTED
+def import_gia(files: tuple[Path, ...], max_rejected: float) -> None:
+    """Результаты ОГЭ и ЕГЭ по ученикам (gia.csv)."""
+    django_setup()
+    from shnor.web.assessments.services import gia_file_import
+
+    run_imports(
+        files,
+        "ГИА",
+        lambda path, progress: gia_file_import(path=path, max_rejected=max_rejected, progress=progress),
+    )
+
+
+@import_group.command("schools")
+@FILES
+@MAX_REJECTED
+def import_schools(files: tuple[Path, ...], max_rejected: float) -> None:
+    """Реестр школ (schools.csv)."""
+    django_setup()
+    from shnor.web.registry.services import schools_file_import
+
+    run_imports(
+        files, "Реестр", lambda path, progress: schools_file_import(path=path, max_rejected=max_rejected)
+    )
+
+
+@import_group.command("context")
+@FILES
+@MAX_REJECTED
+def import_context(files: tuple[Path, ...], max_rejected: float) -> None:
+    """Контекстные показатели школ по годам (context.csv)."""
+    django_setup()
+    from shnor.web.registry.services import context_file_import
+
+    run_imports(
+        files, "Контекст", lambda path, progress: context_file_import(path=path, max_rejected=max_rejected)
+    )
+
+
+@import_group.command("scales")
+@FILES
+def import_scales(files: tuple[Path, ...]) -> None:
+    """Шкалы перевода первичных баллов в отметки (scales.csv)."""
+    django_setup()
+    from shnor.web.assessments.services import scales_file_import
+
+    run_imports(files, "Шкалы", lambda path, progress: scales_file_import(path=path))
+
+
+@import_group.command("tasks")
+@FILES
+@click.option("--year", type=int, help="Год (для спецификации ФИС ОКО, если его нет в имени файла).")
+@click.option("--subject", type=str, help="Код предмета (для спецификации ФИС ОКО).")
+@click.option("--grade", type=int, help="Класс (для спецификации ФИС ОКО).")
+def import_tasks(files: tuple[Path, ...], year: int | None, subject: str | None, grade: int | None) -> None:
+    """Спецификации заданий (tasks.csv или XLSX спецификации ФИС ОКО)."""
+    django_setup()
+    from shnor.web.assessments.services import tasks_file_import
+
+    run_imports(
+        files,
+        "Спецификации",
+        lambda path, progress: tasks_file_import(path=path, year=year, subject=subject, grade=grade),
+    )
+
+
+@main.command("serve")
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.option("--no-open", is_flag=True, help="Не открывать браузер.")
+def serve(port: int, no_open: bool) -> None:
+    """Веб-приложение на http://127.0.0.1:PORT."""
+    django_setup()
+    import threading
+    import webbrowser
+
+    from django.core.management import call_command
+
+    url = f"http://127.0.0.1:{port}/"
+    out.print(f"Веб-приложение: {url} (остановка — Ctrl+C)", highlight=False)
+    if not no_open and sys.stdout.isatty():
+        threading.Timer(1.5, lambda: webbrowser.open(url)).start()
+    call_command("runserver", f"127.0.0.1:{port}", use_reloader=False, use_threading=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

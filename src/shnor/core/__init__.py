@@ -1,0 +1,1 @@
+"""Pure-Python core: ingest, warehouse, methods, config, reports, demo. Never imports Django."""

@@ -1,0 +1,1 @@
+"""Django project of shnor: settings, urls and one app per area."""

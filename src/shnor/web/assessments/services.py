@@ -1,0 +1,385 @@
+"""Writes for assessments: importing result files into the warehouse and reference data into the database."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+from django.conf import settings
+from django.db import transaction
+
+from shnor.core.ingest.errors import IngestError, RowError
+from shnor.core.ingest.gia import read_gia
+from shnor.core.ingest.reference import read_scales, read_tasks
+from shnor.core.ingest.vpr import read_vpr
+from shnor.core.reference import shipped_scales, shipped_tasks
+from shnor.core.reports.import_errors import write_error_report
+from shnor.core.store.home import stored_secret
+from shnor.core.store.warehouse import Warehouse
+from shnor.web.assessments.models import ImportBatch, Scale, TaskSpec
+from shnor.web.assessments.selectors import scales_frame, tasks_frame
+from shnor.web.registry.services import schools_ensure
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class ImportOutcome:
+    """What one file's import did, for the CLI summary and the web page."""
+
+    file: str
+    status: str  # stored | replaced | unchanged | rejected
+    summary: str
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    report: Path | None = None
+    batch_id: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True unless the file was rejected."""
+        return self.status != "rejected"
+
+
+def pseudonym_key() -> bytes:
+    """The key of the pupil-code pseudonyms: SHNOR_PSEUDONYM_KEY, else a secret kept in SHNOR_HOME."""
+    env = os.environ.get("SHNOR_PSEUDONYM_KEY")
+    return (env or stored_secret(settings.HOME, "pseudonym_key")).encode()
+
+
+def warehouse() -> Warehouse:
+    """The warehouse under SHNOR_HOME."""
+    return Warehouse(settings.HOME / "warehouse")
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _report(file: str, errors: list[RowError], summary: str, warnings: list[str]) -> Path | None:
+    if not errors:
+        return None
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    return write_error_report(
+        settings.HOME / "reports" / f"{Path(file).stem}-ошибки-{stamp}.xlsx",
+        errors=errors,
+        summary=[summary],
+        warnings=warnings,
+    )
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f}".replace(".", ",") + " %" if whole else "0 %"
+
+
+def reference_ensure_shipped() -> None:
+    """Load the shipped scales and task structures into the database where they are not there yet."""
+    with transaction.atomic():
+        for row in shipped_scales().iter_rows(named=True):
+            Scale.objects.get_or_create(
+                procedure=row["procedure"],
+                year=row["year"],
+                subject=row["subject"],
+                grade=row["grade"],
+                defaults={k: row[k] for k in ("max_score", "min_3", "min_4", "min_5")}
+                | {"source": "поставка"},
+            )
+        for row in shipped_tasks().iter_rows(named=True):
+            TaskSpec.objects.get_or_create(
+                procedure=row["procedure"],
+                year=row["year"],
+                subject=row["subject"],
+                grade=row["grade"],
+                task_no=row["task_no"],
+                defaults={
+                    "task_label": row["task_label"] or "",
+                    "max_points": row["max_points"],
+                    "level": row["level"] or "",
+                    "skill": row["skill"] or "",
+                    "kes": row["kes"] or "",
+                    "kt": row["kt"] or "",
+                    "source": "поставка",
+                },
+            )
+
+
+def vpr_file_import(
+    *,
+    path: Path,
+    year: int | None = None,
+    subject: str | None = None,
+    grade: int | None = None,
+    max_rejected: float = 0.05,
+    progress: Progress | None = None,
+) -> ImportOutcome:
+    """Import one ВПР file: check every row, store the valid ones as one batch, or store nothing."""
+    path = Path(path)
+    say = progress or (lambda _m: None)
+    say("чтение")
+    sha = _sha256(path)
+    vf = read_vpr(
+        path,
+        year=year,
+        subject=subject,
+        grade=grade,
+        tasks=tasks_frame(),
+        scales=scales_frame(),
+        pseudonym_key=pseudonym_key(),
+        max_rejected=max_rejected,
+    )
+    target = f"{vf.year}:{vf.subject}:{vf.grade}"
+    batch_id = hashlib.sha256(f"{sha}|vpr|{target}".encode()).hexdigest()[:24]
+    head = f"{path.name}: ВПР {vf.year} {vf.subject}{vf.grade} (формат {vf.layout})"
+    present = vf.rows_present
+    n_schools = vf.frame.filter(~pl.col("absent"))["school_id"].n_unique()
+    rejected = f"отклонено строк: {vf.rows_rejected} ({_pct(vf.rows_rejected, vf.rows_total)})"
+    if ImportBatch.objects.filter(batch_id=batch_id, status=ImportBatch.ACTIVE).exists():
+        return ImportOutcome(
+            path.name, "unchanged", f"{head}: файл уже загружен, ничего не изменено", batch_id=batch_id
+        )
+    if not vf.accepted:
+        summary = f"{head}: файл отклонён — {rejected}, порог {_pct(int(max_rejected * 1000), 1000)}; ничего не сохранено"
+        return ImportOutcome(
+            path.name,
+            "rejected",
+            summary,
+            vf.errors,
+            vf.warnings,
+            _report(path.name, vf.errors, summary, vf.warnings),
+        )
+
+    say("запись")
+    store = warehouse()
+    relpath = store.batch_path(
+        procedure="vpr", year=vf.year, subject=vf.subject, grade=vf.grade, batch_id=batch_id
+    )
+    store.write_batch(vf.frame.with_columns(pl.lit(batch_id).alias("batch_id")), relpath)
+    try:
+        with transaction.atomic():
+            created = schools_ensure(schools=vf.schools, source=path.name)
+            old = list(
+                ImportBatch.objects.select_for_update().filter(
+                    kind="vpr",
+                    procedure="vpr",
+                    year=vf.year,
+                    subject=vf.subject,
+                    grade=vf.grade,
+                    source_name=path.name,
+                    status=ImportBatch.ACTIVE,
+                )
+            )
+            batch = ImportBatch.objects.create(
+                batch_id=batch_id,
+                kind="vpr",
+                procedure="vpr",
+                year=vf.year,
+                subject=vf.subject,
+                grade=vf.grade,
+                source_name=path.name,
+                sha256=sha,
+                layout=vf.layout,
+                path=relpath,
+                rows_total=vf.rows_total,
+                rows_absent=vf.rows_absent,
+                rows_stored=present,
+                rows_rejected=vf.rows_rejected,
+                schools=n_schools,
+                warnings=vf.warnings,
+            )
+            for b in old:
+                b.status = ImportBatch.REPLACED
+                b.replaced_by = batch
+                b.save(update_fields=["status", "replaced_by"])
+    except BaseException:
+        store.remove(relpath)
+        raise
+    for b in old:
+        store.remove(b.path)
+    status = "replaced" if old else "stored"
+    summary = (
+        f"{head}: сохранено участников {present} и отсутствовавших {vf.rows_absent} из {n_schools} школ"
+        f"{'; новых школ вне реестра: ' + str(created) if created else ''}; {rejected}"
+        f"{'; заменена прежняя загрузка этого файла' if old else ''}"
+    )
+    report = _report(path.name, vf.errors, summary, vf.warnings)
+    if report:
+        summary += f"; отчёт об ошибках: {report}"
+    return ImportOutcome(path.name, status, summary, vf.errors, vf.warnings, report, batch_id)
+
+
+def gia_file_import(
+    *, path: Path, max_rejected: float = 0.05, progress: Progress | None = None
+) -> ImportOutcome:
+    """Import one gia.csv (ОГЭ/ЕГЭ per pupil) as one batch, or nothing."""
+    path = Path(path)
+    (progress or (lambda _m: None))("чтение")
+    sha = _sha256(path)
+    parsed = read_gia(path, pseudonym_key=pseudonym_key())
+    batch_id = hashlib.sha256(f"{sha}|gia".encode()).hexdigest()[:24]
+    head = f"{path.name}: ГИА"
+    bad = len({e.row for e in parsed.errors})
+    rejected = f"отклонено строк: {bad} ({_pct(bad, parsed.rows_total)})"
+    if ImportBatch.objects.filter(batch_id=batch_id, status=ImportBatch.ACTIVE).exists():
+        return ImportOutcome(
+            path.name, "unchanged", f"{head}: файл уже загружен, ничего не изменено", batch_id=batch_id
+        )
+    frame = parsed.frame
+    if parsed.rows_total == 0 or bad / parsed.rows_total >= max_rejected or frame.height == 0:
+        summary = f"{head}: файл отклонён — {rejected}; ничего не сохранено"
+        return ImportOutcome(
+            path.name,
+            "rejected",
+            summary,
+            parsed.errors,
+            parsed.warnings,
+            _report(path.name, parsed.errors, summary, parsed.warnings),
+        )
+    store = warehouse()
+    relpath = f"results/procedure=gia/{batch_id}.parquet"
+    store.write_batch(frame.with_columns(pl.lit(batch_id).alias("batch_id")), relpath)
+    try:
+        with transaction.atomic():
+            created = schools_ensure(schools=frame.select("school_id").unique(), source=path.name)
+            old = list(
+                ImportBatch.objects.select_for_update().filter(
+                    kind="gia", source_name=path.name, status=ImportBatch.ACTIVE
+                )
+            )
+            batch = ImportBatch.objects.create(
+                batch_id=batch_id,
+                kind="gia",
+                procedure="gia",
+                year=int(frame["year"].min()),
+                subject="",  # type: ignore[arg-type]
+                source_name=path.name,
+                sha256=sha,
+                layout="gia.csv",
+                path=relpath,
+                rows_total=parsed.rows_total,
+                rows_stored=frame.height,
+                rows_rejected=bad,
+                schools=frame["school_id"].n_unique(),
+                warnings=parsed.warnings,
+            )
+            ImportBatch.objects.filter(pk__in=[b.pk for b in old]).update(
+                status=ImportBatch.REPLACED, replaced_by=batch
+            )
+    except BaseException:
+        store.remove(relpath)
+        raise
+    for b in old:
+        store.remove(b.path)
+    summary = (
+        f"{head}: сохранено результатов {frame.height} из {frame['school_id'].n_unique()} школ"
+        f"{'; новых школ вне реестра: ' + str(created) if created else ''}; {rejected}"
+    )
+    report = _report(path.name, parsed.errors, summary, parsed.warnings)
+    if report:
+        summary += f"; отчёт об ошибках: {report}"
+    return ImportOutcome(
+        path.name, "replaced" if old else "stored", summary, parsed.errors, parsed.warnings, report, batch_id
+    )
+
+
+def _reference_outcome(
+    path: Path, what: str, parsed_errors: list[RowError], warnings: list[str]
+) -> ImportOutcome | None:
+    if parsed_errors:
+        summary = f"{path.name}: {what} не загружены — ошибок: {len(parsed_errors)}; ничего не сохранено"
+        return ImportOutcome(
+            path.name,
+            "rejected",
+            summary,
+            parsed_errors,
+            warnings,
+            _report(path.name, parsed_errors, summary, warnings),
+        )
+    return None
+
+
+def scales_file_import(*, path: Path) -> ImportOutcome:
+    """Import scales.csv: all rows or none; a scale for the same key is replaced."""
+    path = Path(path)
+    parsed = read_scales(path)
+    bad = _reference_outcome(path, "шкалы", parsed.errors, parsed.warnings)
+    if bad:
+        return bad
+    with transaction.atomic():
+        for row in parsed.frame.iter_rows(named=True):
+            Scale.objects.update_or_create(
+                procedure=row["procedure"],
+                year=row["year"],
+                subject=row["subject"],
+                grade=row["grade"],
+                defaults={k: row[k] for k in ("max_score", "min_3", "min_4", "min_5")}
+                | {"source": path.name},
+            )
+    return ImportOutcome(
+        path.name, "stored", f"{path.name}: загружено шкал: {parsed.frame.height}", warnings=parsed.warnings
+    )
+
+
+def tasks_file_import(
+    *, path: Path, year: int | None = None, subject: str | None = None, grade: int | None = None
+) -> ImportOutcome:
+    """Import tasks.csv or a ФИС ОКО specification: each (procedure, year, subject, grade) it names is replaced whole."""
+    path = Path(path)
+    parsed = read_tasks(path, year=year, subject=subject, grade=grade)
+    bad = _reference_outcome(path, "спецификации заданий", parsed.errors, parsed.warnings)
+    if bad:
+        return bad
+    frame = parsed.frame
+    keys = frame.select("procedure", "year", "subject", "grade").unique().iter_rows(named=True)
+    with transaction.atomic():
+        for key in keys:
+            TaskSpec.objects.filter(**key).delete()
+        TaskSpec.objects.bulk_create(
+            [
+                TaskSpec(
+                    procedure=r["procedure"],
+                    year=r["year"],
+                    subject=r["subject"],
+                    grade=r["grade"],
+                    task_no=r["task_no"],
+                    task_label=r["task_label"] or "",
+                    max_points=r["max_points"],
+                    level=r["level"] or "",
+                    skill=r["skill"] or "",
+                    kes=r["kes"] or "",
+                    kt=r["kt"] or "",
+                    source=path.name,
+                )
+                for r in frame.iter_rows(named=True)
+            ]
+        )
+    groups = frame.group_by("procedure", "year", "subject", "grade").agg(
+        pl.len(), pl.col("max_points").cast(pl.Int32).sum()
+    )
+    desc = ", ".join(
+        f"{r['procedure']} {r['year']} {r['subject']}{r['grade']}: {r['len']} заданий, максимум {r['max_points']}"
+        for r in groups.sort("year").iter_rows(named=True)
+    )
+    return ImportOutcome(
+        path.name, "stored", f"{path.name}: загружена спецификация — {desc}", warnings=parsed.warnings
+    )
+
+
+__all__ = [
+    "IngestError",
+    "ImportOutcome",
+    "gia_file_import",
+    "reference_ensure_shipped",
+    "scales_file_import",
+    "tasks_file_import",
+    "vpr_file_import",
+    "warehouse",
+]

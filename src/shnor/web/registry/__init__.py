@@ -1,0 +1,1 @@
+"""Registry: regions, municipalities, schools, yearly context."""

@@ -1,0 +1,64 @@
+"""The ``shnor`` command through its runner: summaries, exit codes, Russian messages."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from shnor.cli import main
+from shnor.web.assessments.models import ImportBatch
+from tests.builders import HEADER_2021, school_rows, write_xlsx
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args: str):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_import_real_file_then_again(home, real) -> None:  # type: ignore[no-untyped-def]
+    path = str(real / "vpr_2021_ma4_altai.xlsx")
+    first = run("import", "vpr", path, "--year", "2021", "--subject", "ma", "--grade", "4")
+    assert first.exit_code == 0, first.output
+    assert "сохранено участников 24849 и отсутствовавших 1732 из 631 школ" in first.output
+    assert "Итого файлов: 1; загружено: 1" in first.output
+    second = run("import", "vpr", path, "--year", "2021", "--subject", "ma", "--grade", "4")
+    assert second.exit_code == 0
+    assert "файл уже загружен, ничего не изменено" in second.output
+    assert ImportBatch.objects.count() == 1
+
+
+def test_import_other_layouts_from_file_names(home, real) -> None:  # type: ignore[no-untyped-def]
+    res = run(
+        "import",
+        "vpr",
+        str(real / "vpr_2020autumn_ma5_altai.xlsx"),
+        str(real / "vpr_2022_ma4_protocol_sample.xlsx"),
+    )
+    assert res.exit_code == 0, res.output
+    assert "ВПР 2020 ma5 (формат fisoko2020)" in res.output
+    assert "ВПР 2022 ma4 (формат fisoko2022)" in res.output
+    assert ImportBatch.objects.count() == 2
+
+
+def test_missing_columns_exit_non_zero(home, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    header = [h for h in HEADER_2021 if h != "всего баллов"]
+    rows = [r[:8] + r[9:] for r in school_rows("sch1", [5, 6])]
+    path = write_xlsx(tmp_path / "vpr_2021_ma4_x.xlsx", rows, header=header)
+    res = CliRunner().invoke(main, ["import", "vpr", str(path)])
+    assert res.exit_code == 1
+    assert "нет обязательных столбцов: сумма баллов" in res.output
+    assert ImportBatch.objects.count() == 0
+
+
+def test_no_year_asks_for_it(home, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = write_xlsx(tmp_path / "results.xlsx", school_rows("sch1", [5]))
+    res = CliRunner().invoke(main, ["import", "vpr", str(path)])
+    assert res.exit_code == 1
+    assert "укажите --year, --subject, --grade" in res.output
+
+
+def test_help_is_russian() -> None:
+    res = run("import", "vpr", "--help")
+    assert res.exit_code == 0
+    assert "Результаты ВПР по ученикам" in res.output
