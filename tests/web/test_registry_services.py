@@ -100,3 +100,14 @@ def test_scales_and_task_spec(home, tmp_path, real) -> None:  # type: ignore[no-
     assert [t.level for t in tasks].count("П") == 2
     assert tasks[2].kes == "1; 2; 4"
     assert "15 заданий, максимум 20" in out.summary
+
+
+def test_tasks_csv_with_printed_labels(home, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    text = (
+        "year,procedure,subject,grade,task,max_points,level\n"
+        "2024,vpr,ma,4,1,1,Б\n2024,vpr,ma,4,5.1,1,Б\n2024,vpr,ma,4,5.2,1,П\n2024,vpr,ma,4,12,2,В\n"
+    )
+    out = tasks_file_import(path=write(tmp_path / "tasks.csv", text, "utf-8"))
+    assert out.status == "stored", out.summary
+    tasks = list(TaskSpec.objects.filter(year=2024).order_by("task_no").values_list("task_no", "task_label", "level"))
+    assert tasks == [(1, "1", "Б"), (2, "5.1", "Б"), (3, "5.2", "П"), (4, "12", "В")]

@@ -28,10 +28,10 @@ TASK_COLUMNS = [
     PROCEDURE,
     Column("subject"),
     Column("grade", "int", low=1, high=11),
-    Column("task", "int", low=1),
+    Column("task"),  # the label printed on the test: "1", "5.1", "9(2)"
     Column("max_points", "int", low=0, high=100),
     Column("level", nullable=True, required=False, choices=("Б", "П", "В")),
-    Column("task_label", nullable=True, required=False),
+    Column("task_no", "int", required=False, nullable=True, low=1),  # position; file order when absent
     Column("skill", nullable=True, required=False),
     Column("kes", nullable=True, required=False),
     Column("kt", nullable=True, required=False),
@@ -74,10 +74,15 @@ def read_tasks(
     if find_column(sheet, "максимальный балл", prefix=True) is not None:
         return _read_spec(path, sheet, year=year, subject=subject, grade=grade)
     parsed = parse_table(sheet, TASK_COLUMNS)
-    f = parsed.frame.rename({"task": "task_no"}).with_columns(
-        pl.coalesce(pl.col("task_label"), pl.col("task_no").cast(pl.String)).alias("task_label")
+    key = ["procedure", "year", "subject", "grade"]
+    f = parsed.frame.with_columns(
+        pl.col("task").alias("task_label"),
+        pl.coalesce(pl.col("task_no"), pl.int_range(1, pl.len() + 1).over(key)).alias("task_no"),
     )
-    parsed.frame = schema.conform(f, schema.TASKS)
+    dup = f.filter(pl.struct(*key, "task_no").is_duplicated())
+    for r in dup.iter_rows(named=True):
+        parsed.errors.append(RowError(path.name, sheet.name, r["source_row"], "task_no", "номер позиции задания повторяется", str(r["task_no"])))
+    parsed.frame = schema.conform(f.sort(*key, "task_no"), schema.TASKS)
     return parsed
 
 

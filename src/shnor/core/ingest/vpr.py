@@ -199,7 +199,7 @@ def _task_structure(
             for k, (_, m) in enumerate(cols)
         ]
         table = pl.DataFrame(rows)
-        ref = _reference_tasks(tasks, year, subject, grade, len(cols), warnings, quiet=True)
+        ref = _reference_tasks(tasks, year, subject, grade, {len(cols)}, warnings, quiet=True)
         if ref is not None and ref.height == table.height:
             table = table.with_columns(ref.select("level", "skill", "kes", "kt"))
         table = table.with_columns(
@@ -211,7 +211,10 @@ def _task_structure(
         return [c for c, _ in cols], schema.conform(table, schema.TASKS)
 
     cols.sort(key=lambda cm: _label_key(cm[1].group(1)))
-    ref = _reference_tasks(tasks, year, subject, grade, None, warnings)
+    # columns filled in at least 1 % of rows: stray cells beyond the test (as in the real 2020 file) do not count
+    height = max(sheet.data.height, 1)
+    filled = [c for c, _ in cols if sheet.data[c].is_not_null().sum() / height >= 0.01]
+    ref = _reference_tasks(tasks, year, subject, grade, {len(cols), len(filled)}, warnings)
     if ref is not None:
         n = ref.height
         if len(cols) < n:
@@ -220,10 +223,10 @@ def _task_structure(
             )
         extra = cols[n:]
         used = [c for c, _ in cols[:n]]
-        filled = [header_of(sheet, c) for c, _ in extra if sheet.data[c].is_not_null().any()]
-        if filled:
+        stray = [header_of(sheet, c) for c, _ in extra if sheet.data[c].is_not_null().any()]
+        if stray:
             warnings.append(
-                f"{sheet.file}: столбцы за пределами {n} заданий спецификации не учитываются: {', '.join(filled)}"
+                f"{sheet.file}: столбцы за пределами {n} заданий спецификации не учитываются: {', '.join(stray)}"
             )
         return used, ref
     # No specification: the task columns that hold any value; maxima unknown.
@@ -249,30 +252,24 @@ def _label_key(label: str) -> tuple[int, int]:
 
 
 def _reference_tasks(
-    tasks: pl.DataFrame | None,
-    year: int,
-    subject: str,
-    grade: int,
-    n: int | None,
-    warnings: list[str],
+    tasks: pl.DataFrame | None, year: int, subject: str, grade: int, counts: set[int] | None, warnings: list[str],
     quiet: bool = False,
 ) -> pl.DataFrame | None:
+    """The specification of the year; else the nearest year's whose number of tasks fits the file's columns."""
     if tasks is None or tasks.height == 0:
         return None
-    same = tasks.filter(
-        (pl.col("procedure") == "vpr") & (pl.col("subject") == subject) & (pl.col("grade") == grade)
-    )
+    same = tasks.filter((pl.col("procedure") == "vpr") & (pl.col("subject") == subject) & (pl.col("grade") == grade))
     if same.height == 0:
         return None
-    years = sorted(set(same["year"].to_list()), key=lambda y: (abs(y - year), -y))
-    for y in years:
+    exact = same.filter(pl.col("year") == year)
+    if exact.height:
+        return schema.conform(exact.sort("task_no"), schema.TASKS)
+    for y in sorted(set(same["year"].to_list()), key=lambda y: (abs(y - year), -y)):
         t = same.filter(pl.col("year") == y).sort("task_no")
-        if n is not None and t.height != n:
+        if counts is not None and t.height not in counts:
             continue
-        if y != year and not quiet:
-            warnings.append(
-                f"спецификация заданий за {year} не загружена; использована спецификация {y} года"
-            )
+        if not quiet:
+            warnings.append(f"спецификация заданий за {year} не загружена; использована спецификация {y} года")
         return schema.conform(t.with_columns(pl.lit(year).alias("year")), schema.TASKS)
     return None
 

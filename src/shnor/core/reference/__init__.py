@@ -16,8 +16,11 @@ def shipped_scales() -> pl.DataFrame:
 
 
 def shipped_tasks() -> pl.DataFrame:
-    """The task structures the product knows out of the box (TASKS schema)."""
-    text = resources.files(__name__).joinpath("tasks.csv").read_text(encoding="utf-8")
-    frame = pl.read_csv(text.encode(), infer_schema=False).rename({"task": "task_no"})
-    frame = frame.with_columns(pl.all().replace("", None))
-    return schema.conform(frame, schema.TASKS)
+    """The task structures the product knows out of the box (TASKS schema), read like an imported tasks.csv."""
+    from shnor.core.ingest.reference import read_tasks
+
+    with resources.as_file(resources.files(__name__).joinpath("tasks.csv")) as path:
+        parsed = read_tasks(path)
+    if parsed.errors:
+        raise RuntimeError(f"поставляемая спецификация заданий содержит ошибки: {parsed.errors[0]}")
+    return parsed.frame
