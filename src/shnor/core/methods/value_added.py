@@ -1,0 +1,473 @@
+"""Context-adjusted value added: shrunken school effects from a two-level model.
+
+Pupil results are standardised within each procedure unit (procedure, year, subject, grade),
+then ``z_ij = b0 + b·x_j + u_j + e_ij`` is fitted by statsmodels ``MixedLM`` (maximum
+likelihood, Powell optimiser) with the school's context covariates ``x_j`` as fixed effects and
+a random school intercept ``u_j``. The school effect is the EBLUP of ``u_j`` with an interval
+from its conditional variance; a school is *low* only when the whole interval lies below the
+configured margin. Pure functions: no Django, no file I/O.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import polars as pl
+from scipy import stats
+
+from shnor.core.methods.base import Inputs
+
+NAME = "value_added"
+
+#: Derived covariates computed from the school registry rather than the CONTEXT frame.
+DERIVED_COVARIATES = ("rural", "log_pupils", "special_kind")
+#: School kinds whose intake differs by design (``special_kind`` = 1).
+SPECIAL_KINDS = ("вечерняя", "коррекционная")
+
+
+# --------------------------------------------------------------------------------------------
+# Pupil scores shared by the low-results methods
+# --------------------------------------------------------------------------------------------
+
+UNIT = ("procedure", "year", "subject", "grade")
+
+
+def pupil_scores(
+    results: pl.LazyFrame | pl.DataFrame,
+    scales: pl.DataFrame | None = None,
+    *,
+    years: Sequence[int] | None = None,
+    procedures: Sequence[str] | None = None,
+    subjects: Sequence[str] | None = None,
+) -> pl.DataFrame:
+    """Present pupils' results with the fail flag and the score standardised per unit.
+
+    Returns ``procedure, year, subject, grade, school_id, score, test_score, fail, z``:
+
+    - ``score`` is the primary score (the ЕГЭ test score when no primary score is known);
+    - ``fail`` is «below the upper bound of mark 2»: ``mark == 2`` when the mark is known, else
+      ``below_min`` (ГИА), else ``primary_score < min_3`` from the scales; null when unknown;
+    - ``z`` is ``score`` standardised within (procedure, year, subject, grade) over the region
+      (sample SD); null when the unit has no spread.
+    Absent pupils are dropped.
+    """
+    lf = results.lazy() if isinstance(results, pl.DataFrame) else results
+    if years is not None:
+        lf = lf.filter(pl.col("year").cast(pl.Int32).is_in([int(y) for y in years]))
+    if procedures:
+        lf = lf.filter(pl.col("procedure").is_in(list(procedures)))
+    if subjects:
+        lf = lf.filter(pl.col("subject").is_in(list(subjects)))
+    lf = lf.filter(~pl.col("absent").fill_null(False)).select(
+        pl.col("procedure"),
+        pl.col("year").cast(pl.Int32),
+        pl.col("subject"),
+        pl.col("grade").cast(pl.Int32),
+        pl.col("school_id"),
+        pl.col("primary_score").cast(pl.Float64),
+        pl.col("test_score").cast(pl.Float64),
+        pl.col("mark").cast(pl.Int32),
+        pl.col("below_min"),
+    )
+    if scales is not None and scales.height:
+        sc = (
+            scales.lazy()
+            .select(
+                pl.col("procedure"),
+                pl.col("year").cast(pl.Int32),
+                pl.col("subject"),
+                pl.col("grade").cast(pl.Int32),
+                pl.col("min_3").cast(pl.Float64),
+            )
+            .unique(subset=list(UNIT), keep="last")
+        )
+        lf = lf.join(sc, on=list(UNIT), how="left")
+    else:
+        lf = lf.with_columns(pl.lit(None, dtype=pl.Float64).alias("min_3"))
+    score = pl.coalesce("primary_score", "test_score")
+    fail = (
+        pl.when(pl.col("mark").is_not_null())
+        .then(pl.col("mark") <= 2)
+        .when(pl.col("below_min").is_not_null())
+        .then(pl.col("below_min"))
+        .when(pl.col("min_3").is_not_null() & pl.col("primary_score").is_not_null())
+        .then(pl.col("primary_score") < pl.col("min_3"))
+        .otherwise(pl.lit(None, dtype=pl.Boolean))
+    )
+    lf = lf.with_columns(score.alias("score"), fail.alias("fail")).filter(
+        pl.col("score").is_not_null() | pl.col("fail").is_not_null()
+    )
+    sd = pl.col("score").std().over(list(UNIT))
+    z = pl.when(sd > 0).then((pl.col("score") - pl.col("score").mean().over(list(UNIT))) / sd)
+    return (
+        lf.with_columns(z.alias("z"))
+        .select([*UNIT, "school_id", "score", "test_score", "fail", "z"])
+        .sort([*UNIT, "school_id"])
+        .collect()
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# School covariates
+# --------------------------------------------------------------------------------------------
+
+
+def school_covariates(
+    context: pl.DataFrame,
+    schools: pl.DataFrame,
+    year: int,
+    names: Sequence[str],
+    school_ids: Sequence[str] | None = None,
+    special_kinds: Sequence[str] = SPECIAL_KINDS,
+) -> tuple[pl.DataFrame, dict[str, Any]]:
+    """Context covariates per school for year ``year`` (the latest available year ≤ ``year``).
+
+    Returns the frame ``school_id, <kept covariates…>`` (floats, missing values imputed with the
+    mean) and a note: which covariates were kept, dropped (absent or constant) and how many
+    values were imputed. ``school_ids`` fixes the set of rows (schools without context get the
+    mean).
+    """
+    ids = (
+        pl.DataFrame({"school_id": list(school_ids)}, schema={"school_id": pl.String})
+        if (school_ids is not None)
+        else pl.concat(
+            [
+                context.select(pl.col("school_id").cast(pl.String)),
+                schools.select(pl.col("school_id").cast(pl.String)),
+            ]
+        ).unique()
+    )
+    frame = ids
+    ctx_names = [n for n in names if n not in DERIVED_COVARIATES and n in context.columns]
+    if ctx_names and context.height:
+        latest = (
+            context.filter(pl.col("year").cast(pl.Int32) <= year)
+            .with_columns(pl.col("year").cast(pl.Int32))
+            .sort(["school_id", "year"])
+            .group_by("school_id", maintain_order=True)
+            .last()
+            .select(["school_id", *[pl.col(n).cast(pl.Float64) for n in ctx_names]])
+        )
+        frame = frame.join(latest, on="school_id", how="left")
+    reg = (
+        schools.select(pl.col("school_id").cast(pl.String), "locality", "pupils", "kind")
+        if schools.height
+        else None
+    )
+    if "rural" in names and reg is not None:
+        rural = reg.select(
+            "school_id",
+            pl.when(pl.col("locality").is_null())
+            .then(None)
+            .otherwise(pl.col("locality").str.to_lowercase().str.strip_chars() == "село")
+            .cast(pl.Float64)
+            .alias("rural"),
+        )
+        frame = frame.join(rural, on="school_id", how="left")
+    if "special_kind" in names and reg is not None:
+        special = [k.lower() for k in special_kinds]
+        frame = frame.join(
+            reg.select(
+                "school_id",
+                pl.when(pl.col("kind").is_null())
+                .then(None)
+                .otherwise(pl.col("kind").str.to_lowercase().str.strip_chars().is_in(special))
+                .cast(pl.Float64)
+                .alias("special_kind"),
+            ),
+            on="school_id",
+            how="left",
+        )
+    if "log_pupils" in names and reg is not None:
+        frame = frame.join(
+            reg.select("school_id", pl.col("pupils").cast(pl.Float64).clip(1).log().alias("log_pupils")),
+            on="school_id",
+            how="left",
+        )
+    kept: list[str] = []
+    dropped: dict[str, str] = {}
+    imputed: dict[str, int] = {}
+    for n in names:
+        if n not in frame.columns or frame[n].null_count() == frame.height:
+            dropped[n] = "нет данных"
+            continue
+        col = frame[n]
+        if col.drop_nulls().n_unique() < 2:
+            dropped[n] = "одинаково у всех школ"
+            continue
+        nulls = col.null_count()
+        if nulls:
+            imputed[n] = int(nulls)
+            frame = frame.with_columns(pl.col(n).fill_null(col.mean()))
+        kept.append(n)
+    out = frame.select(["school_id", *kept]).sort("school_id")
+    return out, {"kept": kept, "dropped": dropped, "imputed": imputed}
+
+
+# --------------------------------------------------------------------------------------------
+# The model
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Fit:
+    """Fitted variance components and fixed effects of the two-level model."""
+
+    tau2: float
+    sigma2: float
+    coefficients: dict[str, float]
+    converged: bool
+    log_likelihood: float
+    n_pupils: int
+    n_schools: int
+    warnings: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "between_school_variance": self.tau2,
+            "within_school_variance": self.sigma2,
+            "coefficients": self.coefficients,
+            "converged": self.converged,
+            "log_likelihood": self.log_likelihood,
+            "n_pupils": self.n_pupils,
+            "n_schools": self.n_schools,
+            "warnings": self.warnings,
+        }
+
+
+def fit_random_intercept(
+    y: np.ndarray,
+    x: np.ndarray,
+    groups: np.ndarray,
+    *,
+    names: Sequence[str] | None = None,
+    reml: bool = False,
+    optimizer: Sequence[str] = ("powell",),
+) -> tuple[Fit, pl.DataFrame]:
+    """Fit ``y = X b + u_group + e`` by MixedLM and return the fit and the school effects.
+
+    The effects frame has ``group, n, effect, cond_var``: ``effect`` is the EBLUP
+    ``tau²·n/(tau²·n + sigma²) · mean(y − Xb)`` and ``cond_var = 1/(1/tau² + n/sigma²)`` its
+    conditional variance (the same quantities as MixedLM's ``random_effects`` and
+    ``random_effects_cov``, computed in one vectorised pass). ConvergenceWarnings are caught and
+    returned in ``Fit.warnings``; other warnings propagate.
+    """
+    from statsmodels.regression.mixed_linear_model import MixedLM
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning
+
+    y = np.asarray(y, dtype=float)
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 1:
+        x = x[:, None]
+    names = list(names) if names is not None else [f"x{i}" for i in range(x.shape[1])]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        model = MixedLM(y, x, groups=groups)
+        result = model.fit(reml=reml, method=list(optimizer))
+    notes = [
+        f"{w.category.__name__}: {w.message}" for w in caught if issubclass(w.category, ConvergenceWarning)
+    ]
+    for w in caught:  # anything else recorded is re-issued unchanged
+        if not issubclass(w.category, ConvergenceWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    beta = np.asarray(result.fe_params, dtype=float)
+    tau2 = float(np.asarray(result.cov_re)[0, 0])
+    sigma2 = float(result.scale)
+    resid = y - x @ beta
+    eff = (
+        pl.DataFrame({"group": groups, "r": resid})
+        .group_by("group")
+        .agg(pl.len().alias("n"), pl.col("r").mean().alias("mean_resid"))
+        .sort("group")
+    )
+    n = eff["n"].to_numpy().astype(float)
+    if tau2 > 0:
+        shrink = tau2 * n / (tau2 * n + sigma2)
+        cond_var = 1.0 / (1.0 / tau2 + n / sigma2)
+    else:
+        shrink = np.zeros_like(n)
+        cond_var = np.zeros_like(n)
+    eff = eff.with_columns(
+        pl.Series("effect", shrink * eff["mean_resid"].to_numpy()),
+        pl.Series("cond_var", cond_var),
+    ).select("group", "n", "effect", "cond_var")
+    fit = Fit(
+        tau2=tau2,
+        sigma2=sigma2,
+        coefficients={k: float(v) for k, v in zip(names, beta, strict=True)},
+        converged=bool(getattr(result, "converged", True)),
+        log_likelihood=float(result.llf),
+        n_pupils=int(len(y)),
+        n_schools=int(eff.height),
+        warnings=notes,
+    )
+    return fit, eff
+
+
+def _independent(covariates: pl.DataFrame) -> tuple[list[str], list[str]]:
+    """Covariates kept in order while they add rank to the centred school-level matrix."""
+    kept: list[str] = []
+    dropped: list[str] = []
+    cols = [c for c in covariates.columns if c != "school_id"]
+    if not cols or covariates.height < 2:
+        return [], cols
+    m = covariates.select(cols).to_numpy().astype(float)
+    m = m - m.mean(axis=0)
+    sd = m.std(axis=0)
+    for i, c in enumerate(cols):
+        if sd[i] == 0:
+            dropped.append(c)
+            continue
+        trial = [cols.index(k) for k in kept] + [i]
+        sub = m[:, trial] / sd[trial]
+        if np.linalg.matrix_rank(sub, tol=1e-8 * max(1, sub.shape[0])) == len(trial):
+            kept.append(c)
+        else:
+            dropped.append(c)
+    return kept, dropped
+
+
+def school_effects(
+    scores: pl.DataFrame,
+    covariates: pl.DataFrame,
+    config: Mapping[str, Any],
+    *,
+    covariate_note: Mapping[str, Any] | None = None,
+) -> tuple[pl.DataFrame, Fit]:
+    """School effects from pupil ``z`` scores (``pupil_scores`` output) and school covariates.
+
+    Output: ``school_id, n_pupils, effect, se, lower, upper, rank, low_value_added, evidence``
+    (``rank`` 1 = lowest effect; evidence holds the interval, the caterpillar point and the
+    model summary).
+    """
+    level = float(config.get("level", 0.95))
+    margin = float(config.get("margin", 0.0))
+    min_pupils = int(config.get("min_pupils", 10))
+    data = scores.filter(pl.col("z").is_not_null()).select("school_id", "z")
+    covariates = covariates.filter(pl.col("school_id").is_in(data["school_id"].unique().to_list()))
+    note = dict(covariate_note or {})
+    covs, collinear = _independent(covariates)
+    if collinear:
+        note["kept"] = covs
+        note["dropped"] = {
+            **dict(note.get("dropped", {})),
+            **{c: "линейно зависит от других ковариат" for c in collinear},
+        }
+    covariate_note = note
+    data = data.join(covariates, on="school_id", how="left").sort("school_id")
+    if data.height == 0 or data["school_id"].n_unique() < 2:
+        raise ValueError("Недостаточно данных для модели добавленной ценности: нужно не менее двух школ")
+    xs = data.select(covs).to_numpy() if covs else np.empty((data.height, 0))
+    mu = xs.mean(axis=0) if covs else np.empty(0)
+    sd = xs.std(axis=0) if covs else np.empty(0)
+    sd[sd == 0] = 1.0
+    x = np.column_stack([np.ones(data.height), (xs - mu) / sd]) if covs else np.ones((data.height, 1))
+    fit, eff = fit_random_intercept(
+        data["z"].to_numpy(),
+        x,
+        data["school_id"].to_numpy(),
+        names=["intercept", *[f"{c} (на 1 SD)" for c in covs]],
+        reml=bool(config.get("reml", False)),
+        optimizer=list(config.get("optimizer", ["powell"])),
+    )
+    q = float(stats.norm.ppf(0.5 + level / 2))
+    eff = eff.rename({"group": "school_id", "n": "n_pupils"}).with_columns(
+        pl.col("n_pupils").cast(pl.Int64),
+        pl.col("cond_var").sqrt().alias("se"),
+    )
+    eff = eff.with_columns(
+        (pl.col("effect") - q * pl.col("se")).alias("lower"),
+        (pl.col("effect") + q * pl.col("se")).alias("upper"),
+        pl.col("effect").rank("ordinal").cast(pl.Int32).alias("rank"),
+    ).with_columns(((pl.col("upper") < margin) & (pl.col("n_pupils") >= min_pupils)).alias("low_value_added"))
+    model = fit.as_dict()
+    model["covariates"] = dict(covariate_note or {"kept": covs})
+    model["level"] = level
+    model["margin"] = margin
+    n_schools = eff.height
+    evidence = [
+        json.dumps(
+            {
+                "method": "value_added",
+                "statistic": "школьный эффект (EBLUP), SD балла",
+                "effect": _r(row["effect"]),
+                "interval": [_r(row["lower"]), _r(row["upper"])],
+                "level": level,
+                "threshold": f"верхняя граница интервала < {margin}",
+                "comparison_group": "все школы региона с учётом контекста",
+                "n_pupils": row["n_pupils"],
+                "min_pupils": min_pupils,
+                "too_few_pupils": row["n_pupils"] < min_pupils,
+                "caterpillar": {
+                    "rank": row["rank"],
+                    "n_schools": n_schools,
+                    "effect": _r(row["effect"]),
+                    "lower": _r(row["lower"]),
+                    "upper": _r(row["upper"]),
+                },
+                "model": model,
+            },
+            ensure_ascii=False,
+        )
+        for row in eff.iter_rows(named=True)
+    ]
+    eff = eff.with_columns(pl.Series("evidence", evidence, dtype=pl.String)).select(
+        "school_id", "n_pupils", "effect", "se", "lower", "upper", "rank", "low_value_added", "evidence"
+    )
+    return eff, fit
+
+
+def estimate(inputs: Inputs, config: Mapping[str, Any], year: int | None = None) -> tuple[pl.DataFrame, Fit]:
+    """School effects for ``year`` (default ``inputs.year``) pooled over the configured window."""
+    year = int(inputs.year if year is None else year)
+    window = int(config.get("window_years", 2))
+    scores = pupil_scores(
+        inputs.results,
+        inputs.scales,
+        years=list(range(year - window + 1, year + 1)),
+        procedures=config.get("procedures") or None,
+        subjects=config.get("subjects") or None,
+    )
+    ids = scores["school_id"].unique().sort().to_list()
+    covs, note = school_covariates(
+        inputs.context,
+        inputs.schools,
+        year,
+        list(config.get("covariates", [])),
+        ids,
+        special_kinds=list(config.get("special_kinds", SPECIAL_KINDS)),
+    )
+    return school_effects(scores, covs, config, covariate_note=note)
+
+
+def run(inputs: Inputs, config: Mapping[str, Any]) -> pl.DataFrame:
+    """Method contract: one row per school with results in the window.
+
+    Columns ``school_id, n_pupils, effect, se, lower, upper, rank, low_value_added, evidence``.
+    """
+    frame, _ = estimate(inputs, config)
+    return frame
+
+
+def _r(x: float | None, nd: int = 4) -> float | None:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return None
+    return round(float(x), nd)
+
+
+__all__ = [
+    "NAME",
+    "Fit",
+    "estimate",
+    "fit_random_intercept",
+    "pupil_scores",
+    "run",
+    "school_covariates",
+    "school_effects",
+]
