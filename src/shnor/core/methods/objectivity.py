@@ -1,0 +1,450 @@
+"""Extended detector of non-objective results (DOMAIN.md §3.2): signs per school, combined, FDR-controlled.
+
+For every procedure (procedure/subject/grade) a school took in ``inputs.year`` the detector tests:
+
+* ``bunching`` — excess of pupils at/just above a cut score against the region's smooth shape tilted
+  to the school's own level (``objectivity_signs.bunching``);
+* ``task_pattern`` — hard (П/В) task points beyond those of the region's pupils with the same total;
+* ``person_fit`` — Guttman errors beyond the region's pupils with the same total;
+* ``similarity`` — identical task-score vectors beyond the region's vector frequencies for the same total;
+* ``homogeneity`` — a spread of scores too low for the school's mean;
+* ``journal`` — «повысили» (ВПР mark above the journal mark) beyond the region's rate for the same
+  journal marks, and a weak journal–score correlation;
+* ``fluctuation`` — an unexpected gain against the school's earlier years and its own cohort, or a
+  gain followed by a fall (needs earlier years).
+
+Each test gives a one-sided p-value under a null that conditions on the school's level. Tests with a
+theoretical null can be recalibrated to the spread seen across the region's schools (empirical null,
+only ever more conservative). Per school, a sign's p-values over the procedures are combined first
+(default Fisher: different tests, nearly independent under the null, and a behaviour repeated in
+every procedure adds up), then the signs' p-values (default Bonferroni: valid whatever the dependence
+between signs); Benjamini–Hochberg controls the false discovery rate across schools. Pure functions: no Django, no file I/O.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import polars as pl
+from scipy import stats
+
+from shnor.core.methods import objectivity_signs as signs_mod
+from shnor.core.methods.base import Inputs
+from shnor.core.methods.objectivity_signs import Unit, not_tested
+
+NAME = "objectivity"
+
+SIGNS = ("bunching", "task_pattern", "person_fit", "similarity", "homogeneity", "journal", "journal_corr", "fluctuation")
+
+OUTPUT_SCHEMA: dict[str, pl.DataType] = {
+    "school_id": pl.String(),
+    "flagged": pl.Boolean(),
+    "n_signs": pl.Int16(),
+    "signs": pl.String(),
+    "strongest_sign": pl.String(),
+    "q_value": pl.Float64(),
+    "evidence": pl.String(),
+}
+
+_SIGN_RU = {
+    "bunching": "скопление у порога отметки",
+    "task_pattern": "трудные задания выполнены лучше лёгких",
+    "person_fit": "нетипичные ответы (ошибки Гуттмана)",
+    "similarity": "совпадающие наборы ответов",
+    "homogeneity": "слишком однородные результаты",
+    "journal": "повышение отметок относительно журнала",
+    "journal_corr": "слабая связь с отметками по журналу",
+    "fluctuation": "неожиданный рост результатов",
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# data preparation
+
+
+def _scale(inputs: Inputs, procedure: str, year: int, subject: str, grade: int) -> dict[str, int]:
+    sc = inputs.scales.filter(
+        (pl.col("procedure") == procedure) & (pl.col("year") == year)
+        & (pl.col("subject") == subject) & (pl.col("grade") == grade)
+    )
+    if not sc.height:
+        return {}
+    row = sc.row(0, named=True)
+    return {k: int(row[k]) for k in ("max_score", "min_3", "min_4", "min_5") if row[k] is not None}
+
+
+def _unit_frame(inputs: Inputs, procedure: str, year: int, subject: str, grade: int) -> pl.DataFrame:
+    return (
+        inputs.results.filter(
+            (pl.col("procedure") == procedure) & (pl.col("year") == year)
+            & (pl.col("subject") == subject) & (pl.col("grade") == grade)
+            & ~pl.col("absent").fill_null(False) & pl.col("primary_score").is_not_null()
+            & pl.col("school_id").is_not_null()
+        )
+        .select("school_id", "primary_score", "mark", "journal_mark", "task_scores")
+        .sort("school_id", "primary_score", "journal_mark", "task_scores", nulls_last=True)
+        .collect()
+    )
+
+
+def build_unit(inputs: Inputs, procedure: str, year: int, subject: str, grade: int) -> Unit | None:
+    """Arrays of one procedure's present pupils, with the scale and the task structure where known."""
+    df = _unit_frame(inputs, procedure, year, subject, grade)
+    if df.height == 0:
+        return None
+    scale = _scale(inputs, procedure, year, subject, grade)
+    tk = inputs.tasks.filter(
+        (pl.col("procedure") == procedure) & (pl.col("year") == year)
+        & (pl.col("subject") == subject) & (pl.col("grade") == grade)
+    ).sort("task_no")
+    total = df["primary_score"].cast(pl.Int64).to_numpy()
+    total = np.clip(total, 0, None)
+    max_score = int(scale.get("max_score") or (tk["max_points"].cast(pl.Int64).sum() if tk.height else total.max()))
+    total = np.minimum(total, max_score)
+    ids = df["school_id"].to_numpy()
+    school_ids, school = np.unique(ids, return_inverse=True)
+    cuts = {k: v for k, v in scale.items() if k.startswith("min_")}
+    mark = df["mark"].cast(pl.Int64).fill_null(0).to_numpy()
+    if cuts and (mark == 0).any():
+        computed = 2 + sum((total >= cuts[k]).astype(int) for k in ("min_3", "min_4", "min_5") if k in cuts)
+        mark = np.where(mark == 0, computed, mark)
+    journal = df["journal_mark"].cast(pl.Int64).fill_null(0).to_numpy()
+    journal = np.where((journal >= 2) & (journal <= 5), journal, 0)
+    tasks = max_points = levels = None
+    lens = df["task_scores"].list.len()
+    if lens.null_count() == 0 and lens.n_unique() == 1:
+        n_tasks = int(lens[0])
+        mat = np.array(df["task_scores"].to_list(), dtype=np.int64).reshape(df.height, n_tasks)
+        if tk.height == n_tasks:
+            max_points = tk["max_points"].cast(pl.Int64).to_numpy()
+            levels = tk["level"].to_list()
+        else:
+            max_points = mat.max(0)
+        mat = np.clip(mat, 0, max_points[None, :])
+        if (mat.sum(1) == total).all() and (max_points > 0).all():
+            tasks = mat
+        else:
+            max_points = levels = None
+    return Unit(
+        procedure=procedure, year=year, subject=subject, grade=grade,
+        school_ids=[str(s) for s in school_ids], school=school.astype(np.int64), total=total.astype(np.int64),
+        max_score=max_score, cuts=cuts, mark=mark.astype(np.int64), journal=journal.astype(np.int64),
+        tasks=tasks, max_points=max_points, levels=levels,
+    )
+
+
+def _units(inputs: Inputs, config: Mapping[str, Any]) -> list[tuple[str, str, int]]:
+    keys = (
+        inputs.results.filter(pl.col("year") == inputs.year)
+        .filter(pl.col("procedure").is_in(list(config["procedures"])))
+        .select("procedure", "subject", "grade")
+        .unique()
+        .collect()
+        .sort("procedure", "subject", "grade")
+    )
+    return [(p, s, int(g)) for p, s, g in keys.iter_rows()]
+
+
+# ---------------------------------------------------------------------------------------------
+# fluctuation (needs earlier years)
+
+
+def _school_percent(inputs: Inputs, procedure: str, year: int, subject: str, grade: int) -> pl.DataFrame:
+    scale = _scale(inputs, procedure, year, subject, grade)
+    df = _unit_frame(inputs, procedure, year, subject, grade)
+    if df.height == 0:
+        return pl.DataFrame(schema={"school_id": pl.String(), "e": pl.Float64(), "v": pl.Float64(), "n": pl.UInt32()})
+    mx = float(scale.get("max_score") or df["primary_score"].max() or 1)
+    pct = (pl.col("primary_score").cast(pl.Float64) / mx * 100.0)
+    region_mean = float(df.select(pct.mean()).item())
+    return df.group_by("school_id").agg(
+        e=pct.mean() - region_mean, v=pct.var(ddof=1) / pl.len(), n=pl.len()
+    )
+
+
+def fluctuation(inputs: Inputs, unit: Unit, cfg: Mapping[str, Any]) -> dict[str, dict]:
+    """Unexpected gain of a school's result (relative to the region) against its earlier years and
+    its own cohort a year before, and a gain followed by a fall (spike in the previous year)."""
+    y = unit.year
+    min_n = int(cfg["min_pupils"])
+    cur = _school_percent(inputs, unit.procedure, y, unit.subject, unit.grade).filter(pl.col("n") >= min_n)
+    priors = {
+        "prev_year": _school_percent(inputs, unit.procedure, y - 1, unit.subject, unit.grade),
+        "two_years_ago": _school_percent(inputs, unit.procedure, y - 2, unit.subject, unit.grade),
+        "cohort": _school_percent(inputs, unit.procedure, y - 1, unit.subject, unit.grade - 1),
+    }
+    frame = cur.rename({"e": "e0", "v": "v0", "n": "n0"})
+    for name, pf in priors.items():
+        pf = pf.filter(pl.col("n") >= min_n).rename({"e": f"e_{name}", "v": f"v_{name}", "n": f"n_{name}"})
+        frame = frame.join(pf, on="school_id", how="left")
+    frame = frame.sort("school_id")
+    res: dict[str, dict] = {}
+    prior_cols = [f"e_{k}" for k in priors]
+    has_prior = frame.select(pl.any_horizontal([pl.col(c).is_not_null() for c in prior_cols])).to_series()
+    frame = frame.with_columns(has_prior=has_prior)
+    usable = frame.filter(pl.col("has_prior"))
+    if usable.height < int(cfg["min_schools"]):
+        reason = "нет данных прошлых лет" if usable.height == 0 else f"меньше {cfg['min_schools']} ОО с данными прошлых лет"
+        return {s: not_tested(reason) for s in unit.school_ids}
+    e0 = usable["e0"].to_numpy()
+    v0 = usable["v0"].fill_null(0).to_numpy()
+    pe = np.stack([usable[c].to_numpy().astype(float) for c in prior_cols], 1)
+    pv = np.stack([usable[c.replace("e_", "v_")].fill_null(0).to_numpy().astype(float) for c in prior_cols], 1)
+    k = np.isfinite(pe).sum(1)
+    prior_mean = np.nanmean(pe, 1)
+    prior_var = np.nansum(np.where(np.isfinite(pe), pv, 0), 1) / k**2
+    gain = e0 - prior_mean
+    z_gain = signs_mod.robust_standardise(gain, v0 + prior_var)
+    # spike: previous year above both its neighbours
+    e1, e2 = pe[:, 0], pe[:, 1]
+    spike_ok = np.isfinite(e1) & np.isfinite(e2)
+    z_spike = np.full(len(e0), np.nan)
+    if spike_ok.sum() >= int(cfg["min_schools"]):
+        spike = e1 - (e2 + e0) / 2
+        sv = pv[:, 0] + (pv[:, 1] + v0) / 4
+        z_spike[spike_ok] = signs_mod.robust_standardise(spike[spike_ok], sv[spike_ok])
+    for i, sid in enumerate(usable["school_id"].to_list()):
+        p_gain = float(stats.norm.sf(z_gain[i]))
+        ps = [p_gain]
+        if np.isfinite(z_spike[i]):
+            ps.append(float(stats.norm.sf(z_spike[i])))
+        res[sid] = {
+            "tested": True,
+            "n": int(usable["n0"][i]),
+            "p_value": float(min(1.0, len(ps) * min(ps))),
+            "statistic": {"z_gain": signs_mod._r(z_gain[i]), "z_spike_previous_year": signs_mod._r(z_spike[i]),
+                          "gain_points_pct": signs_mod._r(gain[i], 2)},
+            "comparison_group": "изменения результатов (относительно региона) у ОО региона",
+            "chart": {"relative_result_pct": {
+                "year": signs_mod._r(e0[i], 2),
+                **{name: signs_mod._r(pe[i, j], 2) for j, name in enumerate(priors)},
+            }},
+        }
+    for sid in unit.school_ids:
+        if sid not in res:
+            res[sid] = not_tested(f"нет результатов прошлых лет (≥ {min_n} участников)")
+    return res
+
+
+# ---------------------------------------------------------------------------------------------
+# combination and FDR
+
+
+def empirical_null(results: dict[str, dict], min_schools: int) -> dict | None:
+    """Recalibrate p-values to the spread of z = Φ⁻¹(1 − p) across schools (Efron's empirical null,
+    one-sided): z' = (z − max(0, median)) / max(1, (Q3 − median)/0.6745). Only the upper half of
+    the z's enters (the tail tested) and p-values of 1 (nothing to test, e.g. no pupil near a cut)
+    are left out; the recalibration never makes a test less conservative."""
+    tested = [r for r in results.values() if r.get("tested")]
+    z = np.array([stats.norm.isf(np.clip(r["p_value"], 1e-300, 1.0)) for r in tested])
+    informative = z[z > -8.0]
+    if len(informative) < min_schools:
+        return None
+    med, q3 = np.quantile(informative, [0.5, 0.75])
+    center = max(0.0, float(med))
+    scale = max(1.0, float(q3 - med) / 0.6745)
+    for r, zi in zip(tested, z, strict=True):
+        r["p_value_theoretical"] = r["p_value"]
+        r["p_value"] = float(stats.norm.sf((zi - center) / scale))
+    return {"center": round(center, 4), "scale": round(scale, 4), "n_schools": len(informative)}
+
+
+def combine(ps: list[float], method: str) -> float:
+    """One p-value per school from its tests' p-values."""
+    p = np.clip(np.asarray(ps, float), 1e-300, 1.0)
+    k = len(p)
+    if method == "bonferroni":
+        return float(min(1.0, k * p.min()))
+    if method == "cauchy":
+        t = np.mean(np.tan((0.5 - p) * np.pi))
+        return float(min(1.0, max(0.0, stats.cauchy.sf(t))))
+    if method == "fisher":
+        return float(stats.combine_pvalues(p, method="fisher").pvalue)
+    if method == "stouffer":
+        return float(stats.combine_pvalues(p, method="stouffer").pvalue)
+    raise ValueError(f"неизвестный способ объединения p-значений: {method}")
+
+
+# ---------------------------------------------------------------------------------------------
+# the method
+
+
+def _json(obj: Any) -> str:
+    def default(o: Any) -> Any:
+        if isinstance(o, np.integer):
+            return int(o)
+        if isinstance(o, np.floating):
+            return float(o) if np.isfinite(o) else None
+        if isinstance(o, np.ndarray):
+            return o.tolist()
+        raise TypeError(type(o))
+
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True, default=default)
+
+
+def evaluate(inputs: Inputs, config: Mapping[str, Any]) -> tuple[dict[str, list[dict]], list[dict]]:
+    """All tests: {school_id: [test records]} and the region-level bunching rows."""
+    per_school: dict[str, list[dict]] = {}
+    region_rows: list[dict] = []
+    cfg_s = config["signs"]
+    for procedure, subject, grade in _units(inputs, config):
+        unit = build_unit(inputs, procedure, inputs.year, subject, grade)
+        if unit is None:
+            continue
+        found: dict[str, dict[str, dict]] = {}
+        if cfg_s["bunching"]["enabled"]:
+            if unit.cuts:
+                found["bunching"], rows = signs_mod.bunching(unit, cfg_s["bunching"])
+                for r in rows:
+                    region_rows.append({"procedure": procedure, "subject": subject, "grade": grade, **r})
+            else:
+                found["bunching"] = {s: not_tested("шкала отметок неизвестна") for s in unit.school_ids}
+        if cfg_s["task_pattern"]["enabled"] or cfg_s["person_fit"]["enabled"]:
+            pat, fit = signs_mod.task_signs(unit, cfg_s["task_pattern"], cfg_s["person_fit"])
+            if cfg_s["task_pattern"]["enabled"]:
+                found["task_pattern"] = pat
+            if cfg_s["person_fit"]["enabled"]:
+                found["person_fit"] = fit
+        if cfg_s["similarity"]["enabled"]:
+            found["similarity"] = signs_mod.similarity(unit, cfg_s["similarity"])
+        if cfg_s["homogeneity"]["enabled"]:
+            found["homogeneity"] = signs_mod.homogeneity(unit, cfg_s["homogeneity"])
+        if cfg_s["journal"]["enabled"] or cfg_s["journal_corr"]["enabled"]:
+            if unit.cuts or (unit.mark >= 2).any():
+                up, corr = signs_mod.journal(unit, cfg_s["journal"])
+            else:
+                up = corr = {s: not_tested("нет отметок ВПР") for s in unit.school_ids}
+            if cfg_s["journal"]["enabled"]:
+                found["journal"] = up
+            if cfg_s["journal_corr"]["enabled"]:
+                found["journal_corr"] = corr
+        if cfg_s["fluctuation"]["enabled"]:
+            found["fluctuation"] = fluctuation(inputs, unit, cfg_s["fluctuation"])
+        for sign, res in found.items():
+            calib = None
+            if cfg_s[sign].get("empirical_null", False):
+                calib = empirical_null(res, int(config["empirical_null_min_schools"]))
+            for sid in unit.school_ids:
+                rec = dict(res.get(sid) or not_tested("нет данных"))
+                rec.update(sign=sign, procedure=procedure, subject=subject, grade=grade,
+                           id=f"{sign}:{procedure}:{subject}:{grade}")
+                if calib is not None and rec.get("tested"):
+                    rec["empirical_null"] = calib
+                per_school.setdefault(sid, []).append(rec)
+    return per_school, region_rows
+
+
+def region_bunching(inputs: Inputs, config: Mapping[str, Any]) -> pl.DataFrame:
+    """Region-level bunching per procedure and cut: observed vs counterfactual counts at/above the cut."""
+    rows = []
+    for procedure, subject, grade in _units(inputs, config):
+        unit = build_unit(inputs, procedure, inputs.year, subject, grade)
+        if unit is None or not unit.cuts:
+            continue
+        _, rr = signs_mod.bunching(unit, config["signs"]["bunching"])
+        rows += [{"procedure": procedure, "subject": subject, "grade": grade, **r} for r in rr]
+    schema = {
+        "procedure": pl.String(), "subject": pl.String(), "grade": pl.Int8(), "boundary": pl.String(),
+        "cut": pl.Int16(), "n_pupils": pl.Int64(), "observed_at_or_above": pl.Int64(),
+        "expected_at_or_above": pl.Float64(), "observed_below": pl.Int64(), "expected_below": pl.Float64(),
+        "excess_ratio": pl.Float64(), "excess_pupils": pl.Float64(), "p_value": pl.Float64(),
+        "histogram": pl.List(pl.Int64()), "counterfactual": pl.List(pl.Float64()),
+    }
+    if not rows:
+        return pl.DataFrame(schema=schema)
+    return pl.DataFrame([{k: r.get(k) for k in schema} for r in rows], schema=schema)
+
+
+def run(inputs: Inputs, config: Mapping[str, Any]) -> pl.DataFrame:
+    """One row per school with results in ``inputs.year``: flag, significant signs, BH q-value, evidence."""
+    per_school, region_rows = evaluate(inputs, config)
+    method = config["combine"]
+    q_level = float(config["q"])
+    sids = sorted(per_school)
+    p_comb = np.full(len(sids), np.nan)
+    sign_p: list[dict[str, float]] = []
+    for i, sid in enumerate(sids):
+        by_sign: dict[str, list[float]] = {}
+        for r in per_school[sid]:
+            if r.get("tested"):
+                by_sign.setdefault(r["sign"], []).append(r["p_value"])
+        ps = {sg: combine(v, config["combine_units"]) for sg, v in by_sign.items()}
+        sign_p.append(ps)
+        if ps:
+            p_comb[i] = combine(list(ps.values()), method)
+    tested = np.isfinite(p_comb)
+    q = np.full(len(sids), np.nan)
+    if tested.any():
+        q[tested] = stats.false_discovery_control(p_comb[tested], method=config["fdr_method"])
+    flagged = tested & (q <= q_level)
+    cutoff = float(p_comb[flagged].max()) if flagged.any() else 0.0
+    region_summary = [
+        {k: r[k] for k in ("procedure", "subject", "grade", "boundary", "cut", "observed_at_or_above",
+                           "expected_at_or_above", "observed_below", "expected_below", "excess_ratio", "p_value")}
+        for r in region_rows
+    ]
+    out_rows = []
+    for i, sid in enumerate(sids):
+        recs = sorted(per_school[sid], key=lambda r: r["id"])
+        done = [r for r in recs if r.get("tested")]
+        ps = sign_p[i]
+        k = len(ps)
+        sig_signs: list[str] = []
+        if flagged[i]:
+            if method == "bonferroni":
+                sig_signs = [sg for sg, p in ps.items() if min(1.0, k * p) <= cutoff]
+            else:
+                sig_signs = [sg for sg, p in ps.items() if p <= q_level / k]
+            if not sig_signs:
+                sig_signs = [min(ps, key=ps.get)]
+        significant = []
+        for sg in sorted(sig_signs, key=lambda g: ps[g]):
+            units = sorted((r for r in done if r["sign"] == sg), key=lambda r: r["p_value"])
+            significant += [r for r in units if r["p_value"] <= 0.05] or units[:1]
+        strongest = None
+        if ps:
+            best = min(ps, key=ps.get)
+            strongest = min((r for r in done if r["sign"] == best), key=lambda r: r["p_value"])["id"]
+        for r in done:
+            r["threshold"] = {"sign_p_value_at_most": (cutoff / k if method == "bonferroni" and flagged.any() else None),
+                              "q": q_level}
+        evidence = {
+            "year": inputs.year,
+            "combine_units": config["combine_units"],
+            "combine": method,
+            "fdr": config["fdr_method"],
+            "q_level": q_level,
+            "tests_performed": len(done),
+            "sign_p_values": {sg: ps[sg] for sg in sorted(ps)},
+            "p_combined": None if not tested[i] else float(p_comb[i]),
+            "q_value": None if not tested[i] else float(q[i]),
+            "bh_cutoff": cutoff if flagged.any() else None,
+            "signs": recs,
+            "significant": [r["id"] for r in significant],
+            "region_bunching": region_summary,
+        }
+        if not done:
+            evidence["note"] = "ни один признак не проверен: мало участников или нет нужных данных"
+        out_rows.append(
+            {
+                "school_id": sid,
+                "flagged": bool(flagged[i]),
+                "n_signs": len(sig_signs),
+                "signs": "; ".join(r["id"] for r in significant),
+                "strongest_sign": strongest,
+                "q_value": None if not tested[i] else float(q[i]),
+                "evidence": _json(evidence),
+            }
+        )
+    if not out_rows:
+        return pl.DataFrame(schema=OUTPUT_SCHEMA)
+    return pl.DataFrame(out_rows, schema=OUTPUT_SCHEMA)
+
+
+def sign_label(sign_id: str) -> str:
+    """Russian label of a sign id such as 'bunching:vpr:ma:4'."""
+    sign, procedure, subject, grade = sign_id.split(":")
+    return f"{_SIGN_RU.get(sign, sign)} ({procedure.upper()} {subject} {grade})"

@@ -1,0 +1,642 @@
+"""Statistical tests behind the objectivity signs: one function per sign over one procedure's pupils.
+
+Every test returns, per school, a p-value under a null hypothesis that conditions on the school's
+own level (so a strong school with a normal shape is not flagged), the statistic, the comparison
+group and chart data. Pure numpy/scipy: no Django, no I/O. Used by ``objectivity.run``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import optimize, stats
+
+NOT_TESTED = "not_tested"
+
+
+@dataclass
+class Unit:
+    """Present pupils of one procedure/year/subject/grade, as arrays aligned by pupil."""
+
+    procedure: str
+    year: int
+    subject: str
+    grade: int
+    school_ids: list[str]  # distinct schools, sorted
+    school: np.ndarray  # pupil -> index into school_ids
+    total: np.ndarray  # primary score (int)
+    max_score: int
+    cuts: dict[str, int]  # min_3/min_4/min_5 present in SCALES
+    mark: np.ndarray  # ВПР mark 2..5 (0 when unknown)
+    journal: np.ndarray  # journal mark 2..5 (0 when unknown)
+    tasks: np.ndarray | None  # pupils × tasks matrix of points, None when not available
+    max_points: np.ndarray | None
+    levels: list[str | None] | None
+
+    @property
+    def key(self) -> str:
+        """Short id used in sign names, e.g. 'vpr:ma:4'."""
+        return f"{self.procedure}:{self.subject}:{self.grade}"
+
+
+def _r(x: Any, nd: int = 4) -> Any:
+    if x is None:
+        return None
+    x = float(x)
+    return round(x, nd) if np.isfinite(x) else None
+
+
+def reliability(n: int) -> str:
+    """FIOKO guidance on histograms: informative at ≥ 50 pupils, rough at 20–49, limited below 20."""
+    return "informative" if n >= 50 else "rough" if n >= 20 else "limited"
+
+
+def not_tested(reason: str, **extra: Any) -> dict:
+    """The record of a sign that was not tested, with the reason in Russian."""
+    return {"tested": False, "reason": reason, **extra}
+
+
+# ---------------------------------------------------------------------------------------------
+# bunching at mark boundaries
+
+
+def smooth_counterfactual(hist: np.ndarray, lo: int, hi: int, cfg: Mapping[str, Any]) -> np.ndarray | None:
+    """The region's histogram with the window [lo, hi] replaced by a polynomial fit of log counts outside it."""
+    k = int(cfg["fit_points"])
+    xs = [s for s in range(lo - k, lo) if s >= 0] + [s for s in range(hi + 1, hi + 1 + k) if s < len(hist)]
+    if len(xs) < int(cfg["fit_degree"]) + 2:
+        return None
+    x = np.array(xs, dtype=float)
+    y = np.log(hist[xs] + 0.5)
+    coef = np.polyfit(x - lo, y, int(cfg["fit_degree"]))
+    g = hist.astype(float).copy()
+    w = np.arange(lo, hi + 1)
+    g[w] = np.exp(np.polyval(coef, w - lo))
+    return g
+
+
+def _tilt_fit(g: np.ndarray, support: np.ndarray, scores: np.ndarray, bound: float) -> tuple[float, float]:
+    """MLE of θ for pupils' scores on ``support`` under f(s) ∝ g(s)·exp(θ·s); returns (θ, se)."""
+    s = support.astype(float)
+    lg = np.log(np.maximum(g[support], 1e-12))
+    target = float(np.mean(scores))
+
+    def moments(theta: float) -> tuple[float, float]:
+        a = lg + theta * s
+        w = np.exp(a - a.max())
+        w /= w.sum()
+        m = float(np.dot(w, s))
+        return m, float(np.dot(w, (s - m) ** 2))
+
+    lo_m, hi_m = moments(-bound)[0], moments(bound)[0]
+    if target <= lo_m:
+        theta = -bound
+    elif target >= hi_m:
+        theta = bound
+    else:
+        theta = optimize.brentq(lambda t: moments(t)[0] - target, -bound, bound, xtol=1e-8)
+    var = moments(theta)[1]
+    se = 1.0 / np.sqrt(max(var * len(scores), 1e-9))
+    return theta, se
+
+
+def bunching(unit: Unit, cfg: Mapping[str, Any],
+             null_pmfs: dict[tuple[str, str], dict] | None = None) -> tuple[dict[str, dict], list[dict]]:
+    """Excess of pupils at/just above each cut score against the region's smooth shape tilted to the school.
+
+    Region: the histogram outside the window [cut − below, cut + above − 1] is fitted by a polynomial
+    in log counts; inside the window the fit is the counterfactual g. School: f(s) ∝ g(s)·exp(θ·s),
+    θ fitted by maximum likelihood to the school's pupils outside the window (where moving pupils
+    across the cut leaves no trace), so the counterfactual has the school's level. Given the N pupils
+    in the window, the number at/above the cut is Binomial(N, p0(θ)) under the null; the p-value
+    averages the binomial tail over θ's sampling distribution (Gauss–Hermite), so the estimated
+    level does not make the test anti-conservative. Several cuts: Bonferroni across them.
+
+    ``cfg["null_shape"]``: "smooth" (default, the polynomial counterfactual above) or "region" (the
+    region's own histogram without the school: tests bunching beyond the region's, robust to a
+    region-wide pile at the cut). ``null_pmfs``, when given, receives per (school, boundary) the
+    observed count and its null distribution (for pooling over a school's tests and years).
+    """
+    below, above = int(cfg["below"]), int(cfg["above"])
+    hist = np.bincount(unit.total, minlength=unit.max_score + 1)[: unit.max_score + 1].astype(float)
+    region_rows, per_cut = [], {}
+    for name in cfg["boundaries"]:
+        cut = unit.cuts.get(name)
+        if cut is None or cut - below < 0 or cut + above - 1 > unit.max_score:
+            continue
+        lo, hi = cut - below, cut + above - 1
+        g = smooth_counterfactual(hist, lo, hi, cfg)
+        if g is None:
+            continue
+        up = np.arange(cut, hi + 1)
+        dn = np.arange(lo, cut)
+        obs_up, exp_up = hist[up].sum(), g[up].sum()
+        n_w = hist[lo : hi + 1].sum()
+        p0 = g[up].sum() / g[lo : hi + 1].sum()
+        p_region = float(stats.binom.sf(obs_up - 1, n_w, p0)) if n_w else 1.0
+        region_rows.append(
+            {
+                "boundary": name,
+                "cut": cut,
+                "window": [lo, hi],
+                "n_pupils": int(hist.sum()),
+                "observed_at_or_above": int(obs_up),
+                "expected_at_or_above": _r(exp_up, 1),
+                "observed_below": int(hist[dn].sum()),
+                "expected_below": _r(g[dn].sum(), 1),
+                "excess_ratio": _r(obs_up / exp_up if exp_up > 0 else np.nan, 3),
+                "excess_pupils": _r(obs_up - exp_up, 1),
+                "share_of_window_at_or_above": _r(obs_up / n_w if n_w else np.nan),
+                "expected_share": _r(p0),
+                "p_value": p_region,
+                "histogram": hist.astype(int).tolist(),
+                "counterfactual": [_r(v, 1) for v in g],
+            }
+        )
+        per_cut[name] = (cut, lo, hi, g)
+    if hist.sum() < int(cfg["region_min_pupils"]):
+        reason = f"в регионе меньше {cfg['region_min_pupils']} участников: форма распределения не оценивается"
+        return {sid: not_tested(reason) for sid in unit.school_ids}, region_rows
+    if not per_cut:
+        return {sid: not_tested("нет шкалы отметок или окна вокруг порога")
+                for sid in unit.school_ids}, region_rows
+    gh_x, gh_w = np.polynomial.hermite_e.hermegauss(int(cfg["quadrature_nodes"]))
+    gh_w = gh_w / gh_w.sum()
+    out: dict[str, dict] = {}
+    min_n = int(cfg["min_pupils"])
+    order = np.argsort(unit.school, kind="stable")
+    bounds = np.searchsorted(unit.school[order], np.arange(len(unit.school_ids) + 1))
+    support_all = np.arange(unit.max_score + 1)
+    for si, sid in enumerate(unit.school_ids):
+        scores = unit.total[order[bounds[si] : bounds[si + 1]]]
+        n = len(scores)
+        if n < min_n:
+            out[sid] = not_tested(f"участников {n} < {min_n}: гистограмма неинформативна", n=n)
+            continue
+        shist = np.bincount(scores, minlength=unit.max_score + 1)[: unit.max_score + 1]
+        tests = []
+        for name, (cut, lo, hi, g) in per_cut.items():
+            inside = (scores >= lo) & (scores <= hi)
+            outside = scores[~inside]
+            n_w = int(inside.sum())
+            x = int((scores[inside] >= cut).sum())
+            support = support_all[(support_all < lo) | (support_all > hi)]
+            if len(outside) < int(cfg["min_outside"]):
+                tests.append({"boundary": name, "tested": False, "reason": "мало участников вне окна"})
+                continue
+            if cfg.get("null_shape", "smooth") == "region":
+                g = np.maximum(hist - shist, 0.0) + 0.5
+            theta, se = _tilt_fit(g, support, outside, float(cfg["theta_bound"]))
+            lg = np.log(np.maximum(g, 1e-12))
+            up = np.arange(cut, hi + 1)
+            win = np.arange(lo, hi + 1)
+
+            def p0_of(t: float, up: np.ndarray = up, win: np.ndarray = win, lg: np.ndarray = lg) -> float:
+                a = lg[win] + t * win
+                w = np.exp(a - a.max())
+                return float(w[np.isin(win, up)].sum() / w.sum())
+
+            ks = np.arange(n_w + 1)
+            pmf = sum(w * stats.binom.pmf(ks, n_w, p0_of(theta + z * se)) for z, w in zip(gh_x, gh_w, strict=True))
+            pmf = np.asarray(pmf, float)
+            p = float(min(1.0, pmf[x:].sum())) if n_w else 1.0
+            if null_pmfs is not None:
+                null_pmfs[(sid, name)] = {"x": x, "n_window": n_w, "pmf": pmf, "expected": float(ks @ pmf)}
+            a = lg + theta * support_all
+            f = np.exp(a - a.max())
+            f = f / f[support].sum() * len(outside)  # scaled so that outside the window it matches the school
+            tests.append(
+                {
+                    "boundary": name,
+                    "tested": True,
+                    "cut": cut,
+                    "window": [lo, hi],
+                    "n_window": n_w,
+                    "at_or_above": x,
+                    "expected_share": _r(p0_of(theta)),
+                    "observed_share": _r(x / n_w if n_w else np.nan),
+                    "theta": _r(theta),
+                    "p_value": p,
+                    "expected_histogram": [_r(v, 2) for v in f],
+                }
+            )
+        done = [t for t in tests if t["tested"]]
+        if not done:
+            out[sid] = not_tested("мало участников вне окна вокруг порога", n=n)
+            continue
+        best = min(done, key=lambda t: t["p_value"])
+        p = min(1.0, len(done) * best["p_value"])
+        out[sid] = {
+            "tested": True,
+            "n": n,
+            "reliability": reliability(n),
+            "p_value": p,
+            "statistic": {"boundary": best["boundary"], "at_or_above": best["at_or_above"],
+                          "n_window": best["n_window"], "observed_share": best["observed_share"],
+                          "expected_share": best["expected_share"]},
+            "comparison_group": "распределение баллов региона (сглаженное в окне у порога), "
+            "перевзвешенное к уровню школы по её участникам вне окна",
+            "boundaries": [{k: v for k, v in t.items() if k != "expected_histogram"} for t in tests],
+            "chart": {"histogram": shist.astype(int).tolist(), "expected": best["expected_histogram"]},
+        }
+    return out, region_rows
+
+
+def pooled_tail(parts: list[dict]) -> tuple[float, int, float]:
+    """P(Σ X_u ≥ Σ x_u) for independent X_u with the null pmfs of ``parts`` (exact convolution);
+    returns (p, observed, expected). The sum is the score statistic of a common excess at the cut
+    (odds ratio ω = 1 vs ω > 1 in every test), the locally most powerful pooled test."""
+    pmf = np.array([1.0])
+    obs = 0
+    exp = 0.0
+    for part in parts:
+        pmf = np.convolve(pmf, part["pmf"])
+        obs += int(part["x"])
+        exp += float(part["expected"])
+    return float(min(1.0, max(0.0, pmf[obs:].sum()))), obs, exp
+
+
+# ---------------------------------------------------------------------------------------------
+# task-level signs: hard vs easy tasks, Guttman errors (both conditional on the pupil's total)
+
+
+def _loo_conditional(value: np.ndarray, total: np.ndarray, school: np.ndarray, n_schools: int,
+                     max_total: int, min_ref: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per pupil: mean and variance of ``value`` among other schools' pupils with the same total."""
+    nt = max_total + 1
+    idx = total.astype(np.int64)
+    c = np.bincount(idx, minlength=nt).astype(float)
+    s1 = np.bincount(idx, weights=value, minlength=nt)
+    s2 = np.bincount(idx, weights=value * value, minlength=nt)
+    key = school.astype(np.int64) * nt + idx
+    cs = np.bincount(key, minlength=n_schools * nt).astype(float)
+    s1s = np.bincount(key, weights=value, minlength=n_schools * nt)
+    s2s = np.bincount(key, weights=value * value, minlength=n_schools * nt)
+    cr = c[idx] - cs[key]
+    m = (s1[idx] - s1s[key]) / np.maximum(cr, 1)
+    v = (s2[idx] - s2s[key]) / np.maximum(cr, 1) - m * m
+    ok = cr >= min_ref
+    return m, np.maximum(v, 0.0), ok
+
+
+def _sum_test(resid: np.ndarray, var: np.ndarray, ok: np.ndarray, school: np.ndarray, n_schools: int):
+    t = np.bincount(school, weights=np.where(ok, resid, 0.0), minlength=n_schools)
+    v = np.bincount(school, weights=np.where(ok, var, 0.0), minlength=n_schools)
+    n = np.bincount(school, weights=ok.astype(float), minlength=n_schools)
+    z = np.where(v > 0, t / np.sqrt(np.maximum(v, 1e-12)), 0.0)
+    return t, v, n, z
+
+
+def task_signs(unit: Unit, cfg_pattern: Mapping[str, Any], cfg_fit: Mapping[str, Any]) -> tuple[dict, dict]:
+    """``task_pattern`` (hard П/В points beyond the region's pupils with the same total) and
+    ``person_fit`` (Guttman errors beyond the same expectation), per school."""
+    ns = len(unit.school_ids)
+    if unit.tasks is None or unit.max_points is None:
+        reason = "нет баллов за задания"
+        return ({s: not_tested(reason) for s in unit.school_ids}, {s: not_tested(reason) for s in unit.school_ids})
+    x = unit.tasks.astype(float)
+    total = unit.tasks.sum(1)
+    school = unit.school
+    counts = np.bincount(school, minlength=ns)
+    # region and school task-success profiles (percent of max points)
+    maxp = unit.max_points.astype(float)
+    region_profile = 100 * x.mean(0) / maxp
+    # expected profile for each school's pupils given their totals (leave-school-out)
+    exp_task = np.zeros_like(x)
+    ok_any = np.ones(len(total), bool)
+    for j in range(x.shape[1]):
+        m, _, ok = _loo_conditional(x[:, j], total, school, ns, int(maxp.sum()), int(cfg_pattern["min_reference"]))
+        exp_task[:, j] = m
+        ok_any &= ok
+    sums = np.zeros((ns, x.shape[1]))
+    np.add.at(sums, school, x)
+    esums = np.zeros((ns, x.shape[1]))
+    np.add.at(esums, school, exp_task)
+
+    def profile(si: int) -> dict:
+        n = max(counts[si], 1)
+        return {
+            "school": [_r(v, 1) for v in 100 * sums[si] / n / maxp],
+            "region": [_r(v, 1) for v in region_profile],
+            "expected_same_total": [_r(v, 1) for v in 100 * esums[si] / n / maxp],
+            "levels": unit.levels,
+        }
+
+    # task_pattern
+    pattern: dict[str, dict] = {}
+    levels = unit.levels or [None] * x.shape[1]
+    hard = np.array([lv in tuple(cfg_pattern["hard_levels"]) for lv in levels])
+    min_n = int(cfg_pattern["min_pupils"])
+    if not hard.any() or hard.all():
+        for sid in unit.school_ids:
+            pattern[sid] = not_tested("нет заданий и базового, и повышенного/высокого уровня")
+    else:
+        h = x[:, hard].sum(1)
+        m, v, ok = _loo_conditional(h, total, school, ns, int(maxp.sum()), int(cfg_pattern["min_reference"]))
+        t, var, n_ok, z = _sum_test(h - m, v, ok, school, ns)
+        for si, sid in enumerate(unit.school_ids):
+            if n_ok[si] < min_n:
+                pattern[sid] = not_tested(f"участников {int(n_ok[si])} < {min_n}", n=int(counts[si]))
+                continue
+            pattern[sid] = {
+                "tested": True,
+                "n": int(n_ok[si]),
+                "p_value": float(stats.norm.sf(z[si])),
+                "statistic": {"z": _r(z[si]), "excess_hard_points": _r(t[si], 2),
+                              "excess_hard_points_per_pupil": _r(t[si] / n_ok[si], 3)},
+                "comparison_group": "ученики региона (других ОО) с тем же первичным баллом",
+                "chart": {"task_success": profile(si)},
+            }
+    # person_fit: Guttman errors over score steps ordered by the region's popularity
+    fit: dict[str, dict] = {}
+    steps = [(j, k) for j in range(x.shape[1]) for k in range(1, int(maxp[j]) + 1)]
+    y = np.stack([(unit.tasks[:, j] >= k) for j, k in steps], axis=1).astype(np.int32)
+    pop = y.mean(0)
+    order = np.argsort(-pop, kind="stable")
+    ys = y[:, order]
+    zeros_before = np.arange(ys.shape[1])[None, :] - (np.cumsum(ys, axis=1) - ys)
+    guttman = (ys * zeros_before).sum(1).astype(float)
+    m, v, ok = _loo_conditional(guttman, total, school, ns, int(maxp.sum()), int(cfg_fit["min_reference"]))
+    t, var, n_ok, z = _sum_test(guttman - m, v, ok, school, ns)
+    gsum = np.bincount(school, weights=guttman, minlength=ns)
+    msum = np.bincount(school, weights=np.where(ok, m, 0.0), minlength=ns)
+    min_n = int(cfg_fit["min_pupils"])
+    for si, sid in enumerate(unit.school_ids):
+        if n_ok[si] < min_n:
+            fit[sid] = not_tested(f"участников {int(n_ok[si])} < {min_n}", n=int(counts[si]))
+            continue
+        fit[sid] = {
+            "tested": True,
+            "n": int(n_ok[si]),
+            "p_value": float(stats.norm.sf(z[si])),
+            "statistic": {"z": _r(z[si]), "mean_guttman_errors": _r(gsum[si] / counts[si], 2),
+                          "expected_guttman_errors": _r(msum[si] / max(n_ok[si], 1), 2)},
+            "comparison_group": "ученики региона (других ОО) с тем же первичным баллом",
+            "chart": {"task_success": profile(si)},
+        }
+    return pattern, fit
+
+
+# ---------------------------------------------------------------------------------------------
+# identical answer vectors
+
+
+def _p_at_least(n: np.ndarray, p: np.ndarray, k: np.ndarray) -> np.ndarray:
+    return stats.binom.sf(k - 1, n, p)
+
+
+def similarity(unit: Unit, cfg: Mapping[str, Any]) -> dict[str, dict]:
+    """Identical task-score vectors beyond the region's vector frequencies among pupils with the same total.
+
+    Statistic: m = the smallest binomial tail P(N_v ≥ c_v) over the school's repeated vectors v
+    (c_v ≥ 2 pupils with vector v among the school's n_t pupils with total t; N_v ~ Bin(n_t, p_v),
+    p_v the region's frequency of v among pupils with total t). p-value: the union bound
+    Σ_t Σ_v P(N_v ≥ max(2, k_v(m))) over every vector v of the region's support, where k_v(m) is the
+    smallest count whose tail is ≤ m — valid whatever the dependence, and exact in the far tail.
+    """
+    if unit.tasks is None:
+        return {s: not_tested("нет баллов за задания") for s in unit.school_ids}
+    ns = len(unit.school_ids)
+    total = unit.tasks.sum(1)
+    # encode vectors as integers (mixed radix)
+    radix = (unit.max_points.astype(np.int64) + 1) if unit.max_points is not None else None
+    code = np.zeros(len(total), np.int64)
+    for j in range(unit.tasks.shape[1]):
+        code = code * int(radix[j]) + unit.tasks[:, j].astype(np.int64)
+    # region frequencies of (total, vector)
+    pair = np.stack([total, code], 1)
+    uniq, inv, cnt = np.unique(pair, axis=0, return_inverse=True, return_counts=True)
+    inv = inv.ravel()
+    n_by_total = np.bincount(total, minlength=int(total.max()) + 1).astype(float)
+    p_v = cnt / n_by_total[uniq[:, 0]]
+    support_by_t = {int(t): p_v[uniq[:, 0] == t] for t in np.unique(uniq[:, 0])}
+    min_n = int(cfg["min_pupils"])
+    counts = np.bincount(unit.school, minlength=ns)
+    out = {}
+    order = np.argsort(unit.school, kind="stable")
+    bounds = np.searchsorted(unit.school[order], np.arange(ns + 1))
+    for si, sid in enumerate(unit.school_ids):
+        if counts[si] < min_n:
+            out[sid] = not_tested(f"участников {int(counts[si])} < {min_n}", n=int(counts[si]))
+            continue
+        rows = order[bounds[si] : bounds[si + 1]]
+        t_s = total[rows]
+        v_s = inv[rows]
+        n_t = np.bincount(t_s, minlength=len(n_by_total))
+        vv, cc = np.unique(v_s, return_counts=True)
+        rep = cc >= 2
+        n_identical = int((cc[rep] * (cc[rep] - 1) // 2).sum())
+        pupils_in_groups = int(cc[rep].sum())
+        if not rep.any():
+            m, p_value = 1.0, 1.0
+            worst = None
+        else:
+            tt = uniq[vv[rep], 0]
+            tails = _p_at_least(n_t[tt], p_v[vv[rep]], cc[rep])
+            i = int(np.argmin(tails))
+            m = float(tails[i])
+            worst = {"total": int(tt[i]), "pupils": int(cc[rep][i]), "of_pupils_with_total": int(n_t[tt[i]]),
+                     "region_frequency": _r(p_v[vv[rep]][i], 5)}
+            acc = 0.0
+            for t in np.flatnonzero(n_t):
+                pv = support_by_t[int(t)]
+                n = int(n_t[t])
+                if n < 2:
+                    continue
+                k = stats.binom.isf(m, n, pv) + 1  # smallest k with P(N ≥ k) ≤ m
+                k = np.maximum(k, 2)
+                acc += float(_p_at_least(np.full(len(pv), n), pv, k).sum())
+                if acc >= 1:
+                    break
+            p_value = float(min(1.0, max(acc, m)))
+        out[sid] = {
+            "tested": True,
+            "n": int(counts[si]),
+            "p_value": p_value,
+            "statistic": {"min_tail_probability": m, "identical_pairs": n_identical,
+                          "pupils_sharing_a_vector": pupils_in_groups, "most_repeated": worst},
+            "comparison_group": "частоты наборов баллов за задания у учеников региона с тем же первичным баллом",
+        }
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# within-school homogeneity (variance too low for the school's level)
+
+
+def tilted_moments(hist: np.ndarray, grid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean, variance and 4th central moment of f_θ(s) ∝ hist(s)·exp(θ·s) for every θ of ``grid``."""
+    s = np.arange(len(hist), dtype=float)
+    a = np.log(np.maximum(hist, 0.5))[None, :] + grid[:, None] * s[None, :]
+    w = np.exp(a - a.max(1, keepdims=True))
+    w /= w.sum(1, keepdims=True)
+    m = w @ s
+    v = np.maximum(w @ (s * s) - m * m, 1e-9)
+    m4 = (w * (s[None, :] - m[:, None]) ** 4).sum(1)
+    return m, v, m4
+
+
+def homogeneity(unit: Unit, cfg: Mapping[str, Any]) -> dict[str, dict]:
+    """Spread of primary scores too low for the school's level.
+
+    The school's expected distribution is the region's score histogram exponentially tilted to the
+    school's mean (f_θ(s) ∝ h(s)·exp(θ·s), the model of ``bunching``): it is squeezed against the
+    maximum score as a real strong school's results are, so ceiling effects do not read as
+    homogeneity (a quadratic regression of log sd on the mean, used before, extrapolated badly for
+    lyceums near the ceiling). Under the null s²/σ²_θ ~ χ²_d/d with Satterthwaite's
+    d = 2 / (2/(n−1) + (κ_θ − 3)/n) (κ_θ the tilted kurtosis), scaled by the region's median ratio
+    (a school is narrower than the region, which mixes schools); lower tail. The empirical null (TOML)
+    absorbs the honest between-school spread.
+    """
+    ns = len(unit.school_ids)
+    min_n = int(cfg["min_pupils"])
+    counts = np.bincount(unit.school, minlength=ns).astype(float)
+    s1 = np.bincount(unit.school, weights=unit.total, minlength=ns)
+    s2 = np.bincount(unit.school, weights=unit.total.astype(float) ** 2, minlength=ns)
+    mean = s1 / np.maximum(counts, 1)
+    var = np.maximum((s2 - counts * mean**2) / np.maximum(counts - 1, 1), 0.0)
+    sd = np.sqrt(var)
+    ok = counts >= min_n
+    if ok.sum() < int(cfg["min_schools"]):
+        return {s: not_tested(f"в регионе меньше {cfg['min_schools']} ОО с ≥ {min_n} участниками")
+                for s in unit.school_ids}
+    hist = np.bincount(unit.total, minlength=unit.max_score + 1)[: unit.max_score + 1].astype(float)
+    grid = np.linspace(-6.0, 6.0, 1201)
+    gm, gv, g4 = tilted_moments(hist, grid)
+    theta = np.interp(mean, gm, grid)
+    ev = np.interp(theta, grid, gv)
+    kurt = np.interp(theta, grid, g4) / ev**2
+    ratio = var / ev
+    d = np.clip(2.0 / (2.0 / np.maximum(counts - 1, 1) + (kurt - 3.0) / np.maximum(counts, 1)), 1.0, None)
+    floor = 0.25 / np.maximum(ev, 1e-9)  # keeps log finite when all pupils share one score
+    centre = float(np.median(np.log(np.maximum(ratio[ok], floor[ok]))))
+    p = stats.chi2.cdf(d * ratio / np.exp(centre), d)
+    out = {}
+    for si, sid in enumerate(unit.school_ids):
+        if not ok[si]:
+            out[sid] = not_tested(f"участников {int(counts[si])} < {min_n}", n=int(counts[si]))
+            continue
+        out[sid] = {
+            "tested": True,
+            "n": int(counts[si]),
+            "p_value": float(p[si]),
+            "statistic": {"z": _r(stats.norm.ppf(np.clip(p[si], 1e-300, 1.0))), "sd": _r(sd[si], 3),
+                          "expected_sd": _r(np.sqrt(ev[si] * np.exp(centre)), 3), "mean": _r(mean[si], 2),
+                          "variance_ratio": _r(ratio[si] / np.exp(centre)), "df": _r(d[si], 1),
+                          "theta": _r(theta[si])},
+            "comparison_group": "распределение баллов региона, перевзвешенное к среднему баллу школы "
+            "(с учётом потолка шкалы)",
+        }
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# ВПР marks vs journal marks
+
+
+def _binom_sum_sf(ns: list[int], ps: list[float], x: int) -> float:
+    pmf = np.array([1.0])
+    for n, p in zip(ns, ps, strict=True):
+        pmf = np.convolve(pmf, stats.binom.pmf(np.arange(n + 1), n, p))
+    return float(min(1.0, pmf[x:].sum())) if x < len(pmf) else 0.0
+
+
+def journal(unit: Unit, cfg: Mapping[str, Any]) -> tuple[dict[str, dict], dict[str, dict]]:
+    """Two signs: ``journal`` — share «повысили» (ВПР mark above the journal mark) beyond the region's
+    rate for the same journal marks (exact sum of binomials); ``journal_corr`` — a journal–score
+    Spearman correlation weaker than the region's pooled within-school one (Fisher z). They are kept
+    apart because schools' marking leniency varies far more than their correlation does."""
+    ns = len(unit.school_ids)
+    has = (unit.journal >= 2) & (unit.mark >= 2)
+    min_n = int(cfg["min_pupils"])
+    # region rates of "up" by journal mark, leave-school-out
+    up = (unit.mark > unit.journal) & has
+    key = unit.school * 6 + unit.journal
+    c_all = np.bincount(unit.journal[has], minlength=6).astype(float)
+    u_all = np.bincount(unit.journal[has], weights=up[has], minlength=6)
+    c_s = np.bincount(key[has], minlength=ns * 6).astype(float).reshape(ns, 6)
+    u_s = np.bincount(key[has], weights=up[has], minlength=ns * 6).reshape(ns, 6)
+    # 4×4 tables
+    table = np.zeros((ns, 4, 4), int)
+    np.add.at(table, (unit.school[has], unit.journal[has] - 2, unit.mark[has] - 2), 1)
+    region_table = table.sum(0)
+    # pooled within-school Spearman (ranks within school) as reference
+    rs = np.full(ns, np.nan)
+    order = np.argsort(unit.school, kind="stable")
+    bounds = np.searchsorted(unit.school[order], np.arange(ns + 1))
+    for si in range(ns):
+        rows = order[bounds[si] : bounds[si + 1]]
+        rows = rows[has[rows]]
+        if len(rows) >= 3:
+            a, b = stats.rankdata(unit.journal[rows]), stats.rankdata(unit.total[rows])
+            if a.std() > 0 and b.std() > 0:
+                rs[si] = np.corrcoef(a, b)[0, 1]
+    n_has = c_s.sum(1)
+    good = np.isfinite(rs) & (n_has >= min_n)
+    ref = np.tanh(np.average(np.arctanh(np.clip(rs[good], -0.999, 0.999)), weights=n_has[good] - 3)) if good.any() else np.nan
+
+    def shares(tab: np.ndarray) -> dict:
+        tot = tab.sum()
+        lower = np.tril(tab, -1).sum()  # ВПР mark below the journal mark
+        upper = np.triu(tab, 1).sum()
+        same = np.trace(tab)
+        f = (lambda v: _r(100 * v / tot, 1)) if tot else (lambda v: None)
+        return {"понизили": f(lower), "подтвердили": f(same), "повысили": f(upper), "n": int(tot)}
+
+    out: dict[str, dict] = {}
+    corr: dict[str, dict] = {}
+    for si, sid in enumerate(unit.school_ids):
+        n = int(n_has[si])
+        if n < min_n:
+            out[sid] = not_tested(f"участников с отметкой по журналу {n} < {min_n}", n=n)
+            corr[sid] = out[sid]
+            continue
+        ns_, ps_ = [], []
+        for j in range(2, 6):
+            k = int(c_s[si, j])
+            if k:
+                rest = c_all[j] - c_s[si, j]
+                ns_.append(k)
+                ps_.append(float((u_all[j] - u_s[si, j]) / rest) if rest > 0 else 0.0)
+        u_obs = int(u_s[si].sum())
+        expected_up = float(np.dot(ns_, ps_))
+        p_up = _binom_sum_sf(ns_, ps_, u_obs)
+        chart = {"journal_vs_vpr": {"rows": "отметка по журналу 2..5", "columns": "отметка ВПР 2..5",
+                                    "school": table[si].tolist(), "region": region_table.tolist()},
+                 "shares": {"school": shares(table[si]), "region": shares(region_table)}}
+        out[sid] = {
+            "tested": True,
+            "n": n,
+            "p_value": p_up,
+            "statistic": {"raised": u_obs, "expected_raised": _r(expected_up, 2)},
+            "comparison_group": "ученики региона (других ОО) с той же отметкой по журналу",
+            "chart": chart,
+        }
+        if np.isfinite(rs[si]) and np.isfinite(ref) and n > 3:
+            zc = (np.arctanh(np.clip(rs[si], -0.999, 0.999)) - np.arctanh(ref)) * np.sqrt((n - 3) / 1.06)
+            corr[sid] = {
+                "tested": True,
+                "n": n,
+                "p_value": float(stats.norm.cdf(zc)),
+                "statistic": {"spearman": _r(rs[si]), "region_spearman": _r(ref), "z": _r(zc)},
+                "comparison_group": "средняя внутришкольная корреляция отметок по журналу и баллов в регионе",
+                "chart": chart,
+            }
+        else:
+            corr[sid] = not_tested("корреляция не определена (одинаковые отметки или баллы)", n=n)
+    return out, corr
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers used by the orchestrator
+
+
+def robust_standardise(values: np.ndarray, samp_var: np.ndarray) -> np.ndarray:
+    """(v − median) / sqrt(τ² + sampling variance), τ² from the robust spread minus typical sampling variance."""
+    med = np.median(values)
+    mad = stats.median_abs_deviation(values, scale="normal")
+    tau2 = max(0.0, mad**2 - float(np.median(samp_var)))
+    return (values - med) / np.sqrt(tau2 + samp_var)
