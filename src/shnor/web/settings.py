@@ -5,6 +5,10 @@ DATABASE_URL    PostgreSQL (or any dj-database-url URL); default SQLite in SHNOR
 SHNOR_SECRET_KEY Django secret; generated once into SHNOR_HOME/secret_key when unset
 SHNOR_DEBUG     1/0
 SHNOR_ALLOWED_HOSTS comma-separated
+SHNOR_LOGIN_MAX_FAILURES  failed logins per username+IP before a lockout; default 5
+SHNOR_LOGIN_LOCKOUT_MINUTES  length of the lockout; default 15
+SHNOR_UPLOAD_MAX_MB  largest file accepted by the browser import; default 200
+SHNOR_SECURE_COOKIES 1 behind HTTPS (secure session/CSRF cookies); default 0
 """
 
 from __future__ import annotations
@@ -31,6 +35,19 @@ def _bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name}: ожидается 1 или 0, получено {raw!r}")
 
 
+def _int(name: str, default: int, minimum: int = 1) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}: ожидается целое число, получено {raw!r}") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name}: ожидается число не меньше {minimum}, получено {value}")
+    return value
+
+
 SECRET_KEY = os.environ.get("SHNOR_SECRET_KEY") or stored_secret(HOME, "secret_key")
 DEBUG = _bool("SHNOR_DEBUG", False)
 ALLOWED_HOSTS = [
@@ -44,16 +61,22 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # local Swagger UI assets for /api/docs (no CDN)
     "shnor.web.registry",
     "shnor.web.assessments",
+    "shnor.web.identification",
+    "shnor.web.accounts",
+    "shnor.web.api",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "shnor.web.accounts.middleware.ActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -62,13 +85,14 @@ ROOT_URLCONF = "shnor.web.urls"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [Path(__file__).resolve().parent / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "shnor.web.accounts.context_processors.role",
             ]
         },
     }
@@ -97,7 +121,29 @@ USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = HOME / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise scans it at start-up (filled by collectstatic)
+STATICFILES_DIRS = [Path(__file__).resolve().parent / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "shnor.web.staticfinders.PlotlyFinder",  # vendor/plotly.min.js from the plotly package: no CDN
+]
+WHITENOISE_USE_FINDERS = True  # serve straight from the finders: `collectstatic` is optional
+WHITENOISE_AUTOREFRESH = DEBUG
+
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+LOGIN_MAX_FAILURES = _int("SHNOR_LOGIN_MAX_FAILURES", 5)
+LOGIN_LOCKOUT_MINUTES = _int("SHNOR_LOGIN_LOCKOUT_MINUTES", 15)
+UPLOAD_MAX_MB = _int("SHNOR_UPLOAD_MAX_MB", 200)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _bool("SHNOR_SECURE_COOKIES", False)
+SESSION_COOKIE_AGE = 8 * 3600
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"

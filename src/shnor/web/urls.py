@@ -1,6 +1,17 @@
-"""URL configuration."""
+"""URL configuration: accounts, registry, lists, imports, the REST API and the admin."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
-urlpatterns = [path("admin/", admin.site.urls)]
+from shnor.web.accounts import views as account_views
+from shnor.web.api.views import api
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("accounts/", include("shnor.web.accounts.urls")),
+    path("", include("shnor.web.registry.urls")),
+    path("", include("shnor.web.identification.urls")),
+    path("imports/", include("shnor.web.assessments.urls")),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+]

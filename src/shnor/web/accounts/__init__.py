@@ -1,0 +1,1 @@
+"""Accounts: users, roles, the scoping of every queryset by role, login throttling, audit log, API tokens."""

@@ -1,0 +1,164 @@
+"""API endpoints; every school-level answer goes through ``schools_visible_to``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import NinjaAPI
+from ninja.errors import HttpError
+from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.security import HttpBearer, django_auth
+
+from shnor.web.accounts.selectors import (
+    municipalities_visible_to,
+    regions_visible_to,
+    schools_visible_to,
+    user_role_label,
+)
+from shnor.web.accounts.services import api_token_user
+from shnor.web.api.schemas import (
+    ListRowOut,
+    MeOut,
+    MunicipalityOut,
+    OutcomeOut,
+    RegionOut,
+    RunOut,
+    SchoolOut,
+)
+from shnor.web.identification import selectors as ident
+from shnor.web.identification.evidence import as_dict
+from shnor.web.identification.models import SchoolOutcome
+from shnor.web.registry.models import School
+from shnor.web.registry.selectors import schools_search
+
+
+class TokenAuth(HttpBearer):
+    """``Authorization: Bearer shn_…`` with a token created on the personal page."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        """The token's user, set on the request, or None."""
+        user = api_token_user(key=token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="ШНОР API",
+    version="1.0",
+    description="Реестр школ, расчёты по методике, списки ШНОР/ШНСУ/необъективности и итоги по школам. "
+    "Доступ ограничен ролью пользователя так же, как в веб-интерфейсе.",
+    auth=[TokenAuth(), django_auth],
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+    urls_namespace="api",
+)
+
+
+def _school_out(s: School) -> dict:
+    return {
+        "school_id": s.school_id,
+        "name": s.name,
+        "municipality": s.municipality.name if s.municipality else None,
+        "municipality_id": s.municipality_id,
+        "region": s.region.name if s.region else None,
+        "kind": s.kind,
+        "locality": s.locality,
+        "pupils": s.pupils,
+        "latitude": s.latitude,
+        "longitude": s.longitude,
+        "in_registry": s.in_registry,
+    }
+
+
+def _run_out(r: Any) -> dict:
+    return {
+        "id": r.pk,
+        "year": r.year,
+        "label": r.label,
+        "config_digest": r.config_digest,
+        "started_at": r.started_at.isoformat(),
+        "finished_at": r.finished_at.isoformat() if r.finished_at else None,
+    }
+
+
+@api.get("/me", response=MeOut, summary="Текущий пользователь")
+def me(request: HttpRequest) -> dict:
+    """Who is calling and how many schools they see."""
+    return {
+        "username": request.user.get_username(),
+        "role": user_role_label(user=request.user),
+        "schools_visible": schools_visible_to(user=request.user).count(),
+    }
+
+
+@api.get("/regions", response=list[RegionOut], summary="Регионы")
+def regions(request: HttpRequest) -> list:
+    """Regions with visible schools."""
+    return list(regions_visible_to(user=request.user))
+
+
+@api.get("/municipalities", response=list[MunicipalityOut], summary="Муниципалитеты")
+def municipalities(request: HttpRequest) -> list:
+    """Municipalities with visible schools."""
+    return list(municipalities_visible_to(user=request.user))
+
+
+@api.get("/schools", response=list[SchoolOut], summary="Школы")
+@paginate(LimitOffsetPagination)
+def schools(request: HttpRequest, q: str = "", municipality: int | None = None) -> list:
+    """Visible schools, searched by login or name, optionally in one municipality."""
+    qs = schools_search(schools=schools_visible_to(user=request.user), q=q.strip(), municipality_id=municipality)
+    return [_school_out(s) for s in qs]
+
+
+@api.get("/schools/{school_id}", response=SchoolOut, summary="Школа")
+def school(request: HttpRequest, school_id: str) -> dict:
+    """One visible school (404 for others)."""
+    return _school_out(get_object_or_404(schools_visible_to(user=request.user), school_id=school_id))
+
+
+@api.get("/schools/{school_id}/outcomes", response=list[OutcomeOut], summary="Итоги методики по школе")
+def school_outcomes(request: HttpRequest, school_id: str, run: int | None = None) -> list:
+    """Every method's outcome for the school (with evidence) in one run, or in every done run."""
+    obj = get_object_or_404(schools_visible_to(user=request.user), school_id=school_id)
+    qs = SchoolOutcome.objects.filter(school=obj, run__in=ident.runs_done()).select_related("run")
+    if run is not None:
+        qs = qs.filter(run_id=run)
+    return [
+        {"run_id": o.run_id, "year": o.run.year, "method": o.method, "flagged": o.flagged, "value": o.value,
+         "label": o.label, "data": as_dict(o.data)}
+        for o in qs.order_by("-run__year", "-run__started_at", "method")
+    ]
+
+
+@api.get("/runs", response=list[RunOut], summary="Расчёты по методике")
+def runs(request: HttpRequest) -> list:
+    """Finished methodology runs, newest first."""
+    return [_run_out(r) for r in ident.runs_done()]
+
+
+@api.get("/lists/{kind}", response=list[ListRowOut], summary="Список (ШНОР, ШНСУ, необъективность, ФИОКО)")
+def list_rows(
+    request: HttpRequest,
+    kind: str,
+    run: int | None = None,
+    year: int | None = None,
+    municipality: int | None = None,
+    track: str = "",
+    min_years: int | None = None,
+) -> list:
+    """The schools of a list in a run (latest done by default), within what the caller may see."""
+    if kind not in ident.LISTS:
+        raise HttpError(404, "нет такого списка: " + ", ".join(ident.LISTS))
+    picked = ident.run_pick(run_id=run, year=year)
+    if picked is None:
+        raise HttpError(404, "нет завершённого расчёта")
+    rows = ident.list_rows(schools=schools_visible_to(user=request.user), run=picked, kind=kind,
+                           municipality_id=municipality, track=track, min_years=min_years)
+    return [
+        {k: r[k] for k in ("school_id", "name", "municipality", "value", "years_in_list", "track", "track_label", "details")}
+        for r in rows
+    ]

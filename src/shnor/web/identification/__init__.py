@@ -1,0 +1,1 @@
+"""Identification: methodology runs, lists, flags with evidence, tracks, dynamics."""

@@ -1,0 +1,467 @@
+"""Reads for identification: runs, lists, a school's flags and history, comparisons, dashboards.
+
+Every function that returns school-level rows takes the ``schools`` queryset produced by
+``accounts.selectors.schools_visible_to`` (the single scoping point) and never widens it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+
+from shnor.web.identification import evidence as ev
+from shnor.web.identification.models import MethodologyRun, SchoolOutcome
+from shnor.web.registry.models import School
+from shnor.web.registry.selectors import text_match
+
+
+@dataclass(frozen=True)
+class ListKind:
+    """One list the product publishes: which method's flagged outcomes make it."""
+
+    code: str
+    method: str
+    title: str
+    short: str
+
+
+LISTS: dict[str, ListKind] = {
+    k.code: k
+    for k in (
+        ListKind("low_results", SchoolOutcome.LOW_RESULTS, "Школы с низкими образовательными результатами (ШНОР)", "ШНОР"),
+        ListKind("social_risk", SchoolOutcome.SOCIAL_INDEX, "Школы, функционирующие в неблагоприятных социальных условиях (ШНСУ)", "ШНСУ"),
+        ListKind("objectivity", SchoolOutcome.OBJECTIVITY, "Школы с признаками необъективности результатов", "Необъективность"),
+        ListKind("fioko", SchoolOutcome.FIOKO, "Маркеры необъективности ФИОКО", "ФИОКО"),
+    )
+}
+METHOD_TITLES = dict(SchoolOutcome.METHODS)
+TRACK_LABELS = {
+    "common": "Общие региональные мероприятия",
+    "network": "Сетевые методические объединения",
+    "individual": "Индивидуальное сопровождение",
+}
+CATEGORY_LABELS = {
+    "first": "впервые",
+    "repeated": "повторно за три года",
+    "persistent": "три года и более подряд",
+    "exited": "вышла из списка",
+    "none": "нет",
+}
+
+
+def runs_done() -> QuerySet[MethodologyRun]:
+    """Finished methodology runs, newest year and newest run first."""
+    return MethodologyRun.objects.filter(status=MethodologyRun.DONE).order_by("-year", "-started_at", "-id")
+
+
+def run_pick(*, run_id: Any = None, year: Any = None) -> MethodologyRun | None:
+    """The run asked for (by id), else the latest done run of ``year``, else the latest done run."""
+    qs = runs_done()
+    if run_id not in (None, ""):
+        try:
+            return qs.filter(pk=int(run_id)).first()
+        except (TypeError, ValueError):
+            return None
+    if year not in (None, ""):
+        try:
+            return qs.filter(year=int(year)).first()
+        except (TypeError, ValueError):
+            return None
+    return qs.first()
+
+
+def run_latest_per_year() -> list[MethodologyRun]:
+    """The latest done run of every year, oldest year first (the basis of dynamics)."""
+    seen: dict[int, MethodologyRun] = {}
+    for run in runs_done():
+        seen.setdefault(run.year, run)
+    return [seen[y] for y in sorted(seen)]
+
+
+def _track_of(data: dict) -> tuple[str, str]:
+    code = str(data.get("track") or "")
+    return code, str(data.get("track_label") or TRACK_LABELS.get(code, code))
+
+
+def list_rows(
+    *,
+    schools: QuerySet[School],
+    run: MethodologyRun,
+    kind: str,
+    municipality_id: Any = None,
+    track: str = "",
+    min_years: Any = None,
+    q: str = "",
+) -> list[dict]:
+    """The schools of list ``kind`` in ``run`` among ``schools``, with track and years in the list."""
+    spec = LISTS[kind]
+    qs = SchoolOutcome.objects.filter(run=run, method=spec.method, flagged=True, school__in=schools)
+    if municipality_id not in (None, ""):
+        qs = qs.filter(school__municipality_id=municipality_id)
+    if q:
+        qs = qs.filter(text_match("school__name", q) | Q(school__school_id__icontains=q))
+    outcomes = list(qs.select_related("school__municipality").order_by("school__municipality__name", "school__school_id"))
+    ids = [o.school_id for o in outcomes]
+    tracks = {
+        o.school_id: _track_of(ev.as_dict(o.data))
+        for o in SchoolOutcome.objects.filter(run=run, method=SchoolOutcome.TRACKS, school_id__in=ids).only("school_id", "data")
+    }
+    low = {
+        o["school_id"]: o
+        for o in SchoolOutcome.objects.filter(run=run, method=SchoolOutcome.LOW_RESULTS, school_id__in=ids).values(
+            "school_id", "data__years_in_list", "data__category", "data__first_year"
+        )
+    }
+    rows = []
+    for o in outcomes:
+        data = ev.as_dict(o.data)
+        lw = low.get(o.school_id, {})
+        years = lw.get("data__years_in_list")
+        code, label = tracks.get(o.school_id, ("", ""))
+        if track and code != track:
+            continue
+        if min_years not in (None, ""):
+            try:
+                if (years or 0) < int(min_years):
+                    continue
+            except (TypeError, ValueError):
+                pass
+        rows.append(
+            {
+                "school": o.school,
+                "school_id": o.school.school_id,
+                "name": o.school.name,
+                "municipality": o.school.municipality.name if o.school.municipality else "",
+                "value": o.value,
+                "label": o.label,
+                "years_in_list": years,
+                "first_year": lw.get("data__first_year"),
+                "category": CATEGORY_LABELS.get(str(lw.get("data__category") or ""), lw.get("data__category") or ""),
+                "track": code,
+                "track_label": label,
+                "details": _details(spec.method, data),
+            }
+        )
+    return rows
+
+
+def _details(method: str, data: dict) -> str:
+    if method == SchoolOutcome.OBJECTIVITY:
+        signs = [s for s in str(data.get("signs") or "").split("; ") if s]
+        return "; ".join(ev.sign_label(s) for s in signs)
+    if method == SchoolOutcome.SOCIAL_INDEX:
+        parts = []
+        if data.get("index") is not None:
+            parts.append(f"индекс {data['index']}")
+        if data.get("rank") is not None:
+            parts.append(f"место {data['rank']}")
+        return ", ".join(parts)
+    if method == SchoolOutcome.LOW_RESULTS:
+        return str(data.get("indicators") or data.get("reason") or "")
+    if method == SchoolOutcome.FIOKO:
+        markers = data.get("markers")
+        if isinstance(markers, list):
+            return "; ".join(b["title"] for b in ev.marker_blocks(data)) if markers and isinstance(markers[0], dict) else "; ".join(ev.sign_label(str(m)) for m in markers)
+        return str(data.get("marker") or "")
+    return ""
+
+
+def runs_compare(*, schools: QuerySet[School], run_a: MethodologyRun, run_b: MethodologyRun, kind: str) -> dict:
+    """Who enters list ``kind`` from run A to run B, who leaves and who stays (within ``schools``)."""
+    method = LISTS[kind].method
+
+    def flagged(run: MethodologyRun) -> set[int]:
+        return set(
+            SchoolOutcome.objects.filter(run=run, method=method, flagged=True, school__in=schools).values_list(
+                "school_id", flat=True
+            )
+        )
+
+    a, b = flagged(run_a), flagged(run_b)
+    by_id = {s.pk: s for s in schools.filter(pk__in=a | b)}
+
+    def named(ids: set[int]) -> list[School]:
+        return sorted((by_id[i] for i in ids if i in by_id), key=lambda s: (s.municipality.name if s.municipality else "", s.school_id))
+
+    return {"entered": named(b - a), "left": named(a - b), "stayed": named(a & b)}
+
+
+@dataclass
+class Flag:
+    """One method's conclusion about a school in a run, ready for the card."""
+
+    method: str
+    title: str
+    flagged: bool
+    label: str
+    value: float | None
+    facts: list[tuple[str, str]] = field(default_factory=list)
+    charts: list[dict] = field(default_factory=list)
+    signs: list[dict] = field(default_factory=list)
+    data: dict = field(default_factory=dict)
+
+
+def school_flags(*, school: School, run: MethodologyRun) -> list[Flag]:
+    """Every method's outcome for ``school`` in ``run`` with its facts and evidence charts."""
+    flags = []
+    order = [m for m, _ in SchoolOutcome.METHODS]
+    for o in sorted(SchoolOutcome.objects.filter(run=run, school=school), key=lambda o: order.index(o.method) if o.method in order else 99):
+        data = ev.as_dict(o.data)
+        evidence = ev.evidence_of(data)
+        label = ev.humanize(o.label)
+        if o.method == SchoolOutcome.FIOKO:
+            label = ", ".join(ev.SIGN_LABELS.get(x.strip(), x.strip()) for x in o.label.split(",") if x.strip())
+        if o.method == SchoolOutcome.OBJECTIVITY:
+            n = data.get("n_signs")
+            label = f"значимых признаков: {n}" if n else ("признаки не выявлены" if not o.flagged else label)
+        flag = Flag(o.method, METHOD_TITLES.get(o.method, o.method), o.flagged, label, o.value, data=data)
+        if o.method == SchoolOutcome.OBJECTIVITY:
+            flag.facts = ev.facts(evidence)
+            flag.signs = ev.sign_blocks(evidence)
+            flag.charts = [] if flag.signs else ev.charts_in(evidence)
+        elif o.method == SchoolOutcome.FIOKO and isinstance(data.get("markers"), list) and data["markers"] and isinstance(data["markers"][0], dict):
+            flag.signs = ev.marker_blocks(data)
+        elif o.method == SchoolOutcome.TRACKS:
+            flag.facts = [("Вариант", _track_of(data)[1])] if data.get("track") else []
+        else:
+            flag.facts = ev.facts(evidence) + [(k, v) for k, v in _row_facts(o.method, data)]
+            flag.charts = ev.charts_in(evidence)
+        flags.append(flag)
+    return flags
+
+
+def _row_facts(method: str, data: dict) -> list[tuple[str, str]]:
+    out = []
+    if method == SchoolOutcome.LOW_RESULTS:
+        if data.get("years_in_list"):
+            out.append(("Лет в списке подряд", str(data["years_in_list"])))
+        if data.get("category"):
+            out.append(("Категория", CATEGORY_LABELS.get(str(data["category"]), str(data["category"]))))
+        if data.get("indicators"):
+            out.append(("Показатели", str(data["indicators"])))
+        if data.get("risk_list") is not None:
+            out.append(("Список риска Рособрнадзора", "да" if data["risk_list"] else "нет"))
+    if method == SchoolOutcome.SOCIAL_INDEX:
+        for key, label in (("index", "Индекс"), ("rank", "Место в рейтинге")):
+            if data.get(key) is not None:
+                out.append((label, str(data[key])))
+    return out
+
+
+def school_track(*, school: School, run: MethodologyRun) -> dict | None:
+    """The school's support track in ``run``: code, label, all tracks and the reasons."""
+    o = SchoolOutcome.objects.filter(run=run, school=school, method=SchoolOutcome.TRACKS).first()
+    if o is None:
+        return None
+    data = ev.as_dict(o.data)
+    code, label = _track_of(data)
+    if not code:
+        return None
+    reasons: list[str] = []
+    for part in str(data.get("reasons") or o.label or "").split(";"):
+        part = part.strip()
+        if not part:
+            continue
+        if reasons and ev.humanize(part) != part and ev.humanize(part) == ev.sign_label(part):
+            reasons[-1] += "; " + ev.sign_label(part)  # a sign id continuing the previous reason
+        else:
+            reasons.append(ev.humanize(part))
+    return {
+        "code": code,
+        "label": label,
+        "tracks": [TRACK_LABELS.get(t, t) for t in (data.get("tracks") or [code]) if t != code],
+        "reasons": reasons,
+    }
+
+
+def school_history(*, school: School) -> list[dict]:
+    """The school's list status in every done run, oldest first: year, run and flag per method."""
+    runs = list(runs_done().order_by("year", "started_at", "id"))
+    flagged: dict[int, dict[str, bool]] = defaultdict(dict)
+    tracks: dict[int, str] = {}
+    for o in SchoolOutcome.objects.filter(school=school, run__in=runs).values("run_id", "method", "flagged", "data__track"):
+        flagged[o["run_id"]][o["method"]] = o["flagged"]
+        if o["method"] == SchoolOutcome.TRACKS and o["data__track"]:
+            tracks[o["run_id"]] = TRACK_LABELS.get(o["data__track"], o["data__track"])
+    return [
+        {"run": r, "flags": {m: flagged[r.pk].get(m) for m, _ in SchoolOutcome.METHODS}, "track": tracks.get(r.pk, "")}
+        for r in runs
+        if r.pk in flagged
+    ]
+
+
+def school_results_by_year(*, school: School) -> dict:
+    """Share of «2» per procedure per year for the school, from the low-results evidence of every run.
+
+    Returns ``{"units": [{"label", "year", "share", "counted"}], "figure": plotly dict or None}``.
+    """
+    best: dict[tuple[int, str], dict] = {}
+    for o in (
+        SchoolOutcome.objects.filter(school=school, method=SchoolOutcome.LOW_RESULTS, run__status=MethodologyRun.DONE)
+        .order_by("run__started_at", "run_id")
+        .only("data")
+    ):
+        evidence = ev.evidence_of(o.data)
+        units = ev.as_dict(ev.as_dict(evidence.get("methods")).get("risk_rule")).get("units") or []
+        for u in units:
+            if isinstance(u, dict) and u.get("year") is not None and u.get("share") is not None:
+                best[(int(u["year"]), str(u.get("label", "")))] = u
+    units = sorted(best.values(), key=lambda u: (str(u.get("label")), u["year"]))
+    if not units:
+        return {"units": [], "figure": None}
+    series: dict[str, list[dict]] = defaultdict(list)
+    for u in units:
+        series[str(u.get("label"))].append(u)
+    data = [
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": label,
+            "x": [u["year"] for u in us],
+            "y": [round(100 * float(u["share"]), 1) for u in us],
+        }
+        for label, us in series.items()
+    ]
+    figure = {
+        "data": data,
+        "layout": {
+            **ev.BASE_LAYOUT,
+            "title": {"text": "Доля участников с отметкой «2», % — по годам и процедурам", "font": {"size": 13}},
+            "height": 380,
+            "legend": {"orientation": "h", "y": -0.2},
+            "xaxis": {"dtick": 1},
+            "yaxis": {"title": {"text": "% «2»"}, "rangemode": "tozero"},
+            "shapes": [{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": 30, "y1": 30,
+                        "line": {"color": "#c0392b", "dash": "dot"}}],
+        },
+    }
+    return {"units": units, "figure": figure}
+
+
+def school_status(*, schools: QuerySet[School], run: MethodologyRun | None) -> dict[int, set[str]]:
+    """Which lists each visible school is on in ``run``: ``{school pk: {"low_results", …}}``."""
+    if run is None:
+        return {}
+    by_method = {spec.method: code for code, spec in LISTS.items()}
+    out: dict[int, set[str]] = defaultdict(set)
+    for sid, method in SchoolOutcome.objects.filter(run=run, flagged=True, school__in=schools).values_list("school_id", "method"):
+        if method in by_method:
+            out[sid].add(by_method[method])
+    return out
+
+
+def dashboard(*, schools: QuerySet[School], run: MethodologyRun | None) -> dict:
+    """Counts and shares per list, dynamics over years, track counts, signs, caterpillar and map for ``schools``."""
+    total = schools.count()
+    out: dict[str, Any] = {"total": total, "run": run, "counts": [], "tracks": [], "figures": {}}
+    if run is not None:
+        flagged = Counter(
+            SchoolOutcome.objects.filter(run=run, flagged=True, school__in=schools).values_list("method", flat=True)
+        )
+        out["counts"] = [
+            {"code": code, "title": spec.short, "n": flagged.get(spec.method, 0),
+             "share": round(100 * flagged.get(spec.method, 0) / total, 1) if total else 0.0}
+            for code, spec in LISTS.items()
+        ]
+        tracks = Counter(
+            t for t in SchoolOutcome.objects.filter(run=run, method=SchoolOutcome.TRACKS, school__in=schools).values_list("data__track", flat=True) if t
+        )
+        out["tracks"] = [{"code": c, "label": TRACK_LABELS.get(c, c), "n": tracks[c]} for c in ("individual", "network", "common") if tracks.get(c)]
+        out["figures"]["signs"] = _signs_figure(schools=schools, run=run)
+        out["figures"]["caterpillar"] = _caterpillar(schools=schools, run=run)
+    out["figures"]["dynamics"] = _dynamics_figure(schools=schools)
+    out["figures"]["map"] = map_figure(schools=schools, run=run)
+    out["figures"] = {k: v for k, v in out["figures"].items() if v}
+    return out
+
+
+def _dynamics_figure(*, schools: QuerySet[School]) -> dict | None:
+    runs = run_latest_per_year()
+    if not runs:
+        return None
+    counts: dict[tuple[int, str], int] = Counter()
+    for run_id, method in SchoolOutcome.objects.filter(run__in=runs, flagged=True, school__in=schools).values_list("run_id", "method"):
+        counts[(run_id, method)] += 1
+    years = [r.year for r in runs]
+    data = [
+        {"type": "scatter", "mode": "lines+markers", "name": spec.short, "x": years,
+         "y": [counts.get((r.pk, spec.method), 0) for r in runs]}
+        for spec in LISTS.values()
+    ]
+    return {"data": data, "layout": {**ev.BASE_LAYOUT, "title": {"text": "Динамика: число школ в списках по годам", "font": {"size": 13}},
+                                     "xaxis": {"dtick": 1}, "yaxis": {"title": {"text": "школ"}, "rangemode": "tozero"}}}
+
+
+def _signs_figure(*, schools: QuerySet[School], run: MethodologyRun) -> dict | None:
+    counter: Counter[str] = Counter()
+    for signs in SchoolOutcome.objects.filter(run=run, method=SchoolOutcome.OBJECTIVITY, flagged=True, school__in=schools).values_list("data__signs", flat=True):
+        for s in str(signs or "").split("; "):
+            if s:
+                counter[ev.SIGN_LABELS.get(s.split(":")[0], s.split(":")[0])] += 1
+    if not counter:
+        return None
+    items = counter.most_common()
+    return {"data": [{"type": "bar", "orientation": "h", "y": [k for k, _ in items][::-1], "x": [v for _, v in items][::-1],
+                      "marker": {"color": ev.COLORS["school"]}}],
+            "layout": {**ev.BASE_LAYOUT, "title": {"text": "Распределение признаков необъективности (школ с признаком)", "font": {"size": 13}},
+                       "margin": {"l": 20, "r": 20, "t": 40, "b": 40}, "xaxis": {"title": {"text": "школ"}},
+                       "yaxis": {"automargin": True}}}
+
+
+def _caterpillar(*, schools: QuerySet[School], run: MethodologyRun) -> dict | None:
+    rows = SchoolOutcome.objects.filter(run=run, method=SchoolOutcome.LOW_RESULTS, school__in=schools).values(
+        "school__school_id", "school__name", "flagged", "data__evidence__value_added"
+    )
+    points = []
+    for r in rows:
+        va = ev.as_dict(r["data__evidence__value_added"])
+        interval = va.get("interval") if isinstance(va, dict) else None
+        if not (isinstance(interval, list) and len(interval) == 2 and isinstance(va.get("effect"), int | float)):
+            continue
+        if interval[0] is None or interval[1] is None:
+            continue
+        points.append({"effect": float(va["effect"]), "lower": float(interval[0]), "upper": float(interval[1]),
+                       "low": r["flagged"], "name": f"{r['school__school_id']} {r['school__name']}",
+                       "url": reverse("registry:school", kwargs={"school_id": r["school__school_id"]})})
+    return ev.caterpillar_figure(points) if len(points) >= 2 else None
+
+
+def map_figure(*, schools: QuerySet[School], run: MethodologyRun | None) -> dict | None:
+    """Schools with coordinates as a plain scatter (longitude × latitude, no map tiles: works offline)."""
+    located = list(schools.exclude(latitude=None).exclude(longitude=None).values("pk", "school_id", "name", "latitude", "longitude"))
+    if not located:
+        return None
+    status = school_status(schools=schools, run=run)
+    groups = [
+        ("objectivity", "признаки необъективности", "#8e44ad"),
+        ("low_results", "ШНОР", "#c0392b"),
+        ("social_risk", "ШНСУ", "#e67e22"),
+        ("", "прочие", "#95a5a6"),
+    ]
+    bucket: dict[str, list[dict]] = defaultdict(list)
+    for s in located:
+        st = status.get(s["pk"], set())
+        key = next((g for g, _, _ in groups if g and g in st), "")
+        bucket[key].append(s)
+    data = []
+    for key, name, color in reversed(groups):
+        pts = bucket.get(key)
+        if not pts:
+            continue
+        data.append({
+            "type": "scatter", "mode": "markers", "name": f"{name} ({len(pts)})",
+            "x": [p["longitude"] for p in pts], "y": [p["latitude"] for p in pts],
+            "text": [f"{p['school_id']} {p['name']}" for p in pts],
+            "customdata": [reverse("registry:school", kwargs={"school_id": p["school_id"]}) for p in pts],
+            "hovertemplate": "%{text}<extra></extra>",
+            "marker": {"size": 7 if key else 5, "color": color, "opacity": 0.85},
+        })
+    mean_lat = sum(p["latitude"] for p in located) / len(located)
+    return {"data": data, "layout": {**ev.BASE_LAYOUT, "height": 420, "title": {"text": "Школы на карте (координаты; без подложки)", "font": {"size": 13}},
+                                     "xaxis": {"title": {"text": "долгота"}},
+                                     "yaxis": {"title": {"text": "широта"}, "scaleanchor": "x", "scaleratio": 1 / max(0.2, math.cos(math.radians(mean_lat)))}}}

@@ -1,0 +1,135 @@
+"""Writes for identification: a methodology run over everything imported, stored with its settings."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from django.db import transaction
+from django.utils import timezone
+
+from shnor.core.config import config_digest, load_config
+from shnor.core.methods import fioko, low_results, objectivity, social_index, tracks
+from shnor.core.methods.base import Inputs
+from shnor.core.reports.identify_outputs import write_outputs
+from shnor.web.assessments.selectors import batches_live, results_scan, scales_frame, tasks_frame
+from shnor.web.identification.history import list_history
+from shnor.web.identification.models import MethodologyRun, SchoolOutcome
+from shnor.web.registry.models import School
+from shnor.web.registry.selectors import context_frame, schools_frame
+from shnor.web.registry.services import schools_ensure
+
+Progress = Callable[[str], None]
+
+
+def _evidence(row: dict[str, Any]) -> dict[str, Any]:
+    out = dict(row)
+    ev = out.get("evidence")
+    if isinstance(ev, str):
+        with contextlib.suppress(json.JSONDecodeError):
+            out["evidence"] = json.loads(ev)
+    return out
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and value != value:  # NaN is not JSON
+        return None
+    return value
+
+
+def methodology_run_create(
+    *, year: int, config_path: Path | None = None, out_dir: Path | None = None, label: str = "", progress: Progress | None = None
+) -> tuple[MethodologyRun, dict[str, pl.DataFrame]]:
+    """Run every method for ``year`` on what has been imported, store the run, and write the output files."""
+    say = progress or (lambda _m: None)
+    config = load_config(config_path)
+    run = MethodologyRun.objects.create(
+        year=year, label=label, config=config, config_digest=config_digest(config),
+        config_source=str(config_path or "поставка по умолчанию"),
+        batches=[b.batch_id for b in batches_live()],
+    )
+    try:
+        inputs = Inputs(
+            year=year, results=results_scan(), tasks=tasks_frame(), scales=scales_frame(),
+            schools=schools_frame(), context=context_frame(),
+        )
+        say("маркеры ФИОКО")
+        markers = fioko.run(inputs, config["fioko"])
+        say("признаки необъективности")
+        obj = objectivity.run(inputs, config["objectivity"])
+        say("социальный индекс")
+        social = social_index.run(inputs, config["social_index"])
+        say("низкие результаты")
+        history = list_history(before_year=year)
+        low = low_results.run(
+            inputs, config["low_results"], value_added_config=config["value_added"],
+            social_index_config=config["social_index"], social=social, history=history if history.height else None,
+        )
+        say("варианты сопровождения")
+        trk = tracks.run(inputs, config["tracks"], low=low, objectivity=obj, social=social)
+        frames = {"fioko_markers": markers, "objectivity": obj, "low_results": low, "social_index": social, "tracks": trk}
+        say("сохранение")
+        _store(run, frames)
+        index = fioko.objectivity_index(inputs, config["fioko"], markers)
+        run.summary = {
+            "schools_with_results": obj.height,
+            "fioko_marked_schools": markers["school_id"].n_unique() if markers.height else 0,
+            "fioko_markers": markers.height,
+            "objectivity_flagged": int(obj["flagged"].sum()) if obj.height else 0,
+            "low_results": int(low["low_results"].sum()) if low.height else 0,
+            "risk_list": int(low["risk_list"].sum()) if low.height and "risk_list" in low.columns else 0,
+            "social_risk": int(social["social_risk"].sum()) if social.height else 0,
+            "tracks": dict(trk.group_by("track").len().iter_rows()) if trk.height else {},
+            "objectivity_index": index.to_dicts(),
+        }
+        run.status = MethodologyRun.DONE
+        run.finished_at = timezone.now()
+        run.save()
+        if out_dir is not None:
+            say("запись файлов")
+            write_outputs(Path(out_dir), frames)
+    except BaseException as exc:
+        run.status = MethodologyRun.FAILED
+        run.error = f"{exc.__class__.__name__}: {exc}"
+        run.finished_at = timezone.now()
+        run.save()
+        raise
+    return run, frames
+
+
+def _store(run: MethodologyRun, frames: dict[str, pl.DataFrame]) -> None:
+    ids = set()
+    for f in frames.values():
+        if f.height:
+            ids |= set(f["school_id"].to_list())
+    with transaction.atomic():
+        schools_ensure(schools=pl.DataFrame({"school_id": sorted(ids)}, schema={"school_id": pl.String}), source="расчёт")
+        pk = dict(School.objects.filter(school_id__in=ids).values_list("school_id", "pk"))
+        rows: list[SchoolOutcome] = []
+        markers = frames["fioko_markers"]
+        if markers.height:
+            for (sid,), group in markers.group_by(["school_id"], maintain_order=True):
+                items = [_evidence(r) for r in group.iter_rows(named=True)]
+                rows.append(SchoolOutcome(run=run, school_id=pk[sid], method=SchoolOutcome.FIOKO, flagged=True,
+                                          value=len(items), label=", ".join(sorted({i["marker"] for i in items})),
+                                          data={"markers": items}))
+        spec = {
+            SchoolOutcome.OBJECTIVITY: ("objectivity", "flagged", "q_value", "signs"),
+            SchoolOutcome.LOW_RESULTS: ("low_results", "low_results", "years_in_list", "indicators"),
+            SchoolOutcome.SOCIAL_INDEX: ("social_index", "social_risk", "index", "rank"),
+            SchoolOutcome.TRACKS: ("tracks", None, None, "track"),
+        }
+        for method, (stem, flag, value, label) in spec.items():
+            for r in frames[stem].iter_rows(named=True):
+                data = {k: _clean(v) for k, v in _evidence(r).items()}
+                rows.append(SchoolOutcome(
+                    run=run, school_id=pk[r["school_id"]], method=method,
+                    flagged=bool(r[flag]) if flag else bool(r.get("track")),
+                    value=None if value is None or r.get(value) is None else float(r[value]),
+                    label="" if r.get(label) is None else str(r[label])[:500], data=data,
+                ))
+        SchoolOutcome.objects.bulk_create(rows, batch_size=500)

@@ -1,0 +1,67 @@
+"""Template helpers: JSON for chart attributes, number formatting, query strings."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def tojson(value: Any) -> str:
+    """JSON text (autoescaped by the template when put into an attribute)."""
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+@register.filter
+def pct(value: Any) -> str:
+    """A 0..1 share as «12,5 %»; other values unchanged."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "да" if value else "нет"
+    try:
+        return f"{100 * float(value):.1f} %".replace(".", ",")
+    except (TypeError, ValueError):
+        return str(value)
+
+
+@register.filter
+def num(value: Any) -> str:
+    """A number with a decimal comma; «—» for empty."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.3g}".replace(".", ",")
+    return str(value)
+
+
+@register.filter
+def get(mapping: Any, key: Any) -> Any:
+    """``mapping[key]`` in a template."""
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None
+
+
+@register.simple_tag(takes_context=True)
+def query(context: Any, **changes: Any) -> str:
+    """The current query string with some parameters replaced (empty removes)."""
+    params = context["request"].GET.copy()
+    for k, v in changes.items():
+        if v in (None, ""):
+            params.pop(k, None)
+        else:
+            params[k] = v
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+@register.filter
+def not_significant(signs: Any) -> list:
+    """The sign blocks that are not significant."""
+    return [s for s in signs or [] if not s.get("significant")]

@@ -1,0 +1,12 @@
+"""Identification URLs."""
+
+from django.urls import path
+
+from shnor.web.identification import views
+
+app_name = "identification"
+urlpatterns = [
+    path("lists/<str:kind>/", views.list_view, name="list"),
+    path("lists/<str:kind>/export.xlsx", views.list_export, name="export"),
+    path("runs/", views.runs, name="runs"),
+]
