@@ -37,12 +37,19 @@ def env(home):  # type: ignore[no-untyped-def]
 
 
 def shnor(home, *args, timeout=120):  # type: ignore[no-untyped-def]
-    return subprocess.run([sys.executable, "-m", "shnor.cli", *args], env=env(home), capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "shnor.cli", *args],
+        env=env(home),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def state(home):  # type: ignore[no-untyped-def]
-    res = subprocess.run([sys.executable, "-c", CHECK], env=env(home), capture_output=True, text=True, timeout=120)
+    res = subprocess.run(
+        [sys.executable, "-c", CHECK], env=env(home), capture_output=True, text=True, timeout=120
+    )
     assert res.returncode == 0, res.stderr
     return json.loads(res.stdout.strip().splitlines()[-1])
 
@@ -52,8 +59,25 @@ def test_killed_import_is_consistent_and_rerunnable(tmp_path, real, delay) -> No
     home = tmp_path / "home"
     home.mkdir()
     path = str(real / "vpr_2021_ma4_altai.xlsx")
-    proc = subprocess.Popen([sys.executable, "-m", "shnor.cli", "import", "vpr", path, "--year", "2021", "--subject", "ma",
-                             "--grade", "4"], env=env(home), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "shnor.cli",
+            "import",
+            "vpr",
+            path,
+            "--year",
+            "2021",
+            "--subject",
+            "ma",
+            "--grade",
+            "4",
+        ],
+        env=env(home),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     time.sleep(delay)
     if proc.poll() is None:
         proc.send_signal(signal.SIGKILL)

@@ -207,9 +207,15 @@ def import_tasks(files: tuple[Path, ...], year: int | None, subject: str | None,
 
 @main.command("identify")
 @click.option("--year", type=int, required=True, help="Год, за который выявляются школы.")
-@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False, exists=True),
-              help="Файл настроек методики региона (TOML) поверх поставляемых по умолчанию.")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), help="Папка для файлов результатов.")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Файл настроек методики региона (TOML) поверх поставляемых по умолчанию.",
+)
+@click.option(
+    "--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), help="Папка для файлов результатов."
+)
 @click.option("--label", default="", help="Название расчёта (для сравнения расчётов).")
 def identify(year: int, config_path: Path | None, out_dir: Path | None, label: str) -> None:
     """Все методики за год: маркеры ФИОКО, признаки необъективности, ШНОР, ШНСУ, варианты сопровождения."""
@@ -220,19 +226,32 @@ def identify(year: int, config_path: Path | None, out_dir: Path | None, label: s
 
     if not any(b.year <= year for b in batches_live()):
         fail(f"нет загруженных результатов за {year} год и ранее: сначала выполните shnor import vpr …", 1)
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err,
-                  transient=True, disable=not err.is_terminal) as bar:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as bar:
         task = bar.add_task("Расчёт", total=None)
         try:
             run, frames = methodology_run_create(
-                year=year, config_path=config_path, out_dir=out_dir, label=label,
+                year=year,
+                config_path=config_path,
+                out_dir=out_dir,
+                label=label,
                 progress=lambda stage: bar.update(task, description=f"Расчёт {year}: {stage}"),
             )
         except ConfigError as exc:
             fail(str(exc))
             return
     s = run.summary
-    idx = [f"{r.get('objectivity_index'):.1f}" for r in s.get("objectivity_index", []) if r.get("objectivity_index") is not None]
+    idx = [
+        f"{r.get('objectivity_index'):.1f}"
+        for r in s.get("objectivity_index", [])
+        if r.get("objectivity_index") is not None
+    ]
     out.print(
         f"Расчёт №{run.pk} за {year} (настройки {run.config_digest[:12]}): школ с результатами {s['schools_with_results']}; "
         f"маркеры ФИОКО у {s['fioko_marked_schools']} школ"
@@ -240,22 +259,33 @@ def identify(year: int, config_path: Path | None, out_dir: Path | None, label: s
         f"признаки необъективности у {s['objectivity_flagged']}; ШНОР {s['low_results']} "
         f"(в списке риска {s['risk_list']}); ШНСУ {s['social_risk']}"
         f"{'; файлы: ' + str(out_dir) if out_dir else ''}",
-        highlight=False, soft_wrap=True,
+        highlight=False,
+        soft_wrap=True,
     )
 
 
 @main.command("demo")
-@click.option("--seed", type=int, default=1, show_default=True, help="Зерно генератора: тот же регион при том же зерне.")
+@click.option(
+    "--seed", type=int, default=1, show_default=True, help="Зерно генератора: тот же регион при том же зерне."
+)
 @click.option("--size", type=click.Choice(["municipality", "region"]), default="region", show_default=True)
 def demo(seed: int, size: str) -> None:
     """Демо-регион: генерация, загрузка, расчёт всех методик, демо-пользователи для каждой роли."""
     django_setup()
     from shnor.web.demo import demo_region_load
 
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err,
-                  transient=True, disable=not err.is_terminal) as bar:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as bar:
         task = bar.add_task("Демо", total=None)
-        report = demo_region_load(seed=seed, size=size, progress=lambda m: bar.update(task, description=f"Демо: {m}"))
+        report = demo_region_load(
+            seed=seed, size=size, progress=lambda m: bar.update(task, description=f"Демо: {m}")
+        )
     bad = [o for o in report.outcomes if not o.ok]
     for o in bad:
         err.print(f"[red]{o.summary}[/]", highlight=False, soft_wrap=True)
@@ -265,7 +295,8 @@ def demo(seed: int, size: str) -> None:
         f"{sum(o.ok for o in report.outcomes)} из {len(report.outcomes)}; расчёты за "
         f"{', '.join(str(r.year) for r in report.runs)}; за {last.year}: ШНОР {last.summary['low_results']}, "
         f"ШНСУ {last.summary['social_risk']}, признаки необъективности {last.summary['objectivity_flagged']}",
-        highlight=False, soft_wrap=True,
+        highlight=False,
+        soft_wrap=True,
     )
     out.print("Вход в веб-приложение (shnor serve → http://127.0.0.1:8000/):", highlight=False)
     for username, password, role in report.users:
@@ -286,8 +317,11 @@ def backup(archive: Path) -> None:
     except BackupError as exc:
         fail(str(exc))
         return
-    out.print(f"Резервная копия: {info.path} — объектов базы {info.objects}, загрузок результатов {info.batches}"
-              " (архив содержит ключ псевдонимов: храните его как персональные данные)", highlight=False)
+    out.print(
+        f"Резервная копия: {info.path} — объектов базы {info.objects}, загрузок результатов {info.batches}"
+        " (архив содержит ключ псевдонимов: храните его как персональные данные)",
+        highlight=False,
+    )
 
 
 @main.command("restore")
@@ -298,27 +332,55 @@ def restore(archive: Path, yes: bool) -> None:
     django_setup()
     from shnor.web.backup import BackupError, backup_restore
 
-    if not yes and not click.confirm("Текущие данные будут заменены данными архива. Продолжить?", default=False):
+    if not yes and not click.confirm(
+        "Текущие данные будут заменены данными архива. Продолжить?", default=False
+    ):
         fail("восстановление отменено", 1)
     try:
         info = backup_restore(path=archive)
     except BackupError as exc:
         fail(str(exc))
         return
-    out.print(f"Восстановлено из {info.path}: объектов базы {info.objects}, загрузок результатов {info.batches}", highlight=False)
+    out.print(
+        f"Восстановлено из {info.path}: объектов базы {info.objects}, загрузок результатов {info.batches}",
+        highlight=False,
+    )
+
+
+@main.command("worker")
+@click.option(
+    "--interval", type=float, default=1.0, show_default=True, help="Пауза между опросами очереди, с."
+)
+@click.option("--batch", is_flag=True, help="Выполнить задачи из очереди и завершиться.")
+def worker(interval: float, batch: bool) -> None:
+    """Обработчик фоновых задач (загрузки и расчёты, запущенные из браузера)."""
+    django_setup()
+    from django.core.management import call_command
+
+    out.print(
+        "Обработчик фоновых задач запущен" + (" (до пустой очереди)" if batch else " (остановка — Ctrl+C)"),
+        highlight=False,
+    )
+    call_command("db_worker", interval=interval, batch=batch, no_startup_delay=True, verbosity=0)
 
 
 @main.command("serve")
 @click.option("--port", type=int, default=8000, show_default=True)
 @click.option("--no-open", is_flag=True, help="Не открывать браузер.")
-def serve(port: int, no_open: bool) -> None:
-    """Веб-приложение на http://127.0.0.1:PORT."""
+@click.option("--no-worker", is_flag=True, help="Не запускать обработчик фоновых задач рядом с сервером.")
+def serve(port: int, no_open: bool, no_worker: bool) -> None:
+    """Веб-приложение на http://127.0.0.1:PORT (и обработчик фоновых задач рядом)."""
     django_setup()
+    import atexit
+    import subprocess
     import threading
     import webbrowser
 
     from django.core.management import call_command
 
+    if not no_worker:
+        child = subprocess.Popen([sys.executable, "-m", "shnor.cli", "worker"], env=os.environ.copy())
+        atexit.register(child.terminate)
     url = f"http://127.0.0.1:{port}/"
     out.print(f"Веб-приложение: {url} (остановка — Ctrl+C)", highlight=False)
     if not no_open and sys.stdout.isatty():

@@ -30,7 +30,9 @@ def test_round_trip(home, real, tmp_path) -> None:  # type: ignore[no-untyped-de
     reference_ensure_shipped()
     vpr_file_import(path=real / "vpr_2022_ma4_protocol_sample.xlsx")
     path = tmp_path / "mun.xlsx"
-    vpr_file_import(path=write_xlsx(path, school_rows("sch000001", [5, 9, 12])), year=2023, subject="ma", grade=4)
+    vpr_file_import(
+        path=write_xlsx(path, school_rows("sch000001", [5, 9, 12])), year=2023, subject="ma", grade=4
+    )
     write_xlsx(path, school_rows("sch000001", [6, 10]))
     vpr_file_import(path=path, year=2023, subject="ma", grade=4)  # replaces the first version
     before = snapshot(home)
@@ -38,10 +40,16 @@ def test_round_trip(home, real, tmp_path) -> None:  # type: ignore[no-untyped-de
     assert info.batches == 2
     with tarfile.open(info.path) as tar:
         names = tar.getnames()
-    assert "db.json" in names and "pseudonym_key" in names
+    assert "db.json" in names
+    assert "pseudonym_key" in names
 
     # change everything after the backup, then restore
-    vpr_file_import(path=write_xlsx(tmp_path / "other.xlsx", school_rows("sch000777", [3])), year=2024, subject="ma", grade=4)
+    vpr_file_import(
+        path=write_xlsx(tmp_path / "other.xlsx", school_rows("sch000777", [3])),
+        year=2024,
+        subject="ma",
+        grade=4,
+    )
     (home / "pseudonym_key").write_text("another key")
     restored = backup_restore(path=info.path)
     assert restored.batches == 2
@@ -56,7 +64,9 @@ def test_round_trip(home, real, tmp_path) -> None:  # type: ignore[no-untyped-de
 
 def test_broken_archive_changes_nothing(home, tmp_path) -> None:  # type: ignore[no-untyped-def]
     reference_ensure_shipped()
-    vpr_file_import(path=write_xlsx(tmp_path / "a.xlsx", school_rows("sch000001", [5])), year=2023, subject="ma", grade=4)
+    vpr_file_import(
+        path=write_xlsx(tmp_path / "a.xlsx", school_rows("sch000001", [5])), year=2023, subject="ma", grade=4
+    )
     before = snapshot(home)
     bad = tmp_path / "bad.tar.gz"
     bad.write_bytes(b"not an archive")
@@ -72,4 +82,5 @@ def test_broken_archive_changes_nothing(home, tmp_path) -> None:  # type: ignore
     with pytest.raises(BackupError, match="архив неполон"):
         backup_restore(path=broken)
     after = snapshot(home)
-    assert after[0] == before[0] and after[2].equals(before[2])
+    assert after[0] == before[0]
+    assert after[2].equals(before[2])

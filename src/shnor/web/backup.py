@@ -53,7 +53,9 @@ def backup_create(*, path: Path) -> BackupInfo:
     """Write a backup archive of the database and the live warehouse files to ``path``."""
     path = Path(path)
     buf = io.StringIO()
-    call_command("dumpdata", exclude=EXCLUDE, natural_foreign=True, natural_primary=True, stdout=buf, indent=None)
+    call_command(
+        "dumpdata", exclude=EXCLUDE, natural_foreign=True, natural_primary=True, stdout=buf, indent=None
+    )
     db = buf.getvalue().encode("utf-8")
     objects = len(json.loads(db))
     live = list(ImportBatch.objects.filter(status=ImportBatch.ACTIVE).values_list("path", flat=True))
@@ -62,8 +64,13 @@ def backup_create(*, path: Path) -> BackupInfo:
     if missing:
         raise BackupError(f"в хранилище нет файлов действующих загрузок: {', '.join(missing[:5])}")
     key_file = settings.HOME / "pseudonym_key"
-    manifest = {"format": FORMAT, "version": __version__, "batches": live, "objects": objects,
-                "pseudonym_key": key_file.exists()}
+    manifest = {
+        "format": FORMAT,
+        "version": __version__,
+        "batches": live,
+        "objects": objects,
+        "pseudonym_key": key_file.exists(),
+    }
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     with tarfile.open(tmp, "w:gz") as tar:
@@ -93,7 +100,7 @@ def backup_restore(*, path: Path) -> BackupInfo:
     if not path.exists():
         raise BackupError(f"архив не найден: {path}")
     try:
-        tar = tarfile.open(path, "r:gz")
+        tar = tarfile.open(path, "r:gz")  # noqa: SIM115 - closed by the with-block below
     except (tarfile.TarError, OSError) as exc:
         raise BackupError(f"{path.name}: не архив резервной копии shnor ({exc})") from exc
     with tar, tempfile.TemporaryDirectory(dir=settings.HOME, prefix=".restore-") as tmpdir:
@@ -122,4 +129,9 @@ def backup_restore(*, path: Path) -> BackupInfo:
         if (tmp / "pseudonym_key").exists():
             shutil.copyfile(tmp / "pseudonym_key", settings.HOME / "pseudonym_key")
             (settings.HOME / "pseudonym_key").chmod(0o600)
-    return BackupInfo(path=path, batches=len(manifest["batches"]), files=len(manifest["batches"]), objects=manifest["objects"])
+    return BackupInfo(
+        path=path,
+        batches=len(manifest["batches"]),
+        files=len(manifest["batches"]),
+        objects=manifest["objects"],
+    )

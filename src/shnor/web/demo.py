@@ -52,7 +52,9 @@ def demo_region_load(*, seed: int = 1, size: str = "region", progress: Progress 
         context_file_import(path=by_name["context.csv"]),
     ):
         if not outcome.ok:  # the generator and the importers disagree: a bug, not bad user input
-            raise IngestError(f"демо-файл не загрузился: {outcome.summary}; {'; '.join(map(str, outcome.errors[:3]))}")
+            raise IngestError(
+                f"демо-файл не загрузился: {outcome.summary}; {'; '.join(map(str, outcome.errors[:3]))}"
+            )
         report.outcomes.append(outcome)
     for path in sorted(p for p in files if p.name.startswith("vpr_")):
         say(f"загрузка {path.name}")
@@ -63,7 +65,12 @@ def demo_region_load(*, seed: int = 1, size: str = "region", progress: Progress 
     for year in sorted(config.years):
         say(f"расчёт {year}")
         out = folder / "identify" / str(year)
-        run, _ = methodology_run_create(year=year, out_dir=out, label=f"демо, зерно {seed}", progress=lambda m, y=year: say(f"расчёт {y}: {m}"))
+        run, _ = methodology_run_create(
+            year=year,
+            out_dir=out,
+            label=f"демо, зерно {seed}",
+            progress=lambda m, y=year: say(f"расчёт {y}: {m}"),
+        )
         report.runs.append(run)
     say("демо-пользователи")
     from shnor.web.accounts.services import demo_users_create

@@ -65,6 +65,9 @@ INSTALLED_APPS = [
     "shnor.web.registry",
     "shnor.web.assessments",
     "shnor.web.identification",
+    "django_tasks",
+    "django_tasks_db",
+    "shnor.web.jobs",
     "shnor.web.accounts",
     "shnor.web.api",
 ]
@@ -147,3 +150,7 @@ SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _bool("SHNOR_SECURE_COOKIES", False
 SESSION_COOKIE_AGE = 8 * 3600
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Background jobs (imports, methodology runs): django-tasks with its database backend; `shnor worker`
+# runs them (and `shnor serve` starts a worker beside the web server).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

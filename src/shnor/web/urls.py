@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("shnor.web.registry.urls")),
     path("", include("shnor.web.identification.urls")),
     path("imports/", include("shnor.web.assessments.urls")),
+    path("jobs/", include("shnor.web.jobs.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

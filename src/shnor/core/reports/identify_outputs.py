@@ -17,7 +17,15 @@ OUTPUTS: dict[str, tuple[list[str], list[str], str]] = {
     ),
     "objectivity": (
         ["school_id", "flagged", "n_signs", "signs", "strongest_sign", "q_value", "evidence"],
-        ["Логин ОО", "Признаки необъективности", "Число признаков", "Признаки", "Сильнейший признак", "q-значение", "Доказательства"],
+        [
+            "Логин ОО",
+            "Признаки необъективности",
+            "Число признаков",
+            "Признаки",
+            "Сильнейший признак",
+            "q-значение",
+            "Доказательства",
+        ],
         "Необъективность",
     ),
     "low_results": (
@@ -51,7 +59,9 @@ def _exact(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     return frame.select(columns)
 
 
-def write_outputs(out_dir: Path, frames: Mapping[str, pl.DataFrame], *, workbook: str = "identify.xlsx") -> list[Path]:
+def write_outputs(
+    out_dir: Path, frames: Mapping[str, pl.DataFrame], *, workbook: str = "identify.xlsx"
+) -> list[Path]:
     """Write every output present in ``frames`` as CSV (UTF-8, exact columns) and all of them as one XLSX."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -62,8 +72,12 @@ def write_outputs(out_dir: Path, frames: Mapping[str, pl.DataFrame], *, workbook
             _exact(frames[stem], cols).write_csv(path)
             written.append(path)
     path = out_dir / workbook
-    book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False, "nan_inf_to_errors": True})
-    head = book.add_format({"bold": True, "bg_color": "#E8EEF7", "border": 1, "text_wrap": True, "valign": "top"})
+    book = xlsxwriter.Workbook(
+        str(path), {"strings_to_formulas": False, "strings_to_urls": False, "nan_inf_to_errors": True}
+    )
+    head = book.add_format(
+        {"bold": True, "bg_color": "#E8EEF7", "border": 1, "text_wrap": True, "valign": "top"}
+    )
     for stem, (cols, ru, sheet_name) in OUTPUTS.items():
         if stem not in frames:
             continue

@@ -1,4 +1,4 @@
-"""Browser imports: upload a ВПР file → ``vpr_file_import`` (synchronously), show the summary, errors and report."""
+"""Browser imports: upload a ВПР file → a background job running ``vpr_file_import``; the job page shows the result."""
 
 from __future__ import annotations
 
@@ -11,15 +11,15 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from shnor.core.store.schema import SUBJECTS
 from shnor.web.accounts.audit import audit_record
 from shnor.web.accounts.selectors import user_can_import, user_is_region_wide
 from shnor.web.assessments.models import ImportBatch
-from shnor.web.assessments.services import IngestError, vpr_file_import
-
-MAX_ERRORS_SHOWN = 200
+from shnor.web.jobs.models import Job
+from shnor.web.jobs.services import job_enqueue
 
 
 class VprUploadForm(forms.Form):
@@ -27,9 +27,13 @@ class VprUploadForm(forms.Form):
 
     file = forms.FileField(label="Файл ВПР (XLSX или CSV из ФИС ОКО)")
     year = forms.IntegerField(label="Год", required=False, min_value=2015, max_value=2100)
-    subject = forms.ChoiceField(label="Предмет", required=False, choices=[("", "— из имени файла —"), *SUBJECTS.items()])
+    subject = forms.ChoiceField(
+        label="Предмет", required=False, choices=[("", "— из имени файла —"), *SUBJECTS.items()]
+    )
     grade = forms.IntegerField(label="Класс", required=False, min_value=1, max_value=11)
-    max_rejected = forms.FloatField(label="Допустимая доля отклонённых строк, %", initial=5, min_value=0, max_value=100)
+    max_rejected = forms.FloatField(
+        label="Допустимая доля отклонённых строк, %", initial=5, min_value=0, max_value=100
+    )
 
     def clean_file(self):  # type: ignore[no-untyped-def]
         """Only .xlsx/.xls/.csv, and not larger than SHNOR_UPLOAD_MAX_MB."""
@@ -58,7 +62,6 @@ def imports(request: HttpRequest) -> HttpResponse:
     if not user_is_region_wide(user=request.user):
         raise PermissionDenied("Загрузки доступны пользователям регионального уровня.")
     can_import = user_can_import(user=request.user)
-    outcome = error = None
     form = VprUploadForm()
     if request.method == "POST":
         if not can_import:
@@ -66,37 +69,27 @@ def imports(request: HttpRequest) -> HttpResponse:
         form = VprUploadForm(request.POST, request.FILES)
         if form.is_valid():
             path = _store_upload(form.cleaned_data["file"])
-            try:
-                outcome = vpr_file_import(
-                    path=path,
-                    year=form.cleaned_data["year"],
-                    subject=form.cleaned_data["subject"] or None,
-                    grade=form.cleaned_data["grade"],
-                    max_rejected=form.cleaned_data["max_rejected"] / 100,
-                )
-            except IngestError as exc:
-                error = str(exc)
+            params = {
+                "path": str(path),
+                "year": form.cleaned_data["year"],
+                "subject": form.cleaned_data["subject"] or None,
+                "grade": form.cleaned_data["grade"],
+                "max_rejected": form.cleaned_data["max_rejected"] / 100,
+            }
+            job = job_enqueue(kind=Job.IMPORT_VPR, label=path.name, params=params, user=request.user)
             audit_record(
                 action="загрузка файла",
-                object_type="загрузка результатов",
-                object_id=outcome.batch_id if outcome else "",
+                object_type="фоновая задача",
+                object_id=str(job.pk),
                 object_repr=path.name,
-                changes={"status": outcome.status if outcome else "error", "summary": outcome.summary if outcome else error},
+                changes={k: v for k, v in params.items() if k != "path"},
             )
-    batches = ImportBatch.objects.filter(status=ImportBatch.ACTIVE).order_by("-year", "subject", "grade", "-created_at")
+            return redirect(reverse("jobs:detail", kwargs={"pk": job.pk}))
+    batches = ImportBatch.objects.filter(status=ImportBatch.ACTIVE).order_by(
+        "-year", "subject", "grade", "-created_at"
+    )
     return render(
-        request,
-        "assessments/imports.html",
-        {
-            "form": form,
-            "can_import": can_import,
-            "outcome": outcome,
-            "error": error,
-            "errors": outcome.errors[:MAX_ERRORS_SHOWN] if outcome else [],
-            "errors_more": max(0, len(outcome.errors) - MAX_ERRORS_SHOWN) if outcome else 0,
-            "report_name": outcome.report.name if outcome and outcome.report else "",
-            "batches": batches,
-        },
+        request, "assessments/imports.html", {"form": form, "can_import": can_import, "batches": batches}
     )
 
 

@@ -42,20 +42,32 @@ def _clean(value: Any) -> Any:
 
 
 def methodology_run_create(
-    *, year: int, config_path: Path | None = None, out_dir: Path | None = None, label: str = "", progress: Progress | None = None
+    *,
+    year: int,
+    config_path: Path | None = None,
+    out_dir: Path | None = None,
+    label: str = "",
+    progress: Progress | None = None,
 ) -> tuple[MethodologyRun, dict[str, pl.DataFrame]]:
     """Run every method for ``year`` on what has been imported, store the run, and write the output files."""
     say = progress or (lambda _m: None)
     config = load_config(config_path)
     run = MethodologyRun.objects.create(
-        year=year, label=label, config=config, config_digest=config_digest(config),
+        year=year,
+        label=label,
+        config=config,
+        config_digest=config_digest(config),
         config_source=str(config_path or "поставка по умолчанию"),
         batches=[b.batch_id for b in batches_live()],
     )
     try:
         inputs = Inputs(
-            year=year, results=results_scan(), tasks=tasks_frame(), scales=scales_frame(),
-            schools=schools_frame(), context=context_frame(),
+            year=year,
+            results=results_scan(),
+            tasks=tasks_frame(),
+            scales=scales_frame(),
+            schools=schools_frame(),
+            context=context_frame(),
         )
         say("маркеры ФИОКО")
         markers = fioko.run(inputs, config["fioko"])
@@ -66,12 +78,22 @@ def methodology_run_create(
         say("низкие результаты")
         history = list_history(before_year=year)
         low = low_results.run(
-            inputs, config["low_results"], value_added_config=config["value_added"],
-            social_index_config=config["social_index"], social=social, history=history if history.height else None,
+            inputs,
+            config["low_results"],
+            value_added_config=config["value_added"],
+            social_index_config=config["social_index"],
+            social=social,
+            history=history if history.height else None,
         )
         say("варианты сопровождения")
         trk = tracks.run(inputs, config["tracks"], low=low, objectivity=obj, social=social)
-        frames = {"fioko_markers": markers, "objectivity": obj, "low_results": low, "social_index": social, "tracks": trk}
+        frames = {
+            "fioko_markers": markers,
+            "objectivity": obj,
+            "low_results": low,
+            "social_index": social,
+            "tracks": trk,
+        }
         say("сохранение")
         _store(run, frames)
         index = fioko.objectivity_index(inputs, config["fioko"], markers)
@@ -107,16 +129,26 @@ def _store(run: MethodologyRun, frames: dict[str, pl.DataFrame]) -> None:
         if f.height:
             ids |= set(f["school_id"].to_list())
     with transaction.atomic():
-        schools_ensure(schools=pl.DataFrame({"school_id": sorted(ids)}, schema={"school_id": pl.String}), source="расчёт")
+        schools_ensure(
+            schools=pl.DataFrame({"school_id": sorted(ids)}, schema={"school_id": pl.String}), source="расчёт"
+        )
         pk = dict(School.objects.filter(school_id__in=ids).values_list("school_id", "pk"))
         rows: list[SchoolOutcome] = []
         markers = frames["fioko_markers"]
         if markers.height:
             for (sid,), group in markers.group_by(["school_id"], maintain_order=True):
                 items = [_evidence(r) for r in group.iter_rows(named=True)]
-                rows.append(SchoolOutcome(run=run, school_id=pk[sid], method=SchoolOutcome.FIOKO, flagged=True,
-                                          value=len(items), label=", ".join(sorted({i["marker"] for i in items})),
-                                          data={"markers": items}))
+                rows.append(
+                    SchoolOutcome(
+                        run=run,
+                        school_id=pk[sid],
+                        method=SchoolOutcome.FIOKO,
+                        flagged=True,
+                        value=len(items),
+                        label=", ".join(sorted({i["marker"] for i in items})),
+                        data={"markers": items},
+                    )
+                )
         spec = {
             SchoolOutcome.OBJECTIVITY: ("objectivity", "flagged", "q_value", "signs"),
             SchoolOutcome.LOW_RESULTS: ("low_results", "low_results", "years_in_list", "indicators"),
@@ -126,10 +158,15 @@ def _store(run: MethodologyRun, frames: dict[str, pl.DataFrame]) -> None:
         for method, (stem, flag, value, label) in spec.items():
             for r in frames[stem].iter_rows(named=True):
                 data = {k: _clean(v) for k, v in _evidence(r).items()}
-                rows.append(SchoolOutcome(
-                    run=run, school_id=pk[r["school_id"]], method=method,
-                    flagged=bool(r[flag]) if flag else bool(r.get("track")),
-                    value=None if value is None or r.get(value) is None else float(r[value]),
-                    label="" if r.get(label) is None else str(r[label])[:500], data=data,
-                ))
+                rows.append(
+                    SchoolOutcome(
+                        run=run,
+                        school_id=pk[r["school_id"]],
+                        method=method,
+                        flagged=bool(r[flag]) if flag else bool(r.get("track")),
+                        value=None if value is None or r.get(value) is None else float(r[value]),
+                        label="" if r.get(label) is None else str(r[label])[:500],
+                        data=data,
+                    )
+                )
         SchoolOutcome.objects.bulk_create(rows, batch_size=500)

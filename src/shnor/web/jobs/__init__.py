@@ -1,0 +1,1 @@
+"""Background jobs: imports and methodology runs started from the browser, with visible progress."""
