@@ -62,7 +62,7 @@ def test_tracks_and_reasons():
     # first time ШНОР with objectivity signs: individual track, both reasons
     assert got["F"]["track"] == "individual"
     assert "ШНОР впервые (2024)" in got["F"]["reasons"]
-    assert "признаки необъективности результатов: bunching" in got["F"]["reasons"]
+    assert "признаки необъективности результатов: скопление у порога отметки" in got["F"]["reasons"]
     assert got["F"]["tracks"] == ["common", "network", "individual"]
     # not ШНОР but flagged: individual, without the common ШНОР activities
     assert got["O"]["track"] == "individual"
@@ -85,3 +85,12 @@ def test_tracks_without_objectivity_and_options():
     assert "O" not in got
     assert got["Z"]["track"] == "common"
     assert "ШНСУ" in got["Z"]["reasons"]
+
+
+def test_objectivity_reasons_group_signs_by_kind():
+    from shnor.core.methods.tracks import _signs_text
+
+    text = _signs_text("similarity:vpr:ma:8; similarity:vpr:ru:7; similarity:vpr:ma:5; journal:vpr:ma:4")
+    assert text.startswith("совпадающие наборы ответов (3 работы), ")
+    assert "журнал" in text
+    assert "vpr:" not in text

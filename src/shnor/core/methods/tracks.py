@@ -12,6 +12,7 @@ Pure functions: no Django, no file I/O.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -43,6 +44,31 @@ def _listed_years(evidence: str | None) -> list[int]:
     ev = json.loads(evidence)
     p = ev.get("persistence") or {}
     return [int(y) for y in p.get("years_listed", [])]
+
+
+def _plural(n: int, forms: tuple[str, str, str]) -> str:
+    """Russian plural: 1 работа, 2 работы, 5 работ."""
+    if n % 10 == 1 and n % 100 != 11:
+        return forms[0]
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return forms[1]
+    return forms[2]
+
+
+def _lower_first(text: str) -> str:
+    """Lower-case the first letter unless it starts an abbreviation (ВПР, ГИА)."""
+    return text if len(text) > 1 and text[1].isupper() else text[:1].lower() + text[1:]
+
+
+def _signs_text(signs: str) -> str:
+    """Significant signs grouped by kind, most frequent first: «совпадающие наборы ответов (8 работ), …»."""
+    from shnor.core.methods.objectivity import sign_label
+
+    kinds = Counter(s.split(":")[0] for s in (x.strip() for x in signs.split(";")) if s)
+    return ", ".join(
+        _lower_first(sign_label(kind)) + (f" ({n} {_plural(n, ('работа', 'работы', 'работ'))})" if n > 1 else "")
+        for kind, n in kinds.most_common()
+    )
 
 
 def assign(
@@ -138,7 +164,7 @@ def assign(
         if flagged:
             if "individual" not in tracks:
                 tracks.append("individual")
-            sign_text = f": {r['signs']}" if r.get("signs") else ""
+            sign_text = f": {_signs_text(r['signs'])}" if r.get("signs") else ""
             reasons.append(f"признаки необъективности результатов{sign_text}")
         if not tracks and social_common and r["social_risk"]:
             tracks.append("common")
