@@ -257,7 +257,7 @@ def identify(year: int, config_path: Path | None, out_dir: Path | None, label: s
         f"маркеры ФИОКО у {s['fioko_marked_schools']} школ"
         f"{' (индекс объективности ' + ', '.join(idx) + ')' if idx else ''}; "
         f"признаки необъективности у {s['objectivity_flagged']}; ШНОР {s['low_results']} "
-        f"(в списке риска {s['risk_list']}); ШНСУ {s['social_risk']}"
+        f"(в списке риска {s['risk_list']}); ШНСУ {s['social_risk']}; дефициты умений в {s.get('schools_with_deficits', 0)} школах"
         f"{'; файлы: ' + str(out_dir) if out_dir else ''}",
         highlight=False,
         soft_wrap=True,

@@ -34,20 +34,47 @@ SIGN_LABELS = {
     "cohort_rise": "Резкий рост результатов параллели",
 }
 SUBJECT_LABELS = {
-    "ru": "русский язык", "ma": "математика", "ok": "окружающий мир", "bi": "биология", "hi": "история",
-    "ge": "география", "ob": "обществознание", "ph": "физика", "ch": "химия", "en": "английский язык",
+    "ru": "русский язык",
+    "ma": "математика",
+    "ok": "окружающий мир",
+    "bi": "биология",
+    "hi": "история",
+    "ge": "география",
+    "ob": "обществознание",
+    "ph": "физика",
+    "ch": "химия",
+    "en": "английский язык",
 }
 PROCEDURE_LABELS = {"vpr": "ВПР", "oge": "ОГЭ", "ege": "ЕГЭ", "rdr": "РДР", "gia": "ГИА"}
 KEY_LABELS = {
-    "z": "z", "spearman": "корреляция Спирмена", "region_spearman": "корреляция в регионе", "raised": "повысили",
-    "expected_raised": "ожидалось повысивших", "p_raised": "p (повышение)", "p_spearman": "p (корреляция)",
-    "z_spearman": "z (корреляция)", "boundary": "граница", "at_or_above": "на границе и выше",
-    "n_window": "в окне у границы", "observed_share": "доля наблюдаемая", "expected_share": "доля ожидаемая",
-    "excess_hard_points": "избыток баллов за трудные задания", "excess_hard_points_per_pupil": "на ученика",
-    "mean_guttman_errors": "ошибок Гуттмана в среднем", "expected_guttman_errors": "ожидалось",
-    "identical_pairs": "совпадающих пар", "min_tail_probability": "мин. вероятность хвоста", "sd": "стандартное отклонение",
-    "q": "q", "sign_p_value_at_most": "p признака не больше", "p_value_at_most": "p не больше",
-    "mean": "среднее", "ci": "доверительный интервал", "n": "участников", "rule": "правило", "t": "t",
+    "z": "z",
+    "spearman": "корреляция Спирмена",
+    "region_spearman": "корреляция в регионе",
+    "raised": "повысили",
+    "expected_raised": "ожидалось повысивших",
+    "p_raised": "p (повышение)",
+    "p_spearman": "p (корреляция)",
+    "z_spearman": "z (корреляция)",
+    "boundary": "граница",
+    "at_or_above": "на границе и выше",
+    "n_window": "в окне у границы",
+    "observed_share": "доля наблюдаемая",
+    "expected_share": "доля ожидаемая",
+    "excess_hard_points": "избыток баллов за трудные задания",
+    "excess_hard_points_per_pupil": "на ученика",
+    "mean_guttman_errors": "ошибок Гуттмана в среднем",
+    "expected_guttman_errors": "ожидалось",
+    "identical_pairs": "совпадающих пар",
+    "min_tail_probability": "мин. вероятность хвоста",
+    "sd": "стандартное отклонение",
+    "q": "q",
+    "sign_p_value_at_most": "p признака не больше",
+    "p_value_at_most": "p не больше",
+    "mean": "среднее",
+    "ci": "доверительный интервал",
+    "n": "участников",
+    "rule": "правило",
+    "t": "t",
 }
 FACT_LABELS = {
     "statistic": "Статистика",
@@ -125,11 +152,19 @@ def _num(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def histogram_figure(observed: list, expected: list | None, scores: list | None = None, title: str = "") -> dict:
+def histogram_figure(
+    observed: list, expected: list | None, scores: list | None = None, title: str = ""
+) -> dict:
     """Bars of the school's score counts with the expected (counterfactual) counts as a line."""
     scores = scores or list(range(len(observed)))
     data = [
-        {"type": "bar", "x": scores, "y": observed, "name": "школа (наблюдаемое)", "marker": {"color": COLORS["school"]}}
+        {
+            "type": "bar",
+            "x": scores,
+            "y": observed,
+            "name": "школа (наблюдаемое)",
+            "marker": {"color": COLORS["school"]},
+        }
     ]
     if expected:
         data.append(
@@ -144,13 +179,22 @@ def histogram_figure(observed: list, expected: list | None, scores: list | None 
         )
     return {
         "data": data,
-        "layout": _layout(title or "Распределение первичных баллов", xaxis={"title": {"text": "первичный балл"}},
-                          yaxis={"title": {"text": "участников"}}),
+        "layout": _layout(
+            title or "Распределение первичных баллов",
+            xaxis={"title": {"text": "первичный балл"}},
+            yaxis={"title": {"text": "участников"}},
+        ),
     }
 
 
-def task_profile_figure(school: list, region: list, tasks: list | None = None, expected: list | None = None,
-                        levels: list | None = None, title: str = "") -> dict:
+def task_profile_figure(
+    school: list,
+    region: list,
+    tasks: list | None = None,
+    expected: list | None = None,
+    levels: list | None = None,
+    title: str = "",
+) -> dict:
     """Task success (% of maximum) of the school against the region, per task."""
     n = max(len(school), len(region))
     tasks = tasks or [str(i + 1) for i in range(n)]
@@ -158,21 +202,39 @@ def task_profile_figure(school: list, region: list, tasks: list | None = None, e
         tasks = [f"{t} ({lv})" if lv else str(t) for t, lv in zip(tasks, levels, strict=True)]
     data = [
         {"type": "bar", "x": tasks, "y": school, "name": "школа", "marker": {"color": COLORS["school"]}},
-        {"type": "scatter", "mode": "lines+markers", "x": tasks, "y": region, "name": "регион",
-         "line": {"color": COLORS["region"]}},
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "x": tasks,
+            "y": region,
+            "name": "регион",
+            "line": {"color": COLORS["region"]},
+        },
     ]
     if expected:
-        data.append({"type": "scatter", "mode": "lines", "x": tasks, "y": expected,
-                     "name": "ожидаемо при тех же суммах", "line": {"color": COLORS["expected"], "dash": "dot"}})
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "x": tasks,
+                "y": expected,
+                "name": "ожидаемо при тех же суммах",
+                "line": {"color": COLORS["expected"], "dash": "dot"},
+            }
+        )
     return {
         "data": data,
-        "layout": _layout(title or "Выполнение заданий, % от максимума",
-                          xaxis={"title": {"text": "задание (уровень)"}, "type": "category"},
-                          yaxis={"title": {"text": "% выполнения"}, "range": [0, 100]}),
+        "layout": _layout(
+            title or "Выполнение заданий, % от максимума",
+            xaxis={"title": {"text": "задание (уровень)"}, "type": "category"},
+            yaxis={"title": {"text": "% выполнения"}, "range": [0, 100]},
+        ),
     }
 
 
-def interval_figure(effect: float, lower: float, upper: float, margin: float | None = 0.0, title: str = "") -> dict:
+def interval_figure(
+    effect: float, lower: float, upper: float, margin: float | None = 0.0, title: str = ""
+) -> dict:
     """The school effect with its interval against zero (the regional average)."""
     data = [
         {
@@ -180,26 +242,57 @@ def interval_figure(effect: float, lower: float, upper: float, margin: float | N
             "mode": "markers",
             "x": [effect],
             "y": ["школа"],
-            "error_x": {"type": "data", "symmetric": False, "array": [upper - effect], "arrayminus": [effect - lower],
-                        "thickness": 3, "width": 8, "color": COLORS["school"]},
+            "error_x": {
+                "type": "data",
+                "symmetric": False,
+                "array": [upper - effect],
+                "arrayminus": [effect - lower],
+                "thickness": 3,
+                "width": 8,
+                "color": COLORS["school"],
+            },
             "marker": {"size": 12, "color": COLORS["school"]},
             "name": "эффект и интервал",
         }
     ]
-    shapes = [{"type": "line", "x0": 0, "x1": 0, "yref": "paper", "y0": 0, "y1": 1,
-               "line": {"color": COLORS["region"], "dash": "dash"}}]
+    shapes = [
+        {
+            "type": "line",
+            "x0": 0,
+            "x1": 0,
+            "yref": "paper",
+            "y0": 0,
+            "y1": 1,
+            "line": {"color": COLORS["region"], "dash": "dash"},
+        }
+    ]
     if _num(margin) and margin:
-        shapes.append({"type": "line", "x0": margin, "x1": margin, "yref": "paper", "y0": 0, "y1": 1,
-                       "line": {"color": COLORS["grey"], "dash": "dot"}})
+        shapes.append(
+            {
+                "type": "line",
+                "x0": margin,
+                "x1": margin,
+                "yref": "paper",
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": COLORS["grey"], "dash": "dot"},
+            }
+        )
     lo = min(lower, 0.0, margin if _num(margin) else 0.0)
     hi = max(upper, 0.0)
     pad = 0.1 * (hi - lo or 1.0)
     return {
         "data": data,
-        "layout": _layout(title or "Добавленная ценность: эффект школы и интервал", height=200, shapes=shapes,
-                          xaxis={"title": {"text": "эффект, SD балла (0 — как в среднем по региону с тем же контекстом)"},
-                                 "range": [lo - pad, hi + pad]},
-                          showlegend=False),
+        "layout": _layout(
+            title or "Добавленная ценность: эффект школы и интервал",
+            height=200,
+            shapes=shapes,
+            xaxis={
+                "title": {"text": "эффект, SD балла (0 — как в среднем по региону с тем же контекстом)"},
+                "range": [lo - pad, hi + pad],
+            },
+            showlegend=False,
+        ),
     }
 
 
@@ -212,10 +305,21 @@ def shares_figure(shares: dict, title: str = "") -> dict:
         if part:
             ys = [part.get(c) for c in cats]
             ys = [round(100 * y, 1) if _num(y) and y <= 1 else y for y in ys]
-            data.append({"type": "bar", "x": cats, "y": ys, "name": "школа" if who == "school" else "регион",
-                         "marker": {"color": color}})
-    return {"data": data, "layout": _layout(title or "ВПР против отметок по журналу, %",
-                                            yaxis={"title": {"text": "% участников"}})}
+            data.append(
+                {
+                    "type": "bar",
+                    "x": cats,
+                    "y": ys,
+                    "name": "школа" if who == "school" else "регион",
+                    "marker": {"color": color},
+                }
+            )
+    return {
+        "data": data,
+        "layout": _layout(
+            title or "ВПР против отметок по журналу, %", yaxis={"title": {"text": "% участников"}}
+        ),
+    }
 
 
 def _table_from_matrix(matrix: Any) -> dict | None:
@@ -247,7 +351,9 @@ def _sign_context(path: list[str]) -> str:
     return ""
 
 
-def charts_in(evidence: Any, *, title: str = "", _path: list[str] | None = None, _depth: int = 0) -> list[dict]:
+def charts_in(
+    evidence: Any, *, title: str = "", _path: list[str] | None = None, _depth: int = 0
+) -> list[dict]:
     """Every chart found in an evidence tree: ``{"title", "figure"}`` or ``{"title", "table"}`` items."""
     path = _path or []
     out: list[dict] = []
@@ -264,17 +370,37 @@ def charts_in(evidence: Any, *, title: str = "", _path: list[str] | None = None,
     suffix = f": {ctx}" if ctx else ""
     hist = evidence.get("histogram")
     if isinstance(hist, dict) and isinstance(hist.get("observed"), list):
-        out.append({"title": "Распределение баллов" + suffix,
-                    "figure": histogram_figure(hist["observed"], hist.get("expected"), hist.get("score"))})
-    elif isinstance(hist, list) and isinstance(evidence.get("expected"), list) and path and path[-1] == "chart":
-        out.append({"title": "Распределение баллов" + suffix,
-                    "figure": histogram_figure(hist, evidence["expected"])})
+        out.append(
+            {
+                "title": "Распределение баллов" + suffix,
+                "figure": histogram_figure(hist["observed"], hist.get("expected"), hist.get("score")),
+            }
+        )
+    elif (
+        isinstance(hist, list) and isinstance(evidence.get("expected"), list) and path and path[-1] == "chart"
+    ):
+        out.append(
+            {"title": "Распределение баллов" + suffix, "figure": histogram_figure(hist, evidence["expected"])}
+        )
     for key in ("task_profile", "task_success"):
         prof = evidence.get(key)
-        if isinstance(prof, dict) and isinstance(prof.get("school"), list) and isinstance(prof.get("region"), list):
-            out.append({"title": "Профиль выполнения заданий" + suffix,
-                        "figure": task_profile_figure(prof["school"], prof["region"], prof.get("task"),
-                                                      prof.get("expected_same_total"), prof.get("levels"))})
+        if (
+            isinstance(prof, dict)
+            and isinstance(prof.get("school"), list)
+            and isinstance(prof.get("region"), list)
+        ):
+            out.append(
+                {
+                    "title": "Профиль выполнения заданий" + suffix,
+                    "figure": task_profile_figure(
+                        prof["school"],
+                        prof["region"],
+                        prof.get("task"),
+                        prof.get("expected_same_total"),
+                        prof.get("levels"),
+                    ),
+                }
+            )
     for key in ("journal_table", "journal_vs_vpr"):
         table = evidence.get(key)
         if isinstance(table, dict):
@@ -287,12 +413,32 @@ def charts_in(evidence: Any, *, title: str = "", _path: list[str] | None = None,
     if isinstance(shares, dict) and isinstance(shares.get("school"), dict):
         out.append({"title": "Понизили / подтвердили / повысили" + suffix, "figure": shares_figure(shares)})
     interval = evidence.get("interval")
-    if _num(evidence.get("effect")) and isinstance(interval, list) and len(interval) == 2 and all(_num(v) for v in interval):
-        out.append({"title": "Добавленная ценность (эффект школы с учётом контекста)",
-                    "figure": interval_figure(evidence["effect"], interval[0], interval[1], evidence.get("margin"))})
+    if (
+        _num(evidence.get("effect"))
+        and isinstance(interval, list)
+        and len(interval) == 2
+        and all(_num(v) for v in interval)
+    ):
+        out.append(
+            {
+                "title": "Добавленная ценность (эффект школы с учётом контекста)",
+                "figure": interval_figure(
+                    evidence["effect"], interval[0], interval[1], evidence.get("margin")
+                ),
+            }
+        )
     for key, value in evidence.items():
-        if key in {"histogram", "task_profile", "task_success", "journal_table", "journal_vs_vpr", "shares",
-                   "region_bunching", "model", "caterpillar"}:
+        if key in {
+            "histogram",
+            "task_profile",
+            "task_success",
+            "journal_table",
+            "journal_vs_vpr",
+            "shares",
+            "region_bunching",
+            "model",
+            "caterpillar",
+        }:
             continue
         if isinstance(value, dict | list):
             sub = [*path, key]
@@ -313,7 +459,8 @@ def _fmt(value: Any) -> str:
         return f"[{_fmt(value[0])}; {_fmt(value[1])}]"
     if isinstance(value, dict):
         return "; ".join(
-            f"{KEY_LABELS.get(k, k)}: {_fmt(v)}" for k, v in value.items()
+            f"{KEY_LABELS.get(k, k)}: {_fmt(v)}"
+            for k, v in value.items()
             if v is not None and (not isinstance(v, dict | list) or (isinstance(v, list) and len(v) == 2))
         )
     return str(value)
@@ -366,19 +513,28 @@ def caterpillar_figure(points: list[dict], title: str = "") -> dict:
                 "mode": "markers",
                 "x": xs,
                 "y": [p["effect"] for p in points],
-                "error_y": {"type": "data", "symmetric": False,
-                            "array": [p["upper"] - p["effect"] for p in points],
-                            "arrayminus": [p["effect"] - p["lower"] for p in points],
-                            "thickness": 1, "width": 0, "color": "#7f8c8d"},
+                "error_y": {
+                    "type": "data",
+                    "symmetric": False,
+                    "array": [p["upper"] - p["effect"] for p in points],
+                    "arrayminus": [p["effect"] - p["lower"] for p in points],
+                    "thickness": 1,
+                    "width": 0,
+                    "color": "#7f8c8d",
+                },
                 "marker": {"size": 5, "color": colors},
                 "text": [p["name"] for p in points],
                 "customdata": [p.get("url", "") for p in points],
                 "hovertemplate": "%{text}<br>эффект %{y:.2f}<extra></extra>",
             }
         ],
-        "layout": _layout(title or "Эффекты школ (добавленная ценность) с интервалами", height=360,
-                          xaxis={"title": {"text": "школы, по возрастанию эффекта"}},
-                          yaxis={"title": {"text": "эффект, SD"}, "zeroline": True}, showlegend=False),
+        "layout": _layout(
+            title or "Эффекты школ (добавленная ценность) с интервалами",
+            height=360,
+            xaxis={"title": {"text": "школы, по возрастанию эффекта"}},
+            yaxis={"title": {"text": "эффект, SD"}, "zeroline": True},
+            showlegend=False,
+        ),
     }
 
 
@@ -393,10 +549,21 @@ def marker_blocks(data: dict) -> list[dict]:
             continue
         name = str(m.get("marker", ""))
         subj = SUBJECT_LABELS.get(str(m.get("subject", "")), m.get("subject", ""))
-        where = ", ".join(str(x) for x in (PROCEDURE_LABELS.get(str(m.get("procedure", "")), ""), subj,
-                                           f"{m['grade']} кл." if m.get("grade") else "") if x)
+        where = ", ".join(
+            str(x)
+            for x in (
+                PROCEDURE_LABELS.get(str(m.get("procedure", "")), ""),
+                subj,
+                f"{m['grade']} кл." if m.get("grade") else "",
+            )
+            if x
+        )
         evidence = as_dict(m.get("evidence"))
-        row_facts = [(label, _fmt(m[key])) for key, label in (("value", "Значение"), ("threshold", "Порог")) if m.get(key) is not None]
+        row_facts = [
+            (label, _fmt(m[key]))
+            for key, label in (("value", "Значение"), ("threshold", "Порог"))
+            if m.get(key) is not None
+        ]
         blocks.append(
             {
                 "id": name,
@@ -407,3 +574,96 @@ def marker_blocks(data: dict) -> list[dict]:
             }
         )
     return blocks
+
+
+def _pct1(v: Any) -> str:
+    return "—" if not _num(v) else f"{100 * float(v):.1f}".replace(".", ",")
+
+
+def deficit_blocks(data: dict, *, limit: int = 15) -> tuple[list[tuple[str, str]], list[dict]]:
+    """Facts and charts of a school's skill deficits: success with its interval against the comparison group."""
+    rows = [r for r in data.get("deficits", []) if isinstance(r, dict)]
+    school = [r for r in rows if r.get("unit") == "school"][:limit]
+    facts = [
+        ("Дефицитов на уровне школы", str(data.get("school_deficits", len(school)))),
+        ("Дефицитов в классах", str(data.get("class_deficits", 0))),
+        (
+            "Правило",
+            "успешность школы значимо ниже группы сравнения (верхняя граница интервала ниже её уровня)",
+        ),
+    ]
+    if not school:
+        return facts, []
+    names = [
+        f"{r.get('element_label') or r.get('element')} ({SUBJECT_LABELS.get(str(r.get('subject')), r.get('subject'))}, "
+        f"{r.get('grade')} кл.)"
+        for r in school
+    ]
+    success = [100 * float(r["success"]) if _num(r.get("success")) else None for r in school]
+    lower = [100 * float(r["lower"]) if _num(r.get("lower")) else None for r in school]
+    upper = [100 * float(r["upper"]) if _num(r.get("upper")) else None for r in school]
+    comparison = [
+        100 * float(r["comparison_success"]) if _num(r.get("comparison_success")) else None for r in school
+    ]
+    figure = {
+        "data": [
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "y": names,
+                "x": success,
+                "name": "школа",
+                "marker": {"color": COLORS["school"], "size": 10},
+                "error_x": {
+                    "type": "data",
+                    "symmetric": False,
+                    "array": [
+                        None if u is None or s is None else u - s for u, s in zip(upper, success, strict=True)
+                    ],
+                    "arrayminus": [
+                        None if lo is None or s is None else s - lo
+                        for lo, s in zip(lower, success, strict=True)
+                    ],
+                },
+            },
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "y": names,
+                "x": comparison,
+                "name": "группа сравнения",
+                "marker": {"color": COLORS["expected"], "symbol": "diamond", "size": 10},
+            },
+        ],
+        "layout": _layout(
+            "Успешность, % от максимума, с 95 % интервалом",
+            xaxis={"title": {"text": "%"}, "range": [0, 100]},
+            yaxis={"automargin": True},
+            height=140 + 28 * len(names),
+        ),
+    }
+    table = {
+        "head": [
+            "Умение / элемент",
+            "Школа, %",
+            "Интервал, %",
+            "Сравнение, %",
+            "Разрыв, п.п.",
+            "Тема рекомендаций",
+        ],
+        "rows": [
+            [
+                n,
+                _pct1(r.get("success")),
+                f"{_pct1(r.get('lower'))}–{_pct1(r.get('upper'))}",
+                _pct1(r.get("comparison_success")),
+                _pct1(r.get("gap")),
+                r.get("topic") or "—",
+            ]
+            for n, r in zip(names, school, strict=True)
+        ],
+    }
+    return facts, [
+        {"title": "Дефициты умений", "figure": figure},
+        {"title": "Дефициты умений (таблица)", "table": table},
+    ]

@@ -36,12 +36,14 @@ class SchoolOutcome(models.Model):
     """What one method concluded about one school in one run (a list entry, a flag, an index, a track)."""
 
     FIOKO, OBJECTIVITY, LOW_RESULTS, SOCIAL_INDEX, TRACKS = "fioko", "objectivity", "low_results", "social_index", "tracks"
+    DEFICITS = "deficits"
     METHODS = [
         (FIOKO, "Маркеры ФИОКО"),
         (OBJECTIVITY, "Признаки необъективности"),
         (LOW_RESULTS, "Низкие результаты (ШНОР)"),
         (SOCIAL_INDEX, "Социальный индекс (ШНСУ)"),
         (TRACKS, "Вариант сопровождения"),
+        (DEFICITS, "Дефициты умений"),
     ]
     run = models.ForeignKey(MethodologyRun, on_delete=models.CASCADE, related_name="outcomes")
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="outcomes")

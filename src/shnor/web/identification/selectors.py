@@ -228,6 +228,8 @@ def school_flags(*, school: School, run: MethodologyRun) -> list[Flag]:
             flag.signs = ev.marker_blocks(data)
         elif o.method == SchoolOutcome.TRACKS:
             flag.facts = [("Вариант", _track_of(data)[1])] if data.get("track") else []
+        elif o.method == SchoolOutcome.DEFICITS:
+            flag.facts, flag.charts = ev.deficit_blocks(data)
         else:
             flag.facts = ev.facts(evidence) + [(k, v) for k, v in _row_facts(o.method, data)]
             flag.charts = ev.charts_in(evidence)

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from shnor.core.config import config_digest, load_config
-from shnor.core.methods import fioko, low_results, objectivity, social_index, tracks
+from shnor.core.methods import deficits, fioko, low_results, objectivity, social_index, tracks
 from shnor.core.methods.base import Inputs
 from shnor.core.reports.identify_outputs import write_outputs
 from shnor.web.assessments.selectors import batches_live, results_scan, scales_frame, tasks_frame
@@ -87,6 +87,8 @@ def methodology_run_create(
         )
         say("варианты сопровождения")
         trk = tracks.run(inputs, config["tracks"], low=low, objectivity=obj, social=social)
+        say("дефициты умений")
+        gaps = deficits.run(inputs, config["deficits"])
         frames = {
             "fioko_markers": markers,
             "objectivity": obj,
@@ -96,6 +98,7 @@ def methodology_run_create(
         }
         say("сохранение")
         _store(run, frames)
+        _store_deficits(run, gaps)
         index = fioko.objectivity_index(inputs, config["fioko"], markers)
         run.summary = {
             "schools_with_results": obj.height,
@@ -106,6 +109,9 @@ def methodology_run_create(
             "risk_list": int(low["risk_list"].sum()) if low.height and "risk_list" in low.columns else 0,
             "social_risk": int(social["social_risk"].sum()) if social.height else 0,
             "tracks": dict(trk.group_by("track").len().iter_rows()) if trk.height else {},
+            "schools_with_deficits": gaps.filter(pl.col("unit") == "school")["school_id"].n_unique()
+            if gaps.height
+            else 0,
             "objectivity_index": index.to_dicts(),
         }
         run.status = MethodologyRun.DONE
@@ -129,10 +135,14 @@ def _store(run: MethodologyRun, frames: dict[str, pl.DataFrame]) -> None:
         if f.height:
             ids |= set(f["school_id"].to_list())
     with transaction.atomic():
-        schools_ensure(
-            schools=pl.DataFrame({"school_id": sorted(ids)}, schema={"school_id": pl.String}), source="расчёт"
-        )
-        pk = dict(School.objects.filter(school_id__in=ids).values_list("school_id", "pk"))
+        # the whole registry in one query: an IN (…) of 40,000 ids exceeds SQLite's variable limit
+        pk = dict(School.objects.values_list("school_id", "pk"))
+        unknown = sorted(ids - pk.keys())
+        if unknown:
+            schools_ensure(
+                schools=pl.DataFrame({"school_id": unknown}, schema={"school_id": pl.String}), source="расчёт"
+            )
+            pk = dict(School.objects.values_list("school_id", "pk"))
         rows: list[SchoolOutcome] = []
         markers = frames["fioko_markers"]
         if markers.height:
@@ -170,3 +180,62 @@ def _store(run: MethodologyRun, frames: dict[str, pl.DataFrame]) -> None:
                     )
                 )
         SchoolOutcome.objects.bulk_create(rows, batch_size=500)
+
+
+#: Columns of a deficit kept on the school's outcome (the full evidence stays reproducible from the warehouse).
+DEFICIT_FIELDS = (
+    "procedure",
+    "subject",
+    "grade",
+    "unit",
+    "class_name",
+    "dimension",
+    "element",
+    "element_label",
+    "levels",
+    "tasks",
+    "n_pupils",
+    "success",
+    "lower",
+    "upper",
+    "comparison_kind",
+    "comparison_success",
+    "gap",
+    "absolute_status",
+    "topic",
+    "recommendation_ids",
+    "persists_grade",
+    "persists_cohort",
+)
+
+
+def _store_deficits(run: MethodologyRun, gaps: pl.DataFrame) -> None:
+    """One outcome per school with deficits: their count, the weakest skills, and the rows for the card."""
+    if gaps.height == 0:
+        return
+    pk = dict(
+        School.objects.filter(school_id__in=gaps["school_id"].unique().to_list()).values_list(
+            "school_id", "pk"
+        )
+    )
+    rows = []
+    for (sid,), group in gaps.sort("gap").group_by(["school_id"], maintain_order=True):
+        school_rows = group.filter(pl.col("unit") == "school")
+        items = [{k: _clean(r[k]) for k in DEFICIT_FIELDS} for r in group.iter_rows(named=True)]
+        top = school_rows["element_label"].drop_nulls().unique(maintain_order=True).head(3).to_list()
+        rows.append(
+            SchoolOutcome(
+                run=run,
+                school_id=pk[sid],
+                method=SchoolOutcome.DEFICITS,
+                flagged=school_rows.height > 0,
+                value=float(school_rows.height),
+                label="; ".join(top)[:500],
+                data={
+                    "deficits": items,
+                    "school_deficits": school_rows.height,
+                    "class_deficits": group.height - school_rows.height,
+                },
+            )
+        )
+    SchoolOutcome.objects.bulk_create(rows, batch_size=500)

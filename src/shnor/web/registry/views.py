@@ -155,3 +155,31 @@ def school(request: HttpRequest, school_id: str) -> HttpResponse:
             "results": ident.school_results_by_year(school=obj),
         },
     )
+
+
+@login_required
+def school_deficit_report(request: HttpRequest, school_id: str, fmt: str) -> HttpResponse:
+    """The school's deficit report (DOCX or PDF) for the run's year, for its methodological council."""
+    from shnor.core.config import load_config
+    from shnor.core.methods.base import Inputs
+    from shnor.core.reports.deficit_report import DeficitReportExporter
+    from shnor.web.accounts.audit import audit_record
+    from shnor.web.assessments.selectors import results_scan, scales_frame, tasks_frame
+    from shnor.web.registry.selectors import context_frame, schools_frame
+
+    obj = get_object_or_404(schools_visible_to(user=request.user), school_id=school_id)
+    if fmt not in ("docx", "pdf"):
+        raise Http404("неизвестный формат")
+    run = _run(request)
+    if run is None:
+        raise Http404("нет расчёта по методике")
+    inputs = Inputs(year=run.year, results=results_scan(), tasks=tasks_frame(), scales=scales_frame(),
+                    schools=schools_frame(), context=context_frame())
+    config = run.config.get("deficits") if isinstance(run.config, dict) else None
+    name, mime, body = DeficitReportExporter(inputs, config or load_config()["deficits"]).render(
+        {"school_id": obj.school_id, "year": run.year, "format": fmt})
+    audit_record(action="выгрузка отчёта", object_type="дефициты умений", object_id=obj.school_id, object_repr=name,
+                 changes={"run": run.pk})
+    response = HttpResponse(body, content_type=mime)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -1,0 +1,109 @@
+"""End to end on a generated municipality: files through the CLI importers, `shnor identify`, its outputs, the card."""
+
+from __future__ import annotations
+
+import csv
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import reverse
+
+from shnor.cli import main
+from shnor.core.demo import DemoConfig, generate, write_files
+from shnor.core.reports.identify_outputs import OUTPUTS
+from shnor.web.accounts.models import Profile, Role
+from shnor.web.identification.models import MethodologyRun, SchoolOutcome
+from shnor.web.registry.models import School
+
+pytestmark = pytest.mark.django_db
+
+FORMATS_COLUMNS = {
+    "fioko_markers.csv": "year,school_id,procedure,subject,grade,marker,value,threshold",
+    "objectivity.csv": "school_id,flagged,n_signs,signs,strongest_sign,q_value,evidence",
+    "low_results.csv": "school_id,low_results,years_in_list,first_year,indicators,cluster",
+    "social_index.csv": "school_id,index,rank,social_risk",
+    "tracks.csv": "school_id,track,reasons",
+}
+
+
+def run(*args: str):  # type: ignore[no-untyped-def]
+    res = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    return res
+
+
+@pytest.fixture
+def imported(home, tmp_path):  # type: ignore[no-untyped-def]
+    data = generate(
+        DemoConfig(
+            seed=5, size="municipality", years=(2023, 2024), subjects=("ma",), grades=(4, 5), gia=False
+        )
+    )
+    files = {p.name: p for p in write_files(data, tmp_path / "demo")}
+    run("import", "scales", str(files["scales.csv"]))
+    run("import", "tasks", str(files["tasks.csv"]))
+    run("import", "schools", str(files["schools.csv"]))
+    run("import", "context", str(files["context.csv"]))
+    run("import", "vpr", *[str(p) for n, p in sorted(files.items()) if n.startswith("vpr_")])
+    return data
+
+
+def test_identify_writes_the_formats_outputs_and_stores_the_run(imported, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    run("identify", "--year", "2023")
+    res = run("identify", "--year", "2024", "--out", str(tmp_path / "out"), "--label", "проверка")
+    assert "Расчёт №2 за 2024" in res.output
+    for name, header in FORMATS_COLUMNS.items():
+        with open(tmp_path / "out" / name, encoding="utf-8") as fh:
+            rows = list(csv.reader(fh))
+        assert ",".join(rows[0]) == header, name
+    with open(tmp_path / "out" / "objectivity.csv", encoding="utf-8") as fh:
+        ids = {r["school_id"] for r in csv.DictReader(fh)}
+    assert ids == set(imported.schools["school_id"].to_list())  # one row per school with results
+    book = openpyxl.load_workbook(tmp_path / "out" / "identify.xlsx", read_only=True)
+    assert book.sheetnames == [sheet for _cols, _ru, sheet in OUTPUTS.values()]
+    assert [c.value for c in next(book["ШНОР"].iter_rows(max_row=1))] == OUTPUTS["low_results"][1]
+    latest = MethodologyRun.objects.get(year=2024)
+    assert latest.status == MethodologyRun.DONE
+    assert latest.label == "проверка"
+    assert len(latest.config_digest) == 64
+    assert "objectivity" in latest.config
+    # persistence uses the stored 2023 run: years_in_list is never more than the years run so far
+    assert all(
+        o.data.get("years_in_list", 0) <= 2
+        for o in SchoolOutcome.objects.filter(run=latest, method="low_results")
+    )
+    assert SchoolOutcome.objects.filter(run=latest, method=SchoolOutcome.DEFICITS).exists()
+
+
+def test_deficit_report_from_the_card_is_scoped(imported) -> None:  # type: ignore[no-untyped-def]
+    run("identify", "--year", "2024")
+    outcome = (
+        SchoolOutcome.objects.filter(method=SchoolOutcome.DEFICITS, flagged=True)
+        .select_related("school")
+        .first()
+    )
+    assert outcome is not None
+    school = outcome.school
+    other = School.objects.exclude(pk=school.pk).first()
+    user = User.objects.create_user("director", password="x")
+    Profile.objects.create(
+        user=user, role=Role.SCHOOL, school=school, municipality=school.municipality, region=school.region
+    )
+    c = Client()
+    c.force_login(user)
+    card = c.get(reverse("registry:school", kwargs={"school_id": school.school_id}))
+    html = card.content.decode()
+    assert "Дефициты умений" in html
+    assert "deficits.docx" in html
+    doc = c.get(reverse("registry:deficit_report", kwargs={"school_id": school.school_id, "fmt": "docx"}))
+    assert doc.status_code == 200
+    assert doc.content[:2] == b"PK"
+    assert (
+        c.get(
+            reverse("registry:deficit_report", kwargs={"school_id": other.school_id, "fmt": "docx"})
+        ).status_code
+        == 404
+    )
