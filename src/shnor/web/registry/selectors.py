@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
+from django.db.models import Count, Q, QuerySet
 
 from shnor.core.store import schema
 from shnor.web.registry.models import School, SchoolContext
@@ -44,3 +47,55 @@ def context_frame() -> pl.DataFrame:
         return schema.empty(schema.CONTEXT)
     frame = pl.DataFrame(rows, infer_schema_length=None).rename({"school__school_id": "school_id"})
     return schema.conform(frame, schema.CONTEXT)
+
+
+def text_match(field: str, q: str) -> Q:
+    """Case-insensitive ``field`` contains ``q``, also for Cyrillic on SQLite (whose LIKE folds ASCII only)."""
+    variants = {q, q.lower(), q.upper(), q.capitalize(), q.title()}
+    cond = Q()
+    for v in variants:
+        cond |= Q(**{f"{field}__icontains": v})
+    return cond
+
+
+def schools_search(
+    *,
+    schools: QuerySet[School],
+    q: str = "",
+    municipality_id: Any = None,
+    kind: str = "",
+    locality: str = "",
+) -> QuerySet[School]:
+    """Narrow an already scoped queryset by a text query (login or name) and filters."""
+    if q:
+        schools = schools.filter(Q(school_id__icontains=q) | text_match("name", q))
+    if municipality_id not in (None, ""):
+        try:
+            schools = schools.filter(municipality_id=int(municipality_id))
+        except (TypeError, ValueError):
+            return schools.none()
+    if kind:
+        schools = schools.filter(kind=kind)
+    if locality:
+        schools = schools.filter(locality=locality)
+    return schools.order_by("municipality__name", "school_id")
+
+
+def school_kinds(*, schools: QuerySet[School]) -> list[str]:
+    """The distinct school kinds among ``schools`` (for the filter)."""
+    return sorted(k for k in schools.exclude(kind="").values_list("kind", flat=True).distinct() if k)
+
+
+def school_contexts(*, school: School) -> list[SchoolContext]:
+    """The school's yearly context records, newest first."""
+    return list(school.contexts.order_by("-year"))
+
+
+def municipality_summary(*, schools: QuerySet[School]) -> list[dict]:
+    """Per municipality among ``schools``: name, id and number of schools."""
+    return list(
+        schools.exclude(municipality=None)
+        .values("municipality_id", "municipality__name")
+        .annotate(n=Count("id"))
+        .order_by("municipality__name")
+    )
