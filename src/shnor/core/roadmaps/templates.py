@@ -1,0 +1,344 @@
+"""Roadmap templates as data: load ``data/*.toml`` (+ CSV tables) and parse Russian periods.
+
+A template is one real plan (a regional order's appendix, a municipal roadmap, the school-track
+activities): its order header, level, calendar and activities. Activity keys are unique within a
+template; ``<template>:<key>`` is the global reference used by ``implements`` (which higher-level
+activity a municipal or school activity implements).
+"""
+
+from __future__ import annotations
+
+import calendar as _cal
+import csv
+import datetime as dt
+import io
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+DATA_PACKAGE = "shnor.core.roadmaps.data"
+LEVELS = ("region", "municipality", "school")
+LEVEL_TITLES = {"region": "региональная", "municipality": "муниципальная", "school": "школьная"}
+CALENDARS = ("calendar_year", "school_year")
+TRACKS = ("common", "network", "individual", "objectivity", "antirisk")
+TRACK_TITLES = {
+    "common": "Общие мероприятия для всех ШНОР",
+    "network": "Сетевые методические объединения",
+    "individual": "Индивидуальное сопровождение",
+    "objectivity": "Повышение объективности оценивания",
+    "antirisk": "Антирисковая программа",
+}
+
+
+class TemplateError(ValueError):
+    """A template file that cannot be used (message in Russian)."""
+
+
+@dataclass(frozen=True)
+class ActivityTemplate:
+    """One activity of a template, with the columns of the official roadmap table."""
+
+    key: str
+    number: str
+    section: str
+    title: str
+    period: str = ""
+    executor: str = ""
+    co_executors: str = ""
+    expected_result: str = ""
+    target_group: str = ""
+    output_document: str = ""
+    tracks: tuple[str, ...] = ()
+    levels: tuple[str, ...] = ()
+    implements: tuple[str, ...] = ()
+    note: str = ""
+
+    def ref(self, template_key: str) -> str:
+        """The global reference ``<template>:<key>``."""
+        return f"{template_key}:{self.key}"
+
+
+@dataclass(frozen=True)
+class RoadmapTemplate:
+    """A roadmap template: a real plan of a seed document with its order header."""
+
+    key: str
+    title: str
+    short: str
+    level: str
+    calendar: str
+    year: int
+    source: str
+    order: dict[str, str]
+    activities: tuple[ActivityTemplate, ...]
+    tracks: tuple[str, ...] = ()
+    sections: tuple[str, ...] = field(default=())
+
+    def for_level(self, level: str) -> list[ActivityTemplate]:
+        """Activities that a roadmap of ``level`` takes from this template."""
+        return [a for a in self.activities if level in a.levels]
+
+    def for_tracks(self, tracks: set[str] | list[str] | tuple[str, ...]) -> list[ActivityTemplate]:
+        """Activities of any of ``tracks``."""
+        wanted = set(tracks)
+        return [a for a in self.activities if wanted & set(a.tracks)]
+
+    def activity(self, key: str) -> ActivityTemplate | None:
+        """The activity with ``key``, or None."""
+        return next((a for a in self.activities if a.key == key), None)
+
+
+def _str(raw: dict[str, Any], name: str, where: str, required: bool = False) -> str:
+    value = raw.get(name, "")
+    if value is None:
+        value = ""
+    if not isinstance(value, str | int | float):
+        raise TemplateError(f"{where}: поле «{name}» должно быть строкой")
+    value = str(value).strip()
+    if required and not value:
+        raise TemplateError(f"{where}: не заполнено обязательное поле «{name}»")
+    return value
+
+
+def _tuple(raw: dict[str, Any], name: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
+    value = raw.get(name)
+    if value is None or value == "":
+        return default
+    if isinstance(value, str):
+        return tuple(v.strip() for v in re.split(r"[;|]", value) if v.strip())
+    return tuple(str(v).strip() for v in value if str(v).strip())
+
+
+def _derive_levels(executor: str, rules: dict[str, list[str]], base: str) -> tuple[str, ...]:
+    """The plan's own level plus every level whose executor words occur in ``executor``."""
+    levels = {base}
+    tokens = set(re.findall(r"[A-Za-zА-Яа-яЁё]+", executor))
+    text = executor.lower()
+    for level, words in rules.items():
+        for w in words:
+            if (" " in w and w.lower() in text) or w in tokens:
+                levels.add(level)
+    return tuple(lv for lv in LEVELS if lv in levels)
+
+
+def template_parse(text: str, *, name: str, csv_text: str | None = None) -> RoadmapTemplate:
+    """Parse one template (TOML text, and its CSV table when the TOML names one)."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise TemplateError(f"{name}: не читается как TOML: {exc}") from exc
+    key = _str(raw, "key", name, required=True)
+    level = _str(raw, "level", name, required=True)
+    if level not in LEVELS:
+        raise TemplateError(f"{name}: уровень «{level}» — ожидается один из {', '.join(LEVELS)}")
+    cal = _str(raw, "calendar", name) or "calendar_year"
+    if cal not in CALENDARS:
+        raise TemplateError(f"{name}: календарь «{cal}» — ожидается calendar_year или school_year")
+    base_tracks = _tuple(raw, "tracks")
+    rules = {k: list(v) for k, v in dict(raw.get("level_executors", {})).items()}
+    rows: list[dict[str, Any]] = list(raw.get("activities", []))
+    if raw.get("activities_csv"):
+        if csv_text is None:
+            raise TemplateError(f"{name}: не найден файл мероприятий {raw['activities_csv']}")
+        rows += list(csv.DictReader(io.StringIO(csv_text)))
+    acts: list[ActivityTemplate] = []
+    seen: set[str] = set()
+    for i, r in enumerate(rows, start=1):
+        where = f"{name}, мероприятие {i}"
+        number = _str(r, "number", where, required=True)
+        akey = _str(r, "key", where) or number
+        if akey in seen:
+            raise TemplateError(f"{where}: повторяется ключ «{akey}»")
+        seen.add(akey)
+        executor = _str(r, "executor", where)
+        tracks = _tuple(r, "tracks", base_tracks)
+        for t in tracks:
+            if t not in TRACKS:
+                raise TemplateError(f"{where}: неизвестный вариант сопровождения «{t}»")
+        levels = _tuple(r, "levels") or (_derive_levels(executor, rules, level) if rules else (level,))
+        acts.append(
+            ActivityTemplate(
+                key=akey,
+                number=number,
+                section=_str(r, "section", where),
+                title=_str(r, "title", where, required=True),
+                period=_str(r, "period", where),
+                executor=executor,
+                co_executors=_str(r, "co_executors", where),
+                expected_result=_str(r, "expected_result", where),
+                target_group=_str(r, "target_group", where),
+                output_document=_str(r, "output_document", where),
+                tracks=tracks,
+                levels=levels,
+                implements=_tuple(r, "implements"),
+                note=_str(r, "note", where),
+            )
+        )
+    sections = tuple(dict.fromkeys(a.section for a in acts if a.section))
+    return RoadmapTemplate(
+        key=key,
+        title=_str(raw, "title", name, required=True),
+        short=_str(raw, "short", name) or _str(raw, "title", name),
+        level=level,
+        calendar=cal,
+        year=int(raw.get("year", 0) or 0),
+        source=_str(raw, "source", name),
+        order={k: str(v) for k, v in dict(raw.get("order", {})).items()},
+        activities=tuple(acts),
+        tracks=base_tracks,
+        sections=sections,
+    )
+
+
+@lru_cache(maxsize=1)
+def templates_load() -> dict[str, RoadmapTemplate]:
+    """Every shipped roadmap template by key (the questionnaire file is not a roadmap template)."""
+    out: dict[str, RoadmapTemplate] = {}
+    folder = resources.files(DATA_PACKAGE)
+    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+        if not entry.name.endswith(".toml") or entry.name.startswith("risk_"):
+            continue
+        text = entry.read_text(encoding="utf-8")
+        csv_name = tomllib.loads(text).get("activities_csv")
+        csv_text = folder.joinpath(csv_name).read_text(encoding="utf-8") if csv_name else None
+        tpl = template_parse(text, name=entry.name, csv_text=csv_text)
+        if tpl.key in out:
+            raise TemplateError(f"{entry.name}: ключ шаблона «{tpl.key}» уже занят")
+        out[tpl.key] = tpl
+    _check_refs(out)
+    return out
+
+
+def template_from_path(path: Path) -> RoadmapTemplate:
+    """Load a region's own template file (TOML, with its CSV beside it)."""
+    text = Path(path).read_text(encoding="utf-8")
+    csv_name = tomllib.loads(text).get("activities_csv")
+    csv_text = (Path(path).parent / csv_name).read_text(encoding="utf-8") if csv_name else None
+    return template_parse(text, name=Path(path).name, csv_text=csv_text)
+
+
+def _check_refs(templates: dict[str, RoadmapTemplate]) -> None:
+    for tpl in templates.values():
+        for a in tpl.activities:
+            for ref in a.implements:
+                tkey, _, akey = ref.partition(":")
+                target = templates.get(tkey)
+                if target is None or target.activity(akey) is None:
+                    raise TemplateError(f"{tpl.key}:{a.key}: ссылка implements на несуществующее мероприятие «{ref}»")
+
+
+def template_get(key: str) -> RoadmapTemplate:
+    """The shipped template ``key`` (TemplateError when unknown)."""
+    try:
+        return templates_load()[key]
+    except KeyError:
+        raise TemplateError(f"нет шаблона дорожной карты «{key}»") from None
+
+
+def activity_by_ref(ref: str) -> ActivityTemplate | None:
+    """The template activity of a global reference ``<template>:<key>``."""
+    tkey, _, akey = ref.partition(":")
+    tpl = templates_load().get(tkey)
+    return tpl.activity(akey) if tpl else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Periods
+# ---------------------------------------------------------------------------------------------
+
+MONTHS = {
+    "январ": 1, "феврал": 2, "март": 3, "апрел": 4, "ма": 5, "июн": 6, "июл": 7, "август": 8,
+    "сентябр": 9, "октябр": 10, "ноябр": 11, "декабр": 12,
+}
+_MONTH_RE = re.compile(
+    r"(январ\w*|феврал\w*|март\w*|апрел\w*|ма[йяюе]\b|июн\w*|июл\w*|август\w*|сентябр\w*|октябр\w*|ноябр\w*|декабр\w*)"
+    r"(?:\s*(\d{4}))?",
+    re.IGNORECASE,
+)
+_QUARTER_RE = re.compile(r"\b(I{1,3}|IV|[1-4])\s*(?:-?й\s*)?квартал\w*(?:\s*(\d{4}))?", re.IGNORECASE)
+_ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+_YEAR_RE = re.compile(r"\b(20\d{2})\b")
+_WHOLE_YEAR = ("в течение года", "в течение учебного года", "в течение всего периода", "постоянно", "ежемесячно", "ежеквартально")
+_SCHEDULE = ("график", "по потребности", "по запросу", "по мере")
+
+
+@dataclass(frozen=True)
+class Period:
+    """A parsed period: start and due dates (due drives reminders) and how it was read."""
+
+    start: dt.date | None
+    due: dt.date | None
+    kind: str  # "months", "year", "schedule", "empty"
+
+
+def _month_key(word: str) -> int:
+    w = word.lower()
+    for stem, m in MONTHS.items():
+        if w.startswith(stem) and (stem != "ма" or len(w) <= 3):
+            return m
+    raise ValueError(word)
+
+
+def _year_for(month: int, year: int, calendar: str) -> int:
+    if calendar == "school_year":
+        return year if month >= 9 else year + 1
+    return year
+
+
+def _last_day(y: int, m: int) -> dt.date:
+    return dt.date(y, m, _cal.monthrange(y, m)[1])
+
+
+def _period_bounds(year: int, calendar: str) -> tuple[dt.date, dt.date]:
+    if calendar == "school_year":
+        return dt.date(year, 9, 1), dt.date(year + 1, 8, 31)
+    return dt.date(year, 1, 1), dt.date(year, 12, 31)
+
+
+def period_parse(text: str, *, year: int, calendar: str = "calendar_year") -> Period:
+    """Read a Russian period («Февраль – апрель 2024 г.», «В течение года», «По специальному графику»).
+
+    Months without a year take ``year`` (calendar year) or the school year starting in September of
+    ``year``. Start is the first day of the first month, due the last day of the last month (a due
+    before the start moves a year on). A whole-year phrase spans the (school) year; a schedule
+    phrase («по графику», «по потребности») or an empty text has no start and is due at the end
+    of the (school) year so that reminders still fire.
+    """
+    t = " ".join(str(text or "").split())
+    low = t.lower()
+    first, last = _period_bounds(year, calendar)
+    explicit = [(m.start(), int(m.group(1))) for m in _YEAR_RE.finditer(t)]
+
+    def year_after(pos: int) -> int | None:
+        return next((y for p, y in explicit if p >= pos), None)
+
+    months: list[dt.date] = []
+    for m in _MONTH_RE.finditer(t):
+        month = _month_key(m.group(1))
+        given = int(m.group(2)) if m.group(2) else year_after(m.end())
+        months.append(dt.date(given if given else _year_for(month, year, calendar), month, 1))
+    for m in _QUARTER_RE.finditer(t):
+        n = _ROMAN[m.group(1).upper()]
+        yy = int(m.group(2)) if m.group(2) else (year_after(m.end()) or year)
+        months += [dt.date(yy, 3 * n - 2, 1), dt.date(yy, 3 * n, 1)]
+    if months:
+        if calendar == "calendar_year":
+            start, end = min(months), max(months)
+        else:  # school year: months in the order written, a month before the start wraps a year on
+            start = end = months[0]
+            for d in months[1:]:
+                while d < start:
+                    d = d.replace(year=d.year + 1)
+                end = max(end, d)
+        return Period(start, _last_day(end.year, end.month), "months")
+    if any(p in low for p in _WHOLE_YEAR):
+        return Period(first, last, "year")
+    if any(p in low for p in _SCHEDULE):
+        return Period(None, last, "schedule")
+    if explicit:
+        return Period(dt.date(explicit[0][1], 1, 1), dt.date(explicit[-1][1], 12, 31), "year")
+    return Period(None, last, "empty")

@@ -1,0 +1,24 @@
+"""Support URLs (roadmaps, activities, partners, risk profiles, notices)."""
+
+from django.urls import path
+
+from shnor.web.support import views
+
+app_name = "support"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("roadmaps/new/", views.roadmap_new, name="roadmap_new"),
+    path("roadmaps/<int:pk>/", views.roadmap_detail, name="roadmap"),
+    path("roadmaps/<int:pk>/export.<str:fmt>", views.roadmap_export, name="roadmap_export"),
+    path("roadmaps/<int:pk>/activities/new/", views.activity_new, name="activity_new"),
+    path("activities/<int:pk>/", views.activity_detail, name="activity"),
+    path("evidence/<int:pk>/", views.evidence_download, name="evidence"),
+    path("schools/<str:school_id>/", views.school_support, name="school"),
+    path("schools/<str:school_id>/survey/", views.survey_open, name="survey_open"),
+    path("municipalities/<int:pk>/partners/", views.partners, name="partners"),
+    path("partners/<int:pk>/", views.partner_detail, name="partner"),
+    path("risk/<int:pk>/", views.survey_detail, name="survey"),
+    path("risk/<int:pk>/fill/<str:group>/", views.survey_fill, name="survey_fill"),
+    path("programmes/<int:pk>/", views.programme_detail, name="programme"),
+    path("notices/", views.notices, name="notices"),
+]
