@@ -126,3 +126,13 @@ def test_demo_users_one_per_role(world) -> None:  # type: ignore[no-untyped-def]
     again = demo_users_create()
     assert again[0][1] != "demo-пароль"
     assert len(again[0][1]) >= 10
+
+
+def test_demo_director_sees_a_school_on_the_list(world) -> None:  # type: ignore[no-untyped-def]
+    from shnor.web.accounts.models import Profile
+    from shnor.web.accounts.services import demo_users_create
+    from shnor.web.identification.models import SchoolOutcome
+
+    demo_users_create(password="x")
+    school = Profile.objects.get(user__username="demo_school").school
+    assert SchoolOutcome.objects.filter(run=world.run, school=school, method=SchoolOutcome.LOW_RESULTS, flagged=True).exists()
