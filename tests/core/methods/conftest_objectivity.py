@@ -5,6 +5,7 @@ Not a conftest: imported explicitly by ``test_fioko*.py`` and ``test_objectivity
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -165,69 +166,33 @@ def inputs_for(results: pl.DataFrame, year: int, schools: pl.DataFrame | None = 
 
 
 # ------------------------------------------------------------------------------------------------
-# the real Altai 2021 maths-4 file, loaded directly (until shnor.core.ingest.vpr exists)
+# the real Altai 2021 maths-4 file
 
 
 def load_altai_raw() -> list[list]:
-    """The raw rows of the Altai 2021 maths-4 file (header first)."""
+    """The raw rows of the Altai 2021 maths-4 file (header first), for independent recomputations."""
     from python_calamine import CalamineWorkbook
 
     wb = CalamineWorkbook.from_path(str(ALTAI_MA4))
     return wb.get_sheet_by_name(wb.sheet_names[0]).to_python()
 
 
-def altai_results(rows: list[list] | None = None) -> pl.DataFrame:
-    """The Altai file mapped into RESULTS, with invalid rows rejected as FORMATS.md says."""
-    rows = rows if rows is not None else load_altai_raw()
-    header = [str(h).strip().lower() for h in rows[0]]
-    col = {h: j for j, h in enumerate(header)}
-    task_cols = [col[f"балл за {k}"] for k in range(1, 16)]
-    out: dict[str, list] = {k: [] for k in schema.RESULTS}
-    for rn, r in enumerate(rows[1:], start=2):
-        variant = str(r[col["вариант"]]).strip()
-        absent = variant.lower() in ("отсутствовал", "")
-        jm = str(r[col["отметка за предыдущую четверть/триместр"]]).strip()
-        journal = int(jm) if jm in ("2", "3", "4", "5") else None
-        scores: list[int] | None = None
-        na: list[bool] | None = None
-        total = None
-        if not absent:
-            scores, na, ok = [], [], True
-            for j, m in zip(task_cols, MA4_MAX, strict=True):
-                cell = str(r[j]).strip().lower()
-                if cell in ("x", "х", "не пройд.", ""):
-                    scores.append(0)
-                    na.append(True)
-                    continue
-                v = int(float(cell))
-                if v < 0 or v > m:
-                    ok = False
-                scores.append(v)
-                na.append(False)
-            t = str(r[col["всего баллов"]]).strip()
-            total = int(float(t)) if t else None
-            if not ok or total is None or total > 20 or total != sum(scores):
-                continue  # rejected row
-        mark = None
-        if total is not None:
-            mark = 2 + sum(total >= MA4_SCALE[k] for k in ("min_3", "min_4", "min_5"))
-        out["batch_id"].append("altai-2021-ma4")
-        out["procedure"].append("vpr")
-        out["year"].append(2021)
-        out["subject"].append("ma")
-        out["grade"].append(4)
-        out["school_id"].append(str(r[col["логин школы"]]).strip())
-        out["class_name"].append(str(r[col["класс"]]).strip() or None)
-        out["pupil_key"].append(f"{r[col['логин школы']]}-{r[col['код обучающегося']]}")
-        out["gender"].append(str(r[col["пол"]]).strip() or None)
-        out["variant"].append(None if absent else variant)
-        out["absent"].append(absent)
-        out["journal_mark"].append(journal)
-        out["primary_score"].append(total)
-        out["mark"].append(mark)
-        out["test_score"].append(None)
-        out["below_min"].append(None)
-        out["task_scores"].append(scores)
-        out["not_attempted"].append(na)
-        out["source_row"].append(rn)
-    return pl.DataFrame(out, schema=schema.RESULTS)
+@functools.cache
+def _altai_vpr():
+    from shnor.core.ingest.vpr import read_vpr
+    from shnor.core.reference import shipped_scales, shipped_tasks
+
+    return read_vpr(ALTAI_MA4, year=2021, subject="ma", grade=4, tasks=shipped_tasks(), scales=shipped_scales(),
+                    pseudonym_key=b"k")
+
+
+def altai_results() -> pl.DataFrame:
+    """The Altai file in RESULTS, read by the product's importer (``shnor.core.ingest.vpr.read_vpr``)."""
+    return _altai_vpr().frame
+
+
+def altai_inputs() -> Inputs:
+    """Inputs over the Altai file with the shipped task specification and mark scales."""
+    from shnor.core.reference import shipped_scales, shipped_tasks
+
+    return Inputs(year=2021, results=altai_results().lazy(), tasks=shipped_tasks(), scales=shipped_scales())

@@ -15,6 +15,7 @@ from shnor.core.methods.base import Inputs
 from shnor.core.store import schema
 from tests.core.methods.conftest_objectivity import (
     ALTAI_MA4,
+    altai_inputs,
     altai_results,
     inputs_for,
     load_altai_raw,
@@ -234,13 +235,15 @@ def _raw_inflated(rows: list[list]) -> set[str]:
 
 
 def test_altai_inflated_mean_recomputed_from_raw_rows(cfg, altai_raw):
-    res = altai_results(altai_raw)
-    markers = fioko.run(inputs_for(res, 2021), cfg)
+    """The product's importer (read_vpr) + fioko.run against a recomputation from the raw cells."""
+    inp = altai_inputs()
+    assert altai_results()["school_id"].n_unique() >= 631
+    markers = fioko.run(inp, cfg)
     got = set(markers.filter(pl.col("marker") == "inflated_mean")["school_id"].to_list())
     assert got == _raw_inflated(altai_raw)
     assert len(got) == 79
     # no school of the file has a negative journal–score Spearman correlation
     assert markers.filter(pl.col("marker") == "journal_mismatch").height == 0
-    idx = fioko.objectivity_index(inputs_for(res, 2021), cfg, markers)
+    idx = fioko.objectivity_index(inp, cfg, markers)
     assert idx["n_schools"][0] == 631
     assert idx["index"][0] == pytest.approx(100 - 100 * 79 / 631)

@@ -10,10 +10,11 @@ import pytest
 
 from shnor.core.config import default_config
 from shnor.core.methods import objectivity
+from shnor.core.methods.base import Inputs
 from shnor.core.methods.objectivity_signs import reliability
 from tests.core.methods.conftest_objectivity import (
     ALTAI_MA4,
-    altai_results,
+    altai_inputs,
     inputs_for,
     simulate_school,
     synthetic_region,
@@ -172,6 +173,131 @@ def test_no_django_no_io():
 
 
 # ------------------------------------------------------------------------------------------------
+# the demo region (shnor.core.demo): strong lyceums, pooled bunching, ВПР vs ГИА
+
+DEMO_SEEDS = (3, 7)
+
+
+def _demo(seed: int, *, honest: bool = False, lyceum_strength: float = 1.0, n_schools: int = 120):
+    from dataclasses import replace
+
+    from shnor.core.demo import DemoConfig, generate
+
+    c = DemoConfig(seed=seed, size="region", n_schools=n_schools, grades=(4, 5), years=(2022, 2023, 2024))
+    if honest:
+        c = c.honest()
+    c = replace(c, strong_lyceum=replace(c.strong_lyceum, enabled=True, strength=lyceum_strength))
+    data = generate(c)
+    fr = data.frames()
+    return data, fr
+
+
+def _demo_inputs(fr: dict) -> Inputs:
+    return Inputs(year=2024, results=fr["results"].lazy(), tasks=fr["tasks"], scales=fr["scales"], schools=fr["schools"])
+
+
+@pytest.fixture(scope="module")
+def demo_runs(cfg):
+    """Two demo regions (120 schools, ВПР 4–5 and ОГЭ/ЕГЭ, 2022–2024) with every behaviour planted and
+    lyceums twice the demo's default strength (+1 pupil-SD effectiveness on top of their intake)."""
+    runs = []
+    for seed in DEMO_SEEDS:
+        data, fr = _demo(seed)
+        runs.append((data, fr, objectivity.run(_demo_inputs(fr), cfg)))
+    return runs
+
+
+def _members(data, behaviour: str) -> set[str]:
+    return set(data.truth.filter(pl.col("behaviour") == behaviour)["school_id"].to_list())
+
+
+def test_strong_lyceums_not_flagged_on_demo(demo_runs):
+    n_lyceums = 0
+    for data, _, out in demo_runs:
+        lyc = _members(data, "strong_lyceum")
+        rows = out.filter(pl.col("school_id").is_in(list(lyc)))
+        n_lyceums += rows.height
+        assert not rows["flagged"].any(), rows.filter(pl.col("flagged")).select("school_id", "signs").rows()
+        # they are strong: far above the region (FIOKO's inflated-mean rule marks them)
+        for r in rows.iter_rows(named=True):
+            ev = json.loads(r["evidence"])
+            hom = [x for x in ev["signs"] if x["sign"] == "homogeneity" and x["tested"]]
+            assert all("variance_ratio" in x["statistic"] for x in hom)
+    assert n_lyceums >= 10
+
+
+def test_pooled_bunching_finds_boundary_inflation(demo_runs):
+    found = total = 0
+    for data, _, out in demo_runs:
+        infl = _members(data, "boundary_inflation")
+        rows = out.filter(pl.col("school_id").is_in(list(infl)))
+        total += rows.height
+        found += rows["flagged"].sum()
+        for r in rows.filter(pl.col("flagged")).iter_rows(named=True):
+            ev = json.loads(r["evidence"])
+            pooled = ev["pooled_signs"]["bunching"]
+            assert pooled["p_value"] == ev["sign_p_values"]["bunching"]
+            b = pooled["boundaries"][0]
+            assert b["boundary"] == "min_3"
+            assert b["at_or_above"] > b["expected_at_or_above"]
+            years = {t["year"] for t in b["tests"]}
+            assert years == {2022, 2023, 2024}  # pooled over the school's tests and years
+            assert {t["procedure"] for t in b["tests"]} == {"vpr"}
+    assert found >= 0.6 * total
+
+
+def test_honest_demo_region_calibrated(cfg):
+    """No planted behaviour (strong lyceums kept): flagged share ≤ q with pooled signs and ВПР vs ГИА."""
+    flagged = tested = 0
+    for seed in (5,):
+        _, fr = _demo(seed, honest=True, n_schools=100)
+        out = objectivity.run(_demo_inputs(fr), cfg)
+        flagged += out["flagged"].sum()
+        tested += out.height
+        ev = json.loads(out["evidence"][0])
+        assert "vpr_vs_gia" in {r["sign"] for r in ev["signs"]}
+    assert flagged / tested <= cfg["q"]
+    assert flagged <= 2
+
+
+def test_vpr_vs_gia_flags_vpr_far_above_gia(cfg, demo_runs):
+    data, fr, out = demo_runs[0]
+    res = fr["results"]
+    honest = set(out.filter(~pl.col("flagged"))["school_id"].to_list()) - _members(data, "strong_lyceum")
+    gia_n = (res.filter(pl.col("procedure").is_in(["oge", "ege"]) & ~pl.col("absent"))
+             .group_by("school_id").len().filter(pl.col("len") >= 40))
+    vpr = res.filter((pl.col("procedure") == "vpr") & ~pl.col("absent"))
+    vpr_n = vpr.group_by("school_id").len().filter(pl.col("len") >= 60)
+    cands = sorted(set(gia_n["school_id"].to_list()) & set(vpr_n["school_id"].to_list()) & honest)
+    target = cands[0]
+    source = sorted(_members(data, "strong_lyceum"))[0]
+    # the target school's ВПР replaced by a strong lyceum's ВПР; its ОГЭ/ЕГЭ stay its own
+    swapped = pl.concat([
+        res.filter(~((pl.col("procedure") == "vpr") & pl.col("school_id").is_in([target, source]))),
+        res.filter((pl.col("procedure") == "vpr") & (pl.col("school_id") == source)),
+        res.filter((pl.col("procedure") == "vpr") & (pl.col("school_id") == source))
+        .with_columns(pl.lit(target).alias("school_id"), (pl.col("pupil_key") + "-copy").alias("pupil_key")),
+    ])
+    got = objectivity.run(_demo_inputs({**fr, "results": swapped}), cfg)
+    ev = json.loads(got.filter(pl.col("school_id") == target)["evidence"][0])
+    rec = next(r for r in ev["signs"] if r["sign"] == "vpr_vs_gia")
+    assert rec["tested"]
+    assert rec["p_value"] < 1e-4
+    st = rec["statistic"]
+    assert st["vpr_standing_sd"] > st["expected_vpr_standing_sd"] + 0.5
+    assert rec["chart"]["standing"]["gia"] == st["gia_standing_sd"]
+    # the lyceum itself (strong in ВПР and ГИА) is not suspicious by this sign
+    ev_src = json.loads(got.filter(pl.col("school_id") == source)["evidence"][0])
+    src = next(r for r in ev_src["signs"] if r["sign"] == "vpr_vs_gia")
+    assert src["p_value"] > 0.01
+    # switchable in the TOML
+    off = json.loads(json.dumps(cfg))
+    off["signs"]["vpr_vs_gia"]["enabled"] = False
+    out_off = objectivity.run(_demo_inputs({**fr, "results": res.filter(pl.col("school_id").is_in(cands[:30] + [source]))}), off)
+    assert all(r["sign"] != "vpr_vs_gia" for e in out_off["evidence"] for r in json.loads(e)["signs"])
+
+
+# ------------------------------------------------------------------------------------------------
 # real data: Altai 2021 maths grade 4
 
 
@@ -179,11 +305,11 @@ def test_no_django_no_io():
 def altai():
     if not ALTAI_MA4.exists():
         pytest.skip("real Altai file not available")
-    return altai_results()
+    return altai_inputs()
 
 
 def test_altai_region_bunching_at_the_3_boundary(cfg, altai):
-    inp = inputs_for(altai, 2021)
+    inp = altai
     rb = objectivity.region_bunching(inp, cfg)
     row = rb.filter(pl.col("boundary") == "min_3").row(0, named=True)
     hist = row["histogram"]

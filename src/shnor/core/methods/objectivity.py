@@ -11,7 +11,15 @@ For every procedure (procedure/subject/grade) a school took in ``inputs.year`` t
 * ``journal`` — «повысили» (ВПР mark above the journal mark) beyond the region's rate for the same
   journal marks, and a weak journal–score correlation;
 * ``fluctuation`` — an unexpected gain against the school's earlier years and its own cohort, or a
-  gain followed by a fall (needs earlier years).
+  gain followed by a fall (needs earlier years);
+* ``vpr_vs_gia`` — the school's ВПР standing far above what its externally controlled ОГЭ/ЕГЭ
+  standing predicts (regression across the region's schools).
+
+``bunching`` and ``fluctuation`` are also tested once per school over all its ВПР tests (and, for
+bunching, the earlier years): ``bunching_pooled`` sums the counts at the cut against the exact
+convolution of their null distributions, ``fluctuation_pooled`` averages the school's standing over
+its tests per year. The pooled p-value replaces the combination of the per-test ones (TOML ``pool``);
+the per-test records stay in the evidence for the charts.
 
 Each test gives a one-sided p-value under a null that conditions on the school's level. Tests with a
 theoretical null can be recalibrated to the spread seen across the region's schools (empirical null,
@@ -37,7 +45,8 @@ from shnor.core.methods.objectivity_signs import Unit, not_tested
 
 NAME = "objectivity"
 
-SIGNS = ("bunching", "task_pattern", "person_fit", "similarity", "homogeneity", "journal", "journal_corr", "fluctuation")
+SIGNS = ("bunching", "task_pattern", "person_fit", "similarity", "homogeneity", "journal", "journal_corr", "fluctuation",
+         "vpr_vs_gia")
 
 OUTPUT_SCHEMA: dict[str, pl.DataType] = {
     "school_id": pl.String(),
@@ -58,6 +67,7 @@ _SIGN_RU = {
     "journal": "повышение отметок относительно журнала",
     "journal_corr": "слабая связь с отметками по журналу",
     "fluctuation": "неожиданный рост результатов",
+    "vpr_vs_gia": "результаты ВПР выше, чем по ГИА",
 }
 
 
@@ -76,7 +86,9 @@ def _scale(inputs: Inputs, procedure: str, year: int, subject: str, grade: int) 
     return {k: int(row[k]) for k in ("max_score", "min_3", "min_4", "min_5") if row[k] is not None}
 
 
-def _unit_frame(inputs: Inputs, procedure: str, year: int, subject: str, grade: int) -> pl.DataFrame:
+def _unit_frame(inputs: Inputs, procedure: str, year: int, subject: str, grade: int,
+                with_tasks: bool = True) -> pl.DataFrame:
+    cols = ["school_id", "primary_score", "mark", "journal_mark"] + (["task_scores"] if with_tasks else [])
     return (
         inputs.results.filter(
             (pl.col("procedure") == procedure) & (pl.col("year") == year)
@@ -84,15 +96,17 @@ def _unit_frame(inputs: Inputs, procedure: str, year: int, subject: str, grade: 
             & ~pl.col("absent").fill_null(False) & pl.col("primary_score").is_not_null()
             & pl.col("school_id").is_not_null()
         )
-        .select("school_id", "primary_score", "mark", "journal_mark", "task_scores")
-        .sort("school_id", "primary_score", "journal_mark", "task_scores", nulls_last=True)
+        .select(cols)
+        .sort(cols, nulls_last=True)
         .collect()
     )
 
 
-def build_unit(inputs: Inputs, procedure: str, year: int, subject: str, grade: int) -> Unit | None:
-    """Arrays of one procedure's present pupils, with the scale and the task structure where known."""
-    df = _unit_frame(inputs, procedure, year, subject, grade)
+def build_unit(inputs: Inputs, procedure: str, year: int, subject: str, grade: int,
+               with_tasks: bool = True) -> Unit | None:
+    """Arrays of one procedure's present pupils, with the scale and the task structure where known
+    (``with_tasks=False``: totals, marks and journal marks only — enough for ``bunching``)."""
+    df = _unit_frame(inputs, procedure, year, subject, grade, with_tasks)
     if df.height == 0:
         return None
     scale = _scale(inputs, procedure, year, subject, grade)
@@ -114,7 +128,7 @@ def build_unit(inputs: Inputs, procedure: str, year: int, subject: str, grade: i
     journal = df["journal_mark"].cast(pl.Int64).fill_null(0).to_numpy()
     journal = np.where((journal >= 2) & (journal <= 5), journal, 0)
     tasks = max_points = levels = None
-    lens = df["task_scores"].list.len()
+    lens = df["task_scores"].list.len() if with_tasks else pl.Series([None], dtype=pl.UInt32)
     if lens.null_count() == 0 and lens.n_unique() == 1:
         n_tasks = int(lens[0])
         mat = np.array(df["task_scores"].to_list(), dtype=np.int64).reshape(df.height, n_tasks)
@@ -136,9 +150,9 @@ def build_unit(inputs: Inputs, procedure: str, year: int, subject: str, grade: i
     )
 
 
-def _units(inputs: Inputs, config: Mapping[str, Any]) -> list[tuple[str, str, int]]:
+def _units(inputs: Inputs, config: Mapping[str, Any], year: int | None = None) -> list[tuple[str, str, int]]:
     keys = (
-        inputs.results.filter(pl.col("year") == inputs.year)
+        inputs.results.filter(pl.col("year") == (inputs.year if year is None else year))
         .filter(pl.col("procedure").is_in(list(config["procedures"])))
         .select("procedure", "subject", "grade")
         .unique()
@@ -239,16 +253,17 @@ def empirical_null(results: dict[str, dict], min_schools: int) -> dict | None:
     the z's enters (the tail tested) and p-values of 1 (nothing to test, e.g. no pupil near a cut)
     are left out; the recalibration never makes a test less conservative."""
     tested = [r for r in results.values() if r.get("tested")]
-    z = np.array([stats.norm.isf(np.clip(r["p_value"], 1e-300, 1.0)) for r in tested])
+    z = stats.norm.isf(np.clip(np.array([r["p_value"] for r in tested], float), 1e-300, 1.0))
     informative = z[z > -8.0]
     if len(informative) < min_schools:
         return None
     med, q3 = np.quantile(informative, [0.5, 0.75])
     center = max(0.0, float(med))
     scale = max(1.0, float(q3 - med) / 0.6745)
-    for r, zi in zip(tested, z, strict=True):
+    p_new = stats.norm.sf((z - center) / scale)
+    for r, pi in zip(tested, p_new, strict=True):
         r["p_value_theoretical"] = r["p_value"]
-        r["p_value"] = float(stats.norm.sf((zi - center) / scale))
+        r["p_value"] = float(pi)
     return {"center": round(center, 4), "scale": round(scale, 4), "n_schools": len(informative)}
 
 
@@ -261,8 +276,8 @@ def combine(ps: list[float], method: str) -> float:
     if method == "cauchy":
         t = np.mean(np.tan((0.5 - p) * np.pi))
         return float(min(1.0, max(0.0, stats.cauchy.sf(t))))
-    if method == "fisher":
-        return float(stats.combine_pvalues(p, method="fisher").pvalue)
+    if method == "fisher":  # as scipy.stats.combine_pvalues(method="fisher"), without its overhead
+        return float(p[0]) if k == 1 else float(stats.chi2.sf(-2.0 * np.log(p).sum(), 2 * k))
     if method == "stouffer":
         return float(stats.combine_pvalues(p, method="stouffer").pvalue)
     raise ValueError(f"неизвестный способ объединения p-значений: {method}")
@@ -285,11 +300,249 @@ def _json(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, sort_keys=True, default=default)
 
 
-def evaluate(inputs: Inputs, config: Mapping[str, Any]) -> tuple[dict[str, list[dict]], list[dict]]:
-    """All tests: {school_id: [test records]} and the region-level bunching rows."""
+def _pooled_years(inputs: Inputs, cfg: Mapping[str, Any]) -> list[int]:
+    """This year and up to ``pool_years − 1`` earlier years that have results."""
+    k = max(1, int(cfg.get("pool_years", 1)))
+    have = set(inputs.results.select(pl.col("year").unique()).collect().to_series().to_list())
+    return [y for y in range(inputs.year - k + 1, inputs.year + 1) if y in have]
+
+
+def _pool_cfg(cfg: Mapping[str, Any]) -> dict[str, Any]:
+    """Bunching settings for the pooled test: smaller groups per test are usable once pooled."""
+    return {**cfg, "min_pupils": int(cfg.get("pooled_min_pupils", cfg["min_pupils"])),
+            "min_outside": int(cfg.get("pooled_min_outside", cfg["min_outside"]))}
+
+
+def bunching_pooled(inputs: Inputs, config: Mapping[str, Any],
+                    current: dict[tuple[str, str, int], dict]) -> dict[str, dict]:
+    """One bunching test per school over all its tests of this year and the earlier pooled years.
+
+    A school that inflates marks does so in every test and year; the counts at/above the cut are
+    added up and compared with the sum of their null distributions (each the binomial of the
+    school's window count under the region's shape tilted to the school's level, averaged over the
+    level's uncertainty): an exact one-sided test of a common excess. ``current`` holds the null
+    distributions already computed for this year's tests {(procedure, subject, grade): pmfs}.
+    """
+    cfg = config["signs"]["bunching"]
+    parts: dict[str, dict[str, list[dict]]] = {}
+
+    def add(pmfs: dict, year: int, key: tuple[str, str, int]) -> None:
+        for (sid, boundary), d in pmfs.items():
+            parts.setdefault(sid, {}).setdefault(boundary, []).append(
+                {**d, "year": year, "procedure": key[0], "subject": key[1], "grade": key[2]})
+
+    for key, pmfs in current.items():
+        add(pmfs, inputs.year, key)
+    for year in _pooled_years(inputs, cfg):
+        if year == inputs.year:
+            continue
+        for key in _units(inputs, config, year):
+            if key[0] not in set(cfg.get("pool_procedures", ["vpr"])):
+                continue
+            unit = build_unit(inputs, key[0], year, key[1], key[2], with_tasks=False)
+            if unit is None or not unit.cuts:
+                continue
+            pmfs: dict = {}
+            signs_mod.bunching(unit, _pool_cfg(cfg), pmfs)
+            add(pmfs, year, key)
+    out: dict[str, dict] = {}
+    min_total = int(cfg["min_pupils"])
+    group = ("распределение баллов региона у порога, перевзвешенное к уровню школы, по всем ВПР школы за годы "
+             + ", ".join(str(y) for y in _pooled_years(inputs, cfg)))
+    for sid, by_b in parts.items():
+        n_total = max(sum(d["n"] for d in pp) for pp in by_b.values())
+        if n_total < min_total:
+            out[sid] = not_tested(f"участников во всех ВПР школы {n_total} < {min_total}", n=n_total)
+            continue
+        tests = []
+        for boundary, pp in by_b.items():
+            p, obs, exp = signs_mod.pooled_tail(pp)
+            tests.append({
+                "boundary": boundary, "p_value": p, "at_or_above": obs, "expected_at_or_above": signs_mod._r(exp, 2),
+                "n_window": int(sum(d["n_window"] for d in pp)), "n_tests": len(pp),
+                "tests": [{"year": d["year"], "procedure": d["procedure"], "subject": d["subject"],
+                           "grade": d["grade"], "at_or_above": d["x"], "n_window": d["n_window"],
+                           "expected_at_or_above": signs_mod._r(d["expected"], 2)} for d in pp],
+            })
+        best = min(tests, key=lambda t: t["p_value"])
+        out[sid] = {
+            "tested": True,
+            "p_value": float(min(1.0, len(tests) * best["p_value"])),
+            "statistic": {k: best[k] for k in ("boundary", "at_or_above", "expected_at_or_above", "n_window", "n_tests")},
+            "comparison_group": group,
+            "boundaries": tests,
+        }
+    return out
+
+
+def _standing(inputs: Inputs, procedures: list[str], years: list[int], min_n: int) -> pl.DataFrame:
+    """Per school, year and procedure unit: the school's mean minus the region's in the region's pupil
+    SD (z), its sampling variance and n; only schools with ≥ ``min_n`` present pupils."""
+    df = (
+        inputs.results.filter(
+            pl.col("procedure").is_in(procedures) & pl.col("year").is_in(years)
+            & ~pl.col("absent").fill_null(False) & pl.col("primary_score").is_not_null()
+            & pl.col("school_id").is_not_null()
+        )
+        .select("procedure", "year", "subject", "grade", "school_id", x=pl.col("primary_score").cast(pl.Float64))
+        .collect()
+    )
+    unit = ["procedure", "year", "subject", "grade"]
+    df = df.with_columns(m=pl.col("x").mean().over(unit), sd=pl.col("x").std().over(unit))
+    out = (
+        df.filter(pl.col("sd") > 0)
+        .group_by([*unit, "school_id"])
+        .agg(z=((pl.col("x") - pl.col("m")) / pl.col("sd")).mean(), n=pl.len(),
+             s2=(pl.col("x") / pl.col("sd")).var(ddof=1))
+        .filter(pl.col("n") >= min_n)
+        # sampling variance from the unit's pooled within-school variance: a small school's own
+        # variance is too noisy to standardise by (heavy tails under the null)
+        .with_columns(v=((pl.col("s2") * (pl.col("n") - 1)).sum().over(unit) / (pl.col("n") - 1).sum().over(unit))
+                      / pl.col("n"))
+    )
+    return out.sort([*unit, "school_id"])
+
+
+def _school_year_standing(st: pl.DataFrame) -> pl.DataFrame:
+    """Precision-weighted mean standing per school and year over its tests."""
+    return (
+        st.with_columns(w=1.0 / pl.col("v").clip(1e-6))
+        .group_by("school_id", "year")
+        .agg(e=(pl.col("z") * pl.col("w")).sum() / pl.col("w").sum(), v=1.0 / pl.col("w").sum(),
+             n=pl.col("n").sum(), k=pl.len())
+    )
+
+
+def fluctuation_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, dict]:
+    """Gain / gain-then-fall per school over all its ВПР tests at once.
+
+    A school's yearly standing E_t is the precision-weighted mean over its tests of (school mean −
+    region mean)/region SD. Statistics: gain = E_y − mean(E_{y−1}, E_{y−2}) and spike =
+    E_{y−1} − mean(E_y, E_{y−2}) (the previous year above its neighbours: a gain followed by a fall),
+    each robustly standardised across schools (median, MAD minus sampling variance); Bonferroni over
+    the two. Pooling the tests of a year averages out the pupils' sampling noise that makes a single
+    test's change uninformative in a small school.
+    """
+    cfg = config["signs"]["fluctuation"]
+    y = inputs.year
+    st = _standing(inputs, ["vpr"], [y - 2, y - 1, y], int(cfg.get("pooled_min_pupils", cfg["min_pupils"])))
+    if st.height == 0:
+        return {}
+    sy = _school_year_standing(st)
+    wide = {yy: dict(zip(sy.filter(pl.col("year") == yy)["school_id"].to_list(),
+                         zip(sy.filter(pl.col("year") == yy)["e"].to_list(), sy.filter(pl.col("year") == yy)["v"].to_list(),
+                             sy.filter(pl.col("year") == yy)["k"].to_list(), strict=True), strict=True))
+            for yy in (y - 2, y - 1, y)}
+    sids = sorted(wide[y])
+    stats_: dict[str, list] = {"gain": [], "spike": []}
+    for sid in sids:
+        e0, v0, _ = wide[y][sid]
+        e1 = wide[y - 1].get(sid)
+        e2 = wide[y - 2].get(sid)
+        prior = [e for e in (e1, e2) if e is not None]
+        if prior:
+            stats_["gain"].append((sid, e0 - np.mean([e[0] for e in prior]),
+                                   v0 + sum(e[1] for e in prior) / len(prior) ** 2))
+        if e1 is not None:
+            refs = [(e0, v0)] + ([(e2[0], e2[1])] if e2 is not None else [])
+            stats_["spike"].append((sid, e1[0] - np.mean([r[0] for r in refs]),
+                                    e1[1] + sum(r[1] for r in refs) / len(refs) ** 2))
+    min_s = int(cfg["min_schools"])
+    z: dict[str, dict[str, float]] = {}
+    raw: dict[str, dict[str, float]] = {}
+    for name, rows in stats_.items():
+        if len(rows) < min_s:
+            continue
+        vals = np.array([r[1] for r in rows])
+        var = np.array([r[2] for r in rows])
+        zz = signs_mod.robust_standardise(vals, var)
+        for (sid, val, _), zi in zip(rows, zz, strict=True):
+            z.setdefault(sid, {})[name] = float(zi)
+            raw.setdefault(sid, {})[name] = float(val)
+    out = {}
+    for sid, zs in z.items():
+        ps = [float(stats.norm.sf(v)) for v in zs.values()]
+        out[sid] = {
+            "tested": True,
+            "p_value": float(min(1.0, len(ps) * min(ps))),
+            "statistic": {"z_gain": signs_mod._r(zs.get("gain")), "z_spike_previous_year": signs_mod._r(zs.get("spike")),
+                          "gain_sd": signs_mod._r(raw[sid].get("gain"), 3),
+                          "spike_sd": signs_mod._r(raw[sid].get("spike"), 3)},
+            "standing_by_year": {str(yy): signs_mod._r(wide[yy][sid][0], 3) if sid in wide[yy] else None
+                                 for yy in (y - 2, y - 1, y)},
+            "tests_by_year": {str(yy): wide[yy][sid][2] if sid in wide[yy] else 0 for yy in (y - 2, y - 1, y)},
+            "comparison_group": "изменения положения ОО относительно региона (все ВПР школы за год) у ОО региона",
+        }
+    return out
+
+
+def vpr_vs_gia(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, dict]:
+    """ВПР standing far above the standing the school's externally controlled ГИА results predict.
+
+    Standings (school mean − region mean in region pupil SDs, precision-weighted over tests): ВПР of
+    this year, ОГЭ/ЕГЭ of this and the earlier pooled years. Across schools with both, the ВПР
+    standing is regressed on the ГИА standing (weighted least squares), so a school strong in both
+    (a lyceum) is expected to be strong in ВПР; the residual is standardised by its sampling variance
+    plus the robust between-school spread. One-sided: ВПР above the prediction.
+    """
+    cfg = config["signs"]["vpr_vs_gia"]
+    min_n = int(cfg["min_pupils"])
+    years = list(range(inputs.year - max(1, int(cfg["gia_years"])) + 1, inputs.year + 1))
+    v = _school_year_standing(_standing(inputs, ["vpr"], [inputs.year], min_n)).drop("year")
+    g_st = _standing(inputs, list(cfg["gia_procedures"]), years, min_n)
+    if v.height == 0 or g_st.height == 0:
+        return {}
+    g = (
+        g_st.with_columns(w=1.0 / pl.col("v").clip(1e-6))
+        .group_by("school_id")
+        .agg(e=(pl.col("z") * pl.col("w")).sum() / pl.col("w").sum(), v=1.0 / pl.col("w").sum(),
+             n=pl.col("n").sum(), k=pl.len())
+    )
+    both = v.join(g, on="school_id", suffix="_gia").sort("school_id")
+    if both.height < int(cfg["min_schools"]):
+        return {}
+    ev, vv = both["e"].to_numpy(), both["v"].to_numpy()
+    eg, vg = both["e_gia"].to_numpy(), both["v_gia"].to_numpy()
+    # robust line: OLS, then refit without the schools whose residual is beyond 3 robust SDs
+    design = np.stack([np.ones(len(eg)), eg], 1)
+    keep = np.ones(len(eg), bool)
+    for _ in range(2):
+        coef, *_ = np.linalg.lstsq(design[keep], ev[keep], rcond=None)
+        res = ev - design @ coef
+        mad = stats.median_abs_deviation(res, scale="normal")
+        keep = np.abs(res - np.median(res)) <= 3 * max(mad, 1e-6)
+    samp = vv + coef[1] ** 2 * vg
+    z = signs_mod.robust_standardise(res, samp)
+    out = {}
+    for i, sid in enumerate(both["school_id"].to_list()):
+        out[sid] = {
+            "tested": True,
+            "n": int(both["n"][i]),
+            "n_gia": int(both["n_gia"][i]),
+            "p_value": float(stats.norm.sf(z[i])),
+            "statistic": {"z": signs_mod._r(z[i]), "vpr_standing_sd": signs_mod._r(ev[i], 3),
+                          "gia_standing_sd": signs_mod._r(eg[i], 3),
+                          "expected_vpr_standing_sd": signs_mod._r(coef[0] + coef[1] * eg[i], 3),
+                          "slope": signs_mod._r(coef[1], 3)},
+            "comparison_group": "ОО региона с тем же положением по ГИА (ОГЭ/ЕГЭ за "
+            + ", ".join(str(y) for y in years) + "): регрессия положения по ВПР на положение по ГИА",
+            "chart": {"standing": {"vpr": signs_mod._r(ev[i], 3), "gia": signs_mod._r(eg[i], 3),
+                                   "expected_vpr": signs_mod._r(coef[0] + coef[1] * eg[i], 3)}},
+        }
+    return out
+
+
+def evaluate(inputs: Inputs, config: Mapping[str, Any]) -> tuple[dict[str, list[dict]], list[dict], dict[str, dict]]:
+    """All tests: {school_id: [test records]}, the region-level bunching rows and the pooled
+    (school-level, over tests and years) records {school_id: {sign: record}} that replace the
+    combination of a sign's per-test p-values."""
     per_school: dict[str, list[dict]] = {}
     region_rows: list[dict] = []
+    pooled: dict[str, dict[str, dict]] = {}
     cfg_s = config["signs"]
+    bunch_pmfs: dict[tuple[str, str, int], dict] = {}
+    pool_bunching = cfg_s["bunching"]["enabled"] and cfg_s["bunching"].get("pool", False)
+    pool_procs = set(cfg_s["bunching"].get("pool_procedures", ["vpr"]))
     for procedure, subject, grade in _units(inputs, config):
         unit = build_unit(inputs, procedure, inputs.year, subject, grade)
         if unit is None:
@@ -297,7 +550,18 @@ def evaluate(inputs: Inputs, config: Mapping[str, Any]) -> tuple[dict[str, list[
         found: dict[str, dict[str, dict]] = {}
         if cfg_s["bunching"]["enabled"]:
             if unit.cuts:
-                found["bunching"], rows = signs_mod.bunching(unit, cfg_s["bunching"])
+                if pool_bunching and procedure in pool_procs:
+                    pmfs: dict = {}
+                    res, rows = signs_mod.bunching(unit, _pool_cfg(cfg_s["bunching"]), pmfs)
+                    bunch_pmfs[(procedure, subject, grade)] = pmfs
+                    min_n = int(cfg_s["bunching"]["min_pupils"])
+                    for sid, rec in res.items():
+                        if rec.get("tested") and rec["n"] < min_n:
+                            res[sid] = not_tested(f"участников {rec['n']} < {min_n}: гистограмма неинформативна "
+                                                  "(учтено в объединённой проверке по всем ВПР школы)", n=rec["n"])
+                    found["bunching"] = res
+                else:
+                    found["bunching"], rows = signs_mod.bunching(unit, cfg_s["bunching"])
                 for r in rows:
                     region_rows.append({"procedure": procedure, "subject": subject, "grade": grade, **r})
             else:
@@ -314,7 +578,8 @@ def evaluate(inputs: Inputs, config: Mapping[str, Any]) -> tuple[dict[str, list[
             found["homogeneity"] = signs_mod.homogeneity(unit, cfg_s["homogeneity"])
         if cfg_s["journal"]["enabled"] or cfg_s["journal_corr"]["enabled"]:
             if unit.cuts or (unit.mark >= 2).any():
-                up, corr = signs_mod.journal(unit, cfg_s["journal"])
+                up, corr = signs_mod.journal(unit, {**cfg_s["journal"], "corr_level_bandwidth":
+                                                    cfg_s["journal_corr"].get("corr_level_bandwidth", 0.0)})
             else:
                 up = corr = {s: not_tested("нет отметок ВПР") for s in unit.school_ids}
             if cfg_s["journal"]["enabled"]:
@@ -334,7 +599,34 @@ def evaluate(inputs: Inputs, config: Mapping[str, Any]) -> tuple[dict[str, list[
                 if calib is not None and rec.get("tested"):
                     rec["empirical_null"] = calib
                 per_school.setdefault(sid, []).append(rec)
-    return per_school, region_rows
+    school_level: dict[str, dict[str, dict]] = {}
+    if pool_bunching:
+        school_level["bunching"] = bunching_pooled(inputs, config, bunch_pmfs)
+    if cfg_s["fluctuation"]["enabled"] and cfg_s["fluctuation"].get("pool", False):
+        school_level["fluctuation"] = fluctuation_pooled(inputs, config)
+    for sign, res in school_level.items():
+        if cfg_s[sign].get("pooled_empirical_null", False):
+            calib = empirical_null(res, int(config["empirical_null_min_schools"]))
+            for r in res.values():
+                if calib is not None and r.get("tested"):
+                    r["empirical_null"] = calib
+        for sid, rec in res.items():
+            if sid in per_school:
+                pooled.setdefault(sid, {})[sign] = {**rec, "sign": sign, "id": f"{sign}:pooled"}
+    gia_cfg = cfg_s.get("vpr_vs_gia", {})
+    if gia_cfg.get("enabled", False):
+        res = vpr_vs_gia(inputs, config)
+        calib = empirical_null(res, int(config["empirical_null_min_schools"])) if gia_cfg.get("empirical_null") else None
+        for sid in per_school:
+            if not any(r["procedure"] == "vpr" for r in per_school[sid]):
+                continue
+            rec = dict(res.get(sid) or not_tested("нет результатов ВПР и ГИА (ОГЭ/ЕГЭ) школы "
+                                                   f"(≥ {gia_cfg['min_pupils']} участников) или мало таких ОО"))
+            rec.update(sign="vpr_vs_gia", procedure="vpr", subject=None, grade=None, id="vpr_vs_gia")
+            if calib is not None and rec.get("tested"):
+                rec["empirical_null"] = calib
+            per_school[sid].append(rec)
+    return per_school, region_rows, pooled
 
 
 def region_bunching(inputs: Inputs, config: Mapping[str, Any]) -> pl.DataFrame:
@@ -360,7 +652,7 @@ def region_bunching(inputs: Inputs, config: Mapping[str, Any]) -> pl.DataFrame:
 
 def run(inputs: Inputs, config: Mapping[str, Any]) -> pl.DataFrame:
     """One row per school with results in ``inputs.year``: flag, significant signs, BH q-value, evidence."""
-    per_school, region_rows = evaluate(inputs, config)
+    per_school, region_rows, pooled = evaluate(inputs, config)
     method = config["combine"]
     q_level = float(config["q"])
     sids = sorted(per_school)
@@ -372,6 +664,9 @@ def run(inputs: Inputs, config: Mapping[str, Any]) -> pl.DataFrame:
             if r.get("tested"):
                 by_sign.setdefault(r["sign"], []).append(r["p_value"])
         ps = {sg: combine(v, config["combine_units"]) for sg, v in by_sign.items()}
+        for sg, rec in pooled.get(sid, {}).items():
+            if rec.get("tested"):
+                ps[sg] = rec["p_value"]
         sign_p.append(ps)
         if ps:
             p_comb[i] = combine(list(ps.values()), method)
@@ -407,7 +702,8 @@ def run(inputs: Inputs, config: Mapping[str, Any]) -> pl.DataFrame:
         strongest = None
         if ps:
             best = min(ps, key=ps.get)
-            strongest = min((r for r in done if r["sign"] == best), key=lambda r: r["p_value"])["id"]
+            cands = [r for r in done if r["sign"] == best]
+            strongest = min(cands, key=lambda r: r["p_value"])["id"] if cands else f"{best}:pooled"
         for r in done:
             r["threshold"] = {"sign_p_value_at_most": (cutoff / k if method == "bonferroni" and flagged.any() else None),
                               "q": q_level}
@@ -423,6 +719,7 @@ def run(inputs: Inputs, config: Mapping[str, Any]) -> pl.DataFrame:
             "q_value": None if not tested[i] else float(q[i]),
             "bh_cutoff": cutoff if flagged.any() else None,
             "signs": recs,
+            "pooled_signs": pooled.get(sid, {}),
             "significant": [r["id"] for r in significant],
             "region_bunching": region_summary,
         }
@@ -446,5 +743,8 @@ def run(inputs: Inputs, config: Mapping[str, Any]) -> pl.DataFrame:
 
 def sign_label(sign_id: str) -> str:
     """Russian label of a sign id such as 'bunching:vpr:ma:4'."""
-    sign, procedure, subject, grade = sign_id.split(":")
+    parts = sign_id.split(":")
+    if len(parts) != 4 or parts[2] == "all":
+        return _SIGN_RU.get(parts[0], parts[0]) + (" (все ВПР школы)" if len(parts) > 1 else "")
+    sign, procedure, subject, grade = parts
     return f"{_SIGN_RU.get(sign, sign)} ({procedure.upper()} {subject} {grade})"

@@ -1,7 +1,7 @@
 """Evaluation of the objectivity detector and FIOKO's markers on the synthetic region with planted behaviours.
 
-``evaluate(seeds, strength_factors)`` generates regions with ``shnor.core.demo``, runs both methods
-for the last simulated year and returns recall by behaviour and strength and the false-positive
+``evaluate(seeds, strength_factors)`` generates regions with ``shnor.core.demo`` (ВПР and, by
+default, ОГЭ/ЕГЭ of the same schools), runs both methods for the last simulated year and returns recall by behaviour and strength and the false-positive
 rate among schools without a planted manipulation. Pure computation (no files written).
 """
 
@@ -21,10 +21,11 @@ from shnor.core.methods.base import Inputs
 MANIPULATIONS = ("boundary_inflation", "hard_task_help", "answer_copying", "journal_adjusted", "gain_then_fall")
 
 
-def _region(seed: int, factor: float, n_schools: int, years: tuple[int, ...], grades: tuple[int, ...]):
+def _region(seed: int, factor: float, n_schools: int, years: tuple[int, ...], grades: tuple[int, ...],
+            gia: bool = True):
     from shnor.core.demo import DemoConfig, generate
 
-    base = DemoConfig(seed=seed, size="municipality", n_schools=n_schools, years=years, grades=grades, gia=False)
+    base = DemoConfig(seed=seed, size="municipality", n_schools=n_schools, years=years, grades=grades, gia=gia)
     changes = {}
     for b in MANIPULATIONS:
         beh = base.behaviour(b)
@@ -43,18 +44,20 @@ def evaluate(
     years: tuple[int, ...] = (2022, 2023, 2024),
     grades: tuple[int, ...] = (4, 5),
     config: Mapping[str, Any] | None = None,
+    gia: bool = True,
 ) -> pl.DataFrame:
     """Recall by behaviour × strength factor, and the false-positive rate among honest schools.
 
     Rows: ``method`` (objectivity | fioko), ``strength_factor`` (× the demo's default strength),
     ``group`` (a behaviour, ``honest`` or ``strong_lyceum``), ``schools``, ``flagged``, ``rate``
-    (recall for behaviours, false-positive rate for honest groups).
+    (recall for behaviours, false-positive rate for honest groups). ``gia``: the demo also generates
+    ОГЭ/ЕГЭ of the same schools (needed by the ``vpr_vs_gia`` sign; FIOKO's markers then include ОГЭ).
     """
     config = config or default_config()
     rows = []
     for factor in strength_factors:
         for seed in seeds:
-            data = _region(seed, factor, n_schools, years, grades)
+            data = _region(seed, factor, n_schools, years, grades, gia)
             frames = data.frames()
             year = max(years)
             inputs = Inputs(year=year, results=frames["results"].lazy(), tasks=frames["tasks"],

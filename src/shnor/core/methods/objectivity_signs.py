@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import optimize, special, stats
 
 NOT_TESTED = "not_tested"
 
@@ -47,6 +47,20 @@ def _r(x: Any, nd: int = 4) -> Any:
         return None
     x = float(x)
     return round(x, nd) if np.isfinite(x) else None
+
+
+def _binom_pmf(n: int, p: np.ndarray) -> np.ndarray:
+    """Binomial(n, p_i) pmf over k = 0..n for every p_i (rows); plain numpy, no scipy call overhead."""
+    k = np.arange(n + 1)
+    lc = special.gammaln(n + 1) - special.gammaln(k + 1) - special.gammaln(n - k + 1)
+    p = np.clip(np.asarray(p, float), 1e-300, 1 - 1e-16)[:, None]
+    return np.exp(lc[None, :] + k[None, :] * np.log(p) + (n - k)[None, :] * np.log1p(-p))
+
+
+def _rl(values: np.ndarray, nd: int = 4) -> list:
+    """``_r`` over an array (None for non-finite values)."""
+    a = np.round(np.asarray(values, float), nd)
+    return [v if np.isfinite(v) else None for v in a.tolist()]
 
 
 def reliability(n: int) -> str:
@@ -163,6 +177,55 @@ def bunching(unit: Unit, cfg: Mapping[str, Any],
     if not per_cut:
         return {sid: not_tested("нет шкалы отметок или окна вокруг порога")
                 for sid in unit.school_ids}, region_rows
+    tilt_grid = {}
+    bound = float(cfg["theta_bound"])
+    tgrid = np.linspace(-bound, bound, 2401)
+    for name, (_cut, lo, hi, g) in per_cut.items():
+        sup = np.r_[0:lo, hi + 1 : unit.max_score + 1]
+        a = np.log(np.maximum(g[sup], 1e-12))[None, :] + tgrid[:, None] * sup[None, :]
+        w = np.exp(a - a.max(1, keepdims=True))
+        w /= w.sum(1, keepdims=True)
+        m = w @ sup
+        tilt_grid[name] = (m, np.maximum(w @ (sup * sup) - m * m, 1e-12), tgrid)
+    latent = {}
+    if cfg.get("level_model", "tilt") == "latent_normal" and cfg.get("null_shape", "smooth") != "region":
+        dl, sg = np.meshgrid(np.linspace(-4.0, 4.0, 121), np.linspace(0.3, 1.6, 14), indexing="ij")
+        dl, sg = dl.ravel(), sg.ravel()
+        for name, (cut, lo, hi, g) in per_cut.items():
+            cdf = np.clip(np.cumsum(g) / g.sum(), 1e-9, 1 - 1e-9)[:-1]
+            edges = np.r_[-np.inf, stats.norm.ppf(cdf), np.inf]
+            cum = stats.norm.cdf((edges[None, :] - dl[:, None]) / sg[:, None])
+            prob = np.maximum(np.diff(cum, axis=1), 1e-300)
+            p_win = prob[:, lo : hi + 1].sum(1)
+            # log-likelihood of every school's pupils outside the window at every grid point
+            outside_cols = np.r_[0:lo, hi + 1 : unit.max_score + 1]
+            c_out = np.zeros((len(unit.school_ids), unit.max_score + 1))
+            np.add.at(c_out, (unit.school, unit.total), 1.0)
+            c_out = c_out[:, outside_cols]
+            ll = c_out @ np.log(prob[:, outside_cols]).T - c_out.sum(1)[:, None] * np.log(np.maximum(1 - p_win, 1e-300))[None, :]
+            # prior on the school's latent sd: centred on the region's typical within-school sd (the
+            # posterior-mean sd of schools with ≥ 30 pupils outside the window), log-sd spread set in TOML
+            post = np.exp(ll - ll.max(1, keepdims=True))
+            post /= post.sum(1, keepdims=True)
+            big = c_out.sum(1) >= 30
+            sig_hat = post @ sg
+            sigma0 = float(np.median(sig_hat[big])) if big.sum() >= 5 else 1.0
+            tau = float(cfg.get("latent_sd_prior", 0.15))
+            log_prior = -0.5 * ((np.log(sg) - np.log(sigma0)) / tau) ** 2
+            # every school's posterior at once; its p0 (share at/above the cut within the window) on
+            # 400 bins, so that the null pmf needs one binomial per bin, not one per grid point
+            ll = ll + log_prior[None, :]
+            post = np.exp(ll - ll.max(1, keepdims=True))
+            post /= post.sum(1, keepdims=True)
+            p0 = np.clip(prob[:, cut : hi + 1].sum(1) / np.maximum(p_win, 1e-300), 1e-12, 1 - 1e-12)
+            bins = np.minimum((p0 * 400).astype(int), 399)
+            order_g = np.argsort(bins, kind="stable")
+            starts = np.flatnonzero(np.r_[True, np.diff(bins[order_g]) != 0])
+            ps = post[:, order_g]
+            wb = np.add.reduceat(ps, starts, axis=1)
+            wp = np.add.reduceat(ps * p0[order_g][None, :], starts, axis=1)
+            latent[name] = {"sigma0": sigma0, "share": post @ p0, "fh": post @ prob, "shift": post @ dl,
+                            "sd": post @ sg, "wb": wb, "p0b": wp / np.maximum(wb, 1e-300)}
     gh_x, gh_w = np.polynomial.hermite_e.hermegauss(int(cfg["quadrature_nodes"]))
     gh_w = gh_w / gh_w.sum()
     out: dict[str, dict] = {}
@@ -189,25 +252,49 @@ def bunching(unit: Unit, cfg: Mapping[str, Any],
                 continue
             if cfg.get("null_shape", "smooth") == "region":
                 g = np.maximum(hist - shist, 0.0) + 0.5
-            theta, se = _tilt_fit(g, support, outside, float(cfg["theta_bound"]))
+                theta, se = _tilt_fit(g, support, outside, float(cfg["theta_bound"]))
+            else:  # the same MLE, read off a grid of the tilted mean (one grid per cut)
+                gm, gv, grid = tilt_grid[name]
+                theta = float(np.interp(outside.mean(), gm, grid))
+                se = 1.0 / np.sqrt(max(float(np.interp(theta, grid, gv)) * len(outside), 1e-9))
             lg = np.log(np.maximum(g, 1e-12))
             up = np.arange(cut, hi + 1)
             win = np.arange(lo, hi + 1)
 
-            def p0_of(t: float, up: np.ndarray = up, win: np.ndarray = win, lg: np.ndarray = lg) -> float:
-                a = lg[win] + t * win
-                w = np.exp(a - a.max())
-                return float(w[np.isin(win, up)].sum() / w.sum())
+            is_up = win >= cut
+
+            def p0_of(t: np.ndarray | float, win: np.ndarray = win, lg: np.ndarray = lg,
+                      is_up: np.ndarray = is_up) -> np.ndarray:
+                a = lg[win][None, :] + np.atleast_1d(t)[:, None] * win[None, :]
+                w = np.exp(a - a.max(1, keepdims=True))
+                return w[:, is_up].sum(1) / w.sum(1)
 
             ks = np.arange(n_w + 1)
-            pmf = sum(w * stats.binom.pmf(ks, n_w, p0_of(theta + z * se)) for z, w in zip(gh_x, gh_w, strict=True))
-            pmf = np.asarray(pmf, float)
+            lat = latent.get(name)
+            extra: dict[str, Any] = {}
+            if lat is not None:
+                # latent-normal level model: posterior over (shift, sd) from the pupils outside the window
+                expected_share = float(lat["share"][si])
+                nz = lat["wb"][si] > 1e-9
+                post_b, p0_b = lat["wb"][si][nz], lat["p0b"][si][nz]
+                fh = lat["fh"][si]
+                extra = {"latent_shift": _r(lat["shift"][si]), "latent_sd": _r(lat["sd"][si]),
+                         "latent_sd_region_typical": _r(lat["sigma0"])}
+                pmf = (post_b / post_b.sum()) @ _binom_pmf(n_w, p0_b) if n_w else np.ones(1)
+                f = fh / fh[support].sum() * len(outside)
+            else:
+                expected_share = float(p0_of(theta)[0])
+                if n_w:
+                    p0s = np.clip(p0_of(theta + gh_x * se), 1e-12, 1 - 1e-12)
+                    pmf = gh_w @ _binom_pmf(n_w, p0s)
+                else:
+                    pmf = np.ones(1)
+                a = lg + theta * support_all
+                f = np.exp(a - a.max())
+                f = f / f[support].sum() * len(outside)  # scaled so that outside the window it matches the school
             p = float(min(1.0, pmf[x:].sum())) if n_w else 1.0
             if null_pmfs is not None:
-                null_pmfs[(sid, name)] = {"x": x, "n_window": n_w, "pmf": pmf, "expected": float(ks @ pmf)}
-            a = lg + theta * support_all
-            f = np.exp(a - a.max())
-            f = f / f[support].sum() * len(outside)  # scaled so that outside the window it matches the school
+                null_pmfs[(sid, name)] = {"x": x, "n_window": n_w, "n": n, "pmf": pmf, "expected": float(ks @ pmf)}
             tests.append(
                 {
                     "boundary": name,
@@ -216,11 +303,12 @@ def bunching(unit: Unit, cfg: Mapping[str, Any],
                     "window": [lo, hi],
                     "n_window": n_w,
                     "at_or_above": x,
-                    "expected_share": _r(p0_of(theta)),
+                    "expected_share": _r(expected_share),
                     "observed_share": _r(x / n_w if n_w else np.nan),
-                    "theta": _r(theta),
+                    "theta": None if lat is not None else _r(theta),
+                    **extra,
                     "p_value": p,
-                    "expected_histogram": [_r(v, 2) for v in f],
+                    "expected_histogram": _rl(f, 2),
                 }
             )
         done = [t for t in tests if t["tested"]]
@@ -319,9 +407,9 @@ def task_signs(unit: Unit, cfg_pattern: Mapping[str, Any], cfg_fit: Mapping[str,
     def profile(si: int) -> dict:
         n = max(counts[si], 1)
         return {
-            "school": [_r(v, 1) for v in 100 * sums[si] / n / maxp],
-            "region": [_r(v, 1) for v in region_profile],
-            "expected_same_total": [_r(v, 1) for v in 100 * esums[si] / n / maxp],
+            "school": _rl(100 * sums[si] / n / maxp, 1),
+            "region": _rl(region_profile, 1),
+            "expected_same_total": _rl(100 * esums[si] / n / maxp, 1),
             "levels": unit.levels,
         }
 
@@ -544,6 +632,56 @@ def _binom_sum_sf(ns: list[int], ps: list[float], x: int) -> float:
     return float(min(1.0, pmf[x:].sum())) if x < len(pmf) else 0.0
 
 
+def _local_linear(x: np.ndarray, y: np.ndarray, w: np.ndarray, h: float) -> np.ndarray:
+    """Leave-one-out local-linear kernel regression of y on x (Gaussian kernel, bandwidth h, weights w)."""
+    out = np.full(len(x), np.nan)
+    ok = w > 0
+    xs, ys, ws = x[ok], y[ok], w[ok]
+    pos = np.cumsum(ok) - 1
+    for i in range(len(x)):
+        k = ws * np.exp(-0.5 * ((xs - x[i]) / max(h, 1e-9)) ** 2)
+        if ok[i]:
+            k[pos[i]] = 0.0  # leave the school itself out
+        d = xs - x[i]
+        s0, s1, s2 = k.sum(), (k * d).sum(), (k * d * d).sum()
+        den = s0 * s2 - s1 * s1
+        if s0 <= 0:
+            continue
+        if den <= 1e-12 * max(s0 * s2, 1e-300):
+            out[i] = (k * ys).sum() / s0
+        else:
+            out[i] = ((s2 * (k * ys).sum()) - s1 * (k * d * ys).sum()) / den
+    return out
+
+
+def _up_given_level(trials: np.ndarray, ups: np.ndarray, level: np.ndarray) -> dict[int, np.ndarray]:
+    """Per journal mark j: P(ВПР mark above j) for each school from a logistic regression of the
+    region's pupils on their school's level, logit p = a_j + b_j·level (grouped IRLS). A strong
+    school's pupils with a given journal mark are abler than the region's (marks are coarse), so
+    "raised" is more common there honestly; conditioning on the level removes that."""
+    out: dict[int, np.ndarray] = {}
+    for j in range(2, 6):
+        n, y = trials[:, j], ups[:, j]
+        use = n > 0
+        if y[use].sum() == 0 or y[use].sum() == n[use].sum():
+            out[j] = np.full(len(level), float(y[use].sum() / max(n[use].sum(), 1)))
+            continue
+        x = np.stack([np.ones(use.sum()), level[use]], 1)
+        beta = np.array([np.log((y[use].sum() + 0.5) / (n[use].sum() - y[use].sum() + 0.5)), 0.0])
+        for _ in range(25):
+            eta = np.clip(x @ beta, -30, 30)
+            p = 1.0 / (1.0 + np.exp(-eta))
+            w = n[use] * p * (1 - p) + 1e-9
+            grad = x.T @ (y[use] - n[use] * p)
+            hess = x.T @ (x * w[:, None]) + 1e-6 * np.eye(2)
+            step = np.linalg.solve(hess, grad)
+            beta += step
+            if np.abs(step).max() < 1e-8:
+                break
+        out[j] = 1.0 / (1.0 + np.exp(-np.clip(beta[0] + beta[1] * level, -30, 30)))
+    return out
+
+
 def journal(unit: Unit, cfg: Mapping[str, Any]) -> tuple[dict[str, dict], dict[str, dict]]:
     """Two signs: ``journal`` — share «повысили» (ВПР mark above the journal mark) beyond the region's
     rate for the same journal marks (exact sum of binomials); ``journal_corr`` — a journal–score
@@ -575,8 +713,20 @@ def journal(unit: Unit, cfg: Mapping[str, Any]) -> tuple[dict[str, dict], dict[s
             if a.std() > 0 and b.std() > 0:
                 rs[si] = np.corrcoef(a, b)[0, 1]
     n_has = c_s.sum(1)
+    # the school's level: mean primary score in region SDs (all its present pupils)
+    cnt = np.bincount(unit.school, minlength=ns).astype(float)
+    sd_region = float(unit.total.std()) or 1.0
+    level = (np.bincount(unit.school, weights=unit.total, minlength=ns) / np.maximum(cnt, 1)
+             - unit.total.mean()) / sd_region
+    level_model = _up_given_level(c_s, u_s, level) if cfg.get("condition_on_level", True) else None
     good = np.isfinite(rs) & (n_has >= min_n)
     ref = np.tanh(np.average(np.arctanh(np.clip(rs[good], -0.999, 0.999)), weights=n_has[good] - 3)) if good.any() else np.nan
+    ref_at = np.full(ns, ref)
+    bw = float(cfg.get("corr_level_bandwidth", 0.0))
+    if bw > 0 and good.sum() >= 10:
+        ref_at = _local_linear(level, np.arctanh(np.clip(rs, -0.999, 0.999)), np.where(good, n_has - 3, 0.0),
+                               bw * float(np.std(level[good])))
+        ref_at = np.tanh(ref_at)
 
     def shares(tab: np.ndarray) -> dict:
         tot = tab.sum()
@@ -598,9 +748,12 @@ def journal(unit: Unit, cfg: Mapping[str, Any]) -> tuple[dict[str, dict], dict[s
         for j in range(2, 6):
             k = int(c_s[si, j])
             if k:
-                rest = c_all[j] - c_s[si, j]
                 ns_.append(k)
-                ps_.append(float((u_all[j] - u_s[si, j]) / rest) if rest > 0 else 0.0)
+                if level_model is not None:
+                    ps_.append(float(level_model[j][si]))
+                else:
+                    rest = c_all[j] - c_s[si, j]
+                    ps_.append(float((u_all[j] - u_s[si, j]) / rest) if rest > 0 else 0.0)
         u_obs = int(u_s[si].sum())
         expected_up = float(np.dot(ns_, ps_))
         p_up = _binom_sum_sf(ns_, ps_, u_obs)
@@ -611,18 +764,23 @@ def journal(unit: Unit, cfg: Mapping[str, Any]) -> tuple[dict[str, dict], dict[s
             "tested": True,
             "n": n,
             "p_value": p_up,
-            "statistic": {"raised": u_obs, "expected_raised": _r(expected_up, 2)},
-            "comparison_group": "ученики региона (других ОО) с той же отметкой по журналу",
+            "statistic": {"raised": u_obs, "expected_raised": _r(expected_up, 2), "school_level_sd": _r(level[si], 3)},
+            "comparison_group": "ученики региона с той же отметкой по журналу в ОО того же уровня "
+            "(логистическая регрессия «повысили» на средний балл ОО)" if level_model is not None
+            else "ученики региона (других ОО) с той же отметкой по журналу",
             "chart": chart,
         }
-        if np.isfinite(rs[si]) and np.isfinite(ref) and n > 3:
-            zc = (np.arctanh(np.clip(rs[si], -0.999, 0.999)) - np.arctanh(ref)) * np.sqrt((n - 3) / 1.06)
+        if np.isfinite(rs[si]) and np.isfinite(ref_at[si]) and n > 3:
+            zc = (np.arctanh(np.clip(rs[si], -0.999, 0.999)) - np.arctanh(ref_at[si])) * np.sqrt((n - 3) / 1.06)
             corr[sid] = {
                 "tested": True,
                 "n": n,
                 "p_value": float(stats.norm.cdf(zc)),
-                "statistic": {"spearman": _r(rs[si]), "region_spearman": _r(ref), "z": _r(zc)},
-                "comparison_group": "средняя внутришкольная корреляция отметок по журналу и баллов в регионе",
+                "statistic": {"spearman": _r(rs[si]), "region_spearman": _r(ref), "z": _r(zc),
+                              "expected_spearman_at_level": _r(ref_at[si]), "school_level_sd": _r(level[si], 3)},
+                "comparison_group": "внутришкольная корреляция отметок по журналу и баллов в ОО региона того же "
+                "уровня (локально-линейная регрессия по среднему баллу ОО)" if bw > 0
+                else "средняя внутришкольная корреляция отметок по журналу и баллов в регионе",
                 "chart": chart,
             }
         else:
