@@ -70,6 +70,9 @@ INSTALLED_APPS = [
     "shnor.web.jobs",
     "shnor.web.accounts",
     "shnor.web.api",
+    "shnor.web.support",
+    "shnor.web.diagnostics",
+    "shnor.web.monitoring",
 ]
 
 MIDDLEWARE = [

@@ -12,7 +12,10 @@ urlpatterns = [
     path("", include("shnor.web.registry.urls")),
     path("", include("shnor.web.identification.urls")),
     path("imports/", include("shnor.web.assessments.urls")),
+    path("support/", include("shnor.web.support.urls")),
     path("jobs/", include("shnor.web.jobs.urls")),
+    path("diagnostics/", include("shnor.web.diagnostics.urls")),
+    path("monitoring/", include("shnor.web.monitoring.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

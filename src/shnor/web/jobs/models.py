@@ -12,7 +12,13 @@ class Job(models.Model):
     """An import or a methodology run executed by the worker (django-tasks), with its stage and result."""
 
     IMPORT_VPR, IDENTIFY = "import_vpr", "identify"
-    KINDS = [(IMPORT_VPR, "Загрузка результатов ВПР"), (IDENTIFY, "Расчёт по методике")]
+    EFFECTIVENESS, SITE_CRAWL = "effectiveness", "site_crawl"
+    KINDS = [
+        (IMPORT_VPR, "Загрузка результатов ВПР"),
+        (IDENTIFY, "Расчёт по методике"),
+        (EFFECTIVENESS, "Анализ эффективности мер"),
+        (SITE_CRAWL, "Мониторинг сайтов"),
+    ]
     QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
     STATUSES = [(QUEUED, "в очереди"), (RUNNING, "выполняется"), (DONE, "готово"), (FAILED, "ошибка")]
 

@@ -101,4 +101,12 @@ def _dispatch(job: Job) -> dict[str, Any]:
             progress=lambda s: _stage(job.pk, s),
         )
         return {"run_id": run.pk, "summary": run.summary, "config_digest": run.config_digest}
+    if job.kind == Job.EFFECTIVENESS:
+        from shnor.web.monitoring.services import effectiveness_analysis_execute
+
+        return effectiveness_analysis_execute(analysis_id=int(p["analysis_id"]), progress=lambda s: _stage(job.pk, s))
+    if job.kind == Job.SITE_CRAWL:
+        from shnor.web.monitoring.services import site_check_execute
+
+        return site_check_execute(check_id=int(p["check_id"]), progress=lambda s: _stage(job.pk, s))
     raise ValueError(f"неизвестный вид задачи {job.kind!r}")

@@ -1,0 +1,1 @@
+"""Teacher diagnostics: competence results, deficits, individual development routes (ИОМ), courses (ДПП)."""

@@ -1,0 +1,1 @@
+"""Monitoring: indicator table, analysis of effectiveness, website monitoring, reports."""

@@ -1,0 +1,34 @@
+"""Forms of monitoring: a manual indicator value, an effectiveness analysis, a municipality website."""
+
+from __future__ import annotations
+
+from django import forms
+
+from shnor.core.methods.indicators import load_indicators
+
+
+def _manual_choices() -> list[tuple[str, str]]:
+    return [(i.code, i.name) for i in load_indicators() if not i.computed]
+
+
+class IndicatorValueForm(forms.Form):
+    """A manual value for the unit shown on the page."""
+
+    indicator = forms.ChoiceField(label="Показатель", choices=_manual_choices)
+    year = forms.IntegerField(label="Год", min_value=2015, max_value=2100)
+    value = forms.FloatField(label="Значение (для «да/нет»: 1 — да, 0 — нет)", min_value=0)
+    note = forms.CharField(label="Источник, примечание", max_length=500, required=False)
+    level = forms.ChoiceField(choices=[("school", "школа"), ("municipality", "муниципалитет"), ("region", "регион")], widget=forms.HiddenInput)
+    unit = forms.CharField(max_length=64, widget=forms.HiddenInput)
+
+
+class AnalysisForm(forms.Form):
+    """The start year of support to analyse."""
+
+    start_year = forms.IntegerField(label="Год начала сопровождения", min_value=2015, max_value=2100)
+
+
+class WebsiteForm(forms.Form):
+    """A municipality's website (empty clears it)."""
+
+    url = forms.URLField(label="Сайт органа управления образованием", required=False, max_length=500, assume_scheme="https")

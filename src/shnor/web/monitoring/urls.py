@@ -1,0 +1,18 @@
+"""Monitoring URLs: indicators, effectiveness, websites, reports."""
+
+from django.urls import path
+
+from shnor.web.monitoring import views
+
+app_name = "monitoring"
+urlpatterns = [
+    path("", views.indicators, name="indicators"),
+    path("indicators/enter/", views.indicator_enter, name="indicator_enter"),
+    path("effectiveness/", views.effectiveness_list, name="effectiveness"),
+    path("effectiveness/<int:pk>/", views.effectiveness_detail, name="effectiveness_detail"),
+    path("sites/", views.sites, name="sites"),
+    path("sites/schools/<str:school_id>/", views.site_school, name="site_school"),
+    path("sites/municipalities/<int:pk>/", views.site_municipality, name="site_municipality"),
+    path("reports/", views.reports, name="reports"),
+    path("reports/<str:identifier>/", views.report_download, name="report"),
+]
