@@ -364,6 +364,61 @@ def worker(interval: float, batch: bool) -> None:
     call_command("db_worker", interval=interval, batch=batch, no_startup_delay=True, verbosity=0)
 
 
+@main.command("loadtest")
+@click.option("--sessions", type=click.IntRange(1, 500), default=50, show_default=True)
+@click.option("--seconds", type=click.FloatRange(1, 600), default=60, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 16), default=3, show_default=True, help="Процессов gunicorn.")
+@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True, help="Потоков в процессе gunicorn.")
+@click.option("--port", type=int, default=8811, show_default=True)
+@click.option("--size", type=click.Choice(["municipality", "region"]), default="region", show_default=True)
+@click.option("--reuse", is_flag=True, help="Не строить демо-регион заново (он уже загружен в эту базу).")
+@click.option("--think", type=(float, float), default=(1.0, 3.0), show_default=True,
+              help="Пауза пользователя между запросами, от и до, с (0 0 — тест на насыщение).")
+def loadtest(sessions: int, seconds: float, workers: int, threads: int, port: int, size: str, reuse: bool,
+             think: tuple[float, float]) -> None:
+    """Нагрузочный тест веб-приложения под gunicorn на 127.0.0.1 (база — DATABASE_URL или SQLite)."""
+    import subprocess
+    import time
+    import urllib.request
+
+    django_setup()
+    from shnor.loadtest import run_load
+    from shnor.web.accounts.services import demo_users_create
+
+    if not reuse:
+        from shnor.web.demo import demo_region_load
+
+        err.print("Построение демо-региона…", highlight=False)
+        demo_region_load(seed=1, size=size)
+    password = "load-" + os.urandom(6).hex()
+    demo_users_create(password=password)
+    cmd = [sys.executable, "-m", "gunicorn", "shnor.web.wsgi:application", "-b", f"127.0.0.1:{port}", "-k", "gthread",
+           "--workers", str(workers), "--threads", str(threads), "--log-level", "warning", "--timeout", "120"]
+    server = subprocess.Popen(cmd, env=os.environ.copy())
+    try:
+        for _ in range(120):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            fail("gunicorn не ответил за 60 с")
+        report = run_load(base=f"http://127.0.0.1:{port}/", username="demo_region", password=password,
+                          sessions=sessions, seconds=seconds, think=think)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    from django.db import connection
+
+    out.print(f"База: {connection.vendor}; gunicorn: {workers} × {threads} потоков", highlight=False)
+    out.print(report.table(), highlight=False)
+    if report.failures:
+        out.print(f"Сбои: {dict(report.failures)}", highlight=False)
+    if report.errors or report.failures:
+        sys.exit(1)
+
+
 @main.command("serve")
 @click.option("--port", type=int, default=8000, show_default=True)
 @click.option("--no-open", is_flag=True, help="Не открывать браузер.")

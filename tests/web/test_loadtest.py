@@ -1,0 +1,43 @@
+"""The load driver against a live server: sessions log in, click around, and every request is measured."""
+
+from __future__ import annotations
+
+import pytest
+
+from shnor.loadtest import Session, run_load
+from tests.web.world import PASSWORD
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sessions_log_in_and_measure_every_request(world, live_server, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.ALLOWED_HOSTS = ["localhost", "127.0.0.1", "testserver"]
+    report = run_load(
+        base=live_server.url + "/",
+        username="u_region",
+        password=PASSWORD,
+        sessions=3,
+        seconds=2,
+        think=(0.0, 0.05),
+    )
+    assert not report.failures
+    assert len(report.samples) >= 6
+    assert report.errors == 0
+    assert len({s.kind for s in report.samples}) > 1
+    assert report.percentile(0.95) > 0
+    assert "всего" in report.table()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_wrong_password_is_a_failure_not_a_crash(world, live_server) -> None:  # type: ignore[no-untyped-def]
+    report = run_load(
+        base=live_server.url + "/", username="u_region", password="wrong", sessions=2, seconds=0.5
+    )
+    assert report.failures["вход не удался"] == 2
+    assert report.samples == []
+
+
+def test_only_loopback_is_ever_contacted() -> None:
+    with pytest.raises(ValueError, match="только к адресам на этой машине"):
+        Session("http://10.0.0.5:8000/", "u", "p")
+    with pytest.raises(ValueError, match="только к адресам"):
+        Session("https://example.org/", "u", "p")
