@@ -12,9 +12,29 @@ from django.dispatch import receiver
 
 from shnor.web.accounts.audit import audit_record
 
-AUDITED_APPS = {"registry", "assessments", "identification", "accounts", "auth"}
-NOT_AUDITED = {"accounts.auditentry", "accounts.loginfailure", "identification.schooloutcome", "auth.permission"}
-QUIET_FIELDS = {"password", "last_login", "key_hash", "last_used_at", "config", "data", "summary"}
+AUDITED_APPS = {"registry", "assessments", "identification", "accounts", "auth", "support"}
+#: Machine-made or bulk rows (outcomes, notices, respondents' answers) are not journalled row by row.
+NOT_AUDITED = {
+    "accounts.auditentry",
+    "accounts.loginfailure",
+    "identification.schooloutcome",
+    "auth.permission",
+    "support.notice",
+    "support.surveyresponse",
+}
+QUIET_FIELDS = {
+    "password",
+    "last_login",
+    "key_hash",
+    "last_used_at",
+    "config",
+    "data",
+    "summary",
+    "profile",
+    "evidence",
+    "answers",
+    "templates",
+}
 
 
 def _audited(sender: Any) -> bool:
@@ -45,7 +65,11 @@ def _saved(sender, instance, created, update_fields=None, raw=False, **kwargs): 
         return
     if sender._meta.label_lower == "auth.user" and update_fields and set(update_fields) <= {"last_login"}:
         return
-    if sender._meta.label_lower == "accounts.apitoken" and update_fields and set(update_fields) <= {"last_used_at"}:
+    if (
+        sender._meta.label_lower == "accounts.apitoken"
+        and update_fields
+        and set(update_fields) <= {"last_used_at"}
+    ):
         return
     audit_record(
         action="создание" if created else "изменение",

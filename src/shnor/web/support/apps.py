@@ -9,7 +9,3 @@ class SupportConfig(AppConfig):
     name = "shnor.web.support"
     label = "support"
     verbose_name = "Сопровождение школ"
-
-    def ready(self) -> None:
-        """Audit the app's models through the project's audit journal."""
-        from shnor.web.support import signals  # noqa: F401
