@@ -65,6 +65,7 @@ def shipped_defaults(section: str) -> dict[str, Any]:
     return copy.deepcopy(_shipped(section))
 
 
+@functools.lru_cache(maxsize=4096)
 def unit_label(procedure: str, subject: str, grade: int | None) -> str:
     """«ВПР, Математика, 5 кл.»."""
     parts = [PROCEDURE_LABELS.get(procedure, procedure), SUBJECTS.get(subject, subject)]
@@ -384,6 +385,20 @@ def cluster_keys(
     )
 
 
+#: At most this many of a cluster's values go into each school's strip chart: a larger cluster is
+#: drawn from evenly spaced order statistics (its quantiles), so the evidence of 40,000 schools in
+#: clusters of thousands stays kilobytes per school instead of one copy of the cluster each.
+CHART_POINTS = 200
+
+
+def _chart_points(values: list[float], k: int) -> list[float]:
+    """The sorted values themselves, or ``k`` evenly spaced order statistics (min and max included)."""
+    n = len(values)
+    if n <= k or k < 2:
+        return values
+    return [values[round(i * (n - 1) / (k - 1))] for i in range(k)]
+
+
 def cluster_compare(
     stat: pl.DataFrame, keys: pl.DataFrame, config: Mapping[str, Any], *, low_is_bad: bool = True
 ) -> tuple[pl.DataFrame, dict[str, dict]]:
@@ -392,12 +407,14 @@ def cluster_compare(
     ``stat`` has ``school_id, value, n``. Clusters are coarsened (last key dropped) until they
     hold ``min_cluster_size`` eligible schools. Returns ``school_id, cluster, low_cluster`` and
     evidence (cluster, its size, the school's rank from the bottom, the cut, the cluster's
-    values for a strip chart).
+    values for a strip chart — at most ``chart_points`` (default ``CHART_POINTS``), a larger
+    cluster's quantiles).
     """
     by = list(config.get("by", ["locality", "social_tercile", "size_band", "kind_group"]))
     min_size = int(config.get("min_cluster_size", 10))
     bottom = float(config.get("bottom_percent", 10))
     min_n = int(config.get("min_participants", 1))
+    chart_points = int(config.get("chart_points", CHART_POINTS))
     data = stat.join(keys, on="school_id", how="left").with_columns(
         [pl.col(k).fill_null("нет данных") for k in by if k in keys.columns]
     )
@@ -422,10 +439,14 @@ def cluster_compare(
         if take.height:
             parts.append(take)
             assigned |= set(take["school_id"].to_list())
-            for c in take["cluster"].unique().to_list():
-                members_map[c] = [
-                    round(x, 4) for x in e.filter(pl.col("cluster") == c)["value"].sort().to_list()
-                ]
+            wanted = take.select("cluster").unique()
+            values = (
+                e.join(wanted, on="cluster", how="semi")
+                .group_by("cluster")
+                .agg(pl.col("value").sort().round(4))
+            )
+            for c, vals in values.iter_rows():
+                members_map[c] = _chart_points(vals, chart_points)
     if not parts:
         schema = {"school_id": pl.String, "cluster": pl.String, "low_cluster": pl.Boolean}
         return pl.DataFrame(schema=schema), {}
@@ -452,7 +473,11 @@ def cluster_compare(
             "rank_from_bottom": r["rank_from_bottom"],
             "cut_rank": r["cut_rank"],
             "threshold": f"нижние {bottom:g} % кластера (место снизу ≤ {r['cut_rank']})",
-            "chart": {"cluster_values": members_map[r["cluster"]], "school_value": round(r["value"], 4)},
+            "chart": {
+                "cluster_values": members_map[r["cluster"]],
+                "school_value": round(r["value"], 4),
+                **({"cluster_values_are_quantiles": True} if r["cluster_size"] > len(members_map[r["cluster"]]) else {}),
+            },
             "summary": (
                 f"{r['rank_from_bottom']}-е место снизу из {r['cluster_size']} в кластере «{r['cluster']}»"
                 f" (порог: место ≤ {r['cut_rank']})"
@@ -567,12 +592,14 @@ def assess_year(
                 sids,
                 special_kinds=list(va_config.get("special_kinds", value_added.SPECIAL_KINDS)),
             )
-            va, _fit = value_added.school_effects(va_scores, covs, va_config, covariate_note=note)
+            va, _fit, va_evidence = value_added.school_effects_with_evidence(
+                va_scores, covs, va_config, covariate_note=note
+            )
         except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
             va_note = f"модель добавленной ценности не построена: {exc}"
         if va is not None:
-            for r in va.iter_rows(named=True):
-                e = json.loads(r["evidence"])
+            for r, e in zip(va.iter_rows(named=True), va_evidence, strict=True):
+                e = dict(e)  # top-level keys are added below; the shared model summary is never changed
                 e["low"] = r["low_value_added"]
                 lo_, hi_ = e["interval"]
                 e["summary"] = (

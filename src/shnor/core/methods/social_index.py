@@ -58,9 +58,18 @@ def score(context: pl.DataFrame, config: Mapping[str, Any]) -> pl.DataFrame:
     Returns ``school_id, index, points`` where ``points`` is a JSON object
     ``{criterion: {label, value, points}}`` (value null and points 0 when there is no data).
     """
+    frame, details = _score(context, config)
+    return frame.with_columns(
+        pl.Series("points", [json.dumps(d, ensure_ascii=False) for d in details], dtype=pl.String)
+    )
+
+
+def _score(context: pl.DataFrame, config: Mapping[str, Any]) -> tuple[pl.DataFrame, list[dict[str, Any]]]:
+    """``school_id, index`` and, row by row, the per-criterion details (as dicts, not yet JSON)."""
     crits = dict(config.get("criteria", {}))
     flags = dict(config.get("flags", {}))
-    rows = []
+    rows: list[tuple[str, float]] = []
+    details: list[dict[str, Any]] = []
     for row in context.iter_rows(named=True):
         detail: dict[str, Any] = {}
         total = 0.0
@@ -86,10 +95,10 @@ def score(context: pl.DataFrame, config: Mapping[str, Any]) -> pl.DataFrame:
                 **({"note": "нет данных"} if pts is None else {}),
             }
             total += pts or 0.0
-        rows.append(
-            {"school_id": row["school_id"], "index": total, "points": json.dumps(detail, ensure_ascii=False)}
-        )
-    return pl.DataFrame(rows, schema={"school_id": pl.String, "index": pl.Float64, "points": pl.String})
+        rows.append((row["school_id"], total))
+        details.append(detail)
+    frame = pl.DataFrame(rows, schema={"school_id": pl.String, "index": pl.Float64}, orient="row")
+    return frame, details
 
 
 def rank_and_list(scored: pl.DataFrame, config: Mapping[str, Any]) -> pl.DataFrame:
@@ -118,7 +127,8 @@ def compute(
 ) -> pl.DataFrame:
     """The social index for ``year``: ``school_id, index, rank, social_risk, evidence``."""
     ctx = _context_for_year(context, schools, year, bool(config.get("use_latest_available", True)))
-    ranked = rank_and_list(score(ctx, config), config)
+    scored, details = _score(ctx, config)
+    ranked = rank_and_list(scored, config)  # rows stay in the order of ``details``
     n = ranked.height
     rule = str(config.get("rule", "top_percent"))
     threshold = {
@@ -137,12 +147,12 @@ def compute(
                 "n_schools": n,
                 "threshold": threshold,
                 "comparison_group": "все школы региона",
-                "criteria": json.loads(r["points"]),
+                "criteria": detail,
                 "version": config.get("version"),
             },
             ensure_ascii=False,
         )
-        for r in ranked.iter_rows(named=True)
+        for r, detail in zip(ranked.iter_rows(named=True), details, strict=True)
     ]
     return (
         ranked.with_columns(pl.Series("evidence", evidence, dtype=pl.String))

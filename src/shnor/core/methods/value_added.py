@@ -310,6 +310,89 @@ def fit_random_intercept(
     return fit, eff
 
 
+def _profile(gamma: float, n: np.ndarray, ybar: np.ndarray, within_ss: float, x: np.ndarray,
+             reml: bool) -> tuple[float, np.ndarray, float]:
+    """-log-likelihood (ML or REML) at variance ratio gamma = tau²/sigma², with beta and sigma² profiled out."""
+    big_n = float(n.sum())
+    p = x.shape[1]
+    d = 1.0 + n * gamma
+    w = n / d
+    xtwx = x.T @ (w[:, None] * x)
+    beta = np.linalg.solve(xtwx, x.T @ (w * ybar))
+    r = ybar - x @ beta
+    q = within_ss + float(np.sum(w * r * r))
+    dof = big_n - p if reml else big_n
+    sigma2 = q / dof
+    nll = 0.5 * (dof * np.log(2 * np.pi * sigma2) + float(np.sum(np.log(d))) + dof)
+    if reml:
+        nll += 0.5 * float(np.linalg.slogdet(xtwx)[1])  # log|XᵀV⁻¹X| = log|XᵀV*⁻¹X| − p log σ², counted in dof
+    return nll, beta, sigma2
+
+
+def fit_random_intercept_school(
+    n: np.ndarray,
+    ybar: np.ndarray,
+    within_ss: float,
+    x: np.ndarray,
+    *,
+    names: Sequence[str] | None = None,
+    reml: bool = False,
+) -> tuple[Fit, np.ndarray, np.ndarray]:
+    """The random-intercept fit of ``fit_random_intercept`` when every covariate is school-level, exactly.
+
+    With covariates constant within a school the likelihood depends on the pupils only through each
+    school's count ``n_j`` and mean ``ybar_j`` and the pooled within-school sum of squares
+    ``W = Σ_ij (y_ij − ybar_j)²``: for V_j = σ²(I + γ·11ᵀ), γ = τ²/σ²,
+    ``−2 log L = N log 2πσ² + Σ_j log(1 + n_j γ) + [W + Σ_j n_j (ybar_j − x_jᵀb)² / (1 + n_j γ)] / σ²``.
+    b (weighted least squares on the school means) and σ² are profiled out and the one-dimensional
+    profile in γ is maximised (grid on log γ, then bounded Brent, and the boundary γ = 0), so fitting
+    40,000 schools costs milliseconds instead of a MixedLM over millions of pupil rows. ``x`` has one
+    row per school. Returns the fit, the EBLUPs ``τ² n/(τ² n + σ²)·(ybar − x b)`` and their
+    conditional variances ``1/(1/τ² + n/σ²)`` in the order of the inputs.
+    """
+    from scipy.optimize import minimize_scalar
+
+    n = np.asarray(n, dtype=float)
+    ybar = np.asarray(ybar, dtype=float)
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 1:
+        x = x[:, None]
+    names = list(names) if names is not None else [f"x{i}" for i in range(x.shape[1])]
+
+    def nll(t: float) -> float:
+        return _profile(float(np.exp(t)), n, ybar, within_ss, x, reml)[0]
+
+    grid = np.linspace(-18.0, 6.0, 49)
+    vals = np.array([nll(t) for t in grid])
+    k = int(np.argmin(vals))
+    lo, hi = grid[max(k - 1, 0)], grid[min(k + 1, len(grid) - 1)]
+    res = minimize_scalar(nll, bounds=(lo, hi), method="bounded", options={"xatol": 1e-10, "maxiter": 500})
+    gamma, best = (float(np.exp(res.x)), float(res.fun)) if res.fun <= vals[k] else (float(np.exp(grid[k])), vals[k])
+    at_zero = _profile(0.0, n, ybar, within_ss, x, reml)[0]
+    if at_zero <= best:
+        gamma, best = 0.0, at_zero
+    _, beta, sigma2 = _profile(gamma, n, ybar, within_ss, x, reml)
+    tau2 = gamma * sigma2
+    resid = ybar - x @ beta
+    if tau2 > 0:
+        effect = tau2 * n / (tau2 * n + sigma2) * resid
+        cond_var = 1.0 / (1.0 / tau2 + n / sigma2)
+    else:
+        effect = np.zeros_like(n)
+        cond_var = np.zeros_like(n)
+    fit = Fit(
+        tau2=float(tau2),
+        sigma2=float(sigma2),
+        coefficients={k_: float(v) for k_, v in zip(names, beta, strict=True)},
+        converged=bool(res.success),
+        log_likelihood=-best,
+        n_pupils=int(n.sum()),
+        n_schools=int(len(n)),
+        warnings=[] if res.success else [f"оптимизация не сошлась: {res.message}"],
+    )
+    return fit, effect, cond_var
+
+
 def _independent(covariates: pl.DataFrame) -> tuple[list[str], list[str]]:
     """Covariates kept in order while they add rank to the centred school-level matrix."""
     kept: list[str] = []
@@ -346,11 +429,26 @@ def school_effects(
     (``rank`` 1 = lowest effect; evidence holds the interval, the caterpillar point and the
     model summary).
     """
+    eff, fit, evidence = school_effects_with_evidence(scores, covariates, config, covariate_note=covariate_note)
+    eff = eff.with_columns(
+        pl.Series("evidence", [json.dumps(e, ensure_ascii=False) for e in evidence], dtype=pl.String)
+    )
+    return eff, fit
+
+
+def school_effects_with_evidence(
+    scores: pl.DataFrame,
+    covariates: pl.DataFrame,
+    config: Mapping[str, Any],
+    *,
+    covariate_note: Mapping[str, Any] | None = None,
+) -> tuple[pl.DataFrame, Fit, list[dict[str, Any]]]:
+    """``school_effects`` without the evidence column: the frame, the fit and the evidence as dicts (row order)."""
     level = float(config.get("level", 0.95))
     margin = float(config.get("margin", 0.0))
     min_pupils = int(config.get("min_pupils", 10))
     data = scores.filter(pl.col("z").is_not_null()).select("school_id", "z")
-    covariates = covariates.filter(pl.col("school_id").is_in(data["school_id"].unique().to_list()))
+    covariates = covariates.join(data.select("school_id").unique(), on="school_id", how="semi")
     note = dict(covariate_note or {})
     covs, collinear = _independent(covariates)
     if collinear:
@@ -360,21 +458,34 @@ def school_effects(
             **{c: "линейно зависит от других ковариат" for c in collinear},
         }
     covariate_note = note
-    data = data.join(covariates, on="school_id", how="left").sort("school_id")
-    if data.height == 0 or data["school_id"].n_unique() < 2:
+    # every covariate is school-level: the fit needs only school counts, means and the pooled
+    # within-school sum of squares (fit_random_intercept_school), not the pupil rows
+    sch = (
+        data.group_by("school_id")
+        .agg(pl.len().alias("n"), pl.col("z").mean().alias("ybar"),
+             ((pl.col("z") - pl.col("z").mean()) ** 2).sum().alias("ss"))
+        .join(covariates, on="school_id", how="left")
+        .sort("school_id")
+    )
+    if sch.height < 2:
         raise ValueError("Недостаточно данных для модели добавленной ценности: нужно не менее двух школ")
-    xs = data.select(covs).to_numpy() if covs else np.empty((data.height, 0))
-    mu = xs.mean(axis=0) if covs else np.empty(0)
-    sd = xs.std(axis=0) if covs else np.empty(0)
+    n = sch["n"].to_numpy().astype(float)
+    xs = sch.select(covs).to_numpy().astype(float) if covs else np.empty((sch.height, 0))
+    # covariates standardised over pupils (school values weighted by their pupil counts)
+    mu = (n @ xs) / n.sum() if covs else np.empty(0)
+    sd = np.sqrt((n @ (xs - mu) ** 2) / n.sum()) if covs else np.empty(0)
     sd[sd == 0] = 1.0
-    x = np.column_stack([np.ones(data.height), (xs - mu) / sd]) if covs else np.ones((data.height, 1))
-    fit, eff = fit_random_intercept(
-        data["z"].to_numpy(),
+    x = np.column_stack([np.ones(sch.height), (xs - mu) / sd]) if covs else np.ones((sch.height, 1))
+    fit, effect, cond_var = fit_random_intercept_school(
+        n,
+        sch["ybar"].to_numpy(),
+        float(sch["ss"].sum()),
         x,
-        data["school_id"].to_numpy(),
         names=["intercept", *[f"{c} (на 1 SD)" for c in covs]],
         reml=bool(config.get("reml", False)),
-        optimizer=list(config.get("optimizer", ["powell"])),
+    )
+    eff = pl.DataFrame(
+        {"group": sch["school_id"], "n": sch["n"], "effect": effect, "cond_var": cond_var}
     )
     q = float(stats.norm.ppf(0.5 + level / 2))
     eff = eff.rename({"group": "school_id", "n": "n_pupils"}).with_columns(
@@ -392,8 +503,7 @@ def school_effects(
     model["margin"] = margin
     n_schools = eff.height
     evidence = [
-        json.dumps(
-            {
+        {
                 "method": "value_added",
                 "statistic": "школьный эффект (EBLUP), SD балла",
                 "effect": _r(row["effect"]),
@@ -412,15 +522,11 @@ def school_effects(
                     "upper": _r(row["upper"]),
                 },
                 "model": model,
-            },
-            ensure_ascii=False,
-        )
+        }
         for row in eff.iter_rows(named=True)
     ]
-    eff = eff.with_columns(pl.Series("evidence", evidence, dtype=pl.String)).select(
-        "school_id", "n_pupils", "effect", "se", "lower", "upper", "rank", "low_value_added", "evidence"
-    )
-    return eff, fit
+    eff = eff.select("school_id", "n_pupils", "effect", "se", "lower", "upper", "rank", "low_value_added")
+    return eff, fit, evidence
 
 
 def estimate(inputs: Inputs, config: Mapping[str, Any], year: int | None = None) -> tuple[pl.DataFrame, Fit]:
@@ -466,8 +572,10 @@ __all__ = [
     "Fit",
     "estimate",
     "fit_random_intercept",
+    "fit_random_intercept_school",
     "pupil_scores",
     "run",
     "school_covariates",
     "school_effects",
+    "school_effects_with_evidence",
 ]

@@ -44,6 +44,26 @@ class Warehouse:
             raise
         return target
 
+    def write_batch_lazy(self, frame: pl.LazyFrame, relpath: str) -> Path:
+        """Like ``write_batch`` for a lazy frame, streamed to the file (large batches, low memory)."""
+        target = self.root / relpath
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".parquet")
+        os.close(fd)
+        try:
+            cols = frame.collect_schema().names()
+            conformed = frame.select(
+                pl.col(n).cast(t) if n in cols else pl.lit(None, dtype=t).alias(n) for n, t in schema.RESULTS.items()
+            )
+            conformed.sink_parquet(tmp, compression="zstd", statistics=True)
+            with open(tmp, "rb") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return target
+
     def remove(self, relpath: str) -> None:
         """Delete a batch file (no error when it is already gone)."""
         (self.root / relpath).unlink(missing_ok=True)

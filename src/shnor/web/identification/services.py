@@ -213,11 +213,7 @@ def _store_deficits(run: MethodologyRun, gaps: pl.DataFrame) -> None:
     """One outcome per school with deficits: their count, the weakest skills, and the rows for the card."""
     if gaps.height == 0:
         return
-    pk = dict(
-        School.objects.filter(school_id__in=gaps["school_id"].unique().to_list()).values_list(
-            "school_id", "pk"
-        )
-    )
+    pk = dict(School.objects.values_list("school_id", "pk"))  # no IN (…): 40,000 ids exceed SQLite's variable limit
     rows = []
     for (sid,), group in gaps.sort("gap").group_by(["school_id"], maintain_order=True):
         school_rows = group.filter(pl.col("unit") == "school")

@@ -1,0 +1,1 @@
+"""National-scale benchmarks: ``shnor bench`` (generate, import, identify, Polars vs pandas aggregates)."""

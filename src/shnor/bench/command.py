@@ -1,0 +1,99 @@
+"""``shnor bench``: the national-scale benchmark as a command (registered at the end of ``shnor.cli``)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+
+def _prepare_home() -> tuple[Path, Path]:
+    """(cache folder for generated data, work folder); standalone runs get a fresh work SHNOR_HOME.
+
+    Generated data are cached under ``SHNOR_HOME/bench/data``. When Django is not configured yet (the
+    command run from a shell) the benchmark works in its own ``SHNOR_HOME/bench/work`` — a new SQLite
+    database and warehouse each run, so the user's data are never touched and imports are really
+    timed. Inside an already configured Django (tests) the configured database and HOME are used.
+    """
+    from django.conf import settings
+
+    from shnor.core.store.home import shnor_home
+
+    if settings.configured:
+        home = Path(settings.HOME)
+        return home / "bench" / "data", home
+    home = shnor_home()
+    work = home / "bench" / "work"
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    os.environ["SHNOR_HOME"] = str(work)
+    os.environ.pop("DATABASE_URL", None)  # always the bench's own SQLite database
+    return home / "bench" / "data", work
+
+
+@click.command("bench")
+@click.option("--size", type=click.Choice(["municipality", "region", "country"]), default="country", show_default=True,
+              help="Размер синтетических данных: country ≈ 40 000 школ и 15 млн результатов ВПР за год.")
+@click.option("--years", type=click.IntRange(1, 3), default=1, show_default=True,
+              help="Сколько лет (по 2024 включительно): 2–3 года задействуют методики, которым нужны прошлые годы.")
+@click.option("--seed", type=int, default=2024, show_default=True, help="Зерно генератора.")
+@click.option("--schools", "n_schools", type=click.IntRange(2, None), default=None,
+              help="Число школ вместо предустановленного размером (для быстрых проверок).")
+@click.option("--no-pandas", is_flag=True, help="Не считать сравнение с pandas.")
+@click.option("--out", "out_md", type=click.Path(path_type=Path, dir_okay=False),
+              help="Записать таблицу в Markdown-файл (например docs/benchmarks.md).")
+def bench(size: str, years: int, seed: int, n_schools: int | None, no_pandas: bool, out_md: Path | None) -> None:
+    """Замер на масштабе страны: генерация (с кэшем), импорт, расчёт по всем методикам, сравнение с pandas."""
+    from shnor import cli
+    from shnor.bench.country import Plan, fmt_table, run_bench
+
+    cache, work = _prepare_home()
+    cli.django_setup()
+    plan = Plan(size=size, years=years, seed=seed, n_schools=n_schools, pandas=not no_pandas)
+    report = run_bench(plan, cache, say=lambda m: cli.err.print(f"[dim]… {m}[/]", highlight=False)
+                       if cli.err.is_terminal else None)
+    table = Table(title=f"shnor bench --size {size} --years {years}: {_n(report.rows)} строк ВПР "
+                  f"({_n(report.present)} участников), {_n(report.schools)} школ")
+    for col, just in (("этап", "left"), ("с", "right"), ("пик RSS, МБ", "right"), ("примечание", "left")):
+        table.add_column(col, justify=just)  # type: ignore[arg-type]
+    for row in fmt_table(report):
+        table.add_row(*row)
+    cli.out.print(table, width=120)
+    ident = next(s for s in report.stages if s.name.startswith("identify"))
+    peak = _n(round(report.peak_mb))
+    line = f"Итого: identify {ident.seconds:.1f} с, пик RSS процесса {peak} МБ"
+    if report.ratio is not None:
+        line += (f"; агрегаты: Polars {report.polars_s:.2f} с, pandas {report.pandas_s:.2f} с — "
+                 f"ускорение ×{report.ratio:.1f}; совпадение: {'да' if report.agree else 'НЕТ'} ({report.agreement})")
+    cli.out.print(line, highlight=False, soft_wrap=True)
+    if out_md is not None:
+        out_md.parent.mkdir(parents=True, exist_ok=True)
+        out_md.write_text(markdown(report, f"shnor bench --size {size} --years {years}"), encoding="utf-8")
+    if "error" in report.summary:
+        cli.fail(f"расчёт по методикам завершился ошибкой: {report.summary['error']}", 1)
+    if report.agree is False:
+        cli.fail("агрегаты Polars и pandas не совпали", 1)
+    del work
+
+
+def markdown(report, command: str) -> str:  # type: ignore[no-untyped-def]
+    """The measured table as Markdown."""
+    from shnor.bench.country import fmt_table
+
+    lines = [f"`{command}` — {_n(report.rows)} rows, {_n(report.present)} present, {_n(report.schools)} schools",
+             "", "| stage | s | peak RSS, MB | note |", "|---|---:|---:|---|"]
+    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in fmt_table(report)]
+    if report.ratio is not None:
+        lines += ["", f"Aggregates: Polars {report.polars_s:.2f} s, pandas {report.pandas_s:.2f} s, "
+                  f"speed-up ×{report.ratio:.1f}; agree: {report.agree} ({report.agreement})"]
+    lines += ["", f"Process peak RSS: {_n(round(report.peak_mb))} MB"]
+    return "\n".join(lines) + "\n"
+
+
+def _n(x: int) -> str:
+    """12 345 678 (thin groups, as Russian text writes them)."""
+    return f"{x:,}".replace(",", " ")

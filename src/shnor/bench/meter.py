@@ -1,0 +1,130 @@
+"""Wall time and peak memory per stage of one process.
+
+Peak memory is the RSS high-water mark of the process (``VmHWM`` in ``/proc/self/status``, the
+figure ``getrusage(RUSAGE_SELF).ru_maxrss`` reports). Before each stage the mark is reset to the
+current RSS by writing ``5`` to ``/proc/self/clear_refs`` (Linux), so every stage gets its own peak;
+where that is not allowed a sampling thread reads the RSS every 20 ms instead (a lower bound).
+"""
+
+from __future__ import annotations
+
+import re
+import resource
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+_STATUS = Path("/proc/self/status")
+_CLEAR = Path("/proc/self/clear_refs")
+
+
+def _status_kb(key: str) -> int | None:
+    try:
+        m = re.search(rf"^{key}:\s+(\d+) kB", _STATUS.read_text(), re.M)
+    except OSError:
+        return None
+    return int(m.group(1)) if m else None
+
+
+def rss_mb() -> float:
+    """Current resident set size in MB."""
+    kb = _status_kb("VmRSS")
+    return (kb or 0) / 1024
+
+
+def process_peak_mb() -> float:
+    """``getrusage(RUSAGE_SELF).ru_maxrss`` in MB (since the last reset of the high-water mark)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _reset_hwm() -> bool:
+    try:
+        _CLEAR.write_text("5")
+    except OSError:
+        return False
+    return _status_kb("VmHWM") is not None
+
+
+@dataclass
+class Stage:
+    """One measured stage: wall seconds, peak RSS and RSS at its start, in MB."""
+
+    name: str
+    seconds: float
+    peak_mb: float
+    start_mb: float
+    note: str = ""
+    level: int = 0
+
+
+@dataclass
+class Meter:
+    """Collects stages; ``stage(name)`` measures a block, ``mark(name)`` splits a running block into parts."""
+
+    stages: list[Stage] = field(default_factory=list)
+    peak_mb: float = 0.0
+
+    def __post_init__(self) -> None:
+        self._hwm = _reset_hwm()
+        self._sampled = 0.0
+        self._stop = threading.Event()
+        self._sub: tuple[str, float, float] | None = None
+        if not self._hwm:
+            threading.Thread(target=self._sample, daemon=True).start()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.02):
+            self._sampled = max(self._sampled, rss_mb())
+
+    def _begin(self) -> tuple[float, float]:
+        start = rss_mb()
+        if self._hwm:
+            _reset_hwm()
+        else:
+            self._sampled = start
+        return time.perf_counter(), start
+
+    def _peak(self) -> float:
+        if self._hwm:
+            kb = _status_kb("VmHWM")
+            peak = (kb or 0) / 1024
+        else:
+            peak = max(self._sampled, rss_mb())
+        self.peak_mb = max(self.peak_mb, peak)
+        return peak
+
+    @contextmanager
+    def stage(self, name: str, note: str = "") -> Iterator[Stage]:
+        """Measure the block as one stage (parts marked inside it are listed under it)."""
+        t0, start = self._begin()
+        st = Stage(name, 0.0, 0.0, start, note)
+        self.stages.append(st)
+        self._parent_peak = 0.0
+        try:
+            yield st
+        finally:
+            self._close_sub()
+            st.seconds = time.perf_counter() - t0
+            st.peak_mb = max(self._peak(), self._parent_peak)
+
+    def mark(self, name: str) -> None:
+        """End the current part (if any) and start part ``name`` of the running stage."""
+        self._close_sub()
+        t0, start = self._begin()
+        self._sub = (name, t0, start)
+
+    def _close_sub(self) -> None:
+        if self._sub is None:
+            return
+        name, t0, start = self._sub
+        peak = self._peak()
+        self._parent_peak = max(getattr(self, "_parent_peak", 0.0), peak)
+        self.stages.append(Stage(name, time.perf_counter() - t0, peak, start, level=1))
+        self._sub = None
+
+    def close(self) -> None:
+        """Stop the sampling thread (when one runs)."""
+        self._stop.set()

@@ -1,0 +1,106 @@
+"""Bulk import of results that are already in the RESULTS schema (Parquet), for national-scale loads.
+
+The ordinary importer (``services.vpr_file_import``) reads a ФИС ОКО file, checks every row and writes
+one batch. A national load (≈ 15 million rows a year, e.g. the demo generator's country size) comes
+as RESULTS-schema Parquet files that another system has already validated; reading them through the
+ФИС ОКО readers would only cost time. ``results_parquet_import`` keeps everything else the same:
+one batch per file, the batch id from the file's bytes and its key, the rows streamed into
+``warehouse/results/procedure=…/year=…/subject=…/grade=…/<batch>.parquet`` by temporary file and
+atomic rename, then one transaction for the unknown schools and the ``ImportBatch`` row (an earlier
+batch of the same file name is marked replaced and its file removed after the commit).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+from django.db import transaction
+
+from shnor.core.ingest.errors import IngestError
+from shnor.core.store import schema
+from shnor.web.assessments.models import ImportBatch
+from shnor.web.assessments.services import ImportOutcome, _sha256, warehouse
+from shnor.web.registry.models import School
+from shnor.web.registry.services import schools_ensure
+
+Progress = Callable[[str], None]
+
+
+def results_parquet_import(*, path: Path, progress: Progress | None = None) -> ImportOutcome:
+    """Import one RESULTS-schema Parquet file holding a single (procedure, year, subject, grade) as one batch."""
+    path = Path(path)
+    say = progress or (lambda _m: None)
+    say("чтение")
+    lf = pl.scan_parquet(path)
+    missing = [c for c in ("procedure", "year", "subject", "grade", "school_id", "absent") if c not in lf.collect_schema()]
+    if missing:
+        raise IngestError(f"{path.name}: нет столбцов {', '.join(missing)} (ожидается схема RESULTS)")
+    stats = lf.select(
+        pl.col("procedure").n_unique().alias("n_procedure"),
+        pl.col("year").n_unique().alias("n_year"),
+        pl.col("subject").n_unique().alias("n_subject"),
+        pl.col("grade").n_unique().alias("n_grade"),
+        pl.col("procedure").first(),
+        pl.col("year").first().cast(pl.Int32),
+        pl.col("subject").first(),
+        pl.col("grade").first().cast(pl.Int32),
+        pl.len().alias("rows"),
+        pl.col("absent").fill_null(False).sum().alias("absent_rows"),
+        pl.col("school_id").filter(~pl.col("absent").fill_null(False)).n_unique().alias("schools"),
+    ).collect().row(0, named=True)
+    if stats["rows"] == 0:
+        raise IngestError(f"{path.name}: в файле нет строк")
+    if any(stats[k] != 1 for k in ("n_procedure", "n_year", "n_subject", "n_grade")):
+        raise IngestError(f"{path.name}: в одном файле должна быть одна процедура, год, предмет и класс")
+    procedure, year, subject, grade = stats["procedure"], stats["year"], stats["subject"], stats["grade"]
+    sha = _sha256(path)
+    batch_id = hashlib.sha256(f"{sha}|{procedure}|{year}:{subject}:{grade}".encode()).hexdigest()[:24]
+    head = f"{path.name}: {procedure.upper()} {year} {subject}{grade} (Parquet RESULTS)"
+    if ImportBatch.objects.filter(batch_id=batch_id, status=ImportBatch.ACTIVE).exists():
+        return ImportOutcome(path.name, "unchanged", f"{head}: файл уже загружен, ничего не изменено", batch_id=batch_id)
+    say("запись")
+    store = warehouse()
+    relpath = store.batch_path(procedure=procedure, year=year, subject=subject, grade=grade, batch_id=batch_id)
+    store.write_batch_lazy(lf.with_columns(pl.lit(batch_id).alias("batch_id")), relpath)
+    present = stats["rows"] - stats["absent_rows"]
+    try:
+        with transaction.atomic():
+            ids = lf.select(pl.col("school_id").drop_nulls().unique()).collect()
+            # compare with the whole registry in Python: an IN (…) of 40,000 ids exceeds SQLite's variable limit
+            known = set(School.objects.values_list("school_id", flat=True))
+            unknown = ids.filter(~pl.col("school_id").is_in(list(known)))
+            created = (
+                schools_ensure(schools=schema.conform(unknown, {"school_id": pl.String()}), source=path.name)
+                if unknown.height
+                else 0
+            )
+            old = list(
+                ImportBatch.objects.select_for_update().filter(
+                    kind=procedure, procedure=procedure, year=year, subject=subject, grade=grade,
+                    source_name=path.name, status=ImportBatch.ACTIVE,
+                )
+            )
+            batch = ImportBatch.objects.create(
+                batch_id=batch_id, kind=procedure, procedure=procedure, year=year, subject=subject, grade=grade,
+                source_name=path.name, sha256=sha, layout="parquet:RESULTS", path=relpath,
+                rows_total=stats["rows"], rows_absent=stats["absent_rows"], rows_stored=present, rows_rejected=0,
+                schools=stats["schools"], warnings=[],
+            )
+            ImportBatch.objects.filter(pk__in=[b.pk for b in old]).update(status=ImportBatch.REPLACED, replaced_by=batch)
+    except BaseException:
+        store.remove(relpath)
+        raise
+    for b in old:
+        store.remove(b.path)
+    summary = (
+        f"{head}: сохранено участников {present} и отсутствовавших {stats['absent_rows']} из {stats['schools']} школ"
+        f"{'; новых школ вне реестра: ' + str(created) if created else ''}"
+        f"{'; заменена прежняя загрузка этого файла' if old else ''}"
+    )
+    return ImportOutcome(path.name, "replaced" if old else "stored", summary, batch_id=batch_id)
+
+
+__all__ = ["results_parquet_import"]

@@ -1,0 +1,49 @@
+"""``shnor bench`` through its runner at a tiny size, and the country-scale run (``-m slow``)."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from shnor.bench.country import Plan, generate_cached, run_bench
+from shnor.cli import main
+
+pytestmark = pytest.mark.django_db
+
+STAGES = ("generate", "registry", "import", "identify 2024", "fioko", "objectivity", "social_index", "low_results",
+          "tracks", "store outcomes", "aggregates: Polars", "aggregates: pandas")
+
+
+def test_bench_tiny_through_the_runner(home) -> None:  # type: ignore[no-untyped-def]
+    out_md = home / "bench.md"
+    res = CliRunner().invoke(
+        main, ["bench", "--size", "municipality", "--schools", "8", "--years", "2", "--out", str(out_md)],
+        catch_exceptions=False,
+    )
+    assert res.exit_code == 0, res.output
+    for stage in STAGES:
+        assert stage in res.output, stage
+    assert "совпадение: да" in res.output
+    assert "ускорение ×" in res.output
+    text = out_md.read_text(encoding="utf-8")
+    assert "| identify 2024 (methodology_run_create) |" in text
+    assert "agree: True" in text
+
+
+def test_generated_data_are_cached(home) -> None:  # type: ignore[no-untyped-def]
+    plan = Plan(size="municipality", n_schools=4)
+    folder, generated = generate_cached(plan, home / "cache")
+    assert generated
+    assert (folder / "results").is_dir()
+    again, generated = generate_cached(plan, home / "cache")
+    assert again == folder
+    assert not generated
+
+
+@pytest.mark.slow
+def test_country_year(home) -> None:  # type: ignore[no-untyped-def]
+    """One country-year (≈ 40,000 schools, ≈ 15 million ВПР rows) through every stage; figures in docs/benchmarks.md."""
+    report = run_bench(Plan(size="country", years=1), home / "cache")
+    assert report.rows > 10_000_000
+    assert report.agree
+    assert report.summary["schools_with_results"] > 30_000
