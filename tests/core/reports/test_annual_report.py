@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
 import zipfile
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -144,3 +146,29 @@ def test_protocol_draft_follows_the_seed_structure() -> None:
     assert "просроченные мероприятия дорожных карт (2)" in text
     assert "не подтверждён" in text
     assert "Меры поддержки при дефиците кадров" in text
+
+
+def test_annual_report_pdf_pages_render_with_their_charts(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The PDF a ministry files: rendered to PNG pages (poppler's pdftoppm), charts embedded, pages not blank."""
+    import shutil
+    import subprocess
+
+    from PIL import Image
+
+    _, _, blob = annual_report.AnnualReportExporter(annual_data()).render({"format": "pdf"})
+    assert blob.count(b"/Subtype /Image") >= 4  # lists, objectivity, deficits, trajectory charts
+    pdf = tmp_path / "annual.pdf"
+    pdf.write_bytes(blob)
+    pdftoppm = shutil.which("pdftoppm")
+    assert pdftoppm, "poppler-utils (pdftoppm) is installed by scripts/setup"
+    subprocess.run([pdftoppm, "-png", "-r", "60", str(pdf), str(tmp_path / "page")], check=True, timeout=120)
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert len(pages) >= 2
+    for page in pages:
+        img = Image.open(page).convert("L")
+        lo, hi = img.getextrema()
+        assert hi - lo > 100  # text and charts, not an empty page
+    shots = Path(os.environ.get("SHNOR_SCREENSHOTS", "/tmp/shnor-screenshots"))
+    shots.mkdir(parents=True, exist_ok=True)
+    for page in pages:
+        shutil.copyfile(page, shots / f"annual_report_{page.name}")
