@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 from pathlib import Path
 
 import openpyxl
@@ -18,7 +17,6 @@ ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 SCREENSHOT_DIR = Path(os.environ.get("SHNOR_SCREENSHOTS", "/tmp/shnor-screenshots"))
 
-pytestmark = pytest.mark.skipif(not shutil.which(CHROMIUM), reason="нет /usr/bin/chromium (apt-get install chromium)")
 
 
 @pytest.fixture(scope="module")

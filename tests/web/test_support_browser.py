@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,8 +13,6 @@ from docx import Document
 from shnor.web.support import services
 from tests.web.test_browser import ARGS, CHROMIUM, SCREENSHOT_DIR, login
 from tests.web.world import build_world
-
-pytestmark = pytest.mark.skipif(not shutil.which(CHROMIUM), reason="нет /usr/bin/chromium (apt-get install chromium)")
 
 
 @pytest.fixture(scope="module")
