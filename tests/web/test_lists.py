@@ -113,3 +113,15 @@ def test_static_plotly_is_served(world, client) -> None:  # type: ignore[no-unty
 
     assert finders.find("vendor/plotly.min.js")
     assert finders.find("shnor/charts.js")
+
+
+def test_huge_or_odd_numbers_in_the_query_string_are_not_server_errors(world) -> None:  # type: ignore[no-untyped-def]
+    from django.test import Client
+
+    c = Client()
+    c.force_login(world.users["region"])
+    huge = "9" * 40
+    for url in (f"/schools/?municipality={huge}", f"/schools/?municipality=-{huge}", "/schools/?municipality=abc",
+                f"/lists/low_results/?run={huge}", f"/lists/low_results/?year={huge}", f"/lists/low_results/?min_years={huge}",
+                f"/schools/{world.school.school_id}/?run={huge}"):
+        assert c.get(url).status_code in (200, 404), url

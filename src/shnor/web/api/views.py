@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Path, Query
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.security import HttpBearer, django_auth
@@ -55,6 +55,14 @@ api = NinjaAPI(
     docs_url="/docs",
     urls_namespace="api",
 )
+
+
+# Bounds of the integer parameters: an id or year beyond a 64-bit integer made the database driver raise
+# (OverflowError on SQLite, DataError on PostgreSQL) — a 500; now such a request is a 422.
+ID = {"ge": 1, "le": 2**63 - 1}
+YEAR = {"ge": 1900, "le": 2999}
+# A NUL character is rejected by PostgreSQL in a query parameter (a 500 there); not a valid text either.
+TEXT = {"max_length": 200, "pattern": r"^[^\x00]*$"}
 
 
 def _school_out(s: School) -> dict:
@@ -108,20 +116,20 @@ def municipalities(request: HttpRequest) -> list:
 
 @api.get("/schools", response=list[SchoolOut], summary="Школы")
 @paginate(LimitOffsetPagination)
-def schools(request: HttpRequest, q: str = "", municipality: int | None = None) -> list:
+def schools(request: HttpRequest, q: str = Query("", **TEXT), municipality: int | None = Query(None, **ID)) -> list:
     """Visible schools, searched by login or name, optionally in one municipality."""
     qs = schools_search(schools=schools_visible_to(user=request.user), q=q.strip(), municipality_id=municipality)
     return [_school_out(s) for s in qs]
 
 
 @api.get("/schools/{school_id}", response=SchoolOut, summary="Школа")
-def school(request: HttpRequest, school_id: str) -> dict:
+def school(request: HttpRequest, school_id: str = Path(..., **TEXT)) -> dict:
     """One visible school (404 for others)."""
     return _school_out(get_object_or_404(schools_visible_to(user=request.user), school_id=school_id))
 
 
 @api.get("/schools/{school_id}/outcomes", response=list[OutcomeOut], summary="Итоги методики по школе")
-def school_outcomes(request: HttpRequest, school_id: str, run: int | None = None) -> list:
+def school_outcomes(request: HttpRequest, school_id: str = Path(..., **TEXT), run: int | None = Query(None, **ID)) -> list:
     """Every method's outcome for the school (with evidence) in one run, or in every done run."""
     obj = get_object_or_404(schools_visible_to(user=request.user), school_id=school_id)
     qs = SchoolOutcome.objects.filter(school=obj, run__in=ident.runs_done()).select_related("run")
@@ -143,12 +151,12 @@ def runs(request: HttpRequest) -> list:
 @api.get("/lists/{kind}", response=list[ListRowOut], summary="Список (ШНОР, ШНСУ, необъективность, ФИОКО)")
 def list_rows(
     request: HttpRequest,
-    kind: str,
-    run: int | None = None,
-    year: int | None = None,
-    municipality: int | None = None,
-    track: str = "",
-    min_years: int | None = None,
+    kind: str = Path(..., **TEXT),
+    run: int | None = Query(None, **ID),
+    year: int | None = Query(None, **YEAR),
+    municipality: int | None = Query(None, **ID),
+    track: str = Query("", **TEXT),
+    min_years: int | None = Query(None, ge=0, le=100),
 ) -> list:
     """The schools of a list in a run (latest done by default), within what the caller may see."""
     if kind not in ident.LISTS:

@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from shnor.web.identification import evidence as ev
 from shnor.web.identification.models import MethodologyRun, SchoolOutcome
+from shnor.web.params import db_int
 from shnor.web.registry.models import School
 from shnor.web.registry.selectors import text_match
 
@@ -63,15 +64,11 @@ def run_pick(*, run_id: Any = None, year: Any = None) -> MethodologyRun | None:
     """The run asked for (by id), else the latest done run of ``year``, else the latest done run."""
     qs = runs_done()
     if run_id not in (None, ""):
-        try:
-            return qs.filter(pk=int(run_id)).first()
-        except (TypeError, ValueError):
-            return None
+        pk = db_int(run_id)
+        return qs.filter(pk=pk).first() if pk is not None else None
     if year not in (None, ""):
-        try:
-            return qs.filter(year=int(year)).first()
-        except (TypeError, ValueError):
-            return None
+        y = db_int(year)
+        return qs.filter(year=y).first() if y is not None and 0 <= y <= 32767 else None
     return qs.first()
 
 
@@ -126,11 +123,9 @@ def list_rows(
         if track and code != track:
             continue
         if min_years not in (None, ""):
-            try:
-                if (years or 0) < int(min_years):
-                    continue
-            except (TypeError, ValueError):
-                pass
+            need = db_int(min_years)
+            if need is not None and (years or 0) < need:
+                continue
         rows.append(
             {
                 "school": o.school,

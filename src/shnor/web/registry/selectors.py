@@ -8,6 +8,7 @@ import polars as pl
 from django.db.models import Count, Q, QuerySet
 
 from shnor.core.store import schema
+from shnor.web.params import db_int
 from shnor.web.registry.models import School, SchoolContext
 
 
@@ -70,10 +71,10 @@ def schools_search(
     if q:
         schools = schools.filter(Q(school_id__icontains=q) | text_match("name", q))
     if municipality_id not in (None, ""):
-        try:
-            schools = schools.filter(municipality_id=int(municipality_id))
-        except (TypeError, ValueError):
+        mid = db_int(municipality_id)
+        if mid is None:
             return schools.none()
+        schools = schools.filter(municipality_id=mid)
     if kind:
         schools = schools.filter(kind=kind)
     if locality:
