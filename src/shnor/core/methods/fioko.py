@@ -225,6 +225,32 @@ def journal_mismatch(inputs: Inputs, config: Mapping[str, Any], procedure: str, 
         .collect()
     )
     rows = []
+    # every school's Spearman at once (ranks averaged over ties within the school, then sums; the
+    # sums of half-integer ranks are exact, so the PDF formula gives the same value as the loop);
+    # only the schools at or just above the threshold go through the per-school formula below
+    rx = pl.col("journal_mark").cast(pl.Float64).rank("average").over("school_id")
+    ry = pl.col("primary_score").cast(pl.Float64).rank("average").over("school_id")
+    sums = (
+        part.lazy().select("school_id", rx=rx, ry=ry)
+        .group_by("school_id")
+        .agg(n=pl.len().cast(pl.Float64), d2=((pl.col("rx") - pl.col("ry")) ** 2).sum(),
+             sx=pl.col("rx").sum(), sy=pl.col("ry").sum(), sxx=(pl.col("rx") ** 2).sum(),
+             syy=(pl.col("ry") ** 2).sum(), sxy=(pl.col("rx") * pl.col("ry")).sum())
+        .filter(pl.col("n") >= max(min_n, 2))
+        .collect()
+    )
+    n = sums["n"].to_numpy()
+    if cfg["formula"] == "pdf":
+        rs_all = 1.0 - 6.0 * sums["d2"].to_numpy() / (n * (n * n - 1.0))
+    else:
+        vx = n * sums["sxx"].to_numpy() - sums["sx"].to_numpy() ** 2
+        vy = n * sums["syy"].to_numpy() - sums["sy"].to_numpy() ** 2
+        cov = n * sums["sxy"].to_numpy() - sums["sx"].to_numpy() * sums["sy"].to_numpy()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rs_all = np.where((vx > 0) & (vy > 0), cov / np.sqrt(vx * vy), np.nan)
+    near = np.isfinite(rs_all) & (rs_all < thr + 1e-9)
+    candidates = sums.filter(pl.Series(near))["school_id"]
+    part = part.filter(pl.col("school_id").is_in(candidates.implode()))
     for (sid,), g in part.group_by("school_id", maintain_order=True):
         if g.height < min_n:
             continue

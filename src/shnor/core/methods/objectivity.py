@@ -131,7 +131,11 @@ def build_unit(inputs: Inputs, procedure: str, year: int, subject: str, grade: i
     lens = df["task_scores"].list.len() if with_tasks else pl.Series([None], dtype=pl.UInt32)
     if lens.null_count() == 0 and lens.n_unique() == 1:
         n_tasks = int(lens[0])
-        mat = np.array(df["task_scores"].to_list(), dtype=np.int64).reshape(df.height, n_tasks)
+        flat = df["task_scores"].explode() if n_tasks else None
+        if flat is not None and flat.null_count() == 0 and flat.len() == df.height * n_tasks:
+            mat = flat.cast(pl.Int64).to_numpy().reshape(df.height, n_tasks)  # no Python lists
+        else:
+            mat = np.array(df["task_scores"].to_list(), dtype=np.int64).reshape(df.height, n_tasks)
         if tk.height == n_tasks:
             max_points = tk["max_points"].cast(pl.Int64).to_numpy()
             levels = tk["level"].to_list()
@@ -298,6 +302,26 @@ def _json(obj: Any) -> str:
         raise TypeError(type(o))
 
     return json.dumps(obj, ensure_ascii=False, sort_keys=True, default=default)
+
+
+class _Rec:
+    """A sign's test record kept compact until the evidence is written: the fields the combination
+    needs and the record itself already serialised (sorted keys, as in the evidence). Per-school
+    dicts of every record of every test were what made the country year need 16 GB."""
+
+    __slots__ = ("body", "id", "p_value", "procedure", "sign", "tested")
+
+    def __init__(self, rec: dict) -> None:
+        self.id, self.sign, self.procedure = rec["id"], rec["sign"], rec["procedure"]
+        self.tested = bool(rec.get("tested"))
+        self.p_value = rec.get("p_value")
+        self.body = _json(rec).encode()  # UTF-8 bytes: half the memory of a Cyrillic str
+        if self.tested and max(rec) >= "threshold":  # keep "threshold" (added in ``run``) splicable
+            raise ValueError(f"record key sorts after 'threshold': {max(rec)}")
+
+    def with_threshold(self, threshold_json: bytes) -> bytes:
+        """The record with ``"threshold"`` added: the last key, as json.dumps(sort_keys=True) puts it."""
+        return self.body[:-1] + b', "threshold": ' + threshold_json + b"}"
 
 
 def _pooled_years(inputs: Inputs, cfg: Mapping[str, Any]) -> list[int]:
@@ -532,11 +556,11 @@ def vpr_vs_gia(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, dict]:
     return out
 
 
-def evaluate(inputs: Inputs, config: Mapping[str, Any]) -> tuple[dict[str, list[dict]], list[dict], dict[str, dict]]:
+def evaluate(inputs: Inputs, config: Mapping[str, Any]) -> tuple[dict[str, list[_Rec]], list[dict], dict[str, dict]]:
     """All tests: {school_id: [test records]}, the region-level bunching rows and the pooled
     (school-level, over tests and years) records {school_id: {sign: record}} that replace the
     combination of a sign's per-test p-values."""
-    per_school: dict[str, list[dict]] = {}
+    per_school: dict[str, list[_Rec]] = {}
     region_rows: list[dict] = []
     pooled: dict[str, dict[str, dict]] = {}
     cfg_s = config["signs"]
@@ -598,7 +622,7 @@ def evaluate(inputs: Inputs, config: Mapping[str, Any]) -> tuple[dict[str, list[
                            id=f"{sign}:{procedure}:{subject}:{grade}")
                 if calib is not None and rec.get("tested"):
                     rec["empirical_null"] = calib
-                per_school.setdefault(sid, []).append(rec)
+                per_school.setdefault(sid, []).append(_Rec(rec))
     school_level: dict[str, dict[str, dict]] = {}
     if pool_bunching:
         school_level["bunching"] = bunching_pooled(inputs, config, bunch_pmfs)
@@ -618,14 +642,14 @@ def evaluate(inputs: Inputs, config: Mapping[str, Any]) -> tuple[dict[str, list[
         res = vpr_vs_gia(inputs, config)
         calib = empirical_null(res, int(config["empirical_null_min_schools"])) if gia_cfg.get("empirical_null") else None
         for sid in per_school:
-            if not any(r["procedure"] == "vpr" for r in per_school[sid]):
+            if not any(r.procedure == "vpr" for r in per_school[sid]):
                 continue
             rec = dict(res.get(sid) or not_tested("нет результатов ВПР и ГИА (ОГЭ/ЕГЭ) школы "
                                                    f"(≥ {gia_cfg['min_pupils']} участников) или мало таких ОО"))
             rec.update(sign="vpr_vs_gia", procedure="vpr", subject=None, grade=None, id="vpr_vs_gia")
             if calib is not None and rec.get("tested"):
                 rec["empirical_null"] = calib
-            per_school[sid].append(rec)
+            per_school[sid].append(_Rec(rec))
     return per_school, region_rows, pooled
 
 
@@ -661,8 +685,8 @@ def run(inputs: Inputs, config: Mapping[str, Any]) -> pl.DataFrame:
     for i, sid in enumerate(sids):
         by_sign: dict[str, list[float]] = {}
         for r in per_school[sid]:
-            if r.get("tested"):
-                by_sign.setdefault(r["sign"], []).append(r["p_value"])
+            if r.tested:
+                by_sign.setdefault(r.sign, []).append(r.p_value)
         ps = {sg: combine(v, config["combine_units"]) for sg, v in by_sign.items()}
         for sg, rec in pooled.get(sid, {}).items():
             if rec.get("tested"):
@@ -681,10 +705,13 @@ def run(inputs: Inputs, config: Mapping[str, Any]) -> pl.DataFrame:
                            "expected_at_or_above", "observed_below", "expected_below", "excess_ratio", "p_value")}
         for r in region_rows
     ]
-    out_rows = []
+    placeholder = "\u0000signs\u0000"
+    placeholder_json = json.dumps(placeholder).encode()
+    cols: dict[str, list] = {k: [] for k in OUTPUT_SCHEMA}
+    evidence_parts: list[pl.Series] = []
     for i, sid in enumerate(sids):
-        recs = sorted(per_school[sid], key=lambda r: r["id"])
-        done = [r for r in recs if r.get("tested")]
+        recs = sorted(per_school.pop(sid), key=lambda r: r.id)
+        done = [r for r in recs if r.tested]
         ps = sign_p[i]
         k = len(ps)
         sig_signs: list[str] = []
@@ -697,16 +724,15 @@ def run(inputs: Inputs, config: Mapping[str, Any]) -> pl.DataFrame:
                 sig_signs = [min(ps, key=ps.get)]
         significant = []
         for sg in sorted(sig_signs, key=lambda g: ps[g]):
-            units = sorted((r for r in done if r["sign"] == sg), key=lambda r: r["p_value"])
-            significant += [r for r in units if r["p_value"] <= 0.05] or units[:1]
+            units = sorted((r for r in done if r.sign == sg), key=lambda r: r.p_value)
+            significant += [r for r in units if r.p_value <= 0.05] or units[:1]
         strongest = None
         if ps:
             best = min(ps, key=ps.get)
-            cands = [r for r in done if r["sign"] == best]
-            strongest = min(cands, key=lambda r: r["p_value"])["id"] if cands else f"{best}:pooled"
-        for r in done:
-            r["threshold"] = {"sign_p_value_at_most": (cutoff / k if method == "bonferroni" and flagged.any() else None),
-                              "q": q_level}
+            cands = [r for r in done if r.sign == best]
+            strongest = min(cands, key=lambda r: r.p_value).id if cands else f"{best}:pooled"
+        threshold = _json({"sign_p_value_at_most": (cutoff / k if method == "bonferroni" and flagged.any() else None),
+                           "q": q_level}).encode() if done else b""
         evidence = {
             "year": inputs.year,
             "combine_units": config["combine_units"],
@@ -718,27 +744,29 @@ def run(inputs: Inputs, config: Mapping[str, Any]) -> pl.DataFrame:
             "p_combined": None if not tested[i] else float(p_comb[i]),
             "q_value": None if not tested[i] else float(q[i]),
             "bh_cutoff": cutoff if flagged.any() else None,
-            "signs": recs,
-            "pooled_signs": pooled.get(sid, {}),
-            "significant": [r["id"] for r in significant],
+            "signs": placeholder,
+            "pooled_signs": pooled.pop(sid, {}),
+            "significant": [r.id for r in significant],
             "region_bunching": region_summary,
         }
         if not done:
             evidence["note"] = "ни один признак не проверен: мало участников или нет нужных данных"
-        out_rows.append(
-            {
-                "school_id": sid,
-                "flagged": bool(flagged[i]),
-                "n_signs": len(sig_signs),
-                "signs": "; ".join(r["id"] for r in significant),
-                "strongest_sign": strongest,
-                "q_value": None if not tested[i] else float(q[i]),
-                "evidence": _json(evidence),
-            }
-        )
-    if not out_rows:
+        signs_json = b"[" + b", ".join(r.with_threshold(threshold) if r.tested else r.body for r in recs) + b"]"
+        cols["school_id"].append(sid)
+        cols["flagged"].append(bool(flagged[i]))
+        cols["n_signs"].append(len(sig_signs))
+        cols["signs"].append("; ".join(r.id for r in significant))
+        cols["strongest_sign"].append(strongest)
+        cols["q_value"].append(None if not tested[i] else float(q[i]))
+        cols["evidence"].append(_json(evidence).encode().replace(placeholder_json, signs_json, 1))
+        if len(cols["evidence"]) >= 2000:  # into Arrow as we go: no Python copy of all the evidence
+            evidence_parts.append(pl.Series(cols["evidence"], dtype=pl.Binary).cast(pl.String))
+            cols["evidence"] = []
+    if not cols["school_id"]:
         return pl.DataFrame(schema=OUTPUT_SCHEMA)
-    return pl.DataFrame(out_rows, schema=OUTPUT_SCHEMA)
+    evidence_parts.append(pl.Series(cols["evidence"], dtype=pl.Binary).cast(pl.String))
+    cols["evidence"] = pl.concat(evidence_parts, rechunk=True)
+    return pl.DataFrame({k: pl.Series(k, v, dtype=OUTPUT_SCHEMA[k]) for k, v in cols.items()})
 
 
 def sign_label(sign_id: str) -> str:

@@ -63,6 +63,14 @@ def _rl(values: np.ndarray, nd: int = 4) -> list:
     return [v if np.isfinite(v) else None for v in a.tolist()]
 
 
+def _rl_rows(values: np.ndarray, nd: int = 4) -> list[list]:
+    """``_rl`` of every row of a matrix, rounded in one numpy call."""
+    a = np.round(np.asarray(values, float), nd)
+    if np.isfinite(a).all():
+        return a.tolist()
+    return [[v if np.isfinite(v) else None for v in row] for row in a.tolist()]
+
+
 def reliability(n: int) -> str:
     """FIOKO guidance on histograms: informative at ≥ 50 pupils, rough at 20–49, limited below 20."""
     return "informative" if n >= 50 else "rough" if n >= 20 else "limited"
@@ -404,12 +412,16 @@ def task_signs(unit: Unit, cfg_pattern: Mapping[str, Any], cfg_fit: Mapping[str,
     esums = np.zeros((ns, x.shape[1]))
     np.add.at(esums, school, exp_task)
 
+    n_div = np.maximum(counts, 1)[:, None]
+    school_pr = _rl_rows(100 * sums / n_div / maxp[None, :], 1)
+    expected_pr = _rl_rows(100 * esums / n_div / maxp[None, :], 1)
+    region_pr = _rl(region_profile, 1)
+
     def profile(si: int) -> dict:
-        n = max(counts[si], 1)
         return {
-            "school": _rl(100 * sums[si] / n / maxp, 1),
-            "region": _rl(region_profile, 1),
-            "expected_same_total": _rl(100 * esums[si] / n / maxp, 1),
+            "school": school_pr[si],
+            "region": region_pr,
+            "expected_same_total": expected_pr[si],
             "levels": unit.levels,
         }
 
@@ -478,6 +490,127 @@ def _p_at_least(n: np.ndarray, p: np.ndarray, k: np.ndarray) -> np.ndarray:
 
 def similarity(unit: Unit, cfg: Mapping[str, Any]) -> dict[str, dict]:
     """Identical task-score vectors beyond the region's vector frequencies among pupils with the same total.
+
+    Statistic: m = the smallest binomial tail P(N_v ≥ c_v) over the school's repeated vectors v
+    (c_v ≥ 2 pupils with vector v among the school's n_t pupils with total t; N_v ~ Bin(n_t, p_v),
+    p_v the region's frequency of v among pupils with total t). p-value: the union bound
+    Σ_t Σ_v P(N_v ≥ max(2, k_v(m))) over every vector v of the region's support, where k_v(m) is the
+    smallest count whose tail is ≤ m — valid whatever the dependence, and exact in the far tail.
+
+    Computed for all schools at once: the bound depends on a school only through (t, n_t, m), and on
+    a vector only through its frequency, so per (t, n) the tails P(N ≥ x) of every distinct frequency
+    are tabulated once and k_v(m) is read off the table (``scipy.stats.binom.isf`` semantics, which
+    return n when 1 − m rounds to 1; near-ties are resolved by ``binom.isf`` itself).
+    """
+    if unit.tasks is None:
+        return {s: not_tested("нет баллов за задания") for s in unit.school_ids}
+    ns = len(unit.school_ids)
+    total = unit.tasks.sum(1)
+    radix = (unit.max_points.astype(np.int64) + 1) if unit.max_points is not None else None
+    code = np.zeros(len(total), np.int64)
+    for j in range(unit.tasks.shape[1]):
+        code = code * int(radix[j]) + unit.tasks[:, j].astype(np.int64)
+    pair = np.stack([total, code], 1)
+    uniq, inv, cnt = np.unique(pair, axis=0, return_inverse=True, return_counts=True)
+    inv = inv.ravel()
+    nt = int(total.max()) + 1
+    n_by_total = np.bincount(total, minlength=nt).astype(float)
+    p_v = cnt / n_by_total[uniq[:, 0]]
+    # per total: the distinct region frequencies and how many vectors have each
+    freq_by_t: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    tu = uniq[:, 0]
+    ord_t = np.argsort(tu, kind="stable")
+    t_starts = np.searchsorted(tu[ord_t], np.arange(nt + 1))
+    for t in range(nt):
+        seg = ord_t[t_starts[t] : t_starts[t + 1]]
+        if len(seg):
+            vals, mult = np.unique(cnt[seg], return_counts=True)
+            freq_by_t[t] = (vals / n_by_total[t], mult.astype(float))
+    min_n = int(cfg["min_pupils"])
+    counts = np.bincount(unit.school, minlength=ns)
+    school = unit.school.astype(np.int64)
+    # pupils per (school, total)
+    n_st = np.bincount(school * nt + total, minlength=ns * nt).reshape(ns, nt)
+    # groups of pupils sharing a vector within a school, ordered by (school, vector)
+    g_key, g_cnt = np.unique(school * len(uniq) + inv, return_counts=True)
+    g_school = g_key // len(uniq)
+    g_vec = g_key % len(uniq)
+    rep = g_cnt >= 2
+    r_school, r_vec, r_cnt = g_school[rep], g_vec[rep], g_cnt[rep]
+    n_identical = np.bincount(r_school, weights=r_cnt * (r_cnt - 1) // 2, minlength=ns)
+    in_groups = np.bincount(r_school, weights=r_cnt, minlength=ns)
+    r_t = uniq[r_vec, 0]
+    tails = _p_at_least(n_st[r_school, r_t], p_v[r_vec], r_cnt) if len(r_cnt) else np.zeros(0)
+    m_s = np.ones(ns)
+    worst_i = np.full(ns, -1)
+    if len(r_cnt):
+        np.minimum.at(m_s, r_school, tails)
+        # first group (in vector order) attaining the school's minimum, as np.argmin does
+        hit = np.flatnonzero(tails == m_s[r_school])
+        first = np.unique(r_school[hit], return_index=True)
+        worst_i[first[0]] = hit[first[1]]
+    has_rep = worst_i >= 0
+    tested = counts >= min_n
+    todo = tested & has_rep
+    # the union bound, grouped by (t, n): acc[s, t] = Σ_v mult_v · P(N ≥ max(2, k_v(m_s)))
+    acc_st = np.zeros((ns, nt))
+    for t, (pv, mult) in freq_by_t.items():
+        col = n_st[:, t]
+        use = todo & (col >= 2)
+        if not use.any():
+            continue
+        sel = np.flatnonzero(use)
+        nn = col[sel]
+        for n in np.unique(nn):
+            n = int(n)
+            ss = sel[nn == n]
+            table = stats.binom.sf(np.arange(n + 1)[:, None], n, pv[None, :])  # P(N > x), x = 0..n
+            cols = np.arange(len(pv))
+            step = max(1, 4_000_000 // max(1, (n + 1) * len(pv)))
+            for a in range(0, len(ss), step):
+                sc = ss[a : a + step]
+                m = m_s[sc]
+                x = (table[None, :, :] > m[:, None, None]).sum(1)  # smallest x with P(N > x) ≤ m
+                x[(1.0 - m) == 1.0, :] = n
+                # near-ties: let binom.isf decide, as the per-school loop did
+                xc = np.minimum(x, n)
+                at = table[xc, cols[None, :]]
+                before = table[np.maximum(xc - 1, 0), cols[None, :]]
+                tol = 1e-12 * m[:, None]
+                near = (np.abs(at - m[:, None]) <= tol) | ((xc > 0) & (np.abs(before - m[:, None]) <= tol))
+                if near.any():
+                    r_i, c_i = np.nonzero(near)
+                    x[r_i, c_i] = stats.binom.isf(m[r_i], n, pv[c_i]).astype(np.int64)
+                k = np.clip(x, 1, n)
+                acc_st[sc, t] = (table[k, cols[None, :]] * mult[None, :]).sum(1)
+    acc = acc_st.sum(1)
+    out = {}
+    for si, sid in enumerate(unit.school_ids):
+        if not tested[si]:
+            out[sid] = not_tested(f"участников {int(counts[si])} < {min_n}", n=int(counts[si]))
+            continue
+        if not has_rep[si]:
+            m, p_value, worst = 1.0, 1.0, None
+        else:
+            g = worst_i[si]
+            m = float(m_s[si])
+            tt = int(r_t[g])
+            worst = {"total": tt, "pupils": int(r_cnt[g]), "of_pupils_with_total": int(n_st[si, tt]),
+                     "region_frequency": _r(p_v[r_vec[g]], 5)}
+            p_value = float(min(1.0, max(float(acc[si]), m)))
+        out[sid] = {
+            "tested": True,
+            "n": int(counts[si]),
+            "p_value": p_value,
+            "statistic": {"min_tail_probability": m, "identical_pairs": int(n_identical[si]),
+                          "pupils_sharing_a_vector": int(in_groups[si]), "most_repeated": worst},
+            "comparison_group": "частоты наборов баллов за задания у учеников региона с тем же первичным баллом",
+        }
+    return out
+
+
+def _similarity_reference(unit: Unit, cfg: Mapping[str, Any]) -> dict[str, dict]:
+    """The original per-school loop of ``similarity`` (kept for the equivalence tests). Identical task-score vectors beyond the region's vector frequencies among pupils with the same total.
 
     Statistic: m = the smallest binomial tail P(N_v ≥ c_v) over the school's repeated vectors v
     (c_v ≥ 2 pupils with vector v among the school's n_t pupils with total t; N_v ~ Bin(n_t, p_v),
@@ -625,10 +758,22 @@ def homogeneity(unit: Unit, cfg: Mapping[str, Any]) -> dict[str, dict]:
 # ВПР marks vs journal marks
 
 
+try:  # the ufunc behind stats.binom.pmf (same values, without the per-call argument checks)
+    from scipy.special._ufuncs import _binom_pmf as _binom_pmf_ufunc
+except ImportError:  # pragma: no cover - other scipy layouts
+    _binom_pmf_ufunc = None
+
+
+def _binom_pmf_exact(n: int, p: float) -> np.ndarray:
+    if _binom_pmf_ufunc is None or not 0.0 <= p <= 1.0:
+        return stats.binom.pmf(np.arange(n + 1), n, p)
+    return _binom_pmf_ufunc(np.arange(n + 1, dtype=float), float(n), float(p))
+
+
 def _binom_sum_sf(ns: list[int], ps: list[float], x: int) -> float:
     pmf = np.array([1.0])
     for n, p in zip(ns, ps, strict=True):
-        pmf = np.convolve(pmf, stats.binom.pmf(np.arange(n + 1), n, p))
+        pmf = np.convolve(pmf, _binom_pmf_exact(n, p))
     return float(min(1.0, pmf[x:].sum())) if x < len(pmf) else 0.0
 
 
@@ -682,6 +827,42 @@ def _up_given_level(trials: np.ndarray, ups: np.ndarray, level: np.ndarray) -> d
     return out
 
 
+def _group_average_ranks(group: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """Ranks 1..n of ``value`` within each group, ties averaged (``scipy.stats.rankdata`` per group)."""
+    order = np.lexsort((value, group))
+    g, v = group[order], value[order]
+    n = len(order)
+    new_group = np.r_[True, g[1:] != g[:-1]]
+    new_run = new_group | np.r_[True, v[1:] != v[:-1]]
+    group_start = np.maximum.accumulate(np.where(new_group, np.arange(n), 0))
+    run_id = np.cumsum(new_run) - 1
+    run_start = np.flatnonzero(new_run)
+    run_end = np.r_[run_start[1:], n]
+    # average of positions run_start..run_end-1 (1-based within the group)
+    avg = (run_start + run_end - 1) / 2.0 - group_start[run_start] + 1.0
+    ranks = np.empty(n)
+    ranks[order] = avg[run_id]
+    return ranks
+
+
+def _within_group_spearman(group: np.ndarray, x: np.ndarray, y: np.ndarray, n_groups: int,
+                           min_n: int) -> np.ndarray:
+    """Spearman's rs (Pearson's r of average ranks) of x and y within each group; NaN for groups with
+    fewer than ``min_n`` members or a constant variable. The rank sums are exact (half-integers)."""
+    rs = np.full(n_groups, np.nan)
+    if len(group) == 0:
+        return rs
+    a, b = _group_average_ranks(group, x), _group_average_ranks(group, y)
+    n = np.bincount(group, minlength=n_groups).astype(float)
+    sa, sb = np.bincount(group, a, n_groups), np.bincount(group, b, n_groups)
+    va = n * np.bincount(group, a * a, n_groups) - sa * sa
+    vb = n * np.bincount(group, b * b, n_groups) - sb * sb
+    cov = n * np.bincount(group, a * b, n_groups) - sa * sb
+    ok = (n >= min_n) & (va > 0) & (vb > 0)
+    rs[ok] = np.clip(cov[ok] / np.sqrt(va[ok] * vb[ok]), -1.0, 1.0)
+    return rs
+
+
 def journal(unit: Unit, cfg: Mapping[str, Any]) -> tuple[dict[str, dict], dict[str, dict]]:
     """Two signs: ``journal`` — share «повысили» (ВПР mark above the journal mark) beyond the region's
     rate for the same journal marks (exact sum of binomials); ``journal_corr`` — a journal–score
@@ -702,16 +883,7 @@ def journal(unit: Unit, cfg: Mapping[str, Any]) -> tuple[dict[str, dict], dict[s
     np.add.at(table, (unit.school[has], unit.journal[has] - 2, unit.mark[has] - 2), 1)
     region_table = table.sum(0)
     # pooled within-school Spearman (ranks within school) as reference
-    rs = np.full(ns, np.nan)
-    order = np.argsort(unit.school, kind="stable")
-    bounds = np.searchsorted(unit.school[order], np.arange(ns + 1))
-    for si in range(ns):
-        rows = order[bounds[si] : bounds[si + 1]]
-        rows = rows[has[rows]]
-        if len(rows) >= 3:
-            a, b = stats.rankdata(unit.journal[rows]), stats.rankdata(unit.total[rows])
-            if a.std() > 0 and b.std() > 0:
-                rs[si] = np.corrcoef(a, b)[0, 1]
+    rs = _within_group_spearman(unit.school[has], unit.journal[has], unit.total[has], ns, min_n=3)
     n_has = c_s.sum(1)
     # the school's level: mean primary score in region SDs (all its present pupils)
     cnt = np.bincount(unit.school, minlength=ns).astype(float)
@@ -736,6 +908,7 @@ def journal(unit: Unit, cfg: Mapping[str, Any]) -> tuple[dict[str, dict], dict[s
         f = (lambda v: _r(100 * v / tot, 1)) if tot else (lambda v: None)
         return {"понизили": f(lower), "подтвердили": f(same), "повысили": f(upper), "n": int(tot)}
 
+    region_list, region_shares = region_table.tolist(), shares(region_table)  # the same for every school
     out: dict[str, dict] = {}
     corr: dict[str, dict] = {}
     for si, sid in enumerate(unit.school_ids):
@@ -758,8 +931,8 @@ def journal(unit: Unit, cfg: Mapping[str, Any]) -> tuple[dict[str, dict], dict[s
         expected_up = float(np.dot(ns_, ps_))
         p_up = _binom_sum_sf(ns_, ps_, u_obs)
         chart = {"journal_vs_vpr": {"rows": "отметка по журналу 2..5", "columns": "отметка ВПР 2..5",
-                                    "school": table[si].tolist(), "region": region_table.tolist()},
-                 "shares": {"school": shares(table[si]), "region": shares(region_table)}}
+                                    "school": table[si].tolist(), "region": region_list},
+                 "shares": {"school": shares(table[si]), "region": region_shares}}
         out[sid] = {
             "tested": True,
             "n": n,

@@ -1,0 +1,87 @@
+"""The country-scale optimisations of ``objectivity`` and ``fioko`` change no result.
+
+The Parquet files in ``data_objectivity/`` were written by the implementation before the
+optimisation (per-school loops over the region's vector support in ``similarity``, evidence built
+as dicts, per-school ``rankdata`` in FIOKO's journal marker) on demo region seed 3; the optimised
+code must reproduce flags, signs, q-values (to 1e-9) and every evidence field.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from shnor.core.config import default_config
+from shnor.core.methods import fioko, objectivity
+from shnor.core.methods import objectivity_signs as signs_mod
+from tests.core.methods.test_objectivity import _demo, _demo_inputs
+
+DATA = Path(__file__).parent / "data_objectivity"
+REL = 1e-9
+
+
+def _same(a, b, path="") -> None:
+    if isinstance(a, float) or isinstance(b, float):
+        assert a is not None, path
+        assert b is not None, path
+        assert math.isclose(a, b, rel_tol=REL, abs_tol=1e-300), (path, a, b)
+    elif isinstance(a, dict):
+        assert isinstance(b, dict), path
+        assert a.keys() == b.keys(), (path, sorted(a), sorted(b))
+        for k in a:
+            _same(a[k], b[k], f"{path}.{k}")
+    elif isinstance(a, list):
+        assert isinstance(b, list), path
+        assert len(a) == len(b), path
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            _same(x, y, f"{path}[{i}]")
+    else:
+        assert a == b, (path, a, b)
+
+
+@pytest.fixture(scope="module")
+def demo3():
+    _, fr = _demo(3)
+    return _demo_inputs(fr)
+
+
+def test_objectivity_matches_snapshot(demo3):
+    new = objectivity.run(demo3, default_config()["objectivity"]).sort("school_id")
+    old = pl.read_parquet(DATA / "obj_3.parquet").sort("school_id")
+    assert new.columns == old.columns
+    assert new.height == old.height
+    for col in ("school_id", "flagged", "n_signs", "signs", "strongest_sign"):
+        assert new[col].to_list() == old[col].to_list(), col
+    for a, b, ea, eb in zip(new["q_value"], old["q_value"], new["evidence"], old["evidence"], strict=True):
+        assert (a is None) == (b is None)
+        if a is not None:
+            assert math.isclose(a, b, rel_tol=REL)
+        _same(json.loads(ea), json.loads(eb))
+
+
+def test_similarity_matches_per_school_reference(demo3):
+    cfg = default_config()["objectivity"]
+    for p, s, g in objectivity._units(demo3, cfg):
+        unit = objectivity.build_unit(demo3, p, 2024, s, g)
+        if unit is None:
+            continue
+        _same(signs_mod.similarity(unit, cfg["signs"]["similarity"]),
+              signs_mod._similarity_reference(unit, cfg["signs"]["similarity"]))
+
+
+@pytest.mark.parametrize("formula", ["pdf", "ranks"])
+def test_fioko_matches_snapshot(demo3, formula):
+    cfg = default_config()["fioko"]
+    cfg = {**cfg, "journal_mismatch": {**cfg["journal_mismatch"], "formula": formula}}
+    new = fioko.run(demo3, cfg)
+    old = pl.read_parquet(DATA / ("fioko_3.parquet" if formula == "pdf" else "fioko_ranks_3.parquet"))
+    assert new.columns == old.columns
+    assert new.drop("value", "evidence").equals(old.drop("value", "evidence"))
+    for a, b in zip(new["value"], old["value"], strict=True):
+        assert (a is None and b is None) or math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-15)
+    for a, b in zip(new["evidence"], old["evidence"], strict=True):
+        _same(json.loads(a), json.loads(b))
