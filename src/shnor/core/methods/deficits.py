@@ -1,7 +1,7 @@
 """Learning deficits by task, level, skill, КЭС and КТ, with targeted recommendations.
 
-Everything starts from pupil-level ВПР (and other) results: ``task_scores`` is exploded with its
-``task_no`` and joined to the task structure, which maps every task onto the groupings
+Everything starts from pupil-level ВПР (and other) results: ``task_scores`` (aligned with
+``task_no``) is read against the task structure, which maps every task onto the groupings
 ("elements") of each *dimension*: the task itself, its level (Б/П/В), its skill (умение), each of
 its КЭС and КТ codes (a task listing "1; 2; 4" counts fully towards each code). For every pupil
 and element the pupil's *share* = points / maximum points of the element's tasks. Pupils are the
@@ -13,8 +13,11 @@ units of analysis:
   number of observations, or t; see ``defaults/deficits.toml``).
 
 Aggregation is additive: the one pass over pupils produces per-class sums (n, Σs, Σs²) from
-which schools, municipalities, regions and leave-one-out comparison groups are rolled up, so
-the pupil-level work is a single lazy polars query (explode → join → two group-bys).
+which schools, municipalities, regions and leave-one-out comparison groups are rolled up. The
+pupil-level work runs one test at a time, without exploding: a pupils × tasks Int8 matrix times
+the tasks × elements incidence matrix gives every pupil's points per element; class sums are
+sparse products (exact integers). The original explode → join → group-by path is kept behind the
+private ``_REFERENCE`` flag, and the tests require both to agree.
 
 A *deficit* is an element whose success is significantly below the comparison group (similar
 schools: the same cluster, else the region; the school itself left out), by at least a minimum
@@ -342,10 +345,19 @@ def _present(
     year: int | Sequence[int] | None,
     procedures: Sequence[str] = (),
     school_ids: Sequence[str] | None = None,
+    test: Sequence[Any] | None = None,
+    extra: Sequence[str] = (),
 ) -> pl.LazyFrame:
-    """Present pupils with a full task-score list of a test whose structure is known."""
+    """Present pupils with a full task-score list of a test whose structure is known.
+
+    ``test`` (procedure, year, subject, grade) restricts the scan to one test (pushed down to the
+    Parquet scan); ``extra`` replaces the default columns after the keys (task_scores always last).
+    """
     lf = _lazy(results)
     cond = ~pl.col("absent").fill_null(False) & pl.col("task_scores").is_not_null()
+    if test is not None:
+        for k, v in zip(KEYS, test, strict=True):
+            cond &= pl.col(k) == v
     if year is not None:
         years = [year] if isinstance(year, int) else list(year)
         cond &= pl.col("year").is_in(years)
@@ -363,9 +375,10 @@ def _present(
         .agg(pl.col("task_no").max().cast(pl.UInt32).alias("_n_tasks"))
         .lazy()
     )
+    cols = extra or ("school_id", "class_name", "pupil_key", "primary_score", "mark")
     return (
         lf.filter(cond)
-        .select(*KEYS, "school_id", class_key(), "pupil_key", "primary_score", "mark", "task_scores")
+        .select(*KEYS, *(class_key() if c == "class_name" else pl.col(c) for c in cols), "task_scores")
         .with_columns(*(pl.col(k).cast(schema.RESULTS[k]) for k in KEYS))
         .join(n_tasks, on=KEYS, how="inner")
         .filter(pl.col("task_scores").list.len() == pl.col("_n_tasks"))
@@ -373,7 +386,7 @@ def _present(
     )
 
 
-def _integer_core(
+def _integer_core_ref(
     results: pl.LazyFrame | pl.DataFrame,
     tasks: pl.DataFrame,
     *,
@@ -441,7 +454,17 @@ def pupil_shares(
     points and maxima per pupil and element. Absent pupils and rows whose list length differs from
     the task structure are left out.
     """
-    pupils, shares, elements = _integer_core(
+    if not _REFERENCE:
+        return _pupil_shares_fast(
+            results,
+            tasks,
+            year=year,
+            dimensions=dimensions,
+            procedures=procedures,
+            school_ids=school_ids,
+            keep_pupil=keep_pupil,
+        )
+    pupils, shares, elements = _integer_core_ref(
         results,
         tasks,
         year=year,
@@ -467,7 +490,9 @@ def class_sums(
     procedures: Sequence[str] = (),
 ) -> pl.DataFrame:
     """Additive per-class sums of pupil shares: KEYS, school_id, class_name, dimension, element, n, s1, s2."""
-    pupils, shares, elements = _integer_core(
+    if not _REFERENCE:
+        return _class_sums_fast(results, tasks, year=year, dimensions=dimensions, procedures=procedures)
+    pupils, shares, elements = _integer_core_ref(
         results,
         tasks,
         year=year,
@@ -501,6 +526,241 @@ def class_sums(
         .select(*KEYS, "school_id", "class_name", "dimension", "element", "n", "s1", "s2")
         .sort(*KEYS, "school_id", "class_name", "dimension", "element", nulls_last=True)
     )
+
+
+# The pupil-level core, one test at a time: the test's pupils are read (only the needed columns,
+# the scan filtered on the test's keys), ``task_scores`` becomes a pupils × tasks matrix and one
+# matrix product with the tasks × elements incidence matrix gives every pupil's points per element.
+# Nothing of size pupils × tasks or pupils × elements outlives a chunk of ``_CHUNK`` pupils except
+# where the caller asks for pupil rows. ``_REFERENCE = True`` switches back to the original
+# explode → join → group-by path (kept to check that both give identical results).
+
+_REFERENCE = False
+_CHUNK = 262_144
+
+
+class _Block:
+    """One test: its pupils (frame), elements (frame, E rows), incidence matrix (tasks × E), maxima (E)."""
+
+    def __init__(
+        self,
+        key: tuple[Any, ...],
+        pupils: pl.DataFrame,
+        scores: np.ndarray,
+        elements: pl.DataFrame,
+        weights: np.ndarray,
+        maxima: np.ndarray,
+    ) -> None:
+        self.key = key
+        self.pupils = pupils
+        self.scores = scores  # pupils × tasks, int8 (missing items → 0, as the sum of the explode path)
+        self.elements = elements
+        self.weights = weights  # tasks × E, float32 0/1
+        self.maxima = maxima  # E, int64
+
+    def points(self, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """Points per pupil × element (int64; float32 products of small integers are exact)."""
+        return np.rint(self.scores[rows].astype(np.float32) @ self.weights).astype(np.int64)
+
+
+def _blocks(
+    results: pl.LazyFrame | pl.DataFrame,
+    tasks: pl.DataFrame,
+    *,
+    year: int | Sequence[int] | None,
+    dimensions: Sequence[str],
+    procedures: Sequence[str],
+    school_ids: Sequence[str] | None,
+    columns: Sequence[str],
+) -> Any:
+    """Yield a ``_Block`` per test of the task structure that has present pupils (lazily, one at a time)."""
+    emap = element_map(tasks, dimensions)
+    if emap.height == 0:
+        return
+    years = None if year is None else ([year] if isinstance(year, int) else [int(y) for y in year])
+    units = emap.select(KEYS).unique(maintain_order=True)
+    if years is not None:
+        units = units.filter(pl.col("year").is_in(years))
+    for key in units.iter_rows():
+        em = emap.filter(*(pl.col(k) == v for k, v in zip(KEYS, key, strict=True)))
+        elements = em.select("dimension", "element").unique(maintain_order=True).with_row_index("_eid")
+        link = em.join(elements, on=["dimension", "element"]).select(
+            pl.col("task_no").cast(pl.Int64),
+            pl.col("_eid").cast(pl.Int64),
+            pl.col("max_points").cast(pl.Int64),
+        )
+        frame = _present(
+            results, tasks, year=year, procedures=procedures, school_ids=school_ids, test=key, extra=columns
+        ).collect()
+        if frame.height == 0:
+            continue
+        n_tasks = int(frame["task_scores"].list.len()[0])
+        scores = (
+            frame.select(pl.col("task_scores").list.get(k).fill_null(0).alias(str(k)) for k in range(n_tasks))
+            .to_numpy()
+            .astype(np.int8, copy=False)
+        )
+        frame = frame.drop("task_scores")
+        e = elements.height
+        weights = np.zeros((n_tasks, e), dtype=np.float32)
+        ti, ei, mp = (link[c].to_numpy() for c in ("task_no", "_eid", "max_points"))
+        weights[ti - 1, ei] = 1.0
+        maxima = np.zeros(e, dtype=np.int64)
+        np.add.at(maxima, ei, mp)
+        yield _Block(tuple(key), frame, scores, elements.drop("_eid"), weights, maxima)
+
+
+def _block_class_sums(b: _Block) -> pl.DataFrame:
+    """Per-class n, Σshare, Σshare² of one block (as ``class_sums``, unsorted)."""
+    from scipy import sparse
+
+    ids = b.pupils.with_columns(
+        pl.struct("school_id", "class_name").rank("dense").cast(pl.Int64).alias("_cls") - 1
+    )
+    cls_idx = ids["_cls"].to_numpy()
+    n_cls = int(cls_idx.max()) + 1
+    e = b.elements.height
+    p1 = np.zeros((n_cls, e), dtype=np.int64)
+    p2 = np.zeros((n_cls, e), dtype=np.int64)
+    for start in range(0, b.pupils.height, _CHUNK):
+        rows = slice(start, start + _CHUNK)
+        # points as float64 integers (float32 products of small integers are exact)
+        pts = (b.scores[rows].astype(np.float32) @ b.weights).astype(np.float64)
+        c = cls_idx[rows]
+        g = sparse.csr_matrix(
+            (np.ones(c.size, dtype=np.float64), (c, np.arange(c.size))), shape=(n_cls, c.size)
+        )
+        # integer sums (exact in float64 far beyond any real class) → independent of order
+        p1 += np.rint(g @ pts).astype(np.int64)
+        p2 += np.rint(g @ (pts * pts)).astype(np.int64)
+    cls = (
+        ids.group_by("_cls")
+        .agg(pl.col("school_id").first(), pl.col("class_name").first(), pl.len().cast(pl.Int64).alias("n"))
+        .sort("_cls")
+    )
+    n = cls["n"].to_numpy()
+    frame = pl.DataFrame(
+        {
+            "_cls": np.repeat(np.arange(n_cls, dtype=np.int64), e),
+            "_e": np.tile(np.arange(e, dtype=np.int64), n_cls),
+            "n": np.repeat(n, e),
+            "_p1": p1.ravel(),
+            "_p2": p2.ravel(),
+            "_m": np.tile(b.maxima.astype(np.float64), n_cls),
+        }
+    )
+    return (
+        frame.with_columns(
+            (pl.col("_p1") / pl.col("_m")).alias("s1"), (pl.col("_p2") / pl.col("_m") ** 2).alias("s2")
+        )
+        .join(cls.select("_cls", "school_id", "class_name"), on="_cls")
+        .join(b.elements.with_row_index("_e").with_columns(pl.col("_e").cast(pl.Int64)), on="_e")
+        .with_columns(
+            *(pl.lit(v, dtype=schema.RESULTS[k]).alias(k) for k, v in zip(KEYS, b.key, strict=True))
+        )
+        .select(*KEYS, "school_id", "class_name", "dimension", "element", "n", "s1", "s2")
+    )
+
+
+def _class_sums_fast(
+    results: pl.LazyFrame | pl.DataFrame,
+    tasks: pl.DataFrame,
+    *,
+    year: int | Sequence[int] | None,
+    dimensions: Sequence[str],
+    procedures: Sequence[str],
+) -> pl.DataFrame:
+    parts = [
+        _block_class_sums(b)
+        for b in _blocks(
+            results,
+            tasks,
+            year=year,
+            dimensions=dimensions,
+            procedures=procedures,
+            school_ids=None,
+            columns=("school_id", "class_name"),
+        )
+    ]
+    if not parts:
+        return pl.DataFrame(
+            schema={
+                **{k: schema.RESULTS[k] for k in KEYS},
+                "school_id": pl.String(),
+                "class_name": pl.String(),
+                "dimension": pl.String(),
+                "element": pl.String(),
+                "n": pl.Int64(),
+                "s1": pl.Float64(),
+                "s2": pl.Float64(),
+            }
+        )
+    return pl.concat(parts).sort(*KEYS, "school_id", "class_name", "dimension", "element", nulls_last=True)
+
+
+def _block_shares(b: _Block, rows: np.ndarray | slice = slice(None)) -> pl.DataFrame:
+    """Long (pupil × element) shares of some pupils of a block: pupil columns, dimension, element, share."""
+    pts = b.points(rows)
+    e = b.elements.height
+    share = (pts / b.maxima[None, :]).ravel()
+    pupils = b.pupils[rows] if isinstance(rows, slice) else b.pupils[pl.Series(rows)]
+    idx = np.repeat(np.arange(pupils.height), e)
+    eidx = np.tile(np.arange(e), pupils.height)
+    return pl.concat(
+        [
+            pupils[pl.Series(idx)].with_columns(
+                *(pl.lit(v, dtype=schema.RESULTS[k]).alias(k) for k, v in zip(KEYS, b.key, strict=True))
+            ),
+            b.elements[pl.Series(eidx)],
+            pl.DataFrame(
+                {
+                    "points": pts.ravel().astype(np.int32),
+                    "max_points": b.maxima[eidx].astype(np.int32),
+                    "share": share,
+                }
+            ),
+        ],
+        how="horizontal",
+    )
+
+
+def _pupil_shares_fast(
+    results: pl.LazyFrame | pl.DataFrame,
+    tasks: pl.DataFrame,
+    *,
+    year: int | Sequence[int] | None,
+    dimensions: Sequence[str],
+    procedures: Sequence[str],
+    school_ids: Sequence[str] | None,
+    keep_pupil: bool,
+) -> pl.LazyFrame:
+    cols = ("school_id", "class_name", "pupil_key") if keep_pupil else ("school_id", "class_name")
+    parts = [
+        _block_shares(b)
+        for b in _blocks(
+            results,
+            tasks,
+            year=year,
+            dimensions=dimensions,
+            procedures=procedures,
+            school_ids=school_ids,
+            columns=cols,
+        )
+    ]
+    out_cols = ["points", "max_points", *cols, *KEYS, "dimension", "element", "share"]
+    if not parts:
+        return pl.LazyFrame(
+            schema={
+                "points": pl.Int32(),
+                "max_points": pl.Int32(),
+                **{c: pl.String() for c in cols},
+                **{k: schema.RESULTS[k] for k in KEYS},
+                "dimension": pl.String(),
+                "element": pl.String(),
+                "share": pl.Float64(),
+            }
+        )
+    return pl.concat([p.select(out_cols) for p in parts]).lazy()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -722,6 +982,94 @@ def deficit_table(
     """
     sec = _section(config)
     year = inputs.year if year is None else int(year)
+    if _REFERENCE:
+        return _deficit_table_ref(inputs, sec, year, clusters)
+    parts = list(_table_parts(inputs, sec, year, clusters, only_deficits=False))
+    if not parts:
+        return schema.empty(TABLE_SCHEMA)
+    return pl.concat(parts)
+
+
+def _table_parts(
+    inputs: Inputs, sec: Mapping[str, Any], year: int, clusters: pl.DataFrame | None, *, only_deficits: bool
+) -> Any:
+    """``deficit_table`` one test at a time (comparison groups never cross tests), in the table's order.
+
+    The verdict is computed on slim numeric rows; the element texts are joined afterwards, and with
+    ``only_deficits`` only onto the deficit rows (what ``run`` needs).
+    """
+    dims = list(sec["deficit_dimensions"])
+    info_all = element_info(element_map(inputs.tasks, dims), sec)
+    blocks = _blocks(
+        inputs.results,
+        inputs.tasks,
+        year=year,
+        dimensions=dims,
+        procedures=sec["procedures"],
+        school_ids=None,
+        columns=("school_id", "class_name"),
+    )
+    el = [*KEYS, "dimension", "element"]
+    numeric = ["max_points", "threshold_target", "threshold_min", "element_order"]
+    done = []
+    for b in blocks:
+        sums = _block_class_sums(b).sort(
+            *KEYS, "school_id", "class_name", "dimension", "element", nulls_last=True
+        )
+        info = info_all.filter(*(pl.col(k) == v for k, v in zip(KEYS, b.key, strict=True)))
+        table = _table_of(sums, info.select(*el, *numeric), inputs, sec, clusters)
+        if only_deficits:
+            table = table.filter(pl.col("deficit"))
+        # sorted after the filter: only the rows kept are sorted
+        table = table.with_columns(
+            pl.col("unit").replace_strict({"school": 0, "class": 1}, return_dtype=pl.Int8).alias("_u")
+        ).sort(
+            [*KEYS, "school_id", "_u", "class_name", "dimension", "element_order", "element"], nulls_last=True
+        )
+        table = table.join(info.drop(numeric), on=el, how="left")
+        done.append((b.key, schema.conform(table, TABLE_SCHEMA)))
+    # tests in the table's sort order (the rows inside a test are sorted already)
+    for _, t in sorted(done, key=lambda kt: tuple((v is None, v) for v in kt[0])):
+        yield t
+
+
+def _table_of(
+    sums: pl.DataFrame,
+    info: pl.DataFrame,
+    inputs: Inputs,
+    sec: Mapping[str, Any],
+    clusters: pl.DataFrame | None,
+) -> pl.DataFrame:
+    member = _membership(sums["school_id"], inputs.schools, sec, clusters)
+    el = [*KEYS, "dimension", "element"]
+    school = (
+        sums.group_by([*el, "school_id"])
+        .agg(pl.col("n").sum(), pl.col("s1").sum(), pl.col("s2").sum())
+        .join(member, on="school_id", how="left")
+    )
+    comp = _comparison(school, sec)
+    parts = []
+    if "school" in sec["units"]:
+        parts.append(
+            school.join(comp, on=[*el, "school_id"], how="left").with_columns(pl.lit("school").alias("unit"))
+        )
+    if "class" in sec["units"]:
+        cls = sums.join(member, on="school_id", how="left").join(comp, on=[*el, "school_id"], how="left")
+        parts.append(
+            cls.with_columns(pl.lit("class").alias("unit"), pl.col("class_name").fill_null(NO_CLASS))
+        )
+    table = pl.concat(parts, how="diagonal_relaxed")
+    mean, sd = _moments(pl.col("n").cast(pl.Float64), pl.col("s1"), pl.col("s2"))
+    table = table.with_columns(mean.alias("success"), sd.alias("sd"), pl.col("n").alias("n_pupils")).join(
+        info, on=el, how="left"
+    )
+    table = _with_interval(table, sec)
+    return _verdict(table, sec)
+
+
+def _deficit_table_ref(
+    inputs: Inputs, sec: Mapping[str, Any], year: int, clusters: pl.DataFrame | None
+) -> pl.DataFrame:
     dims = list(sec["deficit_dimensions"])
     sums = class_sums(inputs.results, inputs.tasks, year=year, dimensions=dims, procedures=sec["procedures"])
     if sums.height == 0:
@@ -999,6 +1347,129 @@ def _evidence(row: Mapping[str, Any], sec: Mapping[str, Any]) -> str:
     return json.dumps(ev, ensure_ascii=False, sort_keys=True)
 
 
+def _float_texts(series: pl.Series, slow: Any) -> list[str]:
+    """``json.dumps(round(x, 4))`` (null for null/NaN) of a float column, vectorised.
+
+    rint(x·10⁴)/10⁴ is the double ``round`` returns unless x·10⁴ lies within rounding error of a
+    half (or the value is -0.0, infinite or huge): those few go through ``slow``, the rest are
+    formatted once per distinct value.
+    """
+    x = series.cast(pl.Float64).fill_null(np.nan).to_numpy()
+    with np.errstate(invalid="ignore", over="ignore"):
+        y = x * 1e4
+        r = np.rint(y) / 1e4
+        frac = np.abs(y - np.trunc(y))
+        risky = (
+            ~np.isfinite(y) | (np.abs(frac - 0.5) < 1e-6) | (np.abs(y) > 1e12) | ((r == 0) & np.signbit(r))
+        )
+    out = np.empty(x.size, dtype=object)
+    ok = ~risky
+    if ok.any():
+        uniq, inv = np.unique(r[ok], return_inverse=True)
+        out[ok] = np.array([float.__repr__(v) for v in uniq.tolist()], dtype=object)[inv]
+    for i in np.flatnonzero(risky).tolist():
+        v = x[i]
+        out[i] = "null" if v != v else slow(float(v))
+    return out.tolist()
+
+
+def _evidence_column(frame: pl.DataFrame, sec: Mapping[str, Any]) -> list[str]:
+    """``_evidence`` of every row, built from column lists with a fixed template (same text, ~10× faster)."""
+    strings: dict[tuple[type, Any], str] = {}
+
+    def js(x: Any) -> str:  # JSON of a string / None / bool / int, memoised by type and value (True ≠ 1)
+        if type(x) is int:
+            return int.__repr__(x)
+        k = (type(x), x)
+        try:
+            return strings[k]
+        except KeyError:
+            strings[k] = out = json.dumps(x, ensure_ascii=False)
+            return out
+
+    def num(x: Any) -> str:  # as ``r`` then json.dumps (whose float text is float.__repr__)
+        if type(x) is float:
+            if x != x:
+                return "null"
+            y = round(x, 4)
+            return float.__repr__(y) if math.isfinite(y) else json.dumps(y)
+        if x is None:
+            return "null"
+        return js(x)
+
+    cols = list(
+        (
+            "success",
+            "lower",
+            "upper",
+            "n_pupils",
+            "max_points",
+            "tasks",
+            "levels",
+            "comparison_kind",
+            "comparison_key",
+            "comparison_success",
+            "comparison_n_pupils",
+            "comparison_n_schools",
+            "gap",
+            "z",
+            "threshold_target",
+            "threshold_min",
+            "absolute_status",
+            "recommendation_ids",
+            "persists_grade",
+            "persists_cohort",
+        )
+    )
+    conf = (
+        js(sec["interval"]["confidence"])
+        if not isinstance(sec["interval"]["confidence"], float)
+        else json.dumps(sec["interval"]["confidence"])
+    )
+    method = js(sec["interval"]["method"])
+    min_gap = json.dumps(sec["relative"]["min_gap"])
+    min_pupils = json.dumps(sec["min_pupils"])
+    rule = js(sec["rule"])
+    n_rows = frame.height
+
+    def text(c: str) -> pl.Series:
+        """JSON text of every value of a column (floats as ``r`` → json.dumps; others memoised per value)."""
+        if c not in frame.columns:
+            return pl.Series(c, ["null"] * n_rows, dtype=pl.String)
+        col = frame[c]
+        if col.dtype == pl.Float64:
+            return pl.Series(c, _float_texts(col, num), dtype=pl.String)
+        values = col.unique().drop_nulls().to_list()
+        mapped = col.replace_strict(values, [js(v) for v in values], default=None, return_dtype=pl.String)
+        return mapped.fill_null("null").alias(c)
+
+    t = pl.DataFrame([text(c) for c in cols])
+    lit = pl.lit
+    parts = [
+        lit('{"absolute_status": '), "absolute_status",
+        lit(', "comparison": {"key": '), "comparison_key",
+        lit(', "kind": '), "comparison_kind",
+        lit(', "n_pupils": '), "comparison_n_pupils",
+        lit(', "n_schools": '), "comparison_n_schools",
+        lit(', "success": '), "comparison_success",
+        lit(f'}}, "confidence": {conf}, "gap": '), "gap",
+        lit(', "interval": ['), "lower", lit(", "), "upper",
+        lit(f'], "interval_method": {method}, "levels": '), "levels",
+        lit(', "max_points": '), "max_points",
+        lit(f', "min_gap": {min_gap}, "min_pupils": {min_pupils}, "n_pupils": '), "n_pupils",
+        lit(', "persists_cohort": '), "persists_cohort",
+        lit(', "persists_grade": '), "persists_grade",
+        lit(', "recommendations": '), "recommendation_ids",
+        lit(f', "rule": {rule}, "statistic": "success", "success": '), "success",
+        lit(', "tasks": '), "tasks",
+        lit(', "thresholds": {"min": '), "threshold_min",
+        lit(', "target": '), "threshold_target",
+        lit('}, "z": '), "z",
+        lit("}"),
+    ]  # fmt: skip
+    return t.select(pl.concat_str(parts).alias("evidence"))["evidence"].to_list()
+
+
 def deficits(
     inputs: Inputs,
     config: Mapping[str, Any] | None = None,
@@ -1011,8 +1482,14 @@ def deficits(
     """Deficit rows of one year with recommendations attached (no tracking, no evidence)."""
     sec = _section(config)
     lib = library or shipped_library()
-    t = table if table is not None else deficit_table(inputs, sec, year=year, clusters=clusters)
-    d = t.filter(pl.col("deficit"))
+    if table is not None:
+        d = table.filter(pl.col("deficit"))
+    elif _REFERENCE:
+        d = deficit_table(inputs, sec, year=year, clusters=clusters).filter(pl.col("deficit"))
+    else:
+        y = inputs.year if year is None else int(year)
+        parts = list(_table_parts(inputs, sec, y, clusters, only_deficits=True))
+        d = pl.concat(parts) if parts else schema.empty(TABLE_SCHEMA)
     return attach(d, lib, max_entries=int(sec["recommendations"]["max_per_deficit"]))
 
 
@@ -1041,8 +1518,15 @@ def run(
         )
     if cur.height == 0:
         return schema.empty(OUTPUT_SCHEMA)
-    ev = [_evidence(row, sec) for row in cur.iter_rows(named=True)]
-    cur = cur.with_columns(pl.Series("evidence", ev, dtype=pl.String))
+    # in slices: the Python strings of one slice at a time, not of every deficit row
+    step = 100_000
+    ev = pl.concat(
+        [
+            pl.Series("evidence", _evidence_column(cur.slice(i, step), sec), dtype=pl.String)
+            for i in range(0, cur.height, step)
+        ]
+    )
+    cur = cur.with_columns(ev)
     return schema.conform(cur, OUTPUT_SCHEMA)
 
 
@@ -1081,8 +1565,10 @@ def pupils_at_risk(
     (the region computed over all inputs of the year, not only ``school_ids``). Columns: ``RISK_SCHEMA``.
     """
     sec = _section(config)
-    risk = sec["risk"]
     year = inputs.year if year is None else int(year)
+    if not _REFERENCE:
+        return _pupils_at_risk_fast(inputs, sec, year, school_ids)
+    risk = sec["risk"]
     reasons_on = set(risk["reasons"])
     procs = sec["procedures"]
     pupils = _present(
@@ -1146,6 +1632,175 @@ def pupils_at_risk(
     )
     p = p.sort([*KEYS, "school_id", "class_name", "primary_score", "pupil_key"], nulls_last=True)
     return schema.conform(p, RISK_SCHEMA)
+
+
+def _risk_reasons(p: pl.DataFrame, risk: Mapping[str, Any]) -> pl.DataFrame | None:
+    """``reasons`` of every pupil (null when none); None when no reason is switched on."""
+    near = int(risk["near_margin"])
+    reasons_on = set(risk["reasons"])
+    p = p.with_columns(
+        pl.coalesce(
+            pl.col("mark").cast(pl.Int8),
+            pl.when(pl.col("min_3").is_not_null()).then(
+                pl.when(pl.col("primary_score") < pl.col("min_3")).then(pl.lit(2, dtype=pl.Int8))
+            ),
+        ).alias("_m2")
+    )
+    checks = {
+        "mark2": (pl.col("_m2") == 2),
+        "near_threshold": (pl.col("_m2").fill_null(3) != 2)
+        & (pl.col("primary_score") >= pl.col("min_3"))
+        & (pl.col("primary_score") < pl.col("min_3") + near),
+        "low_basic": pl.col("basic_share") < float(risk["basic_share_below"]),
+    }
+    parts = [
+        pl.when(checks[k].fill_null(False)).then(pl.lit(k))
+        for k in ("mark2", "near_threshold", "low_basic")
+        if k in reasons_on
+    ]
+    if not parts:
+        return None
+    return p.with_columns(
+        pl.concat_str(parts, separator=";", ignore_nulls=True).replace({"": None}).alias("reasons")
+    )
+
+
+def _pupils_at_risk_fast(
+    inputs: Inputs, sec: Mapping[str, Any], year: int, school_ids: Sequence[str] | None
+) -> pl.DataFrame:
+    """``pupils_at_risk`` one test at a time: only the at-risk pupils' weak elements become rows."""
+    risk = sec["risk"]
+    procs = sec["procedures"]
+    dim = str(risk.get("dimension", "skill"))
+    dims = sorted({dim, "task"})
+    weak_below = float(risk["weak_share_below"])
+    scale = _scale_for(inputs, year)
+    cols = ("school_id", "class_name", "pupil_key", "primary_score", "mark")
+    found: list[pl.DataFrame] = []
+    weak: list[tuple[pl.DataFrame, np.ndarray, np.ndarray]] = []  # (elements, shares R × E, pupil ids)
+    sums: list[pl.DataFrame] = []
+    n_found = 0
+    for b in _blocks(
+        inputs.results,
+        inputs.tasks,
+        year=year,
+        dimensions=sorted({"level", *dims}),
+        procedures=procs,
+        school_ids=school_ids,
+        columns=cols,
+    ):
+        el = b.elements
+        if school_ids is None:
+            sums.append(_block_class_sums(b).filter(pl.col("dimension").is_in(dims)))
+        basic = np.flatnonzero(((el["dimension"] == "level") & (el["element"] == "Б")).to_numpy())
+        if basic.size:
+            j = int(basic[0])
+            pts = np.rint(b.scores.astype(np.float32) @ b.weights[:, j]).astype(np.int64)
+            col = pl.Series("basic_share", pts / b.maxima[j], dtype=pl.Float64)
+        else:
+            col = pl.Series("basic_share", [None] * b.pupils.height, dtype=pl.Float64)
+        p = b.pupils.with_columns(
+            *(pl.lit(v, dtype=schema.RESULTS[k]).alias(k) for k, v in zip(KEYS, b.key, strict=True)), col
+        ).join(scale, on=["procedure", "subject", "grade"], how="left")
+        p = _risk_reasons(p, risk)
+        if p is None:
+            return schema.empty(RISK_SCHEMA)
+        p = p.with_row_index("_row").filter(pl.col("reasons").is_not_null())
+        if p.height == 0:
+            continue
+        p = p.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + n_found).alias("_gid"))
+        n_found += p.height
+        found.append(p.drop("_row"))
+        # the dimension to use: `dim` when the test has it, else "task"
+        use = dim if (el["dimension"] == dim).any() else "task"
+        keep = np.flatnonzero((el["dimension"] == use).to_numpy())
+        rows = p["_row"].to_numpy()
+        pts = np.rint(b.scores[rows].astype(np.float32) @ b.weights[:, keep]).astype(np.int64)
+        elements = el[pl.Series(keep)].with_columns(
+            *(pl.lit(v, dtype=schema.RESULTS[k]).alias(k) for k, v in zip(KEYS, b.key, strict=True))
+        )
+        weak.append((elements, pts / b.maxima[keep][None, :], p["_gid"].to_numpy()))
+    if not found:
+        return schema.empty(RISK_SCHEMA)
+    p = pl.concat(found, how="vertical_relaxed")
+    if school_ids is None:
+        cs = pl.concat(sums).sort(*KEYS, "school_id", "class_name", "dimension", "element", nulls_last=True)
+    else:
+        cs = class_sums(inputs.results, inputs.tasks, year=year, dimensions=dims, procedures=procs)
+    reg = cs.group_by([*KEYS, "dimension", "element"]).agg(
+        (pl.col("s1").sum() / pl.col("n").sum()).alias("region")
+    )
+    info = element_info(element_map(inputs.tasks, dims), sec).select(
+        *KEYS, "dimension", "element", "element_label", "element_order"
+    )
+    el_keys = [*KEYS, "dimension", "element"]
+    long = []
+    elements_all = []
+    n_el = 0
+    for elements, share, gid in weak:
+        e = elements.join(reg, on=el_keys, how="left").join(info, on=el_keys, how="left")
+        r, k = np.nonzero(share < weak_below)  # only the weak elements become rows
+        sh = share[r, k]
+        region = e["region"].cast(pl.Float64).fill_null(np.nan).to_numpy()[k]
+        long.append(
+            pl.DataFrame(
+                {
+                    "_gid": gid[r],
+                    "_eg": (k + n_el).astype(np.int64),
+                    "share": sh,
+                    "region": region,
+                    "element_order": e["element_order"].to_numpy()[k],
+                }
+            ).with_columns(
+                pl.col("region").fill_nan(None),
+                (pl.col("share") - pl.col("region").fill_nan(None)).alias("_below"),
+            )
+        )
+        elements_all.append(e.select("element", "element_label").with_row_index("_eg", offset=n_el))
+        n_el += e.height
+    weakest = _weakest_rows(pl.concat(long), pl.concat(elements_all), int(risk["weakest_count"]))
+    p = (
+        p.join(weakest, on="_gid", how="left")
+        .drop("_gid")
+        .with_columns(pl.col("class_name").fill_null(NO_CLASS))
+    )
+    p = p.sort([*KEYS, "school_id", "class_name", "primary_score", "pupil_key"], nulls_last=True)
+    return schema.conform(p, RISK_SCHEMA)
+
+
+def _weakest_rows(long: pl.DataFrame, elements: pl.DataFrame, k: int) -> pl.DataFrame:
+    """weakest / weakest_elements per pupil (``_gid``) from the weak (pupil, element) rows."""
+    top = (
+        long.sort(["_gid", "_below", "element_order"])
+        .group_by("_gid", maintain_order=True)
+        .head(k)
+        .join(elements.with_columns(pl.col("_eg").cast(pl.Int64)), on="_eg", how="left")
+    )
+
+    def texts(col: str, fn: Any) -> pl.Expr:
+        values = top[col].unique().drop_nulls().to_list()
+        return pl.col(col).replace_strict(
+            values, [fn(v) for v in values], default="null", return_dtype=pl.String
+        )
+
+    def r3(x: float) -> str:
+        return json.dumps(round(x, 3))
+
+    item = pl.concat_str(
+        pl.lit('{"element": '),
+        texts("element", lambda v: json.dumps(v, ensure_ascii=False)),
+        pl.lit(', "label": '),
+        texts("element_label", lambda v: json.dumps(v, ensure_ascii=False)),
+        pl.lit(', "share": '),
+        texts("share", r3),
+        pl.lit(', "region": '),
+        texts("region", r3),
+        pl.lit("}"),
+    )
+    return top.group_by("_gid", maintain_order=True).agg(
+        pl.col("element_label").str.join("; ").alias("weakest"),
+        ("[" + item.str.join(", ") + "]").alias("weakest_elements"),
+    )
 
 
 def _weakest(inputs: Inputs, sec: Mapping[str, Any], year: int, at_risk: pl.DataFrame) -> pl.DataFrame:
