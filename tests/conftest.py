@@ -23,3 +23,13 @@ def home(tmp_path, settings):  # type: ignore[no-untyped-def]
     settings.HOME = tmp_path / "home"
     settings.HOME.mkdir()
     return settings.HOME
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():  # type: ignore[no-untyped-def]
+    """Each test starts with an empty cache: cached reads never leak between tests' databases."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -6,12 +6,15 @@ Every function that returns school-level rows takes the ``schools`` queryset pro
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.core.cache import cache
+from django.db.models import Max, Q, QuerySet
 from django.urls import reverse
 
 from shnor.web.identification import evidence as ev
@@ -85,6 +88,14 @@ def _track_of(data: dict) -> tuple[str, str]:
     return code, str(data.get("track_label") or TRACK_LABELS.get(code, code))
 
 
+#: The keys of a list method's result row that its list page shows (FIOKO: None, the whole row).
+LIST_DATA_KEYS: dict[str, list[str] | None] = {
+    SchoolOutcome.OBJECTIVITY: ["signs"],
+    SchoolOutcome.SOCIAL_INDEX: ["index", "rank"],
+    SchoolOutcome.LOW_RESULTS: ["indicators", "reason"],
+}
+
+
 def list_rows(
     *,
     schools: QuerySet[School],
@@ -95,18 +106,49 @@ def list_rows(
     min_years: Any = None,
     q: str = "",
 ) -> list[dict]:
-    """The schools of list ``kind`` in ``run`` among ``schools``, with track and years in the list."""
+    """The schools of list ``kind`` in ``run`` among ``schools``, with track and years in the list (cached)."""
+    key = _cache_key("list", schools, run.pk, kind, municipality_id, track, min_years, q)
+    return cache.get_or_set(
+        key,
+        lambda: _list_rows(schools=schools, run=run, kind=kind, municipality_id=municipality_id, track=track,
+                           min_years=min_years, q=q),
+        READ_CACHE_SECONDS,
+    )
+
+
+def _list_rows(
+    *,
+    schools: QuerySet[School],
+    run: MethodologyRun,
+    kind: str,
+    municipality_id: Any = None,
+    track: str = "",
+    min_years: Any = None,
+    q: str = "",
+) -> list[dict]:
     spec = LISTS[kind]
     qs = SchoolOutcome.objects.filter(run=run, method=spec.method, flagged=True, school__in=schools)
     if municipality_id not in (None, ""):
         qs = qs.filter(school__municipality_id=municipality_id)
     if q:
         qs = qs.filter(text_match("school__name", q) | Q(school__school_id__icontains=q))
-    outcomes = list(qs.select_related("school__municipality").order_by("school__municipality__name", "school__school_id"))
+    ordered = qs.select_related("school__municipality").order_by("school__municipality__name", "school__school_id")
+    keys = LIST_DATA_KEYS.get(spec.method)
+    if keys is None:  # FIOKO: the markers list is needed whole (and small)
+        outcomes = list(ordered)
+        datas = {o.pk: ev.as_dict(o.data) for o in outcomes}
+    else:  # never load a school's whole evidence just to print a list row
+        outcomes = list(ordered.defer("data"))
+        datas = {
+            r["pk"]: {k: r[f"data__{k}"] for k in keys}
+            for r in qs.values("pk", *[f"data__{k}" for k in keys])
+        }
     ids = [o.school_id for o in outcomes]
     tracks = {
-        o.school_id: _track_of(ev.as_dict(o.data))
-        for o in SchoolOutcome.objects.filter(run=run, method=SchoolOutcome.TRACKS, school_id__in=ids).only("school_id", "data")
+        r["school_id"]: _track_of({"track": r["data__track"], "track_label": r["data__track_label"]})
+        for r in SchoolOutcome.objects.filter(run=run, method=SchoolOutcome.TRACKS, school_id__in=ids).values(
+            "school_id", "data__track", "data__track_label"
+        )
     }
     low = {
         o["school_id"]: o
@@ -116,7 +158,7 @@ def list_rows(
     }
     rows = []
     for o in outcomes:
-        data = ev.as_dict(o.data)
+        data = datas.get(o.pk, {})
         lw = low.get(o.school_id, {})
         years = lw.get("data__years_in_list")
         code, label = tracks.get(o.school_id, ("", ""))
@@ -202,7 +244,13 @@ class Flag:
 
 
 def school_flags(*, school: School, run: MethodologyRun) -> list[Flag]:
-    """Every method's outcome for ``school`` in ``run`` with its facts and evidence charts."""
+    """Every method's outcome for ``school`` in ``run`` with its facts and evidence charts (cached: a done
+    run's outcomes never change)."""
+    return cache.get_or_set(f"shnor:flags:{school.pk}:{run.pk}", lambda: _school_flags(school=school, run=run),
+                            READ_CACHE_SECONDS)
+
+
+def _school_flags(*, school: School, run: MethodologyRun) -> list[Flag]:
     flags = []
     order = [m for m, _ in SchoolOutcome.METHODS]
     for o in sorted(SchoolOutcome.objects.filter(run=run, school=school), key=lambda o: order.index(o.method) if o.method in order else 99):
@@ -352,8 +400,26 @@ def school_status(*, schools: QuerySet[School], run: MethodologyRun | None) -> d
     return out
 
 
+def _cache_key(name: str, schools: QuerySet[School], *parts: Any) -> str:
+    """A cache key for a read over a scoped queryset: its SQL (the scope) and the other inputs, hashed."""
+    sql, params = schools.values("pk").query.sql_with_params()
+    raw = json.dumps([name, sql, [str(p) for p in params], [str(p) for p in parts]], ensure_ascii=False)
+    return "shnor:" + name + ":" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+#: Seconds a dashboard or list stays cached. A run's outcomes never change once it is done, and the run
+#: is part of the key, so a new run is seen at once; only registry edits (a school's name) wait this long.
+READ_CACHE_SECONDS = 300
+
+
 def dashboard(*, schools: QuerySet[School], run: MethodologyRun | None) -> dict:
     """Counts and shares per list, dynamics over years, track counts, signs, caterpillar and map for ``schools``."""
+    latest = MethodologyRun.objects.filter(status=MethodologyRun.DONE).aggregate(m=Max("pk"))["m"]
+    key = _cache_key("dashboard", schools, run.pk if run else None, latest)
+    return cache.get_or_set(key, lambda: _dashboard(schools=schools, run=run), READ_CACHE_SECONDS)
+
+
+def _dashboard(*, schools: QuerySet[School], run: MethodologyRun | None) -> dict:
     total = schools.count()
     out: dict[str, Any] = {"total": total, "run": run, "counts": [], "tracks": [], "figures": {}}
     if run is not None:
