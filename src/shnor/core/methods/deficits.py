@@ -1075,31 +1075,7 @@ def _deficit_table_ref(
     if sums.height == 0:
         return schema.empty(TABLE_SCHEMA)
     info = element_info(element_map(inputs.tasks, dims), sec)
-    member = _membership(sums["school_id"], inputs.schools, sec, clusters)
-    el = [*KEYS, "dimension", "element"]
-    school = (
-        sums.group_by([*el, "school_id"])
-        .agg(pl.col("n").sum(), pl.col("s1").sum(), pl.col("s2").sum())
-        .join(member, on="school_id", how="left")
-    )
-    comp = _comparison(school, sec)
-    parts = []
-    if "school" in sec["units"]:
-        parts.append(
-            school.join(comp, on=[*el, "school_id"], how="left").with_columns(pl.lit("school").alias("unit"))
-        )
-    if "class" in sec["units"]:
-        cls = sums.join(member, on="school_id", how="left").join(comp, on=[*el, "school_id"], how="left")
-        parts.append(
-            cls.with_columns(pl.lit("class").alias("unit"), pl.col("class_name").fill_null(NO_CLASS))
-        )
-    table = pl.concat(parts, how="diagonal_relaxed")
-    mean, sd = _moments(pl.col("n").cast(pl.Float64), pl.col("s1"), pl.col("s2"))
-    table = table.with_columns(mean.alias("success"), sd.alias("sd"), pl.col("n").alias("n_pupils")).join(
-        info, on=el, how="left"
-    )
-    table = _with_interval(table, sec)
-    table = _verdict(table, sec)
+    table = _table_of(sums, info, inputs, sec, clusters)
     order = {"school": 0, "class": 1}
     table = table.with_columns(pl.col("unit").replace_strict(order, return_dtype=pl.Int8).alias("_u")).sort(
         [*KEYS, "school_id", "_u", "class_name", "dimension", "element_order", "element"], nulls_last=True
