@@ -443,6 +443,14 @@ def serve(port: int, no_open: bool, no_worker: bool) -> None:
     call_command("runserver", f"127.0.0.1:{port}", use_reloader=False, use_threading=True)
 
 
+def _register_bench() -> None:
+    """`shnor bench` lives in its own package (it pulls in the demo generator and pandas lazily)."""
+    from shnor.bench.command import bench
+
+    main.add_command(bench)
+
+
+_register_bench()
+
 if __name__ == "__main__":  # pragma: no cover
     main()
-main.add_command(__import__("shnor.bench.command", fromlist=["bench"]).bench)
