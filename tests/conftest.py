@@ -33,3 +33,20 @@ def _fresh_cache():  # type: ignore[no-untyped-def]
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def keep_db_connection(monkeypatch):  # type: ignore[no-untyped-def]
+    """Keep the test's database connection open when code outside Django's test client runs requests or
+    the task worker: both call close_old_connections(), which drops a connection inside the test's
+    transaction on PostgreSQL (SQLite's in-memory test database ignores it)."""
+    from django.core import signals
+    from django.db import close_old_connections
+    from django_tasks_db.management.commands import db_worker
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)

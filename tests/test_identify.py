@@ -54,7 +54,8 @@ def imported(home, tmp_path):  # type: ignore[no-untyped-def]
 def test_identify_writes_the_formats_outputs_and_stores_the_run(imported, tmp_path) -> None:  # type: ignore[no-untyped-def]
     run("identify", "--year", "2023")
     res = run("identify", "--year", "2024", "--out", str(tmp_path / "out"), "--label", "проверка")
-    assert "Расчёт №2 за 2024" in res.output
+    latest = MethodologyRun.objects.get(year=2024)
+    assert f"Расчёт №{latest.pk} за 2024" in res.output
     for name, header in FORMATS_COLUMNS.items():
         with open(tmp_path / "out" / name, encoding="utf-8") as fh:
             rows = list(csv.reader(fh))
@@ -65,7 +66,6 @@ def test_identify_writes_the_formats_outputs_and_stores_the_run(imported, tmp_pa
     book = openpyxl.load_workbook(tmp_path / "out" / "identify.xlsx", read_only=True)
     assert book.sheetnames == [sheet for _cols, _ru, sheet in OUTPUTS.values()]
     assert [c.value for c in next(book["ШНОР"].iter_rows(max_row=1))] == OUTPUTS["low_results"][1]
-    latest = MethodologyRun.objects.get(year=2024)
     assert latest.status == MethodologyRun.DONE
     assert latest.label == "проверка"
     assert len(latest.config_digest) == 64

@@ -60,7 +60,7 @@ def _operations():  # type: ignore[no-untyped-def]
     return ops
 
 
-def test_no_server_errors_with_a_token(world) -> None:  # type: ignore[no-untyped-def]
+def test_no_server_errors_with_a_token(world, keep_db_connection) -> None:  # type: ignore[no-untyped-def]
     _, key = api_token_create(user=world.users["region"], name="schemathesis")
     headers = {"Authorization": f"Bearer {key}"}
     seen: dict[str, set[int]] = {}
@@ -80,7 +80,7 @@ def test_no_server_errors_with_a_token(world) -> None:  # type: ignore[no-untype
     assert 422 in seen["GET /api/schools"]  # the oversized municipality id is refused, not a 500
 
 
-def test_anonymous_gets_401_never_5xx(world) -> None:  # type: ignore[no-untyped-def]
+def test_anonymous_gets_401_never_5xx(world, keep_db_connection) -> None:  # type: ignore[no-untyped-def]
     seen: dict[str, set[int]] = {}
 
     def call(op, case) -> None:  # type: ignore[no-untyped-def]

@@ -19,7 +19,7 @@ from tests.builders import good_tasks, pupil_row, school_rows, write_xlsx
 
 
 @pytest.fixture
-def analyst(world) -> Client:  # type: ignore[no-untyped-def]
+def analyst(world, keep_db_connection) -> Client:  # type: ignore[no-untyped-def]
     reference_ensure_shipped()
     c = Client()
     c.force_login(world.users["region"])
