@@ -1545,7 +1545,6 @@ def pupils_at_risk(
     if not _REFERENCE:
         return _pupils_at_risk_fast(inputs, sec, year, school_ids)
     risk = sec["risk"]
-    reasons_on = set(risk["reasons"])
     procs = sec["procedures"]
     pupils = _present(
         inputs.results, inputs.tasks, year=year, procedures=procs, school_ids=school_ids
@@ -1570,36 +1569,13 @@ def pupils_at_risk(
         .collect()
     )
     scale = _scale_for(inputs, year)
-    p = (
-        pupils.join(basic, on=[*KEYS, "school_id", "pupil_key"], how="left")
-        .join(scale, on=["procedure", "subject", "grade"], how="left")
-        .with_columns(
-            pl.coalesce(
-                pl.col("mark").cast(pl.Int8),
-                pl.when(pl.col("min_3").is_not_null()).then(
-                    pl.when(pl.col("primary_score") < pl.col("min_3")).then(pl.lit(2, dtype=pl.Int8))
-                ),
-            ).alias("_m2")
-        )
+    joined = pupils.join(basic, on=[*KEYS, "school_id", "pupil_key"], how="left").join(
+        scale, on=["procedure", "subject", "grade"], how="left"
     )
-    near = int(risk["near_margin"])
-    checks = {
-        "mark2": (pl.col("_m2") == 2),
-        "near_threshold": (pl.col("_m2").fill_null(3) != 2)
-        & (pl.col("primary_score") >= pl.col("min_3"))
-        & (pl.col("primary_score") < pl.col("min_3") + near),
-        "low_basic": pl.col("basic_share") < float(risk["basic_share_below"]),
-    }
-    parts = [
-        pl.when(checks[k].fill_null(False)).then(pl.lit(k))
-        for k in ("mark2", "near_threshold", "low_basic")
-        if k in reasons_on
-    ]
-    if not parts:
+    with_reasons = _risk_reasons(joined, risk)
+    if with_reasons is None:
         return schema.empty(RISK_SCHEMA)
-    p = p.with_columns(
-        pl.concat_str(parts, separator=";", ignore_nulls=True).replace({"": None}).alias("reasons")
-    ).filter(pl.col("reasons").is_not_null())
+    p = with_reasons.filter(pl.col("reasons").is_not_null())
     if p.height == 0:
         return schema.empty(RISK_SCHEMA)
     weakest = _weakest(inputs, sec, year, p)
