@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import optimize, special, stats
+from scipy import optimize, sparse, special, stats
 
 NOT_TESTED = "not_tested"
 
@@ -125,6 +125,89 @@ def _tilt_fit(g: np.ndarray, support: np.ndarray, scores: np.ndarray, bound: flo
     return theta, se
 
 
+def _latent_posterior(shist: np.ndarray, cut: int, lo: int, hi: int, g: np.ndarray, tau: float,
+                      block: int = 1024) -> dict[str, Any]:
+    """The latent-normal level model of ``bunching`` for every school (rows of ``shist``, its score
+    histogram) at one cut: the region's smooth scores g mapped to normal scores, each school's latent
+    scores N(shift, sd²) on a (shift, sd) grid, the posterior from the school's pupils outside the
+    window [lo, hi] under a log-normal prior on sd centred on the region's typical within-school sd,
+    and from it per school: the posterior-mean share at/above the cut, the expected histogram, the
+    posterior mean shift and sd, and the null pmf of the count at/above the cut given the window's
+    count (the posterior mixture of binomials, the posterior binned on 400 values of that share).
+
+    Schools are taken in blocks of ``block`` rows, so the grid matrices (block × 1,694) are reused
+    from the heap instead of a national-size matrix being faulted in afresh for every step."""
+    dl, sg = np.meshgrid(np.linspace(-4.0, 4.0, 121), np.linspace(0.3, 1.6, 14), indexing="ij")
+    dl, sg = dl.ravel(), sg.ravel()
+    ns, width = shist.shape
+    cdf = np.clip(np.cumsum(g) / g.sum(), 1e-9, 1 - 1e-9)[:-1]
+    edges = np.r_[-np.inf, stats.norm.ppf(cdf), np.inf]
+    cum = stats.norm.cdf((edges[None, :] - dl[:, None]) / sg[:, None])
+    prob = np.maximum(np.diff(cum, axis=1), 1e-300)
+    p_win = prob[:, lo : hi + 1].sum(1)
+    outside_cols = np.r_[0:lo, hi + 1 : width]
+    log_out = np.log(prob[:, outside_cols]).T.copy()
+    log_rest = np.log(np.maximum(1 - p_win, 1e-300))[None, :]
+    c_out = shist[:, outside_cols]
+    n_out = c_out.sum(1)
+    n_w = shist[:, lo : hi + 1].sum(1).astype(np.int64)
+
+    def loglik(rows: slice) -> np.ndarray:
+        return c_out[rows] @ log_out - n_out[rows][:, None] * log_rest
+
+    def posterior(ll: np.ndarray) -> np.ndarray:
+        ll -= ll.max(1, keepdims=True)
+        np.exp(ll, out=ll)
+        ll /= ll.sum(1, keepdims=True)
+        return ll
+
+    # prior on the school's latent sd: centred on the region's typical within-school sd (the
+    # posterior-mean sd of schools with ≥ 30 pupils outside the window), log-sd spread set in TOML
+    big = np.flatnonzero(n_out >= 30)
+    sig_hat = np.empty(len(big))
+    for a in range(0, len(big), block):
+        rows = big[a : a + block]
+        sig_hat[a : a + len(rows)] = posterior(c_out[rows] @ log_out - n_out[rows][:, None] * log_rest) @ sg
+    sigma0 = float(np.median(sig_hat)) if len(big) >= 5 else 1.0
+    log_prior = -0.5 * ((np.log(sg) - np.log(sigma0)) / tau) ** 2
+    # every school's posterior; its p0 (share at/above the cut within the window) on 400 bins, so
+    # that the null pmf needs one binomial per bin, not one per grid point
+    p0 = np.clip(prob[:, cut : hi + 1].sum(1) / np.maximum(p_win, 1e-300), 1e-12, 1 - 1e-12)
+    bins = np.unique(np.minimum((p0 * 400).astype(int), 399), return_inverse=True)[1].ravel()
+    nb = int(bins.max()) + 1
+    # posterior mass per bin and p0 averaged within the bin, as one sparse product
+    to_bins = sparse.csr_array((np.r_[np.ones(len(p0)), p0], (np.r_[np.arange(len(p0)), np.arange(len(p0))],
+                                                             np.r_[bins, bins + nb])), shape=(len(p0), 2 * nb))
+    moments = np.stack([p0, dl, sg], 1)
+    f_scale = np.zeros(width)
+    f_scale[outside_cols] = 1.0
+    out: dict[str, Any] = {"sigma0": sigma0, "share": np.empty(ns), "fh": np.empty((ns, width)),
+                           "shift": np.empty(ns), "sd": np.empty(ns), "pmf": [None] * ns, "expected": []}
+    for a in range(0, ns, block):
+        rows = slice(a, min(ns, a + block))
+        post = posterior(loglik(rows) + log_prior[None, :])
+        out["share"][rows], out["shift"][rows], out["sd"][rows] = (post @ moments).T
+        fh = out["fh"][rows] = post @ prob
+        # the chart's expected histogram, scaled so that outside the window it matches the school
+        out["expected"] += _rl_rows(fh / (fh @ f_scale)[:, None] * n_out[rows][:, None], 2)
+        wbp = (to_bins.T @ post.T).T
+        wb = wbp[:, :nb]
+        p0b = wbp[:, nb:] / np.maximum(wb, 1e-300)
+        wb = np.where(wb > 1e-9, wb, 0.0)
+        wb /= wb.sum(1, keepdims=True)
+        nw = n_w[rows]
+        for m in np.unique(nw):
+            if m == 0:
+                continue
+            r = np.flatnonzero(nw == m)
+            ri, bi = np.nonzero(wb[r])  # the bins that carry posterior mass, row by row
+            terms = wb[r][ri, bi][:, None] * _binom_pmf(int(m), p0b[r][ri, bi])
+            starts = np.flatnonzero(np.r_[True, ri[1:] != ri[:-1]])
+            for i, pmf in zip(r[ri[starts]], np.add.reduceat(terms, starts, axis=0), strict=True):
+                out["pmf"][a + i] = pmf
+    return out
+
+
 def bunching(unit: Unit, cfg: Mapping[str, Any],
              null_pmfs: dict[tuple[str, str], dict] | None = None) -> tuple[dict[str, dict], list[dict]]:
     """Excess of pupils at/just above each cut score against the region's smooth shape tilted to the school.
@@ -197,43 +280,11 @@ def bunching(unit: Unit, cfg: Mapping[str, Any],
         tilt_grid[name] = (m, np.maximum(w @ (sup * sup) - m * m, 1e-12), tgrid)
     latent = {}
     if cfg.get("level_model", "tilt") == "latent_normal" and cfg.get("null_shape", "smooth") != "region":
-        dl, sg = np.meshgrid(np.linspace(-4.0, 4.0, 121), np.linspace(0.3, 1.6, 14), indexing="ij")
-        dl, sg = dl.ravel(), sg.ravel()
+        shist_all = np.bincount(unit.school.astype(np.int64) * (unit.max_score + 1) + unit.total,
+                                minlength=len(unit.school_ids) * (unit.max_score + 1)
+                                ).reshape(len(unit.school_ids), unit.max_score + 1).astype(float)
         for name, (cut, lo, hi, g) in per_cut.items():
-            cdf = np.clip(np.cumsum(g) / g.sum(), 1e-9, 1 - 1e-9)[:-1]
-            edges = np.r_[-np.inf, stats.norm.ppf(cdf), np.inf]
-            cum = stats.norm.cdf((edges[None, :] - dl[:, None]) / sg[:, None])
-            prob = np.maximum(np.diff(cum, axis=1), 1e-300)
-            p_win = prob[:, lo : hi + 1].sum(1)
-            # log-likelihood of every school's pupils outside the window at every grid point
-            outside_cols = np.r_[0:lo, hi + 1 : unit.max_score + 1]
-            c_out = np.zeros((len(unit.school_ids), unit.max_score + 1))
-            np.add.at(c_out, (unit.school, unit.total), 1.0)
-            c_out = c_out[:, outside_cols]
-            ll = c_out @ np.log(prob[:, outside_cols]).T - c_out.sum(1)[:, None] * np.log(np.maximum(1 - p_win, 1e-300))[None, :]
-            # prior on the school's latent sd: centred on the region's typical within-school sd (the
-            # posterior-mean sd of schools with ≥ 30 pupils outside the window), log-sd spread set in TOML
-            post = np.exp(ll - ll.max(1, keepdims=True))
-            post /= post.sum(1, keepdims=True)
-            big = c_out.sum(1) >= 30
-            sig_hat = post @ sg
-            sigma0 = float(np.median(sig_hat[big])) if big.sum() >= 5 else 1.0
-            tau = float(cfg.get("latent_sd_prior", 0.15))
-            log_prior = -0.5 * ((np.log(sg) - np.log(sigma0)) / tau) ** 2
-            # every school's posterior at once; its p0 (share at/above the cut within the window) on
-            # 400 bins, so that the null pmf needs one binomial per bin, not one per grid point
-            ll = ll + log_prior[None, :]
-            post = np.exp(ll - ll.max(1, keepdims=True))
-            post /= post.sum(1, keepdims=True)
-            p0 = np.clip(prob[:, cut : hi + 1].sum(1) / np.maximum(p_win, 1e-300), 1e-12, 1 - 1e-12)
-            bins = np.minimum((p0 * 400).astype(int), 399)
-            order_g = np.argsort(bins, kind="stable")
-            starts = np.flatnonzero(np.r_[True, np.diff(bins[order_g]) != 0])
-            ps = post[:, order_g]
-            wb = np.add.reduceat(ps, starts, axis=1)
-            wp = np.add.reduceat(ps * p0[order_g][None, :], starts, axis=1)
-            latent[name] = {"sigma0": sigma0, "share": post @ p0, "fh": post @ prob, "shift": post @ dl,
-                            "sd": post @ sg, "wb": wb, "p0b": wp / np.maximum(wb, 1e-300)}
+            latent[name] = _latent_posterior(shist_all, cut, lo, hi, g, float(cfg.get("latent_sd_prior", 0.15)))
     gh_x, gh_w = np.polynomial.hermite_e.hermegauss(int(cfg["quadrature_nodes"]))
     gh_w = gh_w / gh_w.sum()
     out: dict[str, dict] = {}
@@ -258,38 +309,35 @@ def bunching(unit: Unit, cfg: Mapping[str, Any],
             if len(outside) < int(cfg["min_outside"]):
                 tests.append({"boundary": name, "tested": False, "reason": "мало участников вне окна"})
                 continue
-            if cfg.get("null_shape", "smooth") == "region":
-                g = np.maximum(hist - shist, 0.0) + 0.5
-                theta, se = _tilt_fit(g, support, outside, float(cfg["theta_bound"]))
-            else:  # the same MLE, read off a grid of the tilted mean (one grid per cut)
-                gm, gv, grid = tilt_grid[name]
-                theta = float(np.interp(outside.mean(), gm, grid))
-                se = 1.0 / np.sqrt(max(float(np.interp(theta, grid, gv)) * len(outside), 1e-9))
-            lg = np.log(np.maximum(g, 1e-12))
-            up = np.arange(cut, hi + 1)
-            win = np.arange(lo, hi + 1)
-
-            is_up = win >= cut
-
-            def p0_of(t: np.ndarray | float, win: np.ndarray = win, lg: np.ndarray = lg,
-                      is_up: np.ndarray = is_up) -> np.ndarray:
-                a = lg[win][None, :] + np.atleast_1d(t)[:, None] * win[None, :]
-                w = np.exp(a - a.max(1, keepdims=True))
-                return w[:, is_up].sum(1) / w.sum(1)
-
             ks = np.arange(n_w + 1)
             lat = latent.get(name)
             extra: dict[str, Any] = {}
+            theta = None
+            if lat is None:
+                if cfg.get("null_shape", "smooth") == "region":
+                    g = np.maximum(hist - shist, 0.0) + 0.5
+                    theta, se = _tilt_fit(g, support, outside, float(cfg["theta_bound"]))
+                else:  # the same MLE, read off a grid of the tilted mean (one grid per cut)
+                    gm, gv, grid = tilt_grid[name]
+                    theta = float(np.interp(outside.mean(), gm, grid))
+                    se = 1.0 / np.sqrt(max(float(np.interp(theta, grid, gv)) * len(outside), 1e-9))
+                lg = np.log(np.maximum(g, 1e-12))
+                win = np.arange(lo, hi + 1)
+                is_up = win >= cut
+
+                def p0_of(t: np.ndarray | float, win: np.ndarray = win, lg: np.ndarray = lg,
+                          is_up: np.ndarray = is_up) -> np.ndarray:
+                    a = lg[win][None, :] + np.atleast_1d(t)[:, None] * win[None, :]
+                    w = np.exp(a - a.max(1, keepdims=True))
+                    return w[:, is_up].sum(1) / w.sum(1)
+
             if lat is not None:
                 # latent-normal level model: posterior over (shift, sd) from the pupils outside the window
                 expected_share = float(lat["share"][si])
-                nz = lat["wb"][si] > 1e-9
-                post_b, p0_b = lat["wb"][si][nz], lat["p0b"][si][nz]
-                fh = lat["fh"][si]
                 extra = {"latent_shift": _r(lat["shift"][si]), "latent_sd": _r(lat["sd"][si]),
                          "latent_sd_region_typical": _r(lat["sigma0"])}
-                pmf = (post_b / post_b.sum()) @ _binom_pmf(n_w, p0_b) if n_w else np.ones(1)
-                f = fh / fh[support].sum() * len(outside)
+                pmf = lat["pmf"][si] if n_w else np.ones(1)
+                f = lat["expected"][si]
             else:
                 expected_share = float(p0_of(theta)[0])
                 if n_w:
@@ -316,7 +364,7 @@ def bunching(unit: Unit, cfg: Mapping[str, Any],
                     "theta": None if lat is not None else _r(theta),
                     **extra,
                     "p_value": p,
-                    "expected_histogram": _rl(f, 2),
+                    "expected_histogram": f if lat is not None else _rl(f, 2),
                 }
             )
         done = [t for t in tests if t["tested"]]
@@ -393,24 +441,21 @@ def task_signs(unit: Unit, cfg_pattern: Mapping[str, Any], cfg_fit: Mapping[str,
     if unit.tasks is None or unit.max_points is None:
         reason = "нет баллов за задания"
         return ({s: not_tested(reason) for s in unit.school_ids}, {s: not_tested(reason) for s in unit.school_ids})
-    x = unit.tasks.astype(float)
-    total = unit.tasks.sum(1)
+    tasks = unit.tasks
+    total = tasks.sum(1)
     school = unit.school
     counts = np.bincount(school, minlength=ns)
     # region and school task-success profiles (percent of max points)
     maxp = unit.max_points.astype(float)
-    region_profile = 100 * x.mean(0) / maxp
-    # expected profile for each school's pupils given their totals (leave-school-out)
-    exp_task = np.zeros_like(x)
-    ok_any = np.ones(len(total), bool)
-    for j in range(x.shape[1]):
-        m, _, ok = _loo_conditional(x[:, j], total, school, ns, int(maxp.sum()), int(cfg_pattern["min_reference"]))
-        exp_task[:, j] = m
-        ok_any &= ok
-    sums = np.zeros((ns, x.shape[1]))
-    np.add.at(sums, school, x)
-    esums = np.zeros((ns, x.shape[1]))
-    np.add.at(esums, school, exp_task)
+    region_profile = 100 * (tasks.sum(0) / len(total)) / maxp
+    # expected profile for each school's pupils given their totals (leave-school-out), summed per school
+    sums = np.zeros((ns, tasks.shape[1]))
+    esums = np.zeros((ns, tasks.shape[1]))
+    for j in range(tasks.shape[1]):
+        col = tasks[:, j].astype(float)
+        m, _, _ok = _loo_conditional(col, total, school, ns, int(maxp.sum()), int(cfg_pattern["min_reference"]))
+        sums[:, j] = np.bincount(school, weights=col, minlength=ns)
+        esums[:, j] = np.bincount(school, weights=m, minlength=ns)
 
     n_div = np.maximum(counts, 1)[:, None]
     school_pr = _rl_rows(100 * sums / n_div / maxp[None, :], 1)
@@ -427,16 +472,17 @@ def task_signs(unit: Unit, cfg_pattern: Mapping[str, Any], cfg_fit: Mapping[str,
 
     # task_pattern
     pattern: dict[str, dict] = {}
-    levels = unit.levels or [None] * x.shape[1]
+    levels = unit.levels or [None] * tasks.shape[1]
     hard = np.array([lv in tuple(cfg_pattern["hard_levels"]) for lv in levels])
     min_n = int(cfg_pattern["min_pupils"])
     if not hard.any() or hard.all():
         for sid in unit.school_ids:
             pattern[sid] = not_tested("нет заданий и базового, и повышенного/высокого уровня")
     else:
-        h = x[:, hard].sum(1)
+        h = tasks[:, hard].sum(1).astype(float)
         m, v, ok = _loo_conditional(h, total, school, ns, int(maxp.sum()), int(cfg_pattern["min_reference"]))
         t, var, n_ok, z = _sum_test(h - m, v, ok, school, ns)
+        p_sf = stats.norm.sf(z)
         for si, sid in enumerate(unit.school_ids):
             if n_ok[si] < min_n:
                 pattern[sid] = not_tested(f"участников {int(n_ok[si])} < {min_n}", n=int(counts[si]))
@@ -444,26 +490,38 @@ def task_signs(unit: Unit, cfg_pattern: Mapping[str, Any], cfg_fit: Mapping[str,
             pattern[sid] = {
                 "tested": True,
                 "n": int(n_ok[si]),
-                "p_value": float(stats.norm.sf(z[si])),
+                "p_value": float(p_sf[si]),
                 "statistic": {"z": _r(z[si]), "excess_hard_points": _r(t[si], 2),
                               "excess_hard_points_per_pupil": _r(t[si] / n_ok[si], 3)},
                 "comparison_group": "ученики региона (других ОО) с тем же первичным баллом",
                 "chart": {"task_success": profile(si)},
             }
-    # person_fit: Guttman errors over score steps ordered by the region's popularity
+    # person_fit: Guttman errors over score steps ordered by the region's popularity. A pupil's errors
+    # are Σ over the steps passed of the steps failed before them = Σ rank(step passed) − r(r − 1)/2
+    # (r steps passed, the i-th passed one has i passed before it), so no pupils × steps matrix is needed.
     fit: dict[str, dict] = {}
-    steps = [(j, k) for j in range(x.shape[1]) for k in range(1, int(maxp[j]) + 1)]
-    y = np.stack([(unit.tasks[:, j] >= k) for j, k in steps], axis=1).astype(np.int32)
-    pop = y.mean(0)
-    order = np.argsort(-pop, kind="stable")
-    ys = y[:, order]
-    zeros_before = np.arange(ys.shape[1])[None, :] - (np.cumsum(ys, axis=1) - ys)
-    guttman = (ys * zeros_before).sum(1).astype(float)
+    steps = [(j, k) for j in range(tasks.shape[1]) for k in range(1, int(maxp[j]) + 1)]
+    n_pupils = len(total)
+    pop = np.array([np.count_nonzero(tasks[:, j] >= k) for j, k in steps]) / n_pupils
+    rank = np.empty(len(steps), np.int64)
+    rank[np.argsort(-pop, kind="stable")] = np.arange(len(steps))
+    guttman = np.zeros(n_pupils, np.int64)
+    passed = np.zeros(n_pupils, np.int64)
+    i = 0
+    for j in range(tasks.shape[1]):
+        mj = int(maxp[j])
+        cum = np.r_[0, np.cumsum(rank[i : i + mj])]  # rank sum of steps 1..k of task j
+        tj = np.clip(tasks[:, j], 0, mj)
+        guttman += cum[tj]
+        passed += tj
+        i += mj
+    guttman = (guttman - passed * (passed - 1) // 2).astype(float)
     m, v, ok = _loo_conditional(guttman, total, school, ns, int(maxp.sum()), int(cfg_fit["min_reference"]))
     t, var, n_ok, z = _sum_test(guttman - m, v, ok, school, ns)
     gsum = np.bincount(school, weights=guttman, minlength=ns)
     msum = np.bincount(school, weights=np.where(ok, m, 0.0), minlength=ns)
     min_n = int(cfg_fit["min_pupils"])
+    p_sf = stats.norm.sf(z)
     for si, sid in enumerate(unit.school_ids):
         if n_ok[si] < min_n:
             fit[sid] = not_tested(f"участников {int(n_ok[si])} < {min_n}", n=int(counts[si]))
@@ -471,7 +529,7 @@ def task_signs(unit: Unit, cfg_pattern: Mapping[str, Any], cfg_fit: Mapping[str,
         fit[sid] = {
             "tested": True,
             "n": int(n_ok[si]),
-            "p_value": float(stats.norm.sf(z[si])),
+            "p_value": float(p_sf[si]),
             "statistic": {"z": _r(z[si]), "mean_guttman_errors": _r(gsum[si] / counts[si], 2),
                           "expected_guttman_errors": _r(msum[si] / max(n_ok[si], 1), 2)},
             "comparison_group": "ученики региона (других ОО) с тем же первичным баллом",
@@ -510,8 +568,12 @@ def similarity(unit: Unit, cfg: Mapping[str, Any]) -> dict[str, dict]:
     code = np.zeros(len(total), np.int64)
     for j in range(unit.tasks.shape[1]):
         code = code * int(radix[j]) + unit.tasks[:, j].astype(np.int64)
-    pair = np.stack([total, code], 1)
-    uniq, inv, cnt = np.unique(pair, axis=0, return_inverse=True, return_counts=True)
+    span = int(code.max()) + 1
+    if span * (int(total.max()) + 1) < 2**62:  # (total, code) as one integer, in the same order
+        ukey, inv, cnt = np.unique(total.astype(np.int64) * span + code, return_inverse=True, return_counts=True)
+        uniq = np.stack([ukey // span, ukey % span], 1)
+    else:
+        uniq, inv, cnt = np.unique(np.stack([total, code], 1), axis=0, return_inverse=True, return_counts=True)
     inv = inv.ravel()
     nt = int(total.max()) + 1
     n_by_total = np.bincount(total, minlength=nt).astype(float)
@@ -735,6 +797,7 @@ def homogeneity(unit: Unit, cfg: Mapping[str, Any]) -> dict[str, dict]:
     floor = 0.25 / np.maximum(ev, 1e-9)  # keeps log finite when all pupils share one score
     centre = float(np.median(np.log(np.maximum(ratio[ok], floor[ok]))))
     p = stats.chi2.cdf(d * ratio / np.exp(centre), d)
+    z = stats.norm.ppf(np.clip(p, 1e-300, 1.0))
     out = {}
     for si, sid in enumerate(unit.school_ids):
         if not ok[si]:
@@ -744,7 +807,7 @@ def homogeneity(unit: Unit, cfg: Mapping[str, Any]) -> dict[str, dict]:
             "tested": True,
             "n": int(counts[si]),
             "p_value": float(p[si]),
-            "statistic": {"z": _r(stats.norm.ppf(np.clip(p[si], 1e-300, 1.0))), "sd": _r(sd[si], 3),
+            "statistic": {"z": _r(z[si]), "sd": _r(sd[si], 3),
                           "expected_sd": _r(np.sqrt(ev[si] * np.exp(centre)), 3), "mean": _r(mean[si], 2),
                           "variance_ratio": _r(ratio[si] / np.exp(centre)), "df": _r(d[si], 1),
                           "theta": _r(theta[si])},
@@ -777,25 +840,88 @@ def _binom_sum_sf(ns: list[int], ps: list[float], x: int) -> float:
     return float(min(1.0, pmf[x:].sum())) if x < len(pmf) else 0.0
 
 
-def _local_linear(x: np.ndarray, y: np.ndarray, w: np.ndarray, h: float) -> np.ndarray:
-    """Leave-one-out local-linear kernel regression of y on x (Gaussian kernel, bandwidth h, weights w)."""
+def _local_linear_solve(t0, t1, t2, u0, u1, x):
+    """Local-linear estimate at ``x`` from the kernel sums T_p = Σ k·x_j^p and U_p = Σ k·y_j·x_j^p."""
+    s0, s1, s2 = t0, t1 - x * t0, t2 - 2 * x * t1 + x * x * t0
+    sy, sdy = u0, u1 - x * u0
+    den = s0 * s2 - s1 * s1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        flat = den <= 1e-12 * np.maximum(s0 * s2, 1e-300)
+        out = np.where(flat, sy / s0, (s2 * sy - s1 * sdy) / np.where(flat, 1.0, den))
+    return np.where(s0 > 0, out, np.nan)
+
+
+#: Above this many schools with weight the leave-one-out kernel sums are read off a grid (see below).
+LOCAL_LINEAR_EXACT_MAX = 4000
+
+
+def _local_linear(x: np.ndarray, y: np.ndarray, w: np.ndarray, h: float,
+                  exact_max: int = LOCAL_LINEAR_EXACT_MAX) -> np.ndarray:
+    """Leave-one-out local-linear kernel regression of y on x (Gaussian kernel, bandwidth h, weights w).
+
+    Up to ``exact_max`` weighted points the kernel sums are computed pairwise (O(n²), in blocks).
+    Beyond, the sums T_p(x) = Σ_j w_j·K((x_j − x)/h)·x_j^p (p = 0..2) and U_p (with y_j, p = 0..1) are
+    smooth functions of x (Gaussian convolutions of the points): they are computed exactly on a grid
+    of spacing h/40 and interpolated by cubic splines, and the school's own term (K(0) = 1) is taken
+    out exactly. Where the school's own term dominates its sums (an isolated school), the pairwise
+    sums are used. Agreement with the pairwise path: ``tests/core/methods/test_objectivity_scale.py``.
+    """
+    from scipy.interpolate import CubicSpline
+
     out = np.full(len(x), np.nan)
     ok = w > 0
-    xs, ys, ws = x[ok], y[ok], w[ok]
+    if not ok.any():
+        return out
+    hh = max(h, 1e-9)
+    centre = float(np.mean(x[ok]))
+    xc = (x - centre) / hh  # kernel in units of h, centred: no cancellation in s1, s2
+    xs, ys, ws = xc[ok], y[ok], w[ok]
+    own = np.where(ok, w, 0.0)
+
+    def sums_at(q: np.ndarray) -> tuple[np.ndarray, ...]:
+        acc = [np.zeros(len(q)) for _ in range(5)]
+        step = max(1, 2_000_000 // max(len(xs), 1))
+        for a in range(0, len(q), step):
+            qq = q[a : a + step]
+            k = ws[None, :] * np.exp(-0.5 * (xs[None, :] - qq[:, None]) ** 2)
+            kx = k * xs[None, :]
+            acc[0][a : a + step] = k.sum(1)
+            acc[1][a : a + step] = kx.sum(1)
+            acc[2][a : a + step] = (kx * xs[None, :]).sum(1)
+            acc[3][a : a + step] = k @ ys
+            acc[4][a : a + step] = kx @ ys
+        return tuple(acc)
+
+    def loo(sums: tuple[np.ndarray, ...], idx: np.ndarray) -> tuple[np.ndarray, ...]:
+        o, xi, yi = own[idx], xc[idx], np.where(ok[idx], y[idx], 0.0)
+        return (sums[0] - o, sums[1] - o * xi, sums[2] - o * xi * xi, sums[3] - o * yi, sums[4] - o * xi * yi)
+
+    idx = np.arange(len(x))
     pos = np.cumsum(ok) - 1
-    for i in range(len(x)):
-        k = ws * np.exp(-0.5 * ((xs - x[i]) / max(h, 1e-9)) ** 2)
-        if ok[i]:
-            k[pos[i]] = 0.0  # leave the school itself out
-        d = xs - x[i]
-        s0, s1, s2 = k.sum(), (k * d).sum(), (k * d * d).sum()
-        den = s0 * s2 - s1 * s1
-        if s0 <= 0:
-            continue
-        if den <= 1e-12 * max(s0 * s2, 1e-300):
-            out[i] = (k * ys).sum() / s0
-        else:
-            out[i] = ((s2 * (k * ys).sum()) - s1 * (k * d * ys).sum()) / den
+
+    def pairwise(qi: np.ndarray) -> None:
+        """out[qi] from the centred differences d = x_j − x_i (no cancellation), the school left out."""
+        step = max(1, 2_000_000 // len(xs))
+        for a in range(0, len(qi), step):
+            q = qi[a : a + step]
+            d = xs[None, :] - xc[q][:, None]
+            k = ws[None, :] * np.exp(-0.5 * d * d)
+            k[np.flatnonzero(ok[q]), pos[q][ok[q]]] = 0.0
+            kd = k * d
+            out[q] = _local_linear_solve(k.sum(1), kd.sum(1), (kd * d).sum(1), k @ ys, kd @ ys, 0.0)
+
+    if ok.sum() <= exact_max:
+        pairwise(idx)
+        return out
+    grid = np.arange(xc.min() - 0.5, xc.max() + 0.5 + 1 / 40, 1 / 40)
+    on_grid = sums_at(grid)
+    t = loo(tuple(CubicSpline(grid, s)(xc) for s in on_grid), idx)
+    out[:] = _local_linear_solve(*t, xc)
+    # schools in the sparse tails (sums far below their peak, where the spline's absolute error is no
+    # longer small relative to them) and isolated ones (their own term is most of the sum): pairwise
+    lonely = ~((t[0] > 1e-3 * (t[0] + own)) & (t[0] > 0.02 * on_grid[0].max()))
+    if lonely.any():
+        pairwise(np.flatnonzero(lonely))
     return out
 
 
@@ -879,8 +1005,8 @@ def journal(unit: Unit, cfg: Mapping[str, Any]) -> tuple[dict[str, dict], dict[s
     c_s = np.bincount(key[has], minlength=ns * 6).astype(float).reshape(ns, 6)
     u_s = np.bincount(key[has], weights=up[has], minlength=ns * 6).reshape(ns, 6)
     # 4×4 tables
-    table = np.zeros((ns, 4, 4), int)
-    np.add.at(table, (unit.school[has], unit.journal[has] - 2, unit.mark[has] - 2), 1)
+    table = np.bincount(unit.school[has].astype(np.int64) * 16 + (unit.journal[has] - 2) * 4 + (unit.mark[has] - 2),
+                        minlength=ns * 16).reshape(ns, 4, 4)
     region_table = table.sum(0)
     # pooled within-school Spearman (ranks within school) as reference
     rs = _within_group_spearman(unit.school[has], unit.journal[has], unit.total[has], ns, min_n=3)
@@ -909,6 +1035,15 @@ def journal(unit: Unit, cfg: Mapping[str, Any]) -> tuple[dict[str, dict], dict[s
         return {"понизили": f(lower), "подтвердили": f(same), "повысили": f(upper), "n": int(tot)}
 
     region_list, region_shares = region_table.tolist(), shares(region_table)  # the same for every school
+    # the same shares for every school at once (Python's round on each, as ``_r`` does)
+    tot_s = table.sum((1, 2))
+    share_cols = {"понизили": np.tril(np.ones((4, 4), bool), -1), "подтвердили": np.eye(4, dtype=bool),
+                  "повысили": np.triu(np.ones((4, 4), bool), 1)}
+    pct = {k: (100 * table[:, mask].sum(1) / np.maximum(tot_s, 1)).tolist() for k, mask in share_cols.items()}
+    tables = table.tolist()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        zc_all = (np.arctanh(np.clip(rs, -0.999, 0.999)) - np.arctanh(ref_at)) * np.sqrt((n_has - 3) / 1.06)
+    p_corr = stats.norm.cdf(zc_all)
     out: dict[str, dict] = {}
     corr: dict[str, dict] = {}
     for si, sid in enumerate(unit.school_ids):
@@ -931,8 +1066,9 @@ def journal(unit: Unit, cfg: Mapping[str, Any]) -> tuple[dict[str, dict], dict[s
         expected_up = float(np.dot(ns_, ps_))
         p_up = _binom_sum_sf(ns_, ps_, u_obs)
         chart = {"journal_vs_vpr": {"rows": "отметка по журналу 2..5", "columns": "отметка ВПР 2..5",
-                                    "school": table[si].tolist(), "region": region_list},
-                 "shares": {"school": shares(table[si]), "region": region_shares}}
+                                    "school": tables[si], "region": region_list},
+                 "shares": {"school": {**{k: round(v[si], 1) if tot_s[si] else None for k, v in pct.items()},
+                                       "n": int(tot_s[si])}, "region": region_shares}}
         out[sid] = {
             "tested": True,
             "n": n,
@@ -944,11 +1080,11 @@ def journal(unit: Unit, cfg: Mapping[str, Any]) -> tuple[dict[str, dict], dict[s
             "chart": chart,
         }
         if np.isfinite(rs[si]) and np.isfinite(ref_at[si]) and n > 3:
-            zc = (np.arctanh(np.clip(rs[si], -0.999, 0.999)) - np.arctanh(ref_at[si])) * np.sqrt((n - 3) / 1.06)
+            zc = zc_all[si]
             corr[sid] = {
                 "tested": True,
                 "n": n,
-                "p_value": float(stats.norm.cdf(zc)),
+                "p_value": float(p_corr[si]),
                 "statistic": {"spearman": _r(rs[si]), "region_spearman": _r(ref), "z": _r(zc),
                               "expected_spearman_at_level": _r(ref_at[si]), "school_level_sd": _r(level[si], 3)},
                 "comparison_group": "внутришкольная корреляция отметок по журналу и баллов в ОО региона того же "
