@@ -85,3 +85,14 @@ def test_fioko_matches_snapshot(demo3, formula):
         assert (a is None and b is None) or math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-15)
     for a, b in zip(new["evidence"], old["evidence"], strict=True):
         _same(json.loads(a), json.loads(b))
+
+
+def test_objectivity_in_worker_processes_is_the_same(demo3, monkeypatch):
+    """Large years are examined with a process per procedure: the same frame as in one process."""
+    cfg = default_config()["objectivity"]
+    monkeypatch.setenv("SHNOR_WORKERS", "1")
+    one = objectivity.run(demo3, cfg)
+    monkeypatch.setenv("SHNOR_WORKERS", "2")
+    assert objectivity._workers(demo3, 4) == 2
+    two = objectivity.run(demo3, cfg)
+    assert one.equals(two)

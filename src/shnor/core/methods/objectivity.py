@@ -31,11 +31,14 @@ between signs); Benjamini–Hochberg controls the false discovery rate across sc
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
+import multiprocessing
+import os
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import numpy as np
+import orjson
 import polars as pl
 from scipy import stats
 
@@ -291,17 +294,12 @@ def combine(ps: list[float], method: str) -> float:
 # the method
 
 
-def _json(obj: Any) -> str:
-    def default(o: Any) -> Any:
-        if isinstance(o, np.integer):
-            return int(o)
-        if isinstance(o, np.floating):
-            return float(o) if np.isfinite(o) else None
-        if isinstance(o, np.ndarray):
-            return o.tolist()
-        raise TypeError(type(o))
+_JSON_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
 
-    return json.dumps(obj, ensure_ascii=False, sort_keys=True, default=default)
+
+def _json(obj: Any) -> bytes:
+    """UTF-8 JSON with sorted keys; numpy scalars and arrays as numbers, NaN and ±inf as null."""
+    return orjson.dumps(obj, option=_JSON_OPTIONS)
 
 
 class _Rec:
@@ -315,13 +313,15 @@ class _Rec:
         self.id, self.sign, self.procedure = rec["id"], rec["sign"], rec["procedure"]
         self.tested = bool(rec.get("tested"))
         self.p_value = rec.get("p_value")
-        self.body = _json(rec).encode()  # UTF-8 bytes: half the memory of a Cyrillic str
+        # UTF-8 bytes (half the memory of a Cyrillic str), copied to their size: orjson's own result
+        # keeps its whole write buffer (≈ 8 KB) allocated
+        self.body = memoryview(_json(rec)).tobytes()
         if self.tested and max(rec) >= "threshold":  # keep "threshold" (added in ``run``) splicable
             raise ValueError(f"record key sorts after 'threshold': {max(rec)}")
 
     def with_threshold(self, threshold_json: bytes) -> bytes:
-        """The record with ``"threshold"`` added: the last key, as json.dumps(sort_keys=True) puts it."""
-        return self.body[:-1] + b', "threshold": ' + threshold_json + b"}"
+        """The record with ``"threshold"`` added: the last key, where sorted keys put it."""
+        return self.body[:-1] + b',"threshold":' + threshold_json + b"}"
 
 
 def _pooled_years(inputs: Inputs, cfg: Mapping[str, Any]) -> list[int]:
@@ -401,40 +401,68 @@ def bunching_pooled(inputs: Inputs, config: Mapping[str, Any],
 
 def _standing(inputs: Inputs, procedures: list[str], years: list[int], min_n: int) -> pl.DataFrame:
     """Per school, year and procedure unit: the school's mean minus the region's in the region's pupil
-    SD (z), its sampling variance and n; only schools with ≥ ``min_n`` present pupils."""
-    df = (
+    SD (z), its sampling variance and n; only schools with ≥ ``min_n`` present pupils.
+
+    Computed from each school's count, Σx and Σx² (integers: exact and the same in any summation
+    order, so the result does not depend on how Polars splits the work between threads), without
+    holding the pupils of all the years in memory."""
+    unit = ["procedure", "year", "subject", "grade"]
+    x = pl.col("primary_score").cast(pl.Int64)
+    agg = (
         inputs.results.filter(
             pl.col("procedure").is_in(procedures) & pl.col("year").is_in(years)
             & ~pl.col("absent").fill_null(False) & pl.col("primary_score").is_not_null()
             & pl.col("school_id").is_not_null()
         )
-        .select("procedure", "year", "subject", "grade", "school_id", x=pl.col("primary_score").cast(pl.Float64))
-        .collect()
-    )
-    unit = ["procedure", "year", "subject", "grade"]
-    df = df.with_columns(m=pl.col("x").mean().over(unit), sd=pl.col("x").std().over(unit))
-    out = (
-        df.filter(pl.col("sd") > 0)
         .group_by([*unit, "school_id"])
-        .agg(z=((pl.col("x") - pl.col("m")) / pl.col("sd")).mean(), n=pl.len(),
-             s2=(pl.col("x") / pl.col("sd")).var(ddof=1))
-        .filter(pl.col("n") >= min_n)
-        # sampling variance from the unit's pooled within-school variance: a small school's own
-        # variance is too noisy to standardise by (heavy tails under the null)
-        .with_columns(v=((pl.col("s2") * (pl.col("n") - 1)).sum().over(unit) / (pl.col("n") - 1).sum().over(unit))
-                      / pl.col("n"))
+        .agg(n=pl.len().cast(pl.Int64), s1=x.sum(), s2=(x * x).sum())
+        .collect()
+        .sort([*unit, "school_id"])
     )
-    return out.sort([*unit, "school_id"])
+    empty = {"z": pl.Float64(), "n": pl.Int64(), "s2": pl.Float64(), "v": pl.Float64()}
+    if agg.height == 0:
+        return pl.DataFrame(schema={**{c: agg.schema[c] for c in [*unit, "school_id"]}, **empty})
+    n, s1, s2 = (agg[c].to_numpy() for c in ("n", "s1", "s2"))
+    code = agg.select(pl.struct(unit).rank("dense") - 1).to_series().to_numpy().astype(np.int64)
+    n_u, s1_u, s2_u = (np.bincount(code, weights=v.astype(float)) for v in (n, s1, s2))
+    m_u = s1_u / n_u
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sd_u = np.sqrt((s2_u - n_u * m_u * m_u) / (n_u - 1))
+        sd = sd_u[code]
+        z = (s1 / n - m_u[code]) / sd
+        within = (n * s2 - s1 * s1) / n  # (n − 1)·variance of the school's scores, exact numerator
+        s2_school = np.where(n > 1, within / (n - 1) / (sd * sd), np.nan)
+    keep = (sd > 0) & (n >= min_n)
+    # sampling variance from the unit's pooled within-school variance: a small school's own
+    # variance is too noisy to standardise by (heavy tails under the null)
+    kc = code[keep]
+    pooled = (np.bincount(kc, weights=within[keep] / sd[keep] ** 2, minlength=len(n_u))
+              / np.bincount(kc, weights=(n[keep] - 1).astype(float), minlength=len(n_u)))
+    out = agg.filter(pl.Series(keep)).select([*unit, "school_id"])
+    return out.with_columns(z=pl.Series(z[keep]), n=pl.Series(n[keep]), s2=pl.Series(s2_school[keep]),
+                            v=pl.Series(pooled[kc] / n[keep]))
+
+
+def _precision_weighted(st: pl.DataFrame, by: list[str]) -> pl.DataFrame:
+    """Precision-weighted mean standing over the tests of each ``by`` group (summed in a fixed order)."""
+    if st.height == 0:
+        return pl.DataFrame(schema={**{c: st.schema[c] for c in by}, "e": pl.Float64(), "v": pl.Float64(),
+                                    "n": pl.Int64(), "k": pl.UInt32()})
+    st = st.sort([*by, *[c for c in ("procedure", "year", "subject", "grade") if c not in by]])
+    keys = st.select(by)
+    start = np.flatnonzero(np.r_[True, keys.select(pl.any_horizontal(
+        [pl.col(c) != pl.col(c).shift(1) for c in by])).to_series().fill_null(True).to_numpy()[1:]])
+    w = 1.0 / np.clip(st["v"].to_numpy(), 1e-6, None)
+    sw = np.add.reduceat(w, start)
+    return keys[start].with_columns(
+        e=pl.Series(np.add.reduceat(st["z"].to_numpy() * w, start) / sw), v=pl.Series(1.0 / sw),
+        n=pl.Series(np.add.reduceat(st["n"].to_numpy(), start)),
+        k=pl.Series(np.diff(np.r_[start, st.height]).astype(np.uint32)))
 
 
 def _school_year_standing(st: pl.DataFrame) -> pl.DataFrame:
     """Precision-weighted mean standing per school and year over its tests."""
-    return (
-        st.with_columns(w=1.0 / pl.col("v").clip(1e-6))
-        .group_by("school_id", "year")
-        .agg(e=(pl.col("z") * pl.col("w")).sum() / pl.col("w").sum(), v=1.0 / pl.col("w").sum(),
-             n=pl.col("n").sum(), k=pl.len())
-    )
+    return _precision_weighted(st, ["school_id", "year"])
 
 
 def fluctuation_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, dict]:
@@ -516,12 +544,7 @@ def vpr_vs_gia(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, dict]:
     g_st = _standing(inputs, list(cfg["gia_procedures"]), years, min_n)
     if v.height == 0 or g_st.height == 0:
         return {}
-    g = (
-        g_st.with_columns(w=1.0 / pl.col("v").clip(1e-6))
-        .group_by("school_id")
-        .agg(e=(pl.col("z") * pl.col("w")).sum() / pl.col("w").sum(), v=1.0 / pl.col("w").sum(),
-             n=pl.col("n").sum(), k=pl.len())
-    )
+    g = _precision_weighted(g_st, ["school_id"])
     both = v.join(g, on="school_id", suffix="_gia").sort("school_id")
     if both.height < int(cfg["min_schools"]):
         return {}
@@ -556,6 +579,104 @@ def vpr_vs_gia(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, dict]:
     return out
 
 
+def _unit_tests(inputs: Inputs, config: Mapping[str, Any], key: tuple[str, str, int]
+                ) -> tuple[list[tuple[str, _Rec]], list[dict], dict | None]:
+    """Every sign of one procedure of ``inputs.year``: the records (school, record) in school order,
+    the region-level bunching rows and, when bunching is pooled, the null pmfs per (school, cut)."""
+    procedure, subject, grade = key
+    cfg_s = config["signs"]
+    pool_bunching = cfg_s["bunching"]["enabled"] and cfg_s["bunching"].get("pool", False)
+    pool_procs = set(cfg_s["bunching"].get("pool_procedures", ["vpr"]))
+    records: list[tuple[str, _Rec]] = []
+    region_rows: list[dict] = []
+    pmfs: dict | None = None
+    unit = build_unit(inputs, procedure, inputs.year, subject, grade)
+    if unit is None:
+        return records, region_rows, pmfs
+    found: dict[str, dict[str, dict]] = {}
+    if cfg_s["bunching"]["enabled"]:
+        if unit.cuts:
+            if pool_bunching and procedure in pool_procs:
+                pmfs = {}
+                res, rows = signs_mod.bunching(unit, _pool_cfg(cfg_s["bunching"]), pmfs)
+                min_n = int(cfg_s["bunching"]["min_pupils"])
+                for sid, rec in res.items():
+                    if rec.get("tested") and rec["n"] < min_n:
+                        res[sid] = not_tested(f"участников {rec['n']} < {min_n}: гистограмма неинформативна "
+                                              "(учтено в объединённой проверке по всем ВПР школы)", n=rec["n"])
+                found["bunching"] = res
+            else:
+                found["bunching"], rows = signs_mod.bunching(unit, cfg_s["bunching"])
+            for r in rows:
+                region_rows.append({"procedure": procedure, "subject": subject, "grade": grade, **r})
+        else:
+            found["bunching"] = {s: not_tested("шкала отметок неизвестна") for s in unit.school_ids}
+    if cfg_s["task_pattern"]["enabled"] or cfg_s["person_fit"]["enabled"]:
+        pat, fit = signs_mod.task_signs(unit, cfg_s["task_pattern"], cfg_s["person_fit"])
+        if cfg_s["task_pattern"]["enabled"]:
+            found["task_pattern"] = pat
+        if cfg_s["person_fit"]["enabled"]:
+            found["person_fit"] = fit
+    if cfg_s["similarity"]["enabled"]:
+        found["similarity"] = signs_mod.similarity(unit, cfg_s["similarity"])
+    if cfg_s["homogeneity"]["enabled"]:
+        found["homogeneity"] = signs_mod.homogeneity(unit, cfg_s["homogeneity"])
+    if cfg_s["journal"]["enabled"] or cfg_s["journal_corr"]["enabled"]:
+        if unit.cuts or (unit.mark >= 2).any():
+            up, corr = signs_mod.journal(unit, {**cfg_s["journal"], "corr_level_bandwidth":
+                                                cfg_s["journal_corr"].get("corr_level_bandwidth", 0.0)})
+        else:
+            up = corr = {s: not_tested("нет отметок ВПР") for s in unit.school_ids}
+        if cfg_s["journal"]["enabled"]:
+            found["journal"] = up
+        if cfg_s["journal_corr"]["enabled"]:
+            found["journal_corr"] = corr
+    if cfg_s["fluctuation"]["enabled"]:
+        found["fluctuation"] = fluctuation(inputs, unit, cfg_s["fluctuation"])
+    for sign, res in found.items():
+        calib = None
+        if cfg_s[sign].get("empirical_null", False):
+            calib = empirical_null(res, int(config["empirical_null_min_schools"]))
+        for sid in unit.school_ids:
+            rec = dict(res.get(sid) or not_tested("нет данных"))
+            rec.update(sign=sign, procedure=procedure, subject=subject, grade=grade,
+                       id=f"{sign}:{procedure}:{subject}:{grade}")
+            if calib is not None and rec.get("tested"):
+                rec["empirical_null"] = calib
+            records.append((sid, _Rec(rec)))
+        found[sign] = {}  # the records hold what is needed: free the dicts as we go
+    return records, region_rows, pmfs
+
+
+#: A year with at least this many present pupils is examined with a process per procedure, up to
+#: ``SHNOR_WORKERS`` (default: the machine's cores) at once; the results are the same either way.
+PARALLEL_MIN_PUPILS = 2_000_000
+
+
+def _workers(inputs: Inputs, n_units: int) -> int:
+    want = int(os.environ.get("SHNOR_WORKERS") or (os.cpu_count() or 1))
+    if want <= 1 or n_units <= 1:
+        return 1
+    if os.environ.get("SHNOR_WORKERS") is None:
+        pupils = inputs.results.filter((pl.col("year") == inputs.year) & ~pl.col("absent").fill_null(False)
+                                       ).select(pl.len()).collect().item()
+        if pupils < PARALLEL_MIN_PUPILS:
+            return 1
+    return min(want, n_units)
+
+
+def _units_tests(inputs: Inputs, config: Mapping[str, Any], keys: list[tuple[str, str, int]]) -> Iterator:
+    """``_unit_tests`` of every procedure, in order: in this process, or in spawned worker processes
+    (Polars' thread pool does not survive fork) when the year is large."""
+    workers = _workers(inputs, len(keys))
+    if workers == 1:
+        for key in keys:
+            yield _unit_tests(inputs, config, key)
+        return
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield from pool.map(_unit_tests, [inputs] * len(keys), [dict(config)] * len(keys), keys)
+
+
 def evaluate(inputs: Inputs, config: Mapping[str, Any]) -> tuple[dict[str, list[_Rec]], list[dict], dict[str, dict]]:
     """All tests: {school_id: [test records]}, the region-level bunching rows and the pooled
     (school-level, over tests and years) records {school_id: {sign: record}} that replace the
@@ -566,63 +687,13 @@ def evaluate(inputs: Inputs, config: Mapping[str, Any]) -> tuple[dict[str, list[
     cfg_s = config["signs"]
     bunch_pmfs: dict[tuple[str, str, int], dict] = {}
     pool_bunching = cfg_s["bunching"]["enabled"] and cfg_s["bunching"].get("pool", False)
-    pool_procs = set(cfg_s["bunching"].get("pool_procedures", ["vpr"]))
-    for procedure, subject, grade in _units(inputs, config):
-        unit = build_unit(inputs, procedure, inputs.year, subject, grade)
-        if unit is None:
-            continue
-        found: dict[str, dict[str, dict]] = {}
-        if cfg_s["bunching"]["enabled"]:
-            if unit.cuts:
-                if pool_bunching and procedure in pool_procs:
-                    pmfs: dict = {}
-                    res, rows = signs_mod.bunching(unit, _pool_cfg(cfg_s["bunching"]), pmfs)
-                    bunch_pmfs[(procedure, subject, grade)] = pmfs
-                    min_n = int(cfg_s["bunching"]["min_pupils"])
-                    for sid, rec in res.items():
-                        if rec.get("tested") and rec["n"] < min_n:
-                            res[sid] = not_tested(f"участников {rec['n']} < {min_n}: гистограмма неинформативна "
-                                                  "(учтено в объединённой проверке по всем ВПР школы)", n=rec["n"])
-                    found["bunching"] = res
-                else:
-                    found["bunching"], rows = signs_mod.bunching(unit, cfg_s["bunching"])
-                for r in rows:
-                    region_rows.append({"procedure": procedure, "subject": subject, "grade": grade, **r})
-            else:
-                found["bunching"] = {s: not_tested("шкала отметок неизвестна") for s in unit.school_ids}
-        if cfg_s["task_pattern"]["enabled"] or cfg_s["person_fit"]["enabled"]:
-            pat, fit = signs_mod.task_signs(unit, cfg_s["task_pattern"], cfg_s["person_fit"])
-            if cfg_s["task_pattern"]["enabled"]:
-                found["task_pattern"] = pat
-            if cfg_s["person_fit"]["enabled"]:
-                found["person_fit"] = fit
-        if cfg_s["similarity"]["enabled"]:
-            found["similarity"] = signs_mod.similarity(unit, cfg_s["similarity"])
-        if cfg_s["homogeneity"]["enabled"]:
-            found["homogeneity"] = signs_mod.homogeneity(unit, cfg_s["homogeneity"])
-        if cfg_s["journal"]["enabled"] or cfg_s["journal_corr"]["enabled"]:
-            if unit.cuts or (unit.mark >= 2).any():
-                up, corr = signs_mod.journal(unit, {**cfg_s["journal"], "corr_level_bandwidth":
-                                                    cfg_s["journal_corr"].get("corr_level_bandwidth", 0.0)})
-            else:
-                up = corr = {s: not_tested("нет отметок ВПР") for s in unit.school_ids}
-            if cfg_s["journal"]["enabled"]:
-                found["journal"] = up
-            if cfg_s["journal_corr"]["enabled"]:
-                found["journal_corr"] = corr
-        if cfg_s["fluctuation"]["enabled"]:
-            found["fluctuation"] = fluctuation(inputs, unit, cfg_s["fluctuation"])
-        for sign, res in found.items():
-            calib = None
-            if cfg_s[sign].get("empirical_null", False):
-                calib = empirical_null(res, int(config["empirical_null_min_schools"]))
-            for sid in unit.school_ids:
-                rec = dict(res.get(sid) or not_tested("нет данных"))
-                rec.update(sign=sign, procedure=procedure, subject=subject, grade=grade,
-                           id=f"{sign}:{procedure}:{subject}:{grade}")
-                if calib is not None and rec.get("tested"):
-                    rec["empirical_null"] = calib
-                per_school.setdefault(sid, []).append(_Rec(rec))
+    keys = _units(inputs, config)
+    for key, (records, rows, pmfs) in zip(keys, _units_tests(inputs, config, keys), strict=True):
+        for sid, rec in records:
+            per_school.setdefault(sid, []).append(rec)
+        region_rows += rows
+        if pmfs is not None:
+            bunch_pmfs[key] = pmfs
     school_level: dict[str, dict[str, dict]] = {}
     if pool_bunching:
         school_level["bunching"] = bunching_pooled(inputs, config, bunch_pmfs)
@@ -706,7 +777,7 @@ def run(inputs: Inputs, config: Mapping[str, Any]) -> pl.DataFrame:
         for r in region_rows
     ]
     placeholder = "\u0000signs\u0000"
-    placeholder_json = json.dumps(placeholder).encode()
+    placeholder_json = _json(placeholder)
     cols: dict[str, list] = {k: [] for k in OUTPUT_SCHEMA}
     evidence_parts: list[pl.Series] = []
     for i, sid in enumerate(sids):
@@ -732,7 +803,7 @@ def run(inputs: Inputs, config: Mapping[str, Any]) -> pl.DataFrame:
             cands = [r for r in done if r.sign == best]
             strongest = min(cands, key=lambda r: r.p_value).id if cands else f"{best}:pooled"
         threshold = _json({"sign_p_value_at_most": (cutoff / k if method == "bonferroni" and flagged.any() else None),
-                           "q": q_level}).encode() if done else b""
+                           "q": q_level}) if done else b""
         evidence = {
             "year": inputs.year,
             "combine_units": config["combine_units"],
@@ -751,14 +822,14 @@ def run(inputs: Inputs, config: Mapping[str, Any]) -> pl.DataFrame:
         }
         if not done:
             evidence["note"] = "ни один признак не проверен: мало участников или нет нужных данных"
-        signs_json = b"[" + b", ".join(r.with_threshold(threshold) if r.tested else r.body for r in recs) + b"]"
+        signs_json = b"[" + b",".join(r.with_threshold(threshold) if r.tested else r.body for r in recs) + b"]"
         cols["school_id"].append(sid)
         cols["flagged"].append(bool(flagged[i]))
         cols["n_signs"].append(len(sig_signs))
         cols["signs"].append("; ".join(r.id for r in significant))
         cols["strongest_sign"].append(strongest)
         cols["q_value"].append(None if not tested[i] else float(q[i]))
-        cols["evidence"].append(_json(evidence).encode().replace(placeholder_json, signs_json, 1))
+        cols["evidence"].append(_json(evidence).replace(placeholder_json, signs_json, 1))
         if len(cols["evidence"]) >= 2000:  # into Arrow as we go: no Python copy of all the evidence
             evidence_parts.append(pl.Series(cols["evidence"], dtype=pl.Binary).cast(pl.String))
             cols["evidence"] = []
