@@ -174,16 +174,31 @@ def _units(inputs: Inputs, config: Mapping[str, Any], year: int | None = None) -
 
 
 def _school_percent(inputs: Inputs, procedure: str, year: int, subject: str, grade: int) -> pl.DataFrame:
+    """Per school: mean percent of the maximum score minus the region's (e), its sampling variance (v)
+    and n; from integer counts and sums, so the same whatever Polars' threads do."""
     scale = _scale(inputs, procedure, year, subject, grade)
-    df = _unit_frame(inputs, procedure, year, subject, grade)
-    if df.height == 0:
-        return pl.DataFrame(schema={"school_id": pl.String(), "e": pl.Float64(), "v": pl.Float64(), "n": pl.UInt32()})
-    mx = float(scale.get("max_score") or df["primary_score"].max() or 1)
-    pct = (pl.col("primary_score").cast(pl.Float64) / mx * 100.0)
-    region_mean = float(df.select(pct.mean()).item())
-    return df.group_by("school_id").agg(
-        e=pct.mean() - region_mean, v=pct.var(ddof=1) / pl.len(), n=pl.len()
+    x = pl.col("primary_score").cast(pl.Int64)
+    agg = (
+        inputs.results.filter(
+            (pl.col("procedure") == procedure) & (pl.col("year") == year)
+            & (pl.col("subject") == subject) & (pl.col("grade") == grade)
+            & ~pl.col("absent").fill_null(False) & pl.col("primary_score").is_not_null()
+            & pl.col("school_id").is_not_null()
+        )
+        .group_by("school_id")
+        .agg(n=pl.len(), s1=x.sum(), s2=(x * x).sum(), top=x.max())
+        .collect()
+        .sort("school_id")
     )
+    if agg.height == 0:
+        return pl.DataFrame(schema={"school_id": pl.String(), "e": pl.Float64(), "v": pl.Float64(), "n": pl.UInt32()})
+    mx = float(scale.get("max_score") or agg["top"].max() or 1)
+    n, s1, s2 = (agg[c].to_numpy().astype(np.int64) for c in ("n", "s1", "s2"))
+    region_mean = float(s1.sum()) / float(n.sum()) / mx * 100.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var = np.where(n > 1, (n * s2 - s1 * s1) / (n * (n - 1.0)), np.nan) * (100.0 / mx) ** 2
+    return agg.select("school_id", e=pl.Series(s1 / n / mx * 100.0 - region_mean),
+                      v=pl.Series(var / n).fill_nan(None), n=pl.col("n").cast(pl.UInt32))
 
 
 def fluctuation(inputs: Inputs, unit: Unit, cfg: Mapping[str, Any]) -> dict[str, dict]:
@@ -673,8 +688,38 @@ def _units_tests(inputs: Inputs, config: Mapping[str, Any], keys: list[tuple[str
         for key in keys:
             yield _unit_tests(inputs, config, key)
         return
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        yield from pool.map(_unit_tests, [inputs] * len(keys), [dict(config)] * len(keys), keys)
+    # each worker gets its share of the cores for Polars' own threads (read when Polars is imported)
+    threads = str(max(1, (os.cpu_count() or 1) // workers))
+    saved = os.environ.get("POLARS_MAX_THREADS")
+    os.environ["POLARS_MAX_THREADS"] = threads
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            for packed in pool.map(_unit_tests_packed, [inputs] * len(keys), [dict(config)] * len(keys), keys):
+                yield _unpack(packed)
+    finally:
+        if saved is None:
+            os.environ.pop("POLARS_MAX_THREADS", None)
+        else:
+            os.environ["POLARS_MAX_THREADS"] = saved
+
+
+def _unit_tests_packed(inputs: Inputs, config: Mapping[str, Any], key: tuple[str, str, int]) -> tuple:
+    """``_unit_tests`` as columns (a few large lists pickle far faster than 300,000 objects)."""
+    records, rows, pmfs = _unit_tests(inputs, config, key)
+    cols = ([sid for sid, _ in records], [r.id for _, r in records], [r.sign for _, r in records],
+            [r.procedure for _, r in records], [r.tested for _, r in records],
+            [r.p_value for _, r in records], [r.body for _, r in records])
+    return cols, rows, pmfs
+
+
+def _unpack(packed: tuple) -> tuple[list[tuple[str, _Rec]], list[dict], dict | None]:
+    (sids, ids, signs, procedures, tested, p_values, bodies), rows, pmfs = packed
+    records = []
+    for sid, *fields in zip(sids, ids, signs, procedures, tested, p_values, bodies, strict=True):
+        rec = _Rec.__new__(_Rec)
+        rec.id, rec.sign, rec.procedure, rec.tested, rec.p_value, rec.body = fields
+        records.append((sid, rec))
+    return records, rows, pmfs
 
 
 def evaluate(inputs: Inputs, config: Mapping[str, Any]) -> tuple[dict[str, list[_Rec]], list[dict], dict[str, dict]]:
