@@ -16,6 +16,7 @@ from shnor.core.demo import DemoConfig, generate, write_files
 from shnor.core.reports.identify_outputs import OUTPUTS
 from shnor.web.accounts.models import Profile, Role
 from shnor.web.identification.models import MethodologyRun, SchoolOutcome
+from shnor.web.identification.services import methodology_run_create
 from shnor.web.registry.models import School
 
 pytestmark = pytest.mark.django_db
@@ -107,3 +108,20 @@ def test_deficit_report_from_the_card_is_scoped(imported) -> None:  # type: igno
         ).status_code
         == 404
     )
+
+
+def test_stored_evidence_is_the_methods_json(imported) -> None:  # type: ignore[no-untyped-def]
+    """Evidence is written unparsed (spliced into the outcome's data): reading it back gives the
+    method's JSON and the row's other columns, on SQLite and on PostgreSQL."""
+    import json
+
+    from shnor.web.identification.services import _outcome_data
+
+    run, frames = methodology_run_create(year=2024, label="evidence")
+    for method, stem in ((SchoolOutcome.OBJECTIVITY, "objectivity"), (SchoolOutcome.LOW_RESULTS, "low_results")):
+        row = frames[stem].row(0, named=True)
+        stored = SchoolOutcome.objects.get(run=run, method=method, school__school_id=row["school_id"]).data
+        assert stored["evidence"] == json.loads(row["evidence"])
+        assert stored["school_id"] == row["school_id"]
+    bad = _outcome_data({"school_id": "x", "evidence": "{not json"})
+    assert bad == {"school_id": "x", "evidence": "{not json"}
