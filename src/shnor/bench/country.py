@@ -6,6 +6,7 @@ up (the import and the methodology run are the web application's services).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import time
@@ -182,6 +183,17 @@ IDENTIFY_PARTS = {
 }
 
 
+def _release_memory() -> None:
+    """Collect garbage and hand freed heap memory back to the OS (glibc), so that a stage's RSS does
+    not carry what the previous stage freed."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 def run_bench(plan: Plan, cache_root: Path, say: Any = None) -> Report:
     """Run every stage of the benchmark for ``plan`` in the current Django database and SHNOR_HOME."""
     from shnor.bench.pandas_baseline import compare, pandas_aggregates, polars_aggregates
@@ -224,6 +236,8 @@ def run_bench(plan: Plan, cache_root: Path, say: Any = None) -> Report:
             else:
                 summary = run.summary
                 st.note = f"расчёт №{run.pk}"
+                del _frames  # the run's frames (GBs of evidence) are stored: not part of the next stages
+        _release_memory()
         report = Report(plan, folder, generated, meter.stages, 0.0, counts["rows"], counts["present"],
                         counts["schools"], summary)
         say("агрегаты Polars")

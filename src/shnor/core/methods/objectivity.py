@@ -33,8 +33,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import warnings
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import numpy as np
@@ -692,10 +694,16 @@ def _units_tests(inputs: Inputs, config: Mapping[str, Any], keys: list[tuple[str
     threads = str(max(1, (os.cpu_count() or 1) // workers))
     saved = os.environ.get("POLARS_MAX_THREADS")
     os.environ["POLARS_MAX_THREADS"] = threads
+    done = 0
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
             for packed in pool.map(_unit_tests_packed, [inputs] * len(keys), [dict(config)] * len(keys), keys):
                 yield _unpack(packed)
+                done += 1
+    except BrokenProcessPool:  # e.g. a script without an ``if __name__ == "__main__"`` guard
+        warnings.warn("процессы-исполнители недоступны: признаки считаются в одном процессе", stacklevel=2)
+        for key in keys[done:]:
+            yield _unit_tests(inputs, config, key)
     finally:
         if saved is None:
             os.environ.pop("POLARS_MAX_THREADS", None)

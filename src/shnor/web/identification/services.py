@@ -174,6 +174,12 @@ def _store(run: MethodologyRun, frames: dict[str, pl.DataFrame]) -> None:
             )
             pk = dict(School.objects.values_list("school_id", "pk"))
         rows: list[SchoolOutcome] = []
+
+        def flush(force: bool = False) -> None:  # written as they are made: a country's evidence is GBs
+            if rows and (force or len(rows) >= 500):
+                SchoolOutcome.objects.bulk_create(rows, batch_size=500)
+                rows.clear()
+
         markers = frames["fioko_markers"]
         if markers.height:
             for (sid,), group in markers.group_by(["school_id"], maintain_order=True):
@@ -189,6 +195,7 @@ def _store(run: MethodologyRun, frames: dict[str, pl.DataFrame]) -> None:
                         data={"markers": items},
                     )
                 )
+                flush()
         spec = {
             SchoolOutcome.OBJECTIVITY: ("objectivity", "flagged", "q_value", "signs"),
             SchoolOutcome.LOW_RESULTS: ("low_results", "low_results", "years_in_list", "indicators"),
@@ -209,7 +216,8 @@ def _store(run: MethodologyRun, frames: dict[str, pl.DataFrame]) -> None:
                         data=data,
                     )
                 )
-        SchoolOutcome.objects.bulk_create(rows, batch_size=500)
+                flush()
+        flush(force=True)
 
 
 #: Columns of a deficit kept on the school's outcome (the full evidence stays reproducible from the warehouse).
