@@ -47,3 +47,12 @@ def test_country_year(home) -> None:  # type: ignore[no-untyped-def]
     assert report.rows > 10_000_000
     assert report.agree
     assert report.summary["schools_with_results"] > 30_000
+
+
+def test_schools_option_counts_the_whole_country() -> None:
+    """``--schools`` is the country's total: the generator's count is per region (85 in the country)."""
+    from shnor.bench.country import demo_config
+
+    assert demo_config(Plan(size="country", n_schools=5000)).n_schools == 59  # ⌈5000 / 85⌉ per region
+    assert demo_config(Plan(size="region", n_schools=120)).n_schools == 120
+    assert demo_config(Plan(size="country")).n_schools is None

@@ -43,10 +43,18 @@ class Plan:
 
 
 def demo_config(plan: Plan) -> Any:
-    """The generator's configuration for a plan (ВПР only: no ГИА files at national scale)."""
-    from shnor.core.demo import DemoConfig
+    """The generator's configuration for a plan (ВПР only: no ГИА files at national scale).
 
-    return DemoConfig(seed=plan.seed, size=plan.size, years=plan.year_list, gia=False, n_schools=plan.n_schools)
+    ``plan.n_schools`` is the whole count; the generator's ``n_schools`` is per region, so for the
+    country (85 regions) it is divided: ``--schools 5000`` once asked for 425,000 schools and the
+    generator was OOM-killed at 23 GB."""
+    from shnor.core.demo import DemoConfig
+    from shnor.core.demo.config import SIZE_PRESETS
+
+    per_region = None
+    if plan.n_schools:
+        per_region = max(1, -(-plan.n_schools // SIZE_PRESETS[plan.size][0]))
+    return DemoConfig(seed=plan.seed, size=plan.size, years=plan.year_list, gia=False, n_schools=per_region)
 
 
 def generate_cached(plan: Plan, cache_root: Path) -> tuple[Path, bool]:

@@ -36,7 +36,7 @@ class DemoConfig:
     grades: tuple[int, ...] = (4, 5, 6, 7, 8)
     gia: bool = True  # ОГЭ (grade 9) and ЕГЭ (grade 11) for the same years
     # size overrides (None = from the size preset)
-    n_schools: int | None = None
+    n_schools: int | None = None  # per region (the country preset has 85 regions)
     n_municipalities: int | None = None
     n_regions: int | None = None
     region_code: int = 22  # first two digits of the ФИС ОКО logins (sch22XXXX)
