@@ -91,16 +91,21 @@ def _scale(inputs: Inputs, procedure: str, year: int, subject: str, grade: int) 
     return {k: int(row[k]) for k in ("max_score", "min_3", "min_4", "min_5") if row[k] is not None}
 
 
+def _present(inputs: Inputs, procedure: str, year: int, subject: str, grade: int) -> pl.LazyFrame:
+    """The present pupils with a score and a school of one procedure."""
+    return inputs.results.filter(
+        (pl.col("procedure") == procedure) & (pl.col("year") == year)
+        & (pl.col("subject") == subject) & (pl.col("grade") == grade)
+        & ~pl.col("absent").fill_null(False) & pl.col("primary_score").is_not_null()
+        & pl.col("school_id").is_not_null()
+    )
+
+
 def _unit_frame(inputs: Inputs, procedure: str, year: int, subject: str, grade: int,
                 with_tasks: bool = True) -> pl.DataFrame:
     cols = ["school_id", "primary_score", "mark", "journal_mark"] + (["task_scores"] if with_tasks else [])
     return (
-        inputs.results.filter(
-            (pl.col("procedure") == procedure) & (pl.col("year") == year)
-            & (pl.col("subject") == subject) & (pl.col("grade") == grade)
-            & ~pl.col("absent").fill_null(False) & pl.col("primary_score").is_not_null()
-            & pl.col("school_id").is_not_null()
-        )
+        _present(inputs, procedure, year, subject, grade)
         .select(cols)
         .sort(cols, nulls_last=True)
         .collect()
@@ -181,12 +186,7 @@ def _school_percent(inputs: Inputs, procedure: str, year: int, subject: str, gra
     scale = _scale(inputs, procedure, year, subject, grade)
     x = pl.col("primary_score").cast(pl.Int64)
     agg = (
-        inputs.results.filter(
-            (pl.col("procedure") == procedure) & (pl.col("year") == year)
-            & (pl.col("subject") == subject) & (pl.col("grade") == grade)
-            & ~pl.col("absent").fill_null(False) & pl.col("primary_score").is_not_null()
-            & pl.col("school_id").is_not_null()
-        )
+        _present(inputs, procedure, year, subject, grade)
         .group_by("school_id")
         .agg(n=pl.len(), s1=x.sum(), s2=(x * x).sum(), top=x.max())
         .collect()

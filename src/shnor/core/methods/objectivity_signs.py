@@ -152,7 +152,7 @@ def _latent_posterior(shist: np.ndarray, cut: int, lo: int, hi: int, g: np.ndarr
     n_out = c_out.sum(1)
     n_w = shist[:, lo : hi + 1].sum(1).astype(np.int64)
 
-    def loglik(rows: slice) -> np.ndarray:
+    def loglik(rows: slice | np.ndarray) -> np.ndarray:
         return c_out[rows] @ log_out - n_out[rows][:, None] * log_rest
 
     def posterior(ll: np.ndarray) -> np.ndarray:
@@ -167,7 +167,7 @@ def _latent_posterior(shist: np.ndarray, cut: int, lo: int, hi: int, g: np.ndarr
     sig_hat = np.empty(len(big))
     for a in range(0, len(big), block):
         rows = big[a : a + block]
-        sig_hat[a : a + len(rows)] = posterior(c_out[rows] @ log_out - n_out[rows][:, None] * log_rest) @ sg
+        sig_hat[a : a + len(rows)] = posterior(loglik(rows)) @ sg
     sigma0 = float(np.median(sig_hat)) if len(big) >= 5 else 1.0
     log_prior = -0.5 * ((np.log(sg) - np.log(sigma0)) / tau) ** 2
     # every school's posterior; its p0 (share at/above the cut within the window) on 400 bins, so
@@ -181,13 +181,13 @@ def _latent_posterior(shist: np.ndarray, cut: int, lo: int, hi: int, g: np.ndarr
     moments = np.stack([p0, dl, sg], 1)
     f_scale = np.zeros(width)
     f_scale[outside_cols] = 1.0
-    out: dict[str, Any] = {"sigma0": sigma0, "share": np.empty(ns), "fh": np.empty((ns, width)),
-                           "shift": np.empty(ns), "sd": np.empty(ns), "pmf": [None] * ns, "expected": []}
+    out: dict[str, Any] = {"sigma0": sigma0, "share": np.empty(ns), "shift": np.empty(ns), "sd": np.empty(ns),
+                           "pmf": [None] * ns, "expected": []}
     for a in range(0, ns, block):
         rows = slice(a, min(ns, a + block))
         post = posterior(loglik(rows) + log_prior[None, :])
         out["share"][rows], out["shift"][rows], out["sd"][rows] = (post @ moments).T
-        fh = out["fh"][rows] = post @ prob
+        fh = post @ prob
         # the chart's expected histogram, scaled so that outside the window it matches the school
         out["expected"] += _rl_rows(fh / (fh @ f_scale)[:, None] * n_out[rows][:, None], 2)
         wbp = (to_bins.T @ post.T).T
@@ -268,16 +268,6 @@ def bunching(unit: Unit, cfg: Mapping[str, Any],
     if not per_cut:
         return {sid: not_tested("нет шкалы отметок или окна вокруг порога")
                 for sid in unit.school_ids}, region_rows
-    tilt_grid = {}
-    bound = float(cfg["theta_bound"])
-    tgrid = np.linspace(-bound, bound, 2401)
-    for name, (_cut, lo, hi, g) in per_cut.items():
-        sup = np.r_[0:lo, hi + 1 : unit.max_score + 1]
-        a = np.log(np.maximum(g[sup], 1e-12))[None, :] + tgrid[:, None] * sup[None, :]
-        w = np.exp(a - a.max(1, keepdims=True))
-        w /= w.sum(1, keepdims=True)
-        m = w @ sup
-        tilt_grid[name] = (m, np.maximum(w @ (sup * sup) - m * m, 1e-12), tgrid)
     latent = {}
     if cfg.get("level_model", "tilt") == "latent_normal" and cfg.get("null_shape", "smooth") != "region":
         shist_all = np.bincount(unit.school.astype(np.int64) * (unit.max_score + 1) + unit.total,
@@ -285,6 +275,18 @@ def bunching(unit: Unit, cfg: Mapping[str, Any],
                                 ).reshape(len(unit.school_ids), unit.max_score + 1).astype(float)
         for name, (cut, lo, hi, g) in per_cut.items():
             latent[name] = _latent_posterior(shist_all, cut, lo, hi, g, float(cfg.get("latent_sd_prior", 0.15)))
+    tilt_grid = {}  # the tilt model's MLE read off a grid of the tilted mean (smooth null shape only)
+    bound = float(cfg["theta_bound"])
+    tgrid = np.linspace(-bound, bound, 2401)
+    for name, (_cut, lo, hi, g) in per_cut.items():
+        if name in latent or cfg.get("null_shape", "smooth") == "region":
+            continue
+        sup = np.r_[0:lo, hi + 1 : unit.max_score + 1]
+        a = np.log(np.maximum(g[sup], 1e-12))[None, :] + tgrid[:, None] * sup[None, :]
+        w = np.exp(a - a.max(1, keepdims=True))
+        w /= w.sum(1, keepdims=True)
+        m = w @ sup
+        tilt_grid[name] = (m, np.maximum(w @ (sup * sup) - m * m, 1e-12), tgrid)
     gh_x, gh_w = np.polynomial.hermite_e.hermegauss(int(cfg["quadrature_nodes"]))
     gh_w = gh_w / gh_w.sum()
     out: dict[str, dict] = {}
