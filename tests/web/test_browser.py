@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.web.world import PASSWORD, build_world
+from tests.web.world import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -18,23 +18,6 @@ ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background
 SCREENSHOT_DIR = Path(os.environ.get("SHNOR_SCREENSHOTS", "/tmp/shnor-screenshots"))
 
 
-
-@pytest.fixture(scope="module")
-def browser():  # type: ignore[no-untyped-def]
-    """One headless Chromium for the module (Playwright's sync API runs its own event loop)."""
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def live_world(transactional_db, home, live_server):  # type: ignore[no-untyped-def]
-    """The test region, visible to the live server thread."""
-    return build_world()
 
 
 def login(browser, live_server, username: str):  # type: ignore[no-untyped-def]

@@ -5,7 +5,6 @@ report names only its own school and classes; another school's report URL is 404
 from __future__ import annotations
 
 import io
-import os
 from pathlib import Path
 
 import polars as pl
@@ -19,20 +18,8 @@ from shnor.web.accounts.models import Role
 from shnor.web.accounts.services import user_create
 from shnor.web.identification.models import MethodologyRun, SchoolOutcome
 from shnor.web.registry.models import School
-from tests.web.test_browser import ARGS, CHROMIUM, SCREENSHOT_DIR, login
+from tests.web.test_browser import SCREENSHOT_DIR, login
 from tests.web.world import PASSWORD
-
-
-@pytest.fixture(scope="module")
-def browser():  # type: ignore[no-untyped-def]
-    """One headless Chromium for the module."""
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def _cli(*args: str) -> None:

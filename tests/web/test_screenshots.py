@@ -5,42 +5,14 @@ PNGs go to ``$SHNOR_SCREENSHOTS`` (default /tmp/shnor-screenshots) for a person 
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 
-import pytest
-
-from shnor.web.support import services
-from tests.web.test_browser import ARGS, CHROMIUM, SCREENSHOT_DIR, login
-from tests.web.world import build_world
-
-pytestmark = pytest.mark.skipif(not shutil.which(CHROMIUM), reason="нет /usr/bin/chromium (apt-get install chromium)")
+from tests.web.test_browser import SCREENSHOT_DIR, login
 
 RUSSIAN = re.compile(r"[А-Яа-яЁё]{3,}")
 ERROR_PAGE = ("Traceback", "Server Error (500)", "Page not found", "DisallowedHost", "TemplateSyntaxError")
 
 
-@pytest.fixture(scope="module")
-def browser():  # type: ignore[no-untyped-def]
-    """One headless Chromium for the module."""
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def live_world(transactional_db, home, live_server):  # type: ignore[no-untyped-def]
-    """The test region with the municipal and the school roadmap of 2024 (the support pages are not empty)."""
-    world = build_world()
-    mun_user = world.users["municipality"]
-    services.roadmap_create(actor=mun_user, level="municipality", year=2024, municipality=world.mun)
-    services.roadmap_create(actor=mun_user, level="school", year=2024, school=world.school, run=world.run)
-    return world
 
 
 class Shooter:
@@ -82,9 +54,9 @@ class Shooter:
         self.saved.append(path)
 
 
-def test_main_pages_screenshots(browser, live_server, live_world) -> None:  # type: ignore[no-untyped-def]
+def test_main_pages_screenshots(browser, live_server, live_support) -> None:  # type: ignore[no-untyped-def]
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-    w = live_world
+    w = live_support
     problems: list[str] = []
     saved = []
 

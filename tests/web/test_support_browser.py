@@ -4,37 +4,11 @@ marks an activity done with a comment, exports the DOCX order appendix. No brows
 from __future__ import annotations
 
 import io
-import os
 from pathlib import Path
 
-import pytest
 from docx import Document
 
-from shnor.web.support import services
-from tests.web.test_browser import ARGS, CHROMIUM, SCREENSHOT_DIR, login
-from tests.web.world import build_world
-
-
-@pytest.fixture(scope="module")
-def browser():  # type: ignore[no-untyped-def]
-    """One headless Chromium for the module."""
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def live_support(transactional_db, home, live_server):  # type: ignore[no-untyped-def]
-    """The test region with the municipal and the school roadmap of 2024."""
-    world = build_world()
-    mun_user = world.users["municipality"]
-    services.roadmap_create(actor=mun_user, level="municipality", year=2024, municipality=world.mun)
-    services.roadmap_create(actor=mun_user, level="school", year=2024, school=world.school, run=world.run)
-    return world
+from tests.web.test_browser import SCREENSHOT_DIR, login
 
 
 def test_coordinator_marks_activity_done_and_exports_docx(browser, live_server, live_support) -> None:  # type: ignore[no-untyped-def]

@@ -9,41 +9,22 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import io
-import os
 import shutil
 import subprocess
 from collections import Counter
 from pathlib import Path
 
-import pytest
 from django.utils import timezone
 from docx import Document
 
 from shnor.web.identification.models import SchoolOutcome
 from shnor.web.support import services
 from shnor.web.support.models import Evidence, Level, PartnerAssignment, RiskSurvey, Roadmap
-from tests.web.test_browser import ARGS, CHROMIUM, SCREENSHOT_DIR, login
-from tests.web.world import build_world, low_data
+from tests.web.test_browser import SCREENSHOT_DIR, login
+from tests.web.world import low_data
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
-
-@pytest.fixture(scope="module")
-def browser():  # type: ignore[no-untyped-def]
-    """One headless Chromium for the module."""
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def live_world(transactional_db, home, live_server):  # type: ignore[no-untyped-def]
-    """The test region (no roadmaps yet), committed for the live server thread."""
-    return build_world()
 
 
 def _render_first_page(docx: bytes, workdir: Path) -> Path:
