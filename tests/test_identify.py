@@ -125,3 +125,47 @@ def test_stored_evidence_is_the_methods_json(imported) -> None:  # type: ignore[
         assert stored["school_id"] == row["school_id"]
     bad = _outcome_data({"school_id": "x", "evidence": "{not json"})
     assert bad == {"school_id": "x", "evidence": "{not json"}
+
+
+def test_deficits_are_stored_as_their_rows_in_gap_order(home) -> None:  # type: ignore[no-untyped-def]
+    """The deficit rows' JSON is built by Polars: it must read back as the rows themselves (NaN as
+    null, Cyrillic and quotes intact), weakest first, with the school/class counts and top labels."""
+    import math
+
+    import polars as pl
+
+    from shnor.web.identification.services import DEFICIT_FIELDS, _store_deficits
+    from shnor.web.registry.services import schools_ensure
+
+    def row(sid, unit, label, gap, success=0.5):  # type: ignore[no-untyped-def]
+        r = {k: None for k in DEFICIT_FIELDS}
+        r.update(procedure="vpr", subject="ma", grade=4, unit=unit, class_name=None if unit == "school" else "4А",
+                 dimension="skill", element=label, element_label=label, levels="Б", tasks="3, 4",
+                 n_pupils=20, success=success, lower=0.3, upper=0.7, comparison_kind="region",
+                 comparison_success=0.7, gap=gap, absolute_status="mastered", topic="ma.x",
+                 recommendation_ids="a;b", persists_grade=False, persists_cohort=True)
+        return {"school_id": sid, **r}
+
+    rows = [
+        row("s1", "school", 'Дроби «и» "кавычки"', -0.10),
+        row("s1", "class", "Дроби", -0.30, success=float("nan")),
+        row("s1", "school", "Геометрия", -0.20),
+        row("s1", "school", "Геометрия", -0.15),
+        row("s1", "school", "Текстовые задачи", -0.12),
+        row("s1", "school", "Величины", -0.11),
+        row("s2", "class", "Дроби", -0.25),
+    ]
+    gaps = pl.DataFrame(rows, infer_schema_length=None)
+    schools_ensure(schools=pl.DataFrame({"school_id": ["s1", "s2"]}), source="тест")
+    run = MethodologyRun.objects.create(year=2024, config={}, config_digest="x")
+    _store_deficits(run, gaps)
+    s1 = SchoolOutcome.objects.get(run=run, method=SchoolOutcome.DEFICITS, school__school_id="s1")
+    s2 = SchoolOutcome.objects.get(run=run, method=SchoolOutcome.DEFICITS, school__school_id="s2")
+    want = sorted((r for r in rows if r["school_id"] == "s1"), key=lambda r: r["gap"])
+    expect = [{k: None if isinstance(r[k], float) and math.isnan(r[k]) else r[k] for k in DEFICIT_FIELDS}
+              for r in want]
+    assert s1.data["deficits"] == expect
+    assert (s1.data["school_deficits"], s1.data["class_deficits"]) == (5, 1)
+    assert (s1.flagged, s1.value) == (True, 5.0)
+    assert s1.label == 'Геометрия; Текстовые задачи; Величины'
+    assert (s2.flagged, s2.value, s2.label, s2.data["class_deficits"]) == (False, 0.0, "", 1)

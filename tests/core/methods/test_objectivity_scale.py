@@ -56,3 +56,19 @@ def test_local_linear_grid_path_agrees_with_the_loop():
     assert np.nanmax(np.abs(a - b)) < 1e-7
     # and it really is the grid path (exact_max below n), not the pairwise one
     assert (w > 0).sum() > sm.LOCAL_LINEAR_EXACT_MAX
+
+
+@pytest.mark.parametrize("method", ["fisher", "cauchy", "bonferroni", "stouffer"])
+def test_combine_many_is_combine_group_by_group(method):
+    from shnor.core.methods.objectivity import combine, combine_many
+
+    rng = np.random.default_rng(7)
+    groups = [list(rng.uniform(0, 1, rng.integers(1, 12)) ** 3) for _ in range(400)]
+    groups[0] = [0.0, 1.0]  # the clip at 1e-300 and at 1
+    groups[1] = [1e-320]
+    got = combine_many(groups, method)
+    want = np.array([combine(g, method) for g in groups])
+    assert got.shape == (400,)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-300)
+    with pytest.raises(ValueError):
+        combine_many([[0.5], []], method)
