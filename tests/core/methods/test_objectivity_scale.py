@@ -70,5 +70,5 @@ def test_combine_many_is_combine_group_by_group(method):
     want = np.array([combine(g, method) for g in groups])
     assert got.shape == (400,)
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-300)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="пустая группа"):
         combine_many([[0.5], []], method)
