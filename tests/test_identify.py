@@ -158,7 +158,7 @@ def test_deficits_are_stored_as_their_rows_in_gap_order(home) -> None:  # type: 
     gaps = pl.DataFrame(rows, infer_schema_length=None)
     schools_ensure(schools=pl.DataFrame({"school_id": ["s1", "s2"]}), source="тест")
     run = MethodologyRun.objects.create(year=2024, config={}, config_digest="x")
-    _store_deficits(run, gaps)
+    _store_deficits(run, gaps, chunk_schools=1)  # one school per chunk: the chunking is exercised too
     s1 = SchoolOutcome.objects.get(run=run, method=SchoolOutcome.DEFICITS, school__school_id="s1")
     s2 = SchoolOutcome.objects.get(run=run, method=SchoolOutcome.DEFICITS, school__school_id="s2")
     want = sorted((r for r in rows if r["school_id"] == "s1"), key=lambda r: r["gap"])
@@ -169,3 +169,29 @@ def test_deficits_are_stored_as_their_rows_in_gap_order(home) -> None:  # type: 
     assert (s1.flagged, s1.value) == (True, 5.0)
     assert s1.label == 'Геометрия; Текстовые задачи; Величины'
     assert (s2.flagged, s2.value, s2.label, s2.data["class_deficits"]) == (False, 0.0, "", 1)
+
+
+def test_a_run_that_fails_after_storing_objectivity_leaves_no_outcomes(imported, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Objectivity's outcomes are stored before the later methods run: a failure after that must not
+    leave them behind, and the run is marked failed."""
+    from shnor.core.methods import deficits
+
+    def boom(*_a, **_k):  # type: ignore[no-untyped-def]
+        raise RuntimeError("сбой на дефицитах")
+
+    monkeypatch.setattr(deficits, "run", boom)
+    with pytest.raises(RuntimeError, match="сбой на дефицитах"):
+        methodology_run_create(year=2024, label="сбой")
+    failed = MethodologyRun.objects.get(label="сбой")
+    assert failed.status == MethodologyRun.FAILED
+    assert "сбой на дефицитах" in failed.error
+    assert not SchoolOutcome.objects.filter(run=failed).exists()
+
+
+def test_without_keep_evidence_the_objectivity_evidence_is_stored_not_returned(imported) -> None:  # type: ignore[no-untyped-def]
+    run, frames = methodology_run_create(year=2024, label="без доказательств", keep_evidence=False)
+    assert "evidence" not in frames["objectivity"].columns
+    assert "evidence" in frames["low_results"].columns
+    stored = SchoolOutcome.objects.filter(run=run, method=SchoolOutcome.OBJECTIVITY)
+    assert stored.count() == frames["objectivity"].height
+    assert all(o.data["evidence"]["signs"] for o in stored)

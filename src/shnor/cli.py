@@ -242,6 +242,7 @@ def identify(year: int, config_path: Path | None, out_dir: Path | None, label: s
                 out_dir=out_dir,
                 label=label,
                 progress=lambda stage: bar.update(task, description=f"Расчёт {year}: {stage}"),
+                keep_evidence=False,
             )
         except ConfigError as exc:
             fail(str(exc))

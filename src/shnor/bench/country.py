@@ -6,7 +6,6 @@ up (the import and the methodology run are the web application's services).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import shutil
 import time
@@ -17,6 +16,7 @@ from typing import Any
 import polars as pl
 
 from shnor.bench.meter import Meter, Stage
+from shnor.core.memory import release_memory
 
 LAST_YEAR = 2024
 DONE = "generated.json"
@@ -186,20 +186,10 @@ IDENTIFY_PARTS = {
     "низкие результаты": "low_results (+ value_added)",
     "варианты сопровождения": "tracks",
     "дефициты умений": "deficits",
+    "сохранение признаков необъективности": "store objectivity outcomes",
     "сохранение": "store outcomes (+ FIOKO index)",
     "запись файлов": "write output files",
 }
-
-
-def _release_memory() -> None:
-    """Collect garbage and hand freed heap memory back to the OS (glibc), so that a stage's RSS does
-    not carry what the previous stage freed."""
-    import ctypes
-    import gc
-
-    gc.collect()
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def run_bench(plan: Plan, cache_root: Path, say: Any = None) -> Report:
@@ -237,7 +227,8 @@ def run_bench(plan: Plan, cache_root: Path, say: Any = None) -> Report:
                 say(f"расчёт: {stage}")
 
             try:
-                run, _frames = methodology_run_create(year=LAST_YEAR, label="bench", progress=progress)
+                run, _frames = methodology_run_create(year=LAST_YEAR, label="bench", progress=progress,
+                                                         keep_evidence=False)
             except Exception as exc:  # keep the measurements of the other stages; reported as a failure
                 summary: dict[str, Any] = {"error": f"{exc.__class__.__name__}: {exc}"}
                 st.note = f"ОШИБКА: {summary['error']}"[:200]
@@ -245,7 +236,7 @@ def run_bench(plan: Plan, cache_root: Path, say: Any = None) -> Report:
                 summary = run.summary
                 st.note = f"расчёт №{run.pk}"
                 del _frames  # the run's frames (GBs of evidence) are stored: not part of the next stages
-        _release_memory()
+        release_memory()
         report = Report(plan, folder, generated, meter.stages, 0.0, counts["rows"], counts["present"],
                         counts["schools"], summary)
         say("агрегаты Polars")

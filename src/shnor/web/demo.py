@@ -70,6 +70,7 @@ def demo_region_load(*, seed: int = 1, size: str = "region", progress: Progress 
             out_dir=out,
             label=f"демо, зерно {seed}",
             progress=lambda m, y=year: say(f"расчёт {y}: {m}"),
+            keep_evidence=False,
         )
         report.runs.append(run)
     say("демо-пользователи")

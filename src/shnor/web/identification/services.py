@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import orjson
 import polars as pl
 from django.db import transaction
@@ -15,6 +17,7 @@ from django.db.models import Expression, JSONField
 from django.utils import timezone
 
 from shnor.core.config import config_digest, load_config
+from shnor.core.memory import release_memory
 from shnor.core.methods import deficits, fioko, low_results, objectivity, social_index, tracks
 from shnor.core.methods.base import Inputs
 from shnor.core.reports.identify_outputs import write_outputs
@@ -55,14 +58,17 @@ class _RawJSON(Expression):
         return ("%s::jsonb" if connection.vendor == "postgresql" else "%s"), [self.text]
 
 
-def _outcome_data(row: dict[str, Any]) -> dict[str, Any] | _RawJSON:
+def _outcome_data(row: dict[str, Any], *, evidence_is_json: bool = False) -> dict[str, Any] | _RawJSON:
     """The stored ``data`` of an outcome row: its columns, with the evidence JSON spliced in unparsed
-    (checked to be valid JSON first; evidence that is not is stored the way it always was)."""
+    (checked to be valid JSON first, unless its method writes it with orjson, which cannot write
+    anything else — a country's objectivity evidence is 2.3 GB and checking it took 9 s; evidence
+    that is not JSON is stored the way it always was)."""
     ev = row.get("evidence")
     rest = {k: _clean(v) for k, v in row.items() if k != "evidence"}
     if isinstance(ev, str):
         try:
-            orjson.loads(ev)
+            if not evidence_is_json:
+                orjson.loads(ev)
         except orjson.JSONDecodeError:
             pass
         else:
@@ -78,8 +84,14 @@ def methodology_run_create(
     out_dir: Path | None = None,
     label: str = "",
     progress: Progress | None = None,
+    keep_evidence: bool = True,
 ) -> tuple[MethodologyRun, dict[str, pl.DataFrame]]:
-    """Run every method for ``year`` on what has been imported, store the run, and write the output files."""
+    """Run every method for ``year`` on what has been imported, store the run, and write the output files.
+
+    Objectivity's outcomes are stored as soon as they are made (a run's outcomes are seen only once
+    it is done). With ``keep_evidence=False`` and no ``out_dir`` its evidence — 2.3 GB for a country
+    year — is then dropped from memory, so the methods after it do not carry it: the returned
+    objectivity frame has no ``evidence`` column."""
     say = progress or (lambda _m: None)
     config = load_config(config_path)
     run = MethodologyRun.objects.create(
@@ -103,6 +115,11 @@ def methodology_run_create(
         markers = fioko.run(inputs, config["fioko"])
         say("признаки необъективности")
         obj = objectivity.run(inputs, config["objectivity"])
+        say("сохранение признаков необъективности")
+        _store(run, {"objectivity": obj})
+        if not keep_evidence and out_dir is None:
+            obj = obj.drop("evidence")
+            release_memory()
         say("социальный индекс")
         social = social_index.run(inputs, config["social_index"])
         say("низкие результаты")
@@ -119,6 +136,7 @@ def methodology_run_create(
         trk = tracks.run(inputs, config["tracks"], low=low, objectivity=obj, social=social)
         say("дефициты умений")
         gaps = deficits.run(inputs, config["deficits"])
+        with_deficits = gaps.filter(pl.col("unit") == "school")["school_id"].n_unique() if gaps.height else 0
         frames = {
             "fioko_markers": markers,
             "objectivity": obj,
@@ -127,8 +145,10 @@ def methodology_run_create(
             "tracks": trk,
         }
         say("сохранение")
-        _store(run, frames)
+        _store(run, {k: v for k, v in frames.items() if k != "objectivity"})
         _store_deficits(run, gaps)
+        del gaps  # 1.9 M rows for a country: stored, and not returned
+        release_memory()
         index = fioko.objectivity_index(inputs, config["fioko"], markers)
         run.summary = {
             "schools_with_results": obj.height,
@@ -139,9 +159,7 @@ def methodology_run_create(
             "risk_list": int(low["risk_list"].sum()) if low.height and "risk_list" in low.columns else 0,
             "social_risk": int(social["social_risk"].sum()) if social.height else 0,
             "tracks": dict(trk.group_by("track").len().iter_rows()) if trk.height else {},
-            "schools_with_deficits": gaps.filter(pl.col("unit") == "school")["school_id"].n_unique()
-            if gaps.height
-            else 0,
+            "schools_with_deficits": with_deficits,
             "objectivity_index": index.to_dicts(),
         }
         run.status = MethodologyRun.DONE
@@ -151,6 +169,8 @@ def methodology_run_create(
             say("запись файлов")
             write_outputs(Path(out_dir), frames)
     except BaseException as exc:
+        with contextlib.suppress(Exception):  # never seen (not done), but not left behind either
+            SchoolOutcome.objects.filter(run=run).delete()
         run.status = MethodologyRun.FAILED
         run.error = f"{exc.__class__.__name__}: {exc}"
         run.finished_at = timezone.now()
@@ -160,6 +180,7 @@ def methodology_run_create(
 
 
 def _store(run: MethodologyRun, frames: dict[str, pl.DataFrame]) -> None:
+    """The outcomes of the methods whose frames are given (by their output names), in one transaction."""
     ids = set()
     for f in frames.values():
         if f.height:
@@ -180,8 +201,8 @@ def _store(run: MethodologyRun, frames: dict[str, pl.DataFrame]) -> None:
                 SchoolOutcome.objects.bulk_create(rows, batch_size=500)
                 rows.clear()
 
-        markers = frames["fioko_markers"]
-        if markers.height:
+        markers = frames.get("fioko_markers")
+        if markers is not None and markers.height:
             for (sid,), group in markers.group_by(["school_id"], maintain_order=True):
                 items = [_evidence(r) for r in group.iter_rows(named=True)]
                 rows.append(
@@ -196,15 +217,18 @@ def _store(run: MethodologyRun, frames: dict[str, pl.DataFrame]) -> None:
                     )
                 )
                 flush()
-        spec = {
+        spec = {  # method: frame, flag column, value column, label column
             SchoolOutcome.OBJECTIVITY: ("objectivity", "flagged", "q_value", "signs"),
             SchoolOutcome.LOW_RESULTS: ("low_results", "low_results", "years_in_list", "indicators"),
             SchoolOutcome.SOCIAL_INDEX: ("social_index", "social_risk", "index", "rank"),
             SchoolOutcome.TRACKS: ("tracks", None, None, "track"),
         }
         for method, (stem, flag, value, label) in spec.items():
+            if stem not in frames:
+                continue
+            orjson_made = stem == "objectivity"  # objectivity.run writes its evidence with orjson
             for r in frames[stem].iter_rows(named=True):
-                data = _outcome_data(r)
+                data = _outcome_data(r, evidence_is_json=orjson_made)
                 rows.append(
                     SchoolOutcome(
                         run=run,
@@ -247,44 +271,49 @@ DEFICIT_FIELDS = (
 )
 
 
-def _store_deficits(run: MethodologyRun, gaps: pl.DataFrame) -> None:
+def _store_deficits(run: MethodologyRun, gaps: pl.DataFrame, *, chunk_schools: int = 2000) -> None:
     """One outcome per school with deficits: their count, the weakest skills, and the rows for the card.
 
-    The rows' JSON is made by Polars (NaN as null) and spliced in unparsed: a country year has
-    1.9 million deficit rows, and a dict per row took a minute to build and encode."""
+    The rows' JSON is made by Polars (NaN as null) and spliced in unparsed, ``chunk_schools`` schools
+    at a time: a country year has 1.9 million deficit rows, and a dict per row took a minute to
+    build and encode and GBs to hold."""
     if gaps.height == 0:
         return
     pk = dict(School.objects.values_list("school_id", "pk"))  # no IN (…): 40,000 ids exceed SQLite's variable limit
+    keys = gaps.select("school_id", "gap").with_row_index("_i").sort("school_id", "gap", maintain_order=True)
+    order = keys["_i"].to_numpy()
+    sid = keys["school_id"]
+    starts = np.flatnonzero((sid != sid.shift(1)).fill_null(True).to_numpy())  # each school's first row
+    bounds = [*starts[::chunk_schools].tolist(), gaps.height]
     is_school = pl.col("unit") == "school"
-    per_school = (
-        gaps.sort("gap", maintain_order=True)
-        .select("school_id", is_school.alias("_school"), "element_label",
-                pl.struct(list(DEFICIT_FIELDS)).struct.json_encode().alias("_json"))
-        .group_by("school_id", maintain_order=True)
-        .agg(
-            pl.col("_json").str.join(",").alias("items"),
-            pl.col("_school").sum().alias("school_deficits"),
-            pl.len().alias("n"),
-            pl.col("element_label").filter(pl.col("_school")).drop_nulls().unique(maintain_order=True).head(3)
-            .alias("top"),
-        )
-    )
-    rows: list[SchoolOutcome] = []
     with transaction.atomic():
-        for sid, items, n_school, n, top in per_school.iter_rows():
-            rows.append(
-                SchoolOutcome(
-                    run=run,
-                    school_id=pk[sid],
-                    method=SchoolOutcome.DEFICITS,
-                    flagged=n_school > 0,
-                    value=float(n_school),
-                    label="; ".join(top)[:500],
-                    data=_RawJSON(f'{{"deficits": [{items}], "school_deficits": {n_school}, '
-                                  f'"class_deficits": {n - n_school}}}'),
+        for lo, hi in itertools.pairwise(bounds):
+            per_school = (
+                gaps[order[lo:hi]]
+                .select("school_id", is_school.alias("_school"), "element_label",
+                        pl.struct(list(DEFICIT_FIELDS)).struct.json_encode().alias("_json"))
+                .group_by("school_id", maintain_order=True)
+                .agg(
+                    pl.col("_json").str.join(",").alias("items"),
+                    pl.col("_school").sum().alias("school_deficits"),
+                    pl.len().alias("n"),
+                    pl.col("element_label").filter(pl.col("_school")).drop_nulls().unique(maintain_order=True)
+                    .head(3).alias("top"),
                 )
             )
-            if len(rows) >= 500:
-                SchoolOutcome.objects.bulk_create(rows)
-                rows.clear()
-        SchoolOutcome.objects.bulk_create(rows)
+            SchoolOutcome.objects.bulk_create(
+                [
+                    SchoolOutcome(
+                        run=run,
+                        school_id=pk[school_id],
+                        method=SchoolOutcome.DEFICITS,
+                        flagged=n_school > 0,
+                        value=float(n_school),
+                        label="; ".join(top)[:500],
+                        data=_RawJSON(f'{{"deficits": [{items}], "school_deficits": {n_school}, '
+                                      f'"class_deficits": {n - n_school}}}'),
+                    )
+                    for school_id, items, n_school, n, top in per_school.iter_rows()
+                ],
+                batch_size=500,
+            )

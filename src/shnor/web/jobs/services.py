@@ -99,6 +99,7 @@ def _dispatch(job: Job) -> dict[str, Any]:
             config_path=config,
             label=p.get("label", ""),
             progress=lambda s: _stage(job.pk, s),
+            keep_evidence=False,
         )
         return {"run_id": run.pk, "summary": run.summary, "config_digest": run.config_digest}
     if job.kind == Job.EFFECTIVENESS:
