@@ -84,7 +84,14 @@ def test_evidence_has_statistic_group_threshold_and_charts(planted_run):
     assert b["tested"]
     assert b["p_value"] < 1e-4
     assert b["comparison_group"]
-    assert b["threshold"]["q"] == 0.05
+    assert "threshold" not in b  # the school's threshold, once for all its signs
+    assert ev["threshold"]["q"] == 0.05
+    assert ev["threshold"]["sign_p_value_at_most"] == pytest.approx(ev["bh_cutoff"] / len(ev["sign_p_values"]))
+    # a chart two signs share is written once, and the other record points to it
+    assert "chart" not in signs["person_fit"]
+    assert signs["person_fit"]["chart_of"] == "task_pattern:vpr:ma:4"
+    assert "chart" not in signs["journal_corr"]
+    assert signs["journal_corr"]["chart_of"] == "journal:vpr:ma:4"
     assert len(b["chart"]["histogram"]) == 21
     assert len(b["chart"]["expected"]) == 21
     assert len(signs["task_pattern"]["chart"]["task_success"]["school"]) == 15

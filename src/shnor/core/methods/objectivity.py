@@ -65,6 +65,11 @@ OUTPUT_SCHEMA: dict[str, pl.DataType] = {
     "evidence": pl.String(),
 }
 
+#: A sign whose record shows the same chart as another sign's record of the same procedure keeps
+#: only a reference to it (``"chart_of": <that record's id>``): person-fit and the task pattern
+#: both show the task profile, the journal correlation and the journal share the journal table.
+CHART_TWINS = {"person_fit": "task_pattern", "journal_corr": "journal"}
+
 _SIGN_RU = {
     "bunching": "скопление у порога отметки",
     "task_pattern": "трудные задания выполнены лучше лёгких",
@@ -357,12 +362,6 @@ class _Rec:
         # UTF-8 bytes (half the memory of a Cyrillic str), copied to their size: orjson's own result
         # keeps its whole write buffer (≈ 8 KB) allocated
         self.body = memoryview(_json(rec)).tobytes()
-        if self.tested and max(rec) >= "threshold":  # keep "threshold" (added in ``run``) splicable
-            raise ValueError(f"record key sorts after 'threshold': {max(rec)}")
-
-    def with_threshold(self, threshold_json: bytes) -> bytes:
-        """The record with ``"threshold"`` added: the last key, where sorted keys put it."""
-        return self.body[:-1] + b',"threshold":' + threshold_json + b"}"
 
 
 def _pooled_years(inputs: Inputs, cfg: Mapping[str, Any]) -> list[int]:
@@ -674,16 +673,27 @@ def _unit_tests(inputs: Inputs, config: Mapping[str, Any], key: tuple[str, str, 
             found["journal_corr"] = corr
     if cfg_s["fluctuation"]["enabled"]:
         found["fluctuation"] = fluctuation(inputs, unit, cfg_s["fluctuation"])
+    twin_charts: dict[str, dict[str, Any]] = {}
     for sign, res in found.items():
         calib = None
         if cfg_s[sign].get("empirical_null", False):
             calib = empirical_null(res, int(config["empirical_null_min_schools"]))
+        twin = CHART_TWINS.get(sign)
+        charts = twin_charts.pop(twin, {}) if twin else {}
+        keep = sign in CHART_TWINS.values()
         for sid in unit.school_ids:
             rec = dict(res.get(sid) or not_tested("нет данных"))
             rec.update(sign=sign, procedure=procedure, subject=subject, grade=grade,
                        id=f"{sign}:{procedure}:{subject}:{grade}")
             if calib is not None and rec.get("tested"):
                 rec["empirical_null"] = calib
+            chart = rec.get("chart")
+            if chart is not None:
+                if keep:
+                    twin_charts.setdefault(sign, {})[sid] = chart
+                elif twin and charts.get(sid) == chart:  # the twin's record already carries this chart
+                    del rec["chart"]
+                    rec["chart_of"] = f"{twin}:{procedure}:{subject}:{grade}"
             records.append((sid, _Rec(rec)))
         found[sign] = {}  # the records hold what is needed: free the dicts as we go
     return records, region_rows, pmfs
@@ -904,8 +914,6 @@ def _run(inputs: Inputs, config: Mapping[str, Any]) -> pl.DataFrame:
             best = min(ps, key=ps.get)
             cands = [r for r in done if r.sign == best]
             strongest = min(cands, key=lambda r: r.p_value).id if cands else f"{best}:pooled"
-        threshold = _json({"sign_p_value_at_most": (cutoff / k if method == "bonferroni" and flagged.any() else None),
-                           "q": q_level}) if done else b""
         evidence = {
             "year": inputs.year,
             "combine_units": config["combine_units"],
@@ -922,9 +930,14 @@ def _run(inputs: Inputs, config: Mapping[str, Any]) -> pl.DataFrame:
             "significant": [r.id for r in significant],
             "region_bunching": region_summary,
         }
-        if not done:
+        if done:  # one threshold for every tested sign of the school (each record used to repeat it)
+            evidence["threshold"] = {
+                "sign_p_value_at_most": cutoff / k if method == "bonferroni" and flagged.any() else None,
+                "q": q_level,
+            }
+        else:
             evidence["note"] = "ни один признак не проверен: мало участников или нет нужных данных"
-        signs_json = b"[" + b",".join(r.with_threshold(threshold) if r.tested else r.body for r in recs) + b"]"
+        signs_json = b"[" + b",".join(r.body for r in recs) + b"]"
         cols["school_id"].append(sid)
         cols["flagged"].append(bool(flagged[i]))
         cols["n_signs"].append(len(sig_signs))

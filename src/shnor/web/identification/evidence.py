@@ -483,18 +483,21 @@ def sign_blocks(evidence: dict) -> list[dict]:
     if not isinstance(signs, list):
         return []
     significant = set(evidence.get("significant") or [])
+    by_id = {r.get("id"): r for r in signs if isinstance(r, dict)}
+    threshold = evidence.get("threshold")  # the school's, for every sign (older runs: on each record)
     blocks = []
     for rec in signs:
         if not isinstance(rec, dict) or not rec.get("tested"):
             continue
         sid = str(rec.get("id", ""))
+        chart = rec.get("chart") or as_dict(by_id.get(rec.get("chart_of"))).get("chart") or {}
         blocks.append(
             {
                 "id": sid,
                 "title": sign_label(sid),
                 "significant": sid in significant,
-                "facts": facts(rec),
-                "charts": charts_in(rec.get("chart") or {}, _path=["chart"]),
+                "facts": facts({**rec, "threshold": rec.get("threshold") or threshold}),
+                "charts": charts_in(chart, _path=["chart"]),
             }
         )
     blocks.sort(key=lambda b: (not b["significant"], b["title"]))
