@@ -53,10 +53,10 @@ def _descendants(pid: str = "self") -> list[str]:
     return out
 
 
-def tree_rss_mb() -> float:
-    """RSS of this process and all its descendants, in MB."""
+def tree_rss_mb(descendants: list[str] | None = None) -> float:
+    """RSS of this process and all its descendants (found when not given), in MB."""
     total = rss_mb()
-    for pid in _descendants():
+    for pid in _descendants() if descendants is None else descendants:
         try:
             m = re.search(r"^VmRSS:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text(), re.M)
         except OSError:
@@ -113,8 +113,9 @@ class Meter:
 
     def _sample_tree(self) -> None:
         while not self._stop.wait(0.05):
-            if _descendants():
-                self._tree = max(self._tree, tree_rss_mb())
+            kids = _descendants()
+            if kids:
+                self._tree = max(self._tree, tree_rss_mb(kids))
 
     def _begin(self) -> tuple[float, float]:
         start = rss_mb()

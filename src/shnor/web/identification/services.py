@@ -58,11 +58,16 @@ class _RawJSON(Expression):
         return ("%s::jsonb" if connection.vendor == "postgresql" else "%s"), [self.text]
 
 
+#: Output frames whose ``evidence`` their method writes with orjson, which cannot write anything but
+#: JSON (NaN becomes null): it is spliced in without being parsed to check it (2.3 GB and 9 s for a
+#: country's objectivity evidence).
+ORJSON_EVIDENCE = frozenset({"objectivity", "low_results"})
+
+
 def _outcome_data(row: dict[str, Any], *, evidence_is_json: bool = False) -> dict[str, Any] | _RawJSON:
     """The stored ``data`` of an outcome row: its columns, with the evidence JSON spliced in unparsed
-    (checked to be valid JSON first, unless its method writes it with orjson, which cannot write
-    anything else — a country's objectivity evidence is 2.3 GB and checking it took 9 s; evidence
-    that is not JSON is stored the way it always was)."""
+    (checked to be valid JSON first unless ``evidence_is_json``; evidence that is not JSON is stored
+    the way it always was)."""
     ev = row.get("evidence")
     rest = {k: _clean(v) for k, v in row.items() if k != "evidence"}
     if isinstance(ev, str):
@@ -226,9 +231,8 @@ def _store(run: MethodologyRun, frames: dict[str, pl.DataFrame]) -> None:
         for method, (stem, flag, value, label) in spec.items():
             if stem not in frames:
                 continue
-            orjson_made = stem == "objectivity"  # objectivity.run writes its evidence with orjson
             for r in frames[stem].iter_rows(named=True):
-                data = _outcome_data(r, evidence_is_json=orjson_made)
+                data = _outcome_data(r, evidence_is_json=stem in ORJSON_EVIDENCE)
                 rows.append(
                     SchoolOutcome(
                         run=run,
