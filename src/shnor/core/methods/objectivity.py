@@ -98,13 +98,15 @@ def _scale(inputs: Inputs, procedure: str, year: int, subject: str, grade: int) 
     return {k: int(row[k]) for k in ("max_score", "min_3", "min_4", "min_5") if row[k] is not None}
 
 
+#: A result the signs count: a present pupil with a score and a school.
+_COUNTED = ~pl.col("absent").fill_null(False) & pl.col("primary_score").is_not_null() & pl.col("school_id").is_not_null()
+
+
 def _present(inputs: Inputs, procedure: str, year: int, subject: str, grade: int) -> pl.LazyFrame:
     """The present pupils with a score and a school of one procedure."""
     return inputs.results.filter(
         (pl.col("procedure") == procedure) & (pl.col("year") == year)
-        & (pl.col("subject") == subject) & (pl.col("grade") == grade)
-        & ~pl.col("absent").fill_null(False) & pl.col("primary_score").is_not_null()
-        & pl.col("school_id").is_not_null()
+        & (pl.col("subject") == subject) & (pl.col("grade") == grade) & _COUNTED
     )
 
 
@@ -449,11 +451,7 @@ def _standing(inputs: Inputs, procedures: list[str], years: list[int], min_n: in
     unit = ["procedure", "year", "subject", "grade"]
     x = pl.col("primary_score").cast(pl.Int64)
     agg = (
-        inputs.results.filter(
-            pl.col("procedure").is_in(procedures) & pl.col("year").is_in(years)
-            & ~pl.col("absent").fill_null(False) & pl.col("primary_score").is_not_null()
-            & pl.col("school_id").is_not_null()
-        )
+        inputs.results.filter(pl.col("procedure").is_in(procedures) & pl.col("year").is_in(years) & _COUNTED)
         .group_by([*unit, "school_id"])
         .agg(n=pl.len().cast(pl.Int64), s1=x.sum(), s2=(x * x).sum())
         .collect()
