@@ -610,8 +610,9 @@ def _blocks(
         yield _Block(tuple(key), frame, scores, elements.drop("_eid"), weights, maxima)
 
 
-def _block_class_sums(b: _Block) -> pl.DataFrame:
-    """Per-class n, Σshare, Σshare² of one block (as ``class_sums``, unsorted)."""
+def _block_matrices(b: _Block) -> tuple[pl.DataFrame, np.ndarray, np.ndarray]:
+    """The classes of one block (``_cls`` order, sorted by school then class: ``_cls``, school_id,
+    class_name, n) and their per-element sums of points Σp and Σp² (int64, classes × elements)."""
     from scipy import sparse
 
     ids = b.pupils.with_columns(
@@ -638,6 +639,13 @@ def _block_class_sums(b: _Block) -> pl.DataFrame:
         .agg(pl.col("school_id").first(), pl.col("class_name").first(), pl.len().cast(pl.Int64).alias("n"))
         .sort("_cls")
     )
+    return cls, p1, p2
+
+
+def _block_class_sums(b: _Block) -> pl.DataFrame:
+    """Per-class n, Σshare, Σshare² of one block (as ``class_sums``, unsorted)."""
+    cls, p1, p2 = _block_matrices(b)
+    n_cls, e = p1.shape
     n = cls["n"].to_numpy()
     frame = pl.DataFrame(
         {
@@ -1009,24 +1017,16 @@ def _table_parts(
         school_ids=None,
         columns=("school_id", "class_name"),
     )
-    el = [*KEYS, "dimension", "element"]
-    numeric = ["max_points", "threshold_target", "threshold_min", "element_order"]
     done = []
     for b in blocks:
-        sums = _block_class_sums(b).sort(
-            *KEYS, "school_id", "class_name", "dimension", "element", nulls_last=True
-        )
         info = info_all.filter(*(pl.col(k) == v for k, v in zip(KEYS, b.key, strict=True)))
-        table = _table_of(sums, info.select(*el, *numeric), inputs, sec, clusters)
-        if only_deficits:
-            table = table.filter(pl.col("deficit"))
+        table = _block_table(b, info, inputs, sec, clusters, only_deficits=only_deficits)
         # sorted after the filter: only the rows kept are sorted
         table = table.with_columns(
             pl.col("unit").replace_strict({"school": 0, "class": 1}, return_dtype=pl.Int8).alias("_u")
         ).sort(
             [*KEYS, "school_id", "_u", "class_name", "dimension", "element_order", "element"], nulls_last=True
         )
-        table = table.join(info.drop(numeric), on=el, how="left")
         done.append((b.key, schema.conform(table, TABLE_SCHEMA)))
     # tests in the table's sort order (the rows inside a test are sorted already)
     for _, t in sorted(done, key=lambda kt: tuple((v is None, v) for v in kt[0])):
@@ -1059,12 +1059,215 @@ def _table_of(
             cls.with_columns(pl.lit("class").alias("unit"), pl.col("class_name").fill_null(NO_CLASS))
         )
     table = pl.concat(parts, how="diagonal_relaxed")
+    if "class_name" not in table.columns:  # schools only
+        table = table.with_columns(pl.lit(None, dtype=pl.String).alias("class_name"))
     mean, sd = _moments(pl.col("n").cast(pl.Float64), pl.col("s1"), pl.col("s2"))
     table = table.with_columns(mean.alias("success"), sd.alias("sd"), pl.col("n").alias("n_pupils")).join(
         info, on=el, how="left"
     )
     table = _with_interval(table, sec)
     return _verdict(table, sec)
+
+
+def _group_totals(code: np.ndarray, n: np.ndarray, p1: np.ndarray, p2: np.ndarray, loo: bool) -> tuple:
+    """Per school (rows of ``p1``/``p2``: integer Σp, Σp², schools × elements): the totals n, Σp, Σp²
+    and number of schools of its group (``code``; −1 = none: NaN), less the school itself with ``loo``.
+    Integer sums (exact in float64): the same whatever the order."""
+    from scipy import sparse
+
+    has = code >= 0
+    n_groups = int(code.max()) + 1 if has.any() else 1  # (one empty group: every school has none)
+    sel = np.flatnonzero(has)
+    g = sparse.csr_matrix((np.ones(sel.size), (code[sel], sel)), shape=(n_groups, code.size))
+    tot_n, tot_k = g @ n.astype(np.float64), np.asarray(g.sum(axis=1)).ravel()
+    tot_1, tot_2 = np.rint(g @ p1.astype(np.float64)), np.rint(g @ p2.astype(np.float64))
+    c = np.where(has, code, 0)
+    out_n, out_k, out_1, out_2 = tot_n[c], tot_k[c], tot_1[c], tot_2[c]
+    if loo:
+        out_n, out_k, out_1, out_2 = out_n - n, out_k - 1, out_1 - p1, out_2 - p2
+    nan = ~has
+    out_n[nan], out_k[nan], out_1[nan], out_2[nan] = np.nan, np.nan, np.nan, np.nan
+    return out_n, out_k, out_1, out_2
+
+
+def _codes_of(values: pl.Series) -> tuple[np.ndarray, list[Any]]:
+    """Integer codes of a column (−1 for null) and the value of every code."""
+    uniq = values.drop_nulls().unique(maintain_order=True)
+    codes = values.replace_strict(uniq, pl.int_range(uniq.len(), eager=True), default=-1, return_dtype=pl.Int64)
+    return codes.to_numpy(), uniq.to_list()
+
+
+def _block_table(
+    b: _Block,
+    info: pl.DataFrame,
+    inputs: Inputs,
+    sec: Mapping[str, Any],
+    clusters: pl.DataFrame | None,
+    *,
+    only_deficits: bool,
+) -> pl.DataFrame:
+    """``_table_of`` of one block on integer indices (schools, classes, elements) with numpy: the
+    comparison groups, interval and verdict of every school and class × element; string columns are
+    made only for the rows kept (with ``only_deficits`` the deficits, a tenth of the table).
+
+    ``_table_of`` (string-keyed joins, the ``_REFERENCE`` path) is the definition; the tests require
+    both to agree."""
+    cls, p1, p2 = _block_matrices(b)
+    n_cls, n_el = p1.shape
+    cmp = sec["comparison"]
+    by = str(cmp.get("by", "cluster"))
+    if by not in ("cluster", "municipality", "region"):
+        raise ValueError(
+            f"comparison.by: неизвестная группа сравнения {by!r} (cluster, municipality, region)"
+        )
+    rule = str(sec.get("rule", "relative"))
+    if rule not in ("relative", "absolute", "either", "both"):
+        raise ValueError(f"rule: неизвестное правило {rule!r} (relative, absolute, either, both)")
+    loo = bool(cmp.get("exclude_self", True))
+    min_schools, min_group = int(cmp.get("min_schools", 5)), int(cmp.get("min_group_pupils", 30))
+    min_pupils = int(sec.get("min_pupils", 10))
+    min_gap = float(sec["relative"]["min_gap"])
+    einfo = (
+        b.elements.with_row_index("_e")
+        .join(info, on=["dimension", "element"], how="left", maintain_order="left")
+        .sort("_e")
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mb = b.maxima.astype(np.float64)
+        c_s1, c_s2 = p1 / mb, p2 / mb**2
+        c_n = cls["n"].to_numpy()
+        # classes are sorted by school: a school's classes are consecutive
+        sid = cls["school_id"]
+        first = np.flatnonzero((sid != sid.shift(1)).fill_null(True).to_numpy())
+        c_school = np.repeat(np.arange(first.size), np.diff([*first.tolist(), n_cls]))
+        s_n, s_p1, s_p2 = np.add.reduceat(c_n, first), np.add.reduceat(p1, first), np.add.reduceat(p2, first)
+        s_s1, s_s2 = s_p1 / mb, s_p2 / mb**2
+        member = (
+            pl.DataFrame({"school_id": sid.gather(first)})
+            .join(_membership(sid, inputs.schools, sec, clusters), on="school_id", how="left",
+                  maintain_order="left")
+        )
+        group_col = {"cluster": "cluster", "municipality": "municipality_id", "region": "region"}[by]
+        r_code, r_keys = _codes_of(member["region"])
+        r_n, r_k, r_1, r_2 = _group_totals(r_code, s_n, s_p1, s_p2, loo)
+        key_code, keys, kind = r_code, r_keys, np.zeros(first.size, dtype=np.int8)  # 0 = region
+        cn, ck, c1, c2 = r_n, r_k, r_1, r_2
+        if group_col != "region":
+            g_code, g_keys = _codes_of(member[group_col])
+            g_n, g_k, g_1, g_2 = _group_totals(g_code, s_n, s_p1, s_p2, loo)
+            ok = (g_code >= 0) & (g_k >= min_schools) & (g_n >= min_group)
+            kind = np.where(ok, 1, 0).astype(np.int8)
+            key_code = np.where(ok, g_code + len(r_keys), r_code)
+            keys = [*r_keys, *g_keys]
+            cn, ck = np.where(ok, g_n, r_n), np.where(ok, g_k, r_k)
+            c1, c2 = np.where(ok[:, None], g_1, r_1), np.where(ok[:, None], g_2, r_2)
+        usable = (cn >= min_group) & (ck >= 1)
+        c1, c2 = c1 / mb, c2 / mb**2
+        c_mean = c1 / cn[:, None]
+        c_sd = np.sqrt(np.clip((c2 - cn[:, None] * c_mean * c_mean) / (cn[:, None] - 1), 0.0, None))
+        c_sd = np.where((cn > 1)[:, None], c_sd, np.nan)
+        c_mean = np.where(usable[:, None], c_mean, np.nan)
+        c_sd = np.where(usable[:, None], c_sd, np.nan)
+        cnp = np.where(usable, cn, np.nan)
+
+        # units: the schools, then the classes (rows), × elements (columns)
+        units = [u for u in ("school", "class") if u in sec["units"]]
+        parts_n, parts_1, parts_2, parts_s = [], [], [], []
+        if "school" in units:
+            parts_n.append(s_n), parts_1.append(s_s1), parts_2.append(s_s2), parts_s.append(np.arange(first.size))
+        if "class" in units:
+            parts_n.append(c_n), parts_1.append(c_s1), parts_2.append(c_s2), parts_s.append(c_school)
+        if not parts_n:
+            return schema.empty(TABLE_SCHEMA)
+        u_n = np.concatenate(parts_n).astype(np.float64)[:, None]
+        u_s = np.concatenate(parts_s)
+        success = np.concatenate(parts_1) / u_n
+        sd = np.sqrt(np.clip((np.concatenate(parts_2) - u_n * success * success) / (u_n - 1), 0.0, None))
+        sd_null = np.broadcast_to(u_n <= 1, sd.shape)
+        n_b = np.broadcast_to(u_n, success.shape)
+        lower, upper = interval(
+            success.ravel(), np.where(sd_null, np.nan, sd).ravel(), n_b.ravel(),
+            np.broadcast_to(einfo["max_points"].to_numpy().astype(np.float64), success.shape).ravel(),
+            method=str(sec["interval"]["method"]), confidence=float(sec["interval"]["confidence"]),
+        )
+        lower, upper = lower.reshape(success.shape), upper.reshape(success.shape)
+        cs, csd, cnu = c_mean[u_s], c_sd[u_s], cnp[u_s][:, None]
+        enough = n_b >= min_pupils
+        has_cmp = ~np.isnan(cs)
+        gap = success - cs
+        se2 = np.where(sd_null, 0.0, sd) ** 2 / u_n + np.nan_to_num(csd, nan=0.0) ** 2 / cnu
+        z = np.where(se2 > 0, gap / np.sqrt(se2), np.nan)
+        rel = enough & has_cmp & (upper < cs) & (gap <= -min_gap)
+        rel_possible = enough & has_cmp & (gap <= -min_gap)
+        value = upper if str(sec["absolute"].get("use", "estimate")) == "upper" else success
+        t_min = einfo["threshold_min"].to_numpy().astype(np.float64)[None, :]
+        t_target = einfo["threshold_target"].to_numpy().astype(np.float64)[None, :]
+        # absolute: 0 not_mastered, 1 borderline, 2 mastered, 3 null (too few pupils)
+        absolute = np.where(value < t_min - 1e-12, 0, np.where(success < t_target - 1e-12, 1, 2))
+        absolute = np.where(enough, absolute, 3).astype(np.int8)
+    abs_def, abs_possible = absolute == 0, absolute <= 1
+    if rule == "relative":
+        deficit, possible, needs_cmp = rel, rel_possible, True
+    elif rule == "absolute":
+        deficit, possible, needs_cmp = abs_def, abs_possible, False
+    elif rule == "either":
+        deficit, possible, needs_cmp = rel | abs_def, rel_possible | abs_possible, False
+    else:
+        deficit, possible, needs_cmp = rel & abs_def, rel_possible & abs_possible, True
+    deficit = deficit & enough
+    # status: index into STATUSES (deficit, possible, ok, insufficient, no_comparison)
+    status = np.select(
+        [~enough, deficit, (~has_cmp) if needs_cmp else np.zeros_like(deficit), possible], [3, 0, 4, 1], 2
+    ).astype(np.int8)
+
+    rows = np.flatnonzero(deficit.ravel()) if only_deficits else np.arange(deficit.size)
+    u, e = np.divmod(rows, n_el)
+    s = u_s[u]
+    n_school_rows = first.size if "school" in units else 0
+    is_class = u >= n_school_rows
+    class_of = np.where(is_class, u - n_school_rows, 0)
+
+    def col(name: str, values: np.ndarray, null: np.ndarray | None = None) -> pl.Series:
+        out = pl.Series(name, values)
+        return out if null is None or not null.any() else out.scatter(np.flatnonzero(null), None)
+
+    def strings(name: str, labels: Sequence[Any], codes: np.ndarray) -> pl.Series:
+        return pl.Series(name, labels, dtype=pl.String).gather(codes)
+
+    flat = lambda a: a.ravel()[rows]  # noqa: E731
+    absolute_rows = flat(absolute)
+    return pl.DataFrame(
+        [
+            *(pl.repeat(v, rows.size, dtype=schema.RESULTS[k], eager=True).alias(k)
+              for k, v in zip(KEYS, b.key, strict=True)),
+            strings("unit", ["school", "class"], is_class.astype(np.int64)),
+            member["school_id"].gather(s),
+            col("class_name", cls["class_name"].fill_null(NO_CLASS).gather(class_of), ~is_class),
+            member["municipality_id"].gather(s),
+            einfo["dimension"].gather(e),
+            einfo["element"].gather(e),
+            *(einfo[c].gather(e) for c in ("element_label", "element_order", "levels", "tasks", "skills",
+                                            "kes_codes", "max_points", "threshold_target", "threshold_min")),
+            pl.Series("n_pupils", np.concatenate(parts_n)[u].astype(np.int64)),
+            col("success", flat(success)),
+            col("sd", flat(sd), flat(sd_null)),
+            col("lower", flat(lower), np.isnan(flat(lower))),
+            col("upper", flat(upper), np.isnan(flat(upper))),
+            strings("comparison_kind", ["region", by], kind[s].astype(np.int64)),
+            strings("comparison_key", keys, key_code[s]).alias("comparison_key"),
+            col("comparison_success", flat(cs), ~flat(has_cmp)),
+            col("comparison_n_pupils", np.nan_to_num(cnp[s]).astype(np.int64), np.isnan(cnp[s])),
+            col("comparison_n_schools", np.nan_to_num(ck[s]).astype(np.int64), np.isnan(ck[s])),
+            col("gap", flat(gap), ~flat(has_cmp)),
+            col("z", flat(z), ~flat(has_cmp) | ~(flat(se2) > 0)),
+            pl.Series("relative_deficit", flat(rel)),
+            col("absolute_status", pl.Series(["not_mastered", "borderline", "mastered", None], dtype=pl.String)
+                .gather(absolute_rows.astype(np.int64)), absolute_rows == 3),
+            pl.Series("deficit", flat(deficit)),
+            strings("status", ["deficit", "possible", "ok", "insufficient", "no_comparison"],
+                    flat(status).astype(np.int64)),
+        ]
+    )
 
 
 def _deficit_table_ref(
@@ -1476,10 +1679,13 @@ def run(
     clusters: pl.DataFrame | None = None,
     library: Library | None = None,
     table: pl.DataFrame | None = None,
+    evidence: bool = True,
 ) -> pl.DataFrame:
     """Deficits of ``inputs.year`` (school and class × element), recommendations, persistence and evidence.
 
     Output columns: ``OUTPUT_SCHEMA``; one row per deficit, sorted by test, school, unit, element.
+    ``evidence=False`` leaves the ``evidence`` column null (its columns are all in the row; a country
+    year's texts are 1 GB and take seconds to write).
     """
     sec = _section(config)
     lib = library or shipped_library()
@@ -1494,6 +1700,8 @@ def run(
         )
     if cur.height == 0:
         return schema.empty(OUTPUT_SCHEMA)
+    if not evidence:
+        return schema.conform(cur, OUTPUT_SCHEMA)
     # in slices: the Python strings of one slice at a time, not of every deficit row
     step = 100_000
     ev = pl.concat(

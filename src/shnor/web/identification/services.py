@@ -140,7 +140,7 @@ def methodology_run_create(
         say("варианты сопровождения")
         trk = tracks.run(inputs, config["tracks"], low=low, objectivity=obj, social=social)
         say("дефициты умений")
-        gaps = deficits.run(inputs, config["deficits"])
+        gaps = deficits.run(inputs, config["deficits"], evidence=False)  # stored without it (DEFICIT_FIELDS)
         with_deficits = gaps.filter(pl.col("unit") == "school")["school_id"].n_unique() if gaps.height else 0
         frames = {
             "fioko_markers": markers,
