@@ -5,15 +5,14 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import orjson
 import polars as pl
-from django.db import transaction
-from django.db.models import Expression, JSONField
+from django.db import connection, transaction
 from django.utils import timezone
 
 from shnor.core.config import config_digest, load_config
@@ -46,28 +45,17 @@ def _clean(value: Any) -> Any:
     return value
 
 
-class _RawJSON(Expression):
-    """A JSON document written as it is: a method's evidence is already JSON, and parsing it into
-    dicts only for the JSONField to encode it again took 12 GB and minutes for a country year."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__(output_field=JSONField())
-        self.text = text
-
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[str]]:
-        return ("%s::jsonb" if connection.vendor == "postgresql" else "%s"), [self.text]
-
-
 #: Output frames whose ``evidence`` their method writes with orjson, which cannot write anything but
 #: JSON (NaN becomes null): it is spliced in without being parsed to check it (2.3 GB and 9 s for a
 #: country's objectivity evidence).
 ORJSON_EVIDENCE = frozenset({"objectivity", "low_results"})
 
 
-def _outcome_data(row: dict[str, Any], *, evidence_is_json: bool = False) -> dict[str, Any] | _RawJSON:
-    """The stored ``data`` of an outcome row: its columns, with the evidence JSON spliced in unparsed
-    (checked to be valid JSON first unless ``evidence_is_json``; evidence that is not JSON is stored
-    the way it always was)."""
+def _outcome_data(row: dict[str, Any], *, evidence_is_json: bool = False) -> str:
+    """The stored ``data`` (JSON text) of an outcome row: its columns, with the evidence JSON spliced in
+    unparsed — a method's evidence is already JSON, and parsing it into dicts only to encode it again
+    took 12 GB and minutes for a country year. Evidence is checked to be valid JSON first unless
+    ``evidence_is_json``; evidence that is not JSON is stored as a string, the way it always was."""
     ev = row.get("evidence")
     rest = {k: _clean(v) for k, v in row.items() if k != "evidence"}
     if isinstance(ev, str):
@@ -78,8 +66,28 @@ def _outcome_data(row: dict[str, Any], *, evidence_is_json: bool = False) -> dic
             pass
         else:
             head = json.dumps(rest, ensure_ascii=False)[:-1]
-            return _RawJSON(head + (", " if rest else "") + '"evidence": ' + ev + "}")
-    return {k: _clean(v) for k, v in _evidence(row).items()}
+            return head + (", " if rest else "") + '"evidence": ' + ev + "}"
+    return json.dumps({k: _clean(v) for k, v in _evidence(row).items()}, ensure_ascii=False)
+
+
+#: An outcome row as written: (school pk, method, flagged, value, label, data as JSON text).
+OutcomeRow = tuple[int, str, bool, float | None, str, str]
+
+
+def _insert_outcomes(run: MethodologyRun, rows: Iterable[OutcomeRow], *, batch: int = 1000) -> None:
+    """INSERT the rows with the driver's ``executemany``, the JSON text passed as it is: the ORM's
+    ``bulk_create`` compiled SQL per object and encoded ``data`` again (most of the minute it took
+    to store a country year's 235,000 outcomes). Call inside the caller's transaction."""
+    table = connection.ops.quote_name(SchoolOutcome._meta.db_table)
+    cast = "::jsonb" if connection.vendor == "postgresql" else ""
+    sql = (
+        f"INSERT INTO {table} (run_id, school_id, method, flagged, value, label, data) "
+        f"VALUES (%s, %s, %s, %s, %s, %s, %s{cast})"
+    )
+    it = iter(rows)
+    with connection.cursor() as cur:
+        while chunk := [(run.pk, *r) for r in itertools.islice(it, batch)]:
+            cur.executemany(sql, chunk)
 
 
 def methodology_run_create(
@@ -199,53 +207,35 @@ def _store(run: MethodologyRun, frames: dict[str, pl.DataFrame]) -> None:
                 schools=pl.DataFrame({"school_id": unknown}, schema={"school_id": pl.String}), source="расчёт"
             )
             pk = dict(School.objects.values_list("school_id", "pk"))
-        rows: list[SchoolOutcome] = []
+        _insert_outcomes(run, _outcome_rows(frames, pk))
 
-        def flush(force: bool = False) -> None:  # written as they are made: a country's evidence is GBs
-            if rows and (force or len(rows) >= 500):
-                SchoolOutcome.objects.bulk_create(rows, batch_size=500)
-                rows.clear()
 
-        markers = frames.get("fioko_markers")
-        if markers is not None and markers.height:
-            for (sid,), group in markers.group_by(["school_id"], maintain_order=True):
-                items = [_evidence(r) for r in group.iter_rows(named=True)]
-                rows.append(
-                    SchoolOutcome(
-                        run=run,
-                        school_id=pk[sid],
-                        method=SchoolOutcome.FIOKO,
-                        flagged=True,
-                        value=len(items),
-                        label=", ".join(sorted({i["marker"] for i in items})),
-                        data={"markers": items},
-                    )
-                )
-                flush()
-        spec = {  # method: frame, flag column, value column, label column
-            SchoolOutcome.OBJECTIVITY: ("objectivity", "flagged", "q_value", "signs"),
-            SchoolOutcome.LOW_RESULTS: ("low_results", "low_results", "years_in_list", "indicators"),
-            SchoolOutcome.SOCIAL_INDEX: ("social_index", "social_risk", "index", "rank"),
-            SchoolOutcome.TRACKS: ("tracks", None, None, "track"),
-        }
-        for method, (stem, flag, value, label) in spec.items():
-            if stem not in frames:
-                continue
-            for r in frames[stem].iter_rows(named=True):
-                data = _outcome_data(r, evidence_is_json=stem in ORJSON_EVIDENCE)
-                rows.append(
-                    SchoolOutcome(
-                        run=run,
-                        school_id=pk[r["school_id"]],
-                        method=method,
-                        flagged=bool(r[flag]) if flag else bool(r.get("track")),
-                        value=None if value is None or r.get(value) is None else float(r[value]),
-                        label="" if r.get(label) is None else str(r[label])[:500],
-                        data=data,
-                    )
-                )
-                flush()
-        flush(force=True)
+def _outcome_rows(frames: dict[str, pl.DataFrame], pk: dict[str, int]) -> Iterator[OutcomeRow]:
+    """The outcome rows of the frames, made as they are written (a country's evidence is GBs)."""
+    markers = frames.get("fioko_markers")
+    if markers is not None and markers.height:
+        for (sid,), group in markers.group_by(["school_id"], maintain_order=True):
+            items = [_evidence(r) for r in group.iter_rows(named=True)]
+            label = ", ".join(sorted({i["marker"] for i in items}))
+            yield pk[sid], SchoolOutcome.FIOKO, True, float(len(items)), label, json.dumps({"markers": items}, ensure_ascii=False)
+    spec = {  # method: frame, flag column, value column, label column
+        SchoolOutcome.OBJECTIVITY: ("objectivity", "flagged", "q_value", "signs"),
+        SchoolOutcome.LOW_RESULTS: ("low_results", "low_results", "years_in_list", "indicators"),
+        SchoolOutcome.SOCIAL_INDEX: ("social_index", "social_risk", "index", "rank"),
+        SchoolOutcome.TRACKS: ("tracks", None, None, "track"),
+    }
+    for method, (stem, flag, value, label) in spec.items():
+        if stem not in frames:
+            continue
+        for r in frames[stem].iter_rows(named=True):
+            yield (
+                pk[r["school_id"]],
+                method,
+                bool(r[flag]) if flag else bool(r.get("track")),
+                None if value is None or r.get(value) is None else float(r[value]),
+                "" if r.get(label) is None else str(r[label])[:500],
+                _outcome_data(r, evidence_is_json=stem in ORJSON_EVIDENCE),
+            )
 
 
 #: Columns of a deficit kept on the school's outcome (the full evidence stays reproducible from the warehouse).
@@ -305,19 +295,11 @@ def _store_deficits(run: MethodologyRun, gaps: pl.DataFrame, *, chunk_schools: i
                     .head(3).alias("top"),
                 )
             )
-            SchoolOutcome.objects.bulk_create(
-                [
-                    SchoolOutcome(
-                        run=run,
-                        school_id=pk[school_id],
-                        method=SchoolOutcome.DEFICITS,
-                        flagged=n_school > 0,
-                        value=float(n_school),
-                        label="; ".join(top)[:500],
-                        data=_RawJSON(f'{{"deficits": [{items}], "school_deficits": {n_school}, '
-                                      f'"class_deficits": {n - n_school}}}'),
-                    )
+            _insert_outcomes(
+                run,
+                (
+                    (pk[school_id], SchoolOutcome.DEFICITS, n_school > 0, float(n_school), "; ".join(top)[:500],
+                     f'{{"deficits": [{items}], "school_deficits": {n_school}, "class_deficits": {n - n_school}}}')
                     for school_id, items, n_school, n, top in per_school.iter_rows()
-                ],
-                batch_size=500,
+                ),
             )
