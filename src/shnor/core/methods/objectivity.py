@@ -720,7 +720,7 @@ def _units_tests(inputs: Inputs, config: Mapping[str, Any], keys: list[tuple[str
     workers = _workers(inputs, len(keys))
     if workers == 1:
         for key in keys:
-            yield _unit_tests(inputs, config, key)
+            yield _unit_tests_packed(inputs, config, key)
         return
     # each worker gets its share of the cores for Polars' own threads (read when Polars is imported)
     threads = str(max(1, (os.cpu_count() or 1) // workers))
@@ -730,12 +730,12 @@ def _units_tests(inputs: Inputs, config: Mapping[str, Any], keys: list[tuple[str
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
             for packed in pool.map(_unit_tests_packed, [inputs] * len(keys), [dict(config)] * len(keys), keys):
-                yield _unpack(packed)
+                yield packed
                 done += 1
     except BrokenProcessPool:  # e.g. a script without an ``if __name__ == "__main__"`` guard
         warnings.warn("процессы-исполнители недоступны: признаки считаются в одном процессе", stacklevel=2)
         for key in keys[done:]:
-            yield _unit_tests(inputs, config, key)
+            yield _unit_tests_packed(inputs, config, key)
     finally:
         if saved is None:
             os.environ.pop("POLARS_MAX_THREADS", None)
@@ -744,7 +744,8 @@ def _units_tests(inputs: Inputs, config: Mapping[str, Any], keys: list[tuple[str
 
 
 def _unit_tests_packed(inputs: Inputs, config: Mapping[str, Any], key: tuple[str, str, int]) -> tuple:
-    """``_unit_tests`` as columns (a few large lists pickle far faster than 300,000 objects)."""
+    """``_unit_tests`` as columns (a few large lists pickle far faster than 300,000 objects):
+    (school ids, record ids, signs, procedures, tested, p-values, bodies), region rows, pmfs."""
     with _gc_paused():
         records, rows, pmfs = _unit_tests(inputs, config, key)
     cols = ([sid for sid, _ in records], [r.id for _, r in records], [r.sign for _, r in records],
@@ -753,33 +754,51 @@ def _unit_tests_packed(inputs: Inputs, config: Mapping[str, Any], key: tuple[str
     return cols, rows, pmfs
 
 
-def _unpack(packed: tuple) -> tuple[list[tuple[str, _Rec]], list[dict], dict | None]:
-    (sids, ids, signs, procedures, tested, p_values, bodies), rows, pmfs = packed
-    records = []
-    for sid, *fields in zip(sids, ids, signs, procedures, tested, p_values, bodies, strict=True):
-        rec = _Rec.__new__(_Rec)
-        rec.id, rec.sign, rec.procedure, rec.tested, rec.p_value, rec.body = fields
-        records.append((sid, rec))
-    return records, rows, pmfs
+class _Tests:
+    """Every test record of the year as columns, sorted by school, then record id; ``bounds[i]:
+    bounds[i + 1]`` are the rows of ``schools[i]``, ``made`` each row's position in the order the
+    tests were made (unit by unit, sign by sign), which decides ties as the per-school lists did.
+    Columns rather than an object per record: a country year has 3 million."""
+
+    def __init__(self, cols: list[list]) -> None:
+        sids, ids = cols[0], cols[1]
+        codes = pl.DataFrame({"s": sids, "i": ids}, schema={"s": pl.String, "i": pl.String}).select(
+            pl.col("s").rank("dense").cast(pl.Int64) - 1, pl.col("i").rank("dense").cast(pl.Int64) - 1
+        )
+        sc, ic = codes["s"].to_numpy(), codes["i"].to_numpy()
+        order = np.lexsort((ic, sc))
+        pick = order.tolist()
+        self.made = order
+        self.ids, self.signs, self.procedures, self.tested, self.p_values, self.bodies = (
+            [col[k] for k in pick] for col in cols[1:]
+        )
+        starts = np.flatnonzero(np.diff(sc[order], prepend=-1))
+        self.schools = [sids[k] for k in order[starts].tolist()]
+        self.bounds = [*starts.tolist(), len(pick)]
+        self.school_of = {sid: i for i, sid in enumerate(self.schools)}
+
+    def rows(self, i: int) -> range:
+        return range(self.bounds[i], self.bounds[i + 1])
 
 
-def evaluate(inputs: Inputs, config: Mapping[str, Any]) -> tuple[dict[str, list[_Rec]], list[dict], dict[str, dict]]:
-    """All tests: {school_id: [test records]}, the region-level bunching rows and the pooled
-    (school-level, over tests and years) records {school_id: {sign: record}} that replace the
+def evaluate(inputs: Inputs, config: Mapping[str, Any]) -> tuple[_Tests, list[dict], dict[str, dict]]:
+    """All tests (``_Tests``: the records of every school), the region-level bunching rows and the
+    pooled (school-level, over tests and years) records {school_id: {sign: record}} that replace the
     combination of a sign's per-test p-values."""
-    per_school: dict[str, list[_Rec]] = {}
+    cols: list[list] = [[] for _ in range(7)]  # school, id, sign, procedure, tested, p-value, body
     region_rows: list[dict] = []
     pooled: dict[str, dict[str, dict]] = {}
     cfg_s = config["signs"]
     bunch_pmfs: dict[tuple[str, str, int], dict] = {}
     pool_bunching = cfg_s["bunching"]["enabled"] and cfg_s["bunching"].get("pool", False)
     keys = _units(inputs, config)
-    for key, (records, rows, pmfs) in zip(keys, _units_tests(inputs, config, keys), strict=True):
-        for sid, rec in records:
-            per_school.setdefault(sid, []).append(rec)
+    for key, (unit_cols, rows, pmfs) in zip(keys, _units_tests(inputs, config, keys), strict=True):
+        for all_, part in zip(cols, unit_cols, strict=True):
+            all_ += part
         region_rows += rows
         if pmfs is not None:
             bunch_pmfs[key] = pmfs
+    with_results = set(cols[0])
     school_level: dict[str, dict[str, dict]] = {}
     if pool_bunching:
         school_level["bunching"] = bunching_pooled(inputs, config, bunch_pmfs)
@@ -792,22 +811,23 @@ def evaluate(inputs: Inputs, config: Mapping[str, Any]) -> tuple[dict[str, list[
                 if calib is not None and r.get("tested"):
                     r["empirical_null"] = calib
         for sid, rec in res.items():
-            if sid in per_school:
+            if sid in with_results:
                 pooled.setdefault(sid, {})[sign] = {**rec, "sign": sign, "id": f"{sign}:pooled"}
     gia_cfg = cfg_s.get("vpr_vs_gia", {})
     if gia_cfg.get("enabled", False):
         res = vpr_vs_gia(inputs, config)
         calib = empirical_null(res, int(config["empirical_null_min_schools"])) if gia_cfg.get("empirical_null") else None
-        for sid in per_school:
-            if not any(r.procedure == "vpr" for r in per_school[sid]):
-                continue
+        with_vpr = dict.fromkeys(sid for sid, proc in zip(cols[0], cols[3], strict=True) if proc == "vpr")
+        for sid in with_vpr:
             rec = dict(res.get(sid) or not_tested("нет результатов ВПР и ГИА (ОГЭ/ЕГЭ) школы "
                                                    f"(≥ {gia_cfg['min_pupils']} участников) или мало таких ОО"))
             rec.update(sign="vpr_vs_gia", procedure="vpr", subject=None, grade=None, id="vpr_vs_gia")
             if calib is not None and rec.get("tested"):
                 rec["empirical_null"] = calib
-            per_school[sid].append(_Rec(rec))
-    return per_school, region_rows, pooled
+            r = _Rec(rec)
+            for all_, v in zip(cols, (sid, r.id, r.sign, r.procedure, r.tested, r.p_value, r.body), strict=True):
+                all_.append(v)
+    return _Tests(cols), region_rows, pooled
 
 
 def region_bunching(inputs: Inputs, config: Mapping[str, Any]) -> pl.DataFrame:
@@ -851,21 +871,26 @@ def run(inputs: Inputs, config: Mapping[str, Any]) -> pl.DataFrame:
 
 
 def _run(inputs: Inputs, config: Mapping[str, Any]) -> pl.DataFrame:
-    per_school, region_rows, pooled = evaluate(inputs, config)
+    tests, region_rows, pooled = evaluate(inputs, config)
     method = config["combine"]
     q_level = float(config["q"])
-    sids = sorted(per_school)
-    groups: list[list[float]] = []
-    owners: list[tuple[int, str]] = []
-    for i, sid in enumerate(sids):
-        by_sign: dict[str, list[float]] = {}
-        for r in per_school[sid]:
-            if r.tested:
-                by_sign.setdefault(r.sign, []).append(r.p_value)
-        groups += by_sign.values()
-        owners += [(i, sg) for sg in by_sign]
+    sids = tests.schools
+    # a sign's tested p-values per school, the signs in the order they were first tested
+    done_rows = np.flatnonzero(np.array(tests.tested, dtype=bool))
+    by_sign = (
+        pl.DataFrame({
+            "school": np.searchsorted(np.asarray(tests.bounds[1:]), done_rows, side="right"),
+            "sign": pl.Series([tests.signs[j] for j in done_rows.tolist()], dtype=pl.String),
+            "p": pl.Series([tests.p_values[j] for j in done_rows.tolist()], dtype=pl.Float64),
+            "made": tests.made[done_rows],
+        })
+        .group_by("school", "sign")
+        .agg(pl.col("p"), pl.col("made").min())
+        .sort("school", "made")
+    )
     sign_p: list[dict[str, float]] = [{} for _ in sids]
-    for (i, sg), p in zip(owners, combine_many(groups, config["combine_units"]).tolist(), strict=True):
+    combined = combine_many(by_sign["p"].to_list(), config["combine_units"]).tolist()
+    for i, sg, p in zip(by_sign["school"].to_list(), by_sign["sign"].to_list(), combined, strict=True):
         sign_p[i][sg] = p
     for i, sid in enumerate(sids):
         for sg, rec in pooled.get(sid, {}).items():
@@ -890,9 +915,10 @@ def _run(inputs: Inputs, config: Mapping[str, Any]) -> pl.DataFrame:
     placeholder_json = _json(placeholder)
     cols: dict[str, list] = {k: [] for k in OUTPUT_SCHEMA}
     evidence_parts: list[pl.Series] = []
+    ids, signs, p_values, tested_rows, bodies = tests.ids, tests.signs, tests.p_values, tests.tested, tests.bodies
     for i, sid in enumerate(sids):
-        recs = sorted(per_school.pop(sid), key=lambda r: r.id)
-        done = [r for r in recs if r.tested]
+        rows = tests.rows(i)  # in record id order
+        done = [j for j in rows if tested_rows[j]]
         ps = sign_p[i]
         k = len(ps)
         sig_signs: list[str] = []
@@ -905,13 +931,13 @@ def _run(inputs: Inputs, config: Mapping[str, Any]) -> pl.DataFrame:
                 sig_signs = [min(ps, key=ps.get)]
         significant = []
         for sg in sorted(sig_signs, key=lambda g: ps[g]):
-            units = sorted((r for r in done if r.sign == sg), key=lambda r: r.p_value)
-            significant += [r for r in units if r.p_value <= 0.05] or units[:1]
+            units = sorted((j for j in done if signs[j] == sg), key=p_values.__getitem__)
+            significant += [j for j in units if p_values[j] <= 0.05] or units[:1]
         strongest = None
         if ps:
             best = min(ps, key=ps.get)
-            cands = [r for r in done if r.sign == best]
-            strongest = min(cands, key=lambda r: r.p_value).id if cands else f"{best}:pooled"
+            cands = [j for j in done if signs[j] == best]
+            strongest = ids[min(cands, key=p_values.__getitem__)] if cands else f"{best}:pooled"
         evidence = {
             "year": inputs.year,
             "combine_units": config["combine_units"],
@@ -925,7 +951,7 @@ def _run(inputs: Inputs, config: Mapping[str, Any]) -> pl.DataFrame:
             "bh_cutoff": cutoff if flagged.any() else None,
             "signs": placeholder,
             "pooled_signs": pooled.pop(sid, {}),
-            "significant": [r.id for r in significant],
+            "significant": [ids[j] for j in significant],
             "region_bunching": region_summary,
         }
         if done:  # one threshold for every tested sign of the school (each record used to repeat it)
@@ -935,11 +961,11 @@ def _run(inputs: Inputs, config: Mapping[str, Any]) -> pl.DataFrame:
             }
         else:
             evidence["note"] = "ни один признак не проверен: мало участников или нет нужных данных"
-        signs_json = b"[" + b",".join(r.body for r in recs) + b"]"
+        signs_json = b"[" + b",".join(bodies[rows.start:rows.stop]) + b"]"
         cols["school_id"].append(sid)
         cols["flagged"].append(bool(flagged[i]))
         cols["n_signs"].append(len(sig_signs))
-        cols["signs"].append("; ".join(r.id for r in significant))
+        cols["signs"].append("; ".join(ids[j] for j in significant))
         cols["strongest_sign"].append(strongest)
         cols["q_value"].append(None if not tested[i] else float(q[i]))
         cols["evidence"].append(_json(evidence).replace(placeholder_json, signs_json, 1))
