@@ -116,9 +116,15 @@ def classify(membership: pl.DataFrame, year: int, config: Mapping[str, Any]) -> 
     if status.height == 0:
         return pl.DataFrame(schema=schema)
     rows = []
-    for (school,), g in status.sort("year").group_by(["school_id"], maintain_order=True):
-        by_year = dict(zip(g["year"].to_list(), g["in_list"].to_list(), strict=True))
-        cond = dict(zip(g["year"].to_list(), g["condition"].to_list(), strict=True))
+    # each school's years as lists (slicing a frame per school cost seconds for a country)
+    per_school = (
+        status.sort("year")
+        .group_by("school_id", maintain_order=True)
+        .agg(pl.col("year"), pl.col("in_list"), pl.col("condition"))
+    )
+    for school, years, in_list, condition in per_school.iter_rows():
+        by_year = dict(zip(years, in_list, strict=True))
+        cond = dict(zip(years, condition, strict=True))
         now = by_year.get(year, False)
         prev = by_year.get(year - 1, False)
         streak = 0
