@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from pathlib import Path
 
 import polars as pl
@@ -111,6 +112,11 @@ def test_objectivity_in_worker_processes_is_the_same(demo3, monkeypatch):
     monkeypatch.setenv("SHNOR_WORKERS", "1")
     one = objectivity.run(demo3, cfg)
     monkeypatch.setenv("SHNOR_WORKERS", "2")
+    monkeypatch.setenv("OMP_NUM_THREADS", "7")
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
     assert objectivity._workers(demo3, 4) == 2
     two = objectivity.run(demo3, cfg)
     assert one.equals(two)
+    # the workers' thread limits are set for their start only: the caller's settings come back
+    assert os.environ["OMP_NUM_THREADS"] == "7"
+    assert "OPENBLAS_NUM_THREADS" not in os.environ

@@ -714,6 +714,10 @@ def _workers(inputs: Inputs, n_units: int) -> int:
     return min(want, n_units)
 
 
+#: Thread-count settings of the libraries a worker process loads (Polars, OpenBLAS, OpenMP, MKL).
+_THREAD_VARS = ("POLARS_MAX_THREADS", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
 def _units_tests(inputs: Inputs, config: Mapping[str, Any], keys: list[tuple[str, str, int]]) -> Iterator:
     """``_unit_tests`` of every procedure, in order: in this process, or in spawned worker processes
     (Polars' thread pool does not survive fork) when the year is large."""
@@ -722,10 +726,12 @@ def _units_tests(inputs: Inputs, config: Mapping[str, Any], keys: list[tuple[str
         for key in keys:
             yield _unit_tests_packed(inputs, config, key)
         return
-    # each worker gets its share of the cores for Polars' own threads (read when Polars is imported)
+    # each worker gets its share of the cores for Polars' and BLAS's own threads (read when the
+    # libraries load): two workers each running BLAS on every core made the same tests take 25 %
+    # more CPU time (threads spinning on cores the other worker uses)
     threads = str(max(1, (os.cpu_count() or 1) // workers))
-    saved = os.environ.get("POLARS_MAX_THREADS")
-    os.environ["POLARS_MAX_THREADS"] = threads
+    saved = {k: os.environ.get(k) for k in _THREAD_VARS}
+    os.environ.update(dict.fromkeys(_THREAD_VARS, threads))
     done = 0
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
@@ -737,10 +743,11 @@ def _units_tests(inputs: Inputs, config: Mapping[str, Any], keys: list[tuple[str
         for key in keys[done:]:
             yield _unit_tests_packed(inputs, config, key)
     finally:
-        if saved is None:
-            os.environ.pop("POLARS_MAX_THREADS", None)
-        else:
-            os.environ["POLARS_MAX_THREADS"] = saved
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def _unit_tests_packed(inputs: Inputs, config: Mapping[str, Any], key: tuple[str, str, int]) -> tuple:
