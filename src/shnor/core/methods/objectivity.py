@@ -782,7 +782,6 @@ class _Tests:
         starts = np.flatnonzero(np.diff(sc[order], prepend=-1))
         self.schools = [sids[k] for k in order[starts].tolist()]
         self.bounds = [*starts.tolist(), len(pick)]
-        self.school_of = {sid: i for i, sid in enumerate(self.schools)}
 
     def rows(self, i: int) -> range:
         return range(self.bounds[i], self.bounds[i + 1])

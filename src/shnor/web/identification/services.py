@@ -76,8 +76,9 @@ OutcomeRow = tuple[int, str, bool, float | None, str, str]
 
 def _insert_outcomes(run: MethodologyRun, rows: Iterable[OutcomeRow], *, batch: int = 1000) -> None:
     """INSERT the rows with the driver's ``executemany``, the JSON text passed as it is: the ORM's
-    ``bulk_create`` compiled SQL per object and encoded ``data`` again (most of the minute it took
-    to store a country year's 235,000 outcomes). Call inside the caller's transaction."""
+    ``bulk_create`` compiled SQL per object and encoded ``data`` again (about half of the 46 s it took
+    to store a country year's objectivity and deficit outcomes, ``scripts/bench_store.py``). Call
+    inside the caller's transaction."""
     table = connection.ops.quote_name(SchoolOutcome._meta.db_table)
     cast = "::jsonb" if connection.vendor == "postgresql" else ""
     sql = (
