@@ -1115,14 +1115,8 @@ def _block_table(
     cls, p1, p2 = _block_matrices(b)
     n_cls, n_el = p1.shape
     cmp = sec["comparison"]
-    by = str(cmp.get("by", "cluster"))
-    if by not in ("cluster", "municipality", "region"):
-        raise ValueError(
-            f"comparison.by: неизвестная группа сравнения {by!r} (cluster, municipality, region)"
-        )
-    rule = str(sec.get("rule", "relative"))
-    if rule not in ("relative", "absolute", "either", "both"):
-        raise ValueError(f"rule: неизвестное правило {rule!r} (relative, absolute, either, both)")
+    by, group_col = _comparison_group(cmp)
+    rule = _rule(sec)
     loo = bool(cmp.get("exclude_self", True))
     min_schools, min_group = int(cmp.get("min_schools", 5)), int(cmp.get("min_group_pupils", 30))
     min_pupils = int(sec.get("min_pupils", 10))
@@ -1147,7 +1141,6 @@ def _block_table(
             .join(_membership(sid, inputs.schools, sec, clusters), on="school_id", how="left",
                   maintain_order="left")
         )
-        group_col = {"cluster": "cluster", "municipality": "municipality_id", "region": "region"}[by]
         r_code, r_keys = _codes_of(member["region"])
         r_n, r_k, r_1, r_2 = _group_totals(r_code, s_n, s_p1, s_p2, loo)
         key_code, keys, kind = r_code, r_keys, np.zeros(first.size, dtype=np.int8)  # 0 = region
@@ -1254,7 +1247,7 @@ def _block_table(
             col("lower", flat(lower), np.isnan(flat(lower))),
             col("upper", flat(upper), np.isnan(flat(upper))),
             strings("comparison_kind", ["region", by], kind[s].astype(np.int64)),
-            strings("comparison_key", keys, key_code[s]).alias("comparison_key"),
+            strings("comparison_key", keys, key_code[s]),
             col("comparison_success", flat(cs), ~flat(has_cmp)),
             col("comparison_n_pupils", np.nan_to_num(cnp[s]).astype(np.int64), np.isnan(cnp[s])),
             col("comparison_n_schools", np.nan_to_num(ck[s]).astype(np.int64), np.isnan(ck[s])),
@@ -1264,8 +1257,7 @@ def _block_table(
             col("absolute_status", pl.Series(["not_mastered", "borderline", "mastered", None], dtype=pl.String)
                 .gather(absolute_rows.astype(np.int64)), absolute_rows == 3),
             pl.Series("deficit", flat(deficit)),
-            strings("status", ["deficit", "possible", "ok", "insufficient", "no_comparison"],
-                    flat(status).astype(np.int64)),
+            strings("status", STATUSES, flat(status).astype(np.int64)),
         ]
     )
 
@@ -1286,16 +1278,29 @@ def _deficit_table_ref(
     return schema.conform(table, TABLE_SCHEMA)
 
 
-def _comparison(school: pl.DataFrame, sec: Mapping[str, Any]) -> pl.DataFrame:
-    """Leave-one-out comparison group of every school × element, falling back to the region."""
-    cmp = sec["comparison"]
-    el = [*KEYS, "dimension", "element"]
+def _comparison_group(cmp: Mapping[str, Any]) -> tuple[str, str]:
+    """``comparison.by`` checked, and the membership column that holds its groups."""
     by = str(cmp.get("by", "cluster"))
     if by not in ("cluster", "municipality", "region"):
         raise ValueError(
             f"comparison.by: неизвестная группа сравнения {by!r} (cluster, municipality, region)"
         )
-    group_col = {"cluster": "cluster", "municipality": "municipality_id", "region": "region"}[by]
+    return by, {"cluster": "cluster", "municipality": "municipality_id", "region": "region"}[by]
+
+
+def _rule(sec: Mapping[str, Any]) -> str:
+    """``rule`` checked."""
+    rule = str(sec.get("rule", "relative"))
+    if rule not in ("relative", "absolute", "either", "both"):
+        raise ValueError(f"rule: неизвестное правило {rule!r} (relative, absolute, either, both)")
+    return rule
+
+
+def _comparison(school: pl.DataFrame, sec: Mapping[str, Any]) -> pl.DataFrame:
+    """Leave-one-out comparison group of every school × element, falling back to the region."""
+    cmp = sec["comparison"]
+    el = [*KEYS, "dimension", "element"]
+    by, group_col = _comparison_group(cmp)
     loo = bool(cmp.get("exclude_self", True))
     min_schools = int(cmp.get("min_schools", 5))
     min_pupils = int(cmp.get("min_group_pupils", 30))
@@ -1365,9 +1370,7 @@ def _comparison(school: pl.DataFrame, sec: Mapping[str, Any]) -> pl.DataFrame:
 
 
 def _verdict(table: pl.DataFrame, sec: Mapping[str, Any]) -> pl.DataFrame:
-    rule = str(sec.get("rule", "relative"))
-    if rule not in ("relative", "absolute", "either", "both"):
-        raise ValueError(f"rule: неизвестное правило {rule!r} (relative, absolute, either, both)")
+    rule = _rule(sec)
     min_pupils = int(sec.get("min_pupils", 10))
     min_gap = float(sec["relative"]["min_gap"])
     use_upper = str(sec["absolute"].get("use", "estimate")) == "upper"

@@ -776,8 +776,9 @@ class _Tests:
         order = np.lexsort((ic, sc))
         pick = order.tolist()
         self.made = order
-        self.ids, self.signs, self.procedures, self.tested, self.p_values, self.bodies = (
-            [col[k] for k in pick] for col in cols[1:]
+        # (the procedures column is not needed past ``evaluate``)
+        self.ids, self.signs, self.tested, self.p_values, self.bodies = (
+            [cols[c][k] for k in pick] for c in (1, 2, 4, 5, 6)
         )
         starts = np.flatnonzero(np.diff(sc[order], prepend=-1))
         self.schools = [sids[k] for k in order[starts].tolist()]
