@@ -58,7 +58,8 @@ def bench(size: str, years: int, seed: int, n_schools: int | None, no_pandas: bo
                        if cli.err.is_terminal else None)
     table = Table(title=f"shnor bench --size {size} --years {years}: {_n(report.rows)} строк ВПР "
                   f"({_n(report.present)} участников), {_n(report.schools)} школ")
-    for col, just in (("этап", "left"), ("с", "right"), ("пик RSS, МБ", "right"), ("примечание", "left")):
+    for col, just in (("этап", "left"), ("с", "right"), ("ЦП, с", "right"), ("пик RSS, МБ", "right"),
+                      ("примечание", "left")):
         table.add_column(col, justify=just)  # type: ignore[arg-type]
     for row in fmt_table(report):
         table.add_row(*row)
@@ -85,8 +86,8 @@ def markdown(report, command: str) -> str:  # type: ignore[no-untyped-def]
     from shnor.bench.country import fmt_table
 
     lines = [f"`{command}` — {_n(report.rows)} rows, {_n(report.present)} present, {_n(report.schools)} schools",
-             "", "| stage | s | peak RSS, MB | note |", "|---|---:|---:|---|"]
-    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in fmt_table(report)]
+             "", "| stage | s | CPU s | peak RSS, MB | note |", "|---|---:|---:|---:|---|"]
+    lines += [f"| {a} | {b} | {c} | {d} | {e} |" for a, b, c, d, e in fmt_table(report)]
     if report.ratio is not None:
         lines += ["", f"Aggregates: Polars {report.polars_s:.2f} s, pandas {report.pandas_s:.2f} s, "
                   f"speed-up ×{report.ratio:.1f}; agree: {report.agree} ({report.agreement})"]

@@ -263,12 +263,12 @@ def run_bench(plan: Plan, cache_root: Path, say: Any = None) -> Report:
     return report
 
 
-def fmt_table(report: Report) -> list[tuple[str, str, str, str]]:
-    """Rows (stage, seconds, peak RSS MB, note) of the printed table."""
+def fmt_table(report: Report) -> list[tuple[str, str, str, str, str]]:
+    """Rows (stage, seconds, CPU seconds, peak RSS MB, note) of the printed table."""
     rows = []
     for s in report.stages:
         name = ("  └ " if s.level else "") + s.name
-        rows.append((name, f"{s.seconds:.1f}", f"{s.peak_mb:,.0f}".replace(",", " "), s.note))
+        rows.append((name, f"{s.seconds:.1f}", f"{s.cpu_s:.1f}", f"{s.peak_mb:,.0f}".replace(",", " "), s.note))
     return rows
 
 

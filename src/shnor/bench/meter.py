@@ -6,6 +6,9 @@ current RSS by writing ``5`` to ``/proc/self/clear_refs`` (Linux), so every stag
 where that is not allowed a sampling thread reads the RSS every 20 ms instead (a lower bound).
 Child processes (the objectivity workers) are counted too: a thread adds up the RSS of the process
 and all its descendants every 50 ms, and a stage's peak is the larger of the two figures.
+
+CPU time is user + system time of the process and of its children that ended inside the stage
+(``getrusage``): a stage's CPU seconds over its wall seconds is how many cores it kept busy.
 """
 
 from __future__ import annotations
@@ -70,6 +73,12 @@ def process_peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def cpu_seconds() -> float:
+    """User + system CPU seconds of this process and of its ended (waited-for) children."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def _reset_hwm() -> bool:
     try:
         _CLEAR.write_text("5")
@@ -80,7 +89,7 @@ def _reset_hwm() -> bool:
 
 @dataclass
 class Stage:
-    """One measured stage: wall seconds, peak RSS and RSS at its start, in MB."""
+    """One measured stage: wall seconds, peak RSS and RSS at its start, in MB, CPU seconds."""
 
     name: str
     seconds: float
@@ -88,6 +97,7 @@ class Stage:
     start_mb: float
     note: str = ""
     level: int = 0
+    cpu_s: float = 0.0
 
 
 @dataclass
@@ -101,7 +111,7 @@ class Meter:
         self._hwm = _reset_hwm()
         self._sampled = 0.0
         self._stop = threading.Event()
-        self._sub: tuple[str, float, float] | None = None
+        self._sub: tuple[str, float, float, float] | None = None
         self._tree = 0.0
         if not self._hwm:
             threading.Thread(target=self._sample, daemon=True).start()
@@ -117,14 +127,14 @@ class Meter:
             if kids:
                 self._tree = max(self._tree, tree_rss_mb(kids))
 
-    def _begin(self) -> tuple[float, float]:
+    def _begin(self) -> tuple[float, float, float]:
         start = rss_mb()
         self._tree = 0.0
         if self._hwm:
             _reset_hwm()
         else:
             self._sampled = start
-        return time.perf_counter(), start
+        return time.perf_counter(), start, cpu_seconds()
 
     def _peak(self) -> float:
         if self._hwm:
@@ -139,7 +149,7 @@ class Meter:
     @contextmanager
     def stage(self, name: str, note: str = "") -> Iterator[Stage]:
         """Measure the block as one stage (parts marked inside it are listed under it)."""
-        t0, start = self._begin()
+        t0, start, c0 = self._begin()
         st = Stage(name, 0.0, 0.0, start, note)
         self.stages.append(st)
         self._parent_peak = 0.0
@@ -148,21 +158,23 @@ class Meter:
         finally:
             self._close_sub()
             st.seconds = time.perf_counter() - t0
+            st.cpu_s = cpu_seconds() - c0
             st.peak_mb = max(self._peak(), self._parent_peak)
 
     def mark(self, name: str) -> None:
         """End the current part (if any) and start part ``name`` of the running stage."""
         self._close_sub()
-        t0, start = self._begin()
-        self._sub = (name, t0, start)
+        t0, start, c0 = self._begin()
+        self._sub = (name, t0, start, c0)
 
     def _close_sub(self) -> None:
         if self._sub is None:
             return
-        name, t0, start = self._sub
+        name, t0, start, c0 = self._sub
         peak = self._peak()
         self._parent_peak = max(getattr(self, "_parent_peak", 0.0), peak)
-        self.stages.append(Stage(name, time.perf_counter() - t0, peak, start, level=1))
+        self.stages.append(Stage(name, time.perf_counter() - t0, peak, start, level=1,
+                                 cpu_s=cpu_seconds() - c0))
         self._sub = None
 
     def close(self) -> None:
