@@ -119,6 +119,18 @@ def test_deterministic(cfg, planted_run):
     assert again.equals(out)
 
 
+def test_a_sink_receives_the_same_rows_in_parts(cfg, planted_run, monkeypatch):
+    """With a sink the output comes in parts of SINK_SCHOOLS schools, evidence included, and the
+    returned frame is the same without its evidence."""
+    res, out = planted_run
+    monkeypatch.setattr(objectivity, "SINK_SCHOOLS", 40)
+    parts: list[pl.DataFrame] = []
+    rest = objectivity.run(inputs_for(res, 2021), cfg, sink=parts.append)
+    assert [p.height for p in parts] == [40] * (out.height // 40) + ([out.height % 40] if out.height % 40 else [])
+    assert pl.concat(parts).equals(out)
+    assert rest.equals(out.drop("evidence"))
+
+
 @pytest.mark.parametrize("seed", [101, 102, 103])
 def test_fdr_controlled_on_honest_region(cfg, seed):
     res, _ = synthetic_region(seed, 200, size=(15, 90))

@@ -36,7 +36,7 @@ import gc
 import multiprocessing
 import os
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -871,13 +871,24 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def run(inputs: Inputs, config: Mapping[str, Any]) -> pl.DataFrame:
-    """One row per school with results in ``inputs.year``: flag, significant signs, BH q-value, evidence."""
+#: Schools per part of the output handed to a ``sink`` (≈ 150 MB of evidence for a country year).
+SINK_SCHOOLS = 2000
+
+
+def run(inputs: Inputs, config: Mapping[str, Any], *,
+        sink: Callable[[pl.DataFrame], None] | None = None) -> pl.DataFrame:
+    """One row per school with results in ``inputs.year``: flag, significant signs, BH q-value, evidence.
+
+    With a ``sink``, the rows are handed to it in parts of ``SINK_SCHOOLS`` schools as soon as each
+    part is made (the whole output, evidence included: every flag and q-value is final by then), and
+    the frame returned has no ``evidence`` column: a country year's evidence (2.9 GB) is never held
+    at once, and the caller can store a part while the next is being made."""
     with _gc_paused():
-        return _run(inputs, config)
+        return _run(inputs, config, sink)
 
 
-def _run(inputs: Inputs, config: Mapping[str, Any]) -> pl.DataFrame:
+def _run(inputs: Inputs, config: Mapping[str, Any],
+         sink: Callable[[pl.DataFrame], None] | None = None) -> pl.DataFrame:
     tests, region_rows, pooled = evaluate(inputs, config)
     method = config["combine"]
     q_level = float(config["q"])
@@ -922,6 +933,21 @@ def _run(inputs: Inputs, config: Mapping[str, Any]) -> pl.DataFrame:
     placeholder_json = _json(placeholder)
     cols: dict[str, list] = {k: [] for k in OUTPUT_SCHEMA}
     evidence_parts: list[pl.Series] = []
+    sent = 0  # rows of ``cols`` already handed to the sink
+
+    def flush() -> None:  # the evidence made so far into Arrow (no Python copy of all of it), or to the sink
+        nonlocal sent
+        if not cols["evidence"]:
+            return
+        evidence = pl.Series("evidence", cols["evidence"], dtype=pl.Binary).cast(pl.String)
+        cols["evidence"] = []
+        if sink is None:
+            evidence_parts.append(evidence)
+            return
+        part = pl.DataFrame({k: pl.Series(k, cols[k][sent:], dtype=OUTPUT_SCHEMA[k])
+                             for k in OUTPUT_SCHEMA if k != "evidence"}).with_columns(evidence)
+        sent = len(cols["school_id"])
+        sink(part)
     ids, signs, p_values, tested_rows, bodies = tests.ids, tests.signs, tests.p_values, tests.tested, tests.bodies
     for i, sid in enumerate(sids):
         rows = tests.rows(i)  # in record id order
@@ -976,14 +1002,17 @@ def _run(inputs: Inputs, config: Mapping[str, Any]) -> pl.DataFrame:
         cols["strongest_sign"].append(strongest)
         cols["q_value"].append(None if not tested[i] else float(q[i]))
         cols["evidence"].append(_json(evidence).replace(placeholder_json, signs_json, 1))
-        if len(cols["evidence"]) >= 2000:  # into Arrow as we go: no Python copy of all the evidence
-            evidence_parts.append(pl.Series(cols["evidence"], dtype=pl.Binary).cast(pl.String))
-            cols["evidence"] = []
+        if len(cols["evidence"]) >= SINK_SCHOOLS:
+            flush()
+    flush()
+    schema = OUTPUT_SCHEMA if sink is None else {k: v for k, v in OUTPUT_SCHEMA.items() if k != "evidence"}
     if not cols["school_id"]:
-        return pl.DataFrame(schema=OUTPUT_SCHEMA)
-    evidence_parts.append(pl.Series(cols["evidence"], dtype=pl.Binary).cast(pl.String))
-    cols["evidence"] = pl.concat(evidence_parts, rechunk=True)
-    return pl.DataFrame({k: pl.Series(k, v, dtype=OUTPUT_SCHEMA[k]) for k, v in cols.items()})
+        return pl.DataFrame(schema=schema)
+    if sink is None:
+        cols["evidence"] = pl.concat(evidence_parts, rechunk=True)
+    else:
+        del cols["evidence"]
+    return pl.DataFrame({k: pl.Series(k, v, dtype=schema[k]) for k, v in cols.items()})
 
 
 def sign_label(sign_id: str) -> str:
