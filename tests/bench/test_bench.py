@@ -11,7 +11,7 @@ from shnor.cli import main
 pytestmark = pytest.mark.django_db
 
 STAGES = ("generate", "registry", "import", "identify 2024", "fioko", "objectivity", "social_index", "low_results",
-          "tracks", "store outcomes", "aggregates: Polars", "aggregates: pandas")
+          "tracks", "deficits", "store: wait", "aggregates: Polars", "aggregates: pandas")
 
 
 def test_bench_tiny_through_the_runner(home) -> None:  # type: ignore[no-untyped-def]

@@ -179,15 +179,16 @@ class Report:
         return self.pandas_s / self.polars_s
 
 
-IDENTIFY_PARTS = {
+IDENTIFY_PARTS = {  # the outcomes are stored by a writer thread alongside the stages after their method
     "маркеры ФИОКО": "fioko",
-    "признаки необъективности": "objectivity",
+    "признаки необъективности": "objectivity (+ store)",
+    "сохранение признаков необъективности": "store objectivity outcomes",
     "социальный индекс": "social_index",
     "низкие результаты": "low_results (+ value_added)",
     "варианты сопровождения": "tracks",
     "дефициты умений": "deficits",
-    "сохранение признаков необъективности": "store objectivity outcomes",
-    "сохранение": "store outcomes (+ FIOKO index)",
+    "сохранение": "FIOKO index",
+    "ожидание записи результатов": "store: wait",
     "запись файлов": "write output files",
 }
 

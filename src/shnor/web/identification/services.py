@@ -23,6 +23,7 @@ from shnor.core.reports.identify_outputs import write_outputs
 from shnor.web.assessments.selectors import batches_live, results_scan, scales_frame, tasks_frame
 from shnor.web.identification.history import list_history
 from shnor.web.identification.models import MethodologyRun, SchoolOutcome
+from shnor.web.identification.writer import OutcomeWriter
 from shnor.web.registry.models import School
 from shnor.web.registry.selectors import context_frame, schools_frame
 from shnor.web.registry.services import schools_ensure
@@ -102,10 +103,11 @@ def methodology_run_create(
 ) -> tuple[MethodologyRun, dict[str, pl.DataFrame]]:
     """Run every method for ``year`` on what has been imported, store the run, and write the output files.
 
-    Objectivity's outcomes are stored as soon as they are made (a run's outcomes are seen only once
-    it is done). With ``keep_evidence=False`` and no ``out_dir`` its evidence — 2.3 GB for a country
-    year — is then dropped from memory, so the methods after it do not carry it: the returned
-    objectivity frame has no ``evidence`` column."""
+    Each method's outcomes are stored as soon as they are made, by an ``OutcomeWriter`` (in a thread
+    of its own while the next method computes; a run's outcomes are seen only once it is done). With
+    ``keep_evidence=False`` and no ``out_dir`` objectivity hands its outcomes over in parts, each
+    stored while the next is made, and its evidence — 2.9 GB for a country year — is never held at
+    once: the returned objectivity frame has no ``evidence`` column."""
     say = progress or (lambda _m: None)
     config = load_config(config_path)
     run = MethodologyRun.objects.create(
@@ -125,45 +127,50 @@ def methodology_run_create(
             schools=schools_frame(),
             context=context_frame(),
         )
-        say("маркеры ФИОКО")
-        markers = fioko.run(inputs, config["fioko"])
-        say("признаки необъективности")
-        obj = objectivity.run(inputs, config["objectivity"])
-        say("сохранение признаков необъективности")
-        _store(run, {"objectivity": obj})
-        if not keep_evidence and out_dir is None:
-            obj = obj.drop("evidence")
-            release_memory()
-        say("социальный индекс")
-        social = social_index.run(inputs, config["social_index"])
-        say("низкие результаты")
-        history = list_history(before_year=year)
-        low = low_results.run(
-            inputs,
-            config["low_results"],
-            value_added_config=config["value_added"],
-            social_index_config=config["social_index"],
-            social=social,
-            history=history if history.height else None,
-        )
-        say("варианты сопровождения")
-        trk = tracks.run(inputs, config["tracks"], low=low, objectivity=obj, social=social)
-        say("дефициты умений")
-        gaps = deficits.run(inputs, config["deficits"], evidence=False)  # stored without it (DEFICIT_FIELDS)
-        with_deficits = gaps.filter(pl.col("unit") == "school")["school_id"].n_unique() if gaps.height else 0
-        frames = {
-            "fioko_markers": markers,
-            "objectivity": obj,
-            "low_results": low,
-            "social_index": social,
-            "tracks": trk,
-        }
-        say("сохранение")
-        _store(run, {k: v for k, v in frames.items() if k != "objectivity"})
-        _store_deficits(run, gaps)
-        del gaps  # 1.9 M rows for a country: stored, and not returned
+        pks: dict[str, int] = {}  # school id -> pk, shared by the store jobs (read once)
+        with OutcomeWriter() as writer:
+            say("маркеры ФИОКО")
+            markers = fioko.run(inputs, config["fioko"])
+            say("признаки необъективности")
+            if keep_evidence or out_dir is not None:
+                obj = objectivity.run(inputs, config["objectivity"])
+                say("сохранение признаков необъективности")
+                writer.submit(_store, run, {"objectivity": obj}, pks)
+            else:  # each part stored (in the writer's thread) while the next is made; none kept
+                obj = objectivity.run(inputs, config["objectivity"],
+                                      sink=lambda part: writer.submit(_store, run, {"objectivity": part}, pks))
+                release_memory()
+            say("социальный индекс")
+            social = social_index.run(inputs, config["social_index"])
+            say("низкие результаты")
+            history = list_history(before_year=year)
+            low = low_results.run(
+                inputs,
+                config["low_results"],
+                value_added_config=config["value_added"],
+                social_index_config=config["social_index"],
+                social=social,
+                history=history if history.height else None,
+            )
+            say("варианты сопровождения")
+            trk = tracks.run(inputs, config["tracks"], low=low, objectivity=obj, social=social)
+            frames = {
+                "fioko_markers": markers,
+                "objectivity": obj,
+                "low_results": low,
+                "social_index": social,
+                "tracks": trk,
+            }
+            writer.submit(_store, run, {k: v for k, v in frames.items() if k != "objectivity"}, pks)
+            say("дефициты умений")
+            gaps = deficits.run(inputs, config["deficits"], evidence=False)  # stored without it (DEFICIT_FIELDS)
+            with_deficits = gaps.filter(pl.col("unit") == "school")["school_id"].n_unique() if gaps.height else 0
+            say("сохранение")
+            writer.submit(_store_deficits, run, gaps)
+            del gaps  # 1.9 M rows for a country: stored, and not returned
+            index = fioko.objectivity_index(inputs, config["fioko"], markers)
+            say("ожидание записи результатов")
         release_memory()
-        index = fioko.objectivity_index(inputs, config["fioko"], markers)
         run.summary = {
             "schools_with_results": obj.height,
             "fioko_marked_schools": markers["school_id"].n_unique() if markers.height else 0,
@@ -193,21 +200,25 @@ def methodology_run_create(
     return run, frames
 
 
-def _store(run: MethodologyRun, frames: dict[str, pl.DataFrame]) -> None:
-    """The outcomes of the methods whose frames are given (by their output names), in one transaction."""
+def _store(run: MethodologyRun, frames: dict[str, pl.DataFrame], pks: dict[str, int] | None = None) -> None:
+    """The outcomes of the methods whose frames are given (by their output names), in one transaction.
+    ``pks`` (school id -> pk), when given, is used and kept up to date instead of reading the registry
+    each time (objectivity's outcomes come in 20 parts)."""
     ids = set()
     for f in frames.values():
         if f.height:
             ids |= set(f["school_id"].to_list())
+    pk = {} if pks is None else pks
     with transaction.atomic():
-        # the whole registry in one query: an IN (…) of 40,000 ids exceeds SQLite's variable limit
-        pk = dict(School.objects.values_list("school_id", "pk"))
-        unknown = sorted(ids - pk.keys())
-        if unknown:
-            schools_ensure(
-                schools=pl.DataFrame({"school_id": unknown}, schema={"school_id": pl.String}), source="расчёт"
-            )
-            pk = dict(School.objects.values_list("school_id", "pk"))
+        if not ids <= pk.keys():
+            # the whole registry in one query: an IN (…) of 40,000 ids exceeds SQLite's variable limit
+            pk.update(School.objects.values_list("school_id", "pk"))
+            unknown = sorted(ids - pk.keys())
+            if unknown:
+                schools_ensure(
+                    schools=pl.DataFrame({"school_id": unknown}, schema={"school_id": pl.String}), source="расчёт"
+                )
+                pk.update(School.objects.values_list("school_id", "pk"))
         _insert_outcomes(run, _outcome_rows(frames, pk))
 
 
