@@ -140,6 +140,13 @@ def methodology_run_create(
                 obj = objectivity.run(inputs, config["objectivity"],
                                       sink=lambda part: writer.submit(_store, run, {"objectivity": part}, pks))
                 release_memory()
+            # deficits first: their outcomes, the longest to store (1.9 M rows for a country), are
+            # then stored while the methods below compute
+            say("дефициты умений")
+            gaps = deficits.run(inputs, config["deficits"], evidence=False)  # stored without it (DEFICIT_FIELDS)
+            with_deficits = gaps.filter(pl.col("unit") == "school")["school_id"].n_unique() if gaps.height else 0
+            writer.submit(_store_deficits, run, gaps, pks)
+            del gaps  # stored, and not returned
             say("социальный индекс")
             social = social_index.run(inputs, config["social_index"])
             say("низкие результаты")
@@ -162,12 +169,7 @@ def methodology_run_create(
                 "tracks": trk,
             }
             writer.submit(_store, run, {k: v for k, v in frames.items() if k != "objectivity"}, pks)
-            say("дефициты умений")
-            gaps = deficits.run(inputs, config["deficits"], evidence=False)  # stored without it (DEFICIT_FIELDS)
-            with_deficits = gaps.filter(pl.col("unit") == "school")["school_id"].n_unique() if gaps.height else 0
             say("сохранение")
-            writer.submit(_store_deficits, run, gaps)
-            del gaps  # 1.9 M rows for a country: stored, and not returned
             index = fioko.objectivity_index(inputs, config["fioko"], markers)
             say("ожидание записи результатов")
         release_memory()
@@ -208,18 +210,24 @@ def _store(run: MethodologyRun, frames: dict[str, pl.DataFrame], pks: dict[str, 
     for f in frames.values():
         if f.height:
             ids |= set(f["school_id"].to_list())
-    pk = {} if pks is None else pks
     with transaction.atomic():
-        if not ids <= pk.keys():
-            # the whole registry in one query: an IN (…) of 40,000 ids exceeds SQLite's variable limit
+        _insert_outcomes(run, _outcome_rows(frames, _school_pks(ids, pks)))
+
+
+def _school_pks(ids: set[str], pks: dict[str, int] | None = None) -> dict[str, int]:
+    """``pks`` (or a new map) holding the pk of every school id in ``ids``, the unknown ones added to
+    the registry. Call inside the caller's transaction."""
+    pk = {} if pks is None else pks
+    if not ids <= pk.keys():
+        # the whole registry in one query: an IN (…) of 40,000 ids exceeds SQLite's variable limit
+        pk.update(School.objects.values_list("school_id", "pk"))
+        unknown = sorted(ids - pk.keys())
+        if unknown:
+            schools_ensure(
+                schools=pl.DataFrame({"school_id": unknown}, schema={"school_id": pl.String}), source="расчёт"
+            )
             pk.update(School.objects.values_list("school_id", "pk"))
-            unknown = sorted(ids - pk.keys())
-            if unknown:
-                schools_ensure(
-                    schools=pl.DataFrame({"school_id": unknown}, schema={"school_id": pl.String}), source="расчёт"
-                )
-                pk.update(School.objects.values_list("school_id", "pk"))
-        _insert_outcomes(run, _outcome_rows(frames, pk))
+    return pk
 
 
 def _outcome_rows(frames: dict[str, pl.DataFrame], pk: dict[str, int]) -> Iterator[OutcomeRow]:
@@ -277,7 +285,8 @@ DEFICIT_FIELDS = (
 )
 
 
-def _store_deficits(run: MethodologyRun, gaps: pl.DataFrame, *, chunk_schools: int = 2000) -> None:
+def _store_deficits(run: MethodologyRun, gaps: pl.DataFrame, pks: dict[str, int] | None = None, *,
+                    chunk_schools: int = 2000) -> None:
     """One outcome per school with deficits: their count, the weakest skills, and the rows for the card.
 
     The rows' JSON is made by Polars (NaN as null) and spliced in unparsed, ``chunk_schools`` schools
@@ -285,7 +294,6 @@ def _store_deficits(run: MethodologyRun, gaps: pl.DataFrame, *, chunk_schools: i
     build and encode and GBs to hold."""
     if gaps.height == 0:
         return
-    pk = dict(School.objects.values_list("school_id", "pk"))  # no IN (…): 40,000 ids exceed SQLite's variable limit
     keys = gaps.select("school_id", "gap").with_row_index("_i").sort("school_id", "gap", maintain_order=True)
     order = keys["_i"].to_numpy()
     sid = keys["school_id"]
@@ -293,6 +301,7 @@ def _store_deficits(run: MethodologyRun, gaps: pl.DataFrame, *, chunk_schools: i
     bounds = [*starts[::chunk_schools].tolist(), gaps.height]
     is_school = pl.col("unit") == "school"
     with transaction.atomic():
+        pk = _school_pks(set(sid.unique().to_list()), pks)
         for lo, hi in itertools.pairwise(bounds):
             per_school = (
                 gaps[order[lo:hi]]
