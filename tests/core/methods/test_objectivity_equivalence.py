@@ -4,6 +4,12 @@ The Parquet files in ``data_objectivity/`` were written by the implementation be
 optimisation (per-school loops over the region's vector support in ``similarity``, evidence built
 as dicts, per-school ``rankdata`` in FIOKO's journal marker) on demo region seed 3; the optimised
 code must reproduce flags, signs, q-values (to 1e-9) and every evidence field.
+
+``obj_3.parquet`` was rewritten once since (2026-11-23), for one correction only: a journal test
+with nothing raised (x = 0) has p = 1 exactly. Its sum of binomial pmfs had been 1 ± an ulp, which
+machines round apart; records at 1 − 1e-15 counted as informative in the journal's empirical null,
+so its n_schools, scale and the calibrated journal p-values moved. Every other field of the new
+file agreed with the old one to 1e-9, and flags, signs and strongest signs were unchanged.
 """
 
 from __future__ import annotations
@@ -25,21 +31,21 @@ DATA = Path(__file__).parent / "data_objectivity"
 REL = 1e-9
 
 
-def _same(a, b, path="") -> None:
+def _same(a, b, path="", rel=REL) -> None:
     if isinstance(a, float) or isinstance(b, float):
         assert a is not None, path
         assert b is not None, path
-        assert math.isclose(a, b, rel_tol=REL, abs_tol=1e-300), (path, a, b)
+        assert math.isclose(a, b, rel_tol=rel, abs_tol=1e-300), (path, a, b)
     elif isinstance(a, dict):
         assert isinstance(b, dict), path
         assert a.keys() == b.keys(), (path, sorted(a), sorted(b))
         for k in a:
-            _same(a[k], b[k], f"{path}.{k}")
+            _same(a[k], b[k], f"{path}.{k}", rel)
     elif isinstance(a, list):
         assert isinstance(b, list), path
         assert len(a) == len(b), path
         for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            _same(x, y, f"{path}[{i}]")
+            _same(x, y, f"{path}[{i}]", rel)
     else:
         assert a == b, (path, a, b)
 
@@ -116,7 +122,13 @@ def test_objectivity_in_worker_processes_is_the_same(demo3, monkeypatch):
     monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
     assert objectivity._workers(demo3, 4) == 2
     two = objectivity.run(demo3, cfg)
-    assert one.equals(two)
+    # the same up to rounding: the workers' BLAS runs on one thread, and on some CPUs (AMD EPYC
+    # without AVX-512 here) a matrix product's last bit depends on the thread count
+    assert one.drop("q_value", "evidence").equals(two.drop("q_value", "evidence"))
+    for a, b, ea, eb in zip(one["q_value"], two["q_value"], one["evidence"], two["evidence"], strict=True):
+        assert (a is None) == (b is None)
+        assert a is None or math.isclose(a, b, rel_tol=1e-12)
+        _same(json.loads(ea), json.loads(eb), rel=1e-12)
     # the workers' thread limits are set for their start only: the caller's settings come back
     assert os.environ["OMP_NUM_THREADS"] == "7"
     assert "OPENBLAS_NUM_THREADS" not in os.environ

@@ -101,11 +101,12 @@ def smooth_counterfactual(hist: np.ndarray, lo: int, hi: int, cfg: Mapping[str, 
     return g
 
 
-def _tilt_fit(g: np.ndarray, support: np.ndarray, scores: np.ndarray, bound: float) -> tuple[float, float]:
-    """MLE of θ for pupils' scores on ``support`` under f(s) ∝ g(s)·exp(θ·s); returns (θ, se)."""
+def _tilt_fit(g: np.ndarray, support: np.ndarray, mean: float, n: int, bound: float) -> tuple[float, float]:
+    """MLE of θ for ``n`` pupils' scores on ``support``, of mean ``mean``, under f(s) ∝ g(s)·exp(θ·s)
+    (the mean is sufficient); returns (θ, se)."""
     s = support.astype(float)
     lg = np.log(np.maximum(g[support], 1e-12))
-    target = float(np.mean(scores))
+    target = float(mean)
 
     def moments(theta: float) -> tuple[float, float]:
         a = lg + theta * s
@@ -122,7 +123,7 @@ def _tilt_fit(g: np.ndarray, support: np.ndarray, scores: np.ndarray, bound: flo
     else:
         theta = optimize.brentq(lambda t: moments(t)[0] - target, -bound, bound, xtol=1e-8)
     var = moments(theta)[1]
-    se = 1.0 / np.sqrt(max(var * len(scores), 1e-9))
+    se = 1.0 / np.sqrt(max(var * n, 1e-9))
     return theta, se
 
 
@@ -270,10 +271,12 @@ def bunching(unit: Unit, cfg: Mapping[str, Any],
         return {sid: not_tested("нет шкалы отметок или окна вокруг порога")
                 for sid in unit.school_ids}, region_rows
     latent = {}
+    width = unit.max_score + 1
+    # every school's score histogram (schools × scores): all the per-school counts below come off it
+    shist_int = np.bincount(unit.school.astype(np.int64) * width + unit.total,
+                            minlength=len(unit.school_ids) * width).reshape(len(unit.school_ids), width)
     if cfg.get("level_model", "tilt") == "latent_normal" and cfg.get("null_shape", "smooth") != "region":
-        shist_all = np.bincount(unit.school.astype(np.int64) * (unit.max_score + 1) + unit.total,
-                                minlength=len(unit.school_ids) * (unit.max_score + 1)
-                                ).reshape(len(unit.school_ids), unit.max_score + 1).astype(float)
+        shist_all = shist_int.astype(float)
         for name, (cut, lo, hi, g) in per_cut.items():
             latent[name] = _latent_posterior(shist_all, cut, lo, hi, g, float(cfg.get("latent_sd_prior", 0.15)))
     tilt_grid = {}  # the tilt model's MLE read off a grid of the tilted mean (smooth null shape only)
@@ -292,38 +295,41 @@ def bunching(unit: Unit, cfg: Mapping[str, Any],
     gh_w = gh_w / gh_w.sum()
     out: dict[str, dict] = {}
     min_n = int(cfg["min_pupils"])
-    order = np.argsort(unit.school, kind="stable")
-    bounds = np.searchsorted(unit.school[order], np.arange(len(unit.school_ids) + 1))
-    support_all = np.arange(unit.max_score + 1)
-    for si, sid in enumerate(unit.school_ids):
-        scores = unit.total[order[bounds[si] : bounds[si + 1]]]
-        n = len(scores)
+    support_all = np.arange(width)
+    sizes = shist_int.sum(1)
+    # per cut and school: pupils in the window, at/above the cut, outside the window, and the sum of
+    # the scores outside it (their mean is all the tilt model needs of them)
+    counts = {}
+    for name, (cut, lo, hi, _g) in per_cut.items():
+        n_win = shist_int[:, lo : hi + 1].sum(1)
+        counts[name] = (n_win.tolist(), shist_int[:, cut : hi + 1].sum(1).tolist(), (sizes - n_win).tolist(),
+                        (shist_int @ support_all - shist_int[:, lo : hi + 1] @ support_all[lo : hi + 1]).tolist(),
+                        np.r_[0:lo, hi + 1 : width])  # the scores outside the window
+    hist_rows = shist_int.tolist()
+    min_outside = int(cfg["min_outside"])
+    for si, (sid, n) in enumerate(zip(unit.school_ids, sizes.tolist(), strict=True)):
         if n < min_n:
             out[sid] = not_tested(f"участников {n} < {min_n}: гистограмма неинформативна", n=n)
             continue
-        shist = np.bincount(scores, minlength=unit.max_score + 1)[: unit.max_score + 1]
         tests = []
         for name, (cut, lo, hi, g) in per_cut.items():
-            inside = (scores >= lo) & (scores <= hi)
-            outside = scores[~inside]
-            n_w = int(inside.sum())
-            x = int((scores[inside] >= cut).sum())
-            support = support_all[(support_all < lo) | (support_all > hi)]
-            if len(outside) < int(cfg["min_outside"]):
+            n_win, n_up, n_out, sum_out, support = counts[name]
+            n_w, x, n_outside = n_win[si], n_up[si], n_out[si]
+            if n_outside < min_outside:
                 tests.append({"boundary": name, "tested": False, "reason": "мало участников вне окна"})
                 continue
-            ks = np.arange(n_w + 1)
             lat = latent.get(name)
             extra: dict[str, Any] = {}
             theta = None
             if lat is None:
+                mean_out = sum_out[si] / n_outside
                 if cfg.get("null_shape", "smooth") == "region":
-                    g = np.maximum(hist - shist, 0.0) + 0.5
-                    theta, se = _tilt_fit(g, support, outside, float(cfg["theta_bound"]))
+                    g = np.maximum(hist - shist_int[si], 0.0) + 0.5
+                    theta, se = _tilt_fit(g, support, mean_out, n_outside, float(cfg["theta_bound"]))
                 else:  # the same MLE, read off a grid of the tilted mean (one grid per cut)
                     gm, gv, grid = tilt_grid[name]
-                    theta = float(np.interp(outside.mean(), gm, grid))
-                    se = 1.0 / np.sqrt(max(float(np.interp(theta, grid, gv)) * len(outside), 1e-9))
+                    theta = float(np.interp(mean_out, gm, grid))
+                    se = 1.0 / np.sqrt(max(float(np.interp(theta, grid, gv)) * n_outside, 1e-9))
                 lg = np.log(np.maximum(g, 1e-12))
                 win = np.arange(lo, hi + 1)
                 is_up = win >= cut
@@ -350,10 +356,11 @@ def bunching(unit: Unit, cfg: Mapping[str, Any],
                     pmf = np.ones(1)
                 a = lg + theta * support_all
                 f = np.exp(a - a.max())
-                f = f / f[support].sum() * len(outside)  # scaled so that outside the window it matches the school
-            p = float(min(1.0, pmf[x:].sum())) if n_w else 1.0
+                f = f / f[support].sum() * n_outside  # scaled so that outside the window it matches the school
+            p = float(min(1.0, pmf[x:].sum())) if n_w and x > 0 else 1.0  # P(X ≥ 0) is 1, not 1 ± an ulp
             if null_pmfs is not None:
-                null_pmfs[(sid, name)] = {"x": x, "n_window": n_w, "n": n, "pmf": pmf, "expected": float(ks @ pmf)}
+                null_pmfs[(sid, name)] = {"x": x, "n_window": n_w, "n": n, "pmf": pmf,
+                                           "expected": float(np.arange(n_w + 1) @ pmf)}
             tests.append(
                 {
                     "boundary": name,
@@ -387,7 +394,7 @@ def bunching(unit: Unit, cfg: Mapping[str, Any],
             "comparison_group": "распределение баллов региона (сглаженное в окне у порога), "
             "перевзвешенное к уровню школы по её участникам вне окна",
             "boundaries": [{k: v for k, v in t.items() if k != "expected_histogram"} for t in tests],
-            "chart": {"histogram": shist.astype(int).tolist(), "expected": best["expected_histogram"]},
+            "chart": {"histogram": hist_rows[si], "expected": best["expected_histogram"]},
         }
     return out, region_rows
 
@@ -403,6 +410,8 @@ def pooled_tail(parts: list[dict]) -> tuple[float, int, float]:
         pmf = np.convolve(pmf, part["pmf"])
         obs += int(part["x"])
         exp += float(part["expected"])
+    if obs <= 0:  # P(X ≥ 0) is 1 exactly (the sum of the pmf is 1 only to a few ulps)
+        return 1.0, obs, exp
     return float(min(1.0, max(0.0, pmf[obs:].sum()))), obs, exp
 
 
@@ -840,6 +849,8 @@ def _binom_sum_sf(ns: list[int], ps: list[float], x: int) -> float:
     pmf = np.array([1.0])
     for n, p in zip(ns, ps, strict=True):
         pmf = np.convolve(pmf, _binom_pmf_exact(n, p))
+    if x <= 0:  # P(X ≥ 0) is 1 exactly: the pmf's sum is 1 only to a few ulps, which machines round apart
+        return 1.0
     return float(min(1.0, pmf[x:].sum())) if x < len(pmf) else 0.0
 
 

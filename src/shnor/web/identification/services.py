@@ -140,13 +140,6 @@ def methodology_run_create(
                 obj = objectivity.run(inputs, config["objectivity"],
                                       sink=lambda part: writer.submit(_store, run, {"objectivity": part}, pks))
                 release_memory()
-            # deficits first: their outcomes, the longest to store (1.9 M rows for a country), are
-            # then stored while the methods below compute
-            say("дефициты умений")
-            gaps = deficits.run(inputs, config["deficits"], evidence=False)  # stored without it (DEFICIT_FIELDS)
-            with_deficits = gaps.filter(pl.col("unit") == "school")["school_id"].n_unique() if gaps.height else 0
-            writer.submit(_store_deficits, run, gaps, pks)
-            del gaps  # stored, and not returned
             say("социальный индекс")
             social = social_index.run(inputs, config["social_index"])
             say("низкие результаты")
@@ -169,6 +162,11 @@ def methodology_run_create(
                 "tracks": trk,
             }
             writer.submit(_store, run, {k: v for k, v in frames.items() if k != "objectivity"}, pks)
+            say("дефициты умений")
+            gaps = deficits.run(inputs, config["deficits"], evidence=False)  # stored without it (DEFICIT_FIELDS)
+            with_deficits = gaps.filter(pl.col("unit") == "school")["school_id"].n_unique() if gaps.height else 0
+            writer.submit(_store_deficits, run, gaps, pks)
+            del gaps  # 1.9 M rows for a country: stored, and not returned
             say("сохранение")
             index = fioko.objectivity_index(inputs, config["fioko"], markers)
             say("ожидание записи результатов")
