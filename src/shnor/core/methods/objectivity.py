@@ -350,20 +350,14 @@ def _json(obj: Any) -> bytes:
     return orjson.dumps(obj, option=_JSON_OPTIONS)
 
 
-class _Rec:
-    """A sign's test record kept compact until the evidence is written: the fields the combination
-    needs and the record itself already serialised (sorted keys, as in the evidence). Per-school
-    dicts of every record of every test were what made the country year need 16 GB."""
-
-    __slots__ = ("body", "id", "p_value", "procedure", "sign", "tested")
-
-    def __init__(self, rec: dict) -> None:
-        self.id, self.sign, self.procedure = rec["id"], rec["sign"], rec["procedure"]
-        self.tested = bool(rec.get("tested"))
-        self.p_value = rec.get("p_value")
-        # UTF-8 bytes (half the memory of a Cyrillic str), copied to their size: orjson's own result
-        # keeps its whole write buffer (≈ 8 KB) allocated
-        self.body = memoryview(_json(rec)).tobytes()
+def _record(sid: str, rec: dict) -> tuple:
+    """A sign's test record as the columns keep it: (school, id, sign, procedure, tested, p-value,
+    body), the body the record itself serialised (sorted keys, as in the evidence). Per-school dicts
+    of every record of every test were what made the country year need 16 GB."""
+    # UTF-8 bytes (half the memory of a Cyrillic str), copied to their size: orjson's own result
+    # keeps its whole write buffer (≈ 8 KB) allocated
+    return (sid, rec["id"], rec["sign"], rec["procedure"], bool(rec.get("tested")), rec.get("p_value"),
+            memoryview(_json(rec)).tobytes())
 
 
 def _pooled_years(inputs: Inputs, cfg: Mapping[str, Any]) -> list[int]:
@@ -618,14 +612,14 @@ def vpr_vs_gia(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, dict]:
 
 
 def _unit_tests(inputs: Inputs, config: Mapping[str, Any], key: tuple[str, str, int]
-                ) -> tuple[list[tuple[str, _Rec]], list[dict], dict | None]:
-    """Every sign of one procedure of ``inputs.year``: the records (school, record) in school order,
-    the region-level bunching rows and, when bunching is pooled, the null pmfs per (school, cut)."""
+                ) -> tuple[list[tuple], list[dict], dict | None]:
+    """Every sign of one procedure of ``inputs.year``: the records (``_record`` tuples) in school
+    order, the region-level bunching rows and, when bunching is pooled, the null pmfs per (school, cut)."""
     procedure, subject, grade = key
     cfg_s = config["signs"]
     pool_bunching = cfg_s["bunching"]["enabled"] and cfg_s["bunching"].get("pool", False)
     pool_procs = set(cfg_s["bunching"].get("pool_procedures", ["vpr"]))
-    records: list[tuple[str, _Rec]] = []
+    records: list[tuple] = []
     region_rows: list[dict] = []
     pmfs: dict | None = None
     unit = build_unit(inputs, procedure, inputs.year, subject, grade)
@@ -679,10 +673,10 @@ def _unit_tests(inputs: Inputs, config: Mapping[str, Any], key: tuple[str, str, 
         twin = CHART_TWINS.get(sign)
         charts = twin_charts.pop(twin, {}) if twin else {}
         keep = sign in CHART_TWINS.values()
+        rec_id = f"{sign}:{procedure}:{subject}:{grade}"
         for sid in unit.school_ids:
             rec = dict(res.get(sid) or not_tested("нет данных"))
-            rec.update(sign=sign, procedure=procedure, subject=subject, grade=grade,
-                       id=f"{sign}:{procedure}:{subject}:{grade}")
+            rec.update(sign=sign, procedure=procedure, subject=subject, grade=grade, id=rec_id)
             if calib is not None and rec.get("tested"):
                 rec["empirical_null"] = calib
             chart = rec.get("chart")
@@ -692,7 +686,7 @@ def _unit_tests(inputs: Inputs, config: Mapping[str, Any], key: tuple[str, str, 
                 elif twin and charts.get(sid) == chart:  # the twin's record already carries this chart
                     del rec["chart"]
                     rec["chart_of"] = f"{twin}:{procedure}:{subject}:{grade}"
-            records.append((sid, _Rec(rec)))
+            records.append(_record(sid, rec))
         found[sign] = {}  # the records hold what is needed: free the dicts as we go
     return records, region_rows, pmfs
 
@@ -755,9 +749,7 @@ def _unit_tests_packed(inputs: Inputs, config: Mapping[str, Any], key: tuple[str
     (school ids, record ids, signs, procedures, tested, p-values, bodies), region rows, pmfs."""
     with _gc_paused():
         records, rows, pmfs = _unit_tests(inputs, config, key)
-    cols = ([sid for sid, _ in records], [r.id for _, r in records], [r.sign for _, r in records],
-            [r.procedure for _, r in records], [r.tested for _, r in records],
-            [r.p_value for _, r in records], [r.body for _, r in records])
+    cols = [list(c) for c in zip(*records, strict=True)] if records else [[] for _ in range(7)]
     return cols, rows, pmfs
 
 
@@ -831,8 +823,7 @@ def evaluate(inputs: Inputs, config: Mapping[str, Any]) -> tuple[_Tests, list[di
             rec.update(sign="vpr_vs_gia", procedure="vpr", subject=None, grade=None, id="vpr_vs_gia")
             if calib is not None and rec.get("tested"):
                 rec["empirical_null"] = calib
-            r = _Rec(rec)
-            for all_, v in zip(cols, (sid, r.id, r.sign, r.procedure, r.tested, r.p_value, r.body), strict=True):
+            for all_, v in zip(cols, _record(sid, rec), strict=True):
                 all_.append(v)
     return _Tests(cols), region_rows, pooled
 
