@@ -342,3 +342,14 @@ def test_altai_region_bunching_at_the_3_boundary(cfg, altai):
     assert rb_ev["excess_ratio"] == pytest.approx(row["excess_ratio"])
     # a handful of schools, not a tenth of the region, are flagged
     assert 0 < out["flagged"].sum() < 0.05 * out.height
+
+
+def test_upper_tail_is_exactly_one_at_zero_and_zero_beyond_the_support():
+    from shnor.core.methods.objectivity_signs import upper_tail
+
+    pmf = np.array([0.1, 0.2, 0.3, 0.4 - 1e-16])  # sums to 1 − an ulp
+    assert upper_tail(pmf, 0) == 1.0
+    assert upper_tail(pmf, -2) == 1.0
+    assert upper_tail(pmf, 2) == pytest.approx(0.7)
+    assert upper_tail(pmf, 4) == 0.0
+    assert upper_tail(np.array([0.5, 0.6]), 1) == 0.6

@@ -58,6 +58,17 @@ def _binom_pmf(n: int, p: np.ndarray) -> np.ndarray:
     return np.exp(lc[None, :] + k[None, :] * np.log(p) + (n - k)[None, :] * np.log1p(-p))
 
 
+def upper_tail(pmf: np.ndarray, x: int) -> float:
+    """P(X ≥ x) for X with the pmf on 0, 1, …: exactly 1 for x ≤ 0 (a pmf's sum is 1 only to a few
+    ulps, which machines round apart, and a p-value of 1 − 1e-15 would count as informative in the
+    empirical null), 0 beyond the support, else the tail's sum within [0, 1]."""
+    if x <= 0:
+        return 1.0
+    if x >= len(pmf):
+        return 0.0
+    return float(min(1.0, max(0.0, pmf[x:].sum())))
+
+
 def _rl(values: np.ndarray, nd: int = 4) -> list:
     """``_r`` over an array (None for non-finite values)."""
     a = np.round(np.asarray(values, float), nd)
@@ -357,7 +368,7 @@ def bunching(unit: Unit, cfg: Mapping[str, Any],
                 a = lg + theta * support_all
                 f = np.exp(a - a.max())
                 f = f / f[support].sum() * n_outside  # scaled so that outside the window it matches the school
-            p = float(min(1.0, pmf[x:].sum())) if n_w and x > 0 else 1.0  # P(X ≥ 0) is 1, not 1 ± an ulp
+            p = upper_tail(pmf, x)
             if null_pmfs is not None:
                 null_pmfs[(sid, name)] = {"x": x, "n_window": n_w, "n": n, "pmf": pmf,
                                            "expected": float(np.arange(n_w + 1) @ pmf)}
@@ -410,9 +421,7 @@ def pooled_tail(parts: list[dict]) -> tuple[float, int, float]:
         pmf = np.convolve(pmf, part["pmf"])
         obs += int(part["x"])
         exp += float(part["expected"])
-    if obs <= 0:  # P(X ≥ 0) is 1 exactly (the sum of the pmf is 1 only to a few ulps)
-        return 1.0, obs, exp
-    return float(min(1.0, max(0.0, pmf[obs:].sum()))), obs, exp
+    return upper_tail(pmf, obs), obs, exp
 
 
 # ---------------------------------------------------------------------------------------------
@@ -849,9 +858,7 @@ def _binom_sum_sf(ns: list[int], ps: list[float], x: int) -> float:
     pmf = np.array([1.0])
     for n, p in zip(ns, ps, strict=True):
         pmf = np.convolve(pmf, _binom_pmf_exact(n, p))
-    if x <= 0:  # P(X ≥ 0) is 1 exactly: the pmf's sum is 1 only to a few ulps, which machines round apart
-        return 1.0
-    return float(min(1.0, pmf[x:].sum())) if x < len(pmf) else 0.0
+    return upper_tail(pmf, x)
 
 
 def _local_linear_solve(t0, t1, t2, u0, u1, x):
