@@ -39,6 +39,30 @@ def test_a_failing_job_is_raised_and_the_jobs_after_it_are_dropped() -> None:
     assert seen == []
 
 
+def test_after_a_failure_every_later_job_is_refused_not_run() -> None:
+    """The error stays: a caller that goes on submitting after it is told again, and nothing runs."""
+    import time
+
+    seen: list[int] = []
+
+    def fail() -> None:
+        raise ValueError("запись не удалась")
+
+    w = OutcomeWriter(threaded=True)
+    w.submit(fail)
+    for _ in range(1000):  # until the thread has met the error
+        try:
+            w.submit(lambda: None)
+        except ValueError:
+            break
+        time.sleep(0.005)
+    with pytest.raises(ValueError, match="запись не удалась"):
+        w.submit(seen.append, 2)
+    with pytest.raises(ValueError, match="запись не удалась"):
+        w.close()
+    assert seen == []
+
+
 def test_leaving_with_an_exception_drops_the_queue_and_keeps_the_callers_error() -> None:
     seen: list[int] = []
     gate = threading.Event()

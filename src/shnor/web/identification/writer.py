@@ -66,9 +66,8 @@ class OutcomeWriter:
             self._thread = None
 
     def _raise(self) -> None:
-        if self._error is not None:
-            err, self._error = self._error, None
-            raise err
+        if self._error is not None:  # kept: the thread drops every job after it
+            raise self._error
 
     def _work(self) -> None:
         try:
