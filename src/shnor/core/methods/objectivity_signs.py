@@ -33,7 +33,7 @@ class Unit:
     cuts: dict[str, int]  # min_3/min_4/min_5 present in SCALES
     mark: np.ndarray  # ВПР mark 2..5 (0 when unknown)
     journal: np.ndarray  # journal mark 2..5 (0 when unknown)
-    tasks: np.ndarray | None  # pupils × tasks matrix of points, None when not available
+    tasks: np.ndarray | None  # pupils × tasks matrix of points (any integer type), None when not available
     max_points: np.ndarray | None
     levels: list[str | None] | None
 
@@ -48,6 +48,27 @@ def _r(x: Any, nd: int = 4) -> Any:
         return None
     x = float(x)
     return round(x, nd) if math.isfinite(x) else None  # (math's test: numpy's costs ~1 µs a call)
+
+
+def _rv(values: Any, nd: int = 4) -> list:
+    """``[_r(v, nd) for v in values]`` in a few numpy passes, the same floats to the bit: rint(x·10ⁿ)/10ⁿ
+    is the double nearest the decimal Python's ``round`` gives, except where x·10ⁿ lies so near a
+    half that the product's own rounding could decide (or is too large for the test): those values go
+    through ``round`` itself. (A country procedure rounds ≈ 0.8 M statistics.)"""
+    a = np.asarray(values, dtype=float).ravel()
+    scale = 10.0**nd
+    with np.errstate(over="ignore", invalid="ignore"):
+        scaled = a * scale
+        out = np.rint(scaled) / scale
+        near_half = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6
+    finite = np.isfinite(a)
+    for i in np.flatnonzero(finite & (near_half | ~(np.abs(scaled) < 1e8))).tolist():
+        out[i] = round(float(a[i]), nd)
+    res = out.tolist()
+    if not finite.all():
+        for i in np.flatnonzero(~finite).tolist():
+            res[i] = None
+    return res
 
 
 def _binom_pmf(n: int, p: np.ndarray) -> np.ndarray:
@@ -428,31 +449,54 @@ def pooled_tail(parts: list[dict]) -> tuple[float, int, float]:
 # task-level signs: hard vs easy tasks, Guttman errors (both conditional on the pupil's total)
 
 
-def _loo_conditional(value: np.ndarray, total: np.ndarray, school: np.ndarray, n_schools: int,
-                     max_total: int, min_ref: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per pupil: mean and variance of ``value`` among other schools' pupils with the same total."""
-    nt = max_total + 1
-    idx = total.astype(np.int64)
-    c = np.bincount(idx, minlength=nt).astype(float)
-    s1 = np.bincount(idx, weights=value, minlength=nt)
-    s2 = np.bincount(idx, weights=value * value, minlength=nt)
-    key = school.astype(np.int64) * nt + idx
-    cs = np.bincount(key, minlength=n_schools * nt).astype(float)
-    s1s = np.bincount(key, weights=value, minlength=n_schools * nt)
-    s2s = np.bincount(key, weights=value * value, minlength=n_schools * nt)
-    cr = c[idx] - cs[key]
-    m = (s1[idx] - s1s[key]) / np.maximum(cr, 1)
-    v = (s2[idx] - s2s[key]) / np.maximum(cr, 1) - m * m
-    ok = cr >= min_ref
-    return m, np.maximum(v, 0.0), ok
+class _Cells:
+    """The pupils of a unit grouped by (school, total): what the same-total comparisons of
+    ``task_signs`` need is constant within such a cell, so they are computed once per cell (a country
+    procedure has ≈ 0.5 M cells for 1.4 M pupils) instead of once per pupil."""
+
+    def __init__(self, school: np.ndarray, total: np.ndarray, n_schools: int, n_totals: int) -> None:
+        key = school.astype(np.int64) * n_totals + total.astype(np.int64)
+        per_key = np.bincount(key, minlength=n_schools * n_totals)
+        used = np.flatnonzero(per_key)
+        self.of_pupil = (np.cumsum(per_key > 0) - 1)[key]
+        self.n = per_key[used].astype(float)
+        self.school, self.total = used // n_totals, used % n_totals
+        self.n_cells, self.n_schools, self.n_totals = len(used), n_schools, n_totals
+        self.region_n = np.bincount(self.total, weights=self.n, minlength=n_totals)
+
+    def sums(self, value: np.ndarray) -> np.ndarray:
+        """Σ ``value`` over each cell's pupils."""
+        return np.bincount(self.of_pupil, weights=value, minlength=self.n_cells)
+
+    def per_school(self, cell_value: np.ndarray) -> np.ndarray:
+        """Σ over each school's cells."""
+        return np.bincount(self.school, weights=cell_value, minlength=self.n_schools)
+
+    def loo(self, s1: np.ndarray, s2: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+        """Per cell, from the cells' Σx (and Σx²): the mean (and variance) of x among the other schools'
+        pupils with the same total, and how many such pupils there are."""
+        t = self.total
+        ref = self.region_n[t] - self.n
+        div = np.maximum(ref, 1)
+        m = (np.bincount(t, weights=s1, minlength=self.n_totals)[t] - s1) / div
+        v = None
+        if s2 is not None:
+            v = np.maximum((np.bincount(t, weights=s2, minlength=self.n_totals)[t] - s2) / div - m * m, 0.0)
+        return m, v, ref
 
 
-def _sum_test(resid: np.ndarray, var: np.ndarray, ok: np.ndarray, school: np.ndarray, n_schools: int):
-    t = np.bincount(school, weights=np.where(ok, resid, 0.0), minlength=n_schools)
-    v = np.bincount(school, weights=np.where(ok, var, 0.0), minlength=n_schools)
-    n = np.bincount(school, weights=ok.astype(float), minlength=n_schools)
-    z = np.where(v > 0, t / np.sqrt(np.maximum(v, 1e-12)), 0.0)
-    return t, v, n, z
+def _cell_sum_test(cells: _Cells, value: np.ndarray, min_ref: int):
+    """``_sum_test`` of ``value`` minus its same-total expectation, summed per school over the pupils
+    with at least ``min_ref`` same-total pupils in other schools: (Σ excess, Σ variance, n, z, Σ
+    expectation)."""
+    s1 = cells.sums(value)
+    m, v, ref = cells.loo(s1, cells.sums(value * value))
+    ok = ref >= min_ref
+    t = cells.per_school(np.where(ok, s1 - cells.n * m, 0.0))
+    var = cells.per_school(np.where(ok, cells.n * v, 0.0))
+    n = cells.per_school(np.where(ok, cells.n, 0.0))
+    z = np.where(var > 0, t / np.sqrt(np.maximum(var, 1e-12)), 0.0)
+    return t, var, n, z, cells.per_school(np.where(ok, cells.n * m, 0.0))
 
 
 def task_signs(unit: Unit, cfg_pattern: Mapping[str, Any], cfg_fit: Mapping[str, Any]) -> tuple[dict, dict]:
@@ -463,20 +507,24 @@ def task_signs(unit: Unit, cfg_pattern: Mapping[str, Any], cfg_fit: Mapping[str,
         reason = "нет баллов за задания"
         return ({s: not_tested(reason) for s in unit.school_ids}, {s: not_tested(reason) for s in unit.school_ids})
     tasks = unit.tasks
+    n_tasks = tasks.shape[1]
     total = tasks.sum(1)
     school = unit.school
     counts = np.bincount(school, minlength=ns)
-    # region and school task-success profiles (percent of max points)
     maxp = unit.max_points.astype(float)
-    region_profile = 100 * (tasks.sum(0) / len(total)) / maxp
-    # expected profile for each school's pupils given their totals (leave-school-out), summed per school
-    sums = np.zeros((ns, tasks.shape[1]))
-    esums = np.zeros((ns, tasks.shape[1]))
-    for j in range(tasks.shape[1]):
-        col = tasks[:, j].astype(float)
-        m, _, _ok = _loo_conditional(col, total, school, ns, int(maxp.sum()), int(cfg_pattern["min_reference"]))
-        sums[:, j] = np.bincount(school, weights=col, minlength=ns)
-        esums[:, j] = np.bincount(school, weights=m, minlength=ns)
+    cells = _Cells(school, total, ns, int(maxp.sum()) + 1)
+    # region and school task-success profiles (percent of max points); the expected profile of each
+    # school's pupils given their totals (leave-school-out), summed per school
+    sums = np.zeros((ns, n_tasks))
+    esums = np.zeros((ns, n_tasks))
+    region_sums = np.zeros(n_tasks)
+    for j in range(n_tasks):
+        s1 = cells.sums(tasks[:, j].astype(float))
+        m, _, _ref = cells.loo(s1)
+        sums[:, j] = cells.per_school(s1)
+        esums[:, j] = cells.per_school(cells.n * m)
+        region_sums[j] = s1.sum()
+    region_profile = 100 * (region_sums / len(total)) / maxp
 
     n_div = np.maximum(counts, 1)[:, None]
     school_pr = _rl_rows(100 * sums / n_div / maxp[None, :], 1)
@@ -493,7 +541,7 @@ def task_signs(unit: Unit, cfg_pattern: Mapping[str, Any], cfg_fit: Mapping[str,
 
     # task_pattern
     pattern: dict[str, dict] = {}
-    levels = unit.levels or [None] * tasks.shape[1]
+    levels = unit.levels or [None] * n_tasks
     hard = np.array([lv in tuple(cfg_pattern["hard_levels"]) for lv in levels])
     min_n = int(cfg_pattern["min_pupils"])
     if not hard.any() or hard.all():
@@ -501,19 +549,20 @@ def task_signs(unit: Unit, cfg_pattern: Mapping[str, Any], cfg_fit: Mapping[str,
             pattern[sid] = not_tested("нет заданий и базового, и повышенного/высокого уровня")
     else:
         h = tasks[:, hard].sum(1).astype(float)
-        m, v, ok = _loo_conditional(h, total, school, ns, int(maxp.sum()), int(cfg_pattern["min_reference"]))
-        t, var, n_ok, z = _sum_test(h - m, v, ok, school, ns)
-        p_sf = stats.norm.sf(z)
-        for si, sid in enumerate(unit.school_ids):
-            if n_ok[si] < min_n:
-                pattern[sid] = not_tested(f"участников {int(n_ok[si])} < {min_n}", n=int(counts[si]))
+        t, _var, n_ok, z, _e = _cell_sum_test(cells, h, int(cfg_pattern["min_reference"]))
+        p_sf = stats.norm.sf(z).tolist()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            per_pupil = t / n_ok
+        stat = zip(_rv(z), _rv(t, 2), _rv(per_pupil, 3), strict=True)
+        for si, (sid, n, (zr, tr, pr)) in enumerate(zip(unit.school_ids, n_ok.tolist(), stat, strict=True)):
+            if n < min_n:
+                pattern[sid] = not_tested(f"участников {int(n)} < {min_n}", n=int(counts[si]))
                 continue
             pattern[sid] = {
                 "tested": True,
-                "n": int(n_ok[si]),
-                "p_value": float(p_sf[si]),
-                "statistic": {"z": _r(z[si]), "excess_hard_points": _r(t[si], 2),
-                              "excess_hard_points_per_pupil": _r(t[si] / n_ok[si], 3)},
+                "n": int(n),
+                "p_value": p_sf[si],
+                "statistic": {"z": zr, "excess_hard_points": tr, "excess_hard_points_per_pupil": pr},
                 "comparison_group": "ученики региона (других ОО) с тем же первичным баллом",
                 "chart": {"task_success": profile(si)},
             }
@@ -521,15 +570,18 @@ def task_signs(unit: Unit, cfg_pattern: Mapping[str, Any], cfg_fit: Mapping[str,
     # are Σ over the steps passed of the steps failed before them = Σ rank(step passed) − r(r − 1)/2
     # (r steps passed, the i-th passed one has i passed before it), so no pupils × steps matrix is needed.
     fit: dict[str, dict] = {}
-    steps = [(j, k) for j in range(tasks.shape[1]) for k in range(1, int(maxp[j]) + 1)]
     n_pupils = len(total)
-    pop = np.array([np.count_nonzero(tasks[:, j] >= k) for j, k in steps]) / n_pupils
-    rank = np.empty(len(steps), np.int64)
-    rank[np.argsort(-pop, kind="stable")] = np.arange(len(steps))
+    pop = []
+    for j in range(n_tasks):  # pupils with at least k points on task j, k = 1..max
+        at = np.bincount(np.clip(tasks[:, j], 0, int(maxp[j])), minlength=int(maxp[j]) + 1)
+        pop += np.cumsum(at[::-1])[::-1][1:].tolist()
+    pop = np.array(pop, float) / n_pupils
+    rank = np.empty(len(pop), np.int64)
+    rank[np.argsort(-pop, kind="stable")] = np.arange(len(pop))
     guttman = np.zeros(n_pupils, np.int64)
     passed = np.zeros(n_pupils, np.int64)
     i = 0
-    for j in range(tasks.shape[1]):
+    for j in range(n_tasks):
         mj = int(maxp[j])
         cum = np.r_[0, np.cumsum(rank[i : i + mj])]  # rank sum of steps 1..k of task j
         tj = np.clip(tasks[:, j], 0, mj)
@@ -537,22 +589,21 @@ def task_signs(unit: Unit, cfg_pattern: Mapping[str, Any], cfg_fit: Mapping[str,
         passed += tj
         i += mj
     guttman = (guttman - passed * (passed - 1) // 2).astype(float)
-    m, v, ok = _loo_conditional(guttman, total, school, ns, int(maxp.sum()), int(cfg_fit["min_reference"]))
-    t, var, n_ok, z = _sum_test(guttman - m, v, ok, school, ns)
-    gsum = np.bincount(school, weights=guttman, minlength=ns)
-    msum = np.bincount(school, weights=np.where(ok, m, 0.0), minlength=ns)
+    t, _var, n_ok, z, msum = _cell_sum_test(cells, guttman, int(cfg_fit["min_reference"]))
+    gsum = cells.per_school(cells.sums(guttman))
     min_n = int(cfg_fit["min_pupils"])
-    p_sf = stats.norm.sf(z)
-    for si, sid in enumerate(unit.school_ids):
-        if n_ok[si] < min_n:
-            fit[sid] = not_tested(f"участников {int(n_ok[si])} < {min_n}", n=int(counts[si]))
+    p_sf = stats.norm.sf(z).tolist()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        stat = zip(_rv(z), _rv(gsum / counts, 2), _rv(msum / np.maximum(n_ok, 1), 2), strict=True)
+    for si, (sid, n, (zr, gr, mr)) in enumerate(zip(unit.school_ids, n_ok.tolist(), stat, strict=True)):
+        if n < min_n:
+            fit[sid] = not_tested(f"участников {int(n)} < {min_n}", n=int(counts[si]))
             continue
         fit[sid] = {
             "tested": True,
-            "n": int(n_ok[si]),
-            "p_value": float(p_sf[si]),
-            "statistic": {"z": _r(z[si]), "mean_guttman_errors": _r(gsum[si] / counts[si], 2),
-                          "expected_guttman_errors": _r(msum[si] / max(n_ok[si], 1), 2)},
+            "n": int(n),
+            "p_value": p_sf[si],
+            "statistic": {"z": zr, "mean_guttman_errors": gr, "expected_guttman_errors": mr},
             "comparison_group": "ученики региона (других ОО) с тем же первичным баллом",
             "chart": {"task_success": profile(si)},
         }
@@ -565,6 +616,68 @@ def task_signs(unit: Unit, cfg_pattern: Mapping[str, Any], cfg_fit: Mapping[str,
 
 def _p_at_least(n: np.ndarray, p: np.ndarray, k: np.ndarray) -> np.ndarray:
     return stats.binom.sf(k - 1, n, p)
+
+
+def _union_bound_direct(table: np.ndarray, pv: np.ndarray, mult: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """Σ_v mult_v · P(N_v ≥ max(2, k_v(m))) for each m, column by column (``table[x, v]`` = P(N_v > x),
+    x = 0..n, N_v ~ Bin(n, pv_v)): k_v(m) is the smallest x with P(N_v > x) ≤ m, as
+    ``scipy.stats.binom.isf`` returns it (n when 1 − m rounds to 1; near-ties decided by ``binom.isf``)."""
+    n = table.shape[0] - 1
+    cols = np.arange(table.shape[1])
+    out = np.empty(len(m))
+    step = max(1, 4_000_000 // max(1, table.size))
+    for a in range(0, len(m), step):
+        mm = m[a : a + step]
+        x = (table[None, :, :] > mm[:, None, None]).sum(1)  # smallest x with P(N > x) ≤ m
+        x[(1.0 - mm) == 1.0, :] = n
+        xc = np.minimum(x, n)
+        at = table[xc, cols[None, :]]
+        before = table[np.maximum(xc - 1, 0), cols[None, :]]
+        tol = 1e-12 * mm[:, None]
+        near = (np.abs(at - mm[:, None]) <= tol) | ((xc > 0) & (np.abs(before - mm[:, None]) <= tol))
+        if near.any():
+            r_i, c_i = np.nonzero(near)
+            x[r_i, c_i] = stats.binom.isf(mm[r_i], n, pv[c_i]).astype(np.int64)
+        k = np.clip(x, 1, n)
+        out[a : a + step] = (table[k, cols[None, :]] * mult[None, :]).sum(1)
+    return out
+
+
+def _union_bound(table: np.ndarray, pv: np.ndarray, mult: np.ndarray, m: np.ndarray, window: int = 4) -> np.ndarray:
+    """``_union_bound_direct`` read off one sorted table instead of a schools × x × vectors comparison.
+
+    Column v contributes mult_v·P(N_v > clip(x_v, 1, n)), x_v the number of its entries above m; that
+    is mult_v·P(N_v > n) plus the non-negative steps d(x) = P(N_v > clip(x, 1, n)) − P(N_v > clip(x + 1,
+    1, n)) of its entries ≤ m (they telescope). So with every entry sorted and its step summed in
+    ascending order (small terms first: no cancellation), the bound for any m is one prefix sum.
+    A column with an entry within 10⁻¹² of m (a school's own minimum is always one) takes its k from
+    ``binom.isf``, as the direct computation does; where more entries than ``window`` on a side are
+    that near, or 1 − m rounds to 1, the direct computation is used."""
+    n, n_cols = table.shape[0] - 1, table.shape[1]
+    x = np.arange(n + 1)
+    steps = (table[np.clip(x, 1, n)] - table[np.clip(x + 1, 1, n)]) * mult[None, :]
+    order = np.argsort(table, axis=None, kind="stable")
+    values = table.ravel()[order]
+    prefix = np.r_[0.0, np.cumsum(steps.ravel()[order])]
+    pos = np.searchsorted(values, m, side="right")  # entries ≤ m
+    out = float(np.dot(mult, table[n])) + prefix[pos]
+    # the sorted entries around each m: near ones name the columns whose k binom.isf decides
+    idx = pos[:, None] + np.arange(-window, window)[None, :]
+    inside = (idx >= 0) & (idx < len(values))
+    near = inside & (np.abs(values[np.clip(idx, 0, len(values) - 1)] - m[:, None]) <= 1e-12 * m[:, None])
+    direct = near[:, 0] | near[:, -1] | ((1.0 - m) == 1.0)
+    near[direct] = False
+    if near.any():
+        r_i, w_i = np.nonzero(near)
+        pair = np.unique(r_i * n_cols + order[idx[r_i, w_i]] % n_cols)  # (school, column), each once
+        r_i, c_i = pair // n_cols, pair % n_cols
+        counted = (table[:, c_i] > m[r_i][None, :]).sum(0)
+        decided = stats.binom.isf(m[r_i], n, pv[c_i]).astype(np.int64)
+        fix = mult[c_i] * (table[np.clip(decided, 1, n), c_i] - table[np.clip(counted, 1, n), c_i])
+        out += np.bincount(r_i, weights=fix, minlength=len(m))
+    if direct.any():
+        out[direct] = _union_bound_direct(table, pv, mult, m[direct])
+    return out
 
 
 def similarity(unit: Unit, cfg: Mapping[str, Any]) -> dict[str, dict]:
@@ -648,24 +761,7 @@ def similarity(unit: Unit, cfg: Mapping[str, Any]) -> dict[str, dict]:
             n = int(n)
             ss = sel[nn == n]
             table = stats.binom.sf(np.arange(n + 1)[:, None], n, pv[None, :])  # P(N > x), x = 0..n
-            cols = np.arange(len(pv))
-            step = max(1, 4_000_000 // max(1, (n + 1) * len(pv)))
-            for a in range(0, len(ss), step):
-                sc = ss[a : a + step]
-                m = m_s[sc]
-                x = (table[None, :, :] > m[:, None, None]).sum(1)  # smallest x with P(N > x) ≤ m
-                x[(1.0 - m) == 1.0, :] = n
-                # near-ties: let binom.isf decide, as the per-school loop did
-                xc = np.minimum(x, n)
-                at = table[xc, cols[None, :]]
-                before = table[np.maximum(xc - 1, 0), cols[None, :]]
-                tol = 1e-12 * m[:, None]
-                near = (np.abs(at - m[:, None]) <= tol) | ((xc > 0) & (np.abs(before - m[:, None]) <= tol))
-                if near.any():
-                    r_i, c_i = np.nonzero(near)
-                    x[r_i, c_i] = stats.binom.isf(m[r_i], n, pv[c_i]).astype(np.int64)
-                k = np.clip(x, 1, n)
-                acc_st[sc, t] = (table[k, cols[None, :]] * mult[None, :]).sum(1)
+            acc_st[ss, t] = _union_bound(table, pv, mult, m_s[ss])
     acc = acc_st.sum(1)
     out = {}
     for si, sid in enumerate(unit.school_ids):
