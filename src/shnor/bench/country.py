@@ -180,13 +180,13 @@ class Report:
 
 
 IDENTIFY_PARTS = {  # the outcomes are stored by a writer thread alongside the stages after their method
-    "маркеры ФИОКО": "fioko",
-    "признаки необъективности": "objectivity (+ store)",
+    "маркеры ФИОКО": "fioko (workers: objectivity's procedures)",
+    "социальный индекс": "social_index (workers: the same)",
+    "признаки необъективности": "objectivity: the rest, combined, stored (worker: deficits)",
     "сохранение признаков необъективности": "store objectivity outcomes",
-    "социальный индекс": "social_index",
-    "низкие результаты": "low_results (+ value_added)",
+    "дефициты умений": "deficits: what is left of the worker's",
+    "низкие результаты": "low_results (+ value_added; deficits stored)",
     "варианты сопровождения": "tracks",
-    "дефициты умений": "deficits",
     "сохранение": "FIOKO index",
     "ожидание записи результатов": "store: wait",
     "запись файлов": "write output files",

@@ -120,7 +120,7 @@ def test_objectivity_in_worker_processes_is_the_same(demo3, monkeypatch):
     monkeypatch.setenv("SHNOR_WORKERS", "2")
     monkeypatch.setenv("OMP_NUM_THREADS", "7")
     monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
-    assert objectivity._workers(demo3, 4) == 2
+    assert objectivity.workers_for(demo3, 4) == 2
     two = objectivity.run(demo3, cfg)
     # the same up to rounding: the workers' BLAS runs on one thread, and on some CPUs (AMD EPYC
     # without AVX-512 here) a matrix product's last bit depends on the thread count

@@ -33,12 +33,8 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import multiprocessing
 import os
-import warnings
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import numpy as np
@@ -46,6 +42,7 @@ import orjson
 import polars as pl
 from scipy import stats
 
+from shnor.core import workers as workers_mod
 from shnor.core.methods import objectivity_signs as signs_mod
 from shnor.core.methods.base import Inputs
 from shnor.core.methods.objectivity_signs import Unit, not_tested
@@ -378,26 +375,46 @@ def _pool_cfg(cfg: Mapping[str, Any]) -> dict[str, Any]:
             "min_outside": int(cfg.get("pooled_min_outside", cfg["min_outside"]))}
 
 
-def bunching_pooled(inputs: Inputs, config: Mapping[str, Any],
-                    current: dict[tuple[str, str, int], dict]) -> dict[str, dict]:
+class NullPmfs:
+    """One procedure's bunching null distributions per (school, cut), as columns: what the pooled
+    test needs of them (a dict with a numpy array per school and cut took 0.8 s a procedure to pass
+    between processes). ``pmf(i)`` is the i-th distribution."""
+
+    def __init__(self, year: int, key: tuple[str, str, int], pmfs: dict[tuple[str, str], dict]) -> None:
+        self.year, self.key = year, key
+        self.sid = [k[0] for k in pmfs]
+        self.boundary = [k[1] for k in pmfs]
+        values = list(pmfs.values())
+        self.x = [int(d["x"]) for d in values]
+        self.n_window = [int(d["n_window"]) for d in values]
+        self.n = [int(d["n"]) for d in values]
+        self.expected = [float(d["expected"]) for d in values]
+        self.offsets = np.cumsum([0, *(len(d["pmf"]) for d in values)])
+        self.flat = np.concatenate([d["pmf"] for d in values]) if values else np.empty(0)
+
+    def pmf(self, i: int) -> np.ndarray:
+        """The i-th null distribution of the count at/above the cut."""
+        return self.flat[self.offsets[i] : self.offsets[i + 1]]
+
+
+def bunching_pooled(inputs: Inputs, config: Mapping[str, Any], current: list[NullPmfs]) -> dict[str, dict]:
     """One bunching test per school over all its tests of this year and the earlier pooled years.
 
     A school that inflates marks does so in every test and year; the counts at/above the cut are
     added up and compared with the sum of their null distributions (each the binomial of the
     school's window count under the region's shape tilted to the school's level, averaged over the
     level's uncertainty): an exact one-sided test of a common excess. ``current`` holds the null
-    distributions already computed for this year's tests {(procedure, subject, grade): pmfs}.
+    distributions already computed for this year's tests.
     """
     cfg = config["signs"]["bunching"]
-    parts: dict[str, dict[str, list[dict]]] = {}
+    parts: dict[str, dict[str, list[tuple[NullPmfs, int]]]] = {}
 
-    def add(pmfs: dict, year: int, key: tuple[str, str, int]) -> None:
-        for (sid, boundary), d in pmfs.items():
-            parts.setdefault(sid, {}).setdefault(boundary, []).append(
-                {**d, "year": year, "procedure": key[0], "subject": key[1], "grade": key[2]})
+    def add(pm: NullPmfs) -> None:
+        for i, (sid, boundary) in enumerate(zip(pm.sid, pm.boundary, strict=True)):
+            parts.setdefault(sid, {}).setdefault(boundary, []).append((pm, i))
 
-    for key, pmfs in current.items():
-        add(pmfs, inputs.year, key)
+    for pm in current:
+        add(pm)
     for year in _pooled_years(inputs, cfg):
         if year == inputs.year:
             continue
@@ -409,25 +426,26 @@ def bunching_pooled(inputs: Inputs, config: Mapping[str, Any],
                 continue
             pmfs: dict = {}
             signs_mod.bunching(unit, _pool_cfg(cfg), pmfs)
-            add(pmfs, year, key)
+            add(NullPmfs(year, key, pmfs))
     out: dict[str, dict] = {}
     min_total = int(cfg["min_pupils"])
     group = ("распределение баллов региона у порога, перевзвешенное к уровню школы, по всем ВПР школы за годы "
              + ", ".join(str(y) for y in _pooled_years(inputs, cfg)))
     for sid, by_b in parts.items():
-        n_total = max(sum(d["n"] for d in pp) for pp in by_b.values())
+        n_total = max(sum(pm.n[i] for pm, i in pp) for pp in by_b.values())
         if n_total < min_total:
             out[sid] = not_tested(f"участников во всех ВПР школы {n_total} < {min_total}", n=n_total)
             continue
         tests = []
         for boundary, pp in by_b.items():
-            p, obs, exp = signs_mod.pooled_tail(pp)
+            p, obs, exp = signs_mod.pooled_tail([pm.pmf(i) for pm, i in pp], [pm.x[i] for pm, i in pp],
+                                                [pm.expected[i] for pm, i in pp])
             tests.append({
                 "boundary": boundary, "p_value": p, "at_or_above": obs, "expected_at_or_above": signs_mod._r(exp, 2),
-                "n_window": int(sum(d["n_window"] for d in pp)), "n_tests": len(pp),
-                "tests": [{"year": d["year"], "procedure": d["procedure"], "subject": d["subject"],
-                           "grade": d["grade"], "at_or_above": d["x"], "n_window": d["n_window"],
-                           "expected_at_or_above": signs_mod._r(d["expected"], 2)} for d in pp],
+                "n_window": int(sum(pm.n_window[i] for pm, i in pp)), "n_tests": len(pp),
+                "tests": [{"year": pm.year, "procedure": pm.key[0], "subject": pm.key[1], "grade": pm.key[2],
+                           "at_or_above": pm.x[i], "n_window": pm.n_window[i],
+                           "expected_at_or_above": signs_mod._r(pm.expected[i], 2)} for pm, i in pp],
             })
         best = min(tests, key=lambda t: t["p_value"])
         out[sid] = {
@@ -619,14 +637,15 @@ def vpr_vs_gia(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, dict]:
 def _unit_tests(inputs: Inputs, config: Mapping[str, Any], key: tuple[str, str, int]
                 ) -> tuple[list[tuple], list[dict], dict | None]:
     """Every sign of one procedure of ``inputs.year``: the records (``_record`` tuples) in school
-    order, the region-level bunching rows and, when bunching is pooled, the null pmfs per (school, cut)."""
+    order, the region-level bunching rows and, when bunching is pooled, the null pmfs per (school, cut)
+    (``NullPmfs``)."""
     procedure, subject, grade = key
     cfg_s = config["signs"]
     pool_bunching = cfg_s["bunching"]["enabled"] and cfg_s["bunching"].get("pool", False)
     pool_procs = set(cfg_s["bunching"].get("pool_procedures", ["vpr"]))
     records: list[tuple] = []
     region_rows: list[dict] = []
-    pmfs: dict | None = None
+    pmfs: NullPmfs | None = None
     unit = build_unit(inputs, procedure, inputs.year, subject, grade)
     if unit is None:
         return records, region_rows, pmfs
@@ -634,8 +653,9 @@ def _unit_tests(inputs: Inputs, config: Mapping[str, Any], key: tuple[str, str, 
     if cfg_s["bunching"]["enabled"]:
         if unit.cuts:
             if pool_bunching and procedure in pool_procs:
-                pmfs = {}
-                res, rows = signs_mod.bunching(unit, _pool_cfg(cfg_s["bunching"]), pmfs)
+                null: dict = {}
+                res, rows = signs_mod.bunching(unit, _pool_cfg(cfg_s["bunching"]), null)
+                pmfs = NullPmfs(inputs.year, key, null)
                 min_n = int(cfg_s["bunching"]["min_pupils"])
                 for sid, rec in res.items():
                     if rec.get("tested") and rec["n"] < min_n:
@@ -701,52 +721,31 @@ def _unit_tests(inputs: Inputs, config: Mapping[str, Any], key: tuple[str, str, 
 PARALLEL_MIN_PUPILS = 2_000_000
 
 
-def _workers(inputs: Inputs, n_units: int) -> int:
-    want = int(os.environ.get("SHNOR_WORKERS") or (os.cpu_count() or 1))
-    if want <= 1 or n_units <= 1:
+def workers_for(inputs: Inputs, n_units: int | None = None) -> int:
+    """Worker processes worth starting for ``inputs.year``: one unless the year is large (or
+    ``SHNOR_WORKERS`` asks for more), never more than there are procedures."""
+    want = workers_mod.wanted()
+    if want <= 1 or (n_units is not None and n_units <= 1):
         return 1
     if os.environ.get("SHNOR_WORKERS") is None:
         pupils = inputs.results.filter((pl.col("year") == inputs.year) & ~pl.col("absent").fill_null(False)
                                        ).select(pl.len()).collect().item()
         if pupils < PARALLEL_MIN_PUPILS:
             return 1
-    return min(want, n_units)
+    return want if n_units is None else min(want, n_units)
 
 
-#: Thread-count settings of the libraries a worker process loads (Polars, OpenBLAS, OpenMP, MKL).
-_THREAD_VARS = ("POLARS_MAX_THREADS", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+class Started:
+    """The per-procedure tests of a year, submitted to workers: their results, in order."""
+
+    def __init__(self, results: Iterator[tuple]) -> None:
+        self.results = results
 
 
-def _units_tests(inputs: Inputs, config: Mapping[str, Any], keys: list[tuple[str, str, int]]) -> Iterator:
-    """``_unit_tests`` of every procedure, in order: in this process, or in spawned worker processes
-    (Polars' thread pool does not survive fork) when the year is large."""
-    workers = _workers(inputs, len(keys))
-    if workers == 1:
-        for key in keys:
-            yield _unit_tests_packed(inputs, config, key)
-        return
-    # each worker gets its share of the cores for Polars' and BLAS's own threads (read when the
-    # libraries load): two workers each running BLAS on every core made the same tests take 25 %
-    # more CPU time (threads spinning on cores the other worker uses)
-    threads = str(max(1, (os.cpu_count() or 1) // workers))
-    saved = {k: os.environ.get(k) for k in _THREAD_VARS}
-    os.environ.update(dict.fromkeys(_THREAD_VARS, threads))
-    done = 0
-    try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            for packed in pool.map(_unit_tests_packed, [inputs] * len(keys), [dict(config)] * len(keys), keys):
-                yield packed
-                done += 1
-    except BrokenProcessPool:  # e.g. a script without an ``if __name__ == "__main__"`` guard
-        warnings.warn("процессы-исполнители недоступны: признаки считаются в одном процессе", stacklevel=2)
-        for key in keys[done:]:
-            yield _unit_tests_packed(inputs, config, key)
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+def start(inputs: Inputs, config: Mapping[str, Any], workers: workers_mod.Workers) -> Started:
+    """Submit every procedure's tests to ``workers`` (in order); ``run(..., started=)`` collects them,
+    so the caller can queue other work behind them first."""
+    return Started(workers.map(_unit_tests_packed, [(inputs, dict(config), key) for key in _units(inputs, config)]))
 
 
 def _unit_tests_packed(inputs: Inputs, config: Mapping[str, Any], key: tuple[str, str, int]) -> tuple:
@@ -785,29 +784,39 @@ class _Tests:
         return range(self.bounds[i], self.bounds[i + 1])
 
 
-def evaluate(inputs: Inputs, config: Mapping[str, Any]) -> tuple[_Tests, list[dict], dict[str, dict]]:
+def evaluate(inputs: Inputs, config: Mapping[str, Any],
+             started: Started | None = None) -> tuple[_Tests, list[dict], dict[str, dict]]:
     """All tests (``_Tests``: the records of every school), the region-level bunching rows and the
     pooled (school-level, over tests and years) records {school_id: {sign: record}} that replace the
-    combination of a sign's per-test p-values."""
+    combination of a sign's per-test p-values. ``started``: the procedures' tests already submitted
+    to workers (``start``); else they are made here."""
+    if started is None:
+        keys = _units(inputs, config)
+        with workers_mod.Workers(workers_for(inputs, len(keys))) as workers:
+            return evaluate(inputs, config, start(inputs, config, workers))
     cols: list[list] = [[] for _ in range(7)]  # school, id, sign, procedure, tested, p-value, body
     region_rows: list[dict] = []
     pooled: dict[str, dict[str, dict]] = {}
     cfg_s = config["signs"]
-    bunch_pmfs: dict[tuple[str, str, int], dict] = {}
+    bunch_pmfs: list[NullPmfs] = []
     pool_bunching = cfg_s["bunching"]["enabled"] and cfg_s["bunching"].get("pool", False)
-    keys = _units(inputs, config)
-    for key, (unit_cols, rows, pmfs) in zip(keys, _units_tests(inputs, config, keys), strict=True):
+    school_level: dict[str, dict[str, dict]] = {}
+    # the school-level tests that need no procedure's records first: with workers they are made
+    # while the procedures are being tested
+    gia = vpr_vs_gia(inputs, config) if cfg_s.get("vpr_vs_gia", {}).get("enabled", False) else None
+    fluct = (fluctuation_pooled(inputs, config)
+             if cfg_s["fluctuation"]["enabled"] and cfg_s["fluctuation"].get("pool", False) else None)
+    for unit_cols, rows, pmfs in started.results:
         for all_, part in zip(cols, unit_cols, strict=True):
             all_ += part
         region_rows += rows
         if pmfs is not None:
-            bunch_pmfs[key] = pmfs
+            bunch_pmfs.append(pmfs)
     with_results = set(cols[0])
-    school_level: dict[str, dict[str, dict]] = {}
     if pool_bunching:
         school_level["bunching"] = bunching_pooled(inputs, config, bunch_pmfs)
-    if cfg_s["fluctuation"]["enabled"] and cfg_s["fluctuation"].get("pool", False):
-        school_level["fluctuation"] = fluctuation_pooled(inputs, config)
+    if fluct is not None:
+        school_level["fluctuation"] = fluct
     for sign, res in school_level.items():
         if cfg_s[sign].get("pooled_empirical_null", False):
             calib = empirical_null(res, int(config["empirical_null_min_schools"]))
@@ -818,8 +827,8 @@ def evaluate(inputs: Inputs, config: Mapping[str, Any]) -> tuple[_Tests, list[di
             if sid in with_results:
                 pooled.setdefault(sid, {})[sign] = {**rec, "sign": sign, "id": f"{sign}:pooled"}
     gia_cfg = cfg_s.get("vpr_vs_gia", {})
-    if gia_cfg.get("enabled", False):
-        res = vpr_vs_gia(inputs, config)
+    if gia is not None:
+        res = gia
         calib = empirical_null(res, int(config["empirical_null_min_schools"])) if gia_cfg.get("empirical_null") else None
         with_vpr = dict.fromkeys(sid for sid, proc in zip(cols[0], cols[3], strict=True) if proc == "vpr")
         for sid in with_vpr:
@@ -872,20 +881,21 @@ SINK_SCHOOLS = 2000
 
 
 def run(inputs: Inputs, config: Mapping[str, Any], *,
-        sink: Callable[[pl.DataFrame], None] | None = None) -> pl.DataFrame:
+        sink: Callable[[pl.DataFrame], None] | None = None, started: Started | None = None) -> pl.DataFrame:
     """One row per school with results in ``inputs.year``: flag, significant signs, BH q-value, evidence.
 
     With a ``sink``, the rows are handed to it in parts of ``SINK_SCHOOLS`` schools as soon as each
     part is made (the whole output, evidence included: every flag and q-value is final by then), and
     the frame returned has no ``evidence`` column: a country year's evidence (2.9 GB) is never held
-    at once, and the caller can store a part while the next is being made."""
+    at once, and the caller can store a part while the next is being made. ``started``: the
+    procedures' tests already submitted to the caller's workers (``start``)."""
     with _gc_paused():
-        return _run(inputs, config, sink)
+        return _run(inputs, config, sink, started)
 
 
-def _run(inputs: Inputs, config: Mapping[str, Any],
-         sink: Callable[[pl.DataFrame], None] | None = None) -> pl.DataFrame:
-    tests, region_rows, pooled = evaluate(inputs, config)
+def _run(inputs: Inputs, config: Mapping[str, Any], sink: Callable[[pl.DataFrame], None] | None = None,
+         started: Started | None = None) -> pl.DataFrame:
+    tests, region_rows, pooled = evaluate(inputs, config, started)
     method = config["combine"]
     q_level = float(config["q"])
     sids = tests.schools

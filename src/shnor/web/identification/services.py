@@ -20,6 +20,7 @@ from shnor.core.memory import release_memory
 from shnor.core.methods import deficits, fioko, low_results, objectivity, social_index, tracks
 from shnor.core.methods.base import Inputs
 from shnor.core.reports.identify_outputs import write_outputs
+from shnor.core.workers import Workers
 from shnor.web.assessments.selectors import batches_live, results_scan, scales_frame, tasks_frame
 from shnor.web.identification.history import list_history
 from shnor.web.identification.models import MethodologyRun, SchoolOutcome
@@ -128,20 +129,31 @@ def methodology_run_create(
             context=context_frame(),
         )
         pks: dict[str, int] = {}  # school id -> pk, shared by the store jobs (read once)
+        # a large year: worker processes test objectivity's procedures, then make the deficits while
+        # this process combines the signs; FIOKO's markers and the social index are made here meanwhile
         with OutcomeWriter() as writer:
-            say("маркеры ФИОКО")
-            markers = fioko.run(inputs, config["fioko"])
-            say("признаки необъективности")
-            if keep_evidence or out_dir is not None:
-                obj = objectivity.run(inputs, config["objectivity"])
-                say("сохранение признаков необъективности")
-                writer.submit(_store, run, {"objectivity": obj}, pks)
-            else:  # each part stored (in the writer's thread) while the next is made; none kept
-                obj = objectivity.run(inputs, config["objectivity"],
-                                      sink=lambda part: writer.submit(_store, run, {"objectivity": part}, pks))
-                release_memory()
-            say("социальный индекс")
-            social = social_index.run(inputs, config["social_index"])
+            with Workers(objectivity.workers_for(inputs)) as workers:
+                started = objectivity.start(inputs, config["objectivity"], workers)
+                gaps_job = workers.submit(deficits.run, inputs, config["deficits"], evidence=False)
+                say("маркеры ФИОКО")
+                markers = fioko.run(inputs, config["fioko"])
+                say("социальный индекс")
+                social = social_index.run(inputs, config["social_index"])
+                say("признаки необъективности")
+                if keep_evidence or out_dir is not None:
+                    obj = objectivity.run(inputs, config["objectivity"], started=started)
+                    say("сохранение признаков необъективности")
+                    writer.submit(_store, run, {"objectivity": obj}, pks)
+                else:  # each part stored (in the writer's thread) while the next is made; none kept
+                    obj = objectivity.run(inputs, config["objectivity"], started=started,
+                                          sink=lambda part: writer.submit(_store, run, {"objectivity": part}, pks))
+                say("дефициты умений")
+                gaps = gaps_job.result()  # made without the evidence text: stored without it (DEFICIT_FIELDS)
+            # the workers are gone; the deficits are stored while the low results are made
+            with_deficits = gaps.filter(pl.col("unit") == "school")["school_id"].n_unique() if gaps.height else 0
+            writer.submit(_store_deficits, run, gaps, pks)
+            del gaps  # 1.9 M rows for a country: stored, and not returned
+            release_memory()
             say("низкие результаты")
             history = list_history(before_year=year)
             low = low_results.run(
@@ -162,11 +174,6 @@ def methodology_run_create(
                 "tracks": trk,
             }
             writer.submit(_store, run, {k: v for k, v in frames.items() if k != "objectivity"}, pks)
-            say("дефициты умений")
-            gaps = deficits.run(inputs, config["deficits"], evidence=False)  # stored without it (DEFICIT_FIELDS)
-            with_deficits = gaps.filter(pl.col("unit") == "school")["school_id"].n_unique() if gaps.height else 0
-            writer.submit(_store_deficits, run, gaps, pks)
-            del gaps  # 1.9 M rows for a country: stored, and not returned
             say("сохранение")
             index = fioko.objectivity_index(inputs, config["fioko"], markers)
             say("ожидание записи результатов")
