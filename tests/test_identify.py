@@ -125,6 +125,31 @@ def test_stored_evidence_is_the_methods_json(imported) -> None:  # type: ignore[
         assert stored["school_id"] == row["school_id"]
     bad = _outcome_data({"school_id": "x", "evidence": "{not json"})
     assert json.loads(bad) == {"school_id": "x", "evidence": "{not json"}
+    # the JSON check SQLite skips for these inserts is back on for everything else
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cur:
+            assert cur.execute("PRAGMA ignore_check_constraints").fetchone()[0] == 0
+
+
+def test_outcome_data_is_json_whatever_the_row_holds() -> None:
+    """``data`` is stored without the database's JSON check (SQLite): NaN becomes null, evidence in
+    bytes or text is spliced in, evidence that is not JSON is kept as text, infinity is refused."""
+    import json
+    import math
+
+    import pytest
+
+    from shnor.web.identification.services import _outcome_data
+
+    out = _outcome_data({"school_id": "ш1", "q_value": math.nan}, evidence=b"{\"a\": [1, null]}")
+    assert json.loads(out) == {"school_id": "ш1", "q_value": None, "evidence": {"a": [1, None]}}
+    assert json.loads(_outcome_data({"school_id": "x", "evidence": None})) == {"school_id": "x", "evidence": None}
+    assert json.loads(_outcome_data({"school_id": "x"})) == {"school_id": "x"}
+    assert json.loads(_outcome_data({"school_id": "x"}, evidence=b"[1,")) == {"school_id": "x", "evidence": "[1,"}
+    with pytest.raises(ValueError, match="JSON"):
+        _outcome_data({"school_id": "x", "value": math.inf}, evidence=b"{}")
 
 
 def test_deficits_are_stored_as_their_rows_in_gap_order(home) -> None:  # type: ignore[no-untyped-def]
