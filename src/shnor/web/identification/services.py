@@ -151,12 +151,12 @@ def methodology_run_create(
             context=context_frame(),
         )
         pks: dict[str, int] = {}  # school id -> pk, shared by the store jobs (read once)
-        # a large year: worker processes test objectivity's procedures, then make the deficits while
-        # this process combines the signs; FIOKO's markers and the social index are made here meanwhile
+        # a large year: worker processes make the deficits (the longest job: first) and test
+        # objectivity's procedures; FIOKO's markers and the social index are made here meanwhile
         with OutcomeWriter() as writer:
             with Workers(objectivity.workers_for(inputs)) as workers:
-                started = objectivity.start(inputs, config["objectivity"], workers)
                 gaps_job = workers.submit(deficits.run, inputs, config["deficits"], evidence=False)
+                started = objectivity.start(inputs, config["objectivity"], workers)
                 say("маркеры ФИОКО")
                 markers = fioko.run(inputs, config["fioko"])
                 say("социальный индекс")
