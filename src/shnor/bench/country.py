@@ -180,12 +180,12 @@ class Report:
 
 
 IDENTIFY_PARTS = {  # the outcomes are stored by a writer thread alongside the stages after their method
-    "маркеры ФИОКО": "fioko (workers: objectivity's procedures)",
-    "социальный индекс": "social_index (workers: the same)",
-    "признаки необъективности": "objectivity: the rest, combined, stored (worker: deficits)",
+    "социальный индекс": "social_index (workers: deficits, objectivity's procedures)",
+    "маркеры ФИОКО": "fioko (workers: the same)",
+    "признаки необъективности": "objectivity: its procedures, combined, stored",
     "сохранение признаков необъективности": "store objectivity outcomes",
     "дефициты умений": "deficits: what is left of the worker's",
-    "низкие результаты": "low_results (+ value_added; deficits stored)",
+    "низкие результаты": "low_results (+ value_added): what is left of the worker's",
     "варианты сопровождения": "tracks",
     "сохранение": "FIOKO index",
     "ожидание записи результатов": "store: wait",

@@ -43,6 +43,10 @@ class Job:
         self._future = future
         self._value: Any = None
 
+    def done(self) -> bool:
+        """Whether the call has finished in a worker (a call made in the caller is done once asked for)."""
+        return self._call is None or (self._future is not None and self._future.done())
+
     def result(self) -> Any:
         """The call's return value (its exception raised here)."""
         if self._future is not None:

@@ -194,3 +194,25 @@ def test_pupil_scores_standardise_per_unit():
     stats = s.group_by("subject").agg(pl.col("z").mean().alias("m"), pl.col("z").std().alias("sd"))
     assert stats["m"].abs().max() < 1e-9
     assert (stats["sd"] - 1).abs().max() < 1e-9
+
+
+def test_pupil_scores_and_school_moments_are_the_same_every_time():
+    """The value-added fit depends on every bit of the school means and sums of squares: the pupils'
+    z comes from exact per-unit sums and the rows in a fixed order, and the school moments are added
+    in that order (a Polars window/group_by added in the order its threads took, and the fit moved
+    in the 8th digit between two runs on the same data)."""
+    inputs = _region()
+    runs = [value_added.pupil_scores(inputs.results, years=[2024]) for _ in range(3)]
+    assert all(r.equals(runs[0]) for r in runs[1:])
+    s = runs[0]
+    keys = [*value_added.UNIT, "school_id", "score", "test_score", "fail"]
+    assert s.equals(s.sort(keys, nulls_last=True, maintain_order=True))
+    m = value_added.school_moments(s)
+    want = (s.filter(pl.col("z").is_not_null()).group_by("school_id")
+            .agg(pl.len().alias("n"), pl.col("z").mean().alias("ybar"),
+                 ((pl.col("z") - pl.col("z").mean()) ** 2).sum().alias("ss")).sort("school_id"))
+    assert m["school_id"].equals(want["school_id"])
+    assert m["n"].equals(want["n"])
+    np.testing.assert_allclose(m["ybar"].to_numpy(), want["ybar"].to_numpy(), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(m["ss"].to_numpy(), want["ss"].to_numpy(), rtol=1e-12)
+    assert all(value_added.school_moments(r).equals(m) for r in runs[1:])

@@ -55,7 +55,11 @@ def pupil_scores(
       ``below_min`` (ГИА), else ``primary_score < min_3`` from the scales; null when unknown;
     - ``z`` is ``score`` standardised within (procedure, year, subject, grade) over the region
       (sample SD); null when the unit has no spread.
-    Absent pupils are dropped.
+    Absent pupils are dropped. The same data give the same frame, row for row and to the bit: the
+    unit's mean and SD come from its count, Σ score and Σ score² (exact for whole-number scores,
+    whatever order Polars' threads add them in; its windowed ``mean``/``std`` moved in the last bits
+    from run to run, and the value-added fit with them), and the rows are sorted on every column
+    that can tell two pupils apart.
     """
     lf = results.lazy() if isinstance(results, pl.DataFrame) else results
     if years is not None:
@@ -103,14 +107,33 @@ def pupil_scores(
     lf = lf.with_columns(score.alias("score"), fail.alias("fail")).filter(
         pl.col("score").is_not_null() | pl.col("fail").is_not_null()
     )
-    sd = pl.col("score").std().over(list(UNIT))
-    z = pl.when(sd > 0).then((pl.col("score") - pl.col("score").mean().over(list(UNIT))) / sd)
+    k = pl.col("score").count().over(list(UNIT)).cast(pl.Float64)
+    s1 = pl.col("score").sum().over(list(UNIT))
+    s2 = (pl.col("score") * pl.col("score")).sum().over(list(UNIT))
+    sd = ((s2 - s1 * s1 / k) / (k - 1)).clip(lower_bound=0.0).sqrt()
+    z = pl.when(sd > 0).then((pl.col("score") - s1 / k) / sd)
     return (
         lf.with_columns(z.alias("z"))
         .select([*UNIT, "school_id", "score", "test_score", "fail", "z"])
-        .sort([*UNIT, "school_id"])
+        .sort([*UNIT, "school_id", "score", "test_score", "fail"], nulls_last=True)
         .collect()
     )
+
+
+def school_moments(scores: pl.DataFrame) -> pl.DataFrame:
+    """Per school (sorted): ``n`` pupils with a ``z``, their mean ``ybar`` and ``ss`` = Σ (z − ybar)²,
+    summed in the frame's row order (``pupil_scores``' order is fixed): a Polars ``group_by`` adds in
+    an order its threads decide, and the value-added fit moved in the 8th digit from run to run."""
+    data = scores.filter(pl.col("z").is_not_null()).select("school_id", "z")
+    if data.height == 0:
+        return pl.DataFrame(schema={"school_id": pl.String, "n": pl.UInt32, "ybar": pl.Float64, "ss": pl.Float64})
+    code = data["school_id"].rank("dense").cast(pl.Int64).to_numpy() - 1
+    z = data["z"].to_numpy()
+    n = np.bincount(code)
+    ybar = np.bincount(code, weights=z) / n
+    ss = np.bincount(code, weights=(z - ybar[code]) ** 2)
+    return pl.DataFrame({"school_id": data["school_id"].unique().sort(), "n": pl.Series(n, dtype=pl.UInt32),
+                         "ybar": ybar, "ss": ss})
 
 
 # --------------------------------------------------------------------------------------------
@@ -460,13 +483,7 @@ def school_effects_with_evidence(
     covariate_note = note
     # every covariate is school-level: the fit needs only school counts, means and the pooled
     # within-school sum of squares (fit_random_intercept_school), not the pupil rows
-    sch = (
-        data.group_by("school_id")
-        .agg(pl.len().alias("n"), pl.col("z").mean().alias("ybar"),
-             ((pl.col("z") - pl.col("z").mean()) ** 2).sum().alias("ss"))
-        .join(covariates, on="school_id", how="left")
-        .sort("school_id")
-    )
+    sch = school_moments(data).join(covariates, on="school_id", how="left").sort("school_id")
     if sch.height < 2:
         raise ValueError("Недостаточно данных для модели добавленной ценности: нужно не менее двух школ")
     n = sch["n"].to_numpy().astype(float)
@@ -479,7 +496,7 @@ def school_effects_with_evidence(
     fit, effect, cond_var = fit_random_intercept_school(
         n,
         sch["ybar"].to_numpy(),
-        float(sch["ss"].sum()),
+        float(sch["ss"].to_numpy().sum()),
         x,
         names=["intercept", *[f"{c} (на 1 SD)" for c in covs]],
         reml=bool(config.get("reml", False)),

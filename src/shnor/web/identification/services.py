@@ -20,7 +20,7 @@ from shnor.core.memory import release_memory
 from shnor.core.methods import deficits, fioko, low_results, objectivity, social_index, tracks
 from shnor.core.methods.base import Inputs
 from shnor.core.reports.identify_outputs import write_outputs
-from shnor.core.workers import Workers
+from shnor.core.workers import Job, Workers
 from shnor.web.assessments.selectors import batches_live, results_scan, scales_frame, tasks_frame
 from shnor.web.identification.history import list_history
 from shnor.web.identification.models import MethodologyRun, SchoolOutcome
@@ -151,16 +151,43 @@ def methodology_run_create(
             context=context_frame(),
         )
         pks: dict[str, int] = {}  # school id -> pk, shared by the store jobs (read once)
-        # a large year: worker processes make the deficits (the longest job: first) and test
-        # objectivity's procedures; FIOKO's markers and the social index are made here meanwhile
+        # a large year: worker processes make the deficits (the longest job: first), test
+        # objectivity's procedures and make the low results, while this process makes the social
+        # index and FIOKO's markers and then combines objectivity's signs; the writer's thread stores
+        # each method's outcomes as they come (a worker's as soon as it is seen done)
+        got: dict[str, Any] = {}
         with OutcomeWriter() as writer:
+
+            def take(name: str, job: Job, store: Callable[[Any], None]) -> Callable[[bool], None]:
+                def check(wait: bool) -> None:
+                    if name not in got and (wait or job.done()):
+                        got[name] = job.result()
+                        store(got[name])
+                return check
+
             with Workers(objectivity.workers_for(inputs)) as workers:
                 gaps_job = workers.submit(deficits.run, inputs, config["deficits"], evidence=False)
                 started = objectivity.start(inputs, config["objectivity"], workers)
-                say("маркеры ФИОКО")
-                markers = fioko.run(inputs, config["fioko"])
                 say("социальный индекс")
                 social = social_index.run(inputs, config["social_index"])
+                history = list_history(before_year=year)
+                low_job = workers.submit(
+                    low_results.run,
+                    inputs,
+                    config["low_results"],
+                    value_added_config=config["value_added"],
+                    social_index_config=config["social_index"],
+                    social=social,
+                    history=history if history.height else None,
+                )
+                # the deficits are made without the evidence text: stored without it (DEFICIT_FIELDS)
+                checks = [take("deficits", gaps_job, lambda gaps: writer.submit(_store_deficits, run, gaps, pks)),
+                          take("low", low_job, lambda low: writer.submit(_store, run, {"low_results": low}, pks))]
+                started.results = _checking(started.results, checks)
+                writer.submit(_store, run, {"social_index": social}, pks)
+                say("маркеры ФИОКО")
+                markers = fioko.run(inputs, config["fioko"])
+                writer.submit(_store, run, {"fioko_markers": markers}, pks)
                 say("признаки необъективности")
                 if keep_evidence or out_dir is not None:
                     obj = objectivity.run(inputs, config["objectivity"], started=started)
@@ -170,24 +197,17 @@ def methodology_run_create(
                     obj = objectivity.run(inputs, config["objectivity"], started=started,
                                           sink=lambda part: writer.submit(_store, run, {"objectivity": part}, pks))
                 say("дефициты умений")
-                gaps = gaps_job.result()  # made without the evidence text: stored without it (DEFICIT_FIELDS)
-            # the workers are gone; the deficits are stored while the low results are made
-            with_deficits = gaps.filter(pl.col("unit") == "school")["school_id"].n_unique() if gaps.height else 0
-            writer.submit(_store_deficits, run, gaps, pks)
-            del gaps  # 1.9 M rows for a country: stored, and not returned
+                checks[0](True)
+                gaps = got.pop("deficits")
+                with_deficits = gaps.filter(pl.col("unit") == "school")["school_id"].n_unique() if gaps.height else 0
+                del gaps  # 1.9 M rows for a country: stored, and not returned
+                say("низкие результаты")
+                checks[1](True)
+                low = got["low"]
             release_memory()
-            say("низкие результаты")
-            history = list_history(before_year=year)
-            low = low_results.run(
-                inputs,
-                config["low_results"],
-                value_added_config=config["value_added"],
-                social_index_config=config["social_index"],
-                social=social,
-                history=history if history.height else None,
-            )
             say("варианты сопровождения")
             trk = tracks.run(inputs, config["tracks"], low=low, objectivity=obj, social=social)
+            writer.submit(_store, run, {"tracks": trk}, pks)
             frames = {
                 "fioko_markers": markers,
                 "objectivity": obj,
@@ -195,7 +215,6 @@ def methodology_run_create(
                 "social_index": social,
                 "tracks": trk,
             }
-            writer.submit(_store, run, {k: v for k, v in frames.items() if k != "objectivity"}, pks)
             say("сохранение")
             index = fioko.objectivity_index(inputs, config["fioko"], markers)
             say("ожидание записи результатов")
@@ -227,6 +246,14 @@ def methodology_run_create(
         run.save()
         raise
     return run, frames
+
+
+def _checking(results: Iterator[Any], checks: list[Callable[[bool], None]]) -> Iterator[Any]:
+    """``results``, with every check run (not waiting) before each is waited for."""
+    for r in results:
+        for check in checks:
+            check(False)
+        yield r
 
 
 def _store(run: MethodologyRun, frames: dict[str, pl.DataFrame], pks: dict[str, int] | None = None) -> None:
