@@ -353,3 +353,29 @@ def test_upper_tail_is_exactly_one_at_zero_and_zero_beyond_the_support():
     assert upper_tail(pmf, 2) == pytest.approx(0.7)
     assert upper_tail(pmf, 4) == 0.0
     assert upper_tail(np.array([0.5, 0.6]), 1) == 0.6
+
+
+@pytest.mark.parametrize("variant", [{"level_model": "tilt"}, {"level_model": "tilt", "null_shape": "region"}])
+def test_bunching_with_the_tilt_level_model_finds_the_planted_school(cfg, planted_run, variant):
+    """The TOML's other level models (exponential tilt of the smoothed or of the region's own
+    histogram): the planted school stands out, honest ones do not, and the chart's expected
+    histogram matches the school outside the window, where the tilt was fitted."""
+    from shnor.core.methods import objectivity_signs as signs
+
+    res, _ = planted_run
+    inputs = inputs_for(res, 2021)
+    keys = objectivity._units(inputs, cfg)
+    unit = objectivity.build_unit(inputs, keys[0][0], 2021, keys[0][1], keys[0][2])
+    out, _ = signs.bunching(unit, {**cfg["signs"]["bunching"], **variant})
+    rec = out["sch29001"]
+    assert rec["tested"]
+    assert rec["p_value"] < 1e-3
+    honest = [r["p_value"] for sid, r in out.items() if r.get("tested") and sid in PLANTED and PLANTED[sid] == "honest"]
+    assert honest
+    assert min(honest) > 0.01
+    best = next(b for b in rec["boundaries"] if b["boundary"] == rec["statistic"]["boundary"])
+    assert best["theta"] is not None
+    lo, hi = best["window"]
+    outside = [s for s in range(len(rec["chart"]["histogram"])) if s < lo or s > hi]
+    assert sum(rec["chart"]["expected"][s] for s in outside) == pytest.approx(
+        sum(rec["chart"]["histogram"][s] for s in outside), abs=0.01 * len(outside))

@@ -339,11 +339,25 @@ def bunching(unit: Unit, cfg: Mapping[str, Any],
                         np.r_[0:lo, hi + 1 : width])  # the scores outside the window
     hist_rows = shist_int.tolist()
     min_outside = int(cfg["min_outside"])
+    # what every school's record shows, rounded for all schools at once (``_rv`` is ``_r`` exactly)
+    shown: dict[str, dict[str, list]] = {}
+    for name, (_cut, _lo, _hi, _g) in per_cut.items():
+        n_w_a = np.asarray(counts[name][0], dtype=float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            observed = np.where(n_w_a > 0, np.asarray(counts[name][1], dtype=float) / n_w_a, np.nan)
+        shown[name] = {"observed_share": _rv(observed)}
+        if name in latent:
+            lat = latent[name]
+            shown[name].update(expected_share=_rv(lat["share"]), latent_shift=_rv(lat["shift"]),
+                               latent_sd=_rv(lat["sd"]), sigma0=_r(lat["sigma0"]))
+    group = ("распределение баллов региона (сглаженное в окне у порога), "
+             "перевзвешенное к уровню школы по её участникам вне окна")
     for si, (sid, n) in enumerate(zip(unit.school_ids, sizes.tolist(), strict=True)):
         if n < min_n:
             out[sid] = not_tested(f"участников {n} < {min_n}: гистограмма неинформативна", n=n)
             continue
         tests = []
+        charts = []  # each tested boundary's expected histogram (the record shows the best one's)
         for name, (cut, lo, hi, g) in per_cut.items():
             n_win, n_up, n_out, sum_out, support = counts[name]
             n_w, x, n_outside = n_win[si], n_up[si], n_out[si]
@@ -351,9 +365,16 @@ def bunching(unit: Unit, cfg: Mapping[str, Any],
                 tests.append({"boundary": name, "tested": False, "reason": "мало участников вне окна"})
                 continue
             lat = latent.get(name)
-            extra: dict[str, Any] = {}
-            theta = None
-            if lat is None:
+            sh = shown[name]
+            if lat is not None:
+                # latent-normal level model: posterior over (shift, sd) from the pupils outside the window
+                expected_share = sh["expected_share"][si]
+                extra: dict[str, Any] = {"latent_shift": sh["latent_shift"][si], "latent_sd": sh["latent_sd"][si],
+                                         "latent_sd_region_typical": sh["sigma0"]}
+                pmf = lat["pmf"][si] if n_w else np.ones(1)
+                chart = lat["expected"][si]
+                theta = None
+            else:
                 mean_out = sum_out[si] / n_outside
                 if cfg.get("null_shape", "smooth") == "region":
                     g = np.maximum(hist - shist_int[si], 0.0) + 0.5
@@ -372,15 +393,8 @@ def bunching(unit: Unit, cfg: Mapping[str, Any],
                     w = np.exp(a - a.max(1, keepdims=True))
                     return w[:, is_up].sum(1) / w.sum(1)
 
-            if lat is not None:
-                # latent-normal level model: posterior over (shift, sd) from the pupils outside the window
-                expected_share = float(lat["share"][si])
-                extra = {"latent_shift": _r(lat["shift"][si]), "latent_sd": _r(lat["sd"][si]),
-                         "latent_sd_region_typical": _r(lat["sigma0"])}
-                pmf = lat["pmf"][si] if n_w else np.ones(1)
-                f = lat["expected"][si]
-            else:
-                expected_share = float(p0_of(theta)[0])
+                expected_share = _r(float(p0_of(theta)[0]))
+                extra = {}
                 if n_w:
                     p0s = np.clip(p0_of(theta + gh_x * se), 1e-12, 1 - 1e-12)
                     pmf = gh_w @ _binom_pmf(n_w, p0s)
@@ -388,7 +402,8 @@ def bunching(unit: Unit, cfg: Mapping[str, Any],
                     pmf = np.ones(1)
                 a = lg + theta * support_all
                 f = np.exp(a - a.max())
-                f = f / f[support].sum() * n_outside  # scaled so that outside the window it matches the school
+                chart = (f, support, n_outside)  # rounded only if it is the one shown
+                theta = _r(theta)
             p = upper_tail(pmf, x)
             if null_pmfs is not None:
                 null_pmfs[(sid, name)] = {"x": x, "n_window": n_w, "n": n, "pmf": pmf,
@@ -401,19 +416,24 @@ def bunching(unit: Unit, cfg: Mapping[str, Any],
                     "window": [lo, hi],
                     "n_window": n_w,
                     "at_or_above": x,
-                    "expected_share": _r(expected_share),
-                    "observed_share": _r(x / n_w if n_w else np.nan),
-                    "theta": None if lat is not None else _r(theta),
+                    "expected_share": expected_share,
+                    "observed_share": sh["observed_share"][si],
+                    "theta": theta,
                     **extra,
                     "p_value": p,
-                    "expected_histogram": f if lat is not None else _rl(f, 2),
                 }
             )
-        done = [t for t in tests if t["tested"]]
+            charts.append(chart)
+        done = [i for i, t in enumerate(tests) if t["tested"]]
         if not done:
             out[sid] = not_tested("мало участников вне окна вокруг порога", n=n)
             continue
-        best = min(done, key=lambda t: t["p_value"])
+        best_i = min(done, key=lambda i: tests[i]["p_value"])
+        best = tests[best_i]
+        chart = charts[done.index(best_i)]
+        if isinstance(chart, tuple):  # scaled so that outside the window it matches the school
+            f, support, n_outside = chart
+            chart = _rl(f / f[support].sum() * n_outside, 2)
         p = min(1.0, len(done) * best["p_value"])
         out[sid] = {
             "tested": True,
@@ -423,10 +443,9 @@ def bunching(unit: Unit, cfg: Mapping[str, Any],
             "statistic": {"boundary": best["boundary"], "at_or_above": best["at_or_above"],
                           "n_window": best["n_window"], "observed_share": best["observed_share"],
                           "expected_share": best["expected_share"]},
-            "comparison_group": "распределение баллов региона (сглаженное в окне у порога), "
-            "перевзвешенное к уровню школы по её участникам вне окна",
-            "boundaries": [{k: v for k, v in t.items() if k != "expected_histogram"} for t in tests],
-            "chart": {"histogram": hist_rows[si], "expected": best["expected_histogram"]},
+            "comparison_group": group,
+            "boundaries": tests,
+            "chart": {"histogram": hist_rows[si], "expected": chart},
         }
     return out, region_rows
 
