@@ -7,6 +7,7 @@ group and chart data. Pure numpy/scipy: no Django, no I/O. Used by ``objectivity
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -964,16 +965,28 @@ except ImportError:  # pragma: no cover - other scipy layouts
     _binom_pmf_ufunc = None
 
 
+@functools.lru_cache(maxsize=4096)
+def _support(n: int) -> np.ndarray:
+    """0.0, 1.0, …, n (read only: shared by every call)."""
+    k = np.arange(n + 1, dtype=float)
+    k.flags.writeable = False
+    return k
+
+
 def _binom_pmf_exact(n: int, p: float) -> np.ndarray:
     if _binom_pmf_ufunc is None or not 0.0 <= p <= 1.0:
         return stats.binom.pmf(np.arange(n + 1), n, p)
-    return _binom_pmf_ufunc(np.arange(n + 1, dtype=float), float(n), float(p))
+    return _binom_pmf_ufunc(_support(n), float(n), float(p))
 
 
 def _binom_sum_sf(ns: list[int], ps: list[float], x: int) -> float:
-    pmf = np.array([1.0])
+    """P(Σ Bin(n_i, p_i) ≥ x), by exact convolution (``upper_tail``'s ends without it)."""
+    if x <= 0 or x > sum(ns):
+        return 1.0 if x <= 0 else 0.0
+    pmf = None
     for n, p in zip(ns, ps, strict=True):
-        pmf = np.convolve(pmf, _binom_pmf_exact(n, p))
+        b = _binom_pmf_exact(n, p)
+        pmf = b if pmf is None else np.convolve(pmf, b)
     return upper_tail(pmf, x)
 
 
@@ -1183,50 +1196,59 @@ def journal(unit: Unit, cfg: Mapping[str, Any]) -> tuple[dict[str, dict], dict[s
     p_corr = stats.norm.cdf(zc_all)
     out: dict[str, dict] = {}
     corr: dict[str, dict] = {}
-    for si, sid in enumerate(unit.school_ids):
-        n = int(n_has[si])
+    # per school and journal mark 2..5: pupils and the expected rate of «повысили»; what the records
+    # show, rounded for all schools at once (``_rv`` is ``_r`` exactly)
+    counts = c_s[:, 2:6]
+    if level_model is not None:
+        rates = np.stack([level_model[j] for j in range(2, 6)], 1)
+    else:
+        rest = c_all[None, 2:6] - counts
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rates = np.where(rest > 0, (u_all[None, 2:6] - u_s[:, 2:6]) / rest, 0.0)
+    counts_l, rates_l = counts.astype(np.int64).tolist(), rates.tolist()
+    raised = u_s.sum(1).astype(np.int64).tolist()
+    expected = _rv((counts * rates).sum(1), 2)
+    level_r = _rv(level, 3)
+    shares_r = {k: [round(x, 1) for x in v] for k, v in pct.items()}
+    tot_l = tot_s.astype(np.int64).tolist()
+    corr_ok = (np.isfinite(rs) & np.isfinite(ref_at) & (n_has > 3)).tolist()
+    rs_r, z_r, ref_at_r, ref_r = _rv(rs), _rv(zc_all), _rv(ref_at), _r(ref)
+    p_corr_l = p_corr.tolist()
+    group_up = ("ученики региона с той же отметкой по журналу в ОО того же уровня "
+                "(логистическая регрессия «повысили» на средний балл ОО)" if level_model is not None
+                else "ученики региона (других ОО) с той же отметкой по журналу")
+    group_corr = ("внутришкольная корреляция отметок по журналу и баллов в ОО региона того же "
+                  "уровня (локально-линейная регрессия по среднему баллу ОО)" if bw > 0
+                  else "средняя внутришкольная корреляция отметок по журналу и баллов в регионе")
+    for si, (sid, n) in enumerate(zip(unit.school_ids, n_has.astype(np.int64).tolist(), strict=True)):
         if n < min_n:
             out[sid] = not_tested(f"участников с отметкой по журналу {n} < {min_n}", n=n)
             corr[sid] = out[sid]
             continue
-        ns_, ps_ = [], []
-        for j in range(2, 6):
-            k = int(c_s[si, j])
-            if k:
-                ns_.append(k)
-                if level_model is not None:
-                    ps_.append(float(level_model[j][si]))
-                else:
-                    rest = c_all[j] - c_s[si, j]
-                    ps_.append(float((u_all[j] - u_s[si, j]) / rest) if rest > 0 else 0.0)
-        u_obs = int(u_s[si].sum())
-        expected_up = float(np.dot(ns_, ps_))
-        p_up = _binom_sum_sf(ns_, ps_, u_obs)
+        ks, ps = counts_l[si], rates_l[si]
+        u_obs = raised[si]
+        p_up = _binom_sum_sf([k for k in ks if k], [p for k, p in zip(ks, ps, strict=True) if k], u_obs)
+        tot = tot_l[si]
         chart = {"journal_vs_vpr": {"rows": "отметка по журналу 2..5", "columns": "отметка ВПР 2..5",
                                     "school": tables[si], "region": region_list},
-                 "shares": {"school": {**{k: round(v[si], 1) if tot_s[si] else None for k, v in pct.items()},
-                                       "n": int(tot_s[si])}, "region": region_shares}}
+                 "shares": {"school": {**{k: v[si] if tot else None for k, v in shares_r.items()}, "n": tot},
+                            "region": region_shares}}
         out[sid] = {
             "tested": True,
             "n": n,
             "p_value": p_up,
-            "statistic": {"raised": u_obs, "expected_raised": _r(expected_up, 2), "school_level_sd": _r(level[si], 3)},
-            "comparison_group": "ученики региона с той же отметкой по журналу в ОО того же уровня "
-            "(логистическая регрессия «повысили» на средний балл ОО)" if level_model is not None
-            else "ученики региона (других ОО) с той же отметкой по журналу",
+            "statistic": {"raised": u_obs, "expected_raised": expected[si], "school_level_sd": level_r[si]},
+            "comparison_group": group_up,
             "chart": chart,
         }
-        if np.isfinite(rs[si]) and np.isfinite(ref_at[si]) and n > 3:
-            zc = zc_all[si]
+        if corr_ok[si]:
             corr[sid] = {
                 "tested": True,
                 "n": n,
-                "p_value": float(p_corr[si]),
-                "statistic": {"spearman": _r(rs[si]), "region_spearman": _r(ref), "z": _r(zc),
-                              "expected_spearman_at_level": _r(ref_at[si]), "school_level_sd": _r(level[si], 3)},
-                "comparison_group": "внутришкольная корреляция отметок по журналу и баллов в ОО региона того же "
-                "уровня (локально-линейная регрессия по среднему баллу ОО)" if bw > 0
-                else "средняя внутришкольная корреляция отметок по журналу и баллов в регионе",
+                "p_value": p_corr_l[si],
+                "statistic": {"spearman": rs_r[si], "region_spearman": ref_r, "z": z_r[si],
+                              "expected_spearman_at_level": ref_at_r[si], "school_level_sd": level_r[si]},
+                "comparison_group": group_corr,
                 "chart": chart,
             }
         else:
