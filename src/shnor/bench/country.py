@@ -180,8 +180,8 @@ class Report:
 
 
 IDENTIFY_PARTS = {  # the outcomes are stored by a writer thread alongside the stages after their method
-    "социальный индекс": "social_index (workers: deficits, objectivity's procedures)",
-    "маркеры ФИОКО": "fioko (workers: the same)",
+    "социальный индекс": "social_index (workers: deficits)",
+    "маркеры ФИОКО": "fioko (workers: deficits, low results, objectivity's procedures)",
     "признаки необъективности": "objectivity: its procedures, combined, stored",
     "сохранение признаков необъективности": "store objectivity outcomes",
     "дефициты умений": "deficits: what is left of the worker's",

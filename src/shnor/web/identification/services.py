@@ -151,10 +151,10 @@ def methodology_run_create(
             context=context_frame(),
         )
         pks: dict[str, int] = {}  # school id -> pk, shared by the store jobs (read once)
-        # a large year: worker processes make the deficits (the longest job: first), test
-        # objectivity's procedures and make the low results, while this process makes the social
-        # index and FIOKO's markers and then combines objectivity's signs; the writer's thread stores
-        # each method's outcomes as they come (a worker's as soon as it is seen done)
+        # a large year: worker processes make the deficits and the low results (the longest jobs:
+        # first) and test objectivity's procedures, while this process makes the social index and
+        # FIOKO's markers and then combines objectivity's signs; the writer's thread stores each
+        # method's outcomes as they come (a worker's as soon as it is seen done)
         got: dict[str, Any] = {}
         with OutcomeWriter() as writer:
 
@@ -167,7 +167,6 @@ def methodology_run_create(
 
             with Workers(objectivity.workers_for(inputs)) as workers:
                 gaps_job = workers.submit(deficits.run, inputs, config["deficits"], evidence=False)
-                started = objectivity.start(inputs, config["objectivity"], workers)
                 say("социальный индекс")
                 social = social_index.run(inputs, config["social_index"])
                 history = list_history(before_year=year)
@@ -180,6 +179,7 @@ def methodology_run_create(
                     social=social,
                     history=history if history.height else None,
                 )
+                started = objectivity.start(inputs, config["objectivity"], workers)
                 # the deficits are made without the evidence text: stored without it (DEFICIT_FIELDS)
                 checks = [take("deficits", gaps_job, lambda gaps: writer.submit(_store_deficits, run, gaps, pks)),
                           take("low", low_job, lambda low: writer.submit(_store, run, {"low_results": low}, pks))]
