@@ -352,14 +352,27 @@ def _json(obj: Any) -> bytes:
     return orjson.dumps(obj, option=_JSON_OPTIONS)
 
 
-def _record(sid: str, rec: dict) -> tuple:
+class _Bodies:
+    """Test records serialised one after another into one buffer (sorted keys, as in the evidence):
+    ``add`` returns a record's (start, end). One buffer a procedure instead of an object a record:
+    300,000 small objects per procedure cost memory, pickling between processes and their copies to
+    exact size (orjson's result keeps its ≈ 8 KB write buffer)."""
+
+    def __init__(self) -> None:
+        self.buffer = bytearray()
+
+    def add(self, rec: dict) -> tuple[int, int]:
+        start = len(self.buffer)
+        self.buffer += _json(rec)
+        return start, len(self.buffer)
+
+
+def _record(sid: str, rec: dict, bodies: _Bodies) -> tuple:
     """A sign's test record as the columns keep it: (school, id, sign, procedure, tested, p-value,
-    body), the body the record itself serialised (sorted keys, as in the evidence). Per-school dicts
-    of every record of every test were what made the country year need 16 GB."""
-    # UTF-8 bytes (half the memory of a Cyrillic str), copied to their size: orjson's own result
-    # keeps its whole write buffer (≈ 8 KB) allocated
+    start, end), the record itself serialised into ``bodies``. Per-school dicts of every record of
+    every test were what made the country year need 16 GB."""
     return (sid, rec["id"], rec["sign"], rec["procedure"], bool(rec.get("tested")), rec.get("p_value"),
-            memoryview(_json(rec)).tobytes())
+            *bodies.add(rec))
 
 
 def _pooled_years(inputs: Inputs, cfg: Mapping[str, Any]) -> list[int]:
@@ -635,20 +648,21 @@ def vpr_vs_gia(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, dict]:
 
 
 def _unit_tests(inputs: Inputs, config: Mapping[str, Any], key: tuple[str, str, int]
-                ) -> tuple[list[tuple], list[dict], dict | None]:
+                ) -> tuple[list[tuple], _Bodies, list[dict], NullPmfs | None]:
     """Every sign of one procedure of ``inputs.year``: the records (``_record`` tuples) in school
-    order, the region-level bunching rows and, when bunching is pooled, the null pmfs per (school, cut)
-    (``NullPmfs``)."""
+    order and their bodies, the region-level bunching rows and, when bunching is pooled, the null
+    pmfs per (school, cut) (``NullPmfs``)."""
     procedure, subject, grade = key
     cfg_s = config["signs"]
     pool_bunching = cfg_s["bunching"]["enabled"] and cfg_s["bunching"].get("pool", False)
     pool_procs = set(cfg_s["bunching"].get("pool_procedures", ["vpr"]))
     records: list[tuple] = []
+    bodies = _Bodies()
     region_rows: list[dict] = []
     pmfs: NullPmfs | None = None
     unit = build_unit(inputs, procedure, inputs.year, subject, grade)
     if unit is None:
-        return records, region_rows, pmfs
+        return records, bodies, region_rows, pmfs
     found: dict[str, dict[str, dict]] = {}
     if cfg_s["bunching"]["enabled"]:
         if unit.cuts:
@@ -711,9 +725,9 @@ def _unit_tests(inputs: Inputs, config: Mapping[str, Any], key: tuple[str, str, 
                 elif twin and charts.get(sid) == chart:  # the twin's record already carries this chart
                     del rec["chart"]
                     rec["chart_of"] = f"{twin}:{procedure}:{subject}:{grade}"
-            records.append(_record(sid, rec))
+            records.append(_record(sid, rec, bodies))
         found[sign] = {}  # the records hold what is needed: free the dicts as we go
-    return records, region_rows, pmfs
+    return records, bodies, region_rows, pmfs
 
 
 #: A year with at least this many present pupils is examined with a process per procedure, up to
@@ -748,22 +762,28 @@ def start(inputs: Inputs, config: Mapping[str, Any], workers: workers_mod.Worker
     return Started(workers.map(_unit_tests_packed, [(inputs, dict(config), key) for key in _units(inputs, config)]))
 
 
+#: Record columns: school, id, sign, procedure, tested, p-value, start and end of the body.
+_COLS = 8
+
+
 def _unit_tests_packed(inputs: Inputs, config: Mapping[str, Any], key: tuple[str, str, int]) -> tuple:
     """``_unit_tests`` as columns (a few large lists pickle far faster than 300,000 objects):
-    (school ids, record ids, signs, procedures, tested, p-values, bodies), region rows, pmfs."""
+    ([school ids, record ids, signs, procedures, tested, p-values, starts, ends], bodies as one
+    ``bytes``), region rows, pmfs."""
     with _gc_paused():
-        records, rows, pmfs = _unit_tests(inputs, config, key)
-    cols = [list(c) for c in zip(*records, strict=True)] if records else [[] for _ in range(7)]
-    return cols, rows, pmfs
+        records, bodies, rows, pmfs = _unit_tests(inputs, config, key)
+    cols = [list(c) for c in zip(*records, strict=True)] if records else [[] for _ in range(_COLS)]
+    return (cols, bytes(bodies.buffer)), rows, pmfs
 
 
 class _Tests:
     """Every test record of the year as columns, sorted by school, then record id; ``bounds[i]:
     bounds[i + 1]`` are the rows of ``schools[i]``, ``made`` each row's position in the order the
     tests were made (unit by unit, sign by sign), which decides ties as the per-school lists did.
-    Columns rather than an object per record: a country year has 3 million."""
+    Columns rather than an object per record: a country year has 3 million. The records' bodies stay
+    in their procedures' buffers (``blobs``); ``signs_json(i)`` is a school's as one JSON list."""
 
-    def __init__(self, cols: list[list]) -> None:
+    def __init__(self, cols: list[list], blobs: list[bytes]) -> None:
         sids, ids = cols[0], cols[1]
         codes = pl.DataFrame({"s": sids, "i": ids}, schema={"s": pl.String, "i": pl.String}).select(
             pl.col("s").rank("dense").cast(pl.Int64) - 1, pl.col("i").rank("dense").cast(pl.Int64) - 1
@@ -773,15 +793,22 @@ class _Tests:
         pick = order.tolist()
         self.made = order
         # (the procedures column is not needed past ``evaluate``)
-        self.ids, self.signs, self.tested, self.p_values, self.bodies = (
-            [cols[c][k] for k in pick] for c in (1, 2, 4, 5, 6)
-        )
+        self.ids, self.signs, self.tested, self.p_values = ([cols[c][k] for k in pick] for c in (1, 2, 4, 5))
+        self.blob, self.start, self.end = (np.asarray(cols[c], dtype=np.int64)[order] for c in (8, 6, 7))
+        self._views = [memoryview(b) for b in blobs]
         starts = np.flatnonzero(np.diff(sc[order], prepend=-1))
         self.schools = [sids[k] for k in order[starts].tolist()]
         self.bounds = [*starts.tolist(), len(pick)]
 
     def rows(self, i: int) -> range:
         return range(self.bounds[i], self.bounds[i + 1])
+
+    def signs_json(self, i: int) -> bytes:
+        """The records of ``schools[i]`` as one JSON list, in record id order."""
+        a, b = self.bounds[i], self.bounds[i + 1]
+        views = self._views
+        return b"[" + b",".join([views[u][s:e] for u, s, e in zip(
+            self.blob[a:b].tolist(), self.start[a:b].tolist(), self.end[a:b].tolist(), strict=True)]) + b"]"
 
 
 def evaluate(inputs: Inputs, config: Mapping[str, Any],
@@ -794,7 +821,8 @@ def evaluate(inputs: Inputs, config: Mapping[str, Any],
         keys = _units(inputs, config)
         with workers_mod.Workers(workers_for(inputs, len(keys))) as workers:
             return evaluate(inputs, config, start(inputs, config, workers))
-    cols: list[list] = [[] for _ in range(7)]  # school, id, sign, procedure, tested, p-value, body
+    cols: list[list] = [[] for _ in range(_COLS + 1)]  # (+ each record's blob: its procedure's number)
+    blobs: list[bytes] = []
     region_rows: list[dict] = []
     pooled: dict[str, dict[str, dict]] = {}
     cfg_s = config["signs"]
@@ -806,9 +834,11 @@ def evaluate(inputs: Inputs, config: Mapping[str, Any],
     gia = vpr_vs_gia(inputs, config) if cfg_s.get("vpr_vs_gia", {}).get("enabled", False) else None
     fluct = (fluctuation_pooled(inputs, config)
              if cfg_s["fluctuation"]["enabled"] and cfg_s["fluctuation"].get("pool", False) else None)
-    for unit_cols, rows, pmfs in started.results:
-        for all_, part in zip(cols, unit_cols, strict=True):
+    for (unit_cols, blob), rows, pmfs in started.results:
+        for all_, part in zip(cols[:_COLS], unit_cols, strict=True):
             all_ += part
+        cols[_COLS] += [len(blobs)] * len(unit_cols[0])
+        blobs.append(blob)
         region_rows += rows
         if pmfs is not None:
             bunch_pmfs.append(pmfs)
@@ -829,6 +859,7 @@ def evaluate(inputs: Inputs, config: Mapping[str, Any],
     gia_cfg = cfg_s.get("vpr_vs_gia", {})
     if gia is not None:
         res = gia
+        bodies = _Bodies()
         calib = empirical_null(res, int(config["empirical_null_min_schools"])) if gia_cfg.get("empirical_null") else None
         with_vpr = dict.fromkeys(sid for sid, proc in zip(cols[0], cols[3], strict=True) if proc == "vpr")
         for sid in with_vpr:
@@ -837,9 +868,10 @@ def evaluate(inputs: Inputs, config: Mapping[str, Any],
             rec.update(sign="vpr_vs_gia", procedure="vpr", subject=None, grade=None, id="vpr_vs_gia")
             if calib is not None and rec.get("tested"):
                 rec["empirical_null"] = calib
-            for all_, v in zip(cols, _record(sid, rec), strict=True):
+            for all_, v in zip(cols, (*_record(sid, rec, bodies), len(blobs)), strict=True):
                 all_.append(v)
-    return _Tests(cols), region_rows, pooled
+        blobs.append(bytes(bodies.buffer))
+    return _Tests(cols, blobs), region_rows, pooled
 
 
 def region_bunching(inputs: Inputs, config: Mapping[str, Any]) -> pl.DataFrame:
@@ -954,7 +986,7 @@ def _run(inputs: Inputs, config: Mapping[str, Any], sink: Callable[[pl.DataFrame
                              for k in OUTPUT_SCHEMA if k != "evidence"}).with_columns(evidence)
         sent = len(cols["school_id"])
         sink(part)
-    ids, signs, p_values, tested_rows, bodies = tests.ids, tests.signs, tests.p_values, tests.tested, tests.bodies
+    ids, signs, p_values, tested_rows = tests.ids, tests.signs, tests.p_values, tests.tested
     for i, sid in enumerate(sids):
         rows = tests.rows(i)  # in record id order
         done = [j for j in rows if tested_rows[j]]
@@ -1000,7 +1032,7 @@ def _run(inputs: Inputs, config: Mapping[str, Any], sink: Callable[[pl.DataFrame
             }
         else:
             evidence["note"] = "ни один признак не проверен: мало участников или нет нужных данных"
-        signs_json = b"[" + b",".join(bodies[rows.start:rows.stop]) + b"]"
+        signs_json = tests.signs_json(i)
         cols["school_id"].append(sid)
         cols["flagged"].append(bool(flagged[i]))
         cols["n_signs"].append(len(sig_signs))
