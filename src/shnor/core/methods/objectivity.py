@@ -109,13 +109,12 @@ def _present(inputs: Inputs, procedure: str, year: int, subject: str, grade: int
 
 def _unit_frame(inputs: Inputs, procedure: str, year: int, subject: str, grade: int,
                 with_tasks: bool = True) -> pl.DataFrame:
+    """One procedure's present pupils, school by school. Within a school they stay in the order they
+    come: every sum over pupils the signs make is of whole numbers (exact in any order) or of a
+    school's own values, so the order does not change any result (tested: the rows shuffled give
+    the same output, to the bit); sorting on every column as well cost 0.4 s a procedure."""
     cols = ["school_id", "primary_score", "mark", "journal_mark"] + (["task_scores"] if with_tasks else [])
-    return (
-        _present(inputs, procedure, year, subject, grade)
-        .select(cols)
-        .sort(cols, nulls_last=True)
-        .collect()
-    )
+    return _present(inputs, procedure, year, subject, grade).select(cols).sort("school_id", maintain_order=True).collect()
 
 
 def build_unit(inputs: Inputs, procedure: str, year: int, subject: str, grade: int,

@@ -1163,9 +1163,13 @@ def journal(unit: Unit, cfg: Mapping[str, Any]) -> tuple[dict[str, dict], dict[s
     n_has = c_s.sum(1)
     # the school's level: mean primary score in region SDs (all its present pupils)
     cnt = np.bincount(unit.school, minlength=ns).astype(float)
-    sd_region = float(unit.total.std()) or 1.0
+    # the region's mean and SD from exact integer sums: the same whatever order the pupils come in
+    tot = unit.total.astype(np.int64)
+    n_all, s1_all, s2_all = len(tot), int(tot.sum()), int((tot * tot).sum())
+    mean_region = s1_all / n_all
+    sd_region = math.sqrt(max(s2_all - s1_all * s1_all / n_all, 0.0) / n_all) or 1.0
     level = (np.bincount(unit.school, weights=unit.total, minlength=ns) / np.maximum(cnt, 1)
-             - unit.total.mean()) / sd_region
+             - mean_region) / sd_region
     level_model = _up_given_level(c_s, u_s, level) if cfg.get("condition_on_level", True) else None
     good = np.isfinite(rs) & (n_has >= min_n)
     ref = np.tanh(np.average(np.arctanh(np.clip(rs[good], -0.999, 0.999)), weights=n_has[good] - 3)) if good.any() else np.nan
