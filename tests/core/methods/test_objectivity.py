@@ -125,7 +125,12 @@ def test_a_sink_receives_the_same_rows_in_parts(cfg, planted_run, monkeypatch):
     res, out = planted_run
     monkeypatch.setattr(objectivity, "SINK_SCHOOLS", 40)
     parts: list[pl.DataFrame] = []
-    rest = objectivity.run(inputs_for(res, 2021), cfg, sink=parts.append)
+
+    def sink(part: pl.DataFrame, evidence: list[bytes]) -> None:
+        assert all(isinstance(e, bytes) for e in evidence)
+        parts.append(part.with_columns(pl.Series("evidence", [e.decode() for e in evidence], dtype=pl.String)))
+
+    rest = objectivity.run(inputs_for(res, 2021), cfg, sink=sink)
     assert [p.height for p in parts] == [40] * (out.height // 40) + ([out.height % 40] if out.height % 40 else [])
     assert pl.concat(parts).equals(out)
     assert rest.equals(out.drop("evidence"))

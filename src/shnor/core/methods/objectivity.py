@@ -409,24 +409,40 @@ class NullPmfs:
         return self.flat[self.offsets[i] : self.offsets[i + 1]]
 
 
-def bunching_pooled(inputs: Inputs, config: Mapping[str, Any], current: list[NullPmfs]) -> dict[str, dict]:
+class PooledBunching:
+    """The pooled bunching test's sums per (school, cut) over the tests added so far: the exact
+    convolution of their null distributions (the sum of independent counts), the observed and the
+    expected counts, and which tests they came from. Built as each test's distributions arrive, so
+    the convolutions are made while the other procedures are still being tested."""
+
+    def __init__(self) -> None:
+        self.parts: dict[str, dict[str, list]] = {}  # school -> cut -> [pmf, observed, expected, [(tests, i)]]
+
+    def add(self, pm: NullPmfs) -> None:
+        """Add one test's null distributions (``NullPmfs``)."""
+        for i, (sid, boundary) in enumerate(zip(pm.sid, pm.boundary, strict=True)):
+            by_b = self.parts.setdefault(sid, {})
+            slot = by_b.get(boundary)
+            if slot is None:
+                by_b[boundary] = [pm.pmf(i), pm.x[i], pm.expected[i], [(pm, i)]]
+            else:
+                slot[0] = np.convolve(slot[0], pm.pmf(i))
+                slot[1] += pm.x[i]
+                slot[2] += pm.expected[i]
+                slot[3].append((pm, i))
+
+
+def bunching_pooled(inputs: Inputs, config: Mapping[str, Any], pooled: PooledBunching) -> dict[str, dict]:
     """One bunching test per school over all its tests of this year and the earlier pooled years.
 
     A school that inflates marks does so in every test and year; the counts at/above the cut are
     added up and compared with the sum of their null distributions (each the binomial of the
     school's window count under the region's shape tilted to the school's level, averaged over the
-    level's uncertainty): an exact one-sided test of a common excess. ``current`` holds the null
-    distributions already computed for this year's tests.
+    level's uncertainty): P(Σ X_u ≥ Σ x_u) by exact convolution, the score test of a common excess
+    (odds ratio ω = 1 vs ω > 1 in every test), the locally most powerful pooled test. ``pooled``
+    holds this year's tests; the earlier years' are added here.
     """
     cfg = config["signs"]["bunching"]
-    parts: dict[str, dict[str, list[tuple[NullPmfs, int]]]] = {}
-
-    def add(pm: NullPmfs) -> None:
-        for i, (sid, boundary) in enumerate(zip(pm.sid, pm.boundary, strict=True)):
-            parts.setdefault(sid, {}).setdefault(boundary, []).append((pm, i))
-
-    for pm in current:
-        add(pm)
     for year in _pooled_years(inputs, cfg):
         if year == inputs.year:
             continue
@@ -438,22 +454,21 @@ def bunching_pooled(inputs: Inputs, config: Mapping[str, Any], current: list[Nul
                 continue
             pmfs: dict = {}
             signs_mod.bunching(unit, _pool_cfg(cfg), pmfs)
-            add(NullPmfs(year, key, pmfs))
+            pooled.add(NullPmfs(year, key, pmfs))
     out: dict[str, dict] = {}
     min_total = int(cfg["min_pupils"])
     group = ("распределение баллов региона у порога, перевзвешенное к уровню школы, по всем ВПР школы за годы "
              + ", ".join(str(y) for y in _pooled_years(inputs, cfg)))
-    for sid, by_b in parts.items():
-        n_total = max(sum(pm.n[i] for pm, i in pp) for pp in by_b.values())
+    for sid, by_b in pooled.parts.items():
+        n_total = max(sum(pm.n[i] for pm, i in slot[3]) for slot in by_b.values())
         if n_total < min_total:
             out[sid] = not_tested(f"участников во всех ВПР школы {n_total} < {min_total}", n=n_total)
             continue
         tests = []
-        for boundary, pp in by_b.items():
-            p, obs, exp = signs_mod.pooled_tail([pm.pmf(i) for pm, i in pp], [pm.x[i] for pm, i in pp],
-                                                [pm.expected[i] for pm, i in pp])
+        for boundary, (pmf, obs, exp, pp) in by_b.items():
             tests.append({
-                "boundary": boundary, "p_value": p, "at_or_above": obs, "expected_at_or_above": signs_mod._r(exp, 2),
+                "boundary": boundary, "p_value": signs_mod.upper_tail(pmf, obs), "at_or_above": obs,
+                "expected_at_or_above": signs_mod._r(exp, 2),
                 "n_window": int(sum(pm.n_window[i] for pm, i in pp)), "n_tests": len(pp),
                 "tests": [{"year": pm.year, "procedure": pm.key[0], "subject": pm.key[1], "grade": pm.key[2],
                            "at_or_above": pm.x[i], "n_window": pm.n_window[i],
@@ -768,11 +783,11 @@ _COLS = 8
 def _unit_tests_packed(inputs: Inputs, config: Mapping[str, Any], key: tuple[str, str, int]) -> tuple:
     """``_unit_tests`` as columns (a few large lists pickle far faster than 300,000 objects):
     ([school ids, record ids, signs, procedures, tested, p-values, starts, ends], bodies as one
-    ``bytes``), region rows, pmfs."""
+    ``bytes``, the schools in order), region rows, pmfs."""
     with _gc_paused():
         records, bodies, rows, pmfs = _unit_tests(inputs, config, key)
     cols = [list(c) for c in zip(*records, strict=True)] if records else [[] for _ in range(_COLS)]
-    return (cols, bytes(bodies.buffer)), rows, pmfs
+    return (cols, bytes(bodies.buffer), list(dict.fromkeys(cols[0]))), rows, pmfs
 
 
 class _Tests:
@@ -825,7 +840,7 @@ def evaluate(inputs: Inputs, config: Mapping[str, Any],
     region_rows: list[dict] = []
     pooled: dict[str, dict[str, dict]] = {}
     cfg_s = config["signs"]
-    bunch_pmfs: list[NullPmfs] = []
+    pooled_bunching = PooledBunching()
     pool_bunching = cfg_s["bunching"]["enabled"] and cfg_s["bunching"].get("pool", False)
     school_level: dict[str, dict[str, dict]] = {}
     # the school-level tests that need no procedure's records first: with workers they are made
@@ -833,17 +848,21 @@ def evaluate(inputs: Inputs, config: Mapping[str, Any],
     gia = vpr_vs_gia(inputs, config) if cfg_s.get("vpr_vs_gia", {}).get("enabled", False) else None
     fluct = (fluctuation_pooled(inputs, config)
              if cfg_s["fluctuation"]["enabled"] and cfg_s["fluctuation"].get("pool", False) else None)
-    for (unit_cols, blob), rows, pmfs in started.results:
+    with_results: dict[str, None] = {}  # the schools with results, and those with ВПР, in order
+    with_vpr: dict[str, None] = {}
+    for (unit_cols, blob, schools), rows, pmfs in started.results:
+        with_results.update(dict.fromkeys(schools))
+        if unit_cols[3] and unit_cols[3][0] == "vpr":  # (a procedure's records are all of one procedure)
+            with_vpr.update(dict.fromkeys(schools))
         for all_, part in zip(cols[:_COLS], unit_cols, strict=True):
             all_ += part
         cols[_COLS] += [len(blobs)] * len(unit_cols[0])
         blobs.append(blob)
         region_rows += rows
         if pmfs is not None:
-            bunch_pmfs.append(pmfs)
-    with_results = set(cols[0])
+            pooled_bunching.add(pmfs)
     if pool_bunching:
-        school_level["bunching"] = bunching_pooled(inputs, config, bunch_pmfs)
+        school_level["bunching"] = bunching_pooled(inputs, config, pooled_bunching)
     if fluct is not None:
         school_level["fluctuation"] = fluct
     for sign, res in school_level.items():
@@ -860,7 +879,6 @@ def evaluate(inputs: Inputs, config: Mapping[str, Any],
         res = gia
         bodies = _Bodies()
         calib = empirical_null(res, int(config["empirical_null_min_schools"])) if gia_cfg.get("empirical_null") else None
-        with_vpr = dict.fromkeys(sid for sid, proc in zip(cols[0], cols[3], strict=True) if proc == "vpr")
         for sid in with_vpr:
             rec = dict(res.get(sid) or not_tested("нет результатов ВПР и ГИА (ОГЭ/ЕГЭ) школы "
                                                    f"(≥ {gia_cfg['min_pupils']} участников) или мало таких ОО"))
@@ -911,20 +929,25 @@ def _gc_paused() -> Iterator[None]:
 SINK_SCHOOLS = 2000
 
 
-def run(inputs: Inputs, config: Mapping[str, Any], *,
-        sink: Callable[[pl.DataFrame], None] | None = None, started: Started | None = None) -> pl.DataFrame:
+#: A sink's part: the rows without ``evidence``, and each row's evidence as UTF-8 JSON.
+Sink = Callable[[pl.DataFrame, list[bytes]], None]
+
+
+def run(inputs: Inputs, config: Mapping[str, Any], *, sink: Sink | None = None,
+        started: Started | None = None) -> pl.DataFrame:
     """One row per school with results in ``inputs.year``: flag, significant signs, BH q-value, evidence.
 
     With a ``sink``, the rows are handed to it in parts of ``SINK_SCHOOLS`` schools as soon as each
-    part is made (the whole output, evidence included: every flag and q-value is final by then), and
-    the frame returned has no ``evidence`` column: a country year's evidence (2.9 GB) is never held
-    at once, and the caller can store a part while the next is being made. ``started``: the
-    procedures' tests already submitted to the caller's workers (``start``)."""
+    part is made (the whole output: every flag and q-value is final by then; the evidence as the
+    UTF-8 JSON bytes it is made as, a list beside the part's other columns), and the frame returned
+    has no ``evidence`` column: a country year's evidence (2.9 GB) is never held at once, and the
+    caller can store a part while the next is being made. ``started``: the procedures' tests
+    already submitted to the caller's workers (``start``)."""
     with _gc_paused():
         return _run(inputs, config, sink, started)
 
 
-def _run(inputs: Inputs, config: Mapping[str, Any], sink: Callable[[pl.DataFrame], None] | None = None,
+def _run(inputs: Inputs, config: Mapping[str, Any], sink: Sink | None = None,
          started: Started | None = None) -> pl.DataFrame:
     tests, region_rows, pooled = evaluate(inputs, config, started)
     method = config["combine"]
@@ -976,15 +999,14 @@ def _run(inputs: Inputs, config: Mapping[str, Any], sink: Callable[[pl.DataFrame
         nonlocal sent
         if not cols["evidence"]:
             return
-        evidence = pl.Series("evidence", cols["evidence"], dtype=pl.Binary).cast(pl.String)
-        cols["evidence"] = []
+        evidence, cols["evidence"] = cols["evidence"], []
         if sink is None:
-            evidence_parts.append(evidence)
+            evidence_parts.append(pl.Series("evidence", evidence, dtype=pl.Binary).cast(pl.String))
             return
         part = pl.DataFrame({k: pl.Series(k, cols[k][sent:], dtype=OUTPUT_SCHEMA[k])
-                             for k in OUTPUT_SCHEMA if k != "evidence"}).with_columns(evidence)
+                             for k in OUTPUT_SCHEMA if k != "evidence"})
         sent = len(cols["school_id"])
-        sink(part)
+        sink(part, evidence)
     ids, signs, p_values, tested_rows = tests.ids, tests.signs, tests.p_values, tests.tested
     for i, sid in enumerate(sids):
         rows = tests.rows(i)  # in record id order

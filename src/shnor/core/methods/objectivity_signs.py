@@ -451,21 +451,6 @@ def bunching(unit: Unit, cfg: Mapping[str, Any],
     return out, region_rows
 
 
-def pooled_tail(pmfs: list[np.ndarray], xs: list[int], expected: list[float]) -> tuple[float, int, float]:
-    """P(Σ X_u ≥ Σ x_u) for independent X_u with the null pmfs ``pmfs`` (exact convolution), x_u
-    observed, E X_u = ``expected``; returns (p, observed, expected). The sum is the score statistic
-    of a common excess at the cut (odds ratio ω = 1 vs ω > 1 in every test), the locally most
-    powerful pooled test."""
-    pmf = np.array([1.0])
-    obs = 0
-    exp = 0.0
-    for part, x, e in zip(pmfs, xs, expected, strict=True):
-        pmf = np.convolve(pmf, part)
-        obs += int(x)
-        exp += float(e)
-    return upper_tail(pmf, obs), obs, exp
-
-
 # ---------------------------------------------------------------------------------------------
 # task-level signs: hard vs easy tasks, Guttman errors (both conditional on the pupil's total)
 

@@ -194,8 +194,10 @@ def methodology_run_create(
                     say("сохранение признаков необъективности")
                     writer.submit(_store, run, {"objectivity": obj}, pks)
                 else:  # each part stored (in the writer's thread) while the next is made; none kept
-                    obj = objectivity.run(inputs, config["objectivity"], started=started,
-                                          sink=lambda part: writer.submit(_store, run, {"objectivity": part}, pks))
+                    obj = objectivity.run(
+                        inputs, config["objectivity"], started=started,
+                        sink=lambda part, ev: writer.submit(_store, run, {"objectivity": part}, pks,
+                                                            evidence={"objectivity": ev}))
                 say("дефициты умений")
                 checks[0](True)
                 gaps = got.pop("deficits")
@@ -256,16 +258,18 @@ def _checking(results: Iterator[Any], checks: list[Callable[[bool], None]]) -> I
         yield r
 
 
-def _store(run: MethodologyRun, frames: dict[str, pl.DataFrame], pks: dict[str, int] | None = None) -> None:
+def _store(run: MethodologyRun, frames: dict[str, pl.DataFrame], pks: dict[str, int] | None = None, *,
+           evidence: dict[str, list[bytes]] | None = None) -> None:
     """The outcomes of the methods whose frames are given (by their output names), in one transaction.
     ``pks`` (school id -> pk), when given, is used and kept up to date instead of reading the registry
-    each time (objectivity's outcomes come in 20 parts)."""
+    each time (objectivity's outcomes come in 20 parts). ``evidence``: per output name, each row's
+    evidence as UTF-8 JSON, when the frame has no ``evidence`` column (objectivity's parts)."""
     ids = set()
     for f in frames.values():
         if f.height:
             ids |= set(f["school_id"].to_list())
     with transaction.atomic():
-        _insert_outcomes(run, _outcome_rows(frames, _school_pks(ids, pks)))
+        _insert_outcomes(run, _outcome_rows(frames, _school_pks(ids, pks), evidence or {}))
 
 
 def _school_pks(ids: set[str], pks: dict[str, int] | None = None) -> dict[str, int]:
@@ -284,7 +288,8 @@ def _school_pks(ids: set[str], pks: dict[str, int] | None = None) -> dict[str, i
     return pk
 
 
-def _outcome_rows(frames: dict[str, pl.DataFrame], pk: dict[str, int]) -> Iterator[OutcomeRow]:
+def _outcome_rows(frames: dict[str, pl.DataFrame], pk: dict[str, int],
+                  evidence: dict[str, list[bytes]] | None = None) -> Iterator[OutcomeRow]:
     """The outcome rows of the frames, made as they are written (a country's evidence is GBs)."""
     markers = frames.get("fioko_markers")
     if markers is not None and markers.height:
@@ -302,10 +307,14 @@ def _outcome_rows(frames: dict[str, pl.DataFrame], pk: dict[str, int]) -> Iterat
         if stem not in frames:
             continue
         frame = frames[stem]
-        # the evidence as the UTF-8 bytes Arrow holds (no Python text made of it)
-        has = "evidence" in frame.columns
-        evidence = frame["evidence"].cast(pl.Binary) if has else itertools.repeat(_OWN, frame.height)
-        for r, ev in zip(frame.drop("evidence", strict=False).iter_rows(named=True), evidence, strict=True):
+        # the evidence as the UTF-8 bytes it was made as or Arrow holds (no Python text made of it)
+        if evidence and stem in evidence:
+            ev_rows: Iterable[Any] = evidence[stem]
+        elif "evidence" in frame.columns:
+            ev_rows = frame["evidence"].cast(pl.Binary)
+        else:
+            ev_rows = itertools.repeat(_OWN, frame.height)
+        for r, ev in zip(frame.drop("evidence", strict=False).iter_rows(named=True), ev_rows, strict=True):
             yield (
                 pk[r["school_id"]],
                 method,
