@@ -1017,7 +1017,7 @@ def _local_linear(x: np.ndarray, y: np.ndarray, w: np.ndarray, h: float,
 
     def sums_at(q: np.ndarray) -> tuple[np.ndarray, ...]:
         acc = [np.zeros(len(q)) for _ in range(5)]
-        step = max(1, 2_000_000 // max(len(xs), 1))
+        step = max(1, 262_144 // max(len(xs), 1))
         for a in range(0, len(q), step):
             qq = q[a : a + step]
             k = ws[None, :] * np.exp(-0.5 * (xs[None, :] - qq[:, None]) ** 2)
@@ -1038,7 +1038,7 @@ def _local_linear(x: np.ndarray, y: np.ndarray, w: np.ndarray, h: float,
 
     def pairwise(qi: np.ndarray) -> None:
         """out[qi] from the centred differences d = x_j − x_i (no cancellation), the school left out."""
-        step = max(1, 2_000_000 // len(xs))
+        step = max(1, 262_144 // len(xs))
         for a in range(0, len(qi), step):
             q = qi[a : a + step]
             d = xs[None, :] - xc[q][:, None]
