@@ -373,14 +373,20 @@ def _present(
         schema.conform(tasks, schema.TASKS)
         .group_by(KEYS)
         .agg(pl.col("task_no").max().cast(pl.UInt32).alias("_n_tasks"))
-        .lazy()
     )
     cols = extra or ("school_id", "class_name", "pupil_key", "primary_score", "mark")
-    return (
+    pupils = (
         lf.filter(cond)
         .select(*KEYS, *(class_key() if c == "class_name" else pl.col(c) for c in cols), "task_scores")
         .with_columns(*(pl.col(k).cast(schema.RESULTS[k]) for k in KEYS))
-        .join(n_tasks, on=KEYS, how="inner")
+    )
+    if test is not None:  # one test: its task count is a number (a join on the keys cost 0.13 s a test)
+        n = n_tasks.filter(*(pl.col(k) == v for k, v in zip(KEYS, test, strict=True)))["_n_tasks"]
+        if n.len() == 0:
+            return pupils.head(0)
+        return pupils.filter(pl.col("task_scores").list.len() == int(n[0]))
+    return (
+        pupils.join(n_tasks.lazy(), on=KEYS, how="inner")
         .filter(pl.col("task_scores").list.len() == pl.col("_n_tasks"))
         .drop("_n_tasks")
     )
@@ -595,10 +601,9 @@ def _blocks(
         if frame.height == 0:
             continue
         n_tasks = int(frame["task_scores"].list.len()[0])
-        scores = (
-            frame.select(pl.col("task_scores").list.get(k).fill_null(0).alias(str(k)) for k in range(n_tasks))
-            .to_numpy()
-            .astype(np.int8, copy=False)
+        scores = (  # a fixed-width array read by numpy (a column per task took 0.08 s a test)
+            frame["task_scores"].list.eval(pl.element().fill_null(0)).list.to_array(n_tasks)
+            .to_numpy().astype(np.int8, copy=False).reshape(frame.height, n_tasks)
         )
         frame = frame.drop("task_scores")
         e = elements.height
