@@ -127,13 +127,14 @@ def school_moments(scores: pl.DataFrame) -> pl.DataFrame:
     data = scores.filter(pl.col("z").is_not_null()).select("school_id", "z")
     if data.height == 0:
         return pl.DataFrame(schema={"school_id": pl.String, "n": pl.UInt32, "ybar": pl.Float64, "ss": pl.Float64})
-    code = data["school_id"].rank("dense").cast(pl.Int64).to_numpy() - 1
+    ids = data["school_id"].unique().sort()
+    # each school's position among the sorted ids (an Enum of them: a third of ranking 14 M strings)
+    code = data["school_id"].cast(pl.Enum(ids.to_list())).to_physical().cast(pl.Int64).to_numpy()
     z = data["z"].to_numpy()
-    n = np.bincount(code)
-    ybar = np.bincount(code, weights=z) / n
-    ss = np.bincount(code, weights=(z - ybar[code]) ** 2)
-    return pl.DataFrame({"school_id": data["school_id"].unique().sort(), "n": pl.Series(n, dtype=pl.UInt32),
-                         "ybar": ybar, "ss": ss})
+    n = np.bincount(code, minlength=ids.len())
+    ybar = np.bincount(code, weights=z, minlength=ids.len()) / n
+    ss = np.bincount(code, weights=(z - ybar[code]) ** 2, minlength=ids.len())
+    return pl.DataFrame({"school_id": ids, "n": pl.Series(n, dtype=pl.UInt32), "ybar": ybar, "ss": ss})
 
 
 # --------------------------------------------------------------------------------------------
