@@ -31,3 +31,21 @@ def test_cpu_seconds_count_own_work_and_ended_children_not_sleep() -> None:
     assert sleep.cpu_s < 0.2 < sleep.seconds
     assert spin.cpu_s >= 0.3
     assert child.cpu_s >= 0.4  # the child's time, though this process only waited
+
+
+def test_a_child_living_across_stages_is_counted_in_the_stage_it_works_in() -> None:
+    """The run's worker processes live through several stages: their CPU goes to the stage in which
+    they use it, not to the one in which they end."""
+    meter = Meter()
+    try:
+        with meter.stage("child works"):
+            child = subprocess.Popen([sys.executable, "-c", "import time\nt=time.process_time()+0.5\n"
+                                      "while time.process_time()<t: pass\ntime.sleep(1.0)"])
+            time.sleep(0.9)  # (the child's start-up and its 0.5 s of work)
+        with meter.stage("child sleeps and ends"):
+            child.wait()
+    finally:
+        meter.close()
+    works, ends = meter.stages
+    assert works.cpu_s >= 0.5
+    assert ends.cpu_s < 0.3

@@ -9,12 +9,15 @@ process and all its descendants every ``TREE_EVERY`` seconds, and a stage's peak
 the two figures. (Every 50 ms, walking ``/proc`` cost the measured run 14 CPU-seconds of a country
 year, in the measured process and holding its GIL.)
 
-CPU time is user + system time of the process and of its children that ended inside the stage
-(``getrusage``): a stage's CPU seconds over its wall seconds is how many cores it kept busy.
+CPU time is user + system time of the process, of its children that ended (``getrusage``) and of
+the descendants still running (``/proc/<pid>/stat``), so worker processes that live across stages
+are counted in the stages they work in: a stage's CPU seconds over its wall seconds is how many
+cores it kept busy.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import resource
 import threading
@@ -77,10 +80,24 @@ def process_peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _live_cpu(pid: str) -> float:
+    """User + system CPU seconds of a running (or not yet waited-for) process, from ``/proc``."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime (fields 14 and 15 of stat)
+
+
 def cpu_seconds() -> float:
-    """User + system CPU seconds of this process and of its ended (waited-for) children."""
+    """User + system CPU seconds of this process, of its ended (waited-for) children and of the
+    descendants still running (a run's worker processes live across several stages: each stage
+    gets the CPU they used in it, not the stage in which they end)."""
     own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime + sum(map(_live_cpu, _descendants()))
 
 
 def _reset_hwm() -> bool:
