@@ -182,10 +182,11 @@ class Report:
 IDENTIFY_PARTS = {  # the outcomes are stored by a writer thread alongside the stages after their method
     "социальный индекс": "social_index (workers: deficits)",
     "маркеры ФИОКО": "fioko (workers: deficits, low results, objectivity's procedures)",
-    "признаки необъективности": "objectivity: its procedures, combined, stored",
-    "сохранение признаков необъективности": "store objectivity outcomes",
+    "признаки необъективности": "objectivity: the procedures collected (workers: the same)",
     "дефициты умений": "deficits: what is left of the worker's",
     "низкие результаты": "low_results (+ value_added): what is left of the worker's",
+    "объединение признаков необъективности": "objectivity: signs combined, evidence made and stored",
+    "сохранение признаков необъективности": "store objectivity outcomes",
     "варианты сопровождения": "tracks",
     "сохранение": "FIOKO index",
     "ожидание записи результатов": "store: wait",

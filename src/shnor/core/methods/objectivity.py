@@ -764,10 +764,28 @@ def workers_for(inputs: Inputs, n_units: int | None = None) -> int:
 
 
 class Started:
-    """The per-procedure tests of a year, submitted to workers: their results, in order."""
+    """The per-procedure tests of a year, submitted to workers: their results, in order, and once
+    ``collect`` has taken them in, what was collected."""
 
     def __init__(self, results: Iterator[tuple]) -> None:
         self.results = results
+        self.collected: _Collected | None = None
+
+
+class _Collected:
+    """Every procedure's tests taken in (``collect``): the record columns and buffers, the region's
+    bunching rows, pooled bunching's sums, the schools with results and with ВПР, and the
+    school-level tests that need no procedure (pooled fluctuation, ВПР vs ГИА)."""
+
+    def __init__(self) -> None:
+        self.cols: list[list] = [[] for _ in range(_COLS + 1)]  # (+ each record's blob: its procedure's number)
+        self.blobs: list[bytes] = []
+        self.region_rows: list[dict] = []
+        self.pooled_bunching = PooledBunching()
+        self.with_results: dict[str, None] = {}  # the schools with results, and those with ВПР, in order
+        self.with_vpr: dict[str, None] = {}
+        self.gia: dict[str, dict] | None = None
+        self.fluct: dict[str, dict] | None = None
 
 
 def start(inputs: Inputs, config: Mapping[str, Any], workers: workers_mod.Workers) -> Started:
@@ -825,42 +843,53 @@ class _Tests:
             self.blob[a:b].tolist(), self.start[a:b].tolist(), self.end[a:b].tolist(), strict=True)]) + b"]"
 
 
+def collect(inputs: Inputs, config: Mapping[str, Any], started: Started) -> None:
+    """Take in every procedure's tests as the workers hand them over (the school-level tests that
+    need none are made first, while the workers work); ``run(..., started=)`` goes on from there.
+    Called by itself, it lets the caller close its workers before the signs are combined (their
+    memory is then the run's no more)."""
+    if started.collected is not None:
+        return
+    c = _Collected()
+    cfg_s = config["signs"]
+    c.gia = vpr_vs_gia(inputs, config) if cfg_s.get("vpr_vs_gia", {}).get("enabled", False) else None
+    c.fluct = (fluctuation_pooled(inputs, config)
+               if cfg_s["fluctuation"]["enabled"] and cfg_s["fluctuation"].get("pool", False) else None)
+    for (unit_cols, blob, schools), rows, pmfs in started.results:
+        c.with_results.update(dict.fromkeys(schools))
+        if unit_cols[3] and unit_cols[3][0] == "vpr":  # (a procedure's records are all of one procedure)
+            c.with_vpr.update(dict.fromkeys(schools))
+        for all_, part in zip(c.cols[:_COLS], unit_cols, strict=True):
+            all_ += part
+        c.cols[_COLS] += [len(c.blobs)] * len(unit_cols[0])
+        c.blobs.append(blob)
+        c.region_rows += rows
+        if pmfs is not None:
+            c.pooled_bunching.add(pmfs)
+    started.collected = c
+
+
 def evaluate(inputs: Inputs, config: Mapping[str, Any],
              started: Started | None = None) -> tuple[_Tests, list[dict], dict[str, dict]]:
     """All tests (``_Tests``: the records of every school), the region-level bunching rows and the
     pooled (school-level, over tests and years) records {school_id: {sign: record}} that replace the
     combination of a sign's per-test p-values. ``started``: the procedures' tests already submitted
-    to workers (``start``); else they are made here."""
+    to workers (``start``), collected or not; else they are made here."""
     if started is None:
         keys = _units(inputs, config)
         with workers_mod.Workers(workers_for(inputs, len(keys))) as workers:
             return evaluate(inputs, config, start(inputs, config, workers))
-    cols: list[list] = [[] for _ in range(_COLS + 1)]  # (+ each record's blob: its procedure's number)
-    blobs: list[bytes] = []
-    region_rows: list[dict] = []
+    collect(inputs, config, started)
+    c = started.collected
+    assert c is not None
+    started.collected = None  # (held here from now on, and freed with the tests)
+    cols, blobs, region_rows, pooled_bunching = c.cols, c.blobs, c.region_rows, c.pooled_bunching
+    with_results, with_vpr, gia, fluct = c.with_results, c.with_vpr, c.gia, c.fluct
+    del c
     pooled: dict[str, dict[str, dict]] = {}
     cfg_s = config["signs"]
-    pooled_bunching = PooledBunching()
     pool_bunching = cfg_s["bunching"]["enabled"] and cfg_s["bunching"].get("pool", False)
     school_level: dict[str, dict[str, dict]] = {}
-    # the school-level tests that need no procedure's records first: with workers they are made
-    # while the procedures are being tested
-    gia = vpr_vs_gia(inputs, config) if cfg_s.get("vpr_vs_gia", {}).get("enabled", False) else None
-    fluct = (fluctuation_pooled(inputs, config)
-             if cfg_s["fluctuation"]["enabled"] and cfg_s["fluctuation"].get("pool", False) else None)
-    with_results: dict[str, None] = {}  # the schools with results, and those with ВПР, in order
-    with_vpr: dict[str, None] = {}
-    for (unit_cols, blob, schools), rows, pmfs in started.results:
-        with_results.update(dict.fromkeys(schools))
-        if unit_cols[3] and unit_cols[3][0] == "vpr":  # (a procedure's records are all of one procedure)
-            with_vpr.update(dict.fromkeys(schools))
-        for all_, part in zip(cols[:_COLS], unit_cols, strict=True):
-            all_ += part
-        cols[_COLS] += [len(blobs)] * len(unit_cols[0])
-        blobs.append(blob)
-        region_rows += rows
-        if pmfs is not None:
-            pooled_bunching.add(pmfs)
     if pool_bunching:
         school_level["bunching"] = bunching_pooled(inputs, config, pooled_bunching)
     if fluct is not None:

@@ -189,15 +189,7 @@ def methodology_run_create(
                 markers = fioko.run(inputs, config["fioko"])
                 writer.submit(_store, run, {"fioko_markers": markers}, pks)
                 say("признаки необъективности")
-                if keep_evidence or out_dir is not None:
-                    obj = objectivity.run(inputs, config["objectivity"], started=started)
-                    say("сохранение признаков необъективности")
-                    writer.submit(_store, run, {"objectivity": obj}, pks)
-                else:  # each part stored (in the writer's thread) while the next is made; none kept
-                    obj = objectivity.run(
-                        inputs, config["objectivity"], started=started,
-                        sink=lambda part, ev: writer.submit(_store, run, {"objectivity": part}, pks,
-                                                            evidence={"objectivity": ev}))
+                objectivity.collect(inputs, config["objectivity"], started)
                 say("дефициты умений")
                 checks[0](True)
                 gaps = got.pop("deficits")
@@ -206,6 +198,17 @@ def methodology_run_create(
                 say("низкие результаты")
                 checks[1](True)
                 low = got["low"]
+            # the workers are gone (and their memory with them) before the signs are combined
+            say("объединение признаков необъективности")
+            if keep_evidence or out_dir is not None:
+                obj = objectivity.run(inputs, config["objectivity"], started=started)
+                say("сохранение признаков необъективности")
+                writer.submit(_store, run, {"objectivity": obj}, pks)
+            else:  # each part stored (in the writer's thread) while the next is made; none kept
+                obj = objectivity.run(
+                    inputs, config["objectivity"], started=started,
+                    sink=lambda part, ev: writer.submit(_store, run, {"objectivity": part}, pks,
+                                                        evidence={"objectivity": ev}))
             release_memory()
             say("варианты сопровождения")
             trk = tracks.run(inputs, config["tracks"], low=low, objectivity=obj, social=social)
