@@ -396,3 +396,62 @@ def test_the_order_of_the_pupils_changes_nothing(cfg, planted_run):
     shuffled = res.sample(fraction=1.0, shuffle=True, seed=5)
     assert not shuffled["school_id"].equals(res["school_id"])
     assert objectivity.run(inputs_for(shuffled, 2021), cfg).equals(out)
+
+
+def _latent_by_definition(shist, cut, lo, hi, g, tau):
+    """``_latent_posterior`` school by school, as its docstring defines it (the oracle)."""
+    from scipy import stats as st
+
+    dl, sg = (a.ravel() for a in np.meshgrid(np.linspace(-4.0, 4.0, 121), np.linspace(0.3, 1.6, 14), indexing="ij"))
+    edges = np.r_[-np.inf, st.norm.ppf(np.clip(np.cumsum(g) / g.sum(), 1e-9, 1 - 1e-9)[:-1]), np.inf]
+    prob = np.maximum(np.diff(st.norm.cdf((edges[None, :] - dl[:, None]) / sg[:, None]), axis=1), 1e-300)
+    p_win = prob[:, lo : hi + 1].sum(1)
+    out_cols = np.r_[0:lo, hi + 1 : shist.shape[1]]
+    p0 = np.clip(prob[:, cut : hi + 1].sum(1) / p_win, 1e-12, 1 - 1e-12)
+    bins = np.unique(np.minimum((p0 * 400).astype(int), 399), return_inverse=True)[1].ravel()
+
+    def post(c, prior):
+        ll = c[out_cols] @ np.log(prob[:, out_cols]).T - c[out_cols].sum() * np.log(1 - p_win) + prior
+        w = np.exp(ll - ll.max())
+        return w / w.sum()
+
+    big = [c for c in shist if c[out_cols].sum() >= 30]
+    sigma0 = float(np.median([post(c, 0.0) @ sg for c in big])) if len(big) >= 5 else 1.0
+    prior = -0.5 * ((np.log(sg) - np.log(sigma0)) / tau) ** 2
+    res = []
+    for c in shist:
+        w = post(c, prior)
+        m = int(c[lo : hi + 1].sum())
+        pmf = None
+        if m:
+            mass = np.bincount(bins, w)
+            pb = np.bincount(bins, w * p0) / np.maximum(mass, 1e-300)
+            mass = np.where(mass > 1e-9, mass, 0.0)
+            mass /= mass.sum()
+            pmf = sum(mass[b] * st.binom.pmf(np.arange(m + 1), m, pb[b]) for b in np.flatnonzero(mass))
+        res.append((w @ p0, w @ dl, w @ sg, pmf))
+    return sigma0, res
+
+
+def test_latent_posterior_is_its_definition():
+    """The blocked, unnormalised, batched posterior of bunching's level model gives, school by
+    school, the definition's moments and null pmf: with blocks and pmf chunks smaller than the data
+    (so that their seams are crossed) and as one block."""
+    from shnor.core.methods.objectivity_signs import _latent_posterior
+
+    rng = np.random.default_rng(7)
+    width, cut, lo, hi = 31, 15, 12, 17
+    g = np.exp(-0.5 * ((np.arange(width) - 16) / 6.0) ** 2) * 1000
+    sizes = rng.integers(0, 90, 60)
+    shist = np.stack([np.bincount(np.clip(np.round(rng.normal(16 + rng.normal(0, 3), rng.uniform(3, 8), n)),
+                                          0, width - 1).astype(int), minlength=width) for n in sizes])
+    sigma0, want = _latent_by_definition(shist, cut, lo, hi, g, 0.15)
+    for block, chunk in [(7, 50), (256, 1 << 20)]:
+        got = _latent_posterior(shist, cut, lo, hi, g, 0.15, block=block, chunk=chunk)
+        assert got["sigma0"] == pytest.approx(sigma0, rel=1e-12)
+        for i, (share, shift, sd, pmf) in enumerate(want):
+            assert (got["share"][i], got["shift"][i], got["sd"][i]) == pytest.approx((share, shift, sd), rel=1e-10, abs=1e-12)
+            if pmf is None:
+                assert got["pmf"][i] is None
+            else:
+                np.testing.assert_allclose(got["pmf"][i], pmf, rtol=1e-9, atol=1e-15)

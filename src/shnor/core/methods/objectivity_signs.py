@@ -161,7 +161,7 @@ def _tilt_fit(g: np.ndarray, support: np.ndarray, mean: float, n: int, bound: fl
 
 
 def _latent_posterior(shist: np.ndarray, cut: int, lo: int, hi: int, g: np.ndarray, tau: float,
-                      block: int = 256) -> dict[str, Any]:
+                      block: int = 256, chunk: int = 1 << 20) -> dict[str, Any]:
     """The latent-normal level model of ``bunching`` for every school (rows of ``shist``, its score
     histogram) at one cut: the region's smooth scores g mapped to normal scores, each school's latent
     scores N(shift, sd²) on a (shift, sd) grid, the posterior from the school's pupils outside the
@@ -170,10 +170,16 @@ def _latent_posterior(shist: np.ndarray, cut: int, lo: int, hi: int, g: np.ndarr
     posterior mean shift and sd, and the null pmf of the count at/above the cut given the window's
     count (the posterior mixture of binomials, the posterior binned on 400 values of that share).
 
-    Schools are taken in blocks of ``block`` rows, so the grid matrices (block × 1,694) are reused
-    from the heap instead of a national-size matrix being faulted in afresh for every step, and a
-    block (3.5 MB) stays in the processor's cache through the dozen passes made over it: a country
-    procedure's posterior took 1.88 s with blocks of 1,024 rows, 1.48 s with 256 (same output)."""
+    Schools are taken in blocks of ``block``, so the grid matrices (1,694 × block) are reused from
+    the heap instead of a national-size matrix being faulted in afresh for every step, and a block
+    (3.5 MB) stays in the processor's cache through the passes made over it. A block is held grid
+    point by school (each school a column): the log-likelihood with the prior is one matrix product
+    (the counts outside the window, −their number and 1 against log p, log(1 − p_window) and the log
+    prior), the posterior is left unnormalised (exp(ll − the school's max)) and every sum of it —
+    moments, expected histogram, mass per bin of p0 and the normalising total itself — is a product
+    with it, divided by the total afterwards: four passes over the block instead of a dozen. The null
+    pmfs are made for all schools with the same window count at once, in chunks of about ``chunk``
+    values. (A country procedure: 3.1 → 2.3 s; ``test_latent_posterior_is_its_definition``.)"""
     dl, sg = np.meshgrid(np.linspace(-4.0, 4.0, 121), np.linspace(0.3, 1.6, 14), indexing="ij")
     dl, sg = dl.ravel(), sg.ravel()
     ns, width = shist.shape
@@ -183,65 +189,86 @@ def _latent_posterior(shist: np.ndarray, cut: int, lo: int, hi: int, g: np.ndarr
     prob = np.maximum(np.diff(cum, axis=1), 1e-300)
     p_win = prob[:, lo : hi + 1].sum(1)
     outside_cols = np.r_[0:lo, hi + 1 : width]
-    log_out = np.log(prob[:, outside_cols]).T.copy()
-    log_rest = np.log(np.maximum(1 - p_win, 1e-300))[None, :]
     c_out = shist[:, outside_cols]
     n_out = c_out.sum(1)
     n_w = shist[:, lo : hi + 1].sum(1).astype(np.int64)
+    # log-likelihood (grid × schools) = [log p outside | log(1 − p_window) | log prior] @ [counts | −n | 1]ᵀ
+    design = np.column_stack([c_out, -n_out, np.ones(ns)]).astype(float)
+    k = len(outside_cols)
+    log_terms = np.column_stack([np.log(prob[:, outside_cols]), np.log(np.maximum(1 - p_win, 1e-300)),
+                                 np.zeros(len(dl))])
 
-    def loglik(rows: slice | np.ndarray) -> np.ndarray:
-        return c_out[rows] @ log_out - n_out[rows][:, None] * log_rest
-
-    def posterior(ll: np.ndarray) -> np.ndarray:
-        ll -= ll.max(1, keepdims=True)
-        np.exp(ll, out=ll)
-        ll /= ll.sum(1, keepdims=True)
-        return ll
+    def weights(rows: slice | np.ndarray, with_prior: bool) -> np.ndarray:
+        """exp(log-likelihood − each school's max): the posterior up to each column's total."""
+        ll = log_terms @ design[rows].T if with_prior else log_terms[:, : k + 1] @ design[rows, : k + 1].T
+        ll -= ll.max(0)
+        return np.exp(ll, out=ll)
 
     # prior on the school's latent sd: centred on the region's typical within-school sd (the
     # posterior-mean sd of schools with ≥ 30 pupils outside the window), log-sd spread set in TOML
     big = np.flatnonzero(n_out >= 30)
     sig_hat = np.empty(len(big))
+    sd_and_total = np.stack([sg, np.ones(len(sg))])
     for a in range(0, len(big), block):
         rows = big[a : a + block]
-        sig_hat[a : a + len(rows)] = posterior(loglik(rows)) @ sg
+        num, total = sd_and_total @ weights(rows, False)
+        sig_hat[a : a + len(rows)] = num / total
     sigma0 = float(np.median(sig_hat)) if len(big) >= 5 else 1.0
-    log_prior = -0.5 * ((np.log(sg) - np.log(sigma0)) / tau) ** 2
+    log_terms[:, k + 1] = -0.5 * ((np.log(sg) - np.log(sigma0)) / tau) ** 2
     # every school's posterior; its p0 (share at/above the cut within the window) on 400 bins, so
     # that the null pmf needs one binomial per bin, not one per grid point
     p0 = np.clip(prob[:, cut : hi + 1].sum(1) / np.maximum(p_win, 1e-300), 1e-12, 1 - 1e-12)
     bins = np.unique(np.minimum((p0 * 400).astype(int), 399), return_inverse=True)[1].ravel()
     nb = int(bins.max()) + 1
-    # posterior mass per bin and p0 averaged within the bin, as one sparse product
-    to_bins = sparse.csr_array((np.r_[np.ones(len(p0)), p0], (np.r_[np.arange(len(p0)), np.arange(len(p0))],
-                                                             np.r_[bins, bins + nb])), shape=(len(p0), 2 * nb))
-    moments = np.stack([p0, dl, sg], 1)
+    # posterior mass per bin and p0 summed within the bin, as one sparse product
+    to_bins = sparse.csr_array((np.r_[np.ones(len(p0)), p0], (np.r_[bins, bins + nb],
+                                                             np.r_[np.arange(len(p0)), np.arange(len(p0))])),
+                               shape=(2 * nb, len(p0)))
+    # the posterior's moments (p0, shift, sd), its total and its expected histogram, as one product
+    sums = np.vstack([p0, dl, sg, np.ones(len(p0)), prob.T])
     f_scale = np.zeros(width)
     f_scale[outside_cols] = 1.0
     out: dict[str, Any] = {"sigma0": sigma0, "share": np.empty(ns), "shift": np.empty(ns), "sd": np.empty(ns),
                            "pmf": [None] * ns, "expected": []}
+    pairs: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (school, mass, p0) of each bin with mass
     for a in range(0, ns, block):
         rows = slice(a, min(ns, a + block))
-        post = posterior(loglik(rows) + log_prior[None, :])
-        out["share"][rows], out["shift"][rows], out["sd"][rows] = (post @ moments).T
-        fh = post @ prob
+        w = weights(rows, True)
+        m = sums @ w
+        total = m[3]
+        out["share"][rows], out["shift"][rows], out["sd"][rows] = m[:3] / total
+        fh = m[4:].T  # (the scale cancels below)
         # the chart's expected histogram, scaled so that outside the window it matches the school
         out["expected"] += _rl_rows(fh / (fh @ f_scale)[:, None] * n_out[rows][:, None], 2)
-        wbp = (to_bins.T @ post.T).T
+        wbp = (to_bins @ w / total).T
         wb = wbp[:, :nb]
         p0b = wbp[:, nb:] / np.maximum(wb, 1e-300)
         wb = np.where(wb > 1e-9, wb, 0.0)
         wb /= wb.sum(1, keepdims=True)
-        nw = n_w[rows]
-        for m in np.unique(nw):
-            if m == 0:
-                continue
-            r = np.flatnonzero(nw == m)
-            ri, bi = np.nonzero(wb[r])  # the bins that carry posterior mass, row by row
-            terms = wb[r][ri, bi][:, None] * _binom_pmf(int(m), p0b[r][ri, bi])
-            starts = np.flatnonzero(np.r_[True, ri[1:] != ri[:-1]])
-            for i, pmf in zip(r[ri[starts]], np.add.reduceat(terms, starts, axis=0), strict=True):
-                out["pmf"][a + i] = pmf
+        ri, bi = np.nonzero(wb)  # the bins that carry posterior mass, school by school
+        keep = n_w[a + ri] > 0
+        pairs.append((a + ri[keep], wb[ri, bi][keep], p0b[ri, bi][keep]))
+    # each school's null pmf: its bins' binomials weighted by their mass, all schools with the same
+    # window count at once (a few dozen counts, not a few dozen per block)
+    if pairs:
+        row, weight, p = (np.concatenate(x) for x in zip(*pairs, strict=True))
+        del pairs
+        order = np.argsort(n_w[row], kind="stable")  # (rows, and bins within a row, keep their order)
+        row, weight, p = row[order], weight[order], p[order]
+        m_of = n_w[row]
+        seg = np.flatnonzero(np.r_[True, m_of[1:] != m_of[:-1], True])
+        for s, e in zip(seg[:-1].tolist(), seg[1:].tolist(), strict=True):
+            m = int(m_of[s])
+            r = row[s:e]
+            starts = np.flatnonzero(np.r_[True, r[1:] != r[:-1]])
+            # in chunks of whole schools of about ``chunk`` values
+            cuts = np.unique(np.r_[starts[np.searchsorted(starts, np.arange(0, e - s, max(1, chunk // (m + 1))),
+                                                          side="right") - 1], e - s])
+            for c0, c1 in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):
+                terms = weight[s + c0 : s + c1, None] * _binom_pmf(m, p[s + c0 : s + c1])
+                st = starts[(starts >= c0) & (starts < c1)]
+                for i, pmf in zip(r[st].tolist(), np.add.reduceat(terms, st - c0, axis=0), strict=True):
+                    out["pmf"][i] = pmf
     return out
 
 
