@@ -196,6 +196,34 @@ def test_deficits_are_stored_as_their_rows_in_gap_order(home) -> None:  # type: 
     assert (s2.flagged, s2.value, s2.label, s2.data["class_deficits"]) == (False, 0.0, "", 1)
 
 
+def test_outcomes_are_inserted_many_rows_a_statement_each_as_given() -> None:
+    """``_insert_outcomes`` writes several rows per statement: with 3 a statement, 8 rows make two
+    full statements and a short one, and every row reads back as given (bytes and text data, None
+    values, Cyrillic labels), none twice or lost."""
+    import json
+
+    import polars as pl
+
+    from shnor.web.identification.services import _insert_outcomes
+    from shnor.web.registry.services import schools_ensure
+
+    ids = [f"ш{i}" for i in range(8)]
+    schools_ensure(schools=pl.DataFrame({"school_id": ids}), source="тест")
+    pks = dict(School.objects.filter(school_id__in=ids).values_list("school_id", "pk"))
+    run = MethodologyRun.objects.create(year=2024, config={}, config_digest="x")
+    rows = [(pks[sid], SchoolOutcome.OBJECTIVITY, i % 2 == 0, None if i == 3 else i / 10, f"признак {i}",
+             json.dumps({"i": i, "s": "«ё»"}, ensure_ascii=False).encode() if i % 2 else json.dumps({"i": i}))
+            for i, sid in enumerate(ids)]
+    _insert_outcomes(run, iter(rows), per_statement=3)
+    got = {o.school.school_id: o for o in SchoolOutcome.objects.filter(run=run).select_related("school")}
+    assert sorted(got) == sorted(ids)
+    for i, sid in enumerate(ids):
+        o = got[sid]
+        assert (o.method, o.flagged, o.value, o.label) == (rows[i][1], i % 2 == 0, None if i == 3 else i / 10,
+                                                           f"признак {i}")
+        assert o.data == ({"i": i, "s": "«ё»"} if i % 2 else {"i": i})
+
+
 def test_a_run_that_fails_after_storing_objectivity_leaves_no_outcomes(imported, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Objectivity's outcomes are stored before the later methods run: a failure after that must not
     leave them behind, and the run is marked failed."""

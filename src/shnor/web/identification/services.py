@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -85,11 +86,16 @@ def _outcome_data(row: dict[str, Any], *, evidence: Any = _OWN, evidence_is_json
 OutcomeRow = tuple[int, str, bool, float | None, str, bytes | str]
 
 
-def _insert_outcomes(run: MethodologyRun, rows: Iterable[OutcomeRow], *, batch: int = 1000) -> None:
-    """INSERT the rows with the driver's ``executemany``, the JSON passed as UTF-8 bytes the database
-    reads as text: the ORM's ``bulk_create`` compiled SQL per object and encoded ``data`` again (about
-    half of the 46 s it took to store a country year's objectivity and deficit outcomes,
-    ``scripts/bench_store.py``). Call inside the caller's transaction.
+def _insert_outcomes(run: MethodologyRun, rows: Iterable[OutcomeRow], *, per_statement: int = 250) -> None:
+    """INSERT the rows, ``per_statement`` to one statement (``VALUES (…), (…), …``), the JSON passed
+    as UTF-8 bytes the database reads as text: the ORM's ``bulk_create`` compiled SQL per object and
+    encoded ``data`` again (about half of the 46 s it took to store a country year's objectivity and
+    deficit outcomes, ``scripts/bench_store.py``). Call inside the caller's transaction.
+
+    Many rows a statement, not the driver's ``executemany`` (one statement a row): the driver lets go
+    of the interpreter lock for every statement and must wait to take it back, up to the 5 ms switch
+    interval while the methods compute in the main thread. 39,000 rows of 48 KB took 6 s alone and
+    307 s beside a busy thread one row a statement, 8 s with 250 (``docs/benchmarks.md``).
 
     On SQLite the JSON field's CHECK (``JSON_VALID``) is not run for these rows: every ``data`` here
     is JSON by construction (orjson's, ``json.dumps(allow_nan=False)``'s or Polars' encoder's, spliced
@@ -97,22 +103,31 @@ def _insert_outcomes(run: MethodologyRun, rows: Iterable[OutcomeRow], *, batch: 
     most of the time it took to store them (objectivity: 7.9 → 3.3 s)."""
     table = connection.ops.quote_name(SchoolOutcome._meta.db_table)
     data = "convert_from(%s, 'UTF8')::jsonb" if connection.vendor == "postgresql" else "CAST(%s AS TEXT)"
-    sql = (
-        f"INSERT INTO {table} (run_id, school_id, method, flagged, value, label, data) "
-        f"VALUES (%s, %s, %s, %s, %s, %s, {data})"
-    )
+    head = f"INSERT INTO {table} (run_id, school_id, method, flagged, value, label, data) VALUES "
+    one = f"(%s, %s, %s, %s, %s, %s, {data})"
+    per_statement = max(1, min(per_statement, _max_params() // 7))
+    statements: dict[int, str] = {}
     it = iter(rows)
     sqlite = connection.vendor == "sqlite"
     with connection.cursor() as cur:
         if sqlite:  # (see below)
             cur.execute("PRAGMA ignore_check_constraints = ON")
         try:
-            while chunk := [(run.pk, *r[:5], r[5] if isinstance(r[5], bytes) else r[5].encode())
-                            for r in itertools.islice(it, batch)]:
-                cur.executemany(sql, chunk)
+            while chunk := list(itertools.islice(it, per_statement)):
+                sql = statements.get(len(chunk)) or statements.setdefault(len(chunk), head + ", ".join([one] * len(chunk)))
+                cur.execute(sql, [v for r in chunk
+                                  for v in (run.pk, *r[:5], r[5] if isinstance(r[5], bytes) else r[5].encode())])
         finally:
             if sqlite:
                 cur.execute("PRAGMA ignore_check_constraints = OFF")
+
+
+def _max_params() -> int:
+    """How many parameters one statement may bind (SQLite's own limit, not Django's cautious 999)."""
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        return int(connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+    return int(connection.features.max_query_params or 65_535)
 
 
 def methodology_run_create(
