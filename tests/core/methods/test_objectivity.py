@@ -455,3 +455,19 @@ def test_latent_posterior_is_its_definition():
                 assert got["pmf"][i] is None
             else:
                 np.testing.assert_allclose(got["pmf"][i], pmf, rtol=1e-9, atol=1e-15)
+
+
+def test_latent_posterior_with_no_pupil_in_any_window_has_no_null_pmfs():
+    """Schools whose pupils all score outside the window get moments but no null pmf (nothing to
+    test), and no school at all gives empty results: neither is an error."""
+    from shnor.core.methods.objectivity_signs import _latent_posterior
+
+    width, cut, lo, hi = 31, 15, 12, 17
+    g = np.exp(-0.5 * ((np.arange(width) - 16) / 6.0) ** 2) * 1000
+    shist = np.zeros((5, width), dtype=np.int64)
+    shist[:, :5], shist[:, 25:] = 10, 3
+    got = _latent_posterior(shist, cut, lo, hi, g, 0.15)
+    assert got["pmf"] == [None] * 5
+    assert np.isfinite(got["share"]).all()
+    assert len(got["expected"]) == 5
+    assert _latent_posterior(shist[:0], cut, lo, hi, g, 0.15)["pmf"] == []

@@ -250,9 +250,10 @@ def _latent_posterior(shist: np.ndarray, cut: int, lo: int, hi: int, g: np.ndarr
         pairs.append((a + ri[keep], wb[ri, bi][keep], p0b[ri, bi][keep]))
     # each school's null pmf: its bins' binomials weighted by their mass, all schools with the same
     # window count at once (a few dozen counts, not a few dozen per block)
-    if pairs:
-        row, weight, p = (np.concatenate(x) for x in zip(*pairs, strict=True))
-        del pairs
+    row, weight, p = ((np.concatenate(x) for x in zip(*pairs, strict=True)) if pairs
+                      else (np.zeros(0, np.int64), np.zeros(0), np.zeros(0)))
+    del pairs
+    if len(row):  # (none when no school has a pupil in the window)
         order = np.argsort(n_w[row], kind="stable")  # (rows, and bins within a row, keep their order)
         row, weight, p = row[order], weight[order], p[order]
         m_of = n_w[row]
