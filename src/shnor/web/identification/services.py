@@ -106,7 +106,7 @@ def _insert_outcomes(run: MethodologyRun, rows: Iterable[OutcomeRow], *, per_sta
     head = f"INSERT INTO {table} (run_id, school_id, method, flagged, value, label, data) VALUES "
     one = f"(%s, %s, %s, %s, %s, %s, {data})"
     per_statement = max(1, min(per_statement, _max_params() // 7))
-    statements: dict[int, str] = {}
+    full = head + ", ".join([one] * per_statement)
     it = iter(rows)
     sqlite = connection.vendor == "sqlite"
     with connection.cursor() as cur:
@@ -114,7 +114,7 @@ def _insert_outcomes(run: MethodologyRun, rows: Iterable[OutcomeRow], *, per_sta
             cur.execute("PRAGMA ignore_check_constraints = ON")
         try:
             while chunk := list(itertools.islice(it, per_statement)):
-                sql = statements.get(len(chunk)) or statements.setdefault(len(chunk), head + ", ".join([one] * len(chunk)))
+                sql = full if len(chunk) == per_statement else head + ", ".join([one] * len(chunk))  # (the last)
                 cur.execute(sql, [v for r in chunk
                                   for v in (run.pk, *r[:5], r[5] if isinstance(r[5], bytes) else r[5].encode())])
         finally:
