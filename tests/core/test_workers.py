@@ -52,3 +52,59 @@ def test_a_broken_pool_falls_back_to_the_caller_with_a_warning():
         with pytest.warns(UserWarning, match="процессы-исполнители недоступны"):
             got = list(results)
     assert got == [-1, -2, -3]
+
+
+def _big_result(n: int) -> dict:
+    import numpy as np
+    import polars as pl
+
+    return {"array": np.arange(n, dtype=np.int64), "frame": pl.DataFrame({"x": np.arange(n) * 0.5,
+                                                                          "s": [f"ш{i % 7}" for i in range(n)]}),
+            "small": [1, "два"], "where": multiprocessing.parent_process() is not None}
+
+
+def test_large_results_come_through_shared_memory_and_leave_no_file(monkeypatch, tmp_path):
+    """A worker's large arrays and frames travel in a shared-memory file, not the pipe: the caller
+    gets them equal (and writable), and the file is gone once they are taken."""
+    import numpy as np
+    import polars as pl
+
+    from shnor.core import workers
+
+    before = set(os.listdir(workers.SHM_DIR))
+    with Workers(2) as w:
+        job = w.submit(_big_result, 200_000)
+        got = job.result()
+    assert got["where"] is True
+    assert np.array_equal(got["array"], np.arange(200_000))
+    got["array"][0] = 7  # (a private mapping: writable, the file untouched)
+    assert got["frame"].equals(pl.DataFrame({"x": np.arange(200_000) * 0.5,
+                                             "s": [f"ш{i % 7}" for i in range(200_000)]}))
+    assert got["small"] == [1, "два"]
+    assert not {f for f in set(os.listdir(workers.SHM_DIR)) - before if f.startswith("shnor-")}
+
+
+def test_ship_unpacks_to_the_same_value_and_falls_back_without_room(tmp_path):
+    import numpy as np
+
+    from shnor.core.workers import Shipped, ship
+
+    value = {"a": np.arange(300_000, dtype=np.float64), "b": b"x" * 10}
+    shipped = ship(value, shm_dir=str(tmp_path))
+    assert isinstance(shipped, Shipped) and os.path.exists(shipped.path)
+    back = shipped.open()
+    assert not os.path.exists(shipped.path)
+    assert np.array_equal(back["a"], value["a"]) and back["b"] == value["b"]
+    # small results, or no such directory: the value itself, for the pipe
+    assert ship({"a": np.arange(10)}, shm_dir=str(tmp_path)) is not None
+    assert not isinstance(ship({"a": np.arange(10)}, shm_dir=str(tmp_path)), Shipped)
+    assert ship(value, shm_dir=str(tmp_path / "нет")) is value
+
+
+def test_results_never_asked_for_leave_no_shared_memory_file():
+    from shnor.core import workers
+
+    before = set(os.listdir(workers.SHM_DIR))
+    with Workers(2) as w:
+        w.submit(_big_result, 200_000)
+    assert not {f for f in set(os.listdir(workers.SHM_DIR)) - before if f.startswith("shnor-")}

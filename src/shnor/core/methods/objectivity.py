@@ -779,7 +779,7 @@ class _Collected:
 
     def __init__(self) -> None:
         self.cols: list[list] = [[] for _ in range(_COLS + 1)]  # (+ each record's blob: its procedure's number)
-        self.blobs: list[bytes] = []
+        self.blobs: list[bytes | np.ndarray] = []
         self.region_rows: list[dict] = []
         self.pooled_bunching = PooledBunching()
         self.with_results: dict[str, None] = {}  # the schools with results, and those with ВПР, in order
@@ -801,11 +801,12 @@ _COLS = 8
 def _unit_tests_packed(inputs: Inputs, config: Mapping[str, Any], key: tuple[str, str, int]) -> tuple:
     """``_unit_tests`` as columns (a few large lists pickle far faster than 300,000 objects):
     ([school ids, record ids, signs, procedures, tested, p-values, starts, ends], bodies as one
-    ``bytes``, the schools in order), region rows, pmfs."""
+    byte array, the schools in order), region rows, pmfs. The bodies are a NumPy view of the buffer,
+    not a copy: from a worker they travel out of band (``workers.ship``)."""
     with _gc_paused():
         records, bodies, rows, pmfs = _unit_tests(inputs, config, key)
     cols = [list(c) for c in zip(*records, strict=True)] if records else [[] for _ in range(_COLS)]
-    return (cols, bytes(bodies.buffer), list(dict.fromkeys(cols[0]))), rows, pmfs
+    return (cols, np.frombuffer(bodies.buffer, dtype=np.uint8), list(dict.fromkeys(cols[0]))), rows, pmfs
 
 
 class _Tests:
@@ -815,7 +816,7 @@ class _Tests:
     Columns rather than an object per record: a country year has 3 million. The records' bodies stay
     in their procedures' buffers (``blobs``); ``signs_json(i)`` is a school's as one JSON list."""
 
-    def __init__(self, cols: list[list], blobs: list[bytes]) -> None:
+    def __init__(self, cols: list[list], blobs: list[bytes | np.ndarray]) -> None:
         sids, ids = cols[0], cols[1]
         codes = pl.DataFrame({"s": sids, "i": ids}, schema={"s": pl.String, "i": pl.String}).select(
             pl.col("s").rank("dense").cast(pl.Int64) - 1, pl.col("i").rank("dense").cast(pl.Int64) - 1
