@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from shnor.core.memory import release_memory
 
@@ -99,8 +100,13 @@ SHIP_MIN_BYTES = 1 << 20
 
 
 def _frame_from_ipc(buf: np.ndarray) -> pl.DataFrame:
-    """A Polars frame back from its Arrow IPC bytes (``_Pickler``)."""
-    return pl.read_ipc(io.BytesIO(buf))
+    """A Polars frame back from its Arrow IPC bytes (``_Pickler``), its columns pointing into them
+    (through Arrow: Polars' own reader copies the bytes first)."""
+    with pa.ipc.open_file(pa.py_buffer(buf)) as reader:
+        table = reader.read_all()
+    frame = pl.from_arrow(table, rechunk=False)
+    assert isinstance(frame, pl.DataFrame)
+    return frame
 
 
 class _Pickler(pickle.Pickler):
