@@ -429,14 +429,16 @@ def _latent_by_definition(shist, cut, lo, hi, g, tau):
             mass = np.where(mass > 1e-9, mass, 0.0)
             mass /= mass.sum()
             pmf = sum(mass[b] * st.binom.pmf(np.arange(m + 1), m, pb[b]) for b in np.flatnonzero(mass))
-        res.append((w @ p0, w @ dl, w @ sg, pmf))
+        fh = w @ prob  # the expected histogram, matching the school's count outside the window
+        res.append((w @ p0, w @ dl, w @ sg, pmf, fh / fh[out_cols].sum() * c[out_cols].sum()))
     return sigma0, res
 
 
 def test_latent_posterior_is_its_definition():
     """The blocked, unnormalised, batched posterior of bunching's level model gives, school by
-    school, the definition's moments and null pmf: with blocks and pmf chunks smaller than the data
-    (so that their seams are crossed) and as one block."""
+    school, the definition's moments, expected histogram and null pmf: with blocks smaller than the
+    data (so that their seams, and those of the window counts within them, are crossed) and as one
+    block."""
     from shnor.core.methods.objectivity_signs import _latent_posterior
 
     rng = np.random.default_rng(7)
@@ -446,11 +448,12 @@ def test_latent_posterior_is_its_definition():
     shist = np.stack([np.bincount(np.clip(np.round(rng.normal(16 + rng.normal(0, 3), rng.uniform(3, 8), n)),
                                           0, width - 1).astype(int), minlength=width) for n in sizes])
     sigma0, want = _latent_by_definition(shist, cut, lo, hi, g, 0.15)
-    for block, chunk in [(7, 50), (256, 1 << 20)]:
-        got = _latent_posterior(shist, cut, lo, hi, g, 0.15, block=block, chunk=chunk)
+    for block in (7, 256):
+        got = _latent_posterior(shist, cut, lo, hi, g, 0.15, block=block)
         assert got["sigma0"] == pytest.approx(sigma0, rel=1e-12)
-        for i, (share, shift, sd, pmf) in enumerate(want):
+        for i, (share, shift, sd, pmf, expected) in enumerate(want):
             assert (got["share"][i], got["shift"][i], got["sd"][i]) == pytest.approx((share, shift, sd), rel=1e-10, abs=1e-12)
+            np.testing.assert_allclose(got["expected"][i], expected, atol=0.0051)  # (rounded to 0.01)
             if pmf is None:
                 assert got["pmf"][i] is None
             else:

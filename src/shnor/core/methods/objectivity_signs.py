@@ -161,7 +161,7 @@ def _tilt_fit(g: np.ndarray, support: np.ndarray, mean: float, n: int, bound: fl
 
 
 def _latent_posterior(shist: np.ndarray, cut: int, lo: int, hi: int, g: np.ndarray, tau: float,
-                      block: int = 256, chunk: int = 1 << 20) -> dict[str, Any]:
+                      block: int = 256) -> dict[str, Any]:
     """The latent-normal level model of ``bunching`` for every school (rows of ``shist``, its score
     histogram) at one cut: the region's smooth scores g mapped to normal scores, each school's latent
     scores N(shift, sd²) on a (shift, sd) grid, the posterior from the school's pupils outside the
@@ -177,9 +177,12 @@ def _latent_posterior(shist: np.ndarray, cut: int, lo: int, hi: int, g: np.ndarr
     (the counts outside the window, −their number and 1 against log p, log(1 − p_window) and the log
     prior), the posterior is left unnormalised (exp(ll − the school's max)) and every sum of it —
     moments, expected histogram, mass per bin of p0 and the normalising total itself — is a product
-    with it, divided by the total afterwards: four passes over the block instead of a dozen. The null
-    pmfs are made for all schools with the same window count at once, in chunks of about ``chunk``
-    values. (A country procedure: 3.1 → 2.3 s; ``test_latent_posterior_is_its_definition``.)"""
+    with it, divided by the total afterwards: four passes over the block instead of a dozen. Schools
+    are taken in the order of their window counts, so the null pmfs of a block's schools with the
+    same count are made at once as the block is done, not gathered for all schools and sorted by
+    count afterwards (a country procedure's 5 million school-bin pairs: concatenating and sorting
+    them was a third of the time). (A country procedure: 3.1 → 2.3 → 1.7 s;
+    ``test_latent_posterior_is_its_definition``.)"""
     dl, sg = np.meshgrid(np.linspace(-4.0, 4.0, 121), np.linspace(0.3, 1.6, 14), indexing="ij")
     dl, sg = dl.ravel(), sg.ravel()
     ns, width = shist.shape
@@ -229,47 +232,39 @@ def _latent_posterior(shist: np.ndarray, cut: int, lo: int, hi: int, g: np.ndarr
     f_scale = np.zeros(width)
     f_scale[outside_cols] = 1.0
     out: dict[str, Any] = {"sigma0": sigma0, "share": np.empty(ns), "shift": np.empty(ns), "sd": np.empty(ns),
-                           "pmf": [None] * ns, "expected": []}
-    pairs: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (school, mass, p0) of each bin with mass
+                           "pmf": [None] * ns, "expected": [None] * ns}
+    # schools in the order of their window counts (stable): a block's schools with the same count
+    # are neighbours, and their null pmfs are made together right away
+    by_m = np.argsort(n_w, kind="stable")
     for a in range(0, ns, block):
-        rows = slice(a, min(ns, a + block))
+        rows = by_m[a : a + block]
         w = weights(rows, True)
         m = sums @ w
         total = m[3]
         out["share"][rows], out["shift"][rows], out["sd"][rows] = m[:3] / total
         fh = m[4:].T  # (the scale cancels below)
         # the chart's expected histogram, scaled so that outside the window it matches the school
-        out["expected"] += _rl_rows(fh / (fh @ f_scale)[:, None] * n_out[rows][:, None], 2)
+        for i, e in zip(rows.tolist(), _rl_rows(fh / (fh @ f_scale)[:, None] * n_out[rows][:, None], 2),
+                        strict=True):
+            out["expected"][i] = e
         wbp = (to_bins @ w / total).T
         wb = wbp[:, :nb]
         p0b = wbp[:, nb:] / np.maximum(wb, 1e-300)
         wb = np.where(wb > 1e-9, wb, 0.0)
         wb /= wb.sum(1, keepdims=True)
-        ri, bi = np.nonzero(wb)  # the bins that carry posterior mass, school by school
-        keep = n_w[a + ri] > 0
-        pairs.append((a + ri[keep], wb[ri, bi][keep], p0b[ri, bi][keep]))
-    # each school's null pmf: its bins' binomials weighted by their mass, all schools with the same
-    # window count at once (a few dozen counts, not a few dozen per block)
-    row, weight, p = ((np.concatenate(x) for x in zip(*pairs, strict=True)) if pairs
-                      else (np.zeros(0, np.int64), np.zeros(0), np.zeros(0)))
-    del pairs
-    if len(row):  # (none when no school has a pupil in the window)
-        order = np.argsort(n_w[row], kind="stable")  # (rows, and bins within a row, keep their order)
-        row, weight, p = row[order], weight[order], p[order]
-        m_of = n_w[row]
+        # each school's null pmf: its bins' binomials weighted by their mass, for the block's
+        # schools with the same window count at once
+        m_of = n_w[rows]
         seg = np.flatnonzero(np.r_[True, m_of[1:] != m_of[:-1], True])
-        for s, e in zip(seg[:-1].tolist(), seg[1:].tolist(), strict=True):
-            m = int(m_of[s])
-            r = row[s:e]
-            starts = np.flatnonzero(np.r_[True, r[1:] != r[:-1]])
-            # in chunks of whole schools of about ``chunk`` values
-            cuts = np.unique(np.r_[starts[np.searchsorted(starts, np.arange(0, e - s, max(1, chunk // (m + 1))),
-                                                          side="right") - 1], e - s])
-            for c0, c1 in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):
-                terms = weight[s + c0 : s + c1, None] * _binom_pmf(m, p[s + c0 : s + c1])
-                st = starts[(starts >= c0) & (starts < c1)]
-                for i, pmf in zip(r[st].tolist(), np.add.reduceat(terms, st - c0, axis=0), strict=True):
-                    out["pmf"][i] = pmf
+        for s0, s1 in zip(seg[:-1].tolist(), seg[1:].tolist(), strict=True):
+            mw = int(m_of[s0])
+            if mw == 0:  # (no pupil in the window: no pmf)
+                continue
+            ri, bi = np.nonzero(wb[s0:s1])  # the bins that carry posterior mass, school by school
+            starts = np.flatnonzero(np.r_[True, ri[1:] != ri[:-1]])
+            terms = wb[s0 + ri, bi][:, None] * _binom_pmf(mw, p0b[s0 + ri, bi])
+            for i, pmf in zip(rows[s0 + ri[starts]].tolist(), np.add.reduceat(terms, starts, axis=0), strict=True):
+                out["pmf"][i] = pmf
     return out
 
 
