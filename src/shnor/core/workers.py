@@ -84,7 +84,6 @@ class Job:
         return self._value
 
 
-
 def _discard_unasked(future: Future) -> None:
     """Remove the shared-memory file of a finished result that was never asked for."""
     if future.done() and not future.cancelled() and future.exception() is None:
