@@ -351,27 +351,35 @@ def _json(obj: Any) -> bytes:
     return orjson.dumps(obj, option=_JSON_OPTIONS)
 
 
-class _Bodies:
-    """Test records serialised one after another into one buffer (sorted keys, as in the evidence):
-    ``add`` returns a record's (start, end). One buffer a procedure instead of an object a record:
+#: Record columns: school, id, sign, procedure, tested, p-value, start and end of the body.
+_COLS = 8
+
+
+class _Records:
+    """Test records as the columns keep them: school, id, sign, procedure, tested, p-value, and the
+    start and end of each record's body, the record itself serialised (sorted keys, as in the
+    evidence) into one buffer. Columns and one buffer a procedure instead of an object a record:
     300,000 small objects per procedure cost memory, pickling between processes and their copies to
-    exact size (orjson's result keeps its ≈ 8 KB write buffer)."""
+    exact size (orjson's result keeps its ≈ 8 KB write buffer); per-school dicts of every record of
+    every test were what made the country year need 16 GB. Appended to column by column (no tuple
+    a record, no transposing afterwards: 0.3 s of a country procedure)."""
 
     def __init__(self) -> None:
+        self.cols: list[list] = [[] for _ in range(_COLS)]
         self.buffer = bytearray()
 
-    def add(self, rec: dict) -> tuple[int, int]:
-        start = len(self.buffer)
-        self.buffer += _json(rec)
-        return start, len(self.buffer)
-
-
-def _record(sid: str, rec: dict, bodies: _Bodies) -> tuple:
-    """A sign's test record as the columns keep it: (school, id, sign, procedure, tested, p-value,
-    start, end), the record itself serialised into ``bodies``. Per-school dicts of every record of
-    every test were what made the country year need 16 GB."""
-    return (sid, rec["id"], rec["sign"], rec["procedure"], bool(rec.get("tested")), rec.get("p_value"),
-            *bodies.add(rec))
+    def add(self, sid: str, rec: dict) -> None:
+        sids, ids, signs, procs, tested, p_values, starts, ends = self.cols
+        buf = self.buffer
+        starts.append(len(buf))
+        buf += orjson.dumps(rec, option=_JSON_OPTIONS)
+        ends.append(len(buf))
+        sids.append(sid)
+        ids.append(rec["id"])
+        signs.append(rec["sign"])
+        procs.append(rec["procedure"])
+        tested.append(bool(rec.get("tested")))
+        p_values.append(rec.get("p_value"))
 
 
 def _pooled_years(inputs: Inputs, cfg: Mapping[str, Any]) -> list[int]:
@@ -662,21 +670,20 @@ def vpr_vs_gia(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, dict]:
 
 
 def _unit_tests(inputs: Inputs, config: Mapping[str, Any], key: tuple[str, str, int]
-                ) -> tuple[list[tuple], _Bodies, list[dict], NullPmfs | None]:
-    """Every sign of one procedure of ``inputs.year``: the records (``_record`` tuples) in school
-    order and their bodies, the region-level bunching rows and, when bunching is pooled, the null
+                ) -> tuple[_Records, list[dict], NullPmfs | None]:
+    """Every sign of one procedure of ``inputs.year``: the records (``_Records``), each sign's in
+    school order, the region-level bunching rows and, when bunching is pooled, the null
     pmfs per (school, cut) (``NullPmfs``)."""
     procedure, subject, grade = key
     cfg_s = config["signs"]
     pool_bunching = cfg_s["bunching"]["enabled"] and cfg_s["bunching"].get("pool", False)
     pool_procs = set(cfg_s["bunching"].get("pool_procedures", ["vpr"]))
-    records: list[tuple] = []
-    bodies = _Bodies()
+    records = _Records()
     region_rows: list[dict] = []
     pmfs: NullPmfs | None = None
     unit = build_unit(inputs, procedure, inputs.year, subject, grade)
     if unit is None:
-        return records, bodies, region_rows, pmfs
+        return records, region_rows, pmfs
     found: dict[str, dict[str, dict]] = {}
     if cfg_s["bunching"]["enabled"]:
         if unit.cuts:
@@ -719,6 +726,7 @@ def _unit_tests(inputs: Inputs, config: Mapping[str, Any], key: tuple[str, str, 
     if cfg_s["fluctuation"]["enabled"]:
         found["fluctuation"] = fluctuation(inputs, unit, cfg_s["fluctuation"])
     twin_charts: dict[str, dict[str, Any]] = {}
+    add = records.add
     for sign, res in found.items():
         calib = None
         if cfg_s[sign].get("empirical_null", False):
@@ -739,9 +747,9 @@ def _unit_tests(inputs: Inputs, config: Mapping[str, Any], key: tuple[str, str, 
                 elif twin and charts.get(sid) == chart:  # the twin's record already carries this chart
                     del rec["chart"]
                     rec["chart_of"] = f"{twin}:{procedure}:{subject}:{grade}"
-            records.append(_record(sid, rec, bodies))
+            add(sid, rec)
         found[sign] = {}  # the records hold what is needed: free the dicts as we go
-    return records, bodies, region_rows, pmfs
+    return records, region_rows, pmfs
 
 
 #: A year with at least this many present pupils is examined with a process per procedure, up to
@@ -794,19 +802,15 @@ def start(inputs: Inputs, config: Mapping[str, Any], workers: workers_mod.Worker
     return Started(workers.map(_unit_tests_packed, [(inputs, dict(config), key) for key in _units(inputs, config)]))
 
 
-#: Record columns: school, id, sign, procedure, tested, p-value, start and end of the body.
-_COLS = 8
-
-
 def _unit_tests_packed(inputs: Inputs, config: Mapping[str, Any], key: tuple[str, str, int]) -> tuple:
     """``_unit_tests`` as columns (a few large lists pickle far faster than 300,000 objects):
     ([school ids, record ids, signs, procedures, tested, p-values, starts, ends], bodies as one
     byte array, the schools in order), region rows, pmfs. The bodies are a NumPy view of the buffer,
     not a copy: from a worker they travel out of band (``workers.ship``)."""
     with _gc_paused():
-        records, bodies, rows, pmfs = _unit_tests(inputs, config, key)
-    cols = [list(c) for c in zip(*records, strict=True)] if records else [[] for _ in range(_COLS)]
-    return (cols, np.frombuffer(bodies.buffer, dtype=np.uint8), list(dict.fromkeys(cols[0]))), rows, pmfs
+        records, rows, pmfs = _unit_tests(inputs, config, key)
+    cols = records.cols
+    return (cols, np.frombuffer(records.buffer, dtype=np.uint8), list(dict.fromkeys(cols[0]))), rows, pmfs
 
 
 class _Tests:
@@ -814,7 +818,8 @@ class _Tests:
     bounds[i + 1]`` are the rows of ``schools[i]``, ``made`` each row's position in the order the
     tests were made (unit by unit, sign by sign), which decides ties as the per-school lists did.
     Columns rather than an object per record: a country year has 3 million. The records' bodies stay
-    in their procedures' buffers (``blobs``); ``signs_json(i)`` is a school's as one JSON list."""
+    in their procedures' buffers (``blobs``); ``signs_parts(i)`` are a school's as the parts of one
+    JSON list."""
 
     def __init__(self, cols: list[list], blobs: list[bytes | np.ndarray]) -> None:
         sids, ids = cols[0], cols[1]
@@ -836,12 +841,19 @@ class _Tests:
     def rows(self, i: int) -> range:
         return range(self.bounds[i], self.bounds[i + 1])
 
-    def signs_json(self, i: int) -> bytes:
-        """The records of ``schools[i]`` as one JSON list, in record id order."""
+    def signs_parts(self, i: int) -> list:
+        """The records of ``schools[i]`` as the parts of one JSON list, in record id order: views
+        of the bodies and the punctuation between them, for one ``b"".join`` with what surrounds
+        the list (each ``+`` or ``join`` copies the school's ≈ 50 KB again)."""
         a, b = self.bounds[i], self.bounds[i + 1]
         views = self._views
-        return b"[" + b",".join([views[u][s:e] for u, s, e in zip(
-            self.blob[a:b].tolist(), self.start[a:b].tolist(), self.end[a:b].tolist(), strict=True)]) + b"]"
+        parts: list = [b"["]
+        for u, s, e in zip(self.blob[a:b].tolist(), self.start[a:b].tolist(), self.end[a:b].tolist(), strict=True):
+            parts += (views[u][s:e], b",")
+        if len(parts) == 1:
+            return [b"[]"]
+        parts[-1] = b"]"  # (in place of the last comma)
+        return parts
 
 
 def collect(inputs: Inputs, config: Mapping[str, Any], started: Started) -> None:
@@ -907,7 +919,7 @@ def evaluate(inputs: Inputs, config: Mapping[str, Any],
     gia_cfg = cfg_s.get("vpr_vs_gia", {})
     if gia is not None:
         res = gia
-        bodies = _Bodies()
+        records = _Records()
         calib = empirical_null(res, int(config["empirical_null_min_schools"])) if gia_cfg.get("empirical_null") else None
         for sid in with_vpr:
             rec = dict(res.get(sid) or not_tested("нет результатов ВПР и ГИА (ОГЭ/ЕГЭ) школы "
@@ -915,9 +927,11 @@ def evaluate(inputs: Inputs, config: Mapping[str, Any],
             rec.update(sign="vpr_vs_gia", procedure="vpr", subject=None, grade=None, id="vpr_vs_gia")
             if calib is not None and rec.get("tested"):
                 rec["empirical_null"] = calib
-            for all_, v in zip(cols, (*_record(sid, rec, bodies), len(blobs)), strict=True):
-                all_.append(v)
-        blobs.append(bytes(bodies.buffer))
+            records.add(sid, rec)
+        for all_, part in zip(cols[:_COLS], records.cols, strict=True):
+            all_ += part
+        cols[_COLS] += [len(blobs)] * len(records.cols[0])
+        blobs.append(bytes(records.buffer))
     return _Tests(cols, blobs), region_rows, pooled
 
 
@@ -1083,14 +1097,14 @@ def _run(inputs: Inputs, config: Mapping[str, Any], sink: Sink | None = None,
             }
         else:
             evidence["note"] = "ни один признак не проверен: мало участников или нет нужных данных"
-        signs_json = tests.signs_json(i)
         cols["school_id"].append(sid)
         cols["flagged"].append(bool(flagged[i]))
         cols["n_signs"].append(len(sig_signs))
         cols["signs"].append("; ".join(ids[j] for j in significant))
         cols["strongest_sign"].append(strongest)
         cols["q_value"].append(None if not tested[i] else float(q[i]))
-        cols["evidence"].append(_json(evidence).replace(placeholder_json, signs_json, 1))
+        head, tail = _json(evidence).split(placeholder_json, 1)
+        cols["evidence"].append(b"".join([head, *tests.signs_parts(i), tail]))
         if len(cols["evidence"]) >= SINK_SCHOOLS:
             flush()
     flush()
