@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 
 import pytest
 
@@ -87,7 +88,7 @@ def test_large_results_come_through_shared_memory_and_leave_no_file(monkeypatch,
 def test_ship_unpacks_to_the_same_value_and_falls_back_without_room(tmp_path):
     import numpy as np
 
-    from shnor.core.workers import Shipped, ship
+    from shnor.core.workers import Pickled, Shipped, ship
 
     value = {"a": np.arange(300_000, dtype=np.float64), "b": b"x" * 10}
     shipped = ship(value, shm_dir=str(tmp_path))
@@ -97,9 +98,16 @@ def test_ship_unpacks_to_the_same_value_and_falls_back_without_room(tmp_path):
     assert not os.path.exists(shipped.path)
     assert np.array_equal(back["a"], value["a"])
     assert back["b"] == value["b"]
-    # small results, or no such directory: the value itself, for the pipe
-    assert not isinstance(ship({"a": np.arange(10)}, shm_dir=str(tmp_path)), Shipped)
-    assert ship(value, shm_dir=str(tmp_path / "нет")) is value
+    # small results, or no such directory: pickled once, buffers in band, for the pipe
+    small = ship({"a": np.arange(10)}, shm_dir=str(tmp_path))
+    assert isinstance(small, Pickled)
+    assert np.array_equal(pickle.loads(pickle.dumps(small)).open()["a"], np.arange(10))
+    roomless = ship(value, shm_dir=str(tmp_path / "нет"))
+    assert isinstance(roomless, Pickled)
+    assert not os.listdir(tmp_path)
+    back = pickle.loads(pickle.dumps(roomless)).open()  # (as the pool's pipe carries it)
+    assert np.array_equal(back["a"], value["a"])
+    assert back["b"] == value["b"]
 
 
 def test_results_never_asked_for_leave_no_shared_memory_file():

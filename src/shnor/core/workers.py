@@ -16,7 +16,8 @@ pipe: the worker pickles the result with protocol 5, writes the out-of-band buff
 shared memory (``/dev/shm``) and sends the small rest; the caller maps the file and unpickles over
 it (``Shipped``), the arrays pointing into the mapping. A country year's objectivity bodies and
 frames (gigabytes) otherwise cost ≈ 30 CPU-s of pickling, 64 KB pipe reads and copies on two cores.
-Without room in shared memory the result goes through the pipe as before.
+Without room in shared memory, or when its buffers are small, the result goes through the pipe
+already pickled (``Pickled``: not pickled a second time by the pool).
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ class Job:
             except BrokenProcessPool:
                 warnings.warn("процессы-исполнители недоступны: расчёт продолжается в одном процессе", stacklevel=2)
             else:
-                self._value = value.open() if isinstance(value, Shipped) else value
+                self._value = value.open() if isinstance(value, Shipped | Pickled) else value
                 self._call = None
             if self._pending is not None:
                 self._pending.discard(self._future)
@@ -151,23 +152,41 @@ class Shipped:
             os.unlink(self.path)
 
 
-def ship(value: Any, shm_dir: str = SHM_DIR, min_bytes: int = SHIP_MIN_BYTES) -> Any:
-    """``value`` as a ``Shipped`` when its out-of-band buffers total at least ``min_bytes`` and fit in
-    ``shm_dir``; else ``value`` itself (pickled through the pipe)."""
+class Pickled:
+    """A worker's result already pickled (``ship``), its out-of-band buffers carried in band: what
+    goes through the pool's pipe when the buffers are small or shared memory has no room, so the
+    result is not pickled a second time by the pool. ``open`` unpickles it (once)."""
+
+    def __init__(self, data: bytes, buffers: list[bytes]) -> None:
+        self.data, self.buffers = data, buffers
+
+    def open(self) -> Any:
+        data, buffers = self.data, self.buffers
+        self.data, self.buffers = b"", []
+        return pickle.loads(data, buffers=buffers)
+
+
+def ship(value: Any, shm_dir: str = SHM_DIR, min_bytes: int = SHIP_MIN_BYTES) -> Shipped | Pickled:
+    """``value`` pickled: a ``Shipped`` when its out-of-band buffers total at least ``min_bytes`` and
+    fit in ``shm_dir``, else a ``Pickled`` (through the pipe, buffers and all)."""
     buffers: list[pickle.PickleBuffer] = []
     sink = io.BytesIO()
     _Pickler(sink, protocol=5, buffer_callback=buffers.append).dump(value)
     raws = [b.raw() for b in buffers]
     total = sum(r.nbytes for r in raws)
+
+    def inline() -> Pickled:
+        return Pickled(sink.getvalue(), [r.tobytes() for r in raws])
+
     if total < min_bytes:
-        return value
+        return inline()
     try:
         st = os.statvfs(shm_dir)
         if st.f_bavail * st.f_frsize < 2 * total:  # (leave room for the rest of the system)
-            return value
+            return inline()
         fd, path = tempfile.mkstemp(prefix="shnor-", dir=shm_dir)
     except OSError:
-        return value
+        return inline()
     try:
         with os.fdopen(fd, "wb") as f:
             for r in raws:
@@ -175,7 +194,7 @@ def ship(value: Any, shm_dir: str = SHM_DIR, min_bytes: int = SHIP_MIN_BYTES) ->
     except OSError:
         with contextlib.suppress(OSError):
             os.unlink(path)
-        return value
+        return inline()
     return Shipped(path, sink.getvalue(), [r.nbytes for r in raws])
 
 
