@@ -36,8 +36,8 @@ def test_import_other_layouts_from_file_names(home, real) -> None:  # type: igno
         str(real / "vpr_2022_ma4_protocol_sample.xlsx"),
     )
     assert res.exit_code == 0, res.output
-    assert "ВПР 2020 ma5 (формат fisoko2020)" in res.output
-    assert "ВПР 2022 ma4 (формат fisoko2022)" in res.output
+    assert "ВПР 2020, Математика, 5 класс (выгрузка ФИС ОКО образца 2020 г.)" in res.output
+    assert "ВПР 2022, Математика, 4 класс (протокол ФИС ОКО образца 2022 г.)" in res.output
     assert ImportBatch.objects.count() == 2
 
 

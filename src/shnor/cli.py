@@ -71,7 +71,10 @@ def run_imports(files: Iterable[Path], label: str, one: Callable[..., Any]) -> N
             out.print(f"[{style}]{outcome.summary}[/]", highlight=False, soft_wrap=True)
             for w in outcome.warnings:
                 err.print(f"[yellow]Предупреждение:[/] {w}", highlight=False, soft_wrap=True)
-            if not outcome.ok:
+            if outcome.diff is not None:
+                for line in outcome.diff.lines():
+                    err.print(f"  {line}", highlight=False, soft_wrap=True)
+            if outcome.status == "rejected":
                 for e in outcome.errors[:10]:
                     err.print(f"  {e}", highlight=False, soft_wrap=True)
                 if len(outcome.errors) > 10:
@@ -79,12 +82,15 @@ def run_imports(files: Iterable[Path], label: str, one: Callable[..., Any]) -> N
                         f"  … и ещё {len(outcome.errors) - 10}; полный список в отчёте: {outcome.report}",
                         highlight=False,
                     )
+            if not outcome.ok:
                 problems += 1
             bar.advance(task)
     stored = sum(o.status in ("stored", "replaced") for o in outcomes)
     same = sum(o.status == "unchanged" for o in outcomes)
+    refused = sum(o.status == "refused" for o in outcomes)
     out.print(
-        f"Итого файлов: {len(files)}; загружено: {stored}; без изменений: {same}; с ошибкой: {problems}",
+        f"Итого файлов: {len(files)}; загружено: {stored}; без изменений: {same}; с ошибкой: {problems - refused}"
+        + (f"; не заменено без --replace: {refused}" if refused else ""),
         highlight=False,
     )
     if problems:
@@ -106,6 +112,11 @@ def import_group() -> None:
 
 
 FILES = click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+REPLACE = click.option(
+    "--replace",
+    is_flag=True,
+    help="Заменить действующую версию файла с тем же именем (или вернуть прежнюю); без ключа замена отклоняется.",
+)
 MAX_REJECTED = click.option(
     "--max-rejected",
     type=click.FloatRange(0, 1),
@@ -121,8 +132,14 @@ MAX_REJECTED = click.option(
 @click.option("--subject", type=str, help="Код предмета: ru, ma, … (иначе из имени файла).")
 @click.option("--grade", type=int, help="Класс (иначе из имени файла).")
 @MAX_REJECTED
+@REPLACE
 def import_vpr(
-    files: tuple[Path, ...], year: int | None, subject: str | None, grade: int | None, max_rejected: float
+    files: tuple[Path, ...],
+    year: int | None,
+    subject: str | None,
+    grade: int | None,
+    max_rejected: float,
+    replace: bool,
 ) -> None:
     """Результаты ВПР по ученикам в выгрузках ФИС ОКО (форматы 2020, 2021, 2022)."""
     django_setup()
@@ -132,7 +149,13 @@ def import_vpr(
         files,
         "ВПР",
         lambda path, progress: vpr_file_import(
-            path=path, year=year, subject=subject, grade=grade, max_rejected=max_rejected, progress=progress
+            path=path,
+            year=year,
+            subject=subject,
+            grade=grade,
+            max_rejected=max_rejected,
+            replace=replace,
+            progress=progress,
         ),
     )
 
@@ -140,7 +163,8 @@ def import_vpr(
 @import_group.command("gia")
 @FILES
 @MAX_REJECTED
-def import_gia(files: tuple[Path, ...], max_rejected: float) -> None:
+@REPLACE
+def import_gia(files: tuple[Path, ...], max_rejected: float, replace: bool) -> None:
     """Результаты ОГЭ и ЕГЭ по ученикам (gia.csv)."""
     django_setup()
     from shnor.web.assessments.services import gia_file_import
@@ -148,7 +172,9 @@ def import_gia(files: tuple[Path, ...], max_rejected: float) -> None:
     run_imports(
         files,
         "ГИА",
-        lambda path, progress: gia_file_import(path=path, max_rejected=max_rejected, progress=progress),
+        lambda path, progress: gia_file_import(
+            path=path, max_rejected=max_rejected, replace=replace, progress=progress
+        ),
     )
 
 

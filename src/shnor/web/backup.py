@@ -50,7 +50,8 @@ def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
 
 
 def backup_create(*, path: Path) -> BackupInfo:
-    """Write a backup archive of the database and the live warehouse files to ``path``."""
+    """Write a backup archive of the database and the warehouse files (live batches and the earlier versions
+    still stored) to ``path``."""
     path = Path(path)
     buf = io.StringIO()
     call_command(
@@ -63,11 +64,21 @@ def backup_create(*, path: Path) -> BackupInfo:
     missing = [p for p in live if not (root / p).exists()]
     if missing:
         raise BackupError(f"в хранилище нет файлов действующих загрузок: {', '.join(missing[:5])}")
+    # earlier versions of files travel too, so that they can still be brought back after a restore
+    earlier = sorted(
+        {
+            p
+            for p in ImportBatch.objects.exclude(status=ImportBatch.ACTIVE).values_list("path", flat=True)
+            if (root / p).exists()
+        }
+        - set(live)
+    )
     key_file = settings.HOME / "pseudonym_key"
     manifest = {
         "format": FORMAT,
         "version": __version__,
         "batches": live,
+        "earlier_versions": earlier,
         "objects": objects,
         "pseudonym_key": key_file.exists(),
     }
@@ -76,13 +87,13 @@ def backup_create(*, path: Path) -> BackupInfo:
     with tarfile.open(tmp, "w:gz") as tar:
         _add_bytes(tar, "manifest.json", json.dumps(manifest, ensure_ascii=False).encode())
         _add_bytes(tar, "db.json", db)
-        for rel in live:
+        for rel in [*live, *earlier]:
             tar.add(root / rel, arcname=f"warehouse/{rel}")
         if key_file.exists():
             _add_bytes(tar, "pseudonym_key", key_file.read_bytes())
     tmp.replace(path)
     path.chmod(0o600)
-    return BackupInfo(path=path, batches=len(live), files=len(live), objects=objects)
+    return BackupInfo(path=path, batches=len(live), files=len(live) + len(earlier), objects=objects)
 
 
 def _safe_members(tar: tarfile.TarFile) -> list[tarfile.TarInfo]:

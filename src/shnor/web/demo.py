@@ -58,10 +58,10 @@ def demo_region_load(*, seed: int = 1, size: str = "region", progress: Progress 
         report.outcomes.append(outcome)
     for path in sorted(p for p in files if p.name.startswith("vpr_")):
         say(f"загрузка {path.name}")
-        report.outcomes.append(vpr_file_import(path=path))
+        report.outcomes.append(vpr_file_import(path=path, replace=True))
     if "gia.csv" in by_name:
         say("загрузка ГИА")
-        report.outcomes.append(gia_file_import(path=by_name["gia.csv"]))
+        report.outcomes.append(gia_file_import(path=by_name["gia.csv"], replace=True))
     for year in sorted(config.years):
         say(f"расчёт {year}")
         out = folder / "identify" / str(year)

@@ -6,8 +6,9 @@ as RESULTS-schema Parquet files that another system has already validated; readi
 ФИС ОКО readers would only cost time. ``results_parquet_import`` keeps everything else the same:
 one batch per file, the batch id from the file's bytes and its key, the rows streamed into
 ``warehouse/results/procedure=…/year=…/subject=…/grade=…/<batch>.parquet`` by temporary file and
-atomic rename, then one transaction for the unknown schools and the ``ImportBatch`` row (an earlier
-batch of the same file name is marked replaced and its file removed after the commit).
+atomic rename, then one transaction for the unknown schools and the ``ImportBatch`` row. A new
+version of a live file of the same name is refused unless ``replace`` (see ``versions``); the version
+it replaces is kept.
 """
 
 from __future__ import annotations
@@ -22,14 +23,22 @@ from django.db import transaction
 from shnor.core.ingest.errors import IngestError
 from shnor.core.store import schema
 from shnor.web.assessments.models import ImportBatch
-from shnor.web.assessments.services import ImportOutcome, _sha256, warehouse
+from shnor.web.assessments.services import (
+    ImportOutcome,
+    _refused,
+    _replaced_note,
+    _sha256,
+    _write_missing,
+    warehouse,
+)
+from shnor.web.assessments.versions import slot_live, version_activate
 from shnor.web.registry.models import School
 from shnor.web.registry.services import schools_ensure
 
 Progress = Callable[[str], None]
 
 
-def results_parquet_import(*, path: Path, progress: Progress | None = None) -> ImportOutcome:
+def results_parquet_import(*, path: Path, replace: bool = False, progress: Progress | None = None) -> ImportOutcome:
     """Import one RESULTS-schema Parquet file holding a single (procedure, year, subject, grade) as one batch."""
     path = Path(path)
     say = progress or (lambda _m: None)
@@ -59,12 +68,21 @@ def results_parquet_import(*, path: Path, progress: Progress | None = None) -> I
     sha = _sha256(path)
     batch_id = hashlib.sha256(f"{sha}|{procedure}|{year}:{subject}:{grade}".encode()).hexdigest()[:24]
     head = f"{path.name}: {procedure.upper()} {year} {subject}{grade} (Parquet RESULTS)"
-    if ImportBatch.objects.filter(batch_id=batch_id, status=ImportBatch.ACTIVE).exists():
+    earlier = ImportBatch.objects.filter(batch_id=batch_id).first()
+    if earlier is not None and earlier.status == ImportBatch.ACTIVE:
         return ImportOutcome(path.name, "unchanged", f"{head}: файл уже загружен, ничего не изменено", batch_id=batch_id)
+    slot = {"kind": procedure, "procedure": procedure, "year": year, "subject": subject, "grade": grade}
+    live = slot_live(**slot, source_name=path.name)
+    if live and not replace:
+        return _refused(path.name, head, live[0], earlier, lf, batch_id, [], [])
     say("запись")
     store = warehouse()
-    relpath = store.batch_path(procedure=procedure, year=year, subject=subject, grade=grade, batch_id=batch_id)
-    store.write_batch_lazy(lf.with_columns(pl.lit(batch_id).alias("batch_id")), relpath)
+    relpath = earlier.path if earlier is not None else store.batch_path(
+        procedure=procedure, year=year, subject=subject, grade=grade, batch_id=batch_id
+    )
+    wrote = _write_missing(
+        store, relpath, lambda: store.write_batch_lazy(lf.with_columns(pl.lit(batch_id).alias("batch_id")), relpath)
+    )
     present = stats["rows"] - stats["absent_rows"]
     try:
         with transaction.atomic():
@@ -77,28 +95,23 @@ def results_parquet_import(*, path: Path, progress: Progress | None = None) -> I
                 if unknown.height
                 else 0
             )
-            old = list(
-                ImportBatch.objects.select_for_update().filter(
-                    kind=procedure, procedure=procedure, year=year, subject=subject, grade=grade,
-                    source_name=path.name, status=ImportBatch.ACTIVE,
-                )
+            _batch, old = version_activate(
+                earlier=earlier,
+                slot=slot | {"source_name": path.name},
+                fields=slot | {
+                    "batch_id": batch_id, "source_name": path.name, "sha256": sha, "layout": "parquet:RESULTS",
+                    "path": relpath, "rows_total": stats["rows"], "rows_absent": stats["absent_rows"],
+                    "rows_stored": present, "rows_rejected": 0, "schools": stats["schools"], "warnings": [],
+                },
             )
-            batch = ImportBatch.objects.create(
-                batch_id=batch_id, kind=procedure, procedure=procedure, year=year, subject=subject, grade=grade,
-                source_name=path.name, sha256=sha, layout="parquet:RESULTS", path=relpath,
-                rows_total=stats["rows"], rows_absent=stats["absent_rows"], rows_stored=present, rows_rejected=0,
-                schools=stats["schools"], warnings=[],
-            )
-            ImportBatch.objects.filter(pk__in=[b.pk for b in old]).update(status=ImportBatch.REPLACED, replaced_by=batch)
     except BaseException:
-        store.remove(relpath)
+        if wrote:
+            store.remove(relpath)
         raise
-    for b in old:
-        store.remove(b.path)
     summary = (
         f"{head}: сохранено участников {present} и отсутствовавших {stats['absent_rows']} из {stats['schools']} школ"
         f"{'; новых школ вне реестра: ' + str(created) if created else ''}"
-        f"{'; заменена прежняя загрузка этого файла' if old else ''}"
+        f"{_replaced_note(old, earlier)}"
     )
     return ImportOutcome(path.name, "replaced" if old else "stored", summary, batch_id=batch_id)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from shnor.core.store.schema import SUBJECTS
+
 
 class ImportBatch(models.Model):
     """One imported file of pupil-level results; its rows live in the warehouse file ``path``."""
@@ -36,6 +38,11 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source_name} ({self.procedure} {self.year})"
+
+    @property
+    def subject_name(self) -> str:
+        """The subject as a person names it («Математика»), «—» for files of several subjects."""
+        return SUBJECTS.get(self.subject, self.subject) or "—"
 
 
 class Scale(models.Model):

@@ -12,6 +12,7 @@ from pathlib import Path
 import polars as pl
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from shnor.core.ingest.errors import IngestError, RowError
 from shnor.core.ingest.gia import read_gia
@@ -23,9 +24,24 @@ from shnor.core.store.home import stored_secret
 from shnor.core.store.warehouse import Warehouse
 from shnor.web.assessments.models import ImportBatch, Scale, TaskSpec
 from shnor.web.assessments.selectors import scales_frame, tasks_frame
+from shnor.web.assessments.versions import (
+    VersionDiff,
+    refusal_text,
+    slot_live,
+    slot_title,
+    version_activate,
+    version_diff,
+)
 from shnor.web.registry.services import schools_ensure
 
 Progress = Callable[[str], None]
+
+#: The ФИС ОКО layouts as a person names them.
+LAYOUT_LABELS = {
+    "fisoko2020": "выгрузка ФИС ОКО образца 2020 г.",
+    "fisoko2021": "выгрузка ФИС ОКО образца 2021 г.",
+    "fisoko2022": "протокол ФИС ОКО образца 2022 г.",
+}
 
 
 @dataclass
@@ -33,17 +49,19 @@ class ImportOutcome:
     """What one file's import did, for the CLI summary and the web page."""
 
     file: str
-    status: str  # stored | replaced | unchanged | rejected
+    status: str  # stored | replaced | unchanged | rejected | refused
     summary: str
     errors: list[RowError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     report: Path | None = None
     batch_id: str = ""
+    #: for «refused»: what replacing the live version would change
+    diff: VersionDiff | None = None
 
     @property
     def ok(self) -> bool:
-        """True unless the file was rejected."""
-        return self.status != "rejected"
+        """True unless the file was rejected, or refused as a new version of a live file."""
+        return self.status not in ("rejected", "refused")
 
 
 def pseudonym_key() -> bytes:
@@ -119,9 +137,13 @@ def vpr_file_import(
     subject: str | None = None,
     grade: int | None = None,
     max_rejected: float = 0.05,
+    replace: bool = False,
     progress: Progress | None = None,
 ) -> ImportOutcome:
-    """Import one ВПР file: check every row, store the valid ones as one batch, or store nothing."""
+    """Import one ВПР file: check every row, store the valid ones as one batch, or store nothing.
+
+    A different content under the name of a live file of the same test is refused with the
+    difference unless ``replace``; the version it replaces stays stored and can be brought back."""
     path = Path(path)
     say = progress or (lambda _m: None)
     say("чтение")
@@ -138,11 +160,12 @@ def vpr_file_import(
     )
     target = f"{vf.year}:{vf.subject}:{vf.grade}"
     batch_id = hashlib.sha256(f"{sha}|vpr|{target}".encode()).hexdigest()[:24]
-    head = f"{path.name}: ВПР {vf.year} {vf.subject}{vf.grade} (формат {vf.layout})"
+    head = f"{path.name}: {slot_title(procedure='vpr', year=vf.year, subject=vf.subject, grade=vf.grade)} ({LAYOUT_LABELS.get(vf.layout, vf.layout)})"
     present = vf.rows_present
     n_schools = vf.frame.filter(~pl.col("absent"))["school_id"].n_unique()
     rejected = f"отклонено строк: {vf.rows_rejected} ({_pct(vf.rows_rejected, vf.rows_total)})"
-    if ImportBatch.objects.filter(batch_id=batch_id, status=ImportBatch.ACTIVE).exists():
+    earlier = ImportBatch.objects.filter(batch_id=batch_id).first()
+    if earlier is not None and earlier.status == ImportBatch.ACTIVE:
         return ImportOutcome(
             path.name, "unchanged", f"{head}: файл уже загружен, ничего не изменено", batch_id=batch_id
         )
@@ -156,59 +179,47 @@ def vpr_file_import(
             vf.warnings,
             _report(path.name, vf.errors, summary, vf.warnings),
         )
+    slot = {"kind": "vpr", "procedure": "vpr", "year": vf.year, "subject": vf.subject, "grade": vf.grade}
+    live = slot_live(**slot, source_name=path.name)
+    if live and not replace:
+        return _refused(path.name, head, live[0], earlier, vf.frame.lazy(), batch_id, vf.errors, vf.warnings)
 
     say("запись")
     store = warehouse()
-    relpath = store.batch_path(
+    relpath = earlier.path if earlier is not None else store.batch_path(
         procedure="vpr", year=vf.year, subject=vf.subject, grade=vf.grade, batch_id=batch_id
     )
-    store.write_batch(vf.frame.with_columns(pl.lit(batch_id).alias("batch_id")), relpath)
+    wrote = _write_missing(store, relpath, lambda: store.write_batch(vf.frame.with_columns(pl.lit(batch_id).alias("batch_id")), relpath))
     try:
         with transaction.atomic():
             created = schools_ensure(schools=vf.schools, source=path.name)
-            old = list(
-                ImportBatch.objects.select_for_update().filter(
-                    kind="vpr",
-                    procedure="vpr",
-                    year=vf.year,
-                    subject=vf.subject,
-                    grade=vf.grade,
-                    source_name=path.name,
-                    status=ImportBatch.ACTIVE,
-                )
+            _batch, old = version_activate(
+                earlier=earlier,
+                slot=slot | {"source_name": path.name},
+                fields=slot
+                | {
+                    "batch_id": batch_id,
+                    "source_name": path.name,
+                    "sha256": sha,
+                    "layout": vf.layout,
+                    "path": relpath,
+                    "rows_total": vf.rows_total,
+                    "rows_absent": vf.rows_absent,
+                    "rows_stored": present,
+                    "rows_rejected": vf.rows_rejected,
+                    "schools": n_schools,
+                    "warnings": vf.warnings,
+                },
             )
-            batch = ImportBatch.objects.create(
-                batch_id=batch_id,
-                kind="vpr",
-                procedure="vpr",
-                year=vf.year,
-                subject=vf.subject,
-                grade=vf.grade,
-                source_name=path.name,
-                sha256=sha,
-                layout=vf.layout,
-                path=relpath,
-                rows_total=vf.rows_total,
-                rows_absent=vf.rows_absent,
-                rows_stored=present,
-                rows_rejected=vf.rows_rejected,
-                schools=n_schools,
-                warnings=vf.warnings,
-            )
-            for b in old:
-                b.status = ImportBatch.REPLACED
-                b.replaced_by = batch
-                b.save(update_fields=["status", "replaced_by"])
     except BaseException:
-        store.remove(relpath)
+        if wrote:
+            store.remove(relpath)
         raise
-    for b in old:
-        store.remove(b.path)
     status = "replaced" if old else "stored"
     summary = (
         f"{head}: сохранено участников {present} и отсутствовавших {vf.rows_absent} из {n_schools} школ"
         f"{'; новых школ вне реестра: ' + str(created) if created else ''}; {rejected}"
-        f"{'; заменена прежняя загрузка этого файла' if old else ''}"
+        f"{_replaced_note(old, earlier)}"
     )
     report = _report(path.name, vf.errors, summary, vf.warnings)
     if report:
@@ -216,10 +227,50 @@ def vpr_file_import(
     return ImportOutcome(path.name, status, summary, vf.errors, vf.warnings, report, batch_id)
 
 
-def gia_file_import(
-    *, path: Path, max_rejected: float = 0.05, progress: Progress | None = None
+def _write_missing(store: Warehouse, relpath: str, write: Callable[[], object]) -> bool:
+    """Write a batch file unless an earlier version's identical file is already there; True when written."""
+    if (store.root / relpath).exists():
+        return False
+    write()
+    return True
+
+
+def _replaced_note(old: list[ImportBatch], earlier: ImportBatch | None) -> str:
+    if not old:
+        return ""
+    when = ", ".join(f"{timezone.localtime(b.created_at):%d.%m.%Y %H:%M}" for b in old)
+    if earlier is not None:
+        return f"; возвращена прежняя версия файла, версия от {when} сохранена и может быть возвращена"
+    return f"; заменена версия от {when} (она сохранена и может быть возвращена)"
+
+
+def _refused(
+    name: str,
+    head: str,
+    live: ImportBatch,
+    earlier: ImportBatch | None,
+    frame: pl.LazyFrame,
+    batch_id: str,
+    errors: list[RowError],
+    warnings: list[str],
 ) -> ImportOutcome:
-    """Import one gia.csv (ОГЭ/ЕГЭ per pupil) as one batch, or nothing."""
+    diff = version_diff(
+        live=live,
+        other=frame,
+        other_label="новая версия из этого файла" if earlier is None else "прежняя версия из этого файла",
+        other_batch_id=batch_id,
+        scan=warehouse().scan,
+    )
+    return ImportOutcome(
+        name, "refused", refusal_text(head=head, live=live, earlier=earlier), errors, warnings, None, batch_id, diff
+    )
+
+
+def gia_file_import(
+    *, path: Path, max_rejected: float = 0.05, replace: bool = False, progress: Progress | None = None
+) -> ImportOutcome:
+    """Import one gia.csv (ОГЭ/ЕГЭ per pupil) as one batch, or nothing; a new version of a live file
+    of the same name only with ``replace`` (see ``vpr_file_import``)."""
     path = Path(path)
     (progress or (lambda _m: None))("чтение")
     sha = _sha256(path)
@@ -228,7 +279,8 @@ def gia_file_import(
     head = f"{path.name}: ГИА"
     bad = len({e.row for e in parsed.errors})
     rejected = f"отклонено строк: {bad} ({_pct(bad, parsed.rows_total)})"
-    if ImportBatch.objects.filter(batch_id=batch_id, status=ImportBatch.ACTIVE).exists():
+    earlier = ImportBatch.objects.filter(batch_id=batch_id).first()
+    if earlier is not None and earlier.status == ImportBatch.ACTIVE:
         return ImportOutcome(
             path.name, "unchanged", f"{head}: файл уже загружен, ничего не изменено", batch_id=batch_id
         )
@@ -243,44 +295,45 @@ def gia_file_import(
             parsed.warnings,
             _report(path.name, parsed.errors, summary, parsed.warnings),
         )
+    slot = {"kind": "gia", "source_name": path.name}
+    live = slot_live(**slot)
+    if live and not replace:
+        return _refused(path.name, head, live[0], earlier, frame.lazy(), batch_id, parsed.errors, parsed.warnings)
     store = warehouse()
-    relpath = f"results/procedure=gia/{batch_id}.parquet"
-    store.write_batch(frame.with_columns(pl.lit(batch_id).alias("batch_id")), relpath)
+    relpath = earlier.path if earlier is not None else f"results/procedure=gia/{batch_id}.parquet"
+    wrote = _write_missing(
+        store, relpath, lambda: store.write_batch(frame.with_columns(pl.lit(batch_id).alias("batch_id")), relpath)
+    )
     try:
         with transaction.atomic():
             created = schools_ensure(schools=frame.select("school_id").unique(), source=path.name)
-            old = list(
-                ImportBatch.objects.select_for_update().filter(
-                    kind="gia", source_name=path.name, status=ImportBatch.ACTIVE
-                )
-            )
-            batch = ImportBatch.objects.create(
-                batch_id=batch_id,
-                kind="gia",
-                procedure="gia",
-                year=int(frame["year"].min()),
-                subject="",  # type: ignore[arg-type]
-                source_name=path.name,
-                sha256=sha,
-                layout="gia.csv",
-                path=relpath,
-                rows_total=parsed.rows_total,
-                rows_stored=frame.height,
-                rows_rejected=bad,
-                schools=frame["school_id"].n_unique(),
-                warnings=parsed.warnings,
-            )
-            ImportBatch.objects.filter(pk__in=[b.pk for b in old]).update(
-                status=ImportBatch.REPLACED, replaced_by=batch
+            _batch, old = version_activate(
+                earlier=earlier,
+                slot=slot,
+                fields=slot
+                | {
+                    "batch_id": batch_id,
+                    "procedure": "gia",
+                    "year": int(frame["year"].min()),
+                    "subject": "",
+                    "grade": None,
+                    "sha256": sha,
+                    "layout": "gia.csv",
+                    "path": relpath,
+                    "rows_total": parsed.rows_total,
+                    "rows_stored": frame.height,
+                    "rows_rejected": bad,
+                    "schools": frame["school_id"].n_unique(),
+                    "warnings": parsed.warnings,
+                },
             )
     except BaseException:
-        store.remove(relpath)
+        if wrote:
+            store.remove(relpath)
         raise
-    for b in old:
-        store.remove(b.path)
     summary = (
         f"{head}: сохранено результатов {frame.height} из {frame['school_id'].n_unique()} школ"
-        f"{'; новых школ вне реестра: ' + str(created) if created else ''}; {rejected}"
+        f"{'; новых школ вне реестра: ' + str(created) if created else ''}; {rejected}{_replaced_note(old, earlier)}"
     )
     report = _report(path.name, parsed.errors, summary, parsed.warnings)
     if report:

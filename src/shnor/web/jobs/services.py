@@ -78,6 +78,7 @@ def _dispatch(job: Job) -> dict[str, Any]:
             subject=p.get("subject"),
             grade=p.get("grade"),
             max_rejected=float(p.get("max_rejected", 0.05)),
+            replace=bool(p.get("replace", False)),
             progress=lambda s: _stage(job.pk, s),
         )
         return {
@@ -89,6 +90,7 @@ def _dispatch(job: Job) -> dict[str, Any]:
             "errors_total": len(outcome.errors),
             "report": outcome.report.name if outcome.report else "",
             "batch_id": outcome.batch_id,
+            "diff": outcome.diff.as_dict() if outcome.diff else None,
         }
     if job.kind == Job.IDENTIFY:
         from shnor.web.identification.services import methodology_run_create

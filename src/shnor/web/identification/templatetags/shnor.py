@@ -65,3 +65,11 @@ def query(context: Any, **changes: Any) -> str:
 def not_significant(signs: Any) -> list:
     """The sign blocks that are not significant."""
     return [s for s in signs or [] if not s.get("significant")]
+
+
+@register.inclusion_tag("includes/data_notices.html")
+def data_notices(run: Any) -> dict[str, Any]:
+    """Notices when the data around a run changed (see ``identification.data_changes``)."""
+    from shnor.web.identification.data_changes import run_data_notices
+
+    return {"notices": run_data_notices(run), "run": run}
