@@ -34,7 +34,7 @@ def test_round_trip(home, real, tmp_path) -> None:  # type: ignore[no-untyped-de
         path=write_xlsx(path, school_rows("sch000001", [5, 9, 12])), year=2023, subject="ma", grade=4
     )
     write_xlsx(path, school_rows("sch000001", [6, 10]))
-    vpr_file_import(path=path, year=2023, subject="ma", grade=4)  # replaces the first version
+    vpr_file_import(path=path, year=2023, subject="ma", grade=4, replace=True)  # replaces the first version
     before = snapshot(home)
     info = backup_create(path=tmp_path / "b.tar.gz")
     assert info.batches == 2

@@ -1,4 +1,5 @@
-"""Imports through the services: stored once, replaced whole, atomic on failure, nothing kept from a rejected file."""
+"""Imports through the services: stored once, replaced whole when asked, atomic on failure, nothing kept from a
+rejected file."""
 
 from __future__ import annotations
 
@@ -48,12 +49,12 @@ def test_corrected_file_replaces_its_batch(home, tmp_path) -> None:  # type: ign
     write_xlsx(path, school_rows("sch000001", [5, 10, 15]))
     a = vpr_file_import(path=path)
     write_xlsx(path, school_rows("sch000001", [6, 11, 16, 20]))
-    b = vpr_file_import(path=path)
+    b = vpr_file_import(path=path, replace=True)
     assert (a.status, b.status) == ("stored", "replaced")
     assert ImportBatch.objects.get(batch_id=a.batch_id).status == ImportBatch.REPLACED
     scan = results_scan().collect()
     assert sorted(scan["primary_score"].to_list()) == [6, 11, 16, 20]
-    assert len(warehouse_files(home)) == 1
+    assert len(warehouse_files(home)) == 2  # the earlier version is kept, read only when brought back
 
 
 def test_rejected_file_stores_nothing(home, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -82,7 +83,7 @@ def test_failure_midway_leaves_store_as_it_was(home, tmp_path, monkeypatch) -> N
 
     monkeypatch.setattr(ImportBatch.objects, "create", boom)
     with pytest.raises(RuntimeError):
-        vpr_file_import(path=path)
+        vpr_file_import(path=path, replace=True)
     # the new school created inside the failed transaction is gone, the old batch is still live
     assert not School.objects.filter(school_id="sch000002").exists()
     assert list(ImportBatch.objects.values_list("batch_id", "status")) == [
