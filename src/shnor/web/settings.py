@@ -9,6 +9,16 @@ SHNOR_LOGIN_MAX_FAILURES  failed logins per username+IP before a lockout; defaul
 SHNOR_LOGIN_LOCKOUT_MINUTES  length of the lockout; default 15
 SHNOR_UPLOAD_MAX_MB  largest file accepted by the browser import; default 200
 SHNOR_SECURE_COOKIES 1 behind HTTPS (secure session/CSRF cookies); default 0
+SHNOR_EMAIL_HOST  SMTP server for invitations and password resets; unset: letters are written as
+                  files into SHNOR_HOME/mail (works offline, nothing is sent)
+SHNOR_EMAIL_PORT, SHNOR_EMAIL_USER, SHNOR_EMAIL_PASSWORD  SMTP port (default 587) and login
+SHNOR_EMAIL_USE_TLS / SHNOR_EMAIL_USE_SSL  STARTTLS (default 1) / SMTP over SSL (default 0)
+SHNOR_EMAIL_FROM  the sender, e.g. «ШНОР <noreply@edu.example.ru>»
+SHNOR_SITE_URL    the address users open, for links in letters and printed sheets (e.g.
+                  https://shnor.edu.example.ru); default: the address of the request
+SHNOR_INVITATION_DAYS  how long a one-time invitation link works; default 7
+SHNOR_PASSWORD_RESET_HOURS  how long a password-reset link works; default 24
+SHNOR_PASSWORD_RESET_PER_HOUR  reset requests per address (e-mail, and ×3 per IP) an hour; default 5
 """
 
 from __future__ import annotations
@@ -149,6 +159,34 @@ LOGIN_LOCKOUT_MINUTES = _int("SHNOR_LOGIN_LOCKOUT_MINUTES", 15)
 UPLOAD_MAX_MB = _int("SHNOR_UPLOAD_MAX_MB", 200)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# Letters (invitations, password resets): SMTP when SHNOR_EMAIL_HOST is set, else files in SHNOR_HOME/mail
+EMAIL_HOST = os.environ.get("SHNOR_EMAIL_HOST", "")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = _int("SHNOR_EMAIL_PORT", 587)
+    EMAIL_HOST_USER = os.environ.get("SHNOR_EMAIL_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("SHNOR_EMAIL_PASSWORD", "")
+    EMAIL_USE_SSL = _bool("SHNOR_EMAIL_USE_SSL", False)
+    EMAIL_USE_TLS = _bool("SHNOR_EMAIL_USE_TLS", not EMAIL_USE_SSL)
+    if EMAIL_USE_SSL and EMAIL_USE_TLS:
+        raise ImproperlyConfigured("SHNOR_EMAIL_USE_TLS и SHNOR_EMAIL_USE_SSL не включаются вместе")
+    EMAIL_TIMEOUT = 30
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = HOME / "mail"
+DEFAULT_FROM_EMAIL = os.environ.get("SHNOR_EMAIL_FROM", "ШНОР <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+SITE_URL = os.environ.get("SHNOR_SITE_URL", "").rstrip("/")
+INVITATION_DAYS = _int("SHNOR_INVITATION_DAYS", 7)
+PASSWORD_RESET_TIMEOUT = _int("SHNOR_PASSWORD_RESET_HOURS", 24) * 3600
+PASSWORD_RESET_PER_HOUR = _int("SHNOR_PASSWORD_RESET_PER_HOUR", 5)
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True

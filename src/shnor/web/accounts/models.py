@@ -98,3 +98,36 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class Invitation(models.Model):
+    """A one-time code (in a link or on a printed sheet) that lets a user set their password.
+
+    Only the SHA-256 of the code is stored; the code is shown once (e-mail or printed sheet). It works
+    once (``used_at``), until ``expires_at``, and a newer invitation revokes the older ones.
+    The model also carries the «администратор пользователей» permission.
+    """
+
+    EMAIL, SHEET = "email", "sheet"
+    CHANNELS = [(EMAIL, "письмо"), (SHEET, "печатный лист")]
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations")
+    key_hash = models.CharField(max_length=64, unique=True)
+    channel = models.CharField("способ", max_length=8, choices=CHANNELS)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name="выдал",
+    )
+    created_at = models.DateTimeField("выдано", auto_now_add=True)
+    expires_at = models.DateTimeField("действует до")
+    used_at = models.DateTimeField("использовано", null=True, blank=True)
+    revoked_at = models.DateTimeField("отозвано", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "приглашение"
+        verbose_name_plural = "приглашения"
+        ordering = ["-created_at", "-id"]
+        permissions = [("manage_users", "Администратор пользователей своего региона")]
+
+    def __str__(self) -> str:
+        return f"приглашение для {self.user} до {self.expires_at:%d.%m.%Y}"
