@@ -74,7 +74,15 @@ def demo_region_load(*, seed: int = 1, size: str = "region", progress: Progress 
         )
         report.runs.append(run)
     say("демо-пользователи")
+    from django.contrib.auth import get_user_model
+
     from shnor.web.accounts.services import demo_users_create
+    from shnor.web.accounts.users import user_admin_grant
 
     report.users = demo_users_create()
+    # the region's demo analyst also administers users (/accounts/users/)
+    user_admin_grant(user=get_user_model().objects.get(username="demo_region"))
+    report.users = [
+        (u, pw, desc + " · администратор пользователей" if u == "demo_region" else desc) for u, pw, desc in report.users
+    ]
     return report
