@@ -384,10 +384,22 @@ def worker(interval: float, batch: bool) -> None:
     django_setup()
     from django.core.management import call_command
 
+    from shnor.serving import uploads_cleanup_once, uploads_cleanup_thread
+    from shnor.web.jobs.cleanup import CLEANUP_EVERY_SECONDS
+
     out.print(
         "Обработчик фоновых задач запущен" + (" (до пустой очереди)" if batch else " (остановка — Ctrl+C)"),
         highlight=False,
     )
+
+    def report(line: str) -> None:
+        out.print(line, highlight=False)
+
+    # old browser uploads of finished jobs: removed now and, while the worker runs, every hour
+    if batch:
+        uploads_cleanup_once(report)
+    else:
+        uploads_cleanup_thread(CLEANUP_EVERY_SECONDS, report)
     call_command("db_worker", interval=interval, batch=batch, no_startup_delay=True, verbosity=0)
 
 

@@ -8,6 +8,8 @@ SHNOR_ALLOWED_HOSTS comma-separated
 SHNOR_LOGIN_MAX_FAILURES  failed logins per username+IP before a lockout; default 5
 SHNOR_LOGIN_LOCKOUT_MINUTES  length of the lockout; default 15
 SHNOR_UPLOAD_MAX_MB  largest file accepted by the browser import; default 200
+SHNOR_UPLOAD_KEEP_HOURS  browser uploads of finished (or never started) jobs are removed after this
+                  many hours by the worker and at `shnor serve` start-up; default 72
 SHNOR_SECURE_COOKIES 1 behind HTTPS (secure session/CSRF cookies); default 0
 SHNOR_EMAIL_HOST  SMTP server for invitations and password resets; unset: letters are written as
                   files into SHNOR_HOME/mail (works offline, nothing is sent)
@@ -157,6 +159,7 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 LOGIN_MAX_FAILURES = _int("SHNOR_LOGIN_MAX_FAILURES", 5)
 LOGIN_LOCKOUT_MINUTES = _int("SHNOR_LOGIN_LOCKOUT_MINUTES", 15)
 UPLOAD_MAX_MB = _int("SHNOR_UPLOAD_MAX_MB", 200)
+UPLOAD_KEEP_HOURS = _int("SHNOR_UPLOAD_KEEP_HOURS", 72)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
