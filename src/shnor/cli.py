@@ -460,26 +460,40 @@ def loadtest(sessions: int, seconds: float, workers: int, threads: int, port: in
 
 @main.command("serve")
 @click.option("--port", type=int, default=8000, show_default=True)
+@click.option("--dev", is_flag=True, help="Сервер разработки Django вместо gunicorn.")
 @click.option("--no-open", is_flag=True, help="Не открывать браузер.")
 @click.option("--no-worker", is_flag=True, help="Не запускать обработчик фоновых задач рядом с сервером.")
-def serve(port: int, no_open: bool, no_worker: bool) -> None:
-    """Веб-приложение на http://127.0.0.1:PORT (и обработчик фоновых задач рядом)."""
+def serve(port: int, dev: bool, no_open: bool, no_worker: bool) -> None:
+    """Веб-приложение на http://127.0.0.1:PORT под gunicorn (и обработчик фоновых задач рядом)."""
     django_setup()
-    import atexit
-    import subprocess
     import threading
     import webbrowser
 
-    from django.core.management import call_command
+    from shnor.serving import (
+        gunicorn_command,
+        runserver_command,
+        supervise,
+        uploads_cleanup_once,
+        worker_command,
+    )
 
-    if not no_worker:
-        child = subprocess.Popen([sys.executable, "-m", "shnor.cli", "worker"], env=os.environ.copy())
-        atexit.register(child.terminate)
+    uploads_cleanup_once(lambda line: out.print(line, highlight=False))
     url = f"http://127.0.0.1:{port}/"
-    out.print(f"Веб-приложение: {url} (остановка — Ctrl+C)", highlight=False)
-    if not no_open and sys.stdout.isatty():
-        threading.Timer(1.5, lambda: webbrowser.open(url)).start()
-    call_command("runserver", f"127.0.0.1:{port}", use_reloader=False, use_threading=True)
+    server = "сервер разработки Django" if dev else "gunicorn"
+    out.print(f"Веб-приложение: {url} ({server}; остановка — Ctrl+C)", highlight=False)
+
+    def opened() -> None:
+        if not no_open and sys.stdout.isatty():
+            threading.Timer(1.5, lambda: webbrowser.open(url)).start()
+
+    code = supervise(
+        runserver_command(port) if dev else gunicorn_command(port),
+        [] if no_worker else [worker_command()],
+        on_start=opened,
+    )
+    if code:
+        fail(f"веб-сервер завершился с кодом {code} (занят порт {port}?)", code if code > 0 else 1)
+    out.print("Веб-приложение остановлено", highlight=False)
 
 
 def _register_bench() -> None:
