@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.db.models import F
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from shnor.web.accounts.models import AuditEntry, LoginFailure
 from shnor.web.accounts.selectors import schools_visible_to
-from shnor.web.accounts.services import demo_users_create
+from shnor.web.accounts.services import demo_users_create, login_throttle_check
 from tests.web.world import PASSWORD
 
 LOGIN = "/accounts/login/"
@@ -31,25 +35,55 @@ def test_login_lands_on_the_role_page(world) -> None:  # type: ignore[no-untyped
     assert AuditEntry.objects.filter(action="вход").count() == len(expected)
 
 
-def test_lockout_after_repeated_failures(world, settings) -> None:  # type: ignore[no-untyped-def]
+def _earlier(seconds: float) -> None:
+    """Move every recorded failure ``seconds`` into the past (instead of sleeping)."""
+    back = dt.timedelta(seconds=seconds)
+    LoginFailure.objects.update(last_failure_at=F("last_failure_at") - back, last_at=F("last_at") - back)
+
+
+def test_repeated_failures_make_the_next_attempt_wait(world, settings) -> None:  # type: ignore[no-untyped-def]
     settings.LOGIN_MAX_FAILURES = 3
     client = Client()
-    for _ in range(3):
+    for _ in range(2):
         r = client.post(LOGIN, {"username": "u_school", "password": "неверный"})
-        assert r.status_code == 200
-    assert "Слишком много неудачных попыток" in r.content.decode()
-    # the right password is refused while locked
+        assert "Неверное имя пользователя или пароль" in r.content.decode()
+    r = client.post(LOGIN, {"username": "u_school", "password": "неверный"})
+    assert r.status_code == 200
+    assert "Слишком много неудачных попыток входа. Повторите через 2 с." in r.content.decode()
+    # the right password is refused during the wait (it is not even checked)
     r = client.post(LOGIN, {"username": "U_School", "password": PASSWORD})
     assert "Слишком много неудачных попыток" in r.content.decode()
     assert "_auth_user_id" not in client.session
-    # another address is not locked
+    # another address is not affected
     other = Client(REMOTE_ADDR="10.0.0.9")
     assert other.post(LOGIN, {"username": "u_school", "password": PASSWORD}).status_code == 302
-    assert AuditEntry.objects.filter(action="неудачный вход", username="u_school").count() >= 3
-    # after the lockout expires the pair may log in again, and success clears the counter
-    LoginFailure.objects.update(locked_until="2000-01-01T00:00:00Z")
+    assert AuditEntry.objects.filter(action="неудачный вход", username="u_school").count() == 3
+    throttled = AuditEntry.objects.get(action="ограничение входа", username="u_school")
+    assert throttled.ip == "127.0.0.1"
+    assert throttled.changes["неудачных попыток"] == 3
+    # a wrong password after the wait doubles it
+    _earlier(3)
+    r = client.post(LOGIN, {"username": "u_school", "password": "неверный"})
+    assert "Повторите через 4 с." in r.content.decode()
+    # after the wait the right password works and forgets the streak
+    _earlier(5)
     assert client.post(LOGIN, {"username": "u_school", "password": PASSWORD}).status_code == 302
     assert not LoginFailure.objects.filter(ip="127.0.0.1").exists()
+
+
+def test_waits_are_capped_and_streaks_forgotten(world, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.LOGIN_DELAY_MAX_SECONDS = 300
+    now = timezone.now()
+    LoginFailure.objects.create(username="u_school", ip="127.0.0.1", failures=20, last_failure_at=now, last_at=now)
+    throttle = login_throttle_check(username="u_school", ip="127.0.0.1", known=True)
+    assert throttle is not None
+    assert throttle.reason == "pair"
+    assert 295 <= throttle.seconds <= 300
+    assert "Повторите через 5 мин." in throttle.message
+    # quiet for the window: forgotten
+    _earlier(settings.LOGIN_WINDOW_MINUTES * 60 + 1)
+    assert login_throttle_check(username="u_school", ip="127.0.0.1") is None
+    assert Client().post(LOGIN, {"username": "u_school", "password": PASSWORD}).status_code == 302
 
 
 def test_csrf_is_enforced_on_every_form(world) -> None:  # type: ignore[no-untyped-def]

@@ -5,8 +5,20 @@ DATABASE_URL    PostgreSQL (or any dj-database-url URL); default SQLite in SHNOR
 SHNOR_SECRET_KEY Django secret; generated once into SHNOR_HOME/secret_key when unset
 SHNOR_DEBUG     1/0
 SHNOR_ALLOWED_HOSTS comma-separated
-SHNOR_LOGIN_MAX_FAILURES  failed logins per username+IP before a lockout; default 5
-SHNOR_LOGIN_LOCKOUT_MINUTES  length of the lockout; default 15
+SHNOR_LOGIN_MAX_FAILURES  wrong passwords for one login from one address before each next attempt
+                  from there must wait (2 s, doubling); default 5
+SHNOR_LOGIN_DELAY_MAX_SECONDS  the longest such wait; default 300
+SHNOR_LOGIN_ACCOUNT_FAILURES  wrong passwords for one login from all addresses before a soft wait of at
+                  most a minute for browsers that have not logged in as that user before; default 10
+SHNOR_LOGIN_IP_MAX_FAILURES  unsuccessful logins from one address (any usernames) before the address is
+                  refused until it has been quiet for the window; default 30
+SHNOR_LOGIN_WINDOW_MINUTES  failures are forgotten after this many quiet minutes; default 15
+SHNOR_TRUSTED_PROXIES  comma-separated addresses or networks of reverse proxies (e.g. 127.0.0.1,::1):
+                  only from them is X-Forwarded-For believed for the client address; default none
+SHNOR_HTTPS      1 when users reach the site over HTTPS (a TLS proxy in front): redirect to HTTPS,
+                  HSTS, secure cookies, and, with SHNOR_TRUSTED_PROXIES, X-Forwarded-Proto; default 0
+SHNOR_HSTS_SECONDS  HSTS max-age with SHNOR_HTTPS; default 31536000 (a year)
+SHNOR_HSTS_PRELOAD  1 to add «preload» (only after the domain's owner decided to submit it); default 0
 SHNOR_UPLOAD_MAX_MB  largest file accepted by the browser import; default 200
 SHNOR_UPLOAD_KEEP_HOURS  browser uploads of finished (or never started) jobs are removed after this
                   many hours by the worker and at `shnor serve` start-up; default 72
@@ -29,6 +41,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import ipaddress
 from django.core.exceptions import ImproperlyConfigured
 
 from shnor.core.store.home import shnor_home, stored_secret
@@ -65,6 +78,17 @@ DEBUG = _bool("SHNOR_DEBUG", False)
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("SHNOR_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()
 ]
+
+def _networks(name: str) -> list[str]:
+    out = []
+    for part in os.environ.get(name, "").split(","):
+        if part.strip():
+            try:
+                out.append(str(ipaddress.ip_network(part.strip(), strict=False)))
+            except ValueError:
+                raise ImproperlyConfigured(f"{name}: {part.strip()!r} — не адрес и не сеть") from None
+    return out
+
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -157,12 +181,20 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 LOGIN_MAX_FAILURES = _int("SHNOR_LOGIN_MAX_FAILURES", 5)
-LOGIN_LOCKOUT_MINUTES = _int("SHNOR_LOGIN_LOCKOUT_MINUTES", 15)
+LOGIN_DELAY_MAX_SECONDS = _int("SHNOR_LOGIN_DELAY_MAX_SECONDS", 300)
+LOGIN_ACCOUNT_FAILURES = _int("SHNOR_LOGIN_ACCOUNT_FAILURES", 10)
+LOGIN_IP_MAX_FAILURES = _int("SHNOR_LOGIN_IP_MAX_FAILURES", 30)
+LOGIN_WINDOW_MINUTES = _int("SHNOR_LOGIN_WINDOW_MINUTES", 15)
+
+
+TRUSTED_PROXIES = _networks("SHNOR_TRUSTED_PROXIES")
 UPLOAD_MAX_MB = _int("SHNOR_UPLOAD_MAX_MB", 200)
 UPLOAD_KEEP_HOURS = _int("SHNOR_UPLOAD_KEEP_HOURS", 72)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
+# Login throttling (accounts.services): waits per login and address, a soft wait per login, a rate limit
+# per address; nothing a stranger does from another address keeps a user out for longer than a minute
 # Letters (invitations, password resets): SMTP when SHNOR_EMAIL_HOST is set, else files in SHNOR_HOME/mail
 EMAIL_HOST = os.environ.get("SHNOR_EMAIL_HOST", "")
 if EMAIL_HOST:

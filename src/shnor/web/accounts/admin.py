@@ -35,4 +35,4 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
 
 admin.site.register(ApiToken, list_display=["name", "user", "prefix", "created_at", "last_used_at", "revoked"])
-admin.site.register(LoginFailure, list_display=["username", "ip", "failures", "locked_until"])
+admin.site.register(LoginFailure, list_display=["username", "ip", "failures", "refused", "last_at"])

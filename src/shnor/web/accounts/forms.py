@@ -1,22 +1,25 @@
-"""The login form with the lockout check."""
+"""The login form with the throttling checks."""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
-from django.utils import timezone
 
 from shnor.web.accounts.middleware import client_ip
-from shnor.web.accounts.services import login_failure_record, login_locked_until, login_success_record
-
-
-def _locked_message(until) -> str:  # type: ignore[no-untyped-def]
-    minutes = max(1, int((until - timezone.now()).total_seconds() // 60) + 1)
-    return f"Слишком много неудачных попыток входа. Повторите через {minutes} мин."
+from shnor.web.accounts.services import (
+    KNOWN_COOKIE,
+    login_failure_record,
+    login_known,
+    login_refusal_record,
+    login_success_record,
+    login_throttle_check,
+)
 
 
 class ThrottledLoginForm(AuthenticationForm):
-    """Django's login form that refuses a (username, IP) pair locked out after repeated failures."""
+    """Django's login form behind the throttling of ``accounts.services``: the address's rate limit, the
+    growing waits of a login from an address, the soft wait of a login (not in a browser it has logged
+    in from before). A refused attempt never reaches the password check."""
 
     error_messages = {
         **AuthenticationForm.error_messages,
@@ -25,18 +28,21 @@ class ThrottledLoginForm(AuthenticationForm):
     }
 
     def clean(self):  # type: ignore[no-untyped-def]
-        """Check the lockout first, then the password; count failures and clear them on success."""
+        """Check the throttles first, then the password; count failures and clear them on success."""
         username = self.cleaned_data.get("username") or ""
         ip = client_ip(self.request) if self.request else ""
-        until = login_locked_until(username=username, ip=ip)
-        if until:
-            raise forms.ValidationError(_locked_message(until), code="locked")
+        cookie = self.request.COOKIES.get(KNOWN_COOKIE, "") if self.request else ""
+        known = login_known(cookie=cookie, username=username)
+        throttle = login_throttle_check(username=username, ip=ip, known=known)
+        if throttle:
+            login_refusal_record(username=username, ip=ip)
+            raise forms.ValidationError(throttle.message, code="throttled")
         try:
             cleaned = super().clean()
         except forms.ValidationError:
-            until = login_failure_record(username=username, ip=ip)
-            if until:
-                raise forms.ValidationError(_locked_message(until), code="locked") from None
+            throttle = login_failure_record(username=username, ip=ip, known=known)
+            if throttle:
+                raise forms.ValidationError(throttle.message, code="throttled") from None
             raise
         login_success_record(username=username, ip=ip)
         return cleaned

@@ -42,18 +42,22 @@ class Profile(models.Model):
 
 
 class LoginFailure(models.Model):
-    """Failed logins per (username, IP): too many lock the pair out for a while."""
+    """Unsuccessful logins of one username from one address (a streak, forgotten after
+    ``LOGIN_WINDOW_MINUTES`` of quiet): wrong passwords make the waits grow (``accounts.services``),
+    refused attempts count against the address's rate limit."""
 
     username = models.CharField(max_length=150)
     ip = models.CharField(max_length=64)
-    failures = models.PositiveIntegerField(default=0)
-    last_failure_at = models.DateTimeField(null=True, blank=True)
-    locked_until = models.DateTimeField(null=True, blank=True)
+    failures = models.PositiveIntegerField("неверных паролей", default=0)
+    last_failure_at = models.DateTimeField("последний неверный пароль", null=True, blank=True)
+    refused = models.PositiveIntegerField("отклонено без проверки", default=0)
+    last_at = models.DateTimeField("последняя попытка", null=True, blank=True)
 
     class Meta:
         verbose_name = "неудачные входы"
         verbose_name_plural = "неудачные входы"
         constraints = [models.UniqueConstraint(fields=["username", "ip"], name="login_failure_key")]
+        indexes = [models.Index(fields=["ip", "last_at"], name="login_failure_ip")]
 
 
 class AuditEntry(models.Model):

@@ -11,6 +11,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from shnor.web.accounts.audit import audit_record
+from shnor.web.accounts.middleware import client_ip
 
 AUDITED_APPS = {"registry", "assessments", "identification", "accounts", "auth", "support"}
 #: Machine-made or bulk rows (outcomes, notices, respondents' answers) are not journalled row by row.
@@ -108,13 +109,13 @@ def _m2m(sender, instance, action, pk_set=None, **kwargs):  # type: ignore[no-un
 
 @receiver(user_logged_in, dispatch_uid="shnor_audit_login")
 def _logged_in(sender, request, user, **kwargs):  # type: ignore[no-untyped-def]
-    audit_record(action="вход", user=user, ip=request.META.get("REMOTE_ADDR", "") if request else "")
+    audit_record(action="вход", user=user, ip=client_ip(request) if request else "")
 
 
 @receiver(user_logged_out, dispatch_uid="shnor_audit_logout")
 def _logged_out(sender, request, user, **kwargs):  # type: ignore[no-untyped-def]
     if user is not None:
-        audit_record(action="выход", user=user, ip=request.META.get("REMOTE_ADDR", "") if request else "")
+        audit_record(action="выход", user=user, ip=client_ip(request) if request else "")
 
 
 @receiver(user_login_failed, dispatch_uid="shnor_audit_login_failed")
@@ -122,5 +123,5 @@ def _login_failed(sender, credentials, request=None, **kwargs):  # type: ignore[
     audit_record(
         action="неудачный вход",
         username=str(credentials.get("username", ""))[:150] or "?",
-        ip=request.META.get("REMOTE_ADDR", "") if request else "",
+        ip=client_ip(request) if request else "",
     )

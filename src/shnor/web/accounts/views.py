@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -14,16 +15,39 @@ from django.views.decorators.http import require_POST
 from shnor.web.accounts.forms import ThrottledLoginForm, TokenForm
 from shnor.web.accounts.models import ApiToken, AuditEntry, Role
 from shnor.web.accounts.selectors import home_url_name, profile_of, schools_visible_to
-from shnor.web.accounts.services import api_token_create, api_token_revoke
+from shnor.web.accounts.services import (
+    KNOWN_COOKIE,
+    KNOWN_COOKIE_DAYS,
+    api_token_create,
+    api_token_revoke,
+    login_known_cookie,
+)
 from shnor.web.registry.selectors import text_match
 
 
 class LoginView(auth_views.LoginView):
-    """Django's login view with the throttled form."""
+    """Django's login view with the throttled form; a successful login marks the browser as one this
+    user logs in from (the ``shnor_known`` cookie: keyed hashes, no usernames)."""
 
     form_class = ThrottledLoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def form_valid(self, form):  # type: ignore[no-untyped-def]
+        """Log in, then remember this browser for this user."""
+        response = super().form_valid(form)
+        value = login_known_cookie(
+            cookie=self.request.COOKIES.get(KNOWN_COOKIE, ""), username=form.get_user().get_username()
+        )
+        response.set_cookie(
+            KNOWN_COOKIE,
+            value,
+            max_age=KNOWN_COOKIE_DAYS * 24 * 3600,
+            httponly=True,
+            secure=settings.SESSION_COOKIE_SECURE,
+            samesite="Lax",
+        )
+        return response
 
 
 @login_required
