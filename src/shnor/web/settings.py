@@ -22,7 +22,7 @@ SHNOR_HSTS_PRELOAD  1 to add «preload» (only after the domain's owner decided 
 SHNOR_UPLOAD_MAX_MB  largest file accepted by the browser import; default 200
 SHNOR_UPLOAD_KEEP_HOURS  browser uploads of finished (or never started) jobs are removed after this
                   many hours by the worker and at `shnor serve` start-up; default 72
-SHNOR_SECURE_COOKIES 1 behind HTTPS (secure session/CSRF cookies); default 0
+SHNOR_SECURE_COOKIES 1: secure session/CSRF cookies without the rest of SHNOR_HTTPS; default 0
 SHNOR_EMAIL_HOST  SMTP server for invitations and password resets; unset: letters are written as
                   files into SHNOR_HOME/mail (works offline, nothing is sent)
 SHNOR_EMAIL_PORT, SHNOR_EMAIL_USER, SHNOR_EMAIL_PASSWORD  SMTP port (default 587) and login
@@ -37,11 +37,12 @@ SHNOR_PASSWORD_RESET_PER_HOUR  reset requests per address (e-mail, and ×3 per I
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
 import dj_database_url
-import ipaddress
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 from shnor.core.store.home import shnor_home, stored_secret
@@ -73,12 +74,6 @@ def _int(name: str, default: int, minimum: int = 1) -> int:
     return value
 
 
-SECRET_KEY = os.environ.get("SHNOR_SECRET_KEY") or stored_secret(HOME, "secret_key")
-DEBUG = _bool("SHNOR_DEBUG", False)
-ALLOWED_HOSTS = [
-    h.strip() for h in os.environ.get("SHNOR_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()
-]
-
 def _networks(name: str) -> list[str]:
     out = []
     for part in os.environ.get(name, "").split(","):
@@ -89,6 +84,12 @@ def _networks(name: str) -> list[str]:
                 raise ImproperlyConfigured(f"{name}: {part.strip()!r} — не адрес и не сеть") from None
     return out
 
+
+SECRET_KEY = os.environ.get("SHNOR_SECRET_KEY") or stored_secret(HOME, "secret_key")
+DEBUG = _bool("SHNOR_DEBUG", False)
+ALLOWED_HOSTS = [
+    h.strip() for h in os.environ.get("SHNOR_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()
+]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -118,6 +119,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "shnor.web.security.SecurityHeadersMiddleware",  # Permissions-Policy; no-store for signed-in users
+    "csp.middleware.CSPMiddleware",
     "shnor.web.accounts.middleware.ActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -180,21 +183,19 @@ WHITENOISE_AUTOREFRESH = DEBUG
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+# Login throttling (accounts.services): waits per login and address, a soft wait per login, a rate limit
+# per address; nothing a stranger does from another address keeps a user out for longer than a minute
 LOGIN_MAX_FAILURES = _int("SHNOR_LOGIN_MAX_FAILURES", 5)
 LOGIN_DELAY_MAX_SECONDS = _int("SHNOR_LOGIN_DELAY_MAX_SECONDS", 300)
 LOGIN_ACCOUNT_FAILURES = _int("SHNOR_LOGIN_ACCOUNT_FAILURES", 10)
 LOGIN_IP_MAX_FAILURES = _int("SHNOR_LOGIN_IP_MAX_FAILURES", 30)
 LOGIN_WINDOW_MINUTES = _int("SHNOR_LOGIN_WINDOW_MINUTES", 15)
-
-
 TRUSTED_PROXIES = _networks("SHNOR_TRUSTED_PROXIES")
 UPLOAD_MAX_MB = _int("SHNOR_UPLOAD_MAX_MB", 200)
 UPLOAD_KEEP_HOURS = _int("SHNOR_UPLOAD_KEEP_HOURS", 72)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
-# Login throttling (accounts.services): waits per login and address, a soft wait per login, a rate limit
-# per address; nothing a stranger does from another address keeps a user out for longer than a minute
 # Letters (invitations, password resets): SMTP when SHNOR_EMAIL_HOST is set, else files in SHNOR_HOME/mail
 EMAIL_HOST = os.environ.get("SHNOR_EMAIL_HOST", "")
 if EMAIL_HOST:
@@ -226,10 +227,48 @@ AUTH_PASSWORD_VALIDATORS = [
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _bool("SHNOR_SECURE_COOKIES", False)
 SESSION_COOKIE_AGE = 8 * 3600
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# HTTPS (a TLS reverse proxy in front, docs/deployment.md): `manage.py check --deploy` is clean with it
+HTTPS = _bool("SHNOR_HTTPS", False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS or _bool("SHNOR_SECURE_COOKIES", False)
+if HTTPS:
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = _int("SHNOR_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = _bool("SHNOR_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        # preload is the domain owner's decision (a submission to the browsers' lists), not a default
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+    if TRUSTED_PROXIES:
+        # only a trusted proxy's word counts; nginx sets the header itself (deploy/nginx-shnor.conf)
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp): scripts only from this site, no inline script, no eval. Styles
+# may be inline: Plotly.js writes its stylesheet into <style> elements and sets style attributes at run
+# time, and templates use a few style attributes (bar widths); CSS cannot run script, and templates
+# escape what users wrote, so the script policy is what stops injected code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],  # Plotly's «download as PNG» and Swagger UI's icons
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        **({"upgrade-insecure-requests": True} if HTTPS else {}),
+    }
+}
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
+    "payment=(), usb=()"
+)
 
 # Background jobs (imports, methodology runs): django-tasks with its database backend; `shnor worker`
 # runs them (and `shnor serve` starts a worker beside the web server).
