@@ -431,8 +431,10 @@ def loadtest(sessions: int, seconds: float, workers: int, threads: int, port: in
         demo_region_load(seed=1, size=size)
     password = "load-" + os.urandom(6).hex()
     demo_users_create(password=password)
-    cmd = [sys.executable, "-m", "gunicorn", "shnor.web.wsgi:application", "-b", f"127.0.0.1:{port}", "-k", "gthread",
-           "--workers", str(workers), "--threads", str(threads), "--log-level", "warning", "--timeout", "120"]
+    # the production defaults (shnor.web.gunicorn_conf: no control socket in ~/.gunicorn), sized by the options
+    cmd = [sys.executable, "-m", "gunicorn", "shnor.web.wsgi:application", "-c", "python:shnor.web.gunicorn_conf",
+           "-b", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads), "--log-level", "warning",
+           "--access-logfile", "/dev/null"]
     server = subprocess.Popen(cmd, env=os.environ.copy())
     try:
         for _ in range(120):
