@@ -221,3 +221,31 @@ def test_formulas_are_text_not_evaluated(tmp_path) -> None:  # type: ignore[no-u
     vf = read_vpr(write_xlsx(tmp_path / "vpr_2021_ma4_f.xlsx", rows), tasks=TASKS, scales=SCALES, pseudonym_key=b"k")
     assert vf.rows_rejected == 1
     assert vf.errors[0].value == "=2+1"
+
+
+def test_huge_scores_without_a_specification_are_row_errors(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Found by the 10,000-example run: a total of 4e16 crashed the conversion (Int16) when no scale or
+    specification bounded it; now the row is rejected with its column."""
+    rows = school_rows("sch000001", [3, 8, 12, 17])
+    rows[1][8] = "40000000000000000"
+    rows[1][9] = "40000000000000000"
+    rows[2][10] = "300"
+    vf = read_vpr(
+        write_xlsx(tmp_path / "vpr_2021_ma4_h.xlsx", rows),
+        tasks=TASKS.filter(pl.lit(False)),
+        scales=SCALES.filter(pl.lit(False)),
+        pseudonym_key=b"k",
+    )
+    messages = {(e.row, e.message) for e in vf.errors}
+    assert any(row == 3 and "сумма баллов больше допустимой (32767)" in m for row, m in messages)
+    assert any(row == 4 and "балл больше допустимого (127)" in m for row, m in messages)
+    assert vf.rows_rejected == 2
+
+
+def test_a_file_without_tables_names_itself(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Found by the 10,000-example run: a corrupted XLSX whose sheets read empty said «Файл не содержит
+    таблиц» without the file's name."""
+    book = tmp_path / "vpr_2021_ma4_blank.xlsx"
+    write_xlsx(book, [], header=[])
+    with pytest.raises(IngestError, match="vpr_2021_ma4_blank.xlsx"):
+        read_vpr(book, tasks=TASKS, scales=SCALES, pseudonym_key=b"k")

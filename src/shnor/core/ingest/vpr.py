@@ -27,6 +27,9 @@ from shnor.core.ingest.errors import IngestError, RowError
 from shnor.core.ingest.tables import Sheet, norm, read_tables
 from shnor.core.store import schema
 
+#: The largest task score and primary score the warehouse holds (Int8, Int16): the bounds when no
+#: specification or scale gives the real maxima.
+TASK_LIMIT, TOTAL_LIMIT = 127, 32767
 ABSENT = ("отсутствовал", "отсутствовала", "отсутствует", "не явился")
 
 
@@ -332,6 +335,8 @@ def read_vpr(
     path = Path(path)
     y, s, g = resolve_target(path.name, year, subject, grade)
     sheets = read_tables(path)
+    if not sheets:
+        raise IngestError(f"{path.name}: в файле нет ни одной непустой таблицы")
     layout, sheet = detect_layout(sheets)
     warnings: list[str] = []
     task_cols, task_table = _task_structure(layout, sheet, y, s, g, tasks, warnings)
@@ -438,6 +443,15 @@ def read_vpr(
                     f"балл больше максимума задания ({maxima[k]})",
                 )
             )
+        else:  # no specification: at least what the warehouse can hold
+            checks.append(
+                (
+                    present & is_whole(n) & (n > TASK_LIMIT),
+                    f"r{k}",
+                    h,
+                    f"балл больше допустимого ({TASK_LIMIT}); максимум задания не задан спецификацией",
+                )
+            )
     h_total = header_of(sheet, c_total)
     tot = pl.col("total")
     checks.append((present & ~is_whole(tot), "r_total", h_total, "сумма баллов не указана или не число"))
@@ -449,6 +463,15 @@ def read_vpr(
                 "r_total",
                 h_total,
                 f"сумма баллов больше максимума работы ({max_total})",
+            )
+        )
+    else:
+        checks.append(
+            (
+                present & is_whole(tot) & (tot > TOTAL_LIMIT),
+                "r_total",
+                h_total,
+                f"сумма баллов больше допустимой ({TOTAL_LIMIT}); максимум работы не задан шкалой",
             )
         )
     all_valid = pl.all_horizontal(
