@@ -1,4 +1,4 @@
-"""URL configuration: accounts, registry, lists, imports, the REST API and the admin."""
+"""URL configuration: accounts, registry, lists, imports, the REST API and the admin; Russian error pages."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -19,3 +19,9 @@ urlpatterns = [
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
+
+# Russian error pages with the menu (shnor/web/errors.py); a malformed parameter is a 400 naming it
+handler400 = "shnor.web.errors.bad_request"
+handler403 = "shnor.web.errors.permission_denied"
+handler404 = "shnor.web.errors.page_not_found"
+handler500 = "shnor.web.errors.server_error"

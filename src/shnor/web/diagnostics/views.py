@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from shnor.core.ingest.errors import IngestError
+from shnor.web import params
 from shnor.web.accounts.models import Role
 from shnor.web.accounts.selectors import profile_of, schools_visible_to, user_can_import
 from shnor.web.diagnostics import forms as f
@@ -100,12 +101,12 @@ def route_new(request: HttpRequest, pk: int) -> HttpResponse:
 def teacher_link(request: HttpRequest, pk: int) -> HttpResponse:
     """Link (or unlink) a teacher-role account to the record."""
     teacher = _managed_teacher(request, pk)
-    raw = request.POST.get("account", "")
+    account_id = params.identifier(request.POST, "account", label="учётная запись учителя")
     account = None
-    if raw:
-        account = get_user_model().objects.filter(pk=raw if raw.isdigit() else -1).first()
+    if account_id is not None:
+        account = get_user_model().objects.filter(pk=account_id).first()
         if account is None:
-            raise Http404
+            raise Http404("учётная запись не найдена")
     try:
         services.teacher_link_user(teacher=teacher, account=account, user=request.user)
         messages.success(request, "Учётная запись привязана." if account else "Привязка снята.")

@@ -6,29 +6,35 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from shnor.web import params
 from shnor.web.accounts.audit import audit_record
 from shnor.web.accounts.selectors import municipalities_visible_to, schools_visible_to
 from shnor.web.identification import selectors as ident
 from shnor.web.identification.exports import list_xlsx
 
 
+def run_from_query(request: HttpRequest):  # type: ignore[no-untyped-def]
+    """The run of ``?run=<номер>`` (404 when there is none), else the latest of ``?year=``, else the latest."""
+    run_id = params.identifier(request.GET, "run")
+    run = ident.run_pick(run_id=run_id, year=params.year(request.GET, "year"))
+    if run_id is not None and run is None:
+        raise Http404("расчёт не найден")
+    return run
+
+
 def _list_context(request: HttpRequest, kind: str) -> dict:
     if kind not in ident.LISTS:
         raise Http404("нет такого списка")
-    run = ident.run_pick(run_id=request.GET.get("run"), year=request.GET.get("year"))
-    if request.GET.get("run") and run is None:
-        raise Http404("расчёт не найден")
+    run = run_from_query(request)
+    filters = {
+        "municipality_id": params.identifier(request.GET, "municipality"),
+        "track": params.choice(request.GET, "track", ident.TRACK_LABELS),
+        "min_years": params.integer(request.GET, "min_years", minimum=0, maximum=100),
+        "q": params.text(request.GET, "q"),
+    }
     rows = []
     if run is not None:
-        rows = ident.list_rows(
-            schools=schools_visible_to(user=request.user),
-            run=run,
-            kind=kind,
-            municipality_id=request.GET.get("municipality"),
-            track=request.GET.get("track", ""),
-            min_years=request.GET.get("min_years"),
-            q=request.GET.get("q", "").strip(),
-        )
+        rows = ident.list_rows(schools=schools_visible_to(user=request.user), run=run, kind=kind, **filters)
     return {"kind": kind, "spec": ident.LISTS[kind], "run": run, "rows": rows}
 
 
@@ -69,13 +75,12 @@ def list_export(request: HttpRequest, kind: str) -> HttpResponse:
 @login_required
 def runs(request: HttpRequest) -> HttpResponse:
     """Methodology runs and the comparison of two of them (who enters a list, who leaves)."""
-    done = list(ident.runs_done())
-    kind = request.GET.get("kind", "low_results")
-    if kind not in ident.LISTS:
-        kind = "low_results"
+    kind = params.choice(request.GET, "kind", {k: v.short for k, v in ident.LISTS.items()}, default="low_results", label="список")
     comparison = None
-    run_a = ident.run_pick(run_id=request.GET.get("a")) if request.GET.get("a") else None
-    run_b = ident.run_pick(run_id=request.GET.get("b")) if request.GET.get("b") else None
+    a, b = params.identifier(request.GET, "a"), params.identifier(request.GET, "b")
+    run_a = ident.run_pick(run_id=a) if a else None
+    run_b = ident.run_pick(run_id=b) if b else None
+    done = list(ident.runs_done())
     if run_a and run_b:
         comparison = ident.runs_compare(schools=schools_visible_to(user=request.user), run_a=run_a, run_b=run_b, kind=kind)
     return render(

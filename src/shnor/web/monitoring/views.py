@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from shnor.core.methods.effectiveness import VARIABLE_LABELS
 from shnor.core.methods.indicators import LEVEL_LABELS
+from shnor.web import params
 from shnor.web.accounts.audit import audit_record
 from shnor.web.accounts.selectors import municipalities_visible_to, schools_visible_to
 from shnor.web.monitoring import forms as f
@@ -21,17 +22,24 @@ from shnor.web.monitoring import services
 from shnor.web.monitoring.services import MonitoringError
 
 
-def _year(raw: str | None, years: list[int]) -> int:
-    try:
-        return int(raw) if raw else years[-1]
-    except ValueError:
-        raise Http404("неверный год") from None
+def _year(request: HttpRequest, years: list[int]) -> int:
+    """``?year=`` (a year), else the latest of ``years``."""
+    chosen = params.year(request.GET, "year")
+    return years[-1] if chosen is None else chosen
+
+
+def _unit_param(request: HttpRequest, level: str) -> str | int | None:
+    """``?unit=``: a school's login at the school level, else the number of a municipality or region."""
+    if level == "school":
+        return params.text(request.GET, "unit", max_length=64, label="школа (логин)") or None
+    return params.identifier(request.GET, "unit", label=LEVEL_LABELS.get(level, "территория"))
 
 
 @login_required
 def indicators(request: HttpRequest) -> HttpResponse:
     """The indicator table of a school, a municipality or the region over the years, each value with its calculation."""
-    level, unit_id = request.GET.get("level"), request.GET.get("unit")
+    level = params.choice(request.GET, "level", LEVEL_LABELS, label="уровень")
+    unit_id = _unit_param(request, level) if level else None
     if level and unit_id:
         level, unit = sel.unit_resolve(user=request.user, level=level, unit_id=unit_id)
     else:
@@ -41,7 +49,7 @@ def indicators(request: HttpRequest) -> HttpResponse:
         level, unit = found
     runs = sel.runs_by_year()
     years = sel.indicator_years(runs=runs)
-    year = _year(request.GET.get("year"), years)
+    year = _year(request, years)
     tables = {y: sel.indicator_table(user=request.user, level=level, unit=unit, year=y, runs=runs) for y in years}
     rows = tables.get(year) or sel.indicator_table(user=request.user, level=level, unit=unit, year=year, runs=runs)
     over_years = [{"row": r, "values": [tables[y][i]["display"] for y in years]} for i, r in enumerate(tables[years[-1]])]
@@ -92,8 +100,9 @@ def effectiveness_list(request: HttpRequest) -> HttpResponse:
         assert form is not None
         if form.is_valid():
             mun = None
-            if request.POST.get("municipality"):
-                mun = get_object_or_404(municipalities_visible_to(user=request.user), pk=request.POST["municipality"])
+            mun_id = params.identifier(request.POST, "municipality")
+            if mun_id is not None:
+                mun = get_object_or_404(municipalities_visible_to(user=request.user), pk=mun_id)
             try:
                 analysis = services.effectiveness_analysis_start(user=request.user, start_year=form.cleaned_data["start_year"], municipality=mun)
                 messages.success(request, "Анализ поставлен в очередь фоновых задач.")
@@ -193,9 +202,13 @@ def report_download(request: HttpRequest, identifier: str) -> HttpResponse:
     """Render one exporter for a visible territory and year and send the file (audited)."""
     if identifier not in rep.EXPORTERS:
         raise Http404("нет такого отчёта")
-    unit = rep.unit_from_param(user=request.user, value=request.GET.get("unit", ""))
-    year = _year(request.GET.get("year"), sel.indicator_years())
-    fmt = request.GET.get("format", "docx")
+    spec = rep.EXPORTERS[identifier].params.get("format", {})
+    fmt = "docx"  # what an exporter with a single format is given, as before
+    if spec.get("choices"):
+        fmt = params.choice(request.GET, "format", {c: c.upper() for c in spec["choices"]},
+                            default=spec.get("default", spec["choices"][0]), label="формат файла")
+    unit = rep.unit_from_param(user=request.user, value=params.text(request.GET, "unit", max_length=64, label="территория"))
+    year = _year(request, sel.indicator_years())
     try:
         exporter = rep.exporter_build(user=request.user, identifier=identifier, unit=unit, year=year)
         name, mime, body = exporter.render({"year": year, "format": fmt})

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from shnor.web import params
 from shnor.web.accounts.selectors import municipalities_visible_to, regions_visible_to, schools_visible_to
 from shnor.web.identification import selectors as ident
 from shnor.web.registry.selectors import (
@@ -34,7 +35,8 @@ CONTEXT_FIELDS = [
 
 
 def _run(request: HttpRequest):  # type: ignore[no-untyped-def]
-    return ident.run_pick(run_id=request.GET.get("run"), year=request.GET.get("year"))
+    """``?run=`` / ``?year=``; an unknown run number is the latest run here (the school card says 404)."""
+    return ident.run_pick(run_id=params.identifier(request.GET, "run"), year=params.year(request.GET, "year"))
 
 
 @login_required
@@ -44,16 +46,16 @@ def schools(request: HttpRequest) -> HttpResponse:
     run = _run(request)
     qs = schools_search(
         schools=visible,
-        q=request.GET.get("q", "").strip(),
-        municipality_id=request.GET.get("municipality"),
-        kind=request.GET.get("kind", ""),
-        locality=request.GET.get("locality", ""),
+        q=params.text(request.GET, "q"),
+        municipality_id=params.identifier(request.GET, "municipality"),
+        kind=params.text(request.GET, "kind", label="вид школы"),
+        locality=params.text(request.GET, "locality"),
     )
     status = ident.school_status(schools=visible, run=run)
-    in_list = request.GET.get("list", "")
-    if in_list in ident.LISTS:
+    in_list = params.choice(request.GET, "list", {k: v.short for k, v in ident.LISTS.items()})
+    if in_list:
         qs = qs.filter(pk__in=[pk for pk, st in status.items() if in_list in st])
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = Paginator(qs, 50).get_page(params.integer(request.GET, "page", default=1, minimum=1))
     for s in page:
         s.lists = sorted(ident.LISTS[c].short for c in status.get(s.pk, ()))
     return render(
@@ -130,7 +132,7 @@ def school(request: HttpRequest, school_id: str) -> HttpResponse:
     """The school card: context, results over the years, every flag with its evidence, history, track."""
     obj = get_object_or_404(schools_visible_to(user=request.user), school_id=school_id)
     run = _run(request)
-    if request.GET.get("run") and run is None:
+    if params.identifier(request.GET, "run") is not None and run is None:
         raise Http404("расчёт не найден")
     contexts = school_contexts(school=obj)
     context_rows = [

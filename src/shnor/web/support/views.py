@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from shnor.core.reports.roadmap_export import EXPORTERS
 from shnor.core.roadmaps import risk as risk_core
+from shnor.web import params
 from shnor.web.accounts.audit import audit_record
 from shnor.web.accounts.selectors import municipalities_visible_to, regions_visible_to, schools_visible_to
 from shnor.web.identification.selectors import run_pick, runs_done
@@ -40,11 +41,12 @@ def _errors(request: HttpRequest, exc: ValidationError) -> None:
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     """The user's roadmaps, deadlines (upcoming and overdue) and unread notices."""
+    days = params.integer(request.GET, "days", default=14, minimum=1, maximum=366, label="срок, дней")
     today = _today()
     roadmaps = list(sel.roadmaps_visible_to(user=request.user).order_by("-year", "level", "municipality__name", "school__school_id")[:300])
     for r in roadmaps:
         r.progress = sel.roadmap_progress(roadmap=r, today=today)
-    deadlines = sel.activities_deadlines(user=request.user, today=today, days=int(request.GET.get("days", 14) or 14))
+    deadlines = sel.activities_deadlines(user=request.user, today=today, days=days)
     creatable = {
         "regions": [r for r in regions_visible_to(user=request.user) if sel.user_can_create(user=request.user, level=Level.REGION, target=r)],
         "municipalities": [m for m in municipalities_visible_to(user=request.user) if sel.user_can_create(user=request.user, level=Level.MUNICIPALITY, target=m)],
@@ -56,22 +58,21 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def _target(request: HttpRequest, level: str) -> Any:
-    raw = request.GET.get("target") or request.POST.get("target")
+    source = request.GET if "target" in request.GET else request.POST
     if level == Level.REGION:
-        return get_object_or_404(regions_visible_to(user=request.user), pk=raw or 0)
+        return get_object_or_404(regions_visible_to(user=request.user), pk=params.identifier(source, "target", label="регион", required=True))
     if level == Level.MUNICIPALITY:
-        return get_object_or_404(municipalities_visible_to(user=request.user), pk=raw or 0)
-    if level == Level.SCHOOL:
-        return get_object_or_404(schools_visible_to(user=request.user), school_id=raw or "")
-    raise Http404("неизвестный уровень")
+        pk = params.identifier(source, "target", label="муниципалитет", required=True)
+        return get_object_or_404(municipalities_visible_to(user=request.user), pk=pk)
+    school_id = params.text(source, "target", max_length=50, label="школа (логин)", required=True)
+    return get_object_or_404(schools_visible_to(user=request.user), school_id=school_id)
 
 
 @login_required
 def roadmap_new(request: HttpRequest) -> HttpResponse:
     """Create a roadmap for a region / municipality / school (``?level=…&target=…``) from templates."""
-    level = request.GET.get("level") or request.POST.get("level") or ""
-    if level not in Level.values:
-        raise Http404("неизвестный уровень")
+    level = params.choice(request.GET if "level" in request.GET else request.POST, "level", dict(Level.choices),
+                          label="уровень дорожной карты", required=True)
     target = _target(request, level)
     if not sel.user_can_create(user=request.user, level=level, target=target):
         raise PermissionDenied("нет права создавать эту дорожную карту")
@@ -140,7 +141,7 @@ def roadmap_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     exporter = EXPORTERS.get(f"roadmap_{fmt}")
     if exporter is None:
         raise Http404("неизвестный формат")
-    doc = sel.roadmap_document(roadmap=roadmap, with_status=request.GET.get("status") == "1", today=_today())
+    doc = sel.roadmap_document(roadmap=roadmap, with_status=params.flag(request.GET, "status"), today=_today())
     filename, mimetype, content = exporter.render({"document": doc})
     audit_record(action="выгрузка", object_type="дорожная карта", object_id=str(roadmap.pk), object_repr=str(roadmap),
                  changes={"format": fmt})
@@ -206,7 +207,7 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     services.activity_comment_add(actor=request.user, activity=activity, text=comment_form.cleaned_data["text"])
                     return redirect("support:activity", pk=activity.pk)
             elif action == "delete_evidence":
-                ev = get_object_or_404(sel.evidence_visible_to(user=request.user), pk=request.POST.get("evidence", 0), activity=activity)
+                ev = get_object_or_404(sel.evidence_visible_to(user=request.user), pk=params.identifier(request.POST, "evidence", required=True), activity=activity)
                 services.evidence_delete(actor=request.user, evidence=ev)
                 return redirect("support:activity", pk=activity.pk)
             else:
@@ -278,7 +279,7 @@ def school_support(request: HttpRequest, school_id: str) -> HttpResponse:
 def partners(request: HttpRequest, pk: int) -> HttpResponse:
     """Leader-school proposals for a municipality's ШНОР; POST asks the matching method for proposals."""
     mun = get_object_or_404(municipalities_visible_to(user=request.user), pk=pk)
-    run = run_pick(run_id=request.POST.get("run") or request.GET.get("run"))
+    run = run_pick(run_id=params.identifier(request.POST, "run") or params.identifier(request.GET, "run"))
     can = sel.user_can_create(user=request.user, level=Level.MUNICIPALITY, target=mun)
     if request.method == "POST":
         if not can:
@@ -324,7 +325,8 @@ def survey_open(request: HttpRequest, school_id: str) -> HttpResponse:
     if request.method != "POST":
         return redirect("support:school", school_id=school.school_id)
     run = run_pick()
-    survey = services.risk_survey_open(actor=request.user, school=school, year=int(request.POST.get("year") or (run.year if run else _today().year)))
+    survey_year = params.year(request.POST, "year", default=run.year if run else _today().year)
+    survey = services.risk_survey_open(actor=request.user, school=school, year=survey_year)
     return redirect("support:survey", pk=survey.pk)
 
 

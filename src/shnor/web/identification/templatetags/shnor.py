@@ -48,6 +48,16 @@ def get(mapping: Any, key: Any) -> Any:
         return None
 
 
+@register.filter
+def query_items(params: Any) -> list[tuple[str, str]]:
+    """The (name, value) pairs of a query: ``params.items`` in a template would first look up a parameter
+    named «items» (``?items=x`` then breaks the loop)."""
+    try:
+        return list(params.items())
+    except AttributeError:
+        return []
+
+
 @register.simple_tag(takes_context=True)
 def query(context: Any, **changes: Any) -> str:
     """The current query string with some parameters replaced (empty removes)."""
