@@ -25,6 +25,19 @@ def home(tmp_path, settings):  # type: ignore[no-untyped-def]
     return settings.HOME
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _log_into_tmp(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """Test runs log into a temporary SHNOR_HOME/logs, not into the developer's var/logs/shnor.log."""
+    import logging.config
+
+    from django.conf import settings
+
+    from shnor.web.request_log import logging_config
+
+    settings.LOGGING = logging_config(home=tmp_path_factory.mktemp("log-home"), level=settings.LOG_LEVEL)
+    logging.config.dictConfig(settings.LOGGING)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():  # type: ignore[no-untyped-def]
     """Each test starts with an empty cache: cached reads never leak between tests' databases."""

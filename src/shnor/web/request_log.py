@@ -137,5 +137,6 @@ def logging_config(*, home: Path, level: str = "WARNING", mail_admins: bool = Fa
             "class": "django.utils.log.AdminEmailHandler",
             "level": "ERROR",
             "filters": ["require_debug_false", "request_id"],
+            "formatter": "plain",  # the letter's first line carries the request id
         }
     return config

@@ -33,12 +33,17 @@ SHNOR_SITE_URL    the address users open, for links in letters and printed sheet
 SHNOR_INVITATION_DAYS  how long a one-time invitation link works; default 7
 SHNOR_PASSWORD_RESET_HOURS  how long a password-reset link works; default 24
 SHNOR_PASSWORD_RESET_PER_HOUR  reset requests per address (e-mail, and ×3 per IP) an hour; default 5
+SHNOR_ADMINS      who gets server errors (with the traceback and the request id) by e-mail, through the
+                  SHNOR_EMAIL_* settings above: «Имя <mail@example.ru>, Имя2 <mail2@example.ru>»; default nobody
+SHNOR_LOG_LEVEL   DEBUG, INFO, WARNING (default) or ERROR: records at this level and above go to stderr and
+                  to SHNOR_HOME/logs/shnor.log (rotated at 10 MB, 5 old files kept), each with its request id
 """
 
 from __future__ import annotations
 
 import ipaddress
 import os
+from email.utils import getaddresses
 from pathlib import Path
 
 import dj_database_url
@@ -46,6 +51,7 @@ from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 from shnor.core.store.home import shnor_home, stored_secret
+from shnor.web.request_log import logging_config
 
 HOME: Path = shnor_home()
 
@@ -113,6 +119,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "shnor.web.request_log.RequestIdMiddleware",  # first: every log line and error page of a request has its id
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -213,6 +220,26 @@ else:
     EMAIL_FILE_PATH = HOME / "mail"
 DEFAULT_FROM_EMAIL = os.environ.get("SHNOR_EMAIL_FROM", "ШНОР <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_SUBJECT_PREFIX = "[ШНОР] "
+
+
+def _admins(name: str) -> list[tuple[str, str]]:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return []
+    out = [(n.strip(), a.strip()) for n, a in getaddresses([raw])]
+    bad = [a for _, a in out if "@" not in a]
+    if bad or not out:
+        raise ImproperlyConfigured(f"{name}: ожидается «Имя <адрес@почта>, …», не разобрано: {raw!r}")
+    return out
+
+
+# Logging: records with the request id to stderr and SHNOR_HOME/logs/shnor.log; server errors by e-mail to ADMINS
+ADMINS = _admins("SHNOR_ADMINS")
+LOG_LEVEL = os.environ.get("SHNOR_LOG_LEVEL", "WARNING").upper()
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+    raise ImproperlyConfigured(f"SHNOR_LOG_LEVEL: ожидается DEBUG, INFO, WARNING или ERROR, получено {LOG_LEVEL!r}")
+LOGGING = logging_config(home=HOME, level=LOG_LEVEL, mail_admins=bool(ADMINS))
 SITE_URL = os.environ.get("SHNOR_SITE_URL", "").rstrip("/")
 INVITATION_DAYS = _int("SHNOR_INVITATION_DAYS", 7)
 PASSWORD_RESET_TIMEOUT = _int("SHNOR_PASSWORD_RESET_HOURS", 24) * 3600
