@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
+import pytest
 from django.core.signals import got_request_exception
 from django.db import transaction
 from django.http import QueryDict
@@ -419,3 +420,35 @@ def test_a_malformed_value_is_a_russian_400_naming_the_parameter(world) -> None:
     assert client.get(f"/lists/low_results/?run={world.run.pk + 1000}").status_code == 404
     assert client.get(f"/lists/low_results/?municipality={world.mun.pk}").status_code == 200
     assert client.get(f"/support/?days=30&_={dt.date.today()}").status_code == 200
+
+
+def test_the_helpers_parse_or_name_what_they_expected() -> None:
+    from shnor.web import params as P
+
+    q = QueryDict("n=+42&neg=-1&big=99999999999999999999&uni=٣&e=&y=2024&d=01.09.2024&iso=2024-02-30&c=network&t=a%00b&f=1")
+    assert P.integer(q, "n") == 42
+    assert P.integer(q, "e", default=7) == 7  # empty is absent
+    assert P.integer(q, "missing", default=7) == 7
+    assert P.identifier(q, "missing") is None
+    for name, call in {
+        "neg": lambda: P.identifier(q, "neg"),
+        "big": lambda: P.integer(q, "big"),
+        "uni": lambda: P.integer(q, "uni"),  # an Arabic-Indic digit is not a number here
+        "iso": lambda: P.date(q, "iso"),
+        "c": lambda: P.choice(q, "c", {"individual": "Индивидуальное сопровождение"}),
+        "t": lambda: P.text(q, "t"),
+        "e": lambda: P.identifier(q, "e", required=True),
+    }.items():
+        with pytest.raises(P.BadParameter) as caught:
+            call()
+        assert caught.value.name == name
+        assert "ожидается" in caught.value.message
+    assert P.year(q, "y") == 2024
+    assert P.date(q, "d") == dt.date(2024, 9, 1)
+    assert P.choice(q, "c", ["network", "individual"]) == "network"
+    assert P.flag(q, "f") is True
+    assert P.flag(q, "missing") is False
+    with pytest.raises(P.BadParameter, match=r"Параметр «год» \(year=1999\) задан неверно: ожидается год четырьмя"):
+        P.year(QueryDict("year=1999"), "year")
+    with pytest.raises(P.BadParameter, match=r"\\x00"):  # control characters are shown, not printed
+        P.text(q, "t")
