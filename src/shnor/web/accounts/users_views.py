@@ -34,6 +34,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from shnor.core.ingest.errors import IngestError
+from shnor.web import params
 from shnor.web.accounts.audit import audit_record
 from shnor.web.accounts.middleware import client_ip
 from shnor.web.accounts.models import AuditEntry, Invitation, Role
@@ -107,8 +108,7 @@ def users_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     role = request.GET.get("role", "")
     active = request.GET.get("active", "")
-    mun_id = request.GET.get("municipality", "")
-    mun_id = int(mun_id) if mun_id.isdigit() else None
+    mun_id = params.identifier(request.GET, "municipality", label="муниципалитет")
     users = users_search(users=users_managed_by(admin=request.user), q=q, role=role, municipality_id=mun_id,
                          active=active)
     page = Paginator(users, 50).get_page(request.GET.get("page"))
@@ -301,7 +301,7 @@ def _sheet_pdf(html: str) -> bytes:
 def users_invite(request: HttpRequest) -> HttpResponse:
     """Invite the chosen users: letters with one-time links, or a printed sheet of codes (HTML or PDF).
     Each new invitation revokes the user's older ones; the codes are shown only here."""
-    ids = [int(x) for x in request.POST.getlist("users") if x.isdigit()]
+    ids = [pk for pk in (params.db_int(x) for x in request.POST.getlist("users")) if pk is not None and pk > 0]
     how = request.POST.get("how", "")
     back = request.POST.get("back") or reverse("accounts:users")
     if not back.startswith("/") or back.startswith("//"):
