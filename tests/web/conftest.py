@@ -52,3 +52,16 @@ def live_support(transactional_db, home, live_server):  # type: ignore[no-untype
     services.roadmap_create(actor=mun_user, level="municipality", year=2024, municipality=world.mun)
     services.roadmap_create(actor=mun_user, level="school", year=2024, school=world.school, run=world.run)
     return world
+
+
+@pytest.fixture
+def analyst(world, keep_db_connection):  # type: ignore[no-untyped-def]
+    """A logged-in region analyst (imports allowed), the shipped scales and tasks loaded."""
+    from django.test import Client
+
+    from shnor.web.assessments.services import reference_ensure_shipped
+
+    reference_ensure_shipped()
+    c = Client()
+    c.force_login(world.users["region"])
+    return c

@@ -8,8 +8,6 @@ import openpyxl
 import polars as pl
 import pytest
 from click.testing import CliRunner
-from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -22,6 +20,7 @@ from shnor.web.assessments.versions import batch_restore
 from shnor.web.backup import backup_create, backup_restore
 from shnor.web.jobs.models import Job
 from tests.builders import school_rows, write_xlsx
+from tests.web.test_imports_web import upload, work
 
 NAME = "vpr_2021_ma4_altai.xlsx"
 ALTAI_ROWS = 26666 - 85  # stored rows of the real file (85 rejected)
@@ -180,24 +179,6 @@ def test_cli_refuses_without_replace(home, tmp_path, real) -> None:  # type: ign
 
 
 # --- in the browser's pages (Django's test client) ----------------------------------------------------
-
-
-def work() -> None:
-    call_command("db_worker", batch=True, no_startup_delay=True, verbosity=0)
-
-
-@pytest.fixture
-def analyst(world, keep_db_connection) -> Client:  # type: ignore[no-untyped-def]
-    reference_ensure_shipped()
-    c = Client()
-    c.force_login(world.users["region"])
-    return c
-
-
-def upload(client: Client, path, capture, **fields):  # type: ignore[no-untyped-def]
-    data = {"max_rejected": "5", **fields, "file": SimpleUploadedFile(path.name, path.read_bytes())}
-    with capture(execute=True):
-        return client.post(reverse("assessments:imports"), data)
 
 
 def test_preview_confirm_and_restore_in_pages(  # type: ignore[no-untyped-def]

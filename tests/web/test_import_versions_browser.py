@@ -4,16 +4,11 @@ brings the original back."""
 
 from __future__ import annotations
 
-from django.core.management import call_command
-
 from shnor.web.assessments.models import ImportBatch
 from shnor.web.assessments.services import reference_ensure_shipped
 from tests.web.test_browser import SCREENSHOT_DIR, login
 from tests.web.test_import_versions import NAME, truncated
-
-
-def work() -> None:
-    call_command("db_worker", batch=True, no_startup_delay=True, verbosity=0)
+from tests.web.test_imports_web import work
 
 
 def upload(page, live_server, path) -> None:  # type: ignore[no-untyped-def]

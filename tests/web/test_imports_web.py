@@ -5,25 +5,15 @@ from __future__ import annotations
 import io
 
 import openpyxl
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
 from shnor.web.assessments.models import ImportBatch
-from shnor.web.assessments.services import reference_ensure_shipped
 from shnor.web.identification.models import MethodologyRun
 from shnor.web.jobs.models import Job
 from tests.builders import good_tasks, pupil_row, school_rows, write_xlsx
-
-
-@pytest.fixture
-def analyst(world, keep_db_connection) -> Client:  # type: ignore[no-untyped-def]
-    reference_ensure_shipped()
-    c = Client()
-    c.force_login(world.users["region"])
-    return c
 
 
 def upload(client: Client, path, capture, **fields):  # type: ignore[no-untyped-def]

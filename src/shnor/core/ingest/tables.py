@@ -31,7 +31,8 @@ def norm(text: object) -> str:
     return re.sub(r"\s+", " ", s).strip().lower()
 
 
-def _decode(raw: bytes, file: str) -> str:
+def decode_text(raw: bytes, file: str) -> str:
+    """A CSV's bytes as text: UTF-8 (with or without BOM), else Windows-1251, else an error naming the file."""
     if raw.startswith(b"\xef\xbb\xbf"):
         return raw[3:].decode("utf-8")
     try:
@@ -67,7 +68,7 @@ def _frame(file: str, name: str, rows: list[list[str | None]]) -> Sheet:
 def read_csv(path: Path) -> Sheet:
     """A CSV file in UTF-8 or Windows-1251, separated by ``,`` or ``;``."""
     raw = path.read_bytes()
-    text = _decode(raw, path.name)
+    text = decode_text(raw, path.name)
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     if "\t" in first and first.count("\t") > first.count(delimiter):

@@ -28,7 +28,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from shnor.core.ingest.errors import IngestError, RowError
-from shnor.core.ingest.tables import norm
+from shnor.core.ingest.tables import decode_text, norm
 from shnor.web.accounts.audit import audit_record
 from shnor.web.accounts.models import Role
 from shnor.web.accounts.users import (
@@ -184,21 +184,8 @@ def _text(value: object) -> str:
     return str(value).replace("\xa0", " ").strip()
 
 
-def _decode(raw: bytes, name: str) -> str:
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("cp1251")
-    except UnicodeDecodeError:
-        raise IngestError(f"{name}: кодировка не распознана (ожидается UTF-8 или Windows-1251)") from None
-
-
 def _csv_rows(raw: bytes, name: str) -> list[tuple[str, list[tuple[int, list[str]]]]]:
-    text = _decode(raw, name)
+    text = decode_text(raw, name)
     first = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = ";" if first.count(";") > first.count(",") else ","
     if first.count("\t") > max(first.count(";"), first.count(",")):
