@@ -243,6 +243,9 @@ def test_run_on_changed_data_says_so(analyst, tmp_path, django_capture_on_commit
     html = analyst.get(url, {"run": first.pk}).content.decode()
     assert "После этого расчёта загруженные данные изменились" in html
     assert "заменена версией" in html
+    api_run = next(r for r in analyst.get("/api/runs").json() if r["id"] == first.pk)
+    assert [n["kind"] for n in api_run["data_notices"]] == ["after"]
+    assert api_run["batches"] == first.batches
 
     second, _ = methodology_run_create(year=2024, keep_evidence=False)
     html = analyst.get(url).content.decode()

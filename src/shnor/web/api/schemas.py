@@ -48,8 +48,18 @@ class SchoolOut(Schema):
     in_registry: bool
 
 
+class DataNoticeOut(Schema):
+    """The imported data changed around a run: ``after`` — since the run, ``before`` — since the previous
+    run of its year (the run was made on changed data)."""
+
+    kind: str
+    title: str
+    changes: list[str]
+    previous_run: int | None
+
+
 class RunOut(Schema):
-    """A finished methodology run."""
+    """A finished methodology run, the import batches it read and what changed in the data around it."""
 
     id: int
     year: int
@@ -57,6 +67,8 @@ class RunOut(Schema):
     config_digest: str
     started_at: str
     finished_at: str | None
+    batches: list[str]
+    data_notices: list[DataNoticeOut]
 
 
 class OutcomeOut(Schema):

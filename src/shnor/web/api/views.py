@@ -28,6 +28,7 @@ from shnor.web.api.schemas import (
     SchoolOut,
 )
 from shnor.web.identification import selectors as ident
+from shnor.web.identification.data_changes import run_data_notices
 from shnor.web.identification.evidence import as_dict
 from shnor.web.identification.models import SchoolOutcome
 from shnor.web.registry.models import School
@@ -89,6 +90,16 @@ def _run_out(r: Any) -> dict:
         "config_digest": r.config_digest,
         "started_at": r.started_at.isoformat(),
         "finished_at": r.finished_at.isoformat() if r.finished_at else None,
+        "batches": list(r.batches or []),
+        "data_notices": [
+            {
+                "kind": n.kind,
+                "title": n.title,
+                "changes": n.changes,
+                "previous_run": n.other_run.pk if n.other_run else None,
+            }
+            for n in run_data_notices(r)
+        ],
     }
 
 
