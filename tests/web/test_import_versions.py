@@ -141,7 +141,7 @@ def test_gia_versions(home, tmp_path) -> None:  # type: ignore[no-untyped-def]
     assert gia_file_import(path=path, replace=True).status == "replaced"
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # a restore flushes the database: not inside the test's transaction
 def test_backup_keeps_earlier_versions(home, tmp_path) -> None:  # type: ignore[no-untyped-def]
     reference_ensure_shipped()
     path = tmp_path / "vpr_2021_ma4_mun.xlsx"
