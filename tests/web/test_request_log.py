@@ -62,16 +62,20 @@ def test_a_server_error_is_logged_with_its_request_id_and_shown_on_the_500_page(
     assert "сбой при подсчёте сроков" in letter.body
 
 
-def test_a_proxy_request_id_is_kept_a_strange_one_replaced(world, log_home) -> None:  # type: ignore[no-untyped-def]
+def test_a_proxy_request_id_is_kept_a_strange_one_replaced(world, log_home, settings) -> None:  # type: ignore[no-untyped-def]
     client = Client()
     client.force_login(world.users["region"])
+    # from a client that is not a trusted proxy the id is never taken
+    assert client.get("/schools/", HTTP_X_REQUEST_ID="nginx-4f2a.17").headers["X-Request-ID"] != "nginx-4f2a.17"
+    settings.TRUSTED_PROXIES = ["127.0.0.1/32"]
     assert client.get("/schools/", HTTP_X_REQUEST_ID="nginx-4f2a.17").headers["X-Request-ID"] == "nginx-4f2a.17"
     for strange in ("a b", "<script>", "x" * 65, "", "-начало"):
         rid = client.get("/schools/", HTTP_X_REQUEST_ID=strange).headers["X-Request-ID"]
         assert re.fullmatch(r"[0-9a-f]{32}", rid), strange
 
 
-def test_client_errors_are_logged_with_the_id_but_without_a_traceback(world, log_home) -> None:  # type: ignore[no-untyped-def]
+def test_client_errors_are_logged_with_the_id_but_without_a_traceback(world, log_home, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.TRUSTED_PROXIES = ["127.0.0.1/32"]  # the ids come from "the proxy"
     client = Client()
     client.force_login(world.users["region"])
     bad = client.get("/support/?days=abc", HTTP_X_REQUEST_ID="req-400")

@@ -1,7 +1,7 @@
 """Request ids and the logging configuration.
 
-Every request gets an id: the incoming ``X-Request-ID`` when it is a short safe token (a reverse proxy may set
-one), else a new uuid4 hex. The id is kept in a context variable for the request's duration, put on
+Every request gets an id: the incoming ``X-Request-ID`` when a trusted reverse proxy (``SHNOR_TRUSTED_PROXIES``)
+sent it and it is a short safe token, else a new uuid4 hex. The id is kept in a context variable for the request's duration, put on
 ``request.request_id``, returned in the ``X-Request-ID`` response header, shown on the 500 page and added to
 every log record (``%(request_id)s``) by :class:`RequestIdFilter` — so a user who quotes the id from the
 error page leads the administrator to the traceback in ``SHNOR_HOME/logs/shnor.log``.
@@ -44,7 +44,10 @@ class RequestIdMiddleware:
 
     def __call__(self, request: Any) -> Any:
         """Set the id for the request, answer with it in the ``X-Request-ID`` header."""
-        rid = request_id_from(request.headers.get(HEADER))
+        from shnor.web.accounts.middleware import from_trusted_proxy
+
+        # only a trusted proxy names the id: a client could otherwise fill the log with ids of its choosing
+        rid = request_id_from(request.headers.get(HEADER) if from_trusted_proxy(request) else None)
         request.request_id = rid
         token = _current.set(rid)
         try:

@@ -24,6 +24,12 @@ def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
         return None
 
 
+def from_trusted_proxy(request: HttpRequest) -> bool:
+    """True when the request comes straight from a trusted reverse proxy (``SHNOR_TRUSTED_PROXIES``)."""
+    addr = _address(request.META.get("REMOTE_ADDR", "") or "")
+    return addr is not None and any(addr in net for net in _networks(tuple(settings.TRUSTED_PROXIES)))
+
+
 def client_ip(request: HttpRequest) -> str:
     """The client address: REMOTE_ADDR, or, when REMOTE_ADDR is a trusted reverse proxy
     (``SHNOR_TRUSTED_PROXIES``), the nearest address in X-Forwarded-For that is not one. Anyone else's
