@@ -31,7 +31,7 @@ from shnor.web.assessments.services import (
     _write_missing,
     warehouse,
 )
-from shnor.web.assessments.versions import slot_live, version_activate
+from shnor.web.assessments.versions import slot_key, slot_live, version_activate
 from shnor.web.registry.models import School
 from shnor.web.registry.services import schools_ensure
 
@@ -71,8 +71,10 @@ def results_parquet_import(*, path: Path, replace: bool = False, progress: Progr
     earlier = ImportBatch.objects.filter(batch_id=batch_id).first()
     if earlier is not None and earlier.status == ImportBatch.ACTIVE:
         return ImportOutcome(path.name, "unchanged", f"{head}: файл уже загружен, ничего не изменено", batch_id=batch_id)
-    slot = {"kind": procedure, "procedure": procedure, "year": year, "subject": subject, "grade": grade}
-    live = slot_live(**slot, source_name=path.name)
+    slot = slot_key(
+        kind=procedure, source_name=path.name, procedure=procedure, year=year, subject=subject, grade=grade
+    )
+    live = slot_live(slot)
     if live and not replace:
         return _refused(path.name, head, live[0], earlier, lf, batch_id, [], [])
     say("запись")
@@ -97,9 +99,9 @@ def results_parquet_import(*, path: Path, replace: bool = False, progress: Progr
             )
             _batch, old = version_activate(
                 earlier=earlier,
-                slot=slot | {"source_name": path.name},
+                slot=slot,
                 fields=slot | {
-                    "batch_id": batch_id, "source_name": path.name, "sha256": sha, "layout": "parquet:RESULTS",
+                    "batch_id": batch_id, "sha256": sha, "layout": "parquet:RESULTS",
                     "path": relpath, "rows_total": stats["rows"], "rows_absent": stats["absent_rows"],
                     "rows_stored": present, "rows_rejected": 0, "schools": stats["schools"], "warnings": [],
                 },

@@ -27,6 +27,7 @@ from shnor.web.assessments.selectors import scales_frame, tasks_frame
 from shnor.web.assessments.versions import (
     VersionDiff,
     refusal_text,
+    slot_key,
     slot_live,
     slot_title,
     version_activate,
@@ -179,8 +180,10 @@ def vpr_file_import(
             vf.warnings,
             _report(path.name, vf.errors, summary, vf.warnings),
         )
-    slot = {"kind": "vpr", "procedure": "vpr", "year": vf.year, "subject": vf.subject, "grade": vf.grade}
-    live = slot_live(**slot, source_name=path.name)
+    slot = slot_key(
+        kind="vpr", source_name=path.name, procedure="vpr", year=vf.year, subject=vf.subject, grade=vf.grade
+    )
+    live = slot_live(slot)
     if live and not replace:
         return _refused(path.name, head, live[0], earlier, vf.frame.lazy(), batch_id, vf.errors, vf.warnings)
 
@@ -195,11 +198,10 @@ def vpr_file_import(
             created = schools_ensure(schools=vf.schools, source=path.name)
             _batch, old = version_activate(
                 earlier=earlier,
-                slot=slot | {"source_name": path.name},
+                slot=slot,
                 fields=slot
                 | {
                     "batch_id": batch_id,
-                    "source_name": path.name,
                     "sha256": sha,
                     "layout": vf.layout,
                     "path": relpath,
@@ -295,8 +297,8 @@ def gia_file_import(
             parsed.warnings,
             _report(path.name, parsed.errors, summary, parsed.warnings),
         )
-    slot = {"kind": "gia", "source_name": path.name}
-    live = slot_live(**slot)
+    slot = slot_key(kind="gia", source_name=path.name)
+    live = slot_live(slot)
     if live and not replace:
         return _refused(path.name, head, live[0], earlier, frame.lazy(), batch_id, parsed.errors, parsed.warnings)
     store = warehouse()

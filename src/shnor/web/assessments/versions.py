@@ -152,26 +152,37 @@ def version_diff(
     )
 
 
-def slot_live(*, batch: ImportBatch | None = None, **slot: Any) -> list[ImportBatch]:
-    """The live batches of a slot (kind, procedure, year, subject, grade, file name), other than ``batch``."""
-    qs = ImportBatch.objects.filter(status=ImportBatch.ACTIVE, **slot)
-    if batch is not None:
-        qs = qs.exclude(pk=batch.pk)
-    return list(qs.order_by("-created_at"))
+def slot_key(
+    *, kind: str, source_name: str, procedure: str = "", year: int = 0, subject: str = "", grade: int | None = None
+) -> dict[str, Any]:
+    """The slot of a file: its test and file name; for ГИА, which spans years, the file name alone."""
+    if kind == "gia":
+        return {"kind": kind, "source_name": source_name}
+    return {
+        "kind": kind,
+        "procedure": procedure,
+        "year": year,
+        "subject": subject,
+        "grade": grade,
+        "source_name": source_name,
+    }
 
 
 def slot_of(batch: ImportBatch) -> dict[str, Any]:
-    """The slot a batch belongs to: its test and file name (for ГИА, which spans years, the file name)."""
-    if batch.kind == "gia":
-        return {"kind": batch.kind, "source_name": batch.source_name}
-    return {
-        "kind": batch.kind,
-        "procedure": batch.procedure,
-        "year": batch.year,
-        "subject": batch.subject,
-        "grade": batch.grade,
-        "source_name": batch.source_name,
-    }
+    """The slot a batch belongs to."""
+    return slot_key(
+        kind=batch.kind,
+        source_name=batch.source_name,
+        procedure=batch.procedure,
+        year=batch.year,
+        subject=batch.subject,
+        grade=batch.grade,
+    )
+
+
+def slot_live(slot: dict[str, Any]) -> list[ImportBatch]:
+    """The live batches of a slot (see ``slot_key``), newest first."""
+    return list(ImportBatch.objects.filter(status=ImportBatch.ACTIVE, **slot).order_by("-created_at"))
 
 
 def refusal_text(*, head: str, live: ImportBatch, earlier: ImportBatch | None) -> str:
@@ -248,6 +259,7 @@ __all__ = [
     "VersionDiff",
     "batch_restore",
     "refusal_text",
+    "slot_key",
     "slot_live",
     "slot_of",
     "slot_versions",

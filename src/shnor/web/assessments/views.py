@@ -166,7 +166,7 @@ def version_restore(request: HttpRequest, pk: int) -> HttpResponse:
             "запустите новый расчёт.",
         )
         return redirect(reverse("assessments:imports"))
-    live = slot_live(**slot_of(batch))
+    live = slot_live(slot_of(batch))
     diff = (
         version_diff(
             live=live[0],
