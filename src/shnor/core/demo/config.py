@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 SIZES = ("municipality", "region", "country")
 
@@ -101,11 +102,14 @@ class DemoConfig:
     )
 
     def behaviour(self, name: str) -> Behaviour:
-        return getattr(self, name)
+        """The planted behaviour of that name."""
+        found: Behaviour = getattr(self, name)
+        return found
 
     def honest(self) -> DemoConfig:
         """The same region with every planted behaviour switched off."""
-        return replace(self, **{b: self.behaviour(b).off() for b in self.BEHAVIOURS})
+        off: dict[str, Any] = {b: self.behaviour(b).off() for b in self.BEHAVIOURS}
+        return replace(self, **off)
 
     @property
     def cache(self) -> bool:

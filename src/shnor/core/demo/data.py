@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import polars as pl
 
@@ -149,7 +150,7 @@ def _text(expr: pl.Expr) -> pl.Expr:
 def vpr_file_frame(raw: pl.DataFrame) -> tuple[list[str], pl.DataFrame]:
     """The rows of a ФИС ОКО 2021 per-pupil file (all text) for one test."""
     n_tasks = raw.filter(~pl.col("absent"))["task_scores"].list.len().max() if raw.height else 0
-    n_tasks = int(n_tasks or 0)
+    n_tasks = int(cast(int, n_tasks) or 0)
     cells = []
     for j in range(n_tasks):
         score = pl.col("task_scores").list.get(j, null_on_oob=True)

@@ -135,8 +135,8 @@ def calibrate(spec: TestSpec) -> ItemParams:
                 lo = a
             else:
                 hi = a
-        p = _ma4_params((lo + hi) / 2, spec)
-        return ItemParams(p.a, p.b + MA4_SHIFT)
+        fitted = _ma4_params((lo + hi) / 2, spec)
+        return ItemParams(fitted.a, fitted.b + MA4_SHIFT)
 
     base = _base_thresholds(spec)
     centre = float(base[np.isfinite(base)].mean())

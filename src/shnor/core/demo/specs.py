@@ -16,6 +16,7 @@ conversion. They are plausible, not official.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 import numpy as np
 
@@ -144,8 +145,20 @@ MA4_REAL_X = (
     0.142,
 )
 
+class RealFigures(TypedDict):
+    """Figures measured on a real file (calibration targets and test references)."""
+
+    mark_shares: tuple[float, float, float, float]
+    absent_share: float
+    journal_shares: tuple[float, float, float, float]
+    comparison: tuple[float, float, float]
+    score_mean: float
+    score_sd: float
+    pupils_with_x: float
+
+
 #: Real figures of the Altai maths-4 2021 file used as calibration targets and test references.
-REAL_MA4 = {
+REAL_MA4: RealFigures = {
     "mark_shares": (0.0332, 0.2367, 0.4622, 0.2679),  # marks 2/3/4/5 among valid present pupils
     "absent_share": 0.0650,  # 1,732 of 26,666 rows
     "journal_shares": (0.0102, 0.2925, 0.5104, 0.1869),  # journal marks 2..5

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import re
 from collections.abc import Iterable
+from typing import TypedDict
 
 import polars as pl
 
@@ -74,13 +75,21 @@ _LATIN = re.compile(r"(?:vpr|впр)[ _-]*(\d{4})[a-zа-я]*[ _-]*([a-z]{2})[ _-
 _GIA = re.compile(r"(oge|ege|огэ|егэ)[ _-]*(\d{4})")
 
 
-def hints_from_name(name: str) -> dict[str, object]:
+class NameHints(TypedDict, total=False):
+    """What a file name says about its test."""
+
+    year: int
+    subject: str
+    grade: int
+
+
+def hints_from_name(name: str) -> NameHints:
     """Year, subject and grade read from a file name such as ``vpr_2021_ma4_altai.xlsx``."""
     low = norm(name)
     m = _LATIN.search(low)
     if m and m.group(2) in SUBJECTS:
         return {"year": int(m.group(1)), "subject": m.group(2), "grade": int(m.group(3))}
-    out: dict[str, object] = {}
+    out: NameHints = {}
     short = re.search(r"(?:vpr|впр)[ _-]*([a-z]{2})[ _-]*(\d{1,2})(?!\d)", low)
     if short and short.group(1) in SUBJECTS:
         out["subject"], out["grade"] = short.group(1), int(short.group(2))
@@ -110,11 +119,11 @@ def resolve_target(
     y = year if year is not None else hints.get("year")
     s = subject if subject is not None else hints.get("subject")
     g = grade if grade is not None else hints.get("grade")
-    missing = [n for n, v in (("--year", y), ("--subject", s), ("--grade", g)) if v is None]
-    if missing:
+    if y is None or s is None or g is None:
+        missing = [n for n, v in (("--year", y), ("--subject", s), ("--grade", g)) if v is None]
         raise IngestError(
             f"{file}: не удалось определить год, предмет и класс по имени файла; укажите {', '.join(missing)}"
         )
     if s not in SUBJECTS:
         raise IngestError(f"{file}: неизвестный код предмета «{s}»; допустимы: {', '.join(SUBJECTS)}")
-    return int(y), str(s), int(g)  # type: ignore[arg-type,call-overload]
+    return int(y), str(s), int(g)

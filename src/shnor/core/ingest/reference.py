@@ -91,8 +91,8 @@ def _read_spec(path: Path, sheet, *, year: int | None, subject: str | None, grad
     y = year or hints.get("year")
     s = subject or hints.get("subject")
     g = grade or hints.get("grade")
-    missing = [n for n, v in (("--year", y), ("--subject", s), ("--grade", g)) if v is None]
-    if missing:
+    if y is None or s is None or g is None:
+        missing = [n for n, v in (("--year", y), ("--subject", s), ("--grade", g)) if v is None]
         raise IngestError(
             f"{path.name}: спецификация не называет год, предмет и класс; укажите {', '.join(missing)}"
         )
@@ -156,9 +156,9 @@ def _read_spec(path: Path, sheet, *, year: int | None, subject: str | None, grad
         )
     frame = grouped.select(
         pl.lit("vpr").alias("procedure"),
-        pl.lit(int(y)).alias("year"),  # type: ignore[arg-type,call-overload]
+        pl.lit(int(y)).alias("year"),
         pl.lit(str(s)).alias("subject"),
-        pl.lit(int(g)).alias("grade"),  # type: ignore[arg-type,call-overload]
+        pl.lit(int(g)).alias("grade"),
         pl.col("pos").cast(pl.Int16).alias("task_no"),
         pl.col("task_label"),
         pl.col("max_points").cast(pl.Int8),

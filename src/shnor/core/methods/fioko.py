@@ -130,7 +130,7 @@ def _r(x: float | None, nd: int = 4) -> float | None:
 # marker 1: inflated mean
 
 
-def inflated_mean(inputs: Inputs, config: Mapping[str, Any], procedure: str, subject: str, grade: int) -> list[dict]:
+def inflated_mean(inputs: Inputs, config: Mapping[str, Any], procedure: str, subject: str, grade: int) -> list[dict[str, Any]]:
     """Rows of ``inflated_mean`` markers for one procedure in ``inputs.year``."""
     cfg = config["inflated_mean"]
     t = float(cfg["t"])
@@ -211,7 +211,7 @@ def spearman_ranks(x: np.ndarray, y: np.ndarray) -> float:
     return float(np.corrcoef(rx, ry)[0, 1])
 
 
-def journal_mismatch(inputs: Inputs, config: Mapping[str, Any], procedure: str, subject: str, grade: int) -> list[dict]:
+def journal_mismatch(inputs: Inputs, config: Mapping[str, Any], procedure: str, subject: str, grade: int) -> list[dict[str, Any]]:
     """Rows of ``journal_mismatch`` markers (rs < threshold) for one procedure in ``inputs.year``."""
     cfg = config["journal_mismatch"]
     min_n = int(cfg["min_participants"])
@@ -325,7 +325,7 @@ def cohort_k(inputs: Inputs, config: Mapping[str, Any], subject: str) -> pl.Data
     return out.select(list(schema))
 
 
-def cohort_change(inputs: Inputs, config: Mapping[str, Any], subject: str) -> list[dict]:
+def cohort_change(inputs: Inputs, config: Mapping[str, Any], subject: str) -> list[dict[str, Any]]:
     """Rows of ``cohort_fall`` / ``cohort_rise`` markers for grade N (year−1) → N+1 (``inputs.year``)."""
     cfg = config["cohort"]
     ks = cohort_k(inputs, config, subject)
@@ -380,7 +380,7 @@ def cohort_change(inputs: Inputs, config: Mapping[str, Any], subject: str) -> li
 
 def run(inputs: Inputs, config: Mapping[str, Any]) -> pl.DataFrame:
     """All FIOKO markers found in ``inputs.year``: one row per (school, procedure, marker)."""
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     for unit in config["inflated_mean"]["procedures"]:
         rows += inflated_mean(inputs, config, *_parse_unit(unit))
     for unit in config["journal_mismatch"]["procedures"]:
@@ -460,7 +460,7 @@ def published_list(
     schema = {"Год": pl.Int16(), "Логин": pl.String(), "Муниципалитет": pl.String(), "ОО": pl.String()}
     schema |= {c: pl.Int8() for c in cell_names}
     schema |= {"Количество маркеров": pl.Int8()}
-    data: dict[str, list] = {h: [] for h in schema}
+    data: dict[str, list[Any]] = {h: [] for h in schema}
     for sid in schools:
         cells = []
         for grade, subject in columns:

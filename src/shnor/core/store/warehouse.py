@@ -78,7 +78,7 @@ class Warehouse:
     def sweep(self, live: Iterable[str]) -> list[Path]:
         """Remove Parquet files not in the live set (orphans of interrupted or replaced imports)."""
         keep = {(self.root / p).resolve() for p in live}
-        removed = []
+        removed: list[Path] = []
         base = self.root / "results"
         if not base.exists():
             return removed
