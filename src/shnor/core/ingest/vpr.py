@@ -25,11 +25,29 @@ from shnor.core.ingest.common import (
 )
 from shnor.core.ingest.errors import IngestError, RowError
 from shnor.core.ingest.tables import Sheet, norm, read_tables
+from shnor.core.ingest.vpr_checks import (
+    TASK_LIMIT,
+    TOTAL_LIMIT,
+    check_errors,
+    duplicate_errors,
+    row_checks,
+    task_sum_expr,
+)
+from shnor.core.ingest.vpr_tasks import task_structure
 from shnor.core.store import schema
 
-#: The largest task score and primary score the warehouse holds (Int8, Int16): the bounds when no
-#: specification or scale gives the real maxima.
-TASK_LIMIT, TOTAL_LIMIT = 127, 32767
+__all__ = [
+    "ABSENT",
+    "LAYOUTS",
+    "TASK_LIMIT",
+    "TOTAL_LIMIT",
+    "Layout",
+    "VprFile",
+    "detect_layout",
+    "find_scale",
+    "mark_expr",
+    "read_vpr",
+]
 ABSENT = ("отсутствовал", "отсутствовала", "отсутствует", "не явился")
 
 
@@ -181,102 +199,6 @@ def _split_pipe(expr: pl.Expr, part: int) -> pl.Expr:
     )
 
 
-def _task_structure(
-    layout: Layout,
-    sheet: Sheet,
-    year: int,
-    subject: str,
-    grade: int,
-    tasks: pl.DataFrame | None,
-    warnings: list[str],
-) -> tuple[list[str], pl.DataFrame]:
-    """Task columns of the file and the task table (maxima, levels) used to check them."""
-    cols = []
-    for j, h in enumerate(sheet.header):
-        m = layout.task.match(norm(h))
-        if m:
-            cols.append((f"c{j}", m))
-    if layout.name == "fisoko2022":
-        rows = [
-            {"task_no": k + 1, "task_label": re.sub(r"\s+", "", m.group(1)), "max_points": int(m.group(2))}
-            for k, (_, m) in enumerate(cols)
-        ]
-        table = pl.DataFrame(rows)
-        ref = _reference_tasks(tasks, year, subject, grade, {len(cols)}, warnings, quiet=True)
-        if ref is not None and ref.height == table.height:
-            table = table.with_columns(ref.select("level", "skill", "kes", "kt"))
-        table = table.with_columns(
-            pl.lit("vpr").alias("procedure"),
-            pl.lit(year).alias("year"),
-            pl.lit(subject).alias("subject"),
-            pl.lit(grade).alias("grade"),
-        )
-        return [c for c, _ in cols], schema.conform(table, schema.TASKS)
-
-    cols.sort(key=lambda cm: _label_key(cm[1].group(1)))
-    # columns filled in at least 1 % of rows: stray cells beyond the test (as in the real 2020 file) do not count
-    height = max(sheet.data.height, 1)
-    filled = [c for c, _ in cols if sheet.data[c].is_not_null().sum() / height >= 0.01]
-    ref = _reference_tasks(tasks, year, subject, grade, {len(cols), len(filled)}, warnings)
-    if ref is not None:
-        n = ref.height
-        if len(cols) < n:
-            raise IngestError(
-                f"{sheet.file}: в файле {len(cols)} столбцов с баллами за задания, а по спецификации заданий {n}"
-            )
-        extra = cols[n:]
-        used = [c for c, _ in cols[:n]]
-        stray = [header_of(sheet, c) for c, _ in extra if sheet.data[c].is_not_null().any()]
-        if stray:
-            warnings.append(
-                f"{sheet.file}: столбцы за пределами {n} заданий спецификации не учитываются: {', '.join(stray)}"
-            )
-        return used, ref
-    # No specification: the task columns that hold any value; maxima unknown.
-    used = [c for c, _ in cols if sheet.data[c].is_not_null().any()]
-    warnings.append(
-        f"{sheet.file}: спецификация заданий ВПР {year} {subject}{grade} не загружена — максимумы заданий"
-        " не проверяются (загрузите её: shnor import tasks)"
-    )
-    table = pl.DataFrame(
-        {"task_no": list(range(1, len(used) + 1)), "task_label": [str(k) for k in range(1, len(used) + 1)]}
-    ).with_columns(
-        pl.lit("vpr").alias("procedure"),
-        pl.lit(year).alias("year"),
-        pl.lit(subject).alias("subject"),
-        pl.lit(grade).alias("grade"),
-    )
-    return used, schema.conform(table, schema.TASKS)
-
-
-def _label_key(label: str) -> tuple[int, int]:
-    nums = [int(x) for x in re.findall(r"\d+", label)] + [0]
-    return nums[0], nums[1]
-
-
-def _reference_tasks(
-    tasks: pl.DataFrame | None, year: int, subject: str, grade: int, counts: set[int] | None, warnings: list[str],
-    quiet: bool = False,
-) -> pl.DataFrame | None:
-    """The specification of the year; else the nearest year's whose number of tasks fits the file's columns."""
-    if tasks is None or tasks.height == 0:
-        return None
-    same = tasks.filter((pl.col("procedure") == "vpr") & (pl.col("subject") == subject) & (pl.col("grade") == grade))
-    if same.height == 0:
-        return None
-    exact = same.filter(pl.col("year") == year)
-    if exact.height:
-        return schema.conform(exact.sort("task_no"), schema.TASKS)
-    for y in sorted(set(same["year"].to_list()), key=lambda y: (abs(y - year), -y)):
-        t = same.filter(pl.col("year") == y).sort("task_no")
-        if counts is not None and t.height not in counts:
-            continue
-        if not quiet:
-            warnings.append(f"спецификация заданий за {year} не загружена; использована спецификация {y} года")
-        return schema.conform(t.with_columns(pl.lit(year).alias("year")), schema.TASKS)
-    return None
-
-
 def find_scale(
     scales: pl.DataFrame | None, procedure: str, year: int, subject: str, grade: int, warnings: list[str]
 ) -> dict[str, int] | None:
@@ -320,67 +242,84 @@ def mark_expr(score: pl.Expr, scale: dict[str, int] | None) -> pl.Expr:
     )
 
 
-def read_vpr(
-    path: Path,
-    *,
-    year: int | None = None,
-    subject: str | None = None,
-    grade: int | None = None,
-    tasks: pl.DataFrame | None = None,
-    scales: pl.DataFrame | None = None,
-    pseudonym_key: bytes,
-    max_rejected: float = 0.05,
-) -> VprFile:
-    """Read, check and convert one ВПР file; nothing is stored here."""
-    path = Path(path)
-    y, s, g = resolve_target(path.name, year, subject, grade)
-    sheets = read_tables(path)
-    if not sheets:
-        raise IngestError(f"{path.name}: в файле нет ни одной непустой таблицы")
-    layout, sheet = detect_layout(sheets)
-    warnings: list[str] = []
-    task_cols, task_table = _task_structure(layout, sheet, y, s, g, tasks, warnings)
-    scale = find_scale(scales, "vpr", y, s, g, warnings)
+@dataclass(frozen=True)
+class _Columns:
+    """The frame columns (c0, c1, …) of one file's fields; None where the layout or file has none."""
+
+    school: str
+    variant: str
+    total: str
+    code: str | None
+    number: str | None
+    journal: str | None
+    gender: str | None
+    klass: str | None
+    municipality: str | None
+    region: str | None
+    school_name: str | None
+
+
+def _map_columns(layout: Layout, sheet: Sheet) -> _Columns:
+    """Find the layout's columns in the sheet (the required ones are known to be there)."""
+    c_school = find_column(sheet, *layout.school)
+    c_variant = find_column(sheet, *layout.variant)
+    c_total = find_column(sheet, *layout.total)
+    assert c_school
+    assert c_variant
+    assert c_total
+    return _Columns(
+        school=c_school,
+        variant=c_variant,
+        total=c_total,
+        code=find_column(sheet, *layout.code) if layout.code else None,
+        number=find_column(sheet, *layout.number) if layout.number else None,
+        journal=_head(sheet, layout.journal),
+        gender=find_column(sheet, *layout.gender) if layout.gender else None,
+        klass=find_column(sheet, *layout.klass) if layout.klass else None,
+        municipality=find_column(sheet, *layout.municipality) if layout.municipality else None,
+        region=find_column(sheet, *layout.region) if layout.region else None,
+        school_name=find_column(sheet, *layout.school_name) if layout.school_name else None,
+    )
+
+
+def _col(c: str | None) -> pl.Expr:
+    """The column, or a null text when the file has none."""
+    return pl.col(c) if c else pl.lit(None, dtype=pl.String)
+
+
+def _maxima(
+    task_table: pl.DataFrame, scale: dict[str, int] | None, warnings: list[str]
+) -> tuple[list[int | None], int | None]:
+    """Task maxima and the test's maximum (from the scale, else the sum of the tasks' maxima)."""
     maxima = task_table["max_points"].to_list()
     max_total = scale["max_score"] if scale else (sum(maxima) if all(m is not None for m in maxima) else None)
     if scale and all(m is not None for m in maxima) and sum(maxima) != scale["max_score"]:
         warnings.append(
             f"сумма максимумов заданий {sum(maxima)} не равна максимуму шкалы {scale['max_score']}"
         )
+    return maxima, max_total
 
-    c_school = find_column(sheet, *layout.school)
-    c_variant = find_column(sheet, *layout.variant)
-    c_total = find_column(sheet, *layout.total)
-    c_code = find_column(sheet, *layout.code) if layout.code else None
-    c_number = find_column(sheet, *layout.number) if layout.number else None
-    c_journal = _head(sheet, layout.journal)
-    c_gender = find_column(sheet, *layout.gender) if layout.gender else None
-    c_klass = find_column(sheet, *layout.klass) if layout.klass else None
-    c_mun = find_column(sheet, *layout.municipality) if layout.municipality else None
-    c_reg = find_column(sheet, *layout.region) if layout.region else None
-    c_sname = find_column(sheet, *layout.school_name) if layout.school_name else None
-    assert c_school
-    assert c_variant
-    assert c_total
 
-    def col(c: str | None) -> pl.Expr:
-        return pl.col(c) if c else pl.lit(None, dtype=pl.String)
-
+def _data_rows(sheet: Sheet) -> pl.DataFrame:
+    """The sheet's data with its row index ``_idx``, fully empty rows (trailing formatting) dropped."""
     d = sheet.data.with_row_index("_idx")
-    # drop fully empty rows (trailing formatting)
-    d = d.filter(pl.any_horizontal([pl.col(c).is_not_null() for c in sheet.data.columns]))
-    variant = col(c_variant).str.strip_chars()
-    total_num = number(col(c_total))
+    return d.filter(pl.any_horizontal([pl.col(c).is_not_null() for c in sheet.data.columns]))
+
+
+def _working_frame(d: pl.DataFrame, cols: _Columns, task_cols: list[str]) -> pl.DataFrame:
+    """Parsed fields of every row: school, absence, variant, total, code, task scores (see vpr_checks)."""
+    variant = _col(cols.variant).str.strip_chars()
+    total_num = number(_col(cols.total))
     any_task = pl.any_horizontal([pl.col(c).is_not_null() for c in task_cols])
     absent = variant.str.to_lowercase().is_in(list(ABSENT)) | (
         variant.is_null() & ~any_task & (total_num.is_null() | (total_num == 0))
     )
     t_na = [pl.col(c).str.strip_chars().str.to_lowercase().is_in(list(NOT_ATTEMPTED)) for c in task_cols]
     t_num = [number(pl.col(c)) for c in task_cols]
-    code = pl.coalesce(col(c_code).str.replace(r"\.0$", ""), col(c_number).str.replace(r"\.0$", ""))
-    w = d.select(
+    code = pl.coalesce(_col(cols.code).str.replace(r"\.0$", ""), _col(cols.number).str.replace(r"\.0$", ""))
+    return d.select(
         pl.col("_idx"),
-        col(c_school).str.strip_chars().alias("school_id"),
+        _col(cols.school).str.strip_chars().alias("school_id"),
         absent.fill_null(False).alias("absent"),
         variant.alias("variant"),
         total_num.alias("total"),
@@ -388,13 +327,15 @@ def read_vpr(
         *[v.alias(f"n{k}") for k, v in enumerate(t_num)],
         *[v.fill_null(False).alias(f"x{k}") for k, v in enumerate(t_na)],
         *[pl.col(c).alias(f"r{k}") for k, c in enumerate(task_cols)],
-        col(c_total).alias("r_total"),
+        _col(cols.total).alias("r_total"),
     )
 
-    task_sum = pl.sum_horizontal(
-        [pl.when(pl.col(f"x{k}")).then(0).otherwise(pl.col(f"n{k}")) for k in range(len(task_cols))]
-    )
-    # A school whose protocol never filled the total (all 0 or empty while tasks score) gets it from the tasks.
+
+def _fill_unfilled_totals(
+    w: pl.DataFrame, sheet: Sheet, c_total: str, n_tasks: int, warnings: list[str]
+) -> pl.DataFrame:
+    """A school whose protocol never filled the total (all 0 or empty while tasks score) gets it from the tasks."""
+    task_sum = task_sum_expr(n_tasks)
     unfilled = (
         w.filter(~pl.col("absent") & pl.col("school_id").is_not_null())
         .group_by("school_id")
@@ -406,138 +347,55 @@ def read_vpr(
         .sort()
         .to_list()
     )
-    if unfilled:
-        w = w.with_columns(
-            pl.when(pl.col("school_id").is_in(unfilled) & ~pl.col("absent"))
-            .then(task_sum)
-            .otherwise(pl.col("total"))
-            .alias("total")
-        )
-        warnings.append(
-            f"{sheet.file}: в школах {', '.join(unfilled)} столбец «{header_of(sheet, c_total)}» не заполнен"
-            " (везде 0 или пусто) — сумма баллов вычислена по заданиям"
-        )
-
-    checks: list[tuple[pl.Expr, str | None, str, str]] = []  # (bad, raw column, header, message template)
-    present = ~pl.col("absent")
-    checks.append((pl.col("school_id").is_null(), None, header_of(sheet, c_school), "не указан логин школы"))
-    for k, c in enumerate(task_cols):
-        h = header_of(sheet, c)
-        n, x, r = pl.col(f"n{k}"), pl.col(f"x{k}"), pl.col(f"r{k}")
-        checks.append((present & r.is_null(), f"r{k}", h, "нет балла за задание у участника"))
-        checks.append(
-            (
-                present & r.is_not_null() & ~x & ~is_whole(n),
-                f"r{k}",
-                h,
-                "недопустимое значение (ожидается целое число баллов или X)",
-            )
-        )
-        checks.append((present & is_whole(n) & (n < 0), f"r{k}", h, "отрицательный балл"))
-        if maxima[k] is not None:
-            checks.append(
-                (
-                    present & is_whole(n) & (n > maxima[k]),
-                    f"r{k}",
-                    h,
-                    f"балл больше максимума задания ({maxima[k]})",
-                )
-            )
-        else:  # no specification: at least what the warehouse can hold
-            checks.append(
-                (
-                    present & is_whole(n) & (n > TASK_LIMIT),
-                    f"r{k}",
-                    h,
-                    f"балл больше допустимого ({TASK_LIMIT}); максимум задания не задан спецификацией",
-                )
-            )
-    h_total = header_of(sheet, c_total)
-    tot = pl.col("total")
-    checks.append((present & ~is_whole(tot), "r_total", h_total, "сумма баллов не указана или не число"))
-    checks.append((present & is_whole(tot) & (tot < 0), "r_total", h_total, "отрицательная сумма баллов"))
-    if max_total is not None:
-        checks.append(
-            (
-                present & is_whole(tot) & (tot > max_total),
-                "r_total",
-                h_total,
-                f"сумма баллов больше максимума работы ({max_total})",
-            )
-        )
-    else:
-        checks.append(
-            (
-                present & is_whole(tot) & (tot > TOTAL_LIMIT),
-                "r_total",
-                h_total,
-                f"сумма баллов больше допустимой ({TOTAL_LIMIT}); максимум работы не задан шкалой",
-            )
-        )
-    all_valid = pl.all_horizontal(
-        [pl.col(f"x{k}") | is_whole(pl.col(f"n{k}")) for k in range(len(task_cols))]
+    if not unfilled:
+        return w
+    warnings.append(
+        f"{sheet.file}: в школах {', '.join(unfilled)} столбец «{header_of(sheet, c_total)}» не заполнен"
+        " (везде 0 или пусто) — сумма баллов вычислена по заданиям"
     )
-    checks.append(
-        (
-            present & is_whole(tot) & all_valid & (tot != task_sum),
-            "r_total",
-            h_total,
-            "сумма баллов не равна сумме баллов за задания ({sum})",
-        )
+    return w.with_columns(
+        pl.when(pl.col("school_id").is_in(unfilled) & ~pl.col("absent"))
+        .then(task_sum)
+        .otherwise(pl.col("total"))
+        .alias("total")
     )
 
-    flags = w.with_columns(task_sum.alias("_sum")).select(
-        "_idx", "_sum", *[c[0].fill_null(False).alias(f"_b{i}") for i, c in enumerate(checks)]
-    )
-    errors: list[RowError] = []
-    bad: set[int] = set()
-    for i, (_e, raw, header, msg) in enumerate(checks):
-        hit = w.with_columns(flags[f"_b{i}"], flags["_sum"]).filter(pl.col(f"_b{i}"))
-        if hit.height == 0:
-            continue
-        vals = hit[raw].to_list() if raw else [""] * hit.height
-        for idx, v, sm in zip(hit["_idx"].to_list(), vals, hit["_sum"].to_list(), strict=True):
-            bad.add(idx)
-            text = msg.replace("{sum}", "" if sm is None else f"{sm:g}")
-            errors.append(
-                RowError(sheet.file, sheet.name, idx + 2, header, text, "" if v is None else str(v))
-            )
 
-    # duplicate pupils within a school (same code): later rows are rejected
-    dup = (
-        w.filter(
-            pl.col("code").is_not_null()
-            & pl.col("school_id").is_not_null()
-            & ~pl.col("_idx").is_in(list(bad))
-        )
-        .with_columns(pl.col("_idx").min().over(["school_id", "code"]).alias("_first"))
-        .filter(pl.col("_idx") != pl.col("_first"))
+def _validate(
+    w: pl.DataFrame,
+    sheet: Sheet,
+    cols: _Columns,
+    task_cols: list[str],
+    maxima: list[int | None],
+    max_total: int | None,
+) -> tuple[list[RowError], set[int]]:
+    """Row errors (sorted by row, then column) and the rejected rows: the rules, then repeated pupils."""
+    checks = row_checks(sheet, cols.school, cols.total, task_cols, maxima, max_total)
+    errors, bad = check_errors(w, sheet, checks, len(task_cols))
+    code_header = (
+        header_of(sheet, cols.code) if cols.code else (header_of(sheet, cols.number) if cols.number else "")
     )
-    ccol = header_of(sheet, c_code) if c_code else (header_of(sheet, c_number) if c_number else "")
-    for idx, first, cd in zip(
-        dup["_idx"].to_list(), dup["_first"].to_list(), dup["code"].to_list(), strict=True
-    ):
-        bad.add(idx)
-        errors.append(
-            RowError(
-                sheet.file,
-                sheet.name,
-                idx + 2,
-                ccol,
-                f"повтор ученика: код уже встречался в строке {first + 2}",
-                cd,
-            )
-        )
+    errors += duplicate_errors(w, sheet, code_header, bad)
     errors.sort(key=lambda e: (e.row, e.column))
+    return errors, bad
 
-    good = d.filter(~pl.col("_idx").is_in(list(bad)))
-    gw = w.filter(~pl.col("_idx").is_in(list(bad)))
-    n_tasks = len(task_cols)
+
+def _results_frame(
+    good: pl.DataFrame,
+    gw: pl.DataFrame,
+    cols: _Columns,
+    n_tasks: int,
+    scale: dict[str, int] | None,
+    target: tuple[int, str, int],
+    pseudonym_key: bytes,
+) -> pl.DataFrame:
+    """The accepted rows (raw ``good``, parsed ``gw``) in the RESULTS schema, batch_id empty."""
+    y, s, g = target
     scores = pl.concat_list(
         [pl.when(pl.col(f"x{k}")).then(0).otherwise(pl.col(f"n{k}")).cast(pl.Int8) for k in range(n_tasks)]
     )
     nas = pl.concat_list([pl.col(f"x{k}") for k in range(n_tasks)])
-    journal = number(col(c_journal))
+    journal = number(_col(cols.journal))
     frame = (
         pl.DataFrame(
             {
@@ -549,8 +407,8 @@ def read_vpr(
         )
         .with_columns(
             good.select(
-                col(c_klass).alias("class_name"),
-                col(c_gender).str.to_lowercase().str.strip_chars().alias("gender"),
+                _col(cols.klass).alias("class_name"),
+                _col(cols.gender).str.to_lowercase().str.strip_chars().alias("gender"),
                 pl.when(journal.is_between(2, 5) & is_whole(journal))
                 .then(journal)
                 .otherwise(None)
@@ -584,17 +442,54 @@ def read_vpr(
             gw["code"].fill_null("row" + (gw["_idx"] + 2).cast(pl.String)).to_list(),
         ),
     )
-    frame = schema.conform(frame, schema.RESULTS)
-    not_attempted = int(frame.select(pl.col("not_attempted").list.sum().sum()).item() or 0)
+    return schema.conform(frame, schema.RESULTS)
 
-    schools = good.select(
-        col(c_school).str.strip_chars().alias("school_id"),
-        _split_pipe(col(c_sname), 1).alias("name"),
-        _split_pipe(col(c_mun), 0).alias("municipality_id"),
-        _split_pipe(col(c_mun), 1).alias("municipality"),
-        _split_pipe(col(c_reg), 0).alias("region_id"),
-        _split_pipe(col(c_reg), 1).alias("region"),
+
+def _schools_frame(good: pl.DataFrame, cols: _Columns) -> pl.DataFrame:
+    """Schools named in the accepted rows: id, name, municipality and region as the file gives them."""
+    return good.select(
+        _col(cols.school).str.strip_chars().alias("school_id"),
+        _split_pipe(_col(cols.school_name), 1).alias("name"),
+        _split_pipe(_col(cols.municipality), 0).alias("municipality_id"),
+        _split_pipe(_col(cols.municipality), 1).alias("municipality"),
+        _split_pipe(_col(cols.region), 0).alias("region_id"),
+        _split_pipe(_col(cols.region), 1).alias("region"),
     ).unique(subset="school_id", keep="first", maintain_order=True)
+
+
+def read_vpr(
+    path: Path,
+    *,
+    year: int | None = None,
+    subject: str | None = None,
+    grade: int | None = None,
+    tasks: pl.DataFrame | None = None,
+    scales: pl.DataFrame | None = None,
+    pseudonym_key: bytes,
+    max_rejected: float = 0.05,
+) -> VprFile:
+    """Read, check and convert one ВПР file; nothing is stored here."""
+    path = Path(path)
+    y, s, g = resolve_target(path.name, year, subject, grade)
+    sheets = read_tables(path)
+    if not sheets:
+        raise IngestError(f"{path.name}: в файле нет ни одной непустой таблицы")
+    layout, sheet = detect_layout(sheets)
+    warnings: list[str] = []
+    task_cols, task_table = task_structure(layout, sheet, y, s, g, tasks, warnings)
+    scale = find_scale(scales, "vpr", y, s, g, warnings)
+    maxima, max_total = _maxima(task_table, scale, warnings)
+    cols = _map_columns(layout, sheet)
+
+    d = _data_rows(sheet)
+    w = _working_frame(d, cols, task_cols)
+    w = _fill_unfilled_totals(w, sheet, cols.total, len(task_cols), warnings)
+    errors, bad = _validate(w, sheet, cols, task_cols, maxima, max_total)
+
+    good = d.filter(~pl.col("_idx").is_in(list(bad)))
+    gw = w.filter(~pl.col("_idx").is_in(list(bad)))
+    frame = _results_frame(good, gw, cols, len(task_cols), scale, (y, s, g), pseudonym_key)
+    not_attempted = int(frame.select(pl.col("not_attempted").list.sum().sum()).item() or 0)
 
     return VprFile(
         file=path.name,
@@ -608,7 +503,7 @@ def read_vpr(
         warnings=warnings,
         tasks=task_table,
         scale=scale,
-        schools=schools,
+        schools=_schools_frame(good, cols),
         rows_total=d.height,
         rows_absent=int(w["absent"].sum()),
         rows_rejected=len(bad),
