@@ -1,103 +1,47 @@
-"""The ``shnor`` console script: thin commands over the services the web application uses."""
+"""The ``shnor`` console script: thin commands over the services the web application uses.
+
+Console helpers live in ``shnor.console``; commands from other packages of the distribution (the
+benchmarks, ``shnor bench`` and ``shnor loadtest``) are found through the ``shnor.commands`` entry points.
+"""
 
 from __future__ import annotations
 
-import os
 import sys
-from collections.abc import Callable, Iterable
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
-from typing import Any
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-err = Console(stderr=True)
-out = Console()
+from shnor.console import django_setup, err, fail, out, run_imports, spinner
 
-
-def django_setup() -> None:
-    """Configure Django, apply migrations (zero set-up) and load the shipped reference data."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shnor.web.settings")
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0, interactive=False)
-    from shnor.web.assessments.services import reference_ensure_shipped
-
-    reference_ensure_shipped()
+#: The entry-point group other packages declare their ``shnor`` sub-commands in.
+COMMANDS_GROUP = "shnor.commands"
 
 
-def fail(message: str, code: int = 2) -> None:
-    """Print a Russian error message and exit non-zero."""
-    err.print(f"[bold red]Ошибка:[/] {message}", highlight=False)
-    sys.exit(code)
+class ShnorGroup(click.Group):
+    """The ``shnor`` group: its own commands, then those declared under ``shnor.commands``, loaded on use."""
+
+    def _declared(self) -> dict[str, EntryPoint]:
+        return {ep.name: ep for ep in entry_points(group=COMMANDS_GROUP)}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Own and declared command names, sorted."""
+        return sorted({*super().list_commands(ctx), *self._declared()})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """An own command, else a declared one (imported only now)."""
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            return command
+        declared = self._declared().get(cmd_name)
+        if declared is None:
+            return None
+        command = declared.load()
+        self.add_command(command, cmd_name)
+        return command
 
 
-def run_imports(files: Iterable[Path], label: str, one: Callable[..., Any]) -> None:
-    """Import files one by one with a progress bar, print each summary, exit non-zero when any file was rejected."""
-    from shnor.core.config import ConfigError
-    from shnor.core.ingest.errors import IngestError
-
-    files = list(files)
-    outcomes = []
-    problems = 0
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    ) as bar:
-        task = bar.add_task(label, total=len(files))
-        for path in files:
-
-            def step(stage: str, path: Path = path) -> None:
-                bar.update(task, description=f"{label}: {path.name} — {stage}")
-
-            try:
-                outcome = one(path=path, progress=step)
-            except (IngestError, ConfigError) as exc:
-                err.print(f"[bold red]Ошибка:[/] {exc}", highlight=False)
-                problems += 1
-                bar.advance(task)
-                continue
-            outcomes.append(outcome)
-            style = "red" if not outcome.ok else ("yellow" if outcome.errors else "green")
-            out.print(f"[{style}]{outcome.summary}[/]", highlight=False, soft_wrap=True)
-            for w in outcome.warnings:
-                err.print(f"[yellow]Предупреждение:[/] {w}", highlight=False, soft_wrap=True)
-            if outcome.diff is not None:
-                for line in outcome.diff.lines():
-                    err.print(f"  {line}", highlight=False, soft_wrap=True)
-            if outcome.status == "rejected":
-                for e in outcome.errors[:10]:
-                    err.print(f"  {e}", highlight=False, soft_wrap=True)
-                if len(outcome.errors) > 10:
-                    err.print(
-                        f"  … и ещё {len(outcome.errors) - 10}; полный список в отчёте: {outcome.report}",
-                        highlight=False,
-                    )
-            if not outcome.ok:
-                problems += 1
-            bar.advance(task)
-    stored = sum(o.status in ("stored", "replaced") for o in outcomes)
-    same = sum(o.status == "unchanged" for o in outcomes)
-    refused = sum(o.status == "refused" for o in outcomes)
-    out.print(
-        f"Итого файлов: {len(files)}; загружено: {stored}; без изменений: {same}; с ошибкой: {problems - refused}"
-        + (f"; не заменено без --replace: {refused}" if refused else ""),
-        highlight=False,
-    )
-    if problems:
-        sys.exit(1)
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=ShnorGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="shnor")
 def main() -> None:
     """shnor — выявление и сопровождение ШНОР, ШНСУ и школ с признаками необъективности результатов.
@@ -252,14 +196,7 @@ def identify(year: int, config_path: Path | None, out_dir: Path | None, label: s
 
     if not any(b.year <= year for b in batches_live()):
         fail(f"нет загруженных результатов за {year} год и ранее: сначала выполните shnor import vpr …", 1)
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    ) as bar:
+    with spinner() as bar:
         task = bar.add_task("Расчёт", total=None)
         try:
             run, frames = methodology_run_create(
@@ -301,14 +238,7 @@ def demo(seed: int, size: str) -> None:
     django_setup()
     from shnor.web.demo import demo_region_load
 
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    ) as bar:
+    with spinner() as bar:
         task = bar.add_task("Демо", total=None)
         report = demo_region_load(
             seed=seed, size=size, progress=lambda m: bar.update(task, description=f"Демо: {m}")
@@ -403,63 +333,6 @@ def worker(interval: float, batch: bool) -> None:
     call_command("db_worker", interval=interval, batch=batch, no_startup_delay=True, verbosity=0)
 
 
-@main.command("loadtest")
-@click.option("--sessions", type=click.IntRange(1, 500), default=50, show_default=True)
-@click.option("--seconds", type=click.FloatRange(1, 600), default=60, show_default=True)
-@click.option("--workers", type=click.IntRange(1, 16), default=3, show_default=True, help="Процессов gunicorn.")
-@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True, help="Потоков в процессе gunicorn.")
-@click.option("--port", type=int, default=8811, show_default=True)
-@click.option("--size", type=click.Choice(["municipality", "region"]), default="region", show_default=True)
-@click.option("--reuse", is_flag=True, help="Не строить демо-регион заново (он уже загружен в эту базу).")
-@click.option("--think", type=(float, float), default=(1.0, 3.0), show_default=True,
-              help="Пауза пользователя между запросами, от и до, с (0 0 — тест на насыщение).")
-def loadtest(sessions: int, seconds: float, workers: int, threads: int, port: int, size: str, reuse: bool,
-             think: tuple[float, float]) -> None:
-    """Нагрузочный тест веб-приложения под gunicorn на 127.0.0.1 (база — DATABASE_URL или SQLite)."""
-    import subprocess
-    import time
-    import urllib.request
-
-    django_setup()
-    from shnor.loadtest import run_load
-    from shnor.web.accounts.services import demo_users_create
-
-    if not reuse:
-        from shnor.web.demo import demo_region_load
-
-        err.print("Построение демо-региона…", highlight=False)
-        demo_region_load(seed=1, size=size)
-    password = "load-" + os.urandom(6).hex()
-    demo_users_create(password=password)
-    # the production defaults (shnor.web.gunicorn_conf: no control socket in ~/.gunicorn), sized by the options
-    cmd = [sys.executable, "-m", "gunicorn", "shnor.web.wsgi:application", "-c", "python:shnor.web.gunicorn_conf",
-           "-b", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads), "--log-level", "warning",
-           "--access-logfile", "/dev/null"]
-    server = subprocess.Popen(cmd, env=os.environ.copy())
-    try:
-        for _ in range(120):
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=2):
-                    break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            fail("gunicorn не ответил за 60 с")
-        report = run_load(base=f"http://127.0.0.1:{port}/", username="demo_region", password=password,
-                          sessions=sessions, seconds=seconds, think=think)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    from django.db import connection
-
-    out.print(f"База: {connection.vendor}; gunicorn: {workers} × {threads} потоков", highlight=False)
-    out.print(report.table(), highlight=False)
-    if report.failures:
-        out.print(f"Сбои: {dict(report.failures)}", highlight=False)
-    if report.errors or report.failures:
-        sys.exit(1)
-
-
 @main.command("serve")
 @click.option("--port", type=int, default=8000, show_default=True)
 @click.option("--dev", is_flag=True, help="Сервер разработки Django вместо gunicorn.")
@@ -498,14 +371,7 @@ def serve(port: int, dev: bool, no_open: bool, no_worker: bool) -> None:
     out.print("Веб-приложение остановлено", highlight=False)
 
 
-def _register_bench() -> None:
-    """`shnor bench` lives in its own package (it pulls in the demo generator and pandas lazily)."""
-    from shnor.bench.command import bench
-
-    main.add_command(bench)
-
-
-_register_bench()
+__all__ = ["django_setup", "err", "fail", "main", "out", "run_imports"]
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,1 +1,1 @@
-"""National-scale benchmarks: ``shnor bench`` (generate, import, identify, Polars vs pandas aggregates)."""
+"""Benchmarks outside the product package: ``shnor bench`` (national scale) and ``shnor loadtest`` (the web)."""

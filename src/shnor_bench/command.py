@@ -1,4 +1,4 @@
-"""``shnor bench``: the national-scale benchmark as a command (registered at the end of ``shnor.cli``)."""
+"""``shnor bench`` and ``shnor loadtest``: declared to ``shnor`` under the ``shnor.commands`` entry points."""
 
 from __future__ import annotations
 
@@ -48,14 +48,14 @@ def _prepare_home() -> tuple[Path, Path]:
               help="Записать таблицу в Markdown-файл (например docs/benchmarks.md).")
 def bench(size: str, years: int, seed: int, n_schools: int | None, no_pandas: bool, out_md: Path | None) -> None:
     """Замер на масштабе страны: генерация (с кэшем), импорт, расчёт по всем методикам, сравнение с pandas."""
-    from shnor import cli
-    from shnor.bench.country import Plan, fmt_table, run_bench
+    from shnor import console
+    from shnor_bench.country import Plan, fmt_table, run_bench
 
     cache, work = _prepare_home()
-    cli.django_setup()
+    console.django_setup()
     plan = Plan(size=size, years=years, seed=seed, n_schools=n_schools, pandas=not no_pandas)
-    report = run_bench(plan, cache, say=lambda m: cli.err.print(f"[dim]… {m}[/]", highlight=False)
-                       if cli.err.is_terminal else None)
+    report = run_bench(plan, cache, say=lambda m: console.err.print(f"[dim]… {m}[/]", highlight=False)
+                       if console.err.is_terminal else None)
     table = Table(title=f"shnor bench --size {size} --years {years}: {_n(report.rows)} строк ВПР "
                   f"({_n(report.present)} участников), {_n(report.schools)} школ")
     for col, just in (("этап", "left"), ("с", "right"), ("ЦП, с", "right"), ("пик RSS, МБ", "right"),
@@ -63,27 +63,88 @@ def bench(size: str, years: int, seed: int, n_schools: int | None, no_pandas: bo
         table.add_column(col, justify=just)  # type: ignore[arg-type]
     for row in fmt_table(report):
         table.add_row(*row)
-    cli.out.print(table, width=120)
+    console.out.print(table, width=120)
     ident = next(s for s in report.stages if s.name.startswith("identify"))
     peak = _n(round(report.peak_mb))
     line = f"Итого: identify {ident.seconds:.1f} с, пик RSS процесса {peak} МБ"
     if report.ratio is not None:
         line += (f"; агрегаты: Polars {report.polars_s:.2f} с, pandas {report.pandas_s:.2f} с — "
                  f"ускорение ×{report.ratio:.1f}; совпадение: {'да' if report.agree else 'НЕТ'} ({report.agreement})")
-    cli.out.print(line, highlight=False, soft_wrap=True)
+    console.out.print(line, highlight=False, soft_wrap=True)
     if out_md is not None:
         out_md.parent.mkdir(parents=True, exist_ok=True)
         out_md.write_text(markdown(report, f"shnor bench --size {size} --years {years}"), encoding="utf-8")
     if "error" in report.summary:
-        cli.fail(f"расчёт по методикам завершился ошибкой: {report.summary['error']}", 1)
+        console.fail(f"расчёт по методикам завершился ошибкой: {report.summary['error']}", 1)
     if report.agree is False:
-        cli.fail("агрегаты Polars и pandas не совпали", 1)
+        console.fail("агрегаты Polars и pandas не совпали", 1)
     del work
+
+
+
+@click.command("loadtest")
+@click.option("--sessions", type=click.IntRange(1, 500), default=50, show_default=True)
+@click.option("--seconds", type=click.FloatRange(1, 600), default=60, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 16), default=3, show_default=True, help="Процессов gunicorn.")
+@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True, help="Потоков в процессе gunicorn.")
+@click.option("--port", type=int, default=8811, show_default=True)
+@click.option("--size", type=click.Choice(["municipality", "region"]), default="region", show_default=True)
+@click.option("--reuse", is_flag=True, help="Не строить демо-регион заново (он уже загружен в эту базу).")
+@click.option("--think", type=(float, float), default=(1.0, 3.0), show_default=True,
+              help="Пауза пользователя между запросами, от и до, с (0 0 — тест на насыщение).")
+def loadtest(sessions: int, seconds: float, workers: int, threads: int, port: int, size: str, reuse: bool,
+             think: tuple[float, float]) -> None:
+    """Нагрузочный тест веб-приложения под gunicorn на 127.0.0.1 (база — DATABASE_URL или SQLite)."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from shnor import console
+
+    console.django_setup()
+    from shnor.web.accounts.services import demo_users_create
+    from shnor_bench.loadtest import run_load
+
+    if not reuse:
+        from shnor.web.demo import demo_region_load
+
+        console.err.print("Построение демо-региона…", highlight=False)
+        demo_region_load(seed=1, size=size)
+    password = "load-" + os.urandom(6).hex()
+    demo_users_create(password=password)
+    # the production defaults (shnor.web.gunicorn_conf: no control socket in ~/.gunicorn), sized by the options
+    cmd = [sys.executable, "-m", "gunicorn", "shnor.web.wsgi:application", "-c", "python:shnor.web.gunicorn_conf",
+           "-b", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads), "--log-level", "warning",
+           "--access-logfile", "/dev/null"]
+    server = subprocess.Popen(cmd, env=os.environ.copy())
+    try:
+        for _ in range(120):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            console.fail("gunicorn не ответил за 60 с")
+        report = run_load(base=f"http://127.0.0.1:{port}/", username="demo_region", password=password,
+                          sessions=sessions, seconds=seconds, think=think)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    from django.db import connection
+
+    console.out.print(f"База: {connection.vendor}; gunicorn: {workers} × {threads} потоков", highlight=False)
+    console.out.print(report.table(), highlight=False)
+    if report.failures:
+        console.out.print(f"Сбои: {dict(report.failures)}", highlight=False)
+    if report.errors or report.failures:
+        sys.exit(1)
 
 
 def markdown(report, command: str) -> str:  # type: ignore[no-untyped-def]
     """The measured table as Markdown."""
-    from shnor.bench.country import fmt_table
+    from shnor_bench.country import fmt_table
 
     lines = [f"`{command}` — {_n(report.rows)} rows, {_n(report.present)} present, {_n(report.schools)} schools",
              "", "| stage | s | CPU s | peak RSS, MB | note |", "|---|---:|---:|---:|---|"]

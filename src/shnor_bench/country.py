@@ -1,6 +1,6 @@
 """The national-scale benchmark: generate (cached), load the registry, bulk-import, identify, compare.
 
-Every stage is measured by :class:`shnor.bench.meter.Meter` (wall time, peak RSS). Needs Django set
+Every stage is measured by :class:`shnor_bench.meter.Meter` (wall time, peak RSS). Needs Django set
 up (the import and the methodology run are the web application's services).
 """
 
@@ -15,8 +15,8 @@ from typing import Any
 
 import polars as pl
 
-from shnor.bench.meter import Meter, Stage
 from shnor.core.memory import release_memory
+from shnor_bench.meter import Meter, Stage
 
 LAST_YEAR = 2024
 DONE = "generated.json"
@@ -196,10 +196,10 @@ IDENTIFY_PARTS = {  # the outcomes are stored by a writer thread alongside the s
 
 def run_bench(plan: Plan, cache_root: Path, say: Any = None) -> Report:
     """Run every stage of the benchmark for ``plan`` in the current Django database and SHNOR_HOME."""
-    from shnor.bench.pandas_baseline import compare, pandas_aggregates, polars_aggregates
     from shnor.web.assessments.selectors import results_scan, scales_frame, tasks_frame
     from shnor.web.identification.services import methodology_run_create
     from shnor.web.registry.selectors import schools_frame
+    from shnor_bench.pandas_baseline import compare, pandas_aggregates, polars_aggregates
 
     say = say or (lambda _m: None)
     meter = Meter()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from shnor.bench.country import Plan, generate_cached, run_bench
 from shnor.cli import main
+from shnor_bench.country import Plan, generate_cached, run_bench
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +51,7 @@ def test_country_year(home) -> None:  # type: ignore[no-untyped-def]
 
 def test_schools_option_counts_the_whole_country() -> None:
     """``--schools`` is the country's total: the generator's count is per region (85 in the country)."""
-    from shnor.bench.country import demo_config
+    from shnor_bench.country import demo_config
 
     assert demo_config(Plan(size="country", n_schools=5000)).n_schools == 59  # ⌈5000 / 85⌉ per region
     assert demo_config(Plan(size="region", n_schools=120)).n_schools == 120

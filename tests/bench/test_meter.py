@@ -6,7 +6,7 @@ import subprocess
 import sys
 import time
 
-from shnor.bench.meter import Meter
+from shnor_bench.meter import Meter
 
 
 def _spin(seconds: float) -> None:

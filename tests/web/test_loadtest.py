@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shnor.loadtest import Session, run_load
+from shnor_bench.loadtest import Session, run_load
 from tests.web.world import PASSWORD
 
 
