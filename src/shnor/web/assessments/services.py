@@ -5,8 +5,6 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 import polars as pl
@@ -19,13 +17,11 @@ from shnor.core.ingest.gia import read_gia
 from shnor.core.ingest.reference import read_scales, read_tasks
 from shnor.core.ingest.vpr import read_vpr
 from shnor.core.reference import shipped_scales, shipped_tasks
-from shnor.core.reports.import_errors import write_error_report
 from shnor.core.store.home import stored_secret
 from shnor.core.store.warehouse import Warehouse
 from shnor.web.assessments.models import ImportBatch, Scale, TaskSpec
 from shnor.web.assessments.selectors import scales_frame, tasks_frame
 from shnor.web.assessments.versions import (
-    VersionDiff,
     refusal_text,
     slot_key,
     slot_live,
@@ -33,6 +29,7 @@ from shnor.web.assessments.versions import (
     version_activate,
     version_diff,
 )
+from shnor.web.outcome import ImportOutcome, error_report_write, share_text
 from shnor.web.registry.services import schools_ensure
 
 Progress = Callable[[str], None]
@@ -43,26 +40,6 @@ LAYOUT_LABELS = {
     "fisoko2021": "выгрузка ФИС ОКО образца 2021 г.",
     "fisoko2022": "протокол ФИС ОКО образца 2022 г.",
 }
-
-
-@dataclass
-class ImportOutcome:
-    """What one file's import did, for the CLI summary and the web page."""
-
-    file: str
-    status: str  # stored | replaced | unchanged | rejected | refused
-    summary: str
-    errors: list[RowError] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    report: Path | None = None
-    batch_id: str = ""
-    #: for «refused»: what replacing the live version would change
-    diff: VersionDiff | None = None
-
-    @property
-    def ok(self) -> bool:
-        """True unless the file was rejected, or refused as a new version of a live file."""
-        return self.status not in ("rejected", "refused")
 
 
 def pseudonym_key() -> bytes:
@@ -82,22 +59,6 @@ def _sha256(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
-
-
-def _report(file: str, errors: list[RowError], summary: str, warnings: list[str]) -> Path | None:
-    if not errors:
-        return None
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    return write_error_report(
-        settings.HOME / "reports" / f"{Path(file).stem}-ошибки-{stamp}.xlsx",
-        errors=errors,
-        summary=[summary],
-        warnings=warnings,
-    )
-
-
-def _pct(part: int, whole: int) -> str:
-    return f"{100 * part / whole:.1f}".replace(".", ",") + " %" if whole else "0 %"
 
 
 def reference_ensure_shipped() -> None:
@@ -164,21 +125,21 @@ def vpr_file_import(
     head = f"{path.name}: {slot_title(procedure='vpr', year=vf.year, subject=vf.subject, grade=vf.grade)} ({LAYOUT_LABELS.get(vf.layout, vf.layout)})"
     present = vf.rows_present
     n_schools = vf.frame.filter(~pl.col("absent"))["school_id"].n_unique()
-    rejected = f"отклонено строк: {vf.rows_rejected} ({_pct(vf.rows_rejected, vf.rows_total)})"
+    rejected = f"отклонено строк: {vf.rows_rejected} ({share_text(vf.rows_rejected, vf.rows_total)})"
     earlier = ImportBatch.objects.filter(batch_id=batch_id).first()
     if earlier is not None and earlier.status == ImportBatch.ACTIVE:
         return ImportOutcome(
             path.name, "unchanged", f"{head}: файл уже загружен, ничего не изменено", batch_id=batch_id
         )
     if not vf.accepted:
-        summary = f"{head}: файл отклонён — {rejected}, порог {_pct(int(max_rejected * 1000), 1000)}; ничего не сохранено"
+        summary = f"{head}: файл отклонён — {rejected}, порог {share_text(int(max_rejected * 1000), 1000)}; ничего не сохранено"
         return ImportOutcome(
             path.name,
             "rejected",
             summary,
             vf.errors,
             vf.warnings,
-            _report(path.name, vf.errors, summary, vf.warnings),
+            error_report_write(path.name, vf.errors, summary, vf.warnings),
         )
     slot = slot_key(
         kind="vpr", source_name=path.name, procedure="vpr", year=vf.year, subject=vf.subject, grade=vf.grade
@@ -223,7 +184,7 @@ def vpr_file_import(
         f"{'; новых школ вне реестра: ' + str(created) if created else ''}; {rejected}"
         f"{_replaced_note(old, earlier)}"
     )
-    report = _report(path.name, vf.errors, summary, vf.warnings)
+    report = error_report_write(path.name, vf.errors, summary, vf.warnings)
     if report:
         summary += f"; отчёт об ошибках: {report}"
     return ImportOutcome(path.name, status, summary, vf.errors, vf.warnings, report, batch_id)
@@ -280,7 +241,7 @@ def gia_file_import(
     batch_id = hashlib.sha256(f"{sha}|gia".encode()).hexdigest()[:24]
     head = f"{path.name}: ГИА"
     bad = len({e.row for e in parsed.errors})
-    rejected = f"отклонено строк: {bad} ({_pct(bad, parsed.rows_total)})"
+    rejected = f"отклонено строк: {bad} ({share_text(bad, parsed.rows_total)})"
     earlier = ImportBatch.objects.filter(batch_id=batch_id).first()
     if earlier is not None and earlier.status == ImportBatch.ACTIVE:
         return ImportOutcome(
@@ -295,7 +256,7 @@ def gia_file_import(
             summary,
             parsed.errors,
             parsed.warnings,
-            _report(path.name, parsed.errors, summary, parsed.warnings),
+            error_report_write(path.name, parsed.errors, summary, parsed.warnings),
         )
     slot = slot_key(kind="gia", source_name=path.name)
     live = slot_live(slot)
@@ -337,7 +298,7 @@ def gia_file_import(
         f"{head}: сохранено результатов {frame.height} из {frame['school_id'].n_unique()} школ"
         f"{'; новых школ вне реестра: ' + str(created) if created else ''}; {rejected}{_replaced_note(old, earlier)}"
     )
-    report = _report(path.name, parsed.errors, summary, parsed.warnings)
+    report = error_report_write(path.name, parsed.errors, summary, parsed.warnings)
     if report:
         summary += f"; отчёт об ошибках: {report}"
     return ImportOutcome(
@@ -356,7 +317,7 @@ def _reference_outcome(
             summary,
             parsed_errors,
             warnings,
-            _report(path.name, parsed_errors, summary, warnings),
+            error_report_write(path.name, parsed_errors, summary, warnings),
         )
     return None
 

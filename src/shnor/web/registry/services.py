@@ -9,6 +9,7 @@ from django.db import transaction
 
 from shnor.core.ingest.registry import read_context, read_schools
 from shnor.core.store import schema
+from shnor.web.outcome import ImportOutcome, error_report_write, share_text
 from shnor.web.registry.models import Municipality, Region, School, SchoolContext
 
 
@@ -65,22 +66,20 @@ def schools_ensure(*, schools: pl.DataFrame, source: str) -> int:
     return created
 
 
-def schools_file_import(*, path: Path, max_rejected: float = 0.05):  # type: ignore[no-untyped-def]
+def schools_file_import(*, path: Path, max_rejected: float = 0.05) -> ImportOutcome:
     """Import schools.csv: create or update every valid school (now «in registry»), or nothing when too many rows are bad."""
-    from shnor.web.assessments.services import ImportOutcome, _pct, _report
-
     path = Path(path)
     parsed = read_schools(path)
     bad = len({e.row for e in parsed.errors})
     if parsed.rows_total == 0 or bad / parsed.rows_total >= max_rejected:
-        summary = f"{path.name}: реестр школ не загружен — отклонено строк {bad} ({_pct(bad, parsed.rows_total)}); ничего не сохранено"
+        summary = f"{path.name}: реестр школ не загружен — отклонено строк {bad} ({share_text(bad, parsed.rows_total)}); ничего не сохранено"
         return ImportOutcome(
             path.name,
             "rejected",
             summary,
             parsed.errors,
             parsed.warnings,
-            _report(path.name, parsed.errors, summary, parsed.warnings),
+            error_report_write(path.name, parsed.errors, summary, parsed.warnings),
         )
     created = updated = 0
     with transaction.atomic():
@@ -113,7 +112,7 @@ def schools_file_import(*, path: Path, max_rejected: float = 0.05):  # type: ign
             created += was_created
             updated += not was_created
     summary = f"{path.name}: школ добавлено {created}, обновлено {updated}; отклонено строк {bad}"
-    report = _report(path.name, parsed.errors, summary, parsed.warnings)
+    report = error_report_write(path.name, parsed.errors, summary, parsed.warnings)
     return ImportOutcome(
         path.name,
         "stored",
@@ -124,10 +123,9 @@ def schools_file_import(*, path: Path, max_rejected: float = 0.05):  # type: ign
     )
 
 
-def context_file_import(*, path: Path, max_rejected: float = 0.05):  # type: ignore[no-untyped-def]
+def context_file_import(*, path: Path, max_rejected: float = 0.05) -> ImportOutcome:
     """Import context.csv: one record per (school, year), replaced when present; unknown schools are row errors."""
     from shnor.core.ingest.errors import RowError
-    from shnor.web.assessments.services import ImportOutcome, _pct, _report
 
     path = Path(path)
     parsed = read_context(path)
@@ -151,14 +149,14 @@ def context_file_import(*, path: Path, max_rejected: float = 0.05):  # type: ign
     frame = frame.filter(pl.col("school_id").is_in(list(ids)))
     bad = len({e.row for e in parsed.errors})
     if parsed.rows_total == 0 or bad / parsed.rows_total >= max_rejected:
-        summary = f"{path.name}: контекст не загружен — отклонено строк {bad} ({_pct(bad, parsed.rows_total)}); ничего не сохранено"
+        summary = f"{path.name}: контекст не загружен — отклонено строк {bad} ({share_text(bad, parsed.rows_total)}); ничего не сохранено"
         return ImportOutcome(
             path.name,
             "rejected",
             summary,
             parsed.errors,
             parsed.warnings,
-            _report(path.name, parsed.errors, summary, parsed.warnings),
+            error_report_write(path.name, parsed.errors, summary, parsed.warnings),
         )
     fields = list(schema.CONTEXT_SHARES) + list(schema.CONTEXT_FLAGS)
     with transaction.atomic():
@@ -167,7 +165,7 @@ def context_file_import(*, path: Path, max_rejected: float = 0.05):  # type: ign
                 school_id=ids[row["school_id"]], year=row["year"], defaults={f: row[f] for f in fields}
             )
     summary = f"{path.name}: записей контекста загружено {frame.height}; отклонено строк {bad}"
-    report = _report(path.name, parsed.errors, summary, parsed.warnings)
+    report = error_report_write(path.name, parsed.errors, summary, parsed.warnings)
     return ImportOutcome(
         path.name,
         "stored",
