@@ -1,10 +1,14 @@
 """The contract every method obeys: configure, then compute, no I/O inside.
 
-A method is a module with ``NAME`` (str) and ``run(inputs: Inputs, config: Mapping) -> pl.DataFrame``.
-``config`` is the method's own section of the merged settings (see ``shnor.core.config``).
-The result frame has one row per school (or per school × marker) with a ``school_id`` column and
-an ``evidence`` column: a JSON string with the statistic, the comparison group, the threshold
-and the data needed to draw the chart. Results are deterministic for the same inputs and config.
+Every method is registered in ``shnor.core.methods.registry`` as a ``Method`` with one signature,
+``run(inputs: Inputs, config: Mapping, upstream: Mapping[str, pl.DataFrame]) -> pl.DataFrame``:
+``config`` is the whole merged settings (see ``shnor.core.config``; the method reads its own section),
+``upstream`` the results of the other methods it needs, by their names. The result frame has exactly
+the method's output schema, one row per key (per school, or per school × marker, deficit…) with a
+``school_id`` column and an ``evidence`` column: a JSON string with the statistic, the comparison
+group, the threshold and the data needed to draw the chart. Results are deterministic for the same
+inputs and config, a year without data gives an empty frame with the schema, and the inputs are never
+changed. ``tests/core/methods/test_contract.py`` checks all of this for every registered method.
 """
 
 from __future__ import annotations

@@ -20,6 +20,15 @@ from shnor.core.methods.base import Inputs
 
 NAME = "social_index"
 
+#: Columns of ``run`` / ``compute`` (one row per known school).
+OUTPUT_SCHEMA: dict[str, pl.DataType] = {
+    "school_id": pl.String(),
+    "index": pl.Float64(),
+    "rank": pl.Int32(),
+    "social_risk": pl.Boolean(),
+    "evidence": pl.String(),
+}
+
 
 def _context_for_year(context: pl.DataFrame, schools: pl.DataFrame, year: int, latest: bool) -> pl.DataFrame:
     ctx = context.with_columns(pl.col("year").cast(pl.Int32), pl.col("school_id").cast(pl.String))
@@ -256,4 +265,4 @@ def combine(low: pl.DataFrame, social: pl.DataFrame, config: Mapping[str, Any]) 
     )
 
 
-__all__ = ["NAME", "combine", "compute", "rank_and_list", "run", "score", "share_points", "terciles"]
+__all__ = ["NAME", "OUTPUT_SCHEMA", "combine", "compute", "rank_and_list", "run", "score", "share_points", "terciles"]

@@ -25,6 +25,19 @@ from shnor.core.methods.base import Inputs
 
 NAME = "value_added"
 
+#: Columns of ``run`` / ``school_effects`` (one row per school with results in the window).
+OUTPUT_SCHEMA: dict[str, pl.DataType] = {
+    "school_id": pl.String(),
+    "n_pupils": pl.Int64(),
+    "effect": pl.Float64(),
+    "se": pl.Float64(),
+    "lower": pl.Float64(),
+    "upper": pl.Float64(),
+    "rank": pl.Int32(),
+    "low_value_added": pl.Boolean(),
+    "evidence": pl.String(),
+}
+
 #: Derived covariates computed from the school registry rather than the CONTEXT frame.
 DERIVED_COVARIATES = ("rural", "log_pupils", "special_kind")
 #: School kinds whose intake differs by design (``special_kind`` = 1).
@@ -573,8 +586,12 @@ def estimate(inputs: Inputs, config: Mapping[str, Any], year: int | None = None)
 def run(inputs: Inputs, config: Mapping[str, Any]) -> pl.DataFrame:
     """Method contract: one row per school with results in the window.
 
-    Columns ``school_id, n_pupils, effect, se, lower, upper, rank, low_value_added, evidence``.
+    Columns ``OUTPUT_SCHEMA``; a window without any results gives an empty frame (no model to fit).
     """
+    year = int(inputs.year)
+    window = list(range(year - int(config.get("window_years", 2)) + 1, year + 1))
+    if inputs.results.filter(pl.col("year").cast(pl.Int32).is_in(window)).head(1).collect().height == 0:
+        return pl.DataFrame(schema=OUTPUT_SCHEMA)
     frame, _ = estimate(inputs, config)
     return frame
 
@@ -587,6 +604,7 @@ def _r(x: float | None, nd: int = 4) -> float | None:
 
 __all__ = [
     "NAME",
+    "OUTPUT_SCHEMA",
     "Fit",
     "estimate",
     "fit_random_intercept",
