@@ -19,19 +19,15 @@ from typing import Any
 
 import polars as pl
 
+from shnor.core.labels import CATEGORY_LABELS
+
 FIRST = "first"  # впервые за последние window_years лет
 REPEATED = "repeated"  # повторно за последние window_years лет, но меньше persistent_years подряд
 PERSISTENT = "persistent"  # persistent_years лет подряд и более
 EXITED = "exited"  # был в списке в прошлом году, вышел в этом
 NONE = "none"
 
-CATEGORY_LABELS = {
-    FIRST: "впервые",
-    REPEATED: "повторно за последние три года",
-    PERSISTENT: "три года и более подряд",
-    EXITED: "вышла из списка",
-    NONE: "не в списке",
-}
+# The codes above are named in core.labels.CATEGORY_LABELS (imported: part of this module's API).
 
 
 def _norm(membership: pl.DataFrame) -> pl.DataFrame:

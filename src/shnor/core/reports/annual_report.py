@@ -19,15 +19,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from shnor.core.labels import LIST_LABELS
+
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF_MIME = "application/pdf"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-LIST_LABELS = {
-    "low_results": "ШНОР (низкие результаты)",
-    "social_risk": "ШНСУ (неблагоприятные условия)",
-    "objectivity": "Признаки необъективности",
-}
 COLOURS = {"low_results": "#c0392b", "social_risk": "#e67e22", "objectivity": "#8e44ad"}
 
 

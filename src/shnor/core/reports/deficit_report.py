@@ -24,14 +24,14 @@ from typing import Any
 
 import polars as pl
 
+from shnor.core.labels import PROCEDURE_LABELS
+from shnor.core.labels import SUBJECT_NAMES as SUBJECTS
 from shnor.core.methods import deficits as dm
 from shnor.core.methods.base import Inputs
 from shnor.core.recommendations import Entry, Library, school_entries, shipped_library
-from shnor.core.store.schema import SUBJECTS
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF_MIME = "application/pdf"
-PROCEDURE_LABELS = {"vpr": "ВПР", "oge": "ОГЭ", "ege": "ЕГЭ", "rdr": "РДР"}
 STATUS_LABELS = {
     "deficit": "дефицит",
     "possible": "возможный дефицит",

@@ -10,24 +10,12 @@ from __future__ import annotations
 
 import polars as pl
 
+from shnor.core.labels import SUBJECT_NAMES
+
 PROCEDURES = ("vpr", "oge", "ege", "rdr")
 
-SUBJECTS: dict[str, str] = {
-    "ru": "Русский язык",
-    "ma": "Математика",
-    "ok": "Окружающий мир",
-    "bi": "Биология",
-    "hi": "История",
-    "ge": "География",
-    "ob": "Обществознание",
-    "ph": "Физика",
-    "ch": "Химия",
-    "en": "Английский язык",
-    "de": "Немецкий язык",
-    "fr": "Французский язык",
-    "in": "Информатика",
-    "li": "Литература",
-}
+#: Subject codes and their names (the labels live in core.labels).
+SUBJECTS: dict[str, str] = SUBJECT_NAMES
 
 #: One row per pupil per procedure (absent pupils included, flagged ``absent``).
 RESULTS: dict[str, pl.DataType] = {

@@ -16,6 +16,7 @@ from shnor.core.ingest.errors import IngestError, RowError
 from shnor.core.ingest.gia import read_gia
 from shnor.core.ingest.reference import read_scales, read_tasks
 from shnor.core.ingest.vpr import read_vpr
+from shnor.core.labels import LAYOUT_LABELS
 from shnor.core.reference import shipped_scales, shipped_tasks
 from shnor.core.store.home import stored_secret
 from shnor.core.store.warehouse import Warehouse
@@ -33,13 +34,6 @@ from shnor.web.outcome import ImportOutcome, error_report_write, share_text
 from shnor.web.registry.services import schools_ensure
 
 Progress = Callable[[str], None]
-
-#: The ФИС ОКО layouts as a person names them.
-LAYOUT_LABELS = {
-    "fisoko2020": "выгрузка ФИС ОКО образца 2020 г.",
-    "fisoko2021": "выгрузка ФИС ОКО образца 2021 г.",
-    "fisoko2022": "протокол ФИС ОКО образца 2022 г.",
-}
 
 
 def pseudonym_key() -> bytes:
