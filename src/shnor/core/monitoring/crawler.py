@@ -19,20 +19,26 @@ per kind (link URL, link text, page it was found on, time found, availability), 
 from __future__ import annotations
 
 import re
-import socket
 import time
 import urllib.error
-import urllib.request
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from html.parser import HTMLParser
-from typing import Any
-from urllib.parse import quote, urldefrag, urljoin, urlsplit, urlunsplit
+from typing import Any, NamedTuple
+from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
 
 from shnor.core.monitoring.documents import DocumentRules, classify, default_rules, is_document_url
+from shnor.core.monitoring.fetching import (
+    LinkParser,
+    Response,
+    Session,
+    clean_url,
+    decode_body,
+    error_of,
+    host_of,
+)
 
 #: HTTP headers are Latin-1, so the User-Agent is ASCII: product, version and purpose.
 DEFAULT_USER_AGENT = (
@@ -136,142 +142,309 @@ class SiteReport:
 
 
 def _now() -> str:
+    """The current UTC time, ISO 8601 to the second."""
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _host(url: str) -> str:
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    host = host.removeprefix("www.")
-    port = parts.port
-    default = {"http": 80, "https": 443}.get(parts.scheme)
-    return host if port is None or port == default else f"{host}:{port}"
+class _Item(NamedTuple):
+    """A queued page: its URL, link depth, the text of the link to it, the linking page's title, redirect hops."""
+
+    url: str
+    depth: int
+    via_text: str
+    parent_title: str
+    hops: int
 
 
-def _clean(url: str) -> str:
-    """Without the fragment, non-ASCII characters percent-encoded (Cyrillic links are common)."""
-    url = urldefrag(url)[0]
-    if url.isascii():
-        return url
-    parts = urlsplit(url)
-    try:
-        host = (parts.hostname or "").encode("idna").decode("ascii")
-    except UnicodeError:
-        host = parts.hostname or ""
-    netloc = host + (f":{parts.port}" if parts.port else "")
-    safe = "/%:@!$&'()*+,;=-._~"
-    return urlunsplit(
-        (parts.scheme, netloc, quote(parts.path, safe=safe), quote(parts.query, safe=safe + "?"), "")
-    )
-
-
-class _Links(HTMLParser):
-    """Title and links (href, text, title attribute) of an HTML page."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.title = ""
-        self.base: str | None = None
-        self.links: list[tuple[str, str, str]] = []
-        self._in_title = False
-        self._a: list[Any] | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {k: (v or "") for k, v in attrs}
-        if tag == "title":
-            self._in_title = True
-        elif tag == "base" and a.get("href") and self.base is None:
-            self.base = a["href"]
-        elif tag == "a" and a.get("href"):
-            self._a = [a["href"], [], a.get("title", "")]
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "title":
-            self._in_title = False
-        elif tag == "a" and self._a is not None:
-            href, parts, title = self._a
-            self.links.append((href, re.sub(r"\s+", " ", "".join(parts)).strip(), title))
-            self._a = None
-
-    def handle_data(self, data: str) -> None:
-        if self._in_title:
-            self.title += data
-        if self._a is not None:
-            self._a[1].append(data)
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """Redirects are returned to the crawler, which checks and follows them itself."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
-        return None
-
-
-@dataclass
-class _Response:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-    truncated: bool
-
-
-def _decode(body: bytes, content_type: str) -> str:
-    m = re.search(r"charset=([\w-]+)", content_type, re.I)
-    enc = m.group(1) if m else None
-    if enc is None:
-        m2 = re.search(rb"<meta[^>]+charset=[\"']?([\w-]+)", body[:4096], re.I)
-        enc = m2.group(1).decode("ascii") if m2 else None
-    for candidate in [enc, "utf-8", "cp1251"]:
-        if not candidate:
-            continue
-        try:
-            return body.decode(candidate)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    return body.decode("utf-8", errors="replace")
-
-
-class _Session:
-    """Requests to one host with the politeness delay, the timeout and the byte limit."""
+class _Crawl:
+    """One crawl of one site: the session, the robots rules, the queue and the documents found so far."""
 
     def __init__(
-        self, settings: CrawlSettings, sleep: Callable[[float], None], clock: Callable[[], float]
+        self,
+        report: SiteReport,
+        rules: DocumentRules,
+        settings: CrawlSettings,
+        session: Session,
+        clock: Callable[[], float],
     ) -> None:
-        self.settings = settings
-        self.delay = settings.delay
-        self.sleep = sleep
+        self.report = report
+        self.rules = rules
+        self.st = settings
+        self.session = session
         self.clock = clock
-        self.last: float | None = None
-        self.opener = urllib.request.build_opener(_NoRedirect())
+        self.started = clock()
+        self.host = report.host
+        self.rp = RobotFileParser()
+        self.seen_docs: dict[tuple[str, str], FoundDocument] = {}
+        self.doc_status: dict[str, tuple[bool | None, int | None]] = {}
+        self.queue: deque[_Item] = deque()
+        self.queued: set[str] = set()
+        self.fetched = 0
 
-    def request(self, url: str, method: str = "GET") -> _Response:
-        if self.last is not None:
-            wait = self.delay - (self.clock() - self.last)
-            if wait > 0:
-                self.sleep(wait)
-        req = urllib.request.Request(url, method=method, headers={"User-Agent": self.settings.user_agent})
+    # --- robots.txt -----------------------------------------------------------------------------
+
+    def read_robots(self, scheme: str, start_url: str) -> bool:
+        """Read and obey robots.txt; False (with the error recorded) when the site must not be crawled."""
+        report = self.report
+        robots_url = f"{scheme}://{urlsplit(start_url).netloc}/robots.txt"
+        self.rp = rp = RobotFileParser(robots_url)
+        robots_text = ""
         try:
-            with self.opener.open(req, timeout=self.settings.timeout) as resp:
-                body = resp.read(self.settings.max_bytes + 1) if method == "GET" else b""
-                return _Response(
-                    resp.status,
-                    {k.lower(): v for k, v in resp.headers.items()},
-                    body[: self.settings.max_bytes],
-                    len(body) > self.settings.max_bytes,
+            r = self.session.request(robots_url)
+            if r.status == 200:
+                robots_text = decode_body(r.body, r.headers.get("content-type", ""))
+                rp.parse(robots_text.splitlines())
+                report.robots = "прочитан"
+            elif r.status in (401, 403):
+                rp.disallow_all = True
+                report.robots = f"доступ запрещён ({r.status}): обход запрещён"
+            elif 400 <= r.status < 500:
+                rp.allow_all = True
+                report.robots = f"нет файла ({r.status}): ограничений нет"
+            else:
+                report.robots = f"недоступен ({r.status}): обход не выполнялся"
+                report.errors.append(
+                    CrawlError(
+                        robots_url, "robots", "robots.txt недоступен — сайт не обходился", r.status, _now()
+                    )
                 )
-        except urllib.error.HTTPError as exc:
-            headers = {k.lower(): v for k, v in (exc.headers or {}).items()}
-            exc.close()
-            return _Response(exc.code, headers, b"", False)
-        finally:
-            self.last = self.clock()
+                return False
+        except (urllib.error.URLError, OSError) as exc:
+            _kind, msg = error_of(exc)
+            report.robots = "недоступен: обход не выполнялся"
+            report.errors.append(
+                CrawlError(
+                    robots_url, "robots", f"robots.txt недоступен ({msg}) — сайт не обходился", at=_now()
+                )
+            )
+            return False
+        self._apply_crawl_delay(robots_text)
+        return True
 
+    def _apply_crawl_delay(self, robots_text: str) -> None:
+        """Slow down to the robots Crawl-delay when it is longer than ours (at most 60 s)."""
+        # RobotFileParser reads whole seconds only; fractional values ("Crawl-delay: 0.5") are taken from
+        # the text, the largest one in the file (the polite reading when groups differ).
+        delays = [
+            float(x) for x in re.findall(r"(?im)^\s*crawl-delay\s*:\s*([0-9]+(?:\.[0-9]+)?)", robots_text)
+        ]
+        parsed = self.rp.crawl_delay(self.st.user_agent)
+        if parsed is not None:
+            delays.append(float(parsed))
+        if delays:
+            self.session.delay = max(self.st.delay, min(max(delays), 60.0))
 
-def _error_of(exc: BaseException) -> tuple[str, str]:
-    reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
-    if isinstance(reason, TimeoutError | socket.timeout):
-        return "timeout", "Сайт не ответил за отведённое время"
-    return "network", f"Ошибка соединения: {reason}"
+    # --- rules of the crawl ---------------------------------------------------------------------
+
+    def allowed(self, url: str) -> bool:
+        """robots.txt lets us fetch the URL."""
+        return self.rp.can_fetch(self.st.user_agent, url)
+
+    def same_site(self, url: str) -> bool:
+        """An http(s) URL on the start URL's host."""
+        return urlsplit(url).scheme.lower() in ("http", "https") and host_of(url) == self.host
+
+    def _limit(self, name: str) -> None:
+        """Note a limit hit (once)."""
+        if name not in self.report.limits_hit:
+            self.report.limits_hit.append(name)
+
+    def out_of_time(self) -> bool:
+        """The wall time per site is spent (noted as a limit hit)."""
+        if self.clock() - self.started > self.st.max_seconds:
+            self._limit("max_seconds")
+            return True
+        return False
+
+    # --- documents ------------------------------------------------------------------------------
+
+    def add_doc(self, kind: str, url: str, text: str, found_on: str, source: str) -> FoundDocument | None:
+        """Record a document of a kind at a URL; None when that pair is already recorded."""
+        if (kind, url) in self.seen_docs:
+            return None
+        d = FoundDocument(kind, self.rules.label(kind), url, text, found_on, _now(), source)
+        self.seen_docs[(kind, url)] = d
+        self.report.documents.append(d)
+        return d
+
+    def check_document(self, url: str) -> tuple[bool | None, int | None]:
+        """Whether a document link opens and its status (None, None when not checked); once per URL."""
+        if url in self.doc_status:
+            return self.doc_status[url]
+        if not self.st.check_documents or not self.allowed(url) or self.out_of_time():
+            self.doc_status[url] = (None, None)
+            return self.doc_status[url]
+        if len(self.doc_status) >= self.st.max_document_checks:
+            self._limit("max_document_checks")
+            self.doc_status[url] = (None, None)
+            return self.doc_status[url]
+        result = self._probe_document(url)
+        self.doc_status[url] = result
+        return result
+
+    def _probe_document(self, url: str) -> tuple[bool | None, int | None]:
+        """HEAD (GET where HEAD is refused) a document link, following same-site redirects."""
+        target = url
+        result: tuple[bool | None, int | None] = (None, None)
+        for _ in range(self.st.max_redirects + 1):
+            try:
+                r = self.session.request(target, "HEAD")
+                if r.status in (405, 501):
+                    r = self.session.request(target, "GET")
+            except (urllib.error.URLError, OSError) as exc:
+                kind, msg = error_of(exc)
+                self.report.errors.append(CrawlError(url, kind, f"Документ не открылся: {msg}", at=_now()))
+                result = (False, None)
+                break
+            if r.status in (301, 302, 303, 307, 308) and r.headers.get("location"):
+                nxt = clean_url(urljoin(target, r.headers["location"]))
+                if not self.same_site(nxt) or not self.allowed(nxt):
+                    result = (None, r.status)
+                    break
+                target = nxt
+                continue
+            if r.status >= 400:
+                self.report.errors.append(
+                    CrawlError(
+                        url, "http", f"Ссылка на документ не работает (код {r.status})", r.status, _now()
+                    )
+                )
+                result = (False, r.status)
+            else:
+                result = (True, r.status)
+            break
+        return result
+
+    # --- pages ----------------------------------------------------------------------------------
+
+    def run(self, start_url: str) -> None:
+        """Breadth-first over the site's pages from the start URL, within the limits."""
+        self.queue.append(_Item(start_url, 0, "", "", 0))
+        self.queued.add(clean_url(start_url))
+        while self.queue:
+            item = self.queue.popleft()
+            if self.out_of_time():
+                break
+            if not self.allowed(item.url):
+                self.report.skipped_by_robots.append(item.url)
+                continue
+            if self.fetched >= self.st.max_pages:
+                self._limit("max_pages")
+                break
+            self.fetched += 1
+            self.visit(item)
+
+    def visit(self, item: _Item) -> None:
+        """Fetch one page: follow a redirect, record a document served directly, or read an HTML page."""
+        url = item.url
+        try:
+            r = self.session.request(url)
+        except (urllib.error.URLError, OSError) as exc:
+            kind, msg = error_of(exc)
+            self.report.errors.append(CrawlError(url, kind, msg, at=_now()))
+            return
+        if r.status in (301, 302, 303, 307, 308):
+            self._redirect(item, r)
+            return
+        if r.status >= 400:
+            self.report.errors.append(
+                CrawlError(url, "http", f"Страница не открылась (код {r.status})", r.status, _now())
+            )
+            return
+        ctype = r.headers.get("content-type", "").lower()
+        if r.truncated:
+            self.report.errors.append(
+                CrawlError(
+                    url,
+                    "too_large",
+                    f"Ответ больше {self.st.max_bytes} байт: прочитано только начало",
+                    r.status,
+                    _now(),
+                )
+            )
+        if any(ctype.startswith(t) for t in DOCUMENT_CONTENT_TYPES):
+            for kind in classify(self.rules, link_text=item.via_text, url=url, context=item.parent_title):
+                d = self.add_doc(kind, url, item.via_text, item.parent_title or url, "link")
+                if d is not None:
+                    d.available, d.status = True, r.status
+            return
+        if ctype and "html" not in ctype:
+            return
+        self._read_page(item, r, ctype)
+
+    def _redirect(self, item: _Item, r: Response) -> None:
+        """Queue a same-site redirect target first (one hop at a time); report the others."""
+        url = item.url
+        loc = r.headers.get("location")
+        nxt = clean_url(urljoin(url, loc)) if loc else ""
+        if not loc:
+            self.report.errors.append(
+                CrawlError(url, "redirect", "Перенаправление без адреса", r.status, _now())
+            )
+        elif not self.same_site(nxt):
+            self.report.errors.append(
+                CrawlError(
+                    url,
+                    "redirect",
+                    f"Перенаправление на другой сайт не отслеживается: {nxt}",
+                    r.status,
+                    _now(),
+                )
+            )
+        elif item.hops >= self.st.max_redirects:
+            self.report.errors.append(
+                CrawlError(url, "redirect", "Слишком много перенаправлений", r.status, _now())
+            )
+        elif nxt not in self.queued:
+            self.queued.add(nxt)
+            self.queue.appendleft(_Item(nxt, item.depth, item.via_text, item.parent_title, item.hops + 1))
+
+    def _read_page(self, item: _Item, r: Response, ctype: str) -> None:
+        """Record an HTML page, the document its title names, and the links on it."""
+        url = item.url
+        parser = LinkParser()
+        try:
+            parser.feed(decode_body(r.body, ctype))
+            parser.close()
+        except Exception as exc:  # malformed markup must not stop the crawl
+            self.report.errors.append(
+                CrawlError(url, "network", f"Страница не разобрана: {exc}", r.status, _now())
+            )
+        title = re.sub(r"\s+", " ", parser.title).strip()
+        self.report.pages.append(PageVisit(url, item.depth, r.status, title, _now()))
+        for kind in classify(self.rules, link_text=item.via_text, title=title, url=url):
+            d = self.add_doc(kind, url, item.via_text or title, url, "page")
+            if d is not None:
+                d.available, d.status = True, r.status
+        base = urljoin(url, parser.base) if parser.base else url
+        for href, text, link_title in parser.links:
+            self._follow_link(item, title, base, href, " ".join(t for t in (text, link_title) if t))
+
+    def _follow_link(self, item: _Item, title: str, base: str, href: str, own: str) -> None:
+        """A same-site link: a document link is classified and checked, a page link queued within depth."""
+        if href.strip().lower().startswith(("mailto:", "javascript:", "tel:", "#")):
+            return
+        target = clean_url(urljoin(base, href.strip()))
+        if not self.same_site(target):
+            return
+        if is_document_url(target, self.rules):
+            kinds = classify(self.rules, link_text=own, url=target, context=title)
+            for kind in kinds:
+                d = self.add_doc(kind, target, own, item.url, "link")
+                if d is not None:
+                    d.available, d.status = self.check_document(target)
+            return
+        depth = item.depth
+        if depth + 1 > self.st.max_depth or target in self.queued:
+            if (
+                depth + 1 > self.st.max_depth
+                and "max_depth" not in self.report.limits_hit
+                and target not in self.queued
+            ):
+                self.report.limits_hit.append("max_depth")
+            return
+        self.queued.add(target)
+        self.queue.append(_Item(target, depth + 1, own, title, 0))
 
 
 def crawl_site(
@@ -285,7 +458,7 @@ def crawl_site(
     """Crawl one site from ``start_url`` and report the required documents found on it."""
     rules = rules or default_rules()
     st = settings or CrawlSettings()
-    report = SiteReport(start_url, _host(start_url), st.user_agent, _now(), rules_version=rules.version)
+    report = SiteReport(start_url, host_of(start_url), st.user_agent, _now(), rules_version=rules.version)
     scheme = urlsplit(start_url).scheme.lower()
     if scheme not in ("http", "https") or not urlsplit(start_url).hostname:
         report.errors.append(
@@ -293,225 +466,9 @@ def crawl_site(
         )
         report.finished_at = _now()
         return report
-    session = _Session(st, sleep, clock)
-    started = clock()
-    host = report.host
-
-    # robots.txt
-    robots_url = f"{scheme}://{urlsplit(start_url).netloc}/robots.txt"
-    rp = RobotFileParser(robots_url)
-    robots_text = ""
-    try:
-        r = session.request(robots_url)
-        if r.status == 200:
-            robots_text = _decode(r.body, r.headers.get("content-type", ""))
-            rp.parse(robots_text.splitlines())
-            report.robots = "прочитан"
-        elif r.status in (401, 403):
-            rp.disallow_all = True
-            report.robots = f"доступ запрещён ({r.status}): обход запрещён"
-        elif 400 <= r.status < 500:
-            rp.allow_all = True
-            report.robots = f"нет файла ({r.status}): ограничений нет"
-        else:
-            report.robots = f"недоступен ({r.status}): обход не выполнялся"
-            report.errors.append(
-                CrawlError(
-                    robots_url, "robots", "robots.txt недоступен — сайт не обходился", r.status, _now()
-                )
-            )
-            report.finished_at = _now()
-            return report
-    except (urllib.error.URLError, OSError) as exc:
-        kind, msg = _error_of(exc)
-        report.robots = "недоступен: обход не выполнялся"
-        report.errors.append(
-            CrawlError(robots_url, "robots", f"robots.txt недоступен ({msg}) — сайт не обходился", at=_now())
-        )
-        report.finished_at = _now()
-        return report
-    # RobotFileParser reads whole seconds only; fractional values ("Crawl-delay: 0.5") are taken from
-    # the text, the largest one in the file (the polite reading when groups differ).
-    delays = [float(x) for x in re.findall(r"(?im)^\s*crawl-delay\s*:\s*([0-9]+(?:\.[0-9]+)?)", robots_text)]
-    parsed = rp.crawl_delay(st.user_agent)
-    if parsed is not None:
-        delays.append(float(parsed))
-    if delays:
-        session.delay = max(st.delay, min(max(delays), 60.0))
-
-    def allowed(url: str) -> bool:
-        return rp.can_fetch(st.user_agent, url)
-
-    def same_site(url: str) -> bool:
-        return urlsplit(url).scheme.lower() in ("http", "https") and _host(url) == host
-
-    def out_of_time() -> bool:
-        if clock() - started > st.max_seconds:
-            if "max_seconds" not in report.limits_hit:
-                report.limits_hit.append("max_seconds")
-            return True
-        return False
-
-    seen_docs: dict[tuple[str, str], FoundDocument] = {}
-    doc_status: dict[str, tuple[bool | None, int | None]] = {}
-
-    def add_doc(kind: str, url: str, text: str, found_on: str, source: str) -> FoundDocument | None:
-        if (kind, url) in seen_docs:
-            return None
-        d = FoundDocument(kind, rules.label(kind), url, text, found_on, _now(), source)
-        seen_docs[(kind, url)] = d
-        report.documents.append(d)
-        return d
-
-    def check_document(url: str) -> tuple[bool | None, int | None]:
-        if url in doc_status:
-            return doc_status[url]
-        if not st.check_documents or not allowed(url) or out_of_time():
-            doc_status[url] = (None, None)
-            return doc_status[url]
-        if len(doc_status) >= st.max_document_checks:
-            if "max_document_checks" not in report.limits_hit:
-                report.limits_hit.append("max_document_checks")
-            doc_status[url] = (None, None)
-            return doc_status[url]
-        target = url
-        result: tuple[bool | None, int | None] = (None, None)
-        for _ in range(st.max_redirects + 1):
-            try:
-                r = session.request(target, "HEAD")
-                if r.status in (405, 501):
-                    r = session.request(target, "GET")
-            except (urllib.error.URLError, OSError) as exc:
-                kind, msg = _error_of(exc)
-                report.errors.append(CrawlError(url, kind, f"Документ не открылся: {msg}", at=_now()))
-                result = (False, None)
-                break
-            if r.status in (301, 302, 303, 307, 308) and r.headers.get("location"):
-                nxt = _clean(urljoin(target, r.headers["location"]))
-                if not same_site(nxt) or not allowed(nxt):
-                    result = (None, r.status)
-                    break
-                target = nxt
-                continue
-            if r.status >= 400:
-                report.errors.append(
-                    CrawlError(
-                        url, "http", f"Ссылка на документ не работает (код {r.status})", r.status, _now()
-                    )
-                )
-                result = (False, r.status)
-            else:
-                result = (True, r.status)
-            break
-        doc_status[url] = result
-        return result
-
-    start_url = _clean(start_url)
-    queue: deque[tuple[str, int, str, str, int]] = deque([(start_url, 0, "", "", 0)])
-    queued = {_clean(start_url)}
-    fetched = 0
-    while queue:
-        url, depth, via_text, parent_title, hops = queue.popleft()
-        if out_of_time():
-            break
-        if not allowed(url):
-            report.skipped_by_robots.append(url)
-            continue
-        if fetched >= st.max_pages:
-            if "max_pages" not in report.limits_hit:
-                report.limits_hit.append("max_pages")
-            break
-        fetched += 1
-        try:
-            r = session.request(url)
-        except (urllib.error.URLError, OSError) as exc:
-            kind, msg = _error_of(exc)
-            report.errors.append(CrawlError(url, kind, msg, at=_now()))
-            continue
-        if r.status in (301, 302, 303, 307, 308):
-            loc = r.headers.get("location")
-            nxt = _clean(urljoin(url, loc)) if loc else ""
-            if not loc:
-                report.errors.append(
-                    CrawlError(url, "redirect", "Перенаправление без адреса", r.status, _now())
-                )
-            elif not same_site(nxt):
-                report.errors.append(
-                    CrawlError(
-                        url,
-                        "redirect",
-                        f"Перенаправление на другой сайт не отслеживается: {nxt}",
-                        r.status,
-                        _now(),
-                    )
-                )
-            elif hops >= st.max_redirects:
-                report.errors.append(
-                    CrawlError(url, "redirect", "Слишком много перенаправлений", r.status, _now())
-                )
-            elif nxt not in queued:
-                queued.add(nxt)
-                queue.appendleft((nxt, depth, via_text, parent_title, hops + 1))
-            continue
-        if r.status >= 400:
-            report.errors.append(
-                CrawlError(url, "http", f"Страница не открылась (код {r.status})", r.status, _now())
-            )
-            continue
-        ctype = r.headers.get("content-type", "").lower()
-        if r.truncated:
-            report.errors.append(
-                CrawlError(
-                    url,
-                    "too_large",
-                    f"Ответ больше {st.max_bytes} байт: прочитано только начало",
-                    r.status,
-                    _now(),
-                )
-            )
-        if any(ctype.startswith(t) for t in DOCUMENT_CONTENT_TYPES):
-            for kind in classify(rules, link_text=via_text, url=url, context=parent_title):
-                d = add_doc(kind, url, via_text, parent_title or url, "link")
-                if d is not None:
-                    d.available, d.status = True, r.status
-            continue
-        if ctype and "html" not in ctype:
-            continue
-        parser = _Links()
-        try:
-            parser.feed(_decode(r.body, ctype))
-            parser.close()
-        except Exception as exc:  # malformed markup must not stop the crawl
-            report.errors.append(
-                CrawlError(url, "network", f"Страница не разобрана: {exc}", r.status, _now())
-            )
-        title = re.sub(r"\s+", " ", parser.title).strip()
-        report.pages.append(PageVisit(url, depth, r.status, title, _now()))
-        for kind in classify(rules, link_text=via_text, title=title, url=url):
-            d = add_doc(kind, url, via_text or title, url, "page")
-            if d is not None:
-                d.available, d.status = True, r.status
-        base = urljoin(url, parser.base) if parser.base else url
-        for href, text, link_title in parser.links:
-            if href.strip().lower().startswith(("mailto:", "javascript:", "tel:", "#")):
-                continue
-            target = _clean(urljoin(base, href.strip()))
-            if not same_site(target):
-                continue
-            own = " ".join(t for t in (text, link_title) if t)
-            if is_document_url(target, rules):
-                kinds = classify(rules, link_text=own, url=target, context=title)
-                for kind in kinds:
-                    d = add_doc(kind, target, own, url, "link")
-                    if d is not None:
-                        d.available, d.status = check_document(target)
-                continue
-            if depth + 1 > st.max_depth or target in queued:
-                if depth + 1 > st.max_depth and "max_depth" not in report.limits_hit and target not in queued:
-                    report.limits_hit.append("max_depth")
-                continue
-            queued.add(target)
-            queue.append((target, depth + 1, own, title, 0))
+    crawl = _Crawl(report, rules, st, Session(st, sleep, clock), clock)
+    if crawl.read_robots(scheme, start_url):
+        crawl.run(clean_url(start_url))
     report.finished_at = _now()
     return report
 
