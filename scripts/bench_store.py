@@ -1,4 +1,4 @@
-"""Time storing a run's outcomes (``services._store`` / ``_store_deficits``) from saved method frames.
+"""Time storing a run's outcomes (``store.outcomes_store`` / ``deficits_store``) from saved method frames.
 
     python scripts/bench_method.py CACHE objectivity --out obj.parquet
     python scripts/bench_method.py CACHE deficits --out def.parquet
@@ -36,7 +36,7 @@ def main() -> None:
     from shnor import cli
 
     cli.django_setup()
-    from shnor.web.identification import services
+    from shnor.web.identification import store
     from shnor.web.identification.models import MethodologyRun
     from shnor.web.registry.services import schools_ensure
 
@@ -46,8 +46,8 @@ def main() -> None:
     schools_ensure(schools=ids, source="замер")
     run = MethodologyRun.objects.create(year=2024, config={}, config_digest="bench_store")
     prof = cProfile.Profile() if a.profile else None
-    for name, call in (("objectivity", lambda: services._store(run, {"objectivity": obj})),
-                       ("deficits", lambda: services._store_deficits(run, gaps))):
+    for name, call in (("objectivity", lambda: store.outcomes_store(run, {"objectivity": obj})),
+                       ("deficits", lambda: store.deficits_store(run, gaps))):
         if (obj if name == "objectivity" else gaps) is None:
             continue
         t0 = time.perf_counter()

@@ -115,7 +115,7 @@ def test_stored_evidence_is_the_methods_json(imported) -> None:  # type: ignore[
     method's JSON and the row's other columns, on SQLite and on PostgreSQL."""
     import json
 
-    from shnor.web.identification.services import _outcome_data
+    from shnor.web.identification.store import outcome_data
 
     run, frames = methodology_run_create(year=2024, label="evidence")
     for method, stem in ((SchoolOutcome.OBJECTIVITY, "objectivity"), (SchoolOutcome.LOW_RESULTS, "low_results")):
@@ -123,7 +123,7 @@ def test_stored_evidence_is_the_methods_json(imported) -> None:  # type: ignore[
         stored = SchoolOutcome.objects.get(run=run, method=method, school__school_id=row["school_id"]).data
         assert stored["evidence"] == json.loads(row["evidence"])
         assert stored["school_id"] == row["school_id"]
-    bad = _outcome_data({"school_id": "x", "evidence": "{not json"})
+    bad = outcome_data({"school_id": "x", "evidence": "{not json"})
     assert json.loads(bad) == {"school_id": "x", "evidence": "{not json"}
     # the JSON check SQLite skips for these inserts is back on for everything else
     from django.db import connection
@@ -141,15 +141,15 @@ def test_outcome_data_is_json_whatever_the_row_holds() -> None:
 
     import pytest
 
-    from shnor.web.identification.services import _outcome_data
+    from shnor.web.identification.store import outcome_data
 
-    out = _outcome_data({"school_id": "ш1", "q_value": math.nan}, evidence=b"{\"a\": [1, null]}")
+    out = outcome_data({"school_id": "ш1", "q_value": math.nan}, evidence=b"{\"a\": [1, null]}")
     assert json.loads(out) == {"school_id": "ш1", "q_value": None, "evidence": {"a": [1, None]}}
-    assert json.loads(_outcome_data({"school_id": "x", "evidence": None})) == {"school_id": "x", "evidence": None}
-    assert json.loads(_outcome_data({"school_id": "x"})) == {"school_id": "x"}
-    assert json.loads(_outcome_data({"school_id": "x"}, evidence=b"[1,")) == {"school_id": "x", "evidence": "[1,"}
+    assert json.loads(outcome_data({"school_id": "x", "evidence": None})) == {"school_id": "x", "evidence": None}
+    assert json.loads(outcome_data({"school_id": "x"})) == {"school_id": "x"}
+    assert json.loads(outcome_data({"school_id": "x"}, evidence=b"[1,")) == {"school_id": "x", "evidence": "[1,"}
     with pytest.raises(ValueError, match="JSON"):
-        _outcome_data({"school_id": "x", "value": math.inf}, evidence=b"{}")
+        outcome_data({"school_id": "x", "value": math.inf}, evidence=b"{}")
 
 
 def test_deficits_are_stored_as_their_rows_in_gap_order(home) -> None:  # type: ignore[no-untyped-def]
@@ -159,7 +159,7 @@ def test_deficits_are_stored_as_their_rows_in_gap_order(home) -> None:  # type: 
 
     import polars as pl
 
-    from shnor.web.identification.services import DEFICIT_FIELDS, _store_deficits
+    from shnor.web.identification.store import DEFICIT_FIELDS, deficits_store
     from shnor.web.registry.services import schools_ensure
 
     def row(sid, unit, label, gap, success=0.5):  # type: ignore[no-untyped-def]
@@ -183,7 +183,7 @@ def test_deficits_are_stored_as_their_rows_in_gap_order(home) -> None:  # type: 
     gaps = pl.DataFrame(rows, infer_schema_length=None)
     schools_ensure(schools=pl.DataFrame({"school_id": ["s1"]}), source="тест")  # s2 is not in the registry yet
     run = MethodologyRun.objects.create(year=2024, config={}, config_digest="x")
-    _store_deficits(run, gaps, chunk_schools=1)  # one school per chunk: the chunking is exercised too
+    deficits_store(run, gaps, chunk_schools=1)  # one school per chunk: the chunking is exercised too
     s1 = SchoolOutcome.objects.get(run=run, method=SchoolOutcome.DEFICITS, school__school_id="s1")
     s2 = SchoolOutcome.objects.get(run=run, method=SchoolOutcome.DEFICITS, school__school_id="s2")
     want = sorted((r for r in rows if r["school_id"] == "s1"), key=lambda r: r["gap"])
@@ -197,14 +197,14 @@ def test_deficits_are_stored_as_their_rows_in_gap_order(home) -> None:  # type: 
 
 
 def test_outcomes_are_inserted_many_rows_a_statement_each_as_given() -> None:
-    """``_insert_outcomes`` writes several rows per statement: with 3 a statement, 8 rows make two
+    """``outcomes_insert`` writes several rows per statement: with 3 a statement, 8 rows make two
     full statements and a short one, and every row reads back as given (bytes and text data, None
     values, Cyrillic labels), none twice or lost."""
     import json
 
     import polars as pl
 
-    from shnor.web.identification.services import _insert_outcomes
+    from shnor.web.identification.store import outcomes_insert
     from shnor.web.registry.services import schools_ensure
 
     ids = [f"ш{i}" for i in range(8)]
@@ -214,7 +214,7 @@ def test_outcomes_are_inserted_many_rows_a_statement_each_as_given() -> None:
     rows = [(pks[sid], SchoolOutcome.OBJECTIVITY, i % 2 == 0, None if i == 3 else i / 10, f"признак {i}",
              json.dumps({"i": i, "s": "«ё»"}, ensure_ascii=False).encode() if i % 2 else json.dumps({"i": i}))
             for i, sid in enumerate(ids)]
-    _insert_outcomes(run, iter(rows), per_statement=3)
+    outcomes_insert(run, iter(rows), per_statement=3)
     got = {o.school.school_id: o for o in SchoolOutcome.objects.filter(run=run).select_related("school")}
     assert sorted(got) == sorted(ids)
     for i, sid in enumerate(ids):

@@ -5,7 +5,7 @@ busy for half a minute while the other waited (``shnor bench``: 16 s for objecti
 rest). The database driver lets go of the interpreter lock while the database works, so a writer
 thread and the methods run side by side — provided each statement does much work: the driver takes
 the lock back after every statement, waiting up to the 5 ms switch interval while the methods hold
-it, so outcomes go 250 rows a statement (``services._insert_outcomes``).
+it, so outcomes go 250 rows a statement (``store.outcomes_insert``).
 """
 
 from __future__ import annotations
