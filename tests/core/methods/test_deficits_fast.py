@@ -1,11 +1,12 @@
-"""The per-test matrix path of deficits gives the same results as the original explode path.
+"""The deficits method's per-test matrix path gives the same results as its definition (the oracle).
 
-``dm._REFERENCE = True`` switches every pupil-level function back to the original implementation
-(explode ``task_scores`` → join the element map → group-by); both are run on a demo municipality
-and compared. Floats are compared to 1e-12 relative: the original's comparison-group sums are
-float group-by sums whose order polars does not fix (it differs from itself in the last bit from
-run to run); everything else must be equal, and the evidence texts too except where such a last-bit
-difference meets a value exactly at a half of the 4th decimal (it then rounds either way).
+``deficits_oracle`` computes everything the straightforward way (explode ``task_scores`` → join
+the element map → group-by; string-keyed joins for the table; ``json.dumps`` per row for the
+evidence); both are run on a demo municipality and compared. Floats are compared to 1e-12 relative:
+the oracle's comparison-group sums are float group-by sums whose order polars does not fix (it
+differs from itself in the last bit from run to run); everything else must be equal, and the
+evidence texts too except where such a last-bit difference meets a value exactly at a half of the
+4th decimal (it then rounds either way).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from polars.testing import assert_frame_equal
 from shnor.core.config import default_config
 from shnor.core.methods import deficits as dm
 from shnor.core.methods.base import Inputs
+from shnor.core.methods.deficits import blocks
+from tests.core.methods import deficits_oracle as oracle
 
 CFG = default_config()["deficits"]
 
@@ -52,12 +55,13 @@ def _clusters(i: Inputs) -> pl.DataFrame:
     return pl.DataFrame({"school_id": ids, "cluster": [None if k % 11 == 0 else f"c{k % 3}" for k in range(ids.len())]})
 
 
-def _both(fn: Callable[[], Any], monkeypatch: pytest.MonkeyPatch) -> tuple[pl.DataFrame, pl.DataFrame]:
-    monkeypatch.setattr(dm, "_REFERENCE", True)
-    ref = fn()
-    monkeypatch.setattr(dm, "_REFERENCE", False)
-    monkeypatch.setattr(dm, "_CHUNK", 1000)  # several chunks per test
-    got = fn()
+def _both(
+    fn: Callable[[Any, Inputs], Any], demo: Inputs, monkeypatch: pytest.MonkeyPatch
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(the oracle's result, the product's), lazy frames collected and sorted."""
+    ref = fn(oracle, demo)
+    monkeypatch.setattr(blocks, "_CHUNK", 1000)  # several chunks per test
+    got = fn(dm, demo)
     if isinstance(ref, pl.LazyFrame):
         ref, got = (f.collect().sort(pl.all(), nulls_last=True) for f in (ref, got))
     return ref, got
@@ -85,21 +89,22 @@ def _same(ref: pl.DataFrame, got: pl.DataFrame) -> None:
     assert_frame_equal(got, ref, check_exact=False, rel_tol=1e-12, abs_tol=1e-14)
 
 
-CASES: dict[str, Callable[[Inputs], Any]] = {
-    "run": lambda i: dm.run(i, CFG),
-    "table": lambda i: dm.deficit_table(i, CFG),
-    "table_2023_by_municipality": lambda i: dm.deficit_table(
+#: Calls made the same way on the product (``dm``) and on the oracle: ``m`` is either module.
+CASES: dict[str, Callable[[Any, Inputs], Any]] = {
+    "run": lambda m, i: m.run(i, CFG),
+    "table": lambda m, i: m.deficit_table(i, CFG),
+    "table_2023_by_municipality": lambda m, i: m.deficit_table(
         i, {**CFG, "comparison": {**CFG["comparison"], "by": "municipality"}, "rule": "either"}, year=2023
     ),
-    "table_clusters_absolute_upper": lambda i: dm.deficit_table(
+    "table_clusters_absolute_upper": lambda m, i: m.deficit_table(
         i,
         {**CFG, "rule": "absolute", "absolute": {**CFG["absolute"], "use": "upper"}},
         clusters=_clusters(i),
     ),
-    "run_clusters_both": lambda i: dm.run(
+    "run_clusters_both": lambda m, i: m.run(
         i, {**CFG, "rule": "both", "comparison": {**CFG["comparison"], "min_schools": 3, "min_group_pupils": 150}}, clusters=_clusters(i)
     ),
-    "table_region_with_self_schools_only": lambda i: dm.deficit_table(
+    "table_region_with_self_schools_only": lambda m, i: m.deficit_table(
         i,
         {
             **CFG,
@@ -108,19 +113,19 @@ CASES: dict[str, Callable[[Inputs], Any]] = {
             "comparison": {**CFG["comparison"], "by": "region", "exclude_self": False},
         },
     ),
-    "risk": lambda i: dm.pupils_at_risk(i, CFG),
-    "risk_some_schools": lambda i: dm.pupils_at_risk(
+    "risk": lambda m, i: m.pupils_at_risk(i, CFG),
+    "risk_some_schools": lambda m, i: m.pupils_at_risk(
         i, CFG, school_ids=i.schools["school_id"].sort().head(4).to_list()
     ),
-    "success": lambda i: dm.success(i.results, i.tasks, i.schools, year=2024),
-    "class_sums": lambda i: dm.class_sums(i.results, i.tasks, year=[2023, 2024]),
-    "pupil_shares": lambda i: dm.pupil_shares(i.results, i.tasks, year=2024, keep_pupil=True),
+    "success": lambda m, i: m.success(i.results, i.tasks, i.schools, year=2024),
+    "class_sums": lambda m, i: m.class_sums(i.results, i.tasks, year=[2023, 2024]),
+    "pupil_shares": lambda m, i: m.pupil_shares(i.results, i.tasks, year=2024, keep_pupil=True),
 }
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_fast_path_equals_reference(case: str, demo: Inputs, monkeypatch: pytest.MonkeyPatch) -> None:
-    ref, got = _both(lambda: CASES[case](demo), monkeypatch)
+def test_product_equals_oracle(case: str, demo: Inputs, monkeypatch: pytest.MonkeyPatch) -> None:
+    ref, got = _both(CASES[case], demo, monkeypatch)
     _same(ref, got)
 
 
@@ -128,11 +133,11 @@ def test_evidence_column_equals_row_json(demo: Inputs) -> None:
     out = dm.run(demo, CFG)
     sec = dm._section(CFG)
     assert out.height > 0
-    assert dm._evidence_column(out, sec) == [dm._evidence(r, sec) for r in out.iter_rows(named=True)]
+    assert dm._evidence_column(out, sec) == [oracle._evidence(r, sec) for r in out.iter_rows(named=True)]
     # odd values: NaN → null, infinities, None, booleans vs integers
     odd = out.head(3).with_columns(
         pl.Series("z", [float("nan"), float("inf"), None]),
         pl.Series("persists_grade", [True, False, None]),
         pl.Series("comparison_n_schools", [1, 0, None], dtype=pl.Int64),
     )
-    assert dm._evidence_column(odd, sec) == [dm._evidence(r, sec) for r in odd.iter_rows(named=True)]
+    assert dm._evidence_column(odd, sec) == [oracle._evidence(r, sec) for r in odd.iter_rows(named=True)]
