@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -11,6 +12,11 @@ import polars as pl
 from shnor.core.demo import irt
 from shnor.core.demo.cohorts import Enrolment, class_index, simulate
 from shnor.core.demo.config import DemoConfig
+from shnor.core.demo.manipulations import (
+    plant_answer_copying,
+    plant_boundary_inflation,
+    plant_hard_task_help,
+)
 from shnor.core.demo.region import Region, build_region
 from shnor.core.demo.specs import (
     EGE_MIN_TEST,
@@ -72,6 +78,7 @@ class Assignment:
 
 
 def assign_behaviours(config: DemoConfig, region: Region, rng: np.random.Generator) -> Assignment:
+    """True effectiveness of every school and the schools, years and effects of each planted behaviour."""
     s = region.schools
     n = s.height
     kind = s["kind"].to_numpy()
@@ -147,6 +154,8 @@ def assign_behaviours(config: DemoConfig, region: Region, rng: np.random.Generat
 
 @dataclass
 class State:
+    """Everything drawn once per region that the tests of every year share."""
+
     config: DemoConfig
     region: Region
     assignment: Assignment
@@ -157,6 +166,7 @@ class State:
 
 
 def build_state(config: DemoConfig) -> State:
+    """Region, behaviours, enrolment and school-level noise, each from its own seeded stream."""
     rng = _rng(config.seed, 0)
     region = build_region(config, rng)
     assignment = assign_behaviours(config, region, _rng(config.seed, 1))
@@ -236,92 +246,45 @@ def _class_names(style: np.ndarray, cls: np.ndarray, k: np.ndarray, grade: int) 
     return out
 
 
-def vpr_test(state: State, year: int, subject: str, grade: int) -> pl.DataFrame:
-    """One ВПР test: RESULTS columns plus the file-only columns of RAW_EXTRA, in file order."""
-    c = state.config
-    a = state.assignment
+def _test_pupils(state: State, yi: int, grade: int) -> tuple[Enrolment, np.ndarray, np.ndarray]:
+    """Pupils of the grade outside evening schools, in file order, with their class and classes per grade."""
     s = state.region.schools
-    spec = vpr_spec(subject, grade)
-    params = irt.calibrate(spec)
-    yi = c.years.index(year)
-    rng = _rng(c.seed, 10, year, _SUBJ_NO[subject], grade)
     enr_all = state.enrolment[yi]
-    n_sch = s.height
-    cls_all, k_all = class_index(enr_all, n_sch)
+    cls_all, k_all = class_index(enr_all, s.height)
     sel = np.flatnonzero((enr_all.grade == grade) & (s["kind"].to_numpy() != "вечерняя")[enr_all.school])
     enr = enr_all.take(sel)
     cls, kcls = cls_all[sel], k_all[sel]
     # file order: school (registry order), class, position
     order = np.lexsort((enr.pid, enr.u_class, cls, enr.school))
-    enr, cls, kcls = enr.take(order), cls[order], kcls[order]
-    n = enr.size
-    sc = enr.school
-    theta_true = _standardise(_ability(state, enr, yi, subject))
-    theta = theta_true.copy()
-    if a.gain_year == year:
-        theta += np.where(a.members["gain_then_fall"][sc], c.gain_then_fall.strength, 0.0)
+    return enr.take(order), cls[order], kcls[order]
 
-    # absence: weaker pupils are absent a bit more often
-    lin = -0.35 * theta_true
-    absent = rng.random(n) < _expit(_solve_intercept(lin, c.absent_share) + lin)
-    present = ~absent
 
-    # item responses and "X" (not attempted) among zero scores
+def _responses(
+    theta: np.ndarray, spec: TestSpec, params: irt.ItemParams, c: DemoConfig, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Item scores and "X" (not attempted) among zero scores, the pupil's propensity to leave tasks."""
+    n = theta.size
     scores = irt.sample(theta, params, rng)
-    maxima = spec.maxima.astype(np.int8)
     propensity = rng.gamma(c.x_propensity_shape, 1.0 / c.x_propensity_shape, n)
     p_x = np.minimum(1.0, x_rates(spec)[None, :] * propensity[:, None])
     na = (scores == 0) & (rng.random(scores.shape) < p_x)
+    return scores, na
 
-    honest_total = scores.sum(axis=1, dtype=np.int64)
-    hard = np.isin(spec.levels, ["П", "В"])
-    # planted: help on hard tasks
-    m = a.members["hard_task_help"][sc] & present
-    if m.any() and hard.any():
-        rows = np.flatnonzero(m)
-        sub = scores[np.ix_(rows, np.flatnonzero(hard))]
-        fill = rng.random(sub.shape) < c.hard_task_help.strength
-        sub = np.where(fill, maxima[hard][None, :], sub)
-        scores[np.ix_(rows, np.flatnonzero(hard))] = sub
-        na[np.ix_(rows, np.flatnonzero(hard))] &= sub == 0
 
-    # planted: copying of one answer string inside a class
-    m = a.members["answer_copying"][sc] & present
-    if m.any():
-        rows = np.flatnonzero(m)
-        group = sc[rows].astype(np.int64) * 64 + cls[rows]
-        tot = scores[rows].sum(axis=1, dtype=np.int64)
-        o = np.lexsort((-tot, group))
-        rows_o, group_o = rows[o], group[o]
-        first = np.r_[True, group_o[1:] != group_o[:-1]]
-        src = rows_o[np.maximum.accumulate(np.where(first, np.arange(rows_o.size), 0))]
-        gsize = np.bincount(np.cumsum(first) - 1)[np.cumsum(first) - 1]
-        copy = ~first & (gsize >= 5) & (rng.random(rows_o.size) < c.answer_copying.strength)
-        scores[rows_o[copy]] = scores[src[copy]]
-        na[rows_o[copy]] = na[src[copy]]
-
-    # planted: pushing pupils just below the 2/3 boundary up to min_3
-    m = a.members["boundary_inflation"][sc] & present
-    if m.any():
-        tot = scores.sum(axis=1, dtype=np.int64)
-        min3 = spec.cuts[0]
-        near = m & (tot >= min3 - c.inflation_window) & (tot < min3)
-        push = near & (rng.random(n) < c.boundary_inflation.strength)
-        need = np.where(push, min3 - tot, 0)
-        easy_first = np.argsort(params.b[:, 0], kind="stable")
-        for j in easy_first:
-            room = maxima[j] - scores[:, j]
-            add = np.minimum(room, need).astype(np.int8)
-            scores[:, j] += add
-            need -= add
-        na &= scores == 0
-
-    total = scores.sum(axis=1, dtype=np.int64)
-    mark = _marks(total, spec.cuts)
-
-    # journal marks: the teacher's view of true ability, school leniency; adjusted schools invert it
+def _journal_marks(
+    state: State,
+    sc: np.ndarray,
+    theta_true: np.ndarray,
+    honest_total: np.ndarray,
+    present: np.ndarray,
+    grade: int,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Journal marks (teacher's view of ability, school leniency; adjusted schools invert it), no-mark rows."""
+    c = state.config
+    n = sc.size
     rho = np.full(n, c.journal_rho)
-    adj = a.members["journal_adjusted"][sc]
+    adj = state.assignment.members["journal_adjusted"][sc]
     rho[adj] = (1.0 - 2.0 * c.journal_adjusted.strength) * c.journal_rho
     # the teacher sees true ability and, in part, the same day-to-day form the test measures
     w = c.journal_score_weight
@@ -331,19 +294,43 @@ def vpr_test(state: State, year: int, subject: str, grade: int) -> pl.DataFrame:
     cuts = np.quantile(view[present], shares) if present.any() else np.zeros(3)
     journal = (2 + np.searchsorted(cuts, view)).astype(np.int8)
     no_mark = rng.random(n) < 0.0003
+    return journal, no_mark
 
+
+def _pupil_columns(
+    state: State, enr: Enrolment, cls: np.ndarray, kcls: np.ndarray, grade: int
+) -> dict[str, Any]:
+    """Who each row is: school, class, pupil key, gender, and the file-only columns of RAW_EXTRA."""
+    s = state.region.schools
+    sc = enr.school
+    n = enr.size
     class_style = s["_class_style"].to_numpy()[sc]
     class_name = _class_names(class_style, cls, kcls, grade)
-    female = enr.female
-    gender = np.where(female, "ж", "м")
+    gender = np.where(enr.female, "ж", "м")
     gender_text = np.where(s["_gender_upper"].to_numpy()[sc], np.char.upper(gender), gender)
     # pupil numbers restart in every school; the code is grade*10000 + number (as in the real file)
     first_row = np.r_[True, sc[1:] != sc[:-1]]
     starts = np.maximum.accumulate(np.where(first_row, np.arange(n), 0))
     number = np.arange(n) - starts + 1
-    code = grade * 10000 + number
-    variant = rng.integers(1, 3, n).astype(str)
+    return {
+        "school_id": s["school_id"].to_numpy()[sc],
+        "class_name": class_name.astype(str),
+        "pupil_key": pupil_keys(enr.pid, state.config.seed),
+        "gender": gender,
+        "_municipality": s["municipality"].to_numpy()[sc],
+        "_number": number,
+        "_code": grade * 10000 + number,
+        "_gender_text": gender_text,
+        "_x_text": s["_x_text"].to_numpy()[sc],
+    }
 
+
+def _test_frame(
+    key: tuple[int, str, int], who: dict[str, Any], scored: dict[str, Any], no_mark: np.ndarray
+) -> pl.DataFrame:
+    """RESULTS plus RAW_EXTRA columns of one test; absent pupils keep only the school, key and variant."""
+    year, subject, grade = key
+    n = no_mark.size
     batch = f"vpr_{year}_{subject}{grade}_demo"
     frame = pl.DataFrame(
         {
@@ -352,23 +339,13 @@ def vpr_test(state: State, year: int, subject: str, grade: int) -> pl.DataFrame:
             "year": np.full(n, year, dtype=np.int16),
             "subject": subject,
             "grade": np.full(n, grade, dtype=np.int8),
-            "school_id": s["school_id"].to_numpy()[sc],
-            "class_name": class_name.astype(str),
-            "pupil_key": pupil_keys(enr.pid, c.seed),
-            "gender": gender,
-            "variant": variant,
-            "absent": absent,
-            "journal_mark": journal,
-            "primary_score": total.astype(np.int16),
-            "mark": mark,
-            "task_scores": pl.Series(scores).cast(pl.List(pl.Int8)),
-            "not_attempted": pl.Series(na).cast(pl.List(pl.Boolean)),
+            "school_id": who["school_id"],
+            "class_name": who["class_name"],
+            "pupil_key": who["pupil_key"],
+            "gender": who["gender"],
+            **scored,
             "source_row": np.arange(2, n + 2, dtype=np.int32),
-            "_municipality": s["municipality"].to_numpy()[sc],
-            "_number": number,
-            "_code": code,
-            "_gender_text": gender_text,
-            "_x_text": s["_x_text"].to_numpy()[sc],
+            **{col: who[col] for col in RAW_EXTRA},
         }
     )
     nulls_if_absent = [
@@ -389,6 +366,52 @@ def vpr_test(state: State, year: int, subject: str, grade: int) -> pl.DataFrame:
     )
     out = schema.conform(frame, schema.RESULTS)
     return out.with_columns(frame.select(RAW_EXTRA))
+
+
+def vpr_test(state: State, year: int, subject: str, grade: int) -> pl.DataFrame:
+    """One ВПР test: RESULTS columns plus the file-only columns of RAW_EXTRA, in file order."""
+    c = state.config
+    a = state.assignment
+    spec = vpr_spec(subject, grade)
+    params = irt.calibrate(spec)
+    yi = c.years.index(year)
+    rng = _rng(c.seed, 10, year, _SUBJ_NO[subject], grade)
+    enr, cls, kcls = _test_pupils(state, yi, grade)
+    n = enr.size
+    sc = enr.school
+    theta_true = _standardise(_ability(state, enr, yi, subject))
+    theta = theta_true.copy()
+    if a.gain_year == year:
+        theta += np.where(a.members["gain_then_fall"][sc], c.gain_then_fall.strength, 0.0)
+
+    # absence: weaker pupils are absent a bit more often
+    lin = -0.35 * theta_true
+    absent = rng.random(n) < _expit(_solve_intercept(lin, c.absent_share) + lin)
+    present = ~absent
+
+    scores, na = _responses(theta, spec, params, c, rng)
+    honest_total = scores.sum(axis=1, dtype=np.int64)
+    # the planted manipulations, each drawing from the same stream in this order
+    member = {
+        b: a.members[b][sc] & present for b in ("hard_task_help", "answer_copying", "boundary_inflation")
+    }
+    plant_hard_task_help(scores, na, member["hard_task_help"], spec, c.hard_task_help.strength, rng)
+    plant_answer_copying(scores, na, member["answer_copying"], (sc, cls), c.answer_copying.strength, rng)
+    plant_boundary_inflation(scores, na, member["boundary_inflation"], spec, params, c, rng)
+
+    total = scores.sum(axis=1, dtype=np.int64)
+    journal, no_mark = _journal_marks(state, sc, theta_true, honest_total, present, grade, rng)
+    who = _pupil_columns(state, enr, cls, kcls, grade)
+    scored = {
+        "variant": rng.integers(1, 3, n).astype(str),
+        "absent": absent,
+        "journal_mark": journal,
+        "primary_score": total.astype(np.int16),
+        "mark": _marks(total, spec.cuts),
+        "task_scores": pl.Series(scores).cast(pl.List(pl.Int8)),
+        "not_attempted": pl.Series(na).cast(pl.List(pl.Boolean)),
+    }
+    return _test_frame((year, subject, grade), who, scored, no_mark)
 
 
 def gia_results(state: State) -> pl.DataFrame:
@@ -447,6 +470,7 @@ def gia_results(state: State) -> pl.DataFrame:
 
 
 def tests_of(config: DemoConfig) -> Iterator[tuple[int, str, int]]:
+    """(year, subject, grade) of every ВПР test, in generation order."""
     for year in config.years:
         for subject in config.subjects:
             for grade in config.grades:
@@ -454,6 +478,7 @@ def tests_of(config: DemoConfig) -> Iterator[tuple[int, str, int]]:
 
 
 def tasks_frame(config: DemoConfig) -> pl.DataFrame:
+    """The task specifications of the generated tests (TASKS schema)."""
     rows = []
     for year in config.years:
         for subject in config.subjects:
@@ -471,6 +496,7 @@ def tasks_frame(config: DemoConfig) -> pl.DataFrame:
 
 
 def scales_frame(config: DemoConfig) -> pl.DataFrame:
+    """The mark scales of the generated ВПР and ОГЭ tests (SCALES schema)."""
     specs: list[TestSpec] = [vpr_spec(s, g) for s in config.subjects for g in config.grades]
     if config.gia:
         specs += [GIA_SPECS[("oge", s)] for s in ("ma", "ru")]
@@ -497,6 +523,7 @@ _STRENGTH_UNIT = {
 
 
 def truth_frames(state: State) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The planted behaviours per school and the true effects of every school (for checking methods)."""
     c = state.config
     a = state.assignment
     s = state.region.schools

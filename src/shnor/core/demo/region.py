@@ -42,11 +42,14 @@ INTAKE = {"лицей": 0.25, "гимназия": 0.25, "коррекционн�
 
 @dataclass
 class Region:
+    """The synthetic registry: schools (with the generator's private columns) and municipalities."""
+
     schools: pl.DataFrame  # schema.SCHOOLS plus private columns (_idx, _size, _lo, _hi, _d, _x_style…)
     municipalities: pl.DataFrame
 
 
 def _names(rng: np.random.Generator, n: int, offset: int) -> list[str]:
+    """Distinct place-name roots in random order (a numeric suffix once the roots run out)."""
     roots = rng.permutation(len(_ROOTS))
     out = []
     for i in range(n):
@@ -56,14 +59,18 @@ def _names(rng: np.random.Generator, n: int, offset: int) -> list[str]:
     return out
 
 
-def build_region(config: DemoConfig, rng: np.random.Generator) -> Region:
+def _counts(config: DemoConfig) -> tuple[int, int, int]:
+    """Regions, municipalities per region and schools per region: the size preset with the overrides."""
     n_reg, n_mun, n_sch = SIZE_PRESETS[config.size]
     n_reg = config.n_regions or n_reg
     n_mun = config.n_municipalities or n_mun
     n_sch = config.n_schools or n_sch
     n_mun = max(1, min(n_mun, n_sch // 3 if n_sch >= 3 else 1))
+    return n_reg, n_mun, n_sch
 
-    # --- municipalities ------------------------------------------------------------------------
+
+def _municipalities(config: DemoConfig, rng: np.random.Generator, n_reg: int, n_mun: int) -> pl.DataFrame:
+    """Regions and their municipalities (a fifth are cities) with a centre and a random effect each."""
     muni_rows = []
     for r in range(n_reg):
         code = config.region_code if n_reg == 1 else (r + 1 if r + 1 != 99 else 100)
@@ -93,9 +100,13 @@ def build_region(config: DemoConfig, rng: np.random.Generator) -> Region:
                     "effect": rng.normal(0.0, 0.3),
                 }
             )
-    munis = pl.DataFrame(muni_rows)
+    return pl.DataFrame(muni_rows)
 
-    # --- schools per municipality ---------------------------------------------------------------
+
+def _school_municipality(
+    munis: pl.DataFrame, rng: np.random.Generator, n_reg: int, n_mun: int, n_sch: int
+) -> np.ndarray:
+    """The municipality index of every school: at least three each, cities weighted five times."""
     counts = np.zeros(munis.height, dtype=np.int64)
     for r in range(n_reg):
         sel = np.arange(r * n_mun, (r + 1) * n_mun)
@@ -104,12 +115,16 @@ def build_region(config: DemoConfig, rng: np.random.Generator) -> Region:
         base = np.minimum(3, n_sch // n_mun)
         rest = n_sch - base * n_mun
         counts[sel] = base + rng.multinomial(rest, w)
-    muni_idx = np.repeat(np.arange(munis.height), counts)
-    n = muni_idx.size
-    is_city_m = munis["is_city"].to_numpy()[muni_idx]
+    return np.repeat(np.arange(munis.height), counts)
+
+
+def _kinds_and_sizes(
+    rng: np.random.Generator, is_city_m: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Locality, kind and pupils per grade of every school."""
+    n = is_city_m.size
     town_in_district = (~is_city_m) & (rng.random(n) < 0.15)
     locality = np.where(is_city_m | town_in_district, "город", "село")
-
     kinds = np.empty(n, dtype=object)
     urban = locality == "город"
     kinds[urban] = rng.choice(_KINDS, size=int(urban.sum()), p=_KIND_P["город"])
@@ -120,35 +135,72 @@ def build_region(config: DemoConfig, rng: np.random.Generator) -> Region:
     town_small = town_in_district & np.isin(kinds, ["СОШ", "ООШ"])
     medians = np.where(town_small, medians * 0.8, medians)
     size = np.maximum(3.0, medians * np.exp(rng.normal(0.0, sigmas)))
+    return locality, kinds, size
+
+
+def _pupils(kinds: np.ndarray, size: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lowest and highest grade taught and the number of pupils (upper grades thinner)."""
     lo = np.array([GRADE_RANGE[k][0] for k in kinds])
     hi = np.array([GRADE_RANGE[k][1] for k in kinds])
     grades = np.arange(1, 12)
     in_range = (grades[None, :] >= lo[:, None]) & (grades[None, :] <= hi[:, None])
     grade_factor = np.where(grades >= 10, 0.55, 1.0)
     pupils = np.rint((in_range * grade_factor[None, :]).sum(axis=1) * size).astype(np.int64)
+    return lo, hi, pupils
 
-    # latent disadvantage: villages more disadvantaged; selective and special schools differ
-    d = (
+
+def _disadvantage(
+    rng: np.random.Generator,
+    munis: pl.DataFrame,
+    muni_idx: np.ndarray,
+    locality: np.ndarray,
+    kinds: np.ndarray,
+) -> np.ndarray:
+    """Latent disadvantage: villages more disadvantaged; selective and special schools differ."""
+    return (
         np.where(locality == "город", -0.35, 0.45)
         + munis["effect"].to_numpy()[muni_idx]
-        + rng.normal(0.0, 0.75, n)
+        + rng.normal(0.0, 0.75, muni_idx.size)
         + np.select([np.isin(kinds, ["лицей", "гимназия"]), kinds == "коррекционная"], [-0.7, 0.8], 0.0)
     )
 
-    # coordinates around the municipality centre
+
+def _coordinates(
+    rng: np.random.Generator,
+    munis: pl.DataFrame,
+    muni_idx: np.ndarray,
+    is_city_m: np.ndarray,
+    locality: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Latitude and longitude around the municipality centre, and whether a village school is remote."""
+    n = muni_idx.size
     spread = np.where(is_city_m, 0.06, 0.45)
     lat = munis["lat"].to_numpy()[muni_idx] + rng.normal(0.0, 1.0, n) * spread * 0.6
     lon = munis["lon"].to_numpy()[muni_idx] + rng.normal(0.0, 1.0, n) * spread
     dist = np.hypot(lat - munis["lat"].to_numpy()[muni_idx], (lon - munis["lon"].to_numpy()[muni_idx]) * 0.6)
     remote = (locality == "село") & (dist > 0.35)
+    return lat, lon, remote
 
-    # ids, names, websites
+
+def _school_ids(rng: np.random.Generator, munis: pl.DataFrame, muni_idx: np.ndarray) -> list[str]:
+    """ФИС ОКО-like logins ``schRRNNNN``: distinct random serials within each region, in registry order."""
     region_code = munis["region_code"].to_numpy()[muni_idx]
-    serial = np.zeros(n, dtype=np.int64)
+    serial = np.zeros(muni_idx.size, dtype=np.int64)
     for code in np.unique(region_code):
         sel = np.flatnonzero(region_code == code)
         serial[sel] = np.sort(rng.choice(np.arange(1, 9999), size=sel.size, replace=False))
-    school_id = [f"sch{c:02d}{s:04d}" for c, s in zip(region_code, serial, strict=True)]
+    return [f"sch{c:02d}{s:04d}" for c, s in zip(region_code, serial, strict=True)]
+
+
+def _school_names(
+    rng: np.random.Generator,
+    munis: pl.DataFrame,
+    muni_idx: np.ndarray,
+    kinds: np.ndarray,
+    locality: np.ndarray,
+) -> list[str]:
+    """Official-looking names: the owner, the kind and a number within the municipality (or a village)."""
+    n = muni_idx.size
     roots = munis["root"].to_numpy()[muni_idx]
     village_roots = np.array(_ROOTS)[rng.integers(0, len(_ROOTS), n)]
     number = np.zeros(n, dtype=np.int64)
@@ -171,6 +223,22 @@ def build_region(config: DemoConfig, rng: np.random.Generator) -> Region:
             names.append(f'{owner} "{k} №{number[i]}"')
         else:
             names.append(f'{owner} "{village_roots[i]}ская {k}"')
+    return names
+
+
+def build_region(config: DemoConfig, rng: np.random.Generator) -> Region:
+    """The synthetic region(s): municipalities and the school registry with the generator's private columns."""
+    n_reg, n_mun, n_sch = _counts(config)
+    munis = _municipalities(config, rng, n_reg, n_mun)
+    muni_idx = _school_municipality(munis, rng, n_reg, n_mun, n_sch)
+    n = muni_idx.size
+    is_city_m = munis["is_city"].to_numpy()[muni_idx]
+    locality, kinds, size = _kinds_and_sizes(rng, is_city_m)
+    lo, hi, pupils = _pupils(kinds, size)
+    d = _disadvantage(rng, munis, muni_idx, locality, kinds)
+    lat, lon, remote = _coordinates(rng, munis, muni_idx, is_city_m, locality)
+    school_id = _school_ids(rng, munis, muni_idx)
+    names = _school_names(rng, munis, muni_idx, kinds, locality)
     width = 3 if n < 1000 else 5
     website = [f"http://school{i + 1:0{width}d}.example.local" for i in range(n)]
 
