@@ -95,7 +95,9 @@ class _Verdicts:
     status: np.ndarray  # index into STATUSES
 
 
-def _group_totals(code: np.ndarray, n: np.ndarray, p1: np.ndarray, p2: np.ndarray, loo: bool) -> tuple:
+def _group_totals(
+    code: np.ndarray, n: np.ndarray, p1: np.ndarray, p2: np.ndarray, loo: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per school (rows of ``p1``/``p2``: integer Σp, Σp², schools × elements): the totals n, Σp, Σp²
     and number of schools of its group (``code``; −1 = none: NaN), less the school itself with ``loo``.
     Integer sums (exact in float64): the same whatever the order."""
@@ -204,11 +206,19 @@ def _units(
     with np.errstate(divide="ignore", invalid="ignore"):
         c_s1, c_s2 = p1 / mb, p2 / mb**2
         s_s1, s_s2 = s.p1 / mb, s.p2 / mb**2
-        parts_n, parts_1, parts_2, parts_s = [], [], [], []
+        parts_n: list[np.ndarray] = []
+        parts_1: list[np.ndarray] = []
+        parts_2: list[np.ndarray] = []
+        parts_s: list[np.ndarray] = []
         if "school" in p.units:
-            parts_n.append(s.n), parts_1.append(s_s1), parts_2.append(s_s2), parts_s.append(np.arange(s.first.size))
+            parts_n.append(s.n)
+            parts_1.append(s_s1)
+            parts_2.append(s_s2)
+            parts_s.append(np.arange(s.first.size))
         if "class" in p.units:
-            parts_n.append(cls["n"].to_numpy()), parts_1.append(c_s1), parts_2.append(c_s2)
+            parts_n.append(cls["n"].to_numpy())
+            parts_1.append(c_s1)
+            parts_2.append(c_s2)
             parts_s.append(s.of_class)
         if not parts_n:
             return None

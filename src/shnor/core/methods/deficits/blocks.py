@@ -43,7 +43,8 @@ class _Block:
 
     def points(self, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
         """Points per pupil × element (int64; float32 products of small integers are exact)."""
-        return np.rint(self.scores[rows].astype(np.float32) @ self.weights).astype(np.int64)
+        points: np.ndarray = np.rint(self.scores[rows].astype(np.float32) @ self.weights).astype(np.int64)
+        return points
 
 
 def _blocks(

@@ -156,10 +156,10 @@ def _block_at_risk(b: _Block, scale: pl.DataFrame, risk: Mapping[str, Any]) -> p
     p = b.pupils.with_columns(
         *(pl.lit(v, dtype=schema.RESULTS[k]).alias(k) for k, v in zip(KEYS, b.key, strict=True)), col
     ).join(scale, on=["procedure", "subject", "grade"], how="left")
-    p = _risk_reasons(p, risk)
-    if p is None:
+    with_reasons = _risk_reasons(p, risk)
+    if with_reasons is None:
         return None
-    return p.with_row_index("_row").filter(pl.col("reasons").is_not_null())
+    return with_reasons.with_row_index("_row").filter(pl.col("reasons").is_not_null())
 
 
 def _weak_shares(b: _Block, p: pl.DataFrame, dim: str) -> _Weak:

@@ -12,7 +12,7 @@ def _section(config: Mapping[str, Any] | None) -> dict[str, Any]:
     """The method's settings: shipped defaults with ``config`` merged over them (missing keys → defaults)."""
     from shnor.core.config import default_config
 
-    base = default_config()[NAME]
+    base: dict[str, Any] = default_config()[NAME]
     if not config:
         return base
     merged = dict(base)
