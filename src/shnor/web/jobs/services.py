@@ -1,8 +1,7 @@
-"""Writes for jobs: enqueue an import or a run, and execute it in the worker with visible stages."""
+"""Writes for jobs: enqueue a job, and execute it in the worker with visible stages (kinds: ``kinds.py``)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from django.db import transaction
@@ -10,23 +9,21 @@ from django.utils import timezone
 
 from shnor.core.config import ConfigError
 from shnor.core.ingest.errors import IngestError
-from shnor.web.accounts.selectors import profile_of
+from shnor.web.accounts.scope import User, scope_of
+from shnor.web.jobs.kinds import job_kind_handler
 from shnor.web.jobs.models import Job
 
-MAX_ERRORS_KEPT = 200
 
-
-def job_enqueue(*, kind: str, label: str, params: dict[str, Any], user: Any) -> Job:
+def job_enqueue(*, kind: str, label: str, params: dict[str, Any], user: User | None) -> Job:
     """Create a job and hand it to the task backend once the creating transaction commits."""
     from shnor.web.jobs.tasks import job_task
 
-    profile = profile_of(user=user)
     job = Job.objects.create(
         kind=kind,
         label=label,
         params=params,
         created_by=user if user and user.is_authenticated else None,
-        region=profile.region if profile else None,
+        region_id=scope_of(user).region_id,
     )
 
     def send() -> None:
@@ -42,7 +39,7 @@ def _stage(job_id: int, text: str) -> None:
 
 
 def job_execute(*, job_id: int) -> Job:
-    """Run a queued job: an import or a methodology run; the outcome or a Russian error goes into the job."""
+    """Run a queued job by its kind's registered handler; the outcome or a Russian error goes into the job."""
     job = Job.objects.get(pk=job_id)
     if job.finished:
         return job
@@ -68,48 +65,5 @@ def job_execute(*, job_id: int) -> Job:
 
 
 def _dispatch(job: Job) -> dict[str, Any]:
-    p = job.params
-    if job.kind == Job.IMPORT_VPR:
-        from shnor.web.assessments.services import vpr_file_import
-
-        outcome = vpr_file_import(
-            path=Path(p["path"]),
-            year=p.get("year"),
-            subject=p.get("subject"),
-            grade=p.get("grade"),
-            max_rejected=float(p.get("max_rejected", 0.05)),
-            replace=bool(p.get("replace", False)),
-            progress=lambda s: _stage(job.pk, s),
-        )
-        return {
-            "status": outcome.status,
-            "ok": outcome.ok,
-            "summary": outcome.summary,
-            "warnings": outcome.warnings,
-            "errors": [e.as_dict() for e in outcome.errors[:MAX_ERRORS_KEPT]],
-            "errors_total": len(outcome.errors),
-            "report": outcome.report.name if outcome.report else "",
-            "batch_id": outcome.batch_id,
-            "diff": outcome.diff.as_dict() if outcome.diff else None,
-        }
-    if job.kind == Job.IDENTIFY:
-        from shnor.web.identification.services import methodology_run_create
-
-        config = Path(p["config_path"]) if p.get("config_path") else None
-        run, _ = methodology_run_create(
-            year=int(p["year"]),
-            config_path=config,
-            label=p.get("label", ""),
-            progress=lambda s: _stage(job.pk, s),
-            keep_evidence=False,
-        )
-        return {"run_id": run.pk, "summary": run.summary, "config_digest": run.config_digest}
-    if job.kind == Job.EFFECTIVENESS:
-        from shnor.web.monitoring.services import effectiveness_analysis_execute
-
-        return effectiveness_analysis_execute(analysis_id=int(p["analysis_id"]), progress=lambda s: _stage(job.pk, s))
-    if job.kind == Job.SITE_CRAWL:
-        from shnor.web.monitoring.services import site_check_execute
-
-        return site_check_execute(check_id=int(p["check_id"]), progress=lambda s: _stage(job.pk, s))
-    raise ValueError(f"неизвестный вид задачи {job.kind!r}")
+    handler = job_kind_handler(kind=job.kind)
+    return handler(job.params, lambda s: _stage(job.pk, s))

@@ -1,4 +1,4 @@
-"""App config: monitoring."""
+"""App config: monitoring; registers its job kinds."""
 
 from django.apps import AppConfig
 
@@ -9,3 +9,12 @@ class MonitoringConfig(AppConfig):
     name = "shnor.web.monitoring"
     label = "monitoring"
     verbose_name = "Мониторинг"
+
+    def ready(self) -> None:
+        """Register the effectiveness analysis and the website check as job kinds."""
+        from shnor.web.jobs.kinds import job_kind_register
+        from shnor.web.jobs.models import Job
+        from shnor.web.monitoring.jobs import effectiveness_job, site_crawl_job
+
+        job_kind_register(kind=Job.EFFECTIVENESS, handler=effectiveness_job)
+        job_kind_register(kind=Job.SITE_CRAWL, handler=site_crawl_job)

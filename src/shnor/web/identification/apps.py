@@ -1,0 +1,18 @@
+"""App config: identification; registers its job kinds."""
+
+from django.apps import AppConfig
+
+
+class IdentificationConfig(AppConfig):
+    """Methodology runs and their outcomes per school and method."""
+
+    name = "shnor.web.identification"
+    label = "identification"
+
+    def ready(self) -> None:
+        """Register the methodology run as a job kind."""
+        from shnor.web.identification.jobs import identify_job
+        from shnor.web.jobs.kinds import job_kind_register
+        from shnor.web.jobs.models import Job
+
+        job_kind_register(kind=Job.IDENTIFY, handler=identify_job)
