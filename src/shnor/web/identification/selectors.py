@@ -17,7 +17,12 @@ from django.core.cache import cache
 from django.db.models import Max, Q, QuerySet
 from django.urls import reverse
 
-from shnor.web.identification import evidence as ev
+from shnor.core.evidence import LowResultsEvidence, RiskUnit, TracksEvidence, as_dict
+from shnor.core.evidence.base import Charts
+from shnor.core.labels import CATEGORY_SHORT_LABELS, SIGN_LABELS, TRACK_LABELS  # TRACK_LABELS: re-exported
+from shnor.core.labels import METHOD_TITLES as _METHOD_TITLES
+from shnor.web.identification import figures as fg
+from shnor.web.identification import presenters
 from shnor.web.identification.models import MethodologyRun, SchoolOutcome
 from shnor.web.params import db_int
 from shnor.web.registry.models import School
@@ -43,19 +48,9 @@ LISTS: dict[str, ListKind] = {
         ListKind("fioko", SchoolOutcome.FIOKO, "Маркеры необъективности ФИОКО", "ФИОКО"),
     )
 }
-METHOD_TITLES = dict(SchoolOutcome.METHODS)
-TRACK_LABELS = {
-    "common": "Общие региональные мероприятия",
-    "network": "Сетевые методические объединения",
-    "individual": "Индивидуальное сопровождение",
-}
-CATEGORY_LABELS = {
-    "first": "впервые",
-    "repeated": "повторно за три года",
-    "persistent": "три года и более подряд",
-    "exited": "вышла из списка",
-    "none": "нет",
-}
+METHOD_TITLES = dict(_METHOD_TITLES)
+#: The list categories in the wording of the list pages (``core.labels``).
+CATEGORY_LABELS = CATEGORY_SHORT_LABELS
 
 
 def runs_done() -> QuerySet[MethodologyRun]:
@@ -84,8 +79,8 @@ def run_latest_per_year() -> list[MethodologyRun]:
 
 
 def _track_of(data: dict) -> tuple[str, str]:
-    code = str(data.get("track") or "")
-    return code, str(data.get("track_label") or TRACK_LABELS.get(code, code))
+    track = TracksEvidence.parse(data)
+    return track.track, track.label
 
 
 #: The keys of a list method's result row that its list page shows (FIOKO: None, the whole row).
@@ -136,7 +131,7 @@ def _list_rows(
     keys = LIST_DATA_KEYS.get(spec.method)
     if keys is None:  # FIOKO: the markers list is needed whole (and small)
         outcomes = list(ordered)
-        datas = {o.pk: ev.as_dict(o.data) for o in outcomes}
+        datas = {o.pk: as_dict(o.data) for o in outcomes}
     else:  # never load a school's whole evidence just to print a list row
         outcomes = list(ordered.defer("data"))
         datas = {
@@ -181,31 +176,10 @@ def _list_rows(
                 "category": CATEGORY_LABELS.get(str(lw.get("data__category") or ""), lw.get("data__category") or ""),
                 "track": code,
                 "track_label": label,
-                "details": _details(spec.method, data),
+                "details": presenters.list_details(spec.method, data),
             }
         )
     return rows
-
-
-def _details(method: str, data: dict) -> str:
-    if method == SchoolOutcome.OBJECTIVITY:
-        signs = [s for s in str(data.get("signs") or "").split("; ") if s]
-        return "; ".join(ev.sign_label(s) for s in signs)
-    if method == SchoolOutcome.SOCIAL_INDEX:
-        parts = []
-        if data.get("index") is not None:
-            parts.append(f"индекс {data['index']}")
-        if data.get("rank") is not None:
-            parts.append(f"место {data['rank']}")
-        return ", ".join(parts)
-    if method == SchoolOutcome.LOW_RESULTS:
-        return str(data.get("indicators") or data.get("reason") or "")
-    if method == SchoolOutcome.FIOKO:
-        markers = data.get("markers")
-        if isinstance(markers, list):
-            return "; ".join(b["title"] for b in ev.marker_blocks(data)) if markers and isinstance(markers[0], dict) else "; ".join(ev.sign_label(str(m)) for m in markers)
-        return str(data.get("marker") or "")
-    return ""
 
 
 def runs_compare(*, schools: QuerySet[School], run_a: MethodologyRun, run_b: MethodologyRun, kind: str) -> dict:
@@ -254,48 +228,11 @@ def _school_flags(*, school: School, run: MethodologyRun) -> list[Flag]:
     flags = []
     order = [m for m, _ in SchoolOutcome.METHODS]
     for o in sorted(SchoolOutcome.objects.filter(run=run, school=school), key=lambda o: order.index(o.method) if o.method in order else 99):
-        data = ev.as_dict(o.data)
-        evidence = ev.evidence_of(data)
-        label = ev.humanize(o.label)
-        if o.method == SchoolOutcome.FIOKO:
-            label = ", ".join(ev.SIGN_LABELS.get(x.strip(), x.strip()) for x in o.label.split(",") if x.strip())
-        if o.method == SchoolOutcome.OBJECTIVITY:
-            n = data.get("n_signs")
-            label = f"значимых признаков: {n}" if n else ("признаки не выявлены" if not o.flagged else label)
-        flag = Flag(o.method, METHOD_TITLES.get(o.method, o.method), o.flagged, label, o.value, data=data)
-        if o.method == SchoolOutcome.OBJECTIVITY:
-            flag.facts = ev.facts(evidence)
-            flag.signs = ev.sign_blocks(evidence)
-            flag.charts = [] if flag.signs else ev.charts_in(evidence)
-        elif o.method == SchoolOutcome.FIOKO and isinstance(data.get("markers"), list) and data["markers"] and isinstance(data["markers"][0], dict):
-            flag.signs = ev.marker_blocks(data)
-        elif o.method == SchoolOutcome.TRACKS:
-            flag.facts = [("Вариант", _track_of(data)[1])] if data.get("track") else []
-        elif o.method == SchoolOutcome.DEFICITS:
-            flag.facts, flag.charts = ev.deficit_blocks(data)
-        else:
-            flag.facts = ev.facts(evidence) + [(k, v) for k, v in _row_facts(o.method, data)]
-            flag.charts = ev.charts_in(evidence)
-        flags.append(flag)
+        data = as_dict(o.data)
+        shown = presenters.present(o.method, data=data, flagged=o.flagged, label=o.label)
+        flags.append(Flag(o.method, METHOD_TITLES.get(o.method, o.method), o.flagged, shown.label, o.value,
+                          facts=shown.facts, charts=shown.charts, signs=shown.signs, data=data))
     return flags
-
-
-def _row_facts(method: str, data: dict) -> list[tuple[str, str]]:
-    out = []
-    if method == SchoolOutcome.LOW_RESULTS:
-        if data.get("years_in_list"):
-            out.append(("Лет в списке подряд", str(data["years_in_list"])))
-        if data.get("category"):
-            out.append(("Категория", CATEGORY_LABELS.get(str(data["category"]), str(data["category"]))))
-        if data.get("indicators"):
-            out.append(("Показатели", str(data["indicators"])))
-        if data.get("risk_list") is not None:
-            out.append(("Список риска Рособрнадзора", "да" if data["risk_list"] else "нет"))
-    if method == SchoolOutcome.SOCIAL_INDEX:
-        for key, label in (("index", "Индекс"), ("rank", "Место в рейтинге")):
-            if data.get(key) is not None:
-                out.append((label, str(data[key])))
-    return out
 
 
 def school_track(*, school: School, run: MethodologyRun) -> dict | None:
@@ -303,25 +240,7 @@ def school_track(*, school: School, run: MethodologyRun) -> dict | None:
     o = SchoolOutcome.objects.filter(run=run, school=school, method=SchoolOutcome.TRACKS).first()
     if o is None:
         return None
-    data = ev.as_dict(o.data)
-    code, label = _track_of(data)
-    if not code:
-        return None
-    reasons: list[str] = []
-    for part in str(data.get("reasons") or o.label or "").split(";"):
-        part = part.strip()
-        if not part:
-            continue
-        if reasons and ev.humanize(part) != part and ev.humanize(part) == ev.sign_label(part):
-            reasons[-1] += "; " + ev.sign_label(part)  # a sign id continuing the previous reason
-        else:
-            reasons.append(ev.humanize(part))
-    return {
-        "code": code,
-        "label": label,
-        "tracks": [TRACK_LABELS.get(t, t) for t in (data.get("tracks") or [code]) if t != code],
-        "reasons": reasons,
-    }
+    return presenters.track_summary(o.data, label=o.label)
 
 
 def school_history(*, school: School) -> list[dict]:
@@ -343,39 +262,37 @@ def school_history(*, school: School) -> list[dict]:
 def school_results_by_year(*, school: School) -> dict:
     """Share of «2» per procedure per year for the school, from the low-results evidence of every run.
 
-    Returns ``{"units": [{"label", "year", "share", "counted"}], "figure": plotly dict or None}``.
+    Returns ``{"units": [RiskUnit: label, year, share, counted …], "figure": plotly dict or None}``.
     """
-    best: dict[tuple[int, str], dict] = {}
+    best: dict[tuple[int, str], RiskUnit] = {}
     for o in (
         SchoolOutcome.objects.filter(school=school, method=SchoolOutcome.LOW_RESULTS, run__status=MethodologyRun.DONE)
         .order_by("run__started_at", "run_id")
         .only("data")
     ):
-        evidence = ev.evidence_of(o.data)
-        units = ev.as_dict(ev.as_dict(evidence.get("methods")).get("risk_rule")).get("units") or []
-        for u in units:
-            if isinstance(u, dict) and u.get("year") is not None and u.get("share") is not None:
-                best[(int(u["year"]), str(u.get("label", "")))] = u
-    units = sorted(best.values(), key=lambda u: (str(u.get("label")), u["year"]))
+        for u in LowResultsEvidence.parse(o.data).risk_units:
+            if u.year is not None and u.share is not None:
+                best[(u.year, u.label)] = u
+    units = sorted(best.values(), key=lambda u: (u.label, u.year))
     if not units:
         return {"units": [], "figure": None}
-    series: dict[str, list[dict]] = defaultdict(list)
+    series: dict[str, list[RiskUnit]] = defaultdict(list)
     for u in units:
-        series[str(u.get("label"))].append(u)
+        series[u.label].append(u)
     data = [
         {
             "type": "scatter",
             "mode": "lines+markers",
             "name": label,
-            "x": [u["year"] for u in us],
-            "y": [round(100 * float(u["share"]), 1) for u in us],
+            "x": [u.year for u in us],
+            "y": [round(100 * float(u.share or 0), 1) for u in us],
         }
         for label, us in series.items()
     ]
     figure = {
         "data": data,
         "layout": {
-            **ev.BASE_LAYOUT,
+            **fg.BASE_LAYOUT,
             "title": {"text": "Доля участников с отметкой «2», % — по годам и процедурам", "font": {"size": 13}},
             "height": 380,
             "legend": {"orientation": "h", "y": -0.2},
@@ -456,7 +373,7 @@ def _dynamics_figure(*, schools: QuerySet[School]) -> dict | None:
          "y": [counts.get((r.pk, spec.method), 0) for r in runs]}
         for spec in LISTS.values()
     ]
-    return {"data": data, "layout": {**ev.BASE_LAYOUT, "title": {"text": "Динамика: число школ в списках по годам", "font": {"size": 13}},
+    return {"data": data, "layout": {**fg.BASE_LAYOUT, "title": {"text": "Динамика: число школ в списках по годам", "font": {"size": 13}},
                                      "xaxis": {"dtick": 1}, "yaxis": {"title": {"text": "школ"}, "rangemode": "tozero"}}}
 
 
@@ -465,13 +382,13 @@ def _signs_figure(*, schools: QuerySet[School], run: MethodologyRun) -> dict | N
     for signs in SchoolOutcome.objects.filter(run=run, method=SchoolOutcome.OBJECTIVITY, flagged=True, school__in=schools).values_list("data__signs", flat=True):
         for s in str(signs or "").split("; "):
             if s:
-                counter[ev.SIGN_LABELS.get(s.split(":")[0], s.split(":")[0])] += 1
+                counter[SIGN_LABELS.get(s.split(":")[0], s.split(":")[0])] += 1
     if not counter:
         return None
     items = counter.most_common()
     return {"data": [{"type": "bar", "orientation": "h", "y": [k for k, _ in items][::-1], "x": [v for _, v in items][::-1],
-                      "marker": {"color": ev.COLORS["school"]}}],
-            "layout": {**ev.BASE_LAYOUT, "title": {"text": "Распределение признаков необъективности (школ с признаком)", "font": {"size": 13}},
+                      "marker": {"color": fg.COLORS["school"]}}],
+            "layout": {**fg.BASE_LAYOUT, "title": {"text": "Распределение признаков необъективности (школ с признаком)", "font": {"size": 13}},
                        "margin": {"l": 20, "r": 20, "t": 40, "b": 40}, "xaxis": {"title": {"text": "школ"}},
                        "yaxis": {"automargin": True}}}
 
@@ -482,16 +399,13 @@ def _caterpillar(*, schools: QuerySet[School], run: MethodologyRun) -> dict | No
     )
     points = []
     for r in rows:
-        va = ev.as_dict(r["data__evidence__value_added"])
-        interval = va.get("interval") if isinstance(va, dict) else None
-        if not (isinstance(interval, list) and len(interval) == 2 and isinstance(va.get("effect"), int | float)):
+        va = Charts.parse(r["data__evidence__value_added"]).interval
+        if va is None:
             continue
-        if interval[0] is None or interval[1] is None:
-            continue
-        points.append({"effect": float(va["effect"]), "lower": float(interval[0]), "upper": float(interval[1]),
+        points.append({"effect": float(va.effect), "lower": float(va.lower), "upper": float(va.upper),
                        "low": r["flagged"], "name": f"{r['school__school_id']} {r['school__name']}",
                        "url": reverse("registry:school", kwargs={"school_id": r["school__school_id"]})})
-    return ev.caterpillar_figure(points) if len(points) >= 2 else None
+    return fg.caterpillar_figure(points) if len(points) >= 2 else None
 
 
 def map_figure(*, schools: QuerySet[School], run: MethodologyRun | None) -> dict | None:
@@ -525,6 +439,6 @@ def map_figure(*, schools: QuerySet[School], run: MethodologyRun | None) -> dict
             "marker": {"size": 7 if key else 5, "color": color, "opacity": 0.85},
         })
     mean_lat = sum(p["latitude"] for p in located) / len(located)
-    return {"data": data, "layout": {**ev.BASE_LAYOUT, "height": 420, "title": {"text": "Школы на карте (координаты; без подложки)", "font": {"size": 13}},
+    return {"data": data, "layout": {**fg.BASE_LAYOUT, "height": 420, "title": {"text": "Школы на карте (координаты; без подложки)", "font": {"size": 13}},
                                      "xaxis": {"title": {"text": "долгота"}},
                                      "yaxis": {"title": {"text": "широта"}, "scaleanchor": "x", "scaleratio": 1 / max(0.2, math.cos(math.radians(mean_lat)))}}}

@@ -1,0 +1,103 @@
+"""Typed evidence of the objectivity method: one record per tested sign, the school's threshold, p and q."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from shnor.core.evidence._read import Value, as_dict, dicts, integer, opt_text, text
+from shnor.core.evidence.base import Charts, Headline
+
+#: 1: the school's threshold at the top of the evidence; 0: older runs, a threshold on each sign record.
+VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class SignRecord:
+    """One sign tested (or not) in one unit, ``bunching:vpr:ma:4``: its statistic, p-value and chart."""
+
+    id: str
+    sign: str = ""
+    tested: bool = False
+    procedure: str | None = None
+    subject: str | None = None
+    grade: int | None = None
+    headline: Headline = Headline()
+    #: the chart data; a sign sharing its twin's chart names it in ``chart_of`` instead
+    charts: Charts = Charts()
+    chart_of: str | None = None
+
+    @classmethod
+    def parse(cls, raw: Any) -> SignRecord:
+        """A sign record from its stored JSON object."""
+        d = as_dict(raw)
+        return cls(
+            id=text(d.get("id")),
+            sign=text(d.get("sign")),
+            tested=bool(d.get("tested")),
+            procedure=opt_text(d.get("procedure")),
+            subject=opt_text(d.get("subject")),
+            grade=integer(d.get("grade")),
+            headline=Headline.parse(d),
+            charts=Charts.parse(d.get("chart"), flat_histogram=True),
+            chart_of=opt_text(d.get("chart_of")),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stored form."""
+        out: dict[str, Any] = {"id": self.id, "sign": self.sign, "tested": self.tested, **self.headline.to_dict()}
+        for k in ("procedure", "subject", "grade", "chart_of"):
+            if getattr(self, k) is not None:
+                out[k] = getattr(self, k)
+        if self.charts:
+            out["chart"] = self.charts.to_dict()
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectivityEvidence:
+    """A school's objectivity result: every sign record, the significant ones and the school's threshold."""
+
+    version: int = VERSION
+    year: int | None = None
+    n_signs: int | None = None
+    #: the significant sign ids as the result row lists them (``data["signs"]``)
+    sign_ids: tuple[str, ...] = ()
+    strongest_sign: str | None = None
+    signs: tuple[SignRecord, ...] = ()
+    significant: tuple[str, ...] = ()
+    headline: Headline = Headline()
+
+    @classmethod
+    def parse(cls, data: Any) -> ObjectivityEvidence:
+        """From an outcome's ``data`` (the result row with its ``evidence``); missing keys give defaults."""
+        row = as_dict(data)
+        ev = as_dict(row.get("evidence"))
+        return cls(
+            version=VERSION if "threshold" in ev or not ev.get("signs") else 0,
+            year=integer(ev.get("year")),
+            n_signs=integer(row.get("n_signs")),
+            sign_ids=tuple(s for s in str(row.get("signs") or "").split("; ") if s),
+            strongest_sign=opt_text(row.get("strongest_sign")),
+            signs=tuple(SignRecord.parse(r) for r in dicts(ev.get("signs"))),
+            significant=tuple(str(s) for s in ev.get("significant") or ()),
+            headline=Headline.parse(ev),
+        )
+
+    @property
+    def threshold(self) -> Value:
+        """The school's threshold for every sign (p of a sign at most …, q …); older runs: None."""
+        return self.headline.threshold
+
+    def sign(self, sign_id: str | None) -> SignRecord | None:
+        """The record with that id, or None."""
+        return next((r for r in self.signs if r.id == sign_id), None) if sign_id else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stored form (result row with its evidence)."""
+        ev: dict[str, Any] = {**self.headline.to_dict(), "signs": [r.to_dict() for r in self.signs],
+                              "significant": list(self.significant)}
+        if self.year is not None:
+            ev["year"] = self.year
+        return {"n_signs": self.n_signs, "signs": "; ".join(self.sign_ids), "strongest_sign": self.strongest_sign,
+                "evidence": ev}
