@@ -24,13 +24,13 @@ from shnor.core.methods.base import Inputs
 NAME = "tracks"
 ORDER = ("individual", "network", "common")
 
-OUTPUT_SCHEMA = {
-    "school_id": pl.String,
-    "track": pl.String,
-    "reasons": pl.String,
-    "track_label": pl.String,
-    "tracks": pl.List(pl.String),
-    "evidence": pl.String,
+OUTPUT_SCHEMA: dict[str, pl.DataType] = {
+    "school_id": pl.String(),
+    "track": pl.String(),
+    "reasons": pl.String(),
+    "track_label": pl.String(),
+    "tracks": pl.List(pl.String()),
+    "evidence": pl.String(),
 }
 
 
