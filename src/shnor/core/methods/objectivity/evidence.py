@@ -1,0 +1,106 @@
+"""Each school's row of the output: its significant signs and records, its strongest sign, and its
+evidence as UTF-8 JSON with the school's test records spliced in as they were serialised."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from shnor.core.methods.objectivity.fdr import Combined
+from shnor.core.methods.objectivity.records import _json, _Tests
+
+#: Stands for the school's records in its evidence until they are spliced in (``school_row``).
+_PLACEHOLDER = "\u0000signs\u0000"
+_PLACEHOLDER_JSON = _json(_PLACEHOLDER)
+
+#: The region-level bunching fields every school's evidence repeats.
+_REGION_FIELDS = ("procedure", "subject", "grade", "boundary", "cut", "observed_at_or_above",
+                  "expected_at_or_above", "observed_below", "expected_below", "excess_ratio", "p_value")
+
+
+def region_summary(region_rows: list[dict]) -> list[dict]:
+    """The region's bunching rows as every school's evidence shows them."""
+    return [{k: r[k] for k in _REGION_FIELDS} for r in region_rows]
+
+
+def _significant_signs(ps: dict[str, float], flagged: bool, method: str, cutoff: float,
+                       q_level: float) -> list[str]:
+    """The signs that make a flagged school flagged (at least its strongest); none if not flagged."""
+    if not flagged:
+        return []
+    k = len(ps)
+    if method == "bonferroni":
+        sig_signs = [sg for sg, p in ps.items() if min(1.0, k * p) <= cutoff]
+    else:
+        sig_signs = [sg for sg, p in ps.items() if p <= q_level / k]
+    return sig_signs or [min(ps, key=ps.get)]
+
+
+def _significant_records(tests: _Tests, done: list[int], ps: dict[str, float],
+                         sig_signs: list[str]) -> list[int]:
+    """The rows of the significant signs' records: a sign's records with p ≤ 0.05, or its smallest."""
+    signs, p_values = tests.signs, tests.p_values
+    significant = []
+    for sg in sorted(sig_signs, key=lambda g: ps[g]):
+        units = sorted((j for j in done if signs[j] == sg), key=p_values.__getitem__)
+        significant += [j for j in units if p_values[j] <= 0.05] or units[:1]
+    return significant
+
+
+def _strongest(tests: _Tests, done: list[int], ps: dict[str, float]) -> str | None:
+    """The id of the record of the school's strongest sign (its pooled record when it has no other)."""
+    if not ps:
+        return None
+    best = min(ps, key=ps.get)
+    cands = [j for j in done if tests.signs[j] == best]
+    return tests.ids[min(cands, key=tests.p_values.__getitem__)] if cands else f"{best}:pooled"
+
+
+def school_row(tests: _Tests, i: int, comb: Combined, pooled: dict[str, dict[str, dict]],
+               config: Mapping[str, Any], year: int, region: list[dict]) -> tuple[dict[str, Any], bytes]:
+    """The output row of ``tests.schools[i]`` without its evidence, and the evidence as UTF-8 JSON
+    (the school's pooled records are taken out of ``pooled``)."""
+    sid = tests.schools[i]
+    method = config["combine"]
+    q_level = float(config["q"])
+    any_flagged = comb.flagged.any()
+    tested_rows = tests.tested
+    done = [j for j in tests.rows(i) if tested_rows[j]]  # in record id order
+    ps = comb.sign_p[i]
+    k = len(ps)
+    sig_signs = _significant_signs(ps, bool(comb.flagged[i]), method, comb.cutoff, q_level)
+    significant = _significant_records(tests, done, ps, sig_signs)
+    tested = comb.tested[i]
+    evidence = {
+        "year": year,
+        "combine_units": config["combine_units"],
+        "combine": method,
+        "fdr": config["fdr_method"],
+        "q_level": q_level,
+        "tests_performed": len(done),
+        "sign_p_values": {sg: ps[sg] for sg in sorted(ps)},
+        "p_combined": None if not tested else float(comb.p_comb[i]),
+        "q_value": None if not tested else float(comb.q[i]),
+        "bh_cutoff": comb.cutoff if any_flagged else None,
+        "signs": _PLACEHOLDER,
+        "pooled_signs": pooled.pop(sid, {}),
+        "significant": [tests.ids[j] for j in significant],
+        "region_bunching": region,
+    }
+    if done:  # one threshold for every tested sign of the school (each record used to repeat it)
+        evidence["threshold"] = {
+            "sign_p_value_at_most": comb.cutoff / k if method == "bonferroni" and any_flagged else None,
+            "q": q_level,
+        }
+    else:
+        evidence["note"] = "ни один признак не проверен: мало участников или нет нужных данных"
+    row = {
+        "school_id": sid,
+        "flagged": bool(comb.flagged[i]),
+        "n_signs": len(sig_signs),
+        "signs": "; ".join(tests.ids[j] for j in significant),
+        "strongest_sign": _strongest(tests, done, ps),
+        "q_value": None if not tested else float(comb.q[i]),
+    }
+    head, tail = _json(evidence).split(_PLACEHOLDER_JSON, 1)
+    return row, b"".join([head, *tests.signs_parts(i), tail])

@@ -1,0 +1,203 @@
+"""Task-level signs over one procedure: ``task_pattern`` (hard П/В points beyond the region's pupils
+with the same total) and ``person_fit`` (Guttman errors beyond the same expectation)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from shnor.core.methods.objectivity.signs.base import Unit, _rl, _rl_rows, _rv, not_tested
+
+
+class _Cells:
+    """The pupils of a unit grouped by (school, total): what the same-total comparisons of
+    ``task_signs`` need is constant within such a cell, so they are computed once per cell (a country
+    procedure has ≈ 0.5 M cells for 1.4 M pupils) instead of once per pupil."""
+
+    def __init__(self, school: np.ndarray, total: np.ndarray, n_schools: int, n_totals: int) -> None:
+        key = school.astype(np.int64) * n_totals + total.astype(np.int64)
+        per_key = np.bincount(key, minlength=n_schools * n_totals)
+        used = np.flatnonzero(per_key)
+        self.of_pupil = (np.cumsum(per_key > 0) - 1)[key]
+        self.n = per_key[used].astype(float)
+        self.school, self.total = used // n_totals, used % n_totals
+        self.n_cells, self.n_schools, self.n_totals = len(used), n_schools, n_totals
+        self.region_n = np.bincount(self.total, weights=self.n, minlength=n_totals)
+
+    def sums(self, value: np.ndarray) -> np.ndarray:
+        """Σ ``value`` over each cell's pupils."""
+        return np.bincount(self.of_pupil, weights=value, minlength=self.n_cells)
+
+    def per_school(self, cell_value: np.ndarray) -> np.ndarray:
+        """Σ over each school's cells."""
+        return np.bincount(self.school, weights=cell_value, minlength=self.n_schools)
+
+    def loo(self, s1: np.ndarray, s2: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+        """Per cell, from the cells' Σx (and Σx²): the mean (and variance) of x among the other schools'
+        pupils with the same total, and how many such pupils there are."""
+        t = self.total
+        ref = self.region_n[t] - self.n
+        div = np.maximum(ref, 1)
+        m = (np.bincount(t, weights=s1, minlength=self.n_totals)[t] - s1) / div
+        v = None
+        if s2 is not None:
+            v = np.maximum((np.bincount(t, weights=s2, minlength=self.n_totals)[t] - s2) / div - m * m, 0.0)
+        return m, v, ref
+
+
+def _cell_sum_test(cells: _Cells, value: np.ndarray, min_ref: int):
+    """``_sum_test`` of ``value`` minus its same-total expectation, summed per school over the pupils
+    with at least ``min_ref`` same-total pupils in other schools: (Σ excess, Σ variance, n, z, Σ
+    expectation)."""
+    s1 = cells.sums(value)
+    m, v, ref = cells.loo(s1, cells.sums(value * value))
+    ok = ref >= min_ref
+    t = cells.per_school(np.where(ok, s1 - cells.n * m, 0.0))
+    var = cells.per_school(np.where(ok, cells.n * v, 0.0))
+    n = cells.per_school(np.where(ok, cells.n, 0.0))
+    z = np.where(var > 0, t / np.sqrt(np.maximum(var, 1e-12)), 0.0)
+    return t, var, n, z, cells.per_school(np.where(ok, cells.n * m, 0.0))
+
+
+_SAME_TOTAL = "ученики региона (других ОО) с тем же первичным баллом"
+
+
+def _task_profiles(unit: Unit, cells: _Cells, counts: np.ndarray, maxp: np.ndarray) -> Callable[[int], dict]:
+    """The task-success chart of each school (by index): region and school task-success profiles
+    (percent of max points) and the expected profile of the school's pupils given their totals
+    (leave-school-out), summed per school."""
+    tasks = unit.tasks
+    assert tasks is not None
+    ns, n_tasks = len(unit.school_ids), tasks.shape[1]
+    sums = np.zeros((ns, n_tasks))
+    esums = np.zeros((ns, n_tasks))
+    region_sums = np.zeros(n_tasks)
+    for j in range(n_tasks):
+        s1 = cells.sums(tasks[:, j].astype(float))
+        m, _, _ref = cells.loo(s1)
+        sums[:, j] = cells.per_school(s1)
+        esums[:, j] = cells.per_school(cells.n * m)
+        region_sums[j] = s1.sum()
+    region_profile = 100 * (region_sums / tasks.shape[0]) / maxp
+
+    n_div = np.maximum(counts, 1)[:, None]
+    school_pr = _rl_rows(100 * sums / n_div / maxp[None, :], 1)
+    expected_pr = _rl_rows(100 * esums / n_div / maxp[None, :], 1)
+    region_pr = _rl(region_profile, 1)
+
+    def profile(si: int) -> dict:
+        return {
+            "school": school_pr[si],
+            "region": region_pr,
+            "expected_same_total": expected_pr[si],
+            "levels": unit.levels,
+        }
+
+    return profile
+
+
+def _task_pattern(unit: Unit, cells: _Cells, counts: np.ndarray, cfg: Mapping[str, Any],
+                  profile: Callable[[int], dict]) -> dict[str, dict]:
+    """``task_pattern``: hard П/В points beyond the region's pupils with the same total, per school."""
+    tasks = unit.tasks
+    assert tasks is not None
+    pattern: dict[str, dict] = {}
+    levels = unit.levels or [None] * tasks.shape[1]
+    hard = np.array([lv in tuple(cfg["hard_levels"]) for lv in levels])
+    min_n = int(cfg["min_pupils"])
+    if not hard.any() or hard.all():
+        for sid in unit.school_ids:
+            pattern[sid] = not_tested("нет заданий и базового, и повышенного/высокого уровня")
+        return pattern
+    h = tasks[:, hard].sum(1).astype(float)
+    t, _var, n_ok, z, _e = _cell_sum_test(cells, h, int(cfg["min_reference"]))
+    p_sf = stats.norm.sf(z).tolist()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_pupil = t / n_ok
+    stat = zip(_rv(z), _rv(t, 2), _rv(per_pupil, 3), strict=True)
+    for si, (sid, n, (zr, tr, pr)) in enumerate(zip(unit.school_ids, n_ok.tolist(), stat, strict=True)):
+        if n < min_n:
+            pattern[sid] = not_tested(f"участников {int(n)} < {min_n}", n=int(counts[si]))
+            continue
+        pattern[sid] = {
+            "tested": True,
+            "n": int(n),
+            "p_value": p_sf[si],
+            "statistic": {"z": zr, "excess_hard_points": tr, "excess_hard_points_per_pupil": pr},
+            "comparison_group": _SAME_TOTAL,
+            "chart": {"task_success": profile(si)},
+        }
+    return pattern
+
+
+def _guttman_errors(tasks: np.ndarray, maxp: np.ndarray) -> np.ndarray:
+    """Each pupil's Guttman errors over score steps ordered by the region's popularity.
+
+    A pupil's errors are Σ over the steps passed of the steps failed before them = Σ rank(step
+    passed) − r(r − 1)/2 (r steps passed, the i-th passed one has i passed before it), so no pupils ×
+    steps matrix is needed."""
+    n_pupils, n_tasks = tasks.shape
+    pop = []
+    for j in range(n_tasks):  # pupils with at least k points on task j, k = 1..max
+        at = np.bincount(np.clip(tasks[:, j], 0, int(maxp[j])), minlength=int(maxp[j]) + 1)
+        pop += np.cumsum(at[::-1])[::-1][1:].tolist()
+    pop = np.array(pop, float) / n_pupils
+    rank = np.empty(len(pop), np.int64)
+    rank[np.argsort(-pop, kind="stable")] = np.arange(len(pop))
+    guttman = np.zeros(n_pupils, np.int64)
+    passed = np.zeros(n_pupils, np.int64)
+    i = 0
+    for j in range(n_tasks):
+        mj = int(maxp[j])
+        cum = np.r_[0, np.cumsum(rank[i : i + mj])]  # rank sum of steps 1..k of task j
+        tj = np.clip(tasks[:, j], 0, mj)
+        guttman += cum[tj]
+        passed += tj
+        i += mj
+    return (guttman - passed * (passed - 1) // 2).astype(float)
+
+
+def _person_fit(unit: Unit, cells: _Cells, counts: np.ndarray, maxp: np.ndarray, cfg: Mapping[str, Any],
+                profile: Callable[[int], dict]) -> dict[str, dict]:
+    """``person_fit``: Guttman errors beyond the region's pupils with the same total, per school."""
+    assert unit.tasks is not None
+    fit: dict[str, dict] = {}
+    guttman = _guttman_errors(unit.tasks, maxp)
+    t, _var, n_ok, z, msum = _cell_sum_test(cells, guttman, int(cfg["min_reference"]))
+    gsum = cells.per_school(cells.sums(guttman))
+    min_n = int(cfg["min_pupils"])
+    p_sf = stats.norm.sf(z).tolist()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        stat = zip(_rv(z), _rv(gsum / counts, 2), _rv(msum / np.maximum(n_ok, 1), 2), strict=True)
+    for si, (sid, n, (zr, gr, mr)) in enumerate(zip(unit.school_ids, n_ok.tolist(), stat, strict=True)):
+        if n < min_n:
+            fit[sid] = not_tested(f"участников {int(n)} < {min_n}", n=int(counts[si]))
+            continue
+        fit[sid] = {
+            "tested": True,
+            "n": int(n),
+            "p_value": p_sf[si],
+            "statistic": {"z": zr, "mean_guttman_errors": gr, "expected_guttman_errors": mr},
+            "comparison_group": _SAME_TOTAL,
+            "chart": {"task_success": profile(si)},
+        }
+    return fit
+
+
+def task_signs(unit: Unit, cfg_pattern: Mapping[str, Any], cfg_fit: Mapping[str, Any]) -> tuple[dict, dict]:
+    """``task_pattern`` (hard П/В points beyond the region's pupils with the same total) and
+    ``person_fit`` (Guttman errors beyond the same expectation), per school."""
+    ns = len(unit.school_ids)
+    if unit.tasks is None or unit.max_points is None:
+        reason = "нет баллов за задания"
+        return ({s: not_tested(reason) for s in unit.school_ids}, {s: not_tested(reason) for s in unit.school_ids})
+    total = unit.tasks.sum(1)
+    counts = np.bincount(unit.school, minlength=ns)
+    maxp = unit.max_points.astype(float)
+    cells = _Cells(unit.school, total, ns, int(maxp.sum()) + 1)
+    profile = _task_profiles(unit, cells, counts, maxp)
+    return (_task_pattern(unit, cells, counts, cfg_pattern, profile),
+            _person_fit(unit, cells, counts, maxp, cfg_fit, profile))
