@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import polars as pl
 import pytest
@@ -22,17 +19,6 @@ def test_deterministic_from_seed() -> None:
     assert a.context.equals(b.context)
     assert a.truth.equals(b.truth)
     assert not a.results.equals(c.results)
-
-
-def test_never_imports_django() -> None:
-    code = (
-        "import sys\n"
-        "from shnor.core.demo import DemoConfig, generate\n"
-        "d = generate(DemoConfig(size='municipality', years=(2024,)))\n"
-        "d.results\n"
-        "assert not any(m == 'django' or m.startswith('django.') for m in sys.modules), 'django imported'\n"
-    )
-    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_frames_follow_schemas(small: DemoData) -> None:

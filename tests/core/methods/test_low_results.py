@@ -386,16 +386,3 @@ def test_compare_runs_handles_schools_missing_from_one_run():
         "Z": "enters",
     }
     assert "школы нет в прогоне A" in diff.filter(pl.col("school_id") == "Z")["reason"][0]
-
-
-def test_methods_never_import_django():
-    import subprocess
-    import sys
-
-    code = (
-        "import sys; import shnor.core.methods.low_results, shnor.core.methods.social_index, "
-        "shnor.core.methods.tracks, shnor.core.methods.persistence, shnor.core.methods.value_added; "
-        "print(any(m == 'django' or m.startswith('django.') for m in sys.modules))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
