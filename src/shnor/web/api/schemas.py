@@ -71,8 +71,42 @@ class RunOut(Schema):
     data_notices: list[DataNoticeOut]
 
 
+class FactOut(Schema):
+    """One fact of the evidence in words: «Статистика», «Группа сравнения», «Порог» …"""
+
+    label: str
+    value: str
+
+
+class ChartOut(Schema):
+    """A chart of the evidence: a Plotly figure or a table (``head``, ``rows``)."""
+
+    title: str
+    figure: dict[str, Any] | None = None
+    table: dict[str, Any] | None = None
+
+
+class SignOut(Schema):
+    """One tested sign (or FIOKO marker) with its facts and charts."""
+
+    id: str
+    title: str
+    significant: bool
+    facts: list[FactOut]
+    charts: list[ChartOut]
+
+
+class PresentationOut(Schema):
+    """What the school card shows of an outcome: the label, facts, sign blocks and charts in words."""
+
+    label: str
+    facts: list[FactOut]
+    signs: list[SignOut]
+    charts: list[ChartOut]
+
+
 class OutcomeOut(Schema):
-    """One method's conclusion about one school, with the evidence row."""
+    """One method's conclusion about one school, with the evidence row and its presentation."""
 
     run_id: int
     year: int
@@ -81,6 +115,7 @@ class OutcomeOut(Schema):
     value: float | None
     label: str
     data: dict[str, Any]
+    presentation: PresentationOut
 
 
 class ListRowOut(Schema):

@@ -11,6 +11,7 @@ from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.security import HttpBearer, django_auth
 
+from shnor.core.evidence import as_dict
 from shnor.web.accounts.selectors import (
     municipalities_visible_to,
     regions_visible_to,
@@ -29,8 +30,8 @@ from shnor.web.api.schemas import (
 )
 from shnor.web.identification import selectors as ident
 from shnor.web.identification.data_changes import run_data_notices
-from shnor.web.identification.evidence import as_dict
 from shnor.web.identification.models import SchoolOutcome
+from shnor.web.identification.presenters import Presentation, present
 from shnor.web.registry.models import School
 from shnor.web.registry.selectors import schools_search
 
@@ -103,6 +104,20 @@ def _run_out(r: Any) -> dict:
     }
 
 
+def _facts_out(facts: list[tuple[str, str]]) -> list[dict]:
+    return [{"label": k, "value": v} for k, v in facts]
+
+
+def _presentation_out(p: Presentation) -> dict:
+    """The presenter's words for the API: the same facts, sign blocks and charts the card shows."""
+    return {
+        "label": p.label,
+        "facts": _facts_out(p.facts),
+        "signs": [{**s, "facts": _facts_out(s["facts"])} for s in p.signs],
+        "charts": p.charts,
+    }
+
+
 @api.get("/me", response=MeOut, summary="Текущий пользователь")
 def me(request: HttpRequest) -> dict:
     """Who is calling and how many schools they see."""
@@ -148,7 +163,8 @@ def school_outcomes(request: HttpRequest, school_id: str = Path(..., **TEXT), ru
         qs = qs.filter(run_id=run)
     return [
         {"run_id": o.run_id, "year": o.run.year, "method": o.method, "flagged": o.flagged, "value": o.value,
-         "label": o.label, "data": as_dict(o.data)}
+         "label": o.label, "data": as_dict(o.data),
+         "presentation": _presentation_out(present(o.method, data=o.data, flagged=o.flagged, label=o.label))}
         for o in qs.order_by("-run__year", "-run__started_at", "method")
     ]
 
