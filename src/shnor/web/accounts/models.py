@@ -5,18 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from shnor.web.accounts.roles import Role
 from shnor.web.registry.models import Municipality, Region, School
-
-
-class Role(models.TextChoices):
-    """What a user is: the role decides which schools the user may see."""
-
-    REGION = "region", "Регион (министерство, институт развития образования)"
-    MUNICIPALITY = "municipality", "Муниципалитет (координатор МОУО)"
-    SCHOOL = "school", "Школа (директор, заместитель)"
-    TEACHER = "teacher", "Учитель"
-    CURATOR = "curator", "Куратор (закреплённые школы)"
-    OBSERVER = "observer", "Наблюдатель (только чтение по региону)"
 
 
 class Profile(models.Model):

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from django.db import models
 
+from shnor.web.accounts.scope import ScopedQuerySet
+
 
 class Region(models.Model):
     """A subject of the Russian Federation."""
 
     code = models.CharField("код", max_length=64, unique=True)
     name = models.CharField("название", max_length=255)
+
+    #: visible when one of its schools is, directly or through a municipality
+    scope_field = ("schools", "municipalities__schools")
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "регион"
@@ -27,6 +33,9 @@ class Municipality(models.Model):
     region = models.ForeignKey(
         Region, on_delete=models.PROTECT, null=True, blank=True, related_name="municipalities"
     )
+
+    scope_field = "schools"  # visible when one of its schools is
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "муниципалитет"
@@ -56,6 +65,9 @@ class School(models.Model):
     website = models.URLField(max_length=500, blank=True)
     in_registry = models.BooleanField("есть в реестре", default=True)
     created_from = models.CharField("создана из файла", max_length=255, blank=True)
+
+    scope_field = "pk"  # the role ladder itself: accounts.scope.school_rule
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "школа"

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
 
+from shnor.web.accounts.scope import ScopedQuerySet
 from shnor.web.registry.models import Municipality, Region, School
 
 
@@ -50,6 +51,14 @@ class Roadmap(models.Model):
     appendix = models.CharField("номер приложения", max_length=16, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    #: visible through the unit of its level
+    scope_field = (
+        (models.Q(level=Level.SCHOOL), "school"),
+        (models.Q(level=Level.MUNICIPALITY), "municipality"),
+        (models.Q(level=Level.REGION), "region"),
+    )
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "дорожная карта"
@@ -116,6 +125,9 @@ class Activity(models.Model):
     track = models.CharField("вариант сопровождения", max_length=16, blank=True)
     note = models.CharField("примечание", max_length=500, blank=True)
 
+    scope_field = "roadmap"
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = "мероприятие"
         verbose_name_plural = "мероприятия"
@@ -168,6 +180,9 @@ class Evidence(models.Model):
     url = models.URLField("ссылка", max_length=1000, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    scope_field = "activity"
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "подтверждение выполнения"
@@ -225,6 +240,9 @@ class PartnerAssignment(models.Model):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
 
+    scope_field = "school"
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = "закрепление школы-лидера"
         verbose_name_plural = "закрепления школ-лидеров"
@@ -268,6 +286,9 @@ class RiskSurvey(models.Model):
     chosen = models.JSONField("выбранные риски", default=list, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    scope_field = "school"
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "анкетирование (рисковый профиль)"
