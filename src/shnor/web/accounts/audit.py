@@ -6,11 +6,12 @@ import contextvars
 from typing import Any
 
 from shnor.web.accounts.models import AuditEntry
+from shnor.web.accounts.scope import User
 
 _actor: contextvars.ContextVar[tuple[Any, str] | None] = contextvars.ContextVar("shnor_actor", default=None)
 
 
-def actor_set(user: Any, ip: str) -> contextvars.Token:
+def actor_set(user: User | None, ip: str) -> contextvars.Token:
     """Make ``user`` (or None for the system) the actor of what follows."""
     return _actor.set((user, ip))
 
@@ -27,7 +28,7 @@ def audit_record(
     object_id: str = "",
     object_repr: str = "",
     changes: dict | None = None,
-    user: Any = None,
+    user: User | None = None,
     username: str = "",
     ip: str = "",
 ) -> AuditEntry:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from shnor.web.accounts.selectors import user_can_import, user_is_region_wide, user_role_label
-from shnor.web.accounts.users import user_can_manage_users
+from shnor.web.accounts.scope import scope_of
+from shnor.web.accounts.selectors import user_role_label
 
 
 def role(request: HttpRequest) -> dict:
@@ -13,9 +13,10 @@ def role(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    scope = scope_of(user)
     return {
         "role_label": user_role_label(user=user),
-        "region_wide": user_is_region_wide(user=user),
-        "can_import": user_can_import(user=user),
-        "can_manage_users": user_can_manage_users(user=user),
+        "region_wide": scope.region_wide,
+        "can_import": scope.can_import,
+        "can_manage_users": scope.can_manage_users,
     }

@@ -18,6 +18,7 @@ from django.utils.crypto import salted_hmac
 
 from shnor.web.accounts.audit import audit_record
 from shnor.web.accounts.models import ApiToken, LoginFailure, Profile, Role
+from shnor.web.accounts.scope import User
 from shnor.web.registry.models import Municipality, Region, School
 
 TOKEN_PREFIX = "shn_"
@@ -310,14 +311,14 @@ def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def api_token_create(*, user: Any, name: str) -> tuple[ApiToken, str]:
+def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     """Create a token for ``user``; returns the row and the clear key (shown once, never stored)."""
     key = TOKEN_PREFIX + secrets.token_urlsafe(30)
     token = ApiToken.objects.create(user=user, name=name[:200] or "интеграция", prefix=key[:10], key_hash=_hash(key))
     return token, key
 
 
-def api_token_revoke(*, user: Any, token_id: int) -> bool:
+def api_token_revoke(*, user: User, token_id: int) -> bool:
     """Revoke one of ``user``'s tokens; False when it is not theirs."""
     token = ApiToken.objects.filter(user=user, pk=token_id, revoked=False).first()
     if token is None:

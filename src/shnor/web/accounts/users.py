@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import AbstractUser, Permission
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -25,39 +25,24 @@ from django.utils import timezone
 from shnor.core.ingest.tables import norm
 from shnor.web.accounts.audit import audit_record
 from shnor.web.accounts.models import AuditEntry, Invitation, Profile, Role
-from shnor.web.accounts.selectors import profile_of
+from shnor.web.accounts.roles import REGION_WIDE, SCHOOL_ROLES
+from shnor.web.accounts.scope import User, scope_forget, scope_of
 from shnor.web.registry.models import Municipality, Region, School
 
 PERMISSION = "accounts.manage_users"
 ADMIN_LABEL = "Администратор пользователей"
 #: Roles whose scope is the whole region.
-REGION_ROLES = {Role.REGION, Role.OBSERVER}
-SCHOOL_ROLES = {Role.SCHOOL, Role.TEACHER}
+REGION_ROLES = REGION_WIDE
 
 # --- who manages whom -------------------------------------------------------------------------------------
 
 
-def user_can_manage_users(*, user: Any) -> bool:
-    """Superusers, and active region-role users of a region with the ``manage_users`` permission."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    profile = profile_of(user=user)
-    return (
-        profile is not None
-        and profile.role == Role.REGION
-        and profile.region_id is not None
-        and user.has_perm(PERMISSION)
-    )
-
-
-def managed_region(*, admin: Any) -> Region | None:
+def managed_region(*, admin: User) -> Region | None:
     """The region a region administrator manages; None for superusers (every region)."""
-    if admin.is_superuser:
+    scope = scope_of(admin)
+    if scope.superuser or scope.region_id is None:
         return None
-    profile = profile_of(user=admin)
-    return profile.region if profile is not None else None
+    return Region.objects.get(pk=scope.region_id)
 
 
 def _in_region(region_id: int, prefix: str = "profile__") -> Q:
@@ -73,20 +58,20 @@ def _in_region(region_id: int, prefix: str = "profile__") -> Q:
 
 def users_in_region(region_id: int) -> QuerySet:
     """Users (not superusers) whose profile's scope touches the region."""
-    User = get_user_model()
-    ids = User.objects.filter(_in_region(region_id)).values("pk")
-    return User.objects.filter(pk__in=ids, is_superuser=False)
+    model = get_user_model()
+    ids = model.objects.filter(_in_region(region_id)).values("pk")
+    return model.objects.filter(pk__in=ids, is_superuser=False)
 
 
-def users_managed_by(*, admin: Any) -> QuerySet:
+def users_managed_by(*, admin: User) -> QuerySet:
     """The users ``admin`` may see and change: none unless they manage users."""
-    User = get_user_model()
-    if not user_can_manage_users(user=admin):
-        return User.objects.none()
-    if admin.is_superuser:
-        return User.objects.all()
-    region = managed_region(admin=admin)
-    return users_in_region(region.pk) if region is not None else User.objects.none()
+    model = get_user_model()
+    scope = scope_of(admin)
+    if not scope.can_manage_users:
+        return model.objects.none()
+    if scope.superuser:
+        return model.objects.all()
+    return users_in_region(scope.region_id) if scope.region_id is not None else model.objects.none()
 
 
 def users_search(
@@ -128,8 +113,9 @@ def school_region_id(school: School) -> int | None:
 
 
 @dataclass
-class Scope:
-    """A role with what it sees: the region always; a municipality, a school or curated schools by role."""
+class Assignment:
+    """A role with the units it is assigned: the region always; a municipality, a school or curated schools
+    by role (what an administrator sets; ``accounts.scope.Scope`` is what the user then sees)."""
 
     role: str
     region: Region
@@ -145,7 +131,7 @@ def scope_build(
     municipality: Municipality | None = None,
     school: School | None = None,
     curated: list[School] | None = None,
-) -> Scope:
+) -> Assignment:
     """Check that the role and its scope fit the region; fields the role does not use are dropped.
 
     Region and observer: the region. Municipality: a municipality of the region. School and teacher: a
@@ -157,19 +143,19 @@ def scope_build(
     if region is None:
         raise ScopeError("не указан регион")
     if role in REGION_ROLES:
-        return Scope(role=role, region=region)
+        return Assignment(role=role, region=region)
     if role == Role.MUNICIPALITY:
         if municipality is None:
             raise ScopeError(f"для роли «{label}» нужен муниципалитет")
         if municipality.region_id != region.pk:
             raise ScopeError(f"муниципалитет «{municipality.name}» не относится к региону «{region.name}»")
-        return Scope(role=role, region=region, municipality=municipality)
+        return Assignment(role=role, region=region, municipality=municipality)
     if role in SCHOOL_ROLES:
         if school is None:
             raise ScopeError(f"для роли «{label}» нужна школа")
         if school_region_id(school) != region.pk:
             raise ScopeError(f"школа {school.school_id} не относится к региону «{region.name}»")
-        return Scope(role=role, region=region, municipality=school.municipality, school=school)
+        return Assignment(role=role, region=region, municipality=school.municipality, school=school)
     # curator
     schools = list(dict.fromkeys(curated or []))
     if not schools:
@@ -177,7 +163,7 @@ def scope_build(
     foreign = [s.school_id for s in schools if school_region_id(s) != region.pk]
     if foreign:
         raise ScopeError(f"школы не относятся к региону «{region.name}»: {', '.join(foreign)}")
-    return Scope(role=role, region=region, curated=sorted(schools, key=lambda s: s.school_id))
+    return Assignment(role=role, region=region, curated=sorted(schools, key=lambda s: s.school_id))
 
 
 def school_logins_split(text: str) -> list[str]:
@@ -194,7 +180,7 @@ def _school_text(school: School | None) -> str:
     return f"{school.school_id} {school.name}".strip() if school is not None else ""
 
 
-def scope_snapshot(*, full_name: str, email: str, scope: Scope | None) -> dict[str, str]:
+def scope_snapshot(*, full_name: str, email: str, scope: Assignment | None) -> dict[str, str]:
     """What a user is, in Russian, for comparisons and the audit log."""
     out = {"ФИО": full_name, "Эл. почта": email}
     if scope is None:
@@ -208,17 +194,17 @@ def scope_snapshot(*, full_name: str, email: str, scope: Scope | None) -> dict[s
     return out
 
 
-def user_scope(user: Any) -> Scope | None:
-    """The user's current role and scope as a ``Scope`` (None without a profile)."""
+def user_scope(user: User) -> Assignment | None:
+    """The user's current role and units as an ``Assignment`` (None without a profile)."""
     try:
         p = user.profile
     except Profile.DoesNotExist:
         return None
     curated = sorted(p.curated_schools.all(), key=lambda s: s.school_id) if p.role == Role.CURATOR else []
-    return Scope(role=p.role, region=p.region, municipality=p.municipality, school=p.school, curated=curated)
+    return Assignment(role=p.role, region=p.region, municipality=p.municipality, school=p.school, curated=curated)
 
 
-def user_snapshot(user: Any) -> dict[str, str]:
+def user_snapshot(user: User) -> dict[str, str]:
     """The user's ФИО, e-mail, role and scope in Russian."""
     return scope_snapshot(full_name=user.first_name, email=user.email, scope=user_scope(user))
 
@@ -240,12 +226,12 @@ def _manage_permission() -> Permission:
     return Permission.objects.get(codename="manage_users", content_type__app_label="accounts")
 
 
-def user_is_users_admin(user: Any) -> bool:
+def user_is_users_admin(user: User) -> bool:
     """Whether the user holds the «администратор пользователей» permission themselves (not as a superuser)."""
     return user.user_permissions.filter(codename="manage_users", content_type__app_label="accounts").exists()
 
 
-def _profile_save(user: Any, scope: Scope) -> None:
+def _profile_save(user: User, scope: Assignment) -> None:
     profile, _ = Profile.objects.get_or_create(user=user, defaults={"role": scope.role, "region": scope.region})
     profile.role = scope.role
     profile.region = scope.region
@@ -256,12 +242,12 @@ def _profile_save(user: Any, scope: Scope) -> None:
     wanted = {s.pk for s in scope.curated}
     if current != wanted:
         profile.curated_schools.set(scope.curated)
+    scope_forget(user)
 
 
-def user_create_scoped(*, username: str, full_name: str, email: str, scope: Scope) -> Any:
+def user_create_scoped(*, username: str, full_name: str, email: str, scope: Assignment) -> AbstractUser:
     """A new active user without a password (they set it through an invitation), audited with its scope."""
-    User = get_user_model()
-    user = User(username=username, first_name=full_name[:150], email=email, is_active=True)
+    user = get_user_model()(username=username, first_name=full_name[:150], email=email, is_active=True)
     user.set_unusable_password()
     user.save()
     _profile_save(user, scope)
@@ -278,11 +264,11 @@ def user_create_scoped(*, username: str, full_name: str, email: str, scope: Scop
 @transaction.atomic
 def user_update(
     *,
-    admin: Any,
-    user: Any,
+    admin: User,
+    user: User,
     full_name: str,
     email: str,
-    scope: Scope,
+    scope: Assignment,
     users_admin: bool | None = None,
     action: str = "изменение пользователя",
 ) -> dict[str, dict[str, str]]:
@@ -290,7 +276,8 @@ def user_update(
     entry with what was and what became. Returns that difference (empty: nothing changed, nothing written)."""
     if users_admin and scope.role != Role.REGION:
         raise ScopeError(f"{ADMIN_LABEL.lower()} — только пользователь с ролью «Регион»")
-    if user.pk == admin.pk and not admin.is_superuser and (scope.role != Role.REGION or users_admin is False):
+    demoted = scope.role != Role.REGION or users_admin is False
+    if user.pk == admin.pk and not scope_of(admin).superuser and demoted:
         raise ScopeError("нельзя снять с себя роль региона или права администратора пользователей — "
                          "попросите другого администратора")
     before = user_snapshot(user)
@@ -312,17 +299,19 @@ def user_update(
             user.user_permissions.add(_manage_permission())
         else:
             user.user_permissions.remove(_manage_permission())
+        scope_forget(user)
     audit_record(action=action, object_type="пользователь", object_id=str(user.pk), object_repr=user.username,
                  changes=diff, user=admin if getattr(admin, "pk", None) else None)
     return diff
 
 
-def user_admin_grant(*, user: Any) -> None:
+def user_admin_grant(*, user: User) -> None:
     """Give a region-role user the «администратор пользователей» permission (demo, scripts)."""
     user.user_permissions.add(_manage_permission())
+    scope_forget(user)
 
 
-def user_active_set(*, admin: Any, user: Any, active: bool) -> bool:
+def user_active_set(*, admin: User, user: User, active: bool) -> bool:
     """Switch a user on or off (audited); an administrator cannot switch themselves off. Returns
     whether anything changed. A switched-off user cannot log in, their sessions and API tokens stop
     working, their unused invitations are revoked."""
@@ -333,6 +322,7 @@ def user_active_set(*, admin: Any, user: Any, active: bool) -> bool:
     with transaction.atomic():
         user.is_active = active
         user.save(update_fields=["is_active"])
+        scope_forget(user)
         if not active:
             _invitations_revoke(user)
         audit_record(
@@ -366,7 +356,7 @@ def _code_new() -> str:
     return "-".join(raw[i : i + 4] for i in range(0, CODE_LENGTH, 4))
 
 
-def _invitations_revoke(user: Any) -> None:
+def _invitations_revoke(user: User) -> None:
     now = timezone.now()
     Invitation.objects.filter(user=user, used_at=None, revoked_at=None).update(revoked_at=now)
 
@@ -375,13 +365,13 @@ def _invitations_revoke(user: Any) -> None:
 class IssuedInvitation:
     """One invitation as shown once: the user, the clear code and when it stops working."""
 
-    user: Any
+    user: User
     code: str
     expires_at: dt.datetime
     invitation: Invitation
 
 
-def invitation_issue(*, admin: Any, user: Any, channel: str) -> IssuedInvitation:
+def invitation_issue(*, admin: User, user: User, channel: str) -> IssuedInvitation:
     """A new one-time code for ``user`` (older unused ones are revoked); the clear code is returned once."""
     if not user.is_active:
         raise ScopeError("учётная запись отключена — сначала включите её")
@@ -409,7 +399,7 @@ def invitation_find(*, code: str) -> Invitation | None:
     return inv
 
 
-def invitation_accept(*, invitation_id: int, password: str) -> Any:
+def invitation_accept(*, invitation_id: int, password: str) -> AbstractUser:
     """Set the password and spend the invitation, once (a second use in parallel finds it spent)."""
     with transaction.atomic():
         inv = Invitation.objects.select_for_update().select_related("user").filter(pk=invitation_id).first()
@@ -425,7 +415,7 @@ def invitation_accept(*, invitation_id: int, password: str) -> Any:
     return user
 
 
-def invitation_state(user: Any, latest: Invitation | None) -> str:
+def invitation_state(user: User, latest: Invitation | None) -> str:
     """A short Russian status of the user's access: password set, invitation valid / expired / none."""
     now = timezone.now()
     if not user.is_active:

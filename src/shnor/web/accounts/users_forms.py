@@ -12,6 +12,7 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.db.models import Q
 
 from shnor.web.accounts.models import Role
+from shnor.web.accounts.scope import User
 from shnor.web.accounts.users import (
     ADMIN_LABEL,
     ScopeError,
@@ -52,7 +53,7 @@ class UserForm(forms.Form):
     users_admin = forms.BooleanField(label=ADMIN_LABEL, required=False,
                                      help_text="для роли «Регион»: заводит и меняет пользователей своего региона")
 
-    def __init__(self, *args: Any, admin: Any, region: Region | None, user: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, admin: User, region: Region | None, user: User | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.admin, self.fixed_region, self.user = admin, region, user
         if user is not None:

@@ -31,10 +31,11 @@ from shnor.core.ingest.errors import IngestError, RowError
 from shnor.core.ingest.tables import decode_text, norm
 from shnor.web.accounts.audit import audit_record
 from shnor.web.accounts.models import Role
+from shnor.web.accounts.scope import User
 from shnor.web.accounts.users import (
     REGION_ROLES,
     SCHOOL_ROLES,
-    Scope,
+    Assignment,
     ScopeError,
     school_logins_split,
     scope_build,
@@ -109,7 +110,7 @@ class PlanRow:
     username: str
     full_name: str
     email: str
-    scope: Scope
+    scope: Assignment
     status: str  # "new" | "same" | "changed"
     changes: dict[str, dict[str, str]] = field(default_factory=dict)
     user_id: int | None = None
@@ -326,7 +327,7 @@ class _Registry:
                          f"или укажите «{self.region.name}»)")
 
 
-def _scope_from_text(reg: _Registry, role: str, text: str) -> Scope:
+def _scope_from_text(reg: _Registry, role: str, text: str) -> Assignment:
     if role in REGION_ROLES:
         reg.region_check(text)
         return scope_build(role=role, region=reg.region)
@@ -351,7 +352,7 @@ def _scope_from_text(reg: _Registry, role: str, text: str) -> Scope:
     return scope_build(role=role, region=reg.region, curated=schools)
 
 
-def import_plan(*, admin: Any, region: Region, rows: list[SourceRow], errors: list[RowError], file: str) -> ImportPlan:
+def import_plan(*, admin: User, region: Region, rows: list[SourceRow], errors: list[RowError], file: str) -> ImportPlan:
     """Check every row against the registry of ``region`` and the existing users; nothing is written."""
     from shnor.web.accounts.users import users_managed_by
 
@@ -433,7 +434,7 @@ def import_plan(*, admin: Any, region: Region, rows: list[SourceRow], errors: li
 
 
 @transaction.atomic
-def import_apply(*, admin: Any, plan: ImportPlan, update_changed: bool) -> ImportResult:
+def import_apply(*, admin: User, plan: ImportPlan, update_changed: bool) -> ImportResult:
     """Store a checked plan in one transaction: create the new users, update the changed ones when
     ``update_changed``, leave the identical ones alone; one audit entry per user and one for the file."""
     if not plan.ok:

@@ -38,6 +38,7 @@ from shnor.web import params
 from shnor.web.accounts.audit import audit_record
 from shnor.web.accounts.middleware import client_ip
 from shnor.web.accounts.models import AuditEntry, Invitation, Role
+from shnor.web.accounts.scope import User, scope_of
 from shnor.web.accounts.users import (
     IssuedInvitation,
     ScopeError,
@@ -50,7 +51,6 @@ from shnor.web.accounts.users import (
     managed_region,
     recent_events,
     user_active_set,
-    user_can_manage_users,
     user_create_scoped,
     user_is_users_admin,
     user_scope,
@@ -80,7 +80,7 @@ def users_admin_required(view: Callable[..., HttpResponse]) -> Callable[..., Htt
     @login_required
     @functools.wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not user_can_manage_users(user=request.user):
+        if not scope_of(request.user).can_manage_users:
             raise PermissionDenied("Управление пользователями доступно администратору пользователей региона.")
         return view(request, *args, **kwargs)
 
@@ -129,7 +129,7 @@ def users_list(request: HttpRequest) -> HttpResponse:
 # --- one user ---------------------------------------------------------------------------------------------
 
 
-def _initial(user: Any) -> dict:
+def _initial(user: User) -> dict:
     scope = user_scope(user)
     out = {"full_name": user.first_name, "email": user.email, "users_admin": user_is_users_admin(user)}
     if scope is not None:
@@ -238,7 +238,7 @@ def _invite_links(request: HttpRequest, issued: list[IssuedInvitation]) -> list[
     ]
 
 
-def _scope_text(user: Any) -> str:
+def _scope_text(user: User) -> str:
     scope = user_scope(user)
     if scope is None:
         return ""

@@ -13,7 +13,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from shnor.web.accounts.forms import ThrottledLoginForm, TokenForm
-from shnor.web.accounts.models import ApiToken, AuditEntry, Role
+from shnor.web.accounts.models import ApiToken, AuditEntry
+from shnor.web.accounts.scope import scope_of
 from shnor.web.accounts.selectors import home_url_name, profile_of, schools_visible_to
 from shnor.web.accounts.services import (
     KNOWN_COOKIE,
@@ -96,8 +97,7 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def audit(request: HttpRequest) -> HttpResponse:
     """The audit log (administrators and region analysts)."""
-    prof = profile_of(user=request.user)
-    if not (request.user.is_superuser or (prof is not None and prof.role == Role.REGION)):
+    if not scope_of(request.user).can_read_audit:
         raise PermissionDenied("Журнал изменений доступен администратору и аналитикам региона.")
     qs = AuditEntry.objects.all()
     if q := request.GET.get("q", "").strip():

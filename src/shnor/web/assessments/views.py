@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from shnor.core.ingest.errors import IngestError
 from shnor.core.store.schema import SUBJECTS
 from shnor.web.accounts.audit import audit_record
-from shnor.web.accounts.selectors import user_can_import, user_is_region_wide
+from shnor.web.accounts.scope import scope_of
 from shnor.web.assessments.models import ImportBatch
 from shnor.web.assessments.services import warehouse
 from shnor.web.assessments.versions import batch_restore, slot_live, slot_of, slot_versions, version_diff
@@ -68,9 +68,9 @@ def _store_upload(upload) -> Path:  # type: ignore[no-untyped-def]
 @login_required
 def imports(request: HttpRequest) -> HttpResponse:
     """The import page: the upload form (region analysts) and the live batches (region-wide users)."""
-    if not user_is_region_wide(user=request.user):
+    if not scope_of(request.user).region_wide:
         raise PermissionDenied("Загрузки доступны пользователям регионального уровня.")
-    can_import = user_can_import(user=request.user)
+    can_import = scope_of(request.user).can_import
     form = VprUploadForm()
     if request.method == "POST":
         if not can_import:
@@ -109,7 +109,7 @@ def imports(request: HttpRequest) -> HttpResponse:
 @require_POST
 def import_replace(request: HttpRequest, job: int) -> HttpResponse:
     """Confirm a refused new version: the same uploaded file is imported again with replacement."""
-    if not user_can_import(user=request.user):
+    if not scope_of(request.user).can_import:
         raise PermissionDenied("Заменять загруженные файлы может аналитик региона.")
     refused = get_object_or_404(jobs_visible_to(user=request.user), pk=job, kind=Job.IMPORT_VPR, status=Job.DONE)
     back = redirect(reverse("jobs:detail", kwargs={"pk": refused.pk}))
@@ -138,7 +138,7 @@ def import_replace(request: HttpRequest, job: int) -> HttpResponse:
 @login_required
 def version_restore(request: HttpRequest, pk: int) -> HttpResponse:
     """An earlier version of a file: what bringing it back would change (GET), and bringing it back (POST)."""
-    if not user_can_import(user=request.user):
+    if not scope_of(request.user).can_import:
         raise PermissionDenied("Возвращать прежние версии файлов может аналитик региона.")
     batch = get_object_or_404(ImportBatch, pk=pk, status=ImportBatch.REPLACED)
     store = warehouse()
@@ -186,7 +186,7 @@ def version_restore(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def import_report(request: HttpRequest, name: str) -> FileResponse:
     """Download an XLSX error report from SHNOR_HOME/reports (region analysts only)."""
-    if not user_can_import(user=request.user):
+    if not scope_of(request.user).can_import:
         raise PermissionDenied("Отчёты об ошибках доступны аналитику региона.")
     folder = (Path(settings.HOME) / "reports").resolve()
     target = (folder / name).resolve()

@@ -1,4 +1,4 @@
-"""Reads for teacher diagnostics, all scoped through ``accounts.selectors.schools_visible_to``.
+"""Reads for teacher diagnostics, all scoped through ``School.objects.visible_to``.
 
 Individual teachers are personal data: a teacher sees only their own record, a school's director
 (role ``school``) the teachers of the school, a superuser everyone. Municipality, region, curator
@@ -15,39 +15,27 @@ from typing import Any
 from django.db.models import QuerySet
 
 from shnor.core.methods.indicators import teacher_threshold
-from shnor.web.accounts.models import Role
-from shnor.web.accounts.selectors import profile_of, schools_visible_to
+from shnor.web.accounts.roles import Role
+from shnor.web.accounts.scope import Scope, User, scope_of
 from shnor.web.diagnostics.models import CompetenceResult, Course, Enrolment, Teacher
 from shnor.web.registry.models import School
 
 
-def teachers_visible_to(*, user: Any) -> QuerySet[Teacher]:
-    """Teacher records the user may open one by one (own record; the director's school; superuser all)."""
+def teachers_visible_to(*, user: User | Scope | None) -> QuerySet[Teacher]:
+    """Teacher records the user may open one by one (own record; the director's school; superuser all).
+
+    Not ``Teacher.objects.visible_to``: the records are personal data, so the role ladder of schools is
+    narrowed further; other roles get aggregates over ``School.objects.visible_to`` only.
+    """
+    scope = scope_of(user)
     qs = Teacher.objects.select_related("school", "user")
-    if user is None or not user.is_authenticated or not user.is_active:
-        return qs.none()
-    if user.is_superuser:
+    if scope.sees_all:
         return qs.all()
-    profile = profile_of(user=user)
-    if profile is None:
-        return qs.none()
-    if profile.role == Role.TEACHER:
-        return qs.filter(user=user, school__in=schools_visible_to(user=user))
-    if profile.role == Role.SCHOOL:
-        return qs.filter(school__in=schools_visible_to(user=user))
+    if scope.role == Role.TEACHER:
+        return qs.filter(user_id=scope.user_id, school__in=School.objects.visible_to(scope))
+    if scope.role == Role.SCHOOL:
+        return qs.filter(school__in=School.objects.visible_to(scope))
     return qs.none()
-
-
-def user_manages_teachers(*, user: Any, school: School) -> bool:
-    """True for the school's director (role school) and superusers: they build routes and link accounts."""
-    if user.is_superuser:
-        return True
-    profile = profile_of(user=user)
-    return (
-        profile is not None
-        and profile.role == Role.SCHOOL
-        and schools_visible_to(user=user).filter(pk=school.pk).exists()
-    )
 
 
 @dataclass(frozen=True)

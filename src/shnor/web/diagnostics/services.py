@@ -21,7 +21,7 @@ from shnor.core.ingest.errors import IngestError, RowError
 from shnor.core.ingest.tables import read_tables
 from shnor.web.accounts.audit import audit_record
 from shnor.web.accounts.models import Role
-from shnor.web.accounts.selectors import profile_of, schools_visible_to
+from shnor.web.accounts.scope import User, scope_of
 from shnor.web.diagnostics.models import (
     CompetenceImport,
     CompetenceResult,
@@ -31,6 +31,7 @@ from shnor.web.diagnostics.models import (
     Teacher,
 )
 from shnor.web.diagnostics.selectors import courses_for_area, teacher_deficit_areas
+from shnor.web.registry.models import School
 
 COLUMNS = [
     Column("Логин ОО", aliases=("school_id", "логин", "логин оо фис око")),
@@ -67,13 +68,13 @@ def _date(text: str) -> dt.date | None:
     return None
 
 
-def competence_file_import(*, path: Path, user: Any, original_name: str = "") -> CompetenceOutcome:
+def competence_file_import(*, path: Path, user: User, original_name: str = "") -> CompetenceOutcome:
     """Load a CSV/XLSX of teacher competence results; bad rows are reported and skipped, good rows stored."""
     name = original_name or path.name
     sheets = read_tables(path)
     if not sheets:
         raise IngestError(f"{name}: в файле нет таблиц")
-    allowed = dict(schools_visible_to(user=user).values_list("school_id", "pk"))
+    allowed = dict(School.objects.visible_to(user).values_list("school_id", "pk"))
     outcome = CompetenceOutcome(batch=None)
     good: list[dict[str, Any]] = []
     for sheet in sheets:
@@ -127,7 +128,7 @@ def competence_file_import(*, path: Path, user: Any, original_name: str = "") ->
     return outcome
 
 
-def teacher_create(*, school: Any, code: str, full_name: str = "", user: Any = None) -> Teacher:
+def teacher_create(*, school: Any, code: str, full_name: str = "", user: User = None) -> Teacher:
     """Add a teacher to the school's register (the denominator of the teacher indicators)."""
     code = code.strip()
     if not code:
@@ -137,10 +138,10 @@ def teacher_create(*, school: Any, code: str, full_name: str = "", user: Any = N
     return teacher
 
 
-def teacher_link_user(*, teacher: Teacher, account: Any, user: Any) -> Teacher:
+def teacher_link_user(*, teacher: Teacher, account: User | None, user: User) -> Teacher:
     """Link a teacher-role account of the same school to the record (the teacher then sees own results)."""
-    profile = profile_of(user=account) if account is not None else None
-    if account is not None and (profile is None or profile.role != Role.TEACHER or profile.school_id != teacher.school_id):
+    target = scope_of(account) if account is not None else None
+    if target is not None and (target.role != Role.TEACHER or target.school_id != teacher.school_id):
         raise ValueError("учётная запись должна иметь роль «Учитель» и ту же школу")
     if account is not None:
         Teacher.objects.filter(user=account).exclude(pk=teacher.pk).update(user=None)
@@ -151,7 +152,7 @@ def teacher_link_user(*, teacher: Teacher, account: Any, user: Any) -> Teacher:
     return teacher
 
 
-def route_create(*, teacher: Teacher, year: int, user: Any, config: Mapping[str, Any] | None = None) -> DevelopmentRoute:
+def route_create(*, teacher: Teacher, year: int, user: User, config: Mapping[str, Any] | None = None) -> DevelopmentRoute:
     """Create (or complete) the teacher's route for ``year``: one planned course per deficit area where the catalogue has one."""
     route, _ = DevelopmentRoute.objects.get_or_create(teacher=teacher, year=year, defaults={"created_by": user if getattr(user, "pk", None) else None})
     have = set(route.enrolments.values_list("course_id", flat=True))
@@ -168,14 +169,14 @@ def route_create(*, teacher: Teacher, year: int, user: Any, config: Mapping[str,
     return route
 
 
-def enrolment_add(*, route: DevelopmentRoute, course: Course, area: str = "", user: Any) -> Enrolment:
+def enrolment_add(*, route: DevelopmentRoute, course: Course, area: str = "", user: User) -> Enrolment:
     """Add a catalogue course to a route by hand."""
     enrolment, _ = Enrolment.objects.get_or_create(route=route, course=course, defaults={"area": area[:300]})
     audit_record(action="create", object_type="diagnostics.enrolment", object_id=str(enrolment.pk), object_repr=str(enrolment), user=user)
     return enrolment
 
 
-def enrolment_set_status(*, enrolment: Enrolment, status: str, user: Any, completed_on: dt.date | None = None) -> Enrolment:
+def enrolment_set_status(*, enrolment: Enrolment, status: str, user: User, completed_on: dt.date | None = None) -> Enrolment:
     """Change an enrolment's status; completion records the date."""
     if status not in dict(Enrolment.STATUSES):
         raise ValueError(f"неизвестный статус {status!r}")
@@ -189,7 +190,7 @@ def enrolment_set_status(*, enrolment: Enrolment, status: str, user: Any, comple
 
 
 def course_create(*, title: str, provider: str, hours: int, areas: list[str], subject: str = "",
-                  at_risk_pupils: bool = False, user: Any) -> Course:
+                  at_risk_pupils: bool = False, user: User) -> Course:
     """Add a course (ДПП) to the catalogue."""
     course = Course.objects.create(title=title.strip(), provider=provider.strip(), hours=hours,
                                    areas=[a.strip() for a in areas if a.strip()], subject=subject.strip(),

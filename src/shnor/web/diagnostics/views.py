@@ -16,24 +16,21 @@ from django.views.decorators.http import require_POST
 
 from shnor.core.ingest.errors import IngestError
 from shnor.web import params
-from shnor.web.accounts.models import Role
-from shnor.web.accounts.selectors import profile_of, schools_visible_to, user_can_import
+from shnor.web.accounts.roles import Role
+from shnor.web.accounts.scope import scope_of
+from shnor.web.accounts.selectors import schools_visible_to
 from shnor.web.diagnostics import forms as f
 from shnor.web.diagnostics import services
 from shnor.web.diagnostics.models import Course, DevelopmentRoute, Enrolment
-from shnor.web.diagnostics.selectors import (
-    competence_summary,
-    teacher_areas,
-    teachers_visible_to,
-    user_manages_teachers,
-)
+from shnor.web.diagnostics.selectors import competence_summary, teacher_areas, teachers_visible_to
+from shnor.web.registry.models import School
 
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     """A teacher goes to their own page; a director sees the school's teachers; others see aggregates."""
-    profile = profile_of(user=request.user)
-    if profile is not None and profile.role == Role.TEACHER and not request.user.is_superuser:
+    scope = scope_of(request.user)
+    if scope.acts_as(Role.TEACHER):
         own = teachers_visible_to(user=request.user).first()
         if own is not None:
             return redirect("diagnostics:teacher", pk=own.pk)
@@ -41,13 +38,13 @@ def index(request: HttpRequest) -> HttpResponse:
     schools = schools_visible_to(user=request.user)
     summary = competence_summary(schools=schools)
     teachers = teachers_visible_to(user=request.user).order_by("school__school_id", "code")
-    director = profile is not None and profile.role == Role.SCHOOL
+    director = scope.role == Role.SCHOOL
     return render(request, "diagnostics/index.html", {
         "summary": summary,
         "teachers": teachers,
-        "individual": request.user.is_superuser or director,
+        "individual": scope.superuser or director,
         "director": director,
-        "can_import": user_can_import(user=request.user),
+        "can_import": scope.can_import,
         "teacher_form": f.TeacherForm() if director else None,
     })
 
@@ -56,7 +53,7 @@ def index(request: HttpRequest) -> HttpResponse:
 def teacher_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One teacher: results by area with deficits, the routes and their courses."""
     teacher = get_object_or_404(teachers_visible_to(user=request.user), pk=pk)
-    manage = user_manages_teachers(user=request.user, school=teacher.school)
+    manage = scope_of(request.user).can_manage_teachers(teacher.school)
     own = teacher.user_id == request.user.pk
     accounts = []
     if manage:
@@ -77,7 +74,7 @@ def teacher_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _managed_teacher(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def]
     teacher = get_object_or_404(teachers_visible_to(user=request.user), pk=pk)
-    if not user_manages_teachers(user=request.user, school=teacher.school):
+    if not scope_of(request.user).can_manage_teachers(teacher.school):
         raise PermissionDenied("Маршруты составляет руководитель школы.")
     return teacher
 
@@ -120,7 +117,7 @@ def teacher_link(request: HttpRequest, pk: int) -> HttpResponse:
 def enrolment_new(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a catalogue course to a route."""
     route = get_object_or_404(DevelopmentRoute.objects.filter(teacher__in=teachers_visible_to(user=request.user)), pk=pk)
-    if not user_manages_teachers(user=request.user, school=route.teacher.school):
+    if not scope_of(request.user).can_manage_teachers(route.teacher.school):
         raise PermissionDenied("Маршруты составляет руководитель школы.")
     form = f.EnrolmentAddForm(request.POST)
     if form.is_valid():
@@ -139,7 +136,7 @@ def enrolment_status(request: HttpRequest, pk: int) -> HttpResponse:
         Enrolment.objects.filter(route__teacher__in=teachers_visible_to(user=request.user)).select_related("route__teacher__school"), pk=pk
     )
     teacher = enrolment.route.teacher
-    if not (user_manages_teachers(user=request.user, school=teacher.school) or teacher.user_id == request.user.pk):
+    if not (scope_of(request.user).can_manage_teachers(teacher.school) or teacher.user_id == request.user.pk):
         raise PermissionDenied
     form = f.EnrolmentStatusForm(request.POST)
     if form.is_valid():
@@ -152,12 +149,13 @@ def enrolment_status(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def teacher_add(request: HttpRequest) -> HttpResponse:
     """A director adds a teacher to the school's register."""
-    profile = profile_of(user=request.user)
-    if profile is None or profile.role != Role.SCHOOL or profile.school is None:
+    scope = scope_of(request.user)
+    if scope.role != Role.SCHOOL or scope.school_id is None:
         raise PermissionDenied("Учителей вносит руководитель школы.")
     form = f.TeacherForm(request.POST)
     if form.is_valid():
-        t = services.teacher_create(school=profile.school, code=form.cleaned_data["code"],
+        school = School.objects.get(pk=scope.school_id)
+        t = services.teacher_create(school=school, code=form.cleaned_data["code"],
                                     full_name=form.cleaned_data["full_name"], user=request.user)
         messages.success(request, f"Учитель {t} внесён в реестр.")
     return redirect("diagnostics:index")
@@ -166,7 +164,7 @@ def teacher_add(request: HttpRequest) -> HttpResponse:
 @login_required
 def competence_import(request: HttpRequest) -> HttpResponse:
     """Upload a file of competence results (region analysts)."""
-    if not user_can_import(user=request.user):
+    if not scope_of(request.user).can_import:
         raise PermissionDenied("Загружать результаты диагностики может аналитик региона.")
     outcome = None
     form = f.CompetenceUploadForm(request.POST or None, request.FILES or None)
@@ -197,7 +195,7 @@ def import_template(request: HttpRequest) -> HttpResponse:
 @login_required
 def courses(request: HttpRequest) -> HttpResponse:
     """The course catalogue (ДПП); region analysts add courses."""
-    can_edit = user_can_import(user=request.user)
+    can_edit = scope_of(request.user).can_import
     form = f.CourseForm(request.POST or None) if can_edit else None
     if request.method == "POST":
         if not can_edit:

@@ -9,22 +9,21 @@ from django.utils import timezone
 
 from shnor.core.config import ConfigError
 from shnor.core.ingest.errors import IngestError
-from shnor.web.accounts.selectors import profile_of
+from shnor.web.accounts.scope import User, scope_of
 from shnor.web.jobs.kinds import job_kind_handler
 from shnor.web.jobs.models import Job
 
 
-def job_enqueue(*, kind: str, label: str, params: dict[str, Any], user: Any) -> Job:
+def job_enqueue(*, kind: str, label: str, params: dict[str, Any], user: User | None) -> Job:
     """Create a job and hand it to the task backend once the creating transaction commits."""
     from shnor.web.jobs.tasks import job_task
 
-    profile = profile_of(user=user)
     job = Job.objects.create(
         kind=kind,
         label=label,
         params=params,
         created_by=user if user and user.is_authenticated else None,
-        region=profile.region if profile else None,
+        region_id=scope_of(user).region_id,
     )
 
     def send() -> None:

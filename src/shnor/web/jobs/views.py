@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from shnor.web.accounts.audit import audit_record
-from shnor.web.accounts.selectors import user_can_import
+from shnor.web.accounts.scope import scope_of
 from shnor.web.jobs.models import Job
 from shnor.web.jobs.selectors import jobs_visible_to
 from shnor.web.jobs.services import job_enqueue
@@ -70,13 +70,13 @@ def job_status(request: HttpRequest, pk: int) -> JsonResponse:
 def job_list(request: HttpRequest) -> HttpResponse:
     """Recent jobs the user may see."""
     jobs = jobs_visible_to(user=request.user).select_related("created_by")[:100]
-    return render(request, "jobs/list.html", {"jobs": jobs, "can_start": user_can_import(user=request.user)})
+    return render(request, "jobs/list.html", {"jobs": jobs, "can_start": scope_of(request.user).can_import})
 
 
 @login_required
 def run_start(request: HttpRequest) -> HttpResponse:
     """Start a methodology run in the background (region analysts)."""
-    if not user_can_import(user=request.user):
+    if not scope_of(request.user).can_import:
         raise PermissionDenied("Запускать расчёт может аналитик региона.")
     form = RunForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():

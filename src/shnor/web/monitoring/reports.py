@@ -19,13 +19,9 @@ from shnor.core.reports.fioko_list import FiokoListExporter
 from shnor.core.reports.municipality_summary import MunicipalitySummary, MunicipalitySummaryExporter
 from shnor.core.reports.protocol_draft import ProtocolData, ProtocolDraftExporter
 from shnor.core.store.schema import SUBJECTS
-from shnor.web.accounts.models import Role
-from shnor.web.accounts.selectors import (
-    municipalities_visible_to,
-    profile_of,
-    regions_visible_to,
-    user_is_region_wide,
-)
+from shnor.web.accounts.roles import Role
+from shnor.web.accounts.scope import User, scope_of
+from shnor.web.accounts.selectors import municipalities_visible_to, regions_visible_to
 from shnor.web.diagnostics.selectors import competence_summary
 from shnor.web.identification.models import MethodologyRun, SchoolOutcome
 from shnor.web.identification.selectors import TRACK_LABELS
@@ -59,20 +55,19 @@ class Unit:
         return ("Регион: " if self.level == "region" else "Муниципалитет: ") + self.obj.name
 
 
-def report_units(*, user: Any) -> list[Unit]:
+def report_units(*, user: User) -> list[Unit]:
     """Territories the user may report on: the region (region-wide users) and visible municipalities
     (region-wide users and municipality coordinators). Schools, teachers and curators get none."""
     out: list[Unit] = []
-    profile = profile_of(user=user)
-    region_wide = user_is_region_wide(user=user)
-    if region_wide:
-        out += [Unit("region", r) for r in regions_visible_to(user=user)]
-    if region_wide or (profile is not None and profile.role == Role.MUNICIPALITY):
+    scope = scope_of(user)
+    if scope.region_wide:
+        out += [Unit("region", r) for r in regions_visible_to(user=scope)]
+    if scope.region_wide or scope.role == Role.MUNICIPALITY:
         out += [Unit("municipality", m) for m in municipalities_visible_to(user=user)]
     return out
 
 
-def unit_from_param(*, user: Any, value: str) -> Unit:
+def unit_from_param(*, user: User, value: str) -> Unit:
     """The territory of a ``unit`` parameter, if the user may report on it (else 404)."""
     for u in report_units(user=user):
         if u.value == value:
@@ -80,7 +75,7 @@ def unit_from_param(*, user: Any, value: str) -> Unit:
     raise Http404("нет такой территории в вашей области видимости")
 
 
-def reports_available(*, user: Any) -> list[dict[str, Any]]:
+def reports_available(*, user: User) -> list[dict[str, Any]]:
     """Exporters the user may run, with the territories and years to choose from."""
     units = report_units(user=user)
     if not units:
@@ -151,14 +146,14 @@ def _deficits(schools: Any, run: MethodologyRun | None) -> tuple[list[dict[str, 
     return [{"subject": s, "label": lb, "n_schools": c} for (s, lb), c in counter.most_common(20)], n
 
 
-def _latest_analysis(*, user: Any, unit: Unit) -> dict[str, Any] | None:
+def _latest_analysis(*, user: User, unit: Unit) -> dict[str, Any] | None:
     qs = sel.analyses_visible_to(user=user).filter(status="done")
     qs = qs.filter(municipality=unit.obj) if unit.level == "municipality" else qs.filter(region=unit.obj, municipality=None)
     a = qs.order_by("-finished_at", "-pk").first()
     return a.summary if a is not None else None
 
 
-def annual_data(*, user: Any, unit: Unit, year: int) -> AnnualData:
+def annual_data(*, user: User, unit: Unit, year: int) -> AnnualData:
     """Everything the yearly report of a territory shows, within the user's scope."""
     schools = sel.unit_schools(user=user, level=unit.level, unit=unit.obj)
     runs = {y: r for y, r in sel.runs_by_year().items() if y <= year}
@@ -180,7 +175,7 @@ def annual_data(*, user: Any, unit: Unit, year: int) -> AnnualData:
     )
 
 
-def fioko_frame(*, user: Any, unit: Unit, year: int) -> pl.DataFrame:
+def fioko_frame(*, user: User, unit: Unit, year: int) -> pl.DataFrame:
     """FIOKO's published list for the territory's visible schools, from the stored markers of the year's run."""
     from shnor.core.config import load_config
     from shnor.core.methods import fioko
@@ -207,7 +202,7 @@ def fioko_frame(*, user: Any, unit: Unit, year: int) -> pl.DataFrame:
     return frame.filter(pl.col("Логин").is_in(ids))
 
 
-def municipality_data(*, user: Any, unit: Unit, year: int) -> MunicipalitySummary:
+def municipality_data(*, user: User, unit: Unit, year: int) -> MunicipalitySummary:
     """The municipality summary: per school lists, track, roadmap execution, teachers, website gaps."""
     schools = sel.unit_schools(user=user, level="municipality", unit=unit.obj).order_by("school_id")
     runs = sel.runs_by_year()
@@ -248,7 +243,7 @@ def municipality_data(*, user: Any, unit: Unit, year: int) -> MunicipalitySummar
     )
 
 
-def protocol_data(*, user: Any, unit: Unit, year: int) -> ProtocolData:
+def protocol_data(*, user: User, unit: Unit, year: int) -> ProtocolData:
     """Facts of the working-group protocol for the territory and year."""
     annual = annual_data(user=user, unit=unit, year=year)
     last = next((r for r in annual.lists_by_year if r["year"] == year), {})
@@ -273,7 +268,7 @@ def protocol_data(*, user: Any, unit: Unit, year: int) -> ProtocolData:
     )
 
 
-def exporter_build(*, user: Any, identifier: str, unit: Unit, year: int) -> Any:
+def exporter_build(*, user: User, identifier: str, unit: Unit, year: int) -> Any:
     """The exporter object with its scoped data."""
     if identifier == "annual_report":
         return AnnualReportExporter(annual_data(user=user, unit=unit, year=year))

@@ -1,7 +1,7 @@
 """Reads for monitoring: the indicator table, effectiveness analyses and website checks, all scoped.
 
-Every school-level read starts from ``accounts.selectors.schools_visible_to`` (or the municipalities
-and regions derived from it) and never widens it.
+Every school-level read starts from ``School.objects.visible_to`` (or the municipalities and regions
+derived from it) and never widens it.
 """
 
 from __future__ import annotations
@@ -16,15 +16,9 @@ from django.http import Http404
 
 from shnor.core.methods import indicators as ind
 from shnor.core.monitoring.documents import default_rules
-from shnor.web.accounts.models import Role
-from shnor.web.accounts.selectors import (
-    municipalities_visible_to,
-    profile_of,
-    regions_visible_to,
-    schools_visible_to,
-    user_can_import,
-    user_is_region_wide,
-)
+from shnor.web.accounts.roles import Role
+from shnor.web.accounts.scope import Scope, User, scope_of
+from shnor.web.accounts.selectors import municipalities_visible_to, regions_visible_to, schools_visible_to
 from shnor.web.diagnostics.selectors import teacher_facts
 from shnor.web.identification.models import MethodologyRun, SchoolOutcome
 from shnor.web.identification.selectors import run_latest_per_year
@@ -44,28 +38,27 @@ LIST_METHODS = (SchoolOutcome.LOW_RESULTS, SchoolOutcome.SOCIAL_INDEX, SchoolOut
 # scope
 
 
-def unit_resolve(*, user: Any, level: str, unit_id: Any) -> tuple[str, Any]:
+def unit_resolve(*, user: User, level: str, unit_id: Any) -> tuple[str, Any]:
     """The school, municipality or region asked for, if the user may see it (else 404)."""
     try:
         if level == "school":
             return level, schools_visible_to(user=user).get(school_id=str(unit_id))
         if level == "municipality":
             return level, municipalities_visible_to(user=user).get(pk=int(unit_id))
-        if level == "region" and user_is_region_wide(user=user):
+        if level == "region" and scope_of(user).region_wide:
             return level, regions_visible_to(user=user).get(pk=int(unit_id))
     except (School.DoesNotExist, Municipality.DoesNotExist, Region.DoesNotExist, ValueError, TypeError):
         pass
     raise Http404("нет такого объекта в вашей области видимости")
 
 
-def unit_default(*, user: Any) -> tuple[str, Any] | None:
+def unit_default(*, user: User) -> tuple[str, Any] | None:
     """The broadest unit the user may see: the region, else a municipality, else a school."""
-    if user_is_region_wide(user=user):
+    if scope_of(user).region_wide:
         region = regions_visible_to(user=user).first()
         if region is not None:
             return "region", region
-    profile = profile_of(user=user)
-    if profile is not None and profile.role == Role.MUNICIPALITY:
+    if scope_of(user).role == Role.MUNICIPALITY:
         mun = municipalities_visible_to(user=user).first()
         if mun is not None:
             return "municipality", mun
@@ -78,7 +71,7 @@ def unit_key(level: str, unit: Any) -> str:
     return unit.school_id if level == "school" else unit.code
 
 
-def unit_schools(*, user: Any, level: str, unit: Any) -> QuerySet[School]:
+def unit_schools(*, user: User, level: str, unit: Any) -> QuerySet[School]:
     """The visible schools of a unit."""
     qs = schools_visible_to(user=user)
     if level == "school":
@@ -86,34 +79,6 @@ def unit_schools(*, user: Any, level: str, unit: Any) -> QuerySet[School]:
     if level == "municipality":
         return qs.filter(municipality=unit)
     return qs.filter(Q(region=unit) | Q(municipality__region=unit))
-
-
-def user_can_enter(*, user: Any, level: str, unit: Any) -> bool:
-    """Who enters manual values: region analysts anywhere in scope, a municipality for itself and its
-    schools, a school's director for the school; observers, curators and teachers never."""
-    if user.is_superuser:
-        return True
-    profile = profile_of(user=user)
-    if profile is None:
-        return False
-    if profile.role == Role.REGION:
-        return user_can_import(user=user)
-    if profile.role == Role.MUNICIPALITY:
-        return level in ("municipality", "school") and (
-            (level == "municipality" and unit.pk == profile.municipality_id)
-            or (level == "school" and unit.municipality_id == profile.municipality_id)
-        )
-    if profile.role == Role.SCHOOL:
-        return level == "school" and unit.pk == profile.school_id
-    return False
-
-
-def user_runs_analyses(*, user: Any) -> bool:
-    """Region analysts, municipality coordinators and superusers start analyses and website checks."""
-    if user.is_superuser or user_can_import(user=user):
-        return True
-    profile = profile_of(user=user)
-    return profile is not None and profile.role == Role.MUNICIPALITY and profile.municipality_id is not None
 
 
 # --------------------------------------------------------------------------------------------
@@ -248,7 +213,7 @@ def manual_values(*, schools: QuerySet[School], year: int) -> list[dict[str, Any
     return out
 
 
-def indicator_table(*, user: Any, level: str, unit: Any, year: int, runs: dict[int, MethodologyRun] | None = None) -> list[dict[str, Any]]:
+def indicator_table(*, user: User, level: str, unit: Any, year: int, runs: dict[int, MethodologyRun] | None = None) -> list[dict[str, Any]]:
     """The indicator rows of a visible unit for a year, with numerators, denominators and sources."""
     runs = runs if runs is not None else runs_by_year()
     schools = unit_schools(user=user, level=level, unit=unit)
@@ -269,20 +234,18 @@ def indicator_years(*, runs: dict[int, MethodologyRun] | None = None) -> list[in
 # effectiveness
 
 
-def analyses_visible_to(*, user: Any) -> QuerySet[EffectivenessAnalysis]:
+def analyses_visible_to(*, user: User | Scope) -> QuerySet[EffectivenessAnalysis]:
     """Region-wide users: their region's analyses; municipality coordinators: their municipality's."""
+    scope = scope_of(user)
     qs = EffectivenessAnalysis.objects.select_related("region", "municipality", "run")
-    if user is None or not user.is_authenticated:
+    if not scope.authenticated:
         return qs.none()
-    if user.is_superuser:
+    if scope.superuser:
         return qs.all()
-    profile = profile_of(user=user)
-    if profile is None:
-        return qs.none()
-    if user_is_region_wide(user=user):
-        return qs.filter(region_id__in=regions_visible_to(user=user).values("pk"))
-    if profile.role == Role.MUNICIPALITY and profile.municipality_id:
-        return qs.filter(municipality_id=profile.municipality_id)
+    if scope.region_wide:
+        return qs.filter(region__in=Region.objects.visible_to(scope))
+    if scope.role == Role.MUNICIPALITY and scope.municipality_id:
+        return qs.filter(municipality_id=scope.municipality_id)
     return qs.none()
 
 
@@ -299,16 +262,16 @@ def supported_schools(*, run: MethodologyRun, schools: QuerySet[School]) -> list
 # websites
 
 
-def site_checks_visible_to(*, user: Any) -> QuerySet[SiteCheck]:
+def site_checks_visible_to(*, user: User | Scope) -> QuerySet[SiteCheck]:
     """Checks of the user's region (region-wide) or municipality (coordinator)."""
+    scope = scope_of(user)
     qs = SiteCheck.objects.all()
-    if user.is_superuser:
+    if scope.superuser:
         return qs
-    if user_is_region_wide(user=user):
-        return qs.filter(region_id__in=regions_visible_to(user=user).values("pk"))
-    profile = profile_of(user=user)
-    if profile is not None and profile.role == Role.MUNICIPALITY:
-        return qs.filter(municipality_id=profile.municipality_id)
+    if scope.region_wide:
+        return qs.filter(region__in=Region.objects.visible_to(scope))
+    if scope.role == Role.MUNICIPALITY:
+        return qs.filter(municipality_id=scope.municipality_id)
     return qs.none()
 
 
@@ -329,7 +292,7 @@ def site_history(*, school: School | None = None, municipality: Municipality | N
     return {"latest": latest, "missing": [r.label for r in latest if not r.found], "checks": checks}
 
 
-def site_overview(*, user: Any) -> dict[str, Any]:
+def site_overview(*, user: User) -> dict[str, Any]:
     """Visible schools and municipalities with their website and the missing kinds at the latest check."""
     schools = schools_visible_to(user=user).order_by("municipality__name", "school_id")
     by_school: dict[int, list[SiteResult]] = {}

@@ -15,7 +15,8 @@ from django.utils import timezone
 from shnor.core.methods import indicators as ind
 from shnor.web.accounts.audit import audit_record
 from shnor.web.accounts.models import Role
-from shnor.web.accounts.selectors import profile_of, schools_visible_to
+from shnor.web.accounts.scope import User, scope_of
+from shnor.web.accounts.selectors import profile_of
 from shnor.web.identification.history import run_latest
 from shnor.web.jobs.models import Job
 from shnor.web.jobs.services import job_enqueue
@@ -26,7 +27,7 @@ from shnor.web.monitoring.models import (
     SiteCheck,
     SiteResult,
 )
-from shnor.web.monitoring.selectors import supported_schools, user_can_enter
+from shnor.web.monitoring.selectors import supported_schools
 from shnor.web.registry.models import Municipality, Region, School
 
 Progress = Callable[[str], None]
@@ -40,14 +41,14 @@ class MonitoringError(ValueError):
 # manual indicator values
 
 
-def indicator_value_enter(*, user: Any, indicator: str, year: int, level: str, unit: Any, value: float, note: str = "") -> IndicatorValue:
+def indicator_value_enter(*, user: User, indicator: str, year: int, level: str, unit: Any, value: float, note: str = "") -> IndicatorValue:
     """Record a manual value (audited); only manual indicators, at their allowed levels, by permitted users."""
     spec = {i.code: i for i in ind.load_indicators()}.get(indicator)
     if spec is None or spec.computed:
         raise MonitoringError("Этот показатель рассчитывается автоматически и вручную не вносится.")
     if level not in spec.levels:
         raise MonitoringError(f"Показатель «{spec.name}» не вносится на уровне «{ind.LEVEL_LABELS.get(level, level)}».")
-    if not user_can_enter(user=user, level=level, unit=unit):
+    if not scope_of(user).can_enter(level=level, unit=unit):
         raise PermissionError("Нет прав вносить значения для этого объекта.")
     if spec.unit == "да/нет" and value not in (0, 1):
         raise MonitoringError("Для показателя «да/нет» введите 1 (да) или 0 (нет).")
@@ -65,7 +66,7 @@ def indicator_value_enter(*, user: Any, indicator: str, year: int, level: str, u
 # effectiveness
 
 
-def _scope_region(user: Any, municipality: Municipality | None) -> Region:
+def _scope_region(user: User, municipality: Municipality | None) -> Region:
     if municipality is not None:
         if municipality.region is None:
             raise MonitoringError("У муниципалитета не указан регион.")
@@ -73,7 +74,7 @@ def _scope_region(user: Any, municipality: Municipality | None) -> Region:
     profile = profile_of(user=user)
     region = profile.region if profile is not None else None
     if region is None:
-        school = schools_visible_to(user=user).exclude(region=None).first()
+        school = School.objects.visible_to(user).exclude(region=None).select_related("region").first()
         region = school.region if school is not None else None
     if region is None:
         raise MonitoringError("Не определён регион анализа.")
@@ -84,17 +85,17 @@ def _region_schools(region: Region) -> Any:
     return School.objects.filter(Q(region=region) | Q(municipality__region=region))
 
 
-def effectiveness_analysis_start(*, user: Any, start_year: int, municipality: Municipality | None = None) -> EffectivenessAnalysis:
+def effectiveness_analysis_start(*, user: User, start_year: int, municipality: Municipality | None = None) -> EffectivenessAnalysis:
     """Queue an analysis: schools with a support track in the run of ``start_year`` (of the scope) vs matched others."""
-    profile = profile_of(user=user)
-    if profile is not None and profile.role == Role.MUNICIPALITY and not user.is_superuser:
-        municipality = profile.municipality
+    scope = scope_of(user)
+    if scope.acts_as(Role.MUNICIPALITY):
+        municipality = Municipality.objects.filter(pk=scope.municipality_id).first()
     region = _scope_region(user, municipality)
     run = run_latest(year=start_year)
     if run is None:
         raise MonitoringError(f"Нет завершённого расчёта по методике за {start_year} год: не из чего взять школы с сопровождением.")
-    scope = _region_schools(region) if municipality is None else School.objects.filter(municipality=municipality)
-    supported = supported_schools(run=run, schools=scope & schools_visible_to(user=user))
+    territory = School.objects.filter(municipality=municipality) if municipality else _region_schools(region)
+    supported = supported_schools(run=run, schools=territory & School.objects.visible_to(scope))
     if not supported:
         raise MonitoringError(f"В расчёте {start_year} года у школ этой территории нет вариантов сопровождения.")
     analysis = EffectivenessAnalysis.objects.create(region=region, municipality=municipality, start_year=start_year, run=run,
@@ -171,13 +172,14 @@ def effectiveness_analysis_execute(*, analysis_id: int, progress: Progress | Non
 # websites
 
 
-def municipality_website_set(*, user: Any, municipality: Municipality, url: str) -> MunicipalityWebsite | None:
+def municipality_website_set(*, user: User, municipality: Municipality, url: str) -> MunicipalityWebsite | None:
     """Set (or clear, with an empty url) the website of a municipality's education authority."""
-    profile = profile_of(user=user)
-    allowed = user.is_superuser or (profile is not None and (
-        (profile.role == Role.REGION and profile.region_id == municipality.region_id)
-        or (profile.role == Role.MUNICIPALITY and profile.municipality_id == municipality.pk)
-    ))
+    scope = scope_of(user)
+    allowed = (
+        scope.superuser
+        or (scope.role == Role.REGION and scope.region_id == municipality.region_id)
+        or (scope.role == Role.MUNICIPALITY and scope.municipality_id == municipality.pk)
+    )
     if not allowed:
         raise PermissionError("Сайт муниципалитета указывает аналитик региона или координатор муниципалитета.")
     if not url:
@@ -190,13 +192,13 @@ def municipality_website_set(*, user: Any, municipality: Municipality, url: str)
     return site
 
 
-def site_check_start(*, user: Any, municipality: Municipality | None = None) -> SiteCheck:
+def site_check_start(*, user: User, municipality: Municipality | None = None) -> SiteCheck:
     """Queue a crawl of every school and municipality website in the user's scope (or one municipality)."""
-    profile = profile_of(user=user)
-    if profile is not None and profile.role == Role.MUNICIPALITY and not user.is_superuser:
-        municipality = profile.municipality
-    schools = schools_visible_to(user=user).exclude(website="")
-    muns = Municipality.objects.filter(pk__in=schools_visible_to(user=user).values("municipality_id"))
+    scope = scope_of(user)
+    if scope.acts_as(Role.MUNICIPALITY):
+        municipality = Municipality.objects.filter(pk=scope.municipality_id).first()
+    schools = School.objects.visible_to(user).exclude(website="")
+    muns = Municipality.objects.filter(pk__in=School.objects.visible_to(user).values("municipality_id"))
     if municipality is not None:
         schools = schools.filter(municipality=municipality)
         muns = muns.filter(pk=municipality.pk)

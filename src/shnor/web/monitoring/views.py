@@ -14,6 +14,7 @@ from shnor.core.methods.effectiveness import VARIABLE_LABELS
 from shnor.core.methods.indicators import LEVEL_LABELS
 from shnor.web import params
 from shnor.web.accounts.audit import audit_record
+from shnor.web.accounts.scope import scope_of
 from shnor.web.accounts.selectors import municipalities_visible_to, schools_visible_to
 from shnor.web.monitoring import forms as f
 from shnor.web.monitoring import reports as rep
@@ -53,7 +54,7 @@ def indicators(request: HttpRequest) -> HttpResponse:
     tables = {y: sel.indicator_table(user=request.user, level=level, unit=unit, year=y, runs=runs) for y in years}
     rows = tables.get(year) or sel.indicator_table(user=request.user, level=level, unit=unit, year=year, runs=runs)
     over_years = [{"row": r, "values": [tables[y][i]["display"] for y in years]} for i, r in enumerate(tables[years[-1]])]
-    can_enter = sel.user_can_enter(user=request.user, level=level, unit=unit)
+    can_enter = scope_of(request.user).can_enter(level=level, unit=unit)
     key = unit.school_id if level == "school" else unit.pk
     form = f.IndicatorValueForm(initial={"year": year, "level": level, "unit": key}) if can_enter else None
     choices = {
@@ -91,7 +92,7 @@ def indicator_enter(request: HttpRequest) -> HttpResponse:
 @login_required
 def effectiveness_list(request: HttpRequest) -> HttpResponse:
     """Analyses of effectiveness of the user's territory; region analysts and municipality coordinators start new ones."""
-    can_run = sel.user_runs_analyses(user=request.user)
+    can_run = scope_of(request.user).can_run_analyses
     analyses = sel.analyses_visible_to(user=request.user)
     form = f.AnalysisForm(request.POST or None) if can_run else None
     if request.method == "POST":
@@ -150,7 +151,7 @@ def effectiveness_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def sites(request: HttpRequest) -> HttpResponse:
     """Websites of the visible schools and municipalities with the missing required documents; start a check."""
-    can_run = sel.user_runs_analyses(user=request.user)
+    can_run = scope_of(request.user).can_run_analyses
     if request.method == "POST":
         if not can_run:
             raise PermissionDenied("Запускать проверку может аналитик региона или координатор муниципалитета.")

@@ -1,5 +1,5 @@
-"""Reads for support work. Every queryset starts from ``accounts.selectors.schools_visible_to``
-(through ``municipalities_visible_to`` / ``regions_visible_to``, derived from it) and never widens it."""
+"""Reads for support work. Every queryset starts from ``Model.objects.visible_to(user)`` (roadmaps through
+the unit of their level, activities through their roadmap, evidence through its activity), never wider."""
 
 from __future__ import annotations
 
@@ -10,22 +10,15 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from shnor.core.reports.roadmap_export import RoadmapDocument, RoadmapRow
-from shnor.web.accounts.models import Role
-from shnor.web.accounts.selectors import (
-    municipalities_visible_to,
-    profile_of,
-    regions_visible_to,
-    schools_visible_to,
-)
+from shnor.web.accounts.roles import Role
+from shnor.web.accounts.scope import User, scope_of
 from shnor.web.registry.models import School
 from shnor.web.support.models import (
     OVERDUE,
     Activity,
-    Evidence,
     Level,
     Notice,
     PartnerAssignment,
-    RiskSurvey,
     Roadmap,
     Status,
 )
@@ -40,101 +33,27 @@ class Access:
     comment: bool = False
 
 
-def roadmaps_visible_to(*, user: Any) -> QuerySet[Roadmap]:
-    """Roadmaps of the visible schools, municipalities and regions."""
-    return Roadmap.objects.filter(
-        Q(level=Level.SCHOOL, school__in=schools_visible_to(user=user))
-        | Q(level=Level.MUNICIPALITY, municipality__in=municipalities_visible_to(user=user))
-        | Q(level=Level.REGION, region__in=regions_visible_to(user=user))
-    ).select_related("region", "municipality", "school")
-
-
-def activities_visible_to(*, user: Any) -> QuerySet[Activity]:
-    """Activities of the visible roadmaps."""
-    return Activity.objects.filter(roadmap__in=roadmaps_visible_to(user=user)).select_related(
-        "roadmap__school", "roadmap__municipality", "roadmap__region"
-    )
-
-
-def evidence_visible_to(*, user: Any) -> QuerySet[Evidence]:
-    """Evidence of the visible activities (downloads go through this)."""
-    return Evidence.objects.filter(activity__in=activities_visible_to(user=user))
-
-
-def surveys_visible_to(*, user: Any) -> QuerySet[RiskSurvey]:
-    """Risk surveys of the visible schools."""
-    return RiskSurvey.objects.filter(school__in=schools_visible_to(user=user)).select_related("school")
-
-
-def partners_visible_to(*, user: Any) -> QuerySet[PartnerAssignment]:
-    """Leader-school assignments of the visible (supported) schools."""
-    return PartnerAssignment.objects.filter(school__in=schools_visible_to(user=user)).select_related(
-        "school", "leader", "proposed_leader"
-    )
-
-
-def roadmap_access(*, user: Any, roadmap: Roadmap) -> Access:
+def roadmap_access(*, user: User, roadmap: Roadmap) -> Access:
     """View / edit / comment rights of ``user`` on ``roadmap`` (view = it is in the visible set).
 
     Edit: region analysts (their region), municipal coordinators (their municipality's roadmap and
     its schools'), school users (their school's), curators (assigned schools'). Teachers comment;
     observers only read.
     """
-    if not roadmaps_visible_to(user=user).filter(pk=roadmap.pk).exists():
+    scope = scope_of(user)
+    if not scope.sees(roadmap):
         return Access()
-    if user.is_superuser:
+    if scope.superuser:
         return Access(True, True, True)
-    profile = profile_of(user=user)
-    role = profile.role if profile else None
     edit = False
-    if role == Role.REGION:
+    if scope.role == Role.REGION:
         edit = True
-    elif role == Role.MUNICIPALITY:
+    elif scope.role == Role.MUNICIPALITY:
         edit = roadmap.level in (Level.MUNICIPALITY, Level.SCHOOL)
-    elif role in (Role.SCHOOL, Role.CURATOR):
+    elif scope.role in (Role.SCHOOL, Role.CURATOR):
         edit = roadmap.level == Level.SCHOOL
-    comment = edit or (role == Role.TEACHER and roadmap.level == Level.SCHOOL)
+    comment = edit or (scope.role == Role.TEACHER and roadmap.level == Level.SCHOOL)
     return Access(True, edit, comment)
-
-
-def user_can_create(*, user: Any, level: str, target: Any) -> bool:
-    """May ``user`` create a roadmap of ``level`` for ``target`` (a region, municipality or school)?"""
-    if user.is_superuser:
-        return True
-    profile = profile_of(user=user)
-    if profile is None:
-        return False
-    if level == Level.REGION:
-        return profile.role == Role.REGION and regions_visible_to(user=user).filter(pk=target.pk).exists()
-    if level == Level.MUNICIPALITY:
-        return profile.role in (Role.REGION, Role.MUNICIPALITY) and municipalities_visible_to(user=user).filter(
-            pk=target.pk
-        ).exists()
-    if level == Level.SCHOOL:
-        return profile.role in (Role.REGION, Role.MUNICIPALITY, Role.SCHOOL, Role.CURATOR) and schools_visible_to(
-            user=user
-        ).filter(pk=target.pk).exists()
-    return False
-
-
-def user_can_manage_school(*, user: Any, school: School) -> bool:
-    """Region analysts and municipal coordinators manage partners, curators and mentors of visible schools."""
-    if not schools_visible_to(user=user).filter(pk=school.pk).exists():
-        return False
-    if user.is_superuser:
-        return True
-    profile = profile_of(user=user)
-    return profile is not None and profile.role in (Role.REGION, Role.MUNICIPALITY)
-
-
-def user_can_fill_survey(*, user: Any, school: School) -> bool:
-    """Who enters questionnaires: the school, its curator, the municipality and the region (not observers, teachers)."""
-    if not schools_visible_to(user=user).filter(pk=school.pk).exists():
-        return False
-    if user.is_superuser:
-        return True
-    profile = profile_of(user=user)
-    return profile is not None and profile.role in (Role.REGION, Role.MUNICIPALITY, Role.SCHOOL, Role.CURATOR)
 
 
 def roadmap_progress(*, roadmap: Roadmap, today: dt.date) -> dict[str, Any]:
@@ -148,23 +67,28 @@ def roadmap_progress(*, roadmap: Roadmap, today: dt.date) -> dict[str, Any]:
 
 
 def activities_deadlines(
-    *, user: Any, today: dt.date, days: int = 14, only_editable: bool = False
+    *, user: User, today: dt.date, days: int = 14, only_editable: bool = False
 ) -> dict[str, list[Activity]]:
     """``upcoming`` (due within ``days``) and ``overdue`` activities of the visible roadmaps."""
-    qs = activities_visible_to(user=user).exclude(status__in=[Status.DONE, Status.CANCELLED]).exclude(due_date=None)
+    qs = (
+        Activity.objects.visible_to(user)
+        .select_related("roadmap__school", "roadmap__municipality", "roadmap__region")
+        .exclude(status__in=[Status.DONE, Status.CANCELLED])
+        .exclude(due_date=None)
+    )
     if only_editable:
-        ids = [r.pk for r in roadmaps_visible_to(user=user) if roadmap_access(user=user, roadmap=r).edit]
+        visible = Roadmap.objects.visible_to(user).select_related("region", "municipality", "school")
+        ids = [r.pk for r in visible if roadmap_access(user=user, roadmap=r).edit]
         qs = qs.filter(roadmap_id__in=ids)
     overdue = list(qs.filter(due_date__lt=today).order_by("due_date", "id")[:200])
     upcoming = list(qs.filter(due_date__gte=today, due_date__lte=today + dt.timedelta(days=days)).order_by("due_date", "id")[:200])
     return {"upcoming": upcoming, "overdue": overdue}
 
 
-def notices_for(*, user: Any, unread_only: bool = False) -> QuerySet[Notice]:
+def notices_for(*, user: User, unread_only: bool = False) -> QuerySet[Notice]:
     """The user's in-app notices (about activities still visible to the user)."""
-    qs = Notice.objects.filter(user=user).filter(
-        Q(activity=None) | Q(activity__in=activities_visible_to(user=user))
-    )
+    visible = Activity.objects.visible_to(user)
+    qs = Notice.objects.filter(user=user).filter(Q(activity=None) | Q(activity__in=visible))
     return qs.filter(read_at=None) if unread_only else qs
 
 
@@ -213,14 +137,25 @@ def roadmap_document(*, roadmap: Roadmap, with_status: bool = False, today: dt.d
     )
 
 
-def school_support_summary(*, user: Any, school: School, today: dt.date) -> dict[str, Any]:
+def school_support_summary(*, user: User, school: School, today: dt.date) -> dict[str, Any]:
     """For the school card: the school's roadmaps (visible), progress, confirmed leader, curators, mentors."""
-    if not schools_visible_to(user=user).filter(pk=school.pk).exists():
+    if not scope_of(user).sees(school):
         return {}
-    roadmaps = list(roadmaps_visible_to(user=user).filter(level=Level.SCHOOL, school=school).order_by("-year"))
+    roadmaps = list(
+        Roadmap.objects.visible_to(user)
+        .select_related("region", "municipality", "school")
+        .filter(level=Level.SCHOOL, school=school)
+        .order_by("-year")
+    )
     for r in roadmaps:
         r.progress = roadmap_progress(roadmap=r, today=today)
-    partner = partners_visible_to(user=user).filter(school=school).order_by("-year").first()
+    partner = (
+        PartnerAssignment.objects.visible_to(user)
+        .select_related("school", "leader", "proposed_leader")
+        .filter(school=school)
+        .order_by("-year")
+        .first()
+    )
     return {
         "roadmaps": roadmaps,
         "partner": partner,

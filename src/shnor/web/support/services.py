@@ -2,9 +2,9 @@
 comments and evidence, reminders (e-mail + in-app notices), leader-school proposals from
 ``core.methods.matching``, curators and mentors, risk-profile surveys and anti-risk programmes.
 
-Every service takes the acting user and checks the right through ``selectors`` (which start from
-``schools_visible_to``); a refused action raises ``PermissionDenied``, a bad input ``ValidationError``
-(messages in Russian).
+Every service takes the acting user and checks the right through the user's ``accounts.scope.Scope``
+(rows through ``Model.objects.visible_to``); a refused action raises ``PermissionDenied``, a bad input
+``ValidationError`` (messages in Russian).
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ from shnor.core.roadmaps import risk as risk_core
 from shnor.core.roadmaps.templates import RoadmapTemplate, period_parse, template_get
 from shnor.web.accounts.audit import audit_record
 from shnor.web.accounts.models import Profile, Role
+from shnor.web.accounts.scope import User, scope_forget, scope_of
+from shnor.web.accounts.selectors import profile_of
 from shnor.web.identification.models import MethodologyRun, SchoolOutcome
 from shnor.web.registry.models import Municipality, Region, School
 from shnor.web.support import selectors as sel
@@ -150,7 +152,7 @@ def _default_authority(level: str, region: Region, municipality: Municipality | 
 @transaction.atomic
 def roadmap_create(
     *,
-    actor: Any,
+    actor: User,
     level: str,
     year: int,
     region: Region | None = None,
@@ -189,7 +191,7 @@ def roadmap_create(
         raise ValidationError(f"неизвестный уровень «{level}»")
     if region is None:
         raise ValidationError("у школы или муниципалитета не указан регион")
-    if not sel.user_can_create(user=actor, level=level, target=target):
+    if not scope_of(actor).can_create_roadmap(level=level, unit=target):
         raise PermissionDenied("нет права создавать эту дорожную карту")
     keys = list(templates or DEFAULT_TEMPLATES[Level(level)])
     tpls = [template_get(k) for k in keys]
@@ -284,7 +286,7 @@ def _relink_children(roadmap: Roadmap) -> None:
 
 
 def roadmap_header_update(
-    *, actor: Any, roadmap: Roadmap, title: str, order_authority: str, order_number: str,
+    *, actor: User, roadmap: Roadmap, title: str, order_authority: str, order_number: str,
     order_date: dt.date | None, appendix: str,
 ) -> Roadmap:
     """Change the roadmap's title and order header (what the DOCX prints)."""
@@ -304,14 +306,14 @@ def roadmap_header_update(
 # ---------------------------------------------------------------------------------------------
 
 
-def _check_edit(actor: Any, activity: Activity) -> None:
+def _check_edit(actor: User, activity: Activity) -> None:
     if not sel.roadmap_access(user=actor, roadmap=activity.roadmap).edit:
         raise PermissionDenied("нет права изменять мероприятия этой дорожной карты")
 
 
 @transaction.atomic
 def activity_add(
-    *, actor: Any, roadmap: Roadmap, title: str, period_text: str = "", executor: str = "", co_executors: str = "",
+    *, actor: User, roadmap: Roadmap, title: str, period_text: str = "", executor: str = "", co_executors: str = "",
     expected_result: str = "", target_group: str = "", output_document: str = "", section: str = "",
     number: str = "", due_date: dt.date | None = None, parent: Activity | None = None, track: str = "",
 ) -> Activity:
@@ -338,7 +340,7 @@ def activity_add(
 
 @transaction.atomic
 def activity_update(
-    *, actor: Any, activity: Activity, status: str | None = None, comment: str = "",
+    *, actor: User, activity: Activity, status: str | None = None, comment: str = "",
     due_date: dt.date | None = None, period_text: str | None = None, executor: str | None = None,
     co_executors: str | None = None,
 ) -> Activity:
@@ -368,7 +370,7 @@ def activity_update(
     return activity
 
 
-def activity_comment_add(*, actor: Any, activity: Activity, text: str) -> ActivityComment:
+def activity_comment_add(*, actor: User, activity: Activity, text: str) -> ActivityComment:
     """Comment on an activity (editors and, on school roadmaps, teachers)."""
     if not sel.roadmap_access(user=actor, roadmap=activity.roadmap).comment:
         raise PermissionDenied("нет права комментировать")
@@ -377,13 +379,13 @@ def activity_comment_add(*, actor: Any, activity: Activity, text: str) -> Activi
     return ActivityComment.objects.create(activity=activity, author=actor, text=text.strip()[:5000])
 
 
-def activity_delete(*, actor: Any, activity: Activity) -> None:
+def activity_delete(*, actor: User, activity: Activity) -> None:
     """Delete an activity (its implementations lose the link)."""
     _check_edit(actor, activity)
     activity.delete()
 
 
-def evidence_add(*, actor: Any, activity: Activity, upload: Any = None, url: str = "", title: str = "") -> Evidence:
+def evidence_add(*, actor: User, activity: Activity, upload: Any = None, url: str = "", title: str = "") -> Evidence:
     """Attach evidence: a file (extension whitelist, signature check, size limit) or an http(s) link."""
     _check_edit(actor, activity)
     if upload is None and not url.strip():
@@ -424,7 +426,7 @@ def evidence_add(*, actor: Any, activity: Activity, upload: Any = None, url: str
     return Evidence.objects.create(activity=activity, title=title.strip()[:300], url=link[:1000], uploaded_by=actor)
 
 
-def evidence_delete(*, actor: Any, evidence: Evidence) -> None:
+def evidence_delete(*, actor: User, evidence: Evidence) -> None:
     """Remove evidence (and its file)."""
     _check_edit(actor, evidence.activity)
     if evidence.file:
@@ -509,7 +511,7 @@ def support_reminders_send(*, today: dt.date, days_ahead: int = 7, email: bool =
     return {"activities": qs.count(), "notices": created, "emails": sent}
 
 
-def notice_mark_read(*, actor: Any, notice_ids: Iterable[int] | None = None) -> int:
+def notice_mark_read(*, actor: User, notice_ids: Iterable[int] | None = None) -> int:
     """Mark the actor's notices read (all when ``notice_ids`` is None)."""
     qs = Notice.objects.filter(user=actor, read_at=None)
     if notice_ids is not None:
@@ -544,7 +546,7 @@ def _outcome_lower(data: Any) -> tuple[float | None, float | None]:
 
 @transaction.atomic
 def partner_proposals_create(
-    *, actor: Any, municipality: Municipality, run: MethodologyRun, config: dict | None = None
+    *, actor: User, municipality: Municipality, run: MethodologyRun, config: dict | None = None
 ) -> list[PartnerAssignment]:
     """Propose a leader school for every ШНОР of ``municipality`` in ``run`` with
     ``core.methods.matching`` (minimal distance and context difference under a capacity per leader).
@@ -558,7 +560,7 @@ def partner_proposals_create(
     from shnor.core.config import default_config
     from shnor.core.methods import matching
 
-    if not sel.user_can_create(user=actor, level=Level.MUNICIPALITY, target=municipality):
+    if not scope_of(actor).can_create_roadmap(level=Level.MUNICIPALITY, unit=municipality):
         raise PermissionDenied("нет права подбирать школы-лидеры для этого муниципалитета")
     cfg = config or default_config()["matching"]
     region_id = municipality.region_id
@@ -631,15 +633,13 @@ def partner_proposals_create(
 
 
 def partner_decide(
-    *, actor: Any, assignment: PartnerAssignment, confirm: bool = True, leader: School | None = None, note: str = ""
+    *, actor: User, assignment: PartnerAssignment, confirm: bool = True, leader: School | None = None, note: str = ""
 ) -> PartnerAssignment:
     """The municipality confirms the proposal, changes the leader (a school it can see) or rejects it."""
-    if not sel.user_can_manage_school(user=actor, school=assignment.school):
+    if not scope_of(actor).can_manage_school(assignment.school):
         raise PermissionDenied("нет права закреплять школы-лидеры за этой школой")
     if leader is not None:
-        from shnor.web.accounts.selectors import schools_visible_to
-
-        if leader.pk == assignment.school_id or not schools_visible_to(user=actor).filter(pk=leader.pk).exists():
+        if leader.pk == assignment.school_id or not scope_of(actor).sees(leader):
             raise ValidationError("школу-лидера можно выбрать только из доступных вам школ (и не саму школу)")
         assignment.leader = leader
     assignment.status = PartnerAssignment.CONFIRMED if confirm else PartnerAssignment.REJECTED
@@ -653,11 +653,11 @@ def partner_decide(
     return assignment
 
 
-def curator_assign(*, actor: Any, school: School, curator: Any, remove: bool = False) -> None:
+def curator_assign(*, actor: User, school: School, curator: User, remove: bool = False) -> None:
     """Assign (or remove) a curator to a school: the curator's ``Profile.curated_schools`` (their scope)."""
-    if not sel.user_can_manage_school(user=actor, school=school):
+    if not scope_of(actor).can_manage_school(school):
         raise PermissionDenied("нет права назначать кураторов этой школе")
-    profile = sel.profile_of(user=curator)
+    profile = profile_of(user=curator)
     if profile is None or profile.role != Role.CURATOR:
         raise ValidationError("выбранный пользователь не куратор")
     if profile.region_id and school.region_id and profile.region_id != school.region_id:
@@ -666,11 +666,12 @@ def curator_assign(*, actor: Any, school: School, curator: Any, remove: bool = F
         profile.curated_schools.remove(school)
     else:
         profile.curated_schools.add(school)
+    scope_forget(curator)
 
 
-def curators_available(*, actor: Any, school: School) -> list[Any]:
+def curators_available(*, actor: User, school: School) -> list[Any]:
     """Curator accounts of the school's region that ``actor`` may assign."""
-    if not sel.user_can_manage_school(user=actor, school=school):
+    if not scope_of(actor).can_manage_school(school):
         return []
     region_id = school.region_id or (school.municipality.region_id if school.municipality else None)
     profiles = Profile.objects.filter(role=Role.CURATOR, user__is_active=True)
@@ -680,10 +681,10 @@ def curators_available(*, actor: Any, school: School) -> list[Any]:
 
 
 def mentor_add(
-    *, actor: Any, school: School, full_name: str, year: int, organisation: str = "", subject: str = ""
+    *, actor: User, school: School, full_name: str, year: int, organisation: str = "", subject: str = ""
 ) -> Mentor:
     """Record a mentor (наставник, ментор) for a school."""
-    if not sel.user_can_manage_school(user=actor, school=school):
+    if not scope_of(actor).can_manage_school(school):
         raise PermissionDenied("нет права назначать менторов этой школе")
     if not full_name.strip():
         raise ValidationError("не указано ФИО ментора")
@@ -698,14 +699,14 @@ def mentor_add(
 # ---------------------------------------------------------------------------------------------
 
 
-def _check_survey(actor: Any, survey: RiskSurvey) -> None:
-    if not sel.user_can_fill_survey(user=actor, school=survey.school):
+def _check_survey(actor: User, survey: RiskSurvey) -> None:
+    if not scope_of(actor).can_fill_survey(survey.school):
         raise PermissionDenied("нет права заполнять анкеты этой школы")
 
 
-def risk_survey_open(*, actor: Any, school: School, year: int) -> RiskSurvey:
+def risk_survey_open(*, actor: User, school: School, year: int) -> RiskSurvey:
     """The school's survey for ``year`` (created on first use)."""
-    if not sel.user_can_fill_survey(user=actor, school=school):
+    if not scope_of(actor).can_fill_survey(school):
         raise PermissionDenied("нет права заполнять анкеты этой школы")
     q = risk_core.questionnaire_default()
     survey, _ = RiskSurvey.objects.get_or_create(
@@ -728,7 +729,7 @@ def risk_profile_recompute(*, survey: RiskSurvey) -> RiskSurvey:
 
 @transaction.atomic
 def survey_response_add(
-    *, actor: Any, survey: RiskSurvey, group: str, answers: dict[str, Any], source: str = "веб-форма"
+    *, actor: User, survey: RiskSurvey, group: str, answers: dict[str, Any], source: str = "веб-форма"
 ) -> SurveyResponse:
     """Store one respondent's answers (validated against the questionnaire) and recompute the profile."""
     _check_survey(actor, survey)
@@ -755,7 +756,7 @@ def survey_response_add(
 
 @transaction.atomic
 def survey_import(
-    *, actor: Any, survey: RiskSurvey, group: str, content: bytes, filename: str
+    *, actor: User, survey: RiskSurvey, group: str, content: bytes, filename: str
 ) -> risk_core.ImportResult:
     """Import a web-form export (CSV/XLSX) of one group: all rows or none (errors list row and column)."""
     _check_survey(actor, survey)
@@ -774,7 +775,7 @@ def survey_import(
     return result
 
 
-def risk_choose(*, actor: Any, survey: RiskSurvey, factors: Sequence[str]) -> RiskSurvey:
+def risk_choose(*, actor: User, survey: RiskSurvey, factors: Sequence[str]) -> RiskSurvey:
     """The school (or its curator / coordinator) chooses the risks to work on."""
     _check_survey(actor, survey)
     q = risk_core.questionnaire_default()
@@ -789,7 +790,7 @@ def risk_choose(*, actor: Any, survey: RiskSurvey, factors: Sequence[str]) -> Ri
 
 
 @transaction.atomic
-def antirisk_programme_create(*, actor: Any, survey: RiskSurvey, factor: str) -> AntiRiskProgramme:
+def antirisk_programme_create(*, actor: User, survey: RiskSurvey, factor: str) -> AntiRiskProgramme:
     """An anti-risk programme for a chosen risk, pre-filled with the template's measures."""
     _check_survey(actor, survey)
     if factor not in survey.chosen:
@@ -815,7 +816,7 @@ def antirisk_programme_create(*, actor: Any, survey: RiskSurvey, factor: str) ->
 
 
 @transaction.atomic
-def antirisk_to_roadmap(*, actor: Any, programme: AntiRiskProgramme) -> list[Activity]:
+def antirisk_to_roadmap(*, actor: User, programme: AntiRiskProgramme) -> list[Activity]:
     """Put the programme's measures into the school's roadmap of the survey's year (created when
     missing) as activities of the section «Антирисковая программа …»; measures already there are skipped."""
     survey = programme.survey

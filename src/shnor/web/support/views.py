@@ -21,12 +21,13 @@ from shnor.core.reports.roadmap_export import EXPORTERS
 from shnor.core.roadmaps import risk as risk_core
 from shnor.web import params
 from shnor.web.accounts.audit import audit_record
+from shnor.web.accounts.scope import scope_of
 from shnor.web.accounts.selectors import municipalities_visible_to, regions_visible_to, schools_visible_to
 from shnor.web.identification.selectors import run_pick, runs_done
 from shnor.web.support import forms as f
 from shnor.web.support import selectors as sel
 from shnor.web.support import services
-from shnor.web.support.models import Level, PartnerAssignment, Roadmap
+from shnor.web.support.models import Activity, Evidence, Level, PartnerAssignment, RiskSurvey, Roadmap
 
 
 def _today() -> dt.date:
@@ -43,13 +44,17 @@ def index(request: HttpRequest) -> HttpResponse:
     """The user's roadmaps, deadlines (upcoming and overdue) and unread notices."""
     days = params.integer(request.GET, "days", default=14, minimum=1, maximum=366, label="срок, дней")
     today = _today()
-    roadmaps = list(sel.roadmaps_visible_to(user=request.user).order_by("-year", "level", "municipality__name", "school__school_id")[:300])
+    roadmaps = list(
+        Roadmap.objects.visible_to(request.user)
+        .select_related("region", "municipality", "school")
+        .order_by("-year", "level", "municipality__name", "school__school_id")[:300]
+    )
     for r in roadmaps:
         r.progress = sel.roadmap_progress(roadmap=r, today=today)
     deadlines = sel.activities_deadlines(user=request.user, today=today, days=days)
     creatable = {
-        "regions": [r for r in regions_visible_to(user=request.user) if sel.user_can_create(user=request.user, level=Level.REGION, target=r)],
-        "municipalities": [m for m in municipalities_visible_to(user=request.user) if sel.user_can_create(user=request.user, level=Level.MUNICIPALITY, target=m)],
+        "regions": [r for r in regions_visible_to(user=request.user) if scope_of(request.user).can_create_roadmap(level=Level.REGION, unit=r)],
+        "municipalities": [m for m in municipalities_visible_to(user=request.user) if scope_of(request.user).can_create_roadmap(level=Level.MUNICIPALITY, unit=m)],
     }
     return render(request, "support/index.html", {
         "roadmaps": roadmaps, "deadlines": deadlines, "today": today, "creatable": creatable,
@@ -74,7 +79,7 @@ def roadmap_new(request: HttpRequest) -> HttpResponse:
     level = params.choice(request.GET if "level" in request.GET else request.POST, "level", dict(Level.choices),
                           label="уровень дорожной карты", required=True)
     target = _target(request, level)
-    if not sel.user_can_create(user=request.user, level=level, target=target):
+    if not scope_of(request.user).can_create_roadmap(level=level, unit=target):
         raise PermissionDenied("нет права создавать эту дорожную карту")
     run = run_pick()
     tracks = services.school_tracks_for(school=target, run=run) if level == Level.SCHOOL else None
@@ -99,7 +104,7 @@ def roadmap_new(request: HttpRequest) -> HttpResponse:
 
 
 def _roadmap(request: HttpRequest, pk: int) -> Roadmap:
-    return get_object_or_404(sel.roadmaps_visible_to(user=request.user), pk=pk)
+    return get_object_or_404(Roadmap.objects.visible_to(request.user), pk=pk)
 
 
 @login_required
@@ -120,13 +125,18 @@ def roadmap_detail(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "Заголовок сохранён")
             return redirect("support:roadmap", pk=roadmap.pk)
     sections = sel.roadmap_sections(roadmap=roadmap)
-    visible_ids = set(sel.roadmaps_visible_to(user=request.user).values_list("pk", flat=True))
+    visible_ids = set(Roadmap.objects.visible_to(request.user).values_list("pk", flat=True))
     for _, acts in sections:
         for a in acts:
             a.st = a.state(today)
             a.st_label = a.state_label(today)
             a.parent_visible = a.parent_id is not None and a.parent.roadmap_id in visible_ids
-    children = sel.roadmaps_visible_to(user=request.user).filter(parent=roadmap).order_by("level", "school__school_id")
+    children = (
+        Roadmap.objects.visible_to(request.user)
+        .select_related("region", "municipality", "school")
+        .filter(parent=roadmap)
+        .order_by("level", "school__school_id")
+    )
     return render(request, "support/roadmap.html", {
         "roadmap": roadmap, "access": access, "sections": sections, "progress": sel.roadmap_progress(roadmap=roadmap, today=today),
         "header": header, "add_form": f.ActivityAddForm(), "children": children,
@@ -173,7 +183,7 @@ def activity_new(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """An activity: status, dates, comments, evidence (files and links), implementations below."""
-    activity = get_object_or_404(sel.activities_visible_to(user=request.user), pk=pk)
+    activity = get_object_or_404(Activity.objects.visible_to(request.user), pk=pk)
     access = sel.roadmap_access(user=request.user, roadmap=activity.roadmap)
     today = _today()
     update = f.ActivityUpdateForm(initial={
@@ -207,16 +217,21 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     services.activity_comment_add(actor=request.user, activity=activity, text=comment_form.cleaned_data["text"])
                     return redirect("support:activity", pk=activity.pk)
             elif action == "delete_evidence":
-                ev = get_object_or_404(sel.evidence_visible_to(user=request.user), pk=params.identifier(request.POST, "evidence", required=True), activity=activity)
+                ev = get_object_or_404(Evidence.objects.visible_to(request.user), pk=params.identifier(request.POST, "evidence", required=True), activity=activity)
                 services.evidence_delete(actor=request.user, evidence=ev)
                 return redirect("support:activity", pk=activity.pk)
             else:
                 raise Http404("неизвестное действие")
         except ValidationError as exc:
             _errors(request, exc)
-    implementations = sel.activities_visible_to(user=request.user).filter(parent=activity).order_by("roadmap__level", "roadmap__school__school_id")
+    implementations = (
+        Activity.objects.visible_to(request.user)
+        .select_related("roadmap__school", "roadmap__municipality", "roadmap__region")
+        .filter(parent=activity)
+        .order_by("roadmap__level", "roadmap__school__school_id")
+    )
     parent = None
-    if activity.parent_id and sel.activities_visible_to(user=request.user).filter(pk=activity.parent_id).exists():
+    if activity.parent_id and Activity.objects.visible_to(request.user).filter(pk=activity.parent_id).exists():
         parent = activity.parent
     return render(request, "support/activity.html", {
         "activity": activity, "access": access, "state": activity.state(today), "state_label": activity.state_label(today),
@@ -229,7 +244,7 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
     """An evidence file, only for users who see its activity."""
-    ev = get_object_or_404(sel.evidence_visible_to(user=request.user), pk=pk)
+    ev = get_object_or_404(Evidence.objects.visible_to(request.user), pk=pk)
     if not ev.file:
         raise Http404("это ссылка, а не файл")
     return FileResponse(ev.file.open("rb"), as_attachment=True, filename=ev.original_name or "file")
@@ -241,7 +256,7 @@ def school_support(request: HttpRequest, school_id: str) -> HttpResponse:
     school = get_object_or_404(schools_visible_to(user=request.user), school_id=school_id)
     today = _today()
     summary = sel.school_support_summary(user=request.user, school=school, today=today)
-    manage = sel.user_can_manage_school(user=request.user, school=school)
+    manage = scope_of(request.user).can_manage_school(school)
     run = run_pick()
     year = run.year if run else today.year
     if request.method == "POST":
@@ -264,12 +279,12 @@ def school_support(request: HttpRequest, school_id: str) -> HttpResponse:
         except ValidationError as exc:
             _errors(request, exc)
         return redirect("support:school", school_id=school.school_id)
-    surveys = sel.surveys_visible_to(user=request.user).filter(school=school)
+    surveys = RiskSurvey.objects.visible_to(request.user).select_related("school").filter(school=school)
     return render(request, "support/school.html", {
         "school": school, "summary": summary, "manage": manage, "run": run, "year": year,
         "tracks": services.school_tracks_for(school=school, run=run),
-        "can_create": sel.user_can_create(user=request.user, level=Level.SCHOOL, target=school),
-        "can_survey": sel.user_can_fill_survey(user=request.user, school=school),
+        "can_create": scope_of(request.user).can_create_roadmap(level=Level.SCHOOL, unit=school),
+        "can_survey": scope_of(request.user).can_fill_survey(school),
         "surveys": surveys, "mentor_form": f.MentorForm(),
         "curators_available": services.curators_available(actor=request.user, school=school) if manage else [],
     })
@@ -280,7 +295,7 @@ def partners(request: HttpRequest, pk: int) -> HttpResponse:
     """Leader-school proposals for a municipality's ШНОР; POST asks the matching method for proposals."""
     mun = get_object_or_404(municipalities_visible_to(user=request.user), pk=pk)
     run = run_pick(run_id=params.identifier(request.POST, "run") or params.identifier(request.GET, "run"))
-    can = sel.user_can_create(user=request.user, level=Level.MUNICIPALITY, target=mun)
+    can = scope_of(request.user).can_create_roadmap(level=Level.MUNICIPALITY, unit=mun)
     if request.method == "POST":
         if not can:
             raise PermissionDenied("нет права")
@@ -290,15 +305,20 @@ def partners(request: HttpRequest, pk: int) -> HttpResponse:
             made = services.partner_proposals_create(actor=request.user, municipality=mun, run=run)
             messages.success(request, f"Предложения подготовлены: {len(made)}")
         return redirect("support:partners", pk=mun.pk)
-    rows = sel.partners_visible_to(user=request.user).filter(school__municipality=mun).order_by("-year", "school__school_id")
+    rows = (
+        PartnerAssignment.objects.visible_to(request.user)
+        .select_related("school", "leader", "proposed_leader")
+        .filter(school__municipality=mun)
+        .order_by("-year", "school__school_id")
+    )
     return render(request, "support/partners.html", {"municipality": mun, "rows": rows, "run": run, "runs": runs_done(), "can": can})
 
 
 @login_required
 def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One proposal with its evidence; the municipality confirms, changes the leader or rejects."""
-    a = get_object_or_404(sel.partners_visible_to(user=request.user), pk=pk)
-    manage = sel.user_can_manage_school(user=request.user, school=a.school)
+    a = get_object_or_404(PartnerAssignment.objects.visible_to(request.user), pk=pk)
+    manage = scope_of(request.user).can_manage_school(a.school)
     leaders = [(str(s.pk), str(s)) for s in schools_visible_to(user=request.user).exclude(pk=a.school_id).order_by("school_id")] if manage else []
     form = f.PartnerDecisionForm(request.POST or None, leaders=leaders)
     if request.method == "POST":
@@ -333,9 +353,9 @@ def survey_open(request: HttpRequest, school_id: str) -> HttpResponse:
 @login_required
 def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The risk profile: scores per factor, respondents, import of a web-form export, chosen risks, programmes."""
-    survey = get_object_or_404(sel.surveys_visible_to(user=request.user), pk=pk)
+    survey = get_object_or_404(RiskSurvey.objects.visible_to(request.user), pk=pk)
     q = risk_core.questionnaire_default()
-    can = sel.user_can_fill_survey(user=request.user, school=survey.school)
+    can = scope_of(request.user).can_fill_survey(survey.school)
     groups = [(k, v.get("title", k)) for k, v in q.groups.items()]
     import_form = f.SurveyImportForm(groups=groups)
     import_result = None
@@ -386,8 +406,8 @@ def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def survey_fill(request: HttpRequest, pk: int, group: str) -> HttpResponse:
     """Fill one questionnaire in the browser (one respondent per submission)."""
-    survey = get_object_or_404(sel.surveys_visible_to(user=request.user), pk=pk)
-    if not sel.user_can_fill_survey(user=request.user, school=survey.school):
+    survey = get_object_or_404(RiskSurvey.objects.visible_to(request.user), pk=pk)
+    if not scope_of(request.user).can_fill_survey(survey.school):
         raise PermissionDenied("только чтение")
     q = risk_core.questionnaire_default()
     if group not in q.groups:
@@ -412,8 +432,8 @@ def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """An anti-risk programme and its measures; POST puts them into the school's roadmap."""
     from shnor.web.support.models import AntiRiskProgramme
 
-    prog = get_object_or_404(AntiRiskProgramme.objects.filter(survey__in=sel.surveys_visible_to(user=request.user)), pk=pk)
-    can = sel.user_can_fill_survey(user=request.user, school=prog.survey.school)
+    prog = get_object_or_404(AntiRiskProgramme.objects.filter(survey__in=RiskSurvey.objects.visible_to(request.user)), pk=pk)
+    can = scope_of(request.user).can_fill_survey(prog.survey.school)
     if request.method == "POST":
         if not can:
             raise PermissionDenied("только чтение")

@@ -6,7 +6,8 @@ from django import template
 from django.utils import timezone
 
 from shnor.core.roadmaps.templates import TRACK_TITLES
-from shnor.web.support.selectors import school_support_summary, user_can_create
+from shnor.web.accounts.scope import scope_of
+from shnor.web.support.selectors import school_support_summary
 
 register = template.Library()
 
@@ -19,7 +20,8 @@ def school_support_block(context: template.Context, school) -> dict:  # type: ig
     if user is None or not user.is_authenticated:
         return {"summary": {}}
     summary = school_support_summary(user=user, school=school, today=timezone.localdate())
-    return {"summary": summary, "school": school, "can_create": user_can_create(user=user, level="school", target=school)}
+    can_create = scope_of(user).can_create_roadmap(level="school", unit=school)
+    return {"summary": summary, "school": school, "can_create": can_create}
 
 
 @register.filter
