@@ -75,7 +75,7 @@ class FiokoEvidence:
         row = as_dict(data)
         raw = row.get("markers")
         records = isinstance(raw, list) and bool(raw) and isinstance(raw[0], dict)
-        old = isinstance(raw, list) and not records
+        old = isinstance(raw, list) and bool(raw) and not records
         ev = as_dict(row.get("evidence"))
         return cls(
             version=0 if old or "marker" in row else VERSION,

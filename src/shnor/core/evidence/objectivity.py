@@ -74,7 +74,7 @@ class ObjectivityEvidence:
         row = as_dict(data)
         ev = as_dict(row.get("evidence"))
         return cls(
-            version=VERSION if "threshold" in ev or not ev.get("signs") else 0,
+            version=0 if "threshold" not in ev and any("threshold" in r for r in dicts(ev.get("signs"))) else VERSION,
             year=integer(ev.get("year")),
             n_signs=integer(row.get("n_signs")),
             sign_ids=tuple(s for s in str(row.get("signs") or "").split("; ") if s),

@@ -33,7 +33,7 @@ class TracksEvidence:
             track_label=text(row.get("track_label") or ""),
             tracks=tuple(str(t) for t in tracks) if isinstance(tracks, list) else (),
             reasons=text(row.get("reasons") or ""),
-            basis=as_dict(row.get("evidence")),
+            basis=as_dict(row.get("evidence")) or None,
         )
 
     @property
