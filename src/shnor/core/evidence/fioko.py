@@ -80,7 +80,7 @@ class FiokoEvidence:
         return cls(
             version=0 if old or "marker" in row else VERSION,
             markers=tuple(FiokoMarker.parse(m) for m in dicts(raw)) if records else (),
-            marker_codes=tuple(str(m) for m in raw) if old else (),
+            marker_codes=tuple(str(m) for m in raw) if old and isinstance(raw, list) else (),
             marker=text(row.get("marker")),
             headline=Headline.parse(ev),
             charts=Charts.parse(ev),
