@@ -24,10 +24,32 @@ from shnor.core.pipeline import identify
 from tests.core.methods.contract_region import region_inputs
 
 #: The deficit columns a run keeps on the school's outcome (``identification.store.DEFICIT_FIELDS``).
-DEFICIT_FIELDS = ("procedure", "subject", "grade", "unit", "class_name", "element", "element_label", "n_pupils",
-                  "success", "lower", "upper", "comparison_kind", "comparison_success", "gap", "topic")
-METHOD_OF = {"fioko": "fioko", "fioko_markers": "fioko", "objectivity": "objectivity", "low_results": "low_results",
-             "social_index": "social_index", "tracks": "tracks", "deficits": "deficits"}
+DEFICIT_FIELDS = (
+    "procedure",
+    "subject",
+    "grade",
+    "unit",
+    "class_name",
+    "element",
+    "element_label",
+    "n_pupils",
+    "success",
+    "lower",
+    "upper",
+    "comparison_kind",
+    "comparison_success",
+    "gap",
+    "topic",
+)
+METHOD_OF = {
+    "fioko": "fioko",
+    "fioko_markers": "fioko",
+    "objectivity": "objectivity",
+    "low_results": "low_results",
+    "social_index": "social_index",
+    "tracks": "tracks",
+    "deficits": "deficits",
+}
 
 
 def _row(r: dict[str, Any], evidence: Any) -> dict[str, Any]:
@@ -52,13 +74,16 @@ def stored() -> dict[str, list[dict[str, Any]]]:
         method = METHOD_OF.get(name)
         if method == "fioko":
             for (_sid,), group in frame.group_by(["school_id"], maintain_order=True):
-                out[method].append({"markers": [_row(r, r.get("evidence")) for r in group.iter_rows(named=True)]})
+                out[method].append(
+                    {"markers": [_row(r, r.get("evidence")) for r in group.iter_rows(named=True)]}
+                )
         elif method == "deficits":
             for (_sid,), group in frame.group_by(["school_id"], maintain_order=True):
                 rows = [{k: r.get(k) for k in DEFICIT_FIELDS} for r in group.iter_rows(named=True)]
                 n_school = sum(r["unit"] == "school" for r in rows)
-                out[method].append({"deficits": rows, "school_deficits": n_school,
-                                    "class_deficits": len(rows) - n_school})
+                out[method].append(
+                    {"deficits": rows, "school_deficits": n_school, "class_deficits": len(rows) - n_school}
+                )
         elif method is not None:
             out[method] += [_row(r, r.get("evidence")) for r in frame.iter_rows(named=True)]
     return out
@@ -98,7 +123,9 @@ def test_the_parsed_evidence_carries_what_the_pages_show(stored: dict[str, list[
 
 
 @pytest.mark.parametrize("method", list(KINDS))
-@pytest.mark.parametrize("data", [{}, None, "", "not json", {"evidence": None}, {"evidence": "{"}, {"evidence": []}])
+@pytest.mark.parametrize(
+    "data", [{}, None, "", "not json", {"evidence": None}, {"evidence": "{"}, {"evidence": []}]
+)
 def test_missing_or_broken_evidence_reads_as_defaults(method: str, data: Any) -> None:
     ev = parse_evidence(method, data)
     assert ev == KINDS[method]()
@@ -107,9 +134,24 @@ def test_missing_or_broken_evidence_reads_as_defaults(method: str, data: Any) ->
 
 def test_older_runs_read_with_their_layout_version() -> None:
     # objectivity: the threshold on each sign record, none at the top
-    old = ObjectivityEvidence.parse({"n_signs": 1, "signs": "bunching:vpr:ma:4", "evidence": {"signs": [
-        {"id": "bunching:vpr:ma:4", "tested": True, "p_value": 0.001, "threshold": {"q": 0.05},
-         "chart": {"histogram": [1, 2, 3], "expected": [1.0, 2.0, 2.5]}}], "significant": ["bunching:vpr:ma:4"]}})
+    old = ObjectivityEvidence.parse(
+        {
+            "n_signs": 1,
+            "signs": "bunching:vpr:ma:4",
+            "evidence": {
+                "signs": [
+                    {
+                        "id": "bunching:vpr:ma:4",
+                        "tested": True,
+                        "p_value": 0.001,
+                        "threshold": {"q": 0.05},
+                        "chart": {"histogram": [1, 2, 3], "expected": [1.0, 2.0, 2.5]},
+                    }
+                ],
+                "significant": ["bunching:vpr:ma:4"],
+            },
+        }
+    )
     assert old.version == 0
     assert old.threshold is None
     (rec,) = old.signs
@@ -118,9 +160,16 @@ def test_older_runs_read_with_their_layout_version() -> None:
     assert rec.charts.histogram.flat
     assert old.sign_ids == ("bunching:vpr:ma:4",)
     # FIOKO: marker codes with one evidence object (its charts at the top)
-    fioko = FiokoEvidence.parse({"markers": ["inflated_mean"], "evidence": {
-        "histogram": {"score": [0, 1], "observed": [3, 4], "expected": [3.5, 3.5]},
-        "task_profile": {"task": ["1"], "school": [80.0], "region": [60.0]}, "statistic": "x"}})
+    fioko = FiokoEvidence.parse(
+        {
+            "markers": ["inflated_mean"],
+            "evidence": {
+                "histogram": {"score": [0, 1], "observed": [3, 4], "expected": [3.5, 3.5]},
+                "task_profile": {"task": ["1"], "school": [80.0], "region": [60.0]},
+                "statistic": "x",
+            },
+        }
+    )
     assert fioko.version == 0
     assert fioko.marker_codes == ("inflated_mean",)
     assert fioko.charts.histogram is not None

@@ -11,7 +11,13 @@ from __future__ import annotations
 from typing import Final
 
 #: Assessment procedures as people name them (``gia`` is the ГИА as a whole, used in the sign ``vpr_vs_gia``).
-PROCEDURE_LABELS: Final[dict[str, str]] = {"vpr": "ВПР", "oge": "ОГЭ", "ege": "ЕГЭ", "rdr": "РДР", "gia": "ГИА"}
+PROCEDURE_LABELS: Final[dict[str, str]] = {
+    "vpr": "ВПР",
+    "oge": "ОГЭ",
+    "ege": "ЕГЭ",
+    "rdr": "РДР",
+    "gia": "ГИА",
+}
 
 #: Subject names as headings and table cells show them (the codes of docs/FORMATS.md).
 SUBJECT_NAMES: Final[dict[str, str]] = {
@@ -135,5 +141,6 @@ def sign_label(sign_id: str) -> str:
         return f"{name} (все ВПР школы)"
     if len(parts) == 4:
         _, proc, subj, grade = parts
-        return f"{name} ({PROCEDURE_LABELS.get(proc, proc.upper())}, {SUBJECT_LABELS.get(subj, subj)}, {grade} кл.)"
+        procedure = PROCEDURE_LABELS.get(proc, proc.upper())
+        return f"{name} ({procedure}, {SUBJECT_LABELS.get(subj, subj)}, {grade} кл.)"
     return name

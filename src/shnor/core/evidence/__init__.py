@@ -21,7 +21,12 @@ from shnor.core.evidence.social_index import Criterion, SocialIndexEvidence
 from shnor.core.evidence.tracks import TracksEvidence
 
 Evidence = (
-    FiokoEvidence | ObjectivityEvidence | LowResultsEvidence | SocialIndexEvidence | TracksEvidence | DeficitsEvidence
+    FiokoEvidence
+    | ObjectivityEvidence
+    | LowResultsEvidence
+    | SocialIndexEvidence
+    | TracksEvidence
+    | DeficitsEvidence
 )
 
 #: The evidence class of each method whose outcomes a run stores (``SchoolOutcome.method``).
@@ -36,7 +41,7 @@ KINDS: dict[str, type[Evidence]] = {
 
 
 def parse_evidence(method: str, data: Any) -> Evidence | None:
-    """The typed evidence of one outcome's ``data`` (a dict or JSON text); None for a method without a class."""
+    """The typed evidence of one outcome's ``data`` (a dict or JSON text); None without a class."""
     kind = KINDS.get(method)
     return kind.parse(data) if kind is not None else None
 

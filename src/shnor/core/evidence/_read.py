@@ -1,4 +1,4 @@
-"""Tolerant readers of stored JSON values: a missing or odd value gives the field's default, never an error."""
+"""Tolerant readers of stored JSON: a missing or odd value gives the field's default, never an error."""
 
 from __future__ import annotations
 

@@ -111,7 +111,11 @@ class TaskProfile:
     def to_dict(self) -> dict[str, Any]:
         """The stored form."""
         out: dict[str, Any] = {"school": list(self.school), "region": list(self.region)}
-        for name, v in (("task", self.tasks), ("expected_same_total", self.expected), ("levels", self.levels)):
+        for name, v in (
+            ("task", self.tasks),
+            ("expected_same_total", self.expected),
+            ("levels", self.levels),
+        ):
             if v is not None:
                 out[name] = list(v)
         return out
@@ -173,7 +177,8 @@ class Charts:
             histogram=_histogram(d, flat_histogram),
             profiles=tuple(p for p in (_profile(d, k) for k in ("task_profile", "task_success")) if p),
             journals=tuple(t for t in (_journal(d, k) for k in ("journal_table", "journal_vs_vpr")) if t),
-            shares=d["shares"] if isinstance(d.get("shares"), dict) and isinstance(d["shares"].get("school"), dict)
+            shares=d["shares"]
+            if isinstance(d.get("shares"), dict) and isinstance(d["shares"].get("school"), dict)
             else None,
             interval=_interval(d),
         )
@@ -213,15 +218,26 @@ def _profile(d: dict[str, Any], key: str) -> TaskProfile | None:
     p = d.get(key)
     if not (isinstance(p, dict) and isinstance(p.get("school"), list) and isinstance(p.get("region"), list)):
         return None
-    return TaskProfile(tuple(p["school"]), tuple(p["region"]), _numbers(p.get("task")),
-                       _numbers(p.get("expected_same_total")), _numbers(p.get("levels")), key=key)
+    return TaskProfile(
+        tuple(p["school"]),
+        tuple(p["region"]),
+        _numbers(p.get("task")),
+        _numbers(p.get("expected_same_total")),
+        _numbers(p.get("levels")),
+        key=key,
+    )
 
 
 def _journal(d: dict[str, Any], key: str) -> JournalTable | None:
     t = d.get(key)
     if isinstance(t, dict):
-        return JournalTable(key=key, head=seq(t.get("head")), rows=seq(t.get("rows")), school=t.get("school"),
-                            region=t.get("region"))
+        return JournalTable(
+            key=key,
+            head=seq(t.get("head")),
+            rows=seq(t.get("rows")),
+            school=t.get("school"),
+            region=t.get("region"),
+        )
     if isinstance(t, list):
         return JournalTable(key=key, matrix=t)
     return None
@@ -229,6 +245,8 @@ def _journal(d: dict[str, Any], key: str) -> JournalTable | None:
 
 def _interval(d: dict[str, Any]) -> Interval | None:
     effect, interval = num(d.get("effect")), d.get("interval")
-    if effect is None or not (isinstance(interval, list) and len(interval) == 2 and all(is_num(v) for v in interval)):
+    if effect is None or not (
+        isinstance(interval, list) and len(interval) == 2 and all(is_num(v) for v in interval)
+    ):
         return None
     return Interval(effect, interval[0], interval[1], d.get("margin"))

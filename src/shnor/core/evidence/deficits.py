@@ -36,11 +36,20 @@ class Deficit:
         """A deficit from its stored JSON object."""
         d = as_dict(raw)
         return cls(
-            unit=text(d.get("unit")), element=text(d.get("element")), element_label=text(d.get("element_label")),
-            procedure=text(d.get("procedure")), subject=opt_text(d.get("subject")), grade=integer(d.get("grade")),
-            class_name=opt_text(d.get("class_name")), success=num(d.get("success")), lower=num(d.get("lower")),
-            upper=num(d.get("upper")), comparison_success=num(d.get("comparison_success")),
-            comparison_kind=text(d.get("comparison_kind")), gap=num(d.get("gap")), topic=text(d.get("topic")),
+            unit=text(d.get("unit")),
+            element=text(d.get("element")),
+            element_label=text(d.get("element_label")),
+            procedure=text(d.get("procedure")),
+            subject=opt_text(d.get("subject")),
+            grade=integer(d.get("grade")),
+            class_name=opt_text(d.get("class_name")),
+            success=num(d.get("success")),
+            lower=num(d.get("lower")),
+            upper=num(d.get("upper")),
+            comparison_success=num(d.get("comparison_success")),
+            comparison_kind=text(d.get("comparison_kind")),
+            gap=num(d.get("gap")),
+            topic=text(d.get("topic")),
             n_pupils=integer(d.get("n_pupils")),
         )
 

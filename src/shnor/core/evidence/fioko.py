@@ -14,7 +14,7 @@ VERSION = 1
 
 @dataclass(frozen=True, slots=True)
 class FiokoMarker:
-    """One marker found in one test: ``inflated_mean`` in ВПР, maths, grade 4, with its value and threshold."""
+    """One marker found in one test (``inflated_mean`` in ВПР, maths, grade 4), its value and threshold."""
 
     marker: str
     procedure: str | None = None
@@ -53,7 +53,10 @@ class FiokoMarker:
 
     def to_dict(self) -> dict[str, Any]:
         """The stored form."""
-        out = {k: getattr(self, k) for k in ("marker", "procedure", "subject", "grade", "year", "value", "threshold")}
+        out = {
+            k: getattr(self, k)
+            for k in ("marker", "procedure", "subject", "grade", "year", "value", "threshold")
+        }
         return {**out, "evidence": plain(self.evidence or {})}
 
 

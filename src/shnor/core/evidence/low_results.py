@@ -33,16 +33,37 @@ class RiskUnit:
         """A unit from its stored JSON object."""
         d = as_dict(raw)
         return cls(
-            year=integer(d.get("year")), label=text(d.get("label", "")), share=num(d.get("share")),
-            counted=d.get("counted"), procedure=text(d.get("procedure")), subject=text(d.get("subject")),
-            grade=integer(d.get("grade")), fails=integer(d.get("fails")),
-            participants=integer(d.get("participants")), over=bool(d.get("over")), in_run=bool(d.get("in_run")),
+            year=integer(d.get("year")),
+            label=text(d.get("label", "")),
+            share=num(d.get("share")),
+            counted=d.get("counted"),
+            procedure=text(d.get("procedure")),
+            subject=text(d.get("subject")),
+            grade=integer(d.get("grade")),
+            fails=integer(d.get("fails")),
+            participants=integer(d.get("participants")),
+            over=bool(d.get("over")),
+            in_run=bool(d.get("in_run")),
         )
 
     def to_dict(self) -> dict[str, Any]:
         """The stored form."""
-        return {k: getattr(self, k) for k in ("year", "label", "share", "counted", "procedure", "subject", "grade",
-                                              "fails", "participants", "over", "in_run")}
+        return {
+            k: getattr(self, k)
+            for k in (
+                "year",
+                "label",
+                "share",
+                "counted",
+                "procedure",
+                "subject",
+                "grade",
+                "fails",
+                "participants",
+                "over",
+                "in_run",
+            )
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,12 +119,18 @@ class LowResultsEvidence:
             charts=Charts.parse(ev),
             value_added=Charts.parse(ev.get("value_added")),
             methods={
-                str(k): MethodVerdict(low=bool(m.get("low")), summary=text(m.get("summary")), headline=Headline.parse(m),
-                                      details=m)
+                str(k): MethodVerdict(
+                    low=bool(m.get("low")),
+                    summary=text(m.get("summary")),
+                    headline=Headline.parse(m),
+                    details=m,
+                )
                 for k, m in methods.items()
                 if isinstance(m, dict)
             },
-            risk_units=tuple(RiskUnit.parse(u) for u in dicts(as_dict(methods.get("risk_rule")).get("units"))),
+            risk_units=tuple(
+                RiskUnit.parse(u) for u in dicts(as_dict(methods.get("risk_rule")).get("units"))
+            ),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -115,6 +142,17 @@ class LowResultsEvidence:
             ev["value_added"] = self.value_added.to_dict()
         if self.methods:
             ev["methods"] = {k: m.details for k, m in self.methods.items()}
-        row = {k: plain(getattr(self, k)) for k in ("low_results", "risk_list", "years_in_list", "first_year",
-                                                    "category", "indicators", "reason", "cluster")}
+        row = {
+            k: plain(getattr(self, k))
+            for k in (
+                "low_results",
+                "risk_list",
+                "years_in_list",
+                "first_year",
+                "category",
+                "indicators",
+                "reason",
+                "cluster",
+            )
+        }
         return {**row, "evidence": ev}

@@ -45,7 +45,12 @@ class SignRecord:
 
     def to_dict(self) -> dict[str, Any]:
         """The stored form."""
-        out: dict[str, Any] = {"id": self.id, "sign": self.sign, "tested": self.tested, **self.headline.to_dict()}
+        out: dict[str, Any] = {
+            "id": self.id,
+            "sign": self.sign,
+            "tested": self.tested,
+            **self.headline.to_dict(),
+        }
         for k in ("procedure", "subject", "grade", "chart_of"):
             if getattr(self, k) is not None:
                 out[k] = getattr(self, k)
@@ -74,7 +79,9 @@ class ObjectivityEvidence:
         row = as_dict(data)
         ev = as_dict(row.get("evidence"))
         return cls(
-            version=0 if "threshold" not in ev and any("threshold" in r for r in dicts(ev.get("signs"))) else VERSION,
+            version=0
+            if "threshold" not in ev and any("threshold" in r for r in dicts(ev.get("signs")))
+            else VERSION,
             year=integer(ev.get("year")),
             n_signs=integer(row.get("n_signs")),
             sign_ids=tuple(s for s in str(row.get("signs") or "").split("; ") if s),
@@ -95,9 +102,16 @@ class ObjectivityEvidence:
 
     def to_dict(self) -> dict[str, Any]:
         """The stored form (result row with its evidence)."""
-        ev: dict[str, Any] = {**self.headline.to_dict(), "signs": [r.to_dict() for r in self.signs],
-                              "significant": list(self.significant)}
+        ev: dict[str, Any] = {
+            **self.headline.to_dict(),
+            "signs": [r.to_dict() for r in self.signs],
+            "significant": list(self.significant),
+        }
         if self.year is not None:
             ev["year"] = self.year
-        return {"n_signs": self.n_signs, "signs": "; ".join(self.sign_ids), "strongest_sign": self.strongest_sign,
-                "evidence": ev}
+        return {
+            "n_signs": self.n_signs,
+            "signs": "; ".join(self.sign_ids),
+            "strongest_sign": self.strongest_sign,
+            "evidence": ev,
+        }

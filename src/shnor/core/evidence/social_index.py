@@ -50,8 +50,13 @@ class SocialIndexEvidence:
             n_schools=integer(ev.get("n_schools")),
             method_version=opt_text(ev.get("version")),
             criteria=tuple(
-                Criterion(code=str(k), label=text(c.get("label")), value=value(c.get("value")),
-                          points=num(c.get("points")), note=opt_text(c.get("note")))
+                Criterion(
+                    code=str(k),
+                    label=text(c.get("label")),
+                    value=value(c.get("value")),
+                    points=num(c.get("points")),
+                    note=opt_text(c.get("note")),
+                )
                 for k, c in as_dict(ev.get("criteria")).items()
                 if isinstance(c, dict)
             ),
@@ -67,6 +72,13 @@ class SocialIndexEvidence:
         if self.method_version is not None:
             ev["version"] = self.method_version
         if self.criteria:
-            ev["criteria"] = {c.code: {"label": c.label, "value": c.value, "points": c.points,
-                                       **({"note": c.note} if c.note is not None else {})} for c in self.criteria}
+            ev["criteria"] = {
+                c.code: {
+                    "label": c.label,
+                    "value": c.value,
+                    "points": c.points,
+                    **({"note": c.note} if c.note is not None else {}),
+                }
+                for c in self.criteria
+            }
         return {"index": self.index, "rank": self.rank, "social_risk": self.social_risk, "evidence": ev}

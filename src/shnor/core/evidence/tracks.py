@@ -43,5 +43,10 @@ class TracksEvidence:
 
     def to_dict(self) -> dict[str, Any]:
         """The stored form (result row with its evidence)."""
-        return {"track": self.track, "track_label": self.track_label, "tracks": list(self.tracks),
-                "reasons": self.reasons, "evidence": self.basis or {}}
+        return {
+            "track": self.track,
+            "track_label": self.track_label,
+            "tracks": list(self.tracks),
+            "reasons": self.reasons,
+            "evidence": self.basis or {},
+        }

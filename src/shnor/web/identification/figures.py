@@ -226,6 +226,7 @@ def journal_tables(node: dict) -> list[dict]:
             out.append({"title": f"Журнал (строки) × ВПР (столбцы) — {name}", **t})
     return out
 
+
 def caterpillar_figure(points: list[dict], title: str = "") -> dict:
     """Caterpillar plot: every school's effect with its interval, ordered; flagged schools in red."""
     points = sorted(points, key=lambda p: p["effect"])

@@ -137,14 +137,21 @@ def chart_items(charts: Charts, *, suffix: str = "") -> list[dict]:
     if h is not None:
         scores = None if h.scores is None else list(h.scores)
         expected = None if h.expected is None else list(h.expected)
-        out.append({"title": "Распределение баллов" + suffix,
-                    "figure": fg.histogram_figure(list(h.observed), expected, scores)})
+        out.append(
+            {
+                "title": "Распределение баллов" + suffix,
+                "figure": fg.histogram_figure(list(h.observed), expected, scores),
+            }
+        )
     for p in charts.profiles:
-        out.append({
-            "title": "Профиль выполнения заданий" + suffix,
-            "figure": fg.task_profile_figure(list(p.school), list(p.region), _list(p.tasks), _list(p.expected),
-                                             _list(p.levels)),
-        })
+        out.append(
+            {
+                "title": "Профиль выполнения заданий" + suffix,
+                "figure": fg.task_profile_figure(
+                    list(p.school), list(p.region), _list(p.tasks), _list(p.expected), _list(p.levels)
+                ),
+            }
+        )
     for t in charts.journals:
         if t.matrix is not None:
             table = fg._table_from_matrix(t.matrix)
@@ -156,11 +163,20 @@ def chart_items(charts: Charts, *, suffix: str = "") -> list[dict]:
             node.update(head=list(t.head), rows=list(t.rows))
         out += [{"title": x.pop("title") + suffix, "table": x} for x in fg.journal_tables(node)]
     if charts.shares is not None:
-        out.append({"title": "Понизили / подтвердили / повысили" + suffix, "figure": fg.shares_figure(dict(charts.shares))})
+        out.append(
+            {
+                "title": "Понизили / подтвердили / повысили" + suffix,
+                "figure": fg.shares_figure(dict(charts.shares)),
+            }
+        )
     i = charts.interval
     if i is not None:
-        out.append({"title": "Добавленная ценность (эффект школы с учётом контекста)",
-                    "figure": fg.interval_figure(i.effect, i.lower, i.upper, i.margin)})
+        out.append(
+            {
+                "title": "Добавленная ценность (эффект школы с учётом контекста)",
+                "figure": fg.interval_figure(i.effect, i.lower, i.upper, i.margin),
+            }
+        )
     return out
 
 
@@ -224,7 +240,9 @@ class ObjectivityPresenter(Presenter):
     def label(self, ev: E.ObjectivityEvidence, *, flagged: bool, label: str) -> str:
         """«значимых признаков: N», or «признаки не выявлены» for a school not flagged."""
         n = ev.n_signs
-        return f"значимых признаков: {n}" if n else ("признаки не выявлены" if not flagged else humanize(label))
+        return (
+            f"значимых признаков: {n}" if n else ("признаки не выявлены" if not flagged else humanize(label))
+        )
 
     def body(self, ev: E.ObjectivityEvidence) -> tuple[list[Fact], list[dict], list[dict]]:
         """The school's facts and its sign blocks (charts by sign when no sign was tested)."""
@@ -254,14 +272,18 @@ def sign_blocks_of(ev: E.ObjectivityEvidence) -> list[dict]:
         charts = rec.charts
         if not charts and rec.chart_of is not None and rec.chart_of in by_id:
             charts = by_id[rec.chart_of].charts
-        headline = Headline(**{**dict(rec.headline.items()), "threshold": rec.headline.threshold or ev.threshold})
-        blocks.append({
-            "id": rec.id,
-            "title": sign_label(rec.id),
-            "significant": rec.id in significant,
-            "facts": headline_facts(headline),
-            "charts": chart_items(charts),
-        })
+        headline = Headline(
+            **{**dict(rec.headline.items()), "threshold": rec.headline.threshold or ev.threshold}
+        )
+        blocks.append(
+            {
+                "id": rec.id,
+                "title": sign_label(rec.id),
+                "significant": rec.id in significant,
+                "facts": headline_facts(headline),
+                "charts": chart_items(charts),
+            }
+        )
     blocks.sort(key=lambda b: (not b["significant"], b["title"]))
     return blocks
 
@@ -299,14 +321,18 @@ def marker_blocks_of(ev: E.FiokoEvidence) -> list[dict]:
         subject = SUBJECT_LABELS.get(str(m.subject), m.subject)
         grade = f"{m.grade} кл." if m.grade else ""
         where = ", ".join(str(x) for x in (PROCEDURE_LABELS.get(str(m.procedure), ""), subject, grade) if x)
-        row = [(label, fmt(v)) for v, label in ((m.value, "Значение"), (m.threshold, "Порог")) if v is not None]
-        blocks.append({
-            "id": m.marker,
-            "title": SIGN_LABELS.get(m.marker, m.marker) + (f" ({where})" if where else ""),
-            "significant": True,
-            "facts": row + [f for f in headline_facts(m.headline) if f[0] not in {"Значение", "Порог"}],
-            "charts": chart_items(m.charts),
-        })
+        row = [
+            (label, fmt(v)) for v, label in ((m.value, "Значение"), (m.threshold, "Порог")) if v is not None
+        ]
+        blocks.append(
+            {
+                "id": m.marker,
+                "title": SIGN_LABELS.get(m.marker, m.marker) + (f" ({where})" if where else ""),
+                "significant": True,
+                "facts": row + [f for f in headline_facts(m.headline) if f[0] not in {"Значение", "Порог"}],
+                "charts": chart_items(m.charts),
+            }
+        )
     return blocks
 
 
@@ -344,7 +370,11 @@ class SocialIndexPresenter(Presenter):
 
     def body(self, ev: E.SocialIndexEvidence) -> tuple[list[Fact], list[dict], list[dict]]:
         """Headline facts with the index and the rank."""
-        row = [(label, str(v)) for v, label in ((ev.index, "Индекс"), (ev.rank, "Место в рейтинге")) if v is not None]
+        row = [
+            (label, str(v))
+            for v, label in ((ev.index, "Индекс"), (ev.rank, "Место в рейтинге"))
+            if v is not None
+        ]
         return headline_facts(ev.headline) + row, chart_items(ev.charts), []
 
     def details(self, ev: E.SocialIndexEvidence) -> str:
@@ -402,9 +432,15 @@ class DeficitsPresenter(Presenter):
         """Counts and rule; a chart and a table of the school-level deficits."""
         school = list(ev.school_level[: self.limit])
         facts = [
-            ("Дефицитов на уровне школы", str(len(school) if ev.school_deficits is None else ev.school_deficits)),
+            (
+                "Дефицитов на уровне школы",
+                str(len(school) if ev.school_deficits is None else ev.school_deficits),
+            ),
             ("Дефицитов в классах", str(ev.class_deficits or 0)),
-            ("Правило", "успешность школы значимо ниже группы сравнения (верхняя граница интервала ниже её уровня)"),
+            (
+                "Правило",
+                "успешность школы значимо ниже группы сравнения (верхняя граница интервала ниже её уровня)",
+            ),
         ]
         if not school:
             return facts, [], []
@@ -420,15 +456,34 @@ class DeficitsPresenter(Presenter):
             [_pct(d.comparison_success) for d in school],
         )
         table = {
-            "head": ["Умение / элемент", "Школа, %", "Интервал, %", "Сравнение, %", "Разрыв, п.п.", "Тема рекомендаций"],
+            "head": [
+                "Умение / элемент",
+                "Школа, %",
+                "Интервал, %",
+                "Сравнение, %",
+                "Разрыв, п.п.",
+                "Тема рекомендаций",
+            ],
             "rows": [
-                [n, _pct1(d.success), f"{_pct1(d.lower)}–{_pct1(d.upper)}", _pct1(d.comparison_success),
-                 _pct1(d.gap), d.topic or "—"]
+                [
+                    n,
+                    _pct1(d.success),
+                    f"{_pct1(d.lower)}–{_pct1(d.upper)}",
+                    _pct1(d.comparison_success),
+                    _pct1(d.gap),
+                    d.topic or "—",
+                ]
                 for n, d in zip(names, school, strict=True)
             ],
         }
-        return facts, [{"title": "Дефициты умений", "figure": figure},
-                       {"title": "Дефициты умений (таблица)", "table": table}], []
+        return (
+            facts,
+            [
+                {"title": "Дефициты умений", "figure": figure},
+                {"title": "Дефициты умений (таблица)", "table": table},
+            ],
+            [],
+        )
 
 
 def _pct(v: float | None) -> float | None:
