@@ -26,6 +26,7 @@ from shnor.core.store import schema
 def _frame(path: Path, spec: dict, rename: dict | None = None) -> pl.DataFrame:
     df = pl.read_csv(path, infer_schema_length=0).rename(rename or {})
     cols = [c for c in spec if c in df.columns]
+
     def cast(c: str) -> pl.Expr:
         if spec[c] == pl.Boolean():
             return pl.col(c).str.to_lowercase().is_in(["true", "1", "да"]).alias(c)
@@ -44,11 +45,16 @@ def inputs_from_folder(folder: Path, year: int, n_schools: int = 0) -> Inputs:
         keep = sorted(schools["school_id"].to_list())[:n_schools]
         results = results.filter(pl.col("school_id").is_in(keep)).collect().lazy()
         schools = schools.filter(pl.col("school_id").is_in(keep))
-    return Inputs(year=year, results=results,
-                  tasks=_frame(folder / "tasks.csv", schema.TASKS, {"task": "task_label"}),
-                  scales=_frame(folder / "scales.csv", schema.SCALES), schools=schools,
-                  context=_frame(folder / "context.csv", schema.CONTEXT) if (folder / "context.csv").exists()
-                  else schema.empty(schema.CONTEXT))
+    return Inputs(
+        year=year,
+        results=results,
+        tasks=_frame(folder / "tasks.csv", schema.TASKS, {"task": "task_label"}),
+        scales=_frame(folder / "scales.csv", schema.SCALES),
+        schools=schools,
+        context=_frame(folder / "context.csv", schema.CONTEXT)
+        if (folder / "context.csv").exists()
+        else schema.empty(schema.CONTEXT),
+    )
 
 
 def main() -> None:
@@ -73,7 +79,9 @@ def main() -> None:
     wall = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     ev = out["evidence"].str.len_bytes().sum() if "evidence" in out.columns else 0
-    print(f"{a.method}: {wall:.1f} s, peak RSS {peak:,.0f} MB, {out.height} rows, evidence {ev / 1e6:,.0f} MB")
+    print(
+        f"{a.method}: {wall:.1f} s, peak RSS {peak:,.0f} MB, {out.height} rows, evidence {ev / 1e6:,.0f} MB"
+    )
     if a.out:
         out.write_parquet(a.out)
 

@@ -46,8 +46,10 @@ def main() -> None:
     schools_ensure(schools=ids, source="замер")
     run = MethodologyRun.objects.create(year=2024, config={}, config_digest="bench_store")
     prof = cProfile.Profile() if a.profile else None
-    for name, call in (("objectivity", lambda: store.outcomes_store(run, {"objectivity": obj})),
-                       ("deficits", lambda: store.deficits_store(run, gaps))):
+    for name, call in (
+        ("objectivity", lambda: store.outcomes_store(run, {"objectivity": obj})),
+        ("deficits", lambda: store.deficits_store(run, gaps)),
+    ):
         if (obj if name == "objectivity" else gaps) is None:
             continue
         t0 = time.perf_counter()

@@ -66,7 +66,9 @@ def _xlsx_to_tsv(book: Path, into: Path) -> None:
 
     wb = openpyxl.load_workbook(book, read_only=True)
     for ws in wb.worksheets:
-        lines = ["\t".join("" if v is None else repr(v) for v in row) for row in ws.iter_rows(values_only=True)]
+        lines = [
+            "\t".join("" if v is None else repr(v) for v in row) for row in ws.iter_rows(values_only=True)
+        ]
         (into / f"{book.stem}.{ws.title}.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -101,8 +103,10 @@ def snapshot(target: Path, seed: int, real: Path) -> None:
 
 def compare(a: Path, b: Path) -> int:
     """Number of files that differ (or exist on one side only) between two snapshots."""
-    names = sorted({p.relative_to(a) for p in a.rglob("*") if p.is_file()}
-                   | {p.relative_to(b) for p in b.rglob("*") if p.is_file()})
+    names = sorted(
+        {p.relative_to(a) for p in a.rglob("*") if p.is_file()}
+        | {p.relative_to(b) for p in b.rglob("*") if p.is_file()}
+    )
     bad = 0
     for n in names:
         x, y = a / n, b / n

@@ -115,8 +115,11 @@ print(json.dumps({
 def demo_files(tmp_path_factory):  # type: ignore[no-untyped-def]
     from shnor.core.demo import DemoConfig, generate, write_files
 
-    data = generate(DemoConfig(seed=7, size="municipality", years=(2024,), subjects=("ma", "ru"), grades=(4, 5),
-                               gia=False))
+    data = generate(
+        DemoConfig(
+            seed=7, size="municipality", years=(2024,), subjects=("ma", "ru"), grades=(4, 5), gia=False
+        )
+    )
     return {p.name: p for p in write_files(data, tmp_path_factory.mktemp("demo"))}
 
 
@@ -138,13 +141,21 @@ def test_killed_identify_is_never_seen_and_runs_again(tmp_path, demo_files, afte
     part): the run is never shown, and identify run again gives one complete run."""
     home = tmp_path / "home"
     home.mkdir()
-    for kind, names in (("scales", ["scales.csv"]), ("tasks", ["tasks.csv"]), ("schools", ["schools.csv"]),
-                        ("context", ["context.csv"]),
-                        ("vpr", sorted(n for n in demo_files if n.startswith("vpr_")))):
+    for kind, names in (
+        ("scales", ["scales.csv"]),
+        ("tasks", ["tasks.csv"]),
+        ("schools", ["schools.csv"]),
+        ("context", ["context.csv"]),
+        ("vpr", sorted(n for n in demo_files if n.startswith("vpr_"))),
+    ):
         res = shnor(home, "import", kind, *[str(demo_files[n]) for n in names])
         assert res.returncode == 0, res.stdout + res.stderr
-    proc = subprocess.Popen([sys.executable, "-m", "shnor.cli", "identify", "--year", "2024"], env=env(home),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "shnor.cli", "identify", "--year", "2024"],
+        env=env(home),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     db = home / "shnor.sqlite3"
     deadline = time.monotonic() + 120
     while proc.poll() is None and _stored_outcomes(db) < after and time.monotonic() < deadline:
@@ -170,6 +181,8 @@ def test_killed_identify_is_never_seen_and_runs_again(tmp_path, demo_files, afte
 
 
 def runs(home):  # type: ignore[no-untyped-def]
-    res = subprocess.run([sys.executable, "-c", RUNS], env=env(home), capture_output=True, text=True, timeout=120)
+    res = subprocess.run(
+        [sys.executable, "-c", RUNS], env=env(home), capture_output=True, text=True, timeout=120
+    )
     assert res.returncode == 0, res.stderr
     return json.loads(res.stdout.strip().splitlines()[-1])

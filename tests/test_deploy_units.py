@@ -70,7 +70,10 @@ def _exec_lines(name: str) -> list[str]:
 
 def test_unit_commands_are_ones_shnor_accepts() -> None:
     commands = {name: _exec_lines(name) for name in ("shnor-web.service", "shnor-worker.service")}
-    assert commands["shnor-web.service"][-1] == "/opt/shnor/.venv/bin/shnor serve --no-open --no-worker --port 8000"
+    assert (
+        commands["shnor-web.service"][-1]
+        == "/opt/shnor/.venv/bin/shnor serve --no-open --no-worker --port 8000"
+    )
     assert commands["shnor-worker.service"] == ["/opt/shnor/.venv/bin/shnor worker"]
     for lines in commands.values():
         for line in lines:

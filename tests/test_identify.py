@@ -118,7 +118,10 @@ def test_stored_evidence_is_the_methods_json(imported) -> None:  # type: ignore[
     from shnor.web.identification.store import outcome_data
 
     run, frames = methodology_run_create(year=2024, label="evidence")
-    for method, stem in ((SchoolOutcome.OBJECTIVITY, "objectivity"), (SchoolOutcome.LOW_RESULTS, "low_results")):
+    for method, stem in (
+        (SchoolOutcome.OBJECTIVITY, "objectivity"),
+        (SchoolOutcome.LOW_RESULTS, "low_results"),
+    ):
         row = frames[stem].row(0, named=True)
         stored = SchoolOutcome.objects.get(run=run, method=method, school__school_id=row["school_id"]).data
         assert stored["evidence"] == json.loads(row["evidence"])
@@ -143,11 +146,17 @@ def test_outcome_data_is_json_whatever_the_row_holds() -> None:
 
     from shnor.web.identification.store import outcome_data
 
-    out = outcome_data({"school_id": "ш1", "q_value": math.nan}, evidence=b"{\"a\": [1, null]}")
+    out = outcome_data({"school_id": "ш1", "q_value": math.nan}, evidence=b'{"a": [1, null]}')
     assert json.loads(out) == {"school_id": "ш1", "q_value": None, "evidence": {"a": [1, None]}}
-    assert json.loads(outcome_data({"school_id": "x", "evidence": None})) == {"school_id": "x", "evidence": None}
+    assert json.loads(outcome_data({"school_id": "x", "evidence": None})) == {
+        "school_id": "x",
+        "evidence": None,
+    }
     assert json.loads(outcome_data({"school_id": "x"})) == {"school_id": "x"}
-    assert json.loads(outcome_data({"school_id": "x"}, evidence=b"[1,")) == {"school_id": "x", "evidence": "[1,"}
+    assert json.loads(outcome_data({"school_id": "x"}, evidence=b"[1,")) == {
+        "school_id": "x",
+        "evidence": "[1,",
+    }
     with pytest.raises(ValueError, match="JSON"):
         outcome_data({"school_id": "x", "value": math.inf}, evidence=b"{}")
 
@@ -164,11 +173,30 @@ def test_deficits_are_stored_as_their_rows_in_gap_order(home) -> None:  # type: 
 
     def row(sid, unit, label, gap, success=0.5):  # type: ignore[no-untyped-def]
         r = {k: None for k in DEFICIT_FIELDS}
-        r.update(procedure="vpr", subject="ma", grade=4, unit=unit, class_name=None if unit == "school" else "4А",
-                 dimension="skill", element=label, element_label=label, levels="Б", tasks="3, 4",
-                 n_pupils=20, success=success, lower=0.3, upper=0.7, comparison_kind="region",
-                 comparison_success=0.7, gap=gap, absolute_status="mastered", topic="ma.x",
-                 recommendation_ids="a;b", persists_grade=False, persists_cohort=True)
+        r.update(
+            procedure="vpr",
+            subject="ma",
+            grade=4,
+            unit=unit,
+            class_name=None if unit == "school" else "4А",
+            dimension="skill",
+            element=label,
+            element_label=label,
+            levels="Б",
+            tasks="3, 4",
+            n_pupils=20,
+            success=success,
+            lower=0.3,
+            upper=0.7,
+            comparison_kind="region",
+            comparison_success=0.7,
+            gap=gap,
+            absolute_status="mastered",
+            topic="ma.x",
+            recommendation_ids="a;b",
+            persists_grade=False,
+            persists_cohort=True,
+        )
         return {"school_id": sid, **r}
 
     rows = [
@@ -181,18 +209,22 @@ def test_deficits_are_stored_as_their_rows_in_gap_order(home) -> None:  # type: 
         row("s2", "class", "Дроби", -0.25),
     ]
     gaps = pl.DataFrame(rows, infer_schema_length=None)
-    schools_ensure(schools=pl.DataFrame({"school_id": ["s1"]}), source="тест")  # s2 is not in the registry yet
+    schools_ensure(
+        schools=pl.DataFrame({"school_id": ["s1"]}), source="тест"
+    )  # s2 is not in the registry yet
     run = MethodologyRun.objects.create(year=2024, config={}, config_digest="x")
     deficits_store(run, gaps, chunk_schools=1)  # one school per chunk: the chunking is exercised too
     s1 = SchoolOutcome.objects.get(run=run, method=SchoolOutcome.DEFICITS, school__school_id="s1")
     s2 = SchoolOutcome.objects.get(run=run, method=SchoolOutcome.DEFICITS, school__school_id="s2")
     want = sorted((r for r in rows if r["school_id"] == "s1"), key=lambda r: r["gap"])
-    expect = [{k: None if isinstance(r[k], float) and math.isnan(r[k]) else r[k] for k in DEFICIT_FIELDS}
-              for r in want]
+    expect = [
+        {k: None if isinstance(r[k], float) and math.isnan(r[k]) else r[k] for k in DEFICIT_FIELDS}
+        for r in want
+    ]
     assert s1.data["deficits"] == expect
     assert (s1.data["school_deficits"], s1.data["class_deficits"]) == (5, 1)
     assert (s1.flagged, s1.value) == (True, 5.0)
-    assert s1.label == 'Геометрия; Текстовые задачи; Величины'
+    assert s1.label == "Геометрия; Текстовые задачи; Величины"
     assert (s2.flagged, s2.value, s2.label, s2.data["class_deficits"]) == (False, 0.0, "", 1)
 
 
@@ -211,16 +243,28 @@ def test_outcomes_are_inserted_many_rows_a_statement_each_as_given() -> None:
     schools_ensure(schools=pl.DataFrame({"school_id": ids}), source="тест")
     pks = dict(School.objects.filter(school_id__in=ids).values_list("school_id", "pk"))
     run = MethodologyRun.objects.create(year=2024, config={}, config_digest="x")
-    rows = [(pks[sid], SchoolOutcome.OBJECTIVITY, i % 2 == 0, None if i == 3 else i / 10, f"признак {i}",
-             json.dumps({"i": i, "s": "«ё»"}, ensure_ascii=False).encode() if i % 2 else json.dumps({"i": i}))
-            for i, sid in enumerate(ids)]
+    rows = [
+        (
+            pks[sid],
+            SchoolOutcome.OBJECTIVITY,
+            i % 2 == 0,
+            None if i == 3 else i / 10,
+            f"признак {i}",
+            json.dumps({"i": i, "s": "«ё»"}, ensure_ascii=False).encode() if i % 2 else json.dumps({"i": i}),
+        )
+        for i, sid in enumerate(ids)
+    ]
     outcomes_insert(run, iter(rows), per_statement=3)
     got = {o.school.school_id: o for o in SchoolOutcome.objects.filter(run=run).select_related("school")}
     assert sorted(got) == sorted(ids)
     for i, sid in enumerate(ids):
         o = got[sid]
-        assert (o.method, o.flagged, o.value, o.label) == (rows[i][1], i % 2 == 0, None if i == 3 else i / 10,
-                                                           f"признак {i}")
+        assert (o.method, o.flagged, o.value, o.label) == (
+            rows[i][1],
+            i % 2 == 0,
+            None if i == 3 else i / 10,
+            f"признак {i}",
+        )
         assert o.data == ({"i": i, "s": "«ё»"} if i % 2 else {"i": i})
 
 

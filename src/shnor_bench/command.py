@@ -36,17 +36,38 @@ def _prepare_home() -> tuple[Path, Path]:
 
 
 @click.command("bench")
-@click.option("--size", type=click.Choice(["municipality", "region", "country"]), default="country", show_default=True,
-              help="Размер синтетических данных: country ≈ 40 000 школ и 15 млн результатов ВПР за год.")
-@click.option("--years", type=click.IntRange(1, 3), default=1, show_default=True,
-              help="Сколько лет (по 2024 включительно): 2–3 года задействуют методики, которым нужны прошлые годы.")
+@click.option(
+    "--size",
+    type=click.Choice(["municipality", "region", "country"]),
+    default="country",
+    show_default=True,
+    help="Размер синтетических данных: country ≈ 40 000 школ и 15 млн результатов ВПР за год.",
+)
+@click.option(
+    "--years",
+    type=click.IntRange(1, 3),
+    default=1,
+    show_default=True,
+    help="Сколько лет (по 2024 включительно): 2–3 года задействуют методики, которым нужны прошлые годы.",
+)
 @click.option("--seed", type=int, default=2024, show_default=True, help="Зерно генератора.")
-@click.option("--schools", "n_schools", type=click.IntRange(2, None), default=None,
-              help="Число школ вместо предустановленного размером (для быстрых проверок).")
+@click.option(
+    "--schools",
+    "n_schools",
+    type=click.IntRange(2, None),
+    default=None,
+    help="Число школ вместо предустановленного размером (для быстрых проверок).",
+)
 @click.option("--no-pandas", is_flag=True, help="Не считать сравнение с pandas.")
-@click.option("--out", "out_md", type=click.Path(path_type=Path, dir_okay=False),
-              help="Записать таблицу в Markdown-файл (например docs/benchmarks.md).")
-def bench(size: str, years: int, seed: int, n_schools: int | None, no_pandas: bool, out_md: Path | None) -> None:
+@click.option(
+    "--out",
+    "out_md",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Записать таблицу в Markdown-файл (например docs/benchmarks.md).",
+)
+def bench(
+    size: str, years: int, seed: int, n_schools: int | None, no_pandas: bool, out_md: Path | None
+) -> None:
     """Замер на масштабе страны: генерация (с кэшем), импорт, расчёт по всем методикам, сравнение с pandas."""
     from shnor import console
     from shnor_bench.country import Plan, fmt_table, run_bench
@@ -54,12 +75,24 @@ def bench(size: str, years: int, seed: int, n_schools: int | None, no_pandas: bo
     cache, work = _prepare_home()
     console.django_setup()
     plan = Plan(size=size, years=years, seed=seed, n_schools=n_schools, pandas=not no_pandas)
-    report = run_bench(plan, cache, say=lambda m: console.err.print(f"[dim]… {m}[/]", highlight=False)
-                       if console.err.is_terminal else None)
-    table = Table(title=f"shnor bench --size {size} --years {years}: {_n(report.rows)} строк ВПР "
-                  f"({_n(report.present)} участников), {_n(report.schools)} школ")
-    for col, just in (("этап", "left"), ("с", "right"), ("ЦП, с", "right"), ("пик RSS, МБ", "right"),
-                      ("примечание", "left")):
+    report = run_bench(
+        plan,
+        cache,
+        say=lambda m: (
+            console.err.print(f"[dim]… {m}[/]", highlight=False) if console.err.is_terminal else None
+        ),
+    )
+    table = Table(
+        title=f"shnor bench --size {size} --years {years}: {_n(report.rows)} строк ВПР "
+        f"({_n(report.present)} участников), {_n(report.schools)} школ"
+    )
+    for col, just in (
+        ("этап", "left"),
+        ("с", "right"),
+        ("ЦП, с", "right"),
+        ("пик RSS, МБ", "right"),
+        ("примечание", "left"),
+    ):
         table.add_column(col, justify=just)  # type: ignore[arg-type]
     for row in fmt_table(report):
         table.add_row(*row)
@@ -68,8 +101,10 @@ def bench(size: str, years: int, seed: int, n_schools: int | None, no_pandas: bo
     peak = _n(round(report.peak_mb))
     line = f"Итого: identify {ident.seconds:.1f} с, пик RSS процесса {peak} МБ"
     if report.ratio is not None:
-        line += (f"; агрегаты: Polars {report.polars_s:.2f} с, pandas {report.pandas_s:.2f} с — "
-                 f"ускорение ×{report.ratio:.1f}; совпадение: {'да' if report.agree else 'НЕТ'} ({report.agreement})")
+        line += (
+            f"; агрегаты: Polars {report.polars_s:.2f} с, pandas {report.pandas_s:.2f} с — "
+            f"ускорение ×{report.ratio:.1f}; совпадение: {'да' if report.agree else 'НЕТ'} ({report.agreement})"
+        )
     console.out.print(line, highlight=False, soft_wrap=True)
     if out_md is not None:
         out_md.parent.mkdir(parents=True, exist_ok=True)
@@ -81,19 +116,35 @@ def bench(size: str, years: int, seed: int, n_schools: int | None, no_pandas: bo
     del work
 
 
-
 @click.command("loadtest")
 @click.option("--sessions", type=click.IntRange(1, 500), default=50, show_default=True)
 @click.option("--seconds", type=click.FloatRange(1, 600), default=60, show_default=True)
-@click.option("--workers", type=click.IntRange(1, 16), default=3, show_default=True, help="Процессов gunicorn.")
-@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True, help="Потоков в процессе gunicorn.")
+@click.option(
+    "--workers", type=click.IntRange(1, 16), default=3, show_default=True, help="Процессов gunicorn."
+)
+@click.option(
+    "--threads", type=click.IntRange(1, 64), default=8, show_default=True, help="Потоков в процессе gunicorn."
+)
 @click.option("--port", type=int, default=8811, show_default=True)
 @click.option("--size", type=click.Choice(["municipality", "region"]), default="region", show_default=True)
 @click.option("--reuse", is_flag=True, help="Не строить демо-регион заново (он уже загружен в эту базу).")
-@click.option("--think", type=(float, float), default=(1.0, 3.0), show_default=True,
-              help="Пауза пользователя между запросами, от и до, с (0 0 — тест на насыщение).")
-def loadtest(sessions: int, seconds: float, workers: int, threads: int, port: int, size: str, reuse: bool,
-             think: tuple[float, float]) -> None:
+@click.option(
+    "--think",
+    type=(float, float),
+    default=(1.0, 3.0),
+    show_default=True,
+    help="Пауза пользователя между запросами, от и до, с (0 0 — тест на насыщение).",
+)
+def loadtest(
+    sessions: int,
+    seconds: float,
+    workers: int,
+    threads: int,
+    port: int,
+    size: str,
+    reuse: bool,
+    think: tuple[float, float],
+) -> None:
     """Нагрузочный тест веб-приложения под gunicorn на 127.0.0.1 (база — DATABASE_URL или SQLite)."""
     import subprocess
     import sys
@@ -114,9 +165,24 @@ def loadtest(sessions: int, seconds: float, workers: int, threads: int, port: in
     password = "load-" + os.urandom(6).hex()
     demo_users_create(password=password)
     # the production defaults (shnor.web.gunicorn_conf: no control socket in ~/.gunicorn), sized by the options
-    cmd = [sys.executable, "-m", "gunicorn", "shnor.web.wsgi:application", "-c", "python:shnor.web.gunicorn_conf",
-           "-b", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads), "--log-level", "warning",
-           "--access-logfile", "/dev/null"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "shnor.web.wsgi:application",
+        "-c",
+        "python:shnor.web.gunicorn_conf",
+        "-b",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--log-level",
+        "warning",
+        "--access-logfile",
+        "/dev/null",
+    ]
     server = subprocess.Popen(cmd, env=os.environ.copy())
     try:
         for _ in range(120):
@@ -127,8 +193,14 @@ def loadtest(sessions: int, seconds: float, workers: int, threads: int, port: in
                 time.sleep(0.5)
         else:
             console.fail("gunicorn не ответил за 60 с")
-        report = run_load(base=f"http://127.0.0.1:{port}/", username="demo_region", password=password,
-                          sessions=sessions, seconds=seconds, think=think)
+        report = run_load(
+            base=f"http://127.0.0.1:{port}/",
+            username="demo_region",
+            password=password,
+            sessions=sessions,
+            seconds=seconds,
+            think=think,
+        )
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -146,12 +218,19 @@ def markdown(report, command: str) -> str:  # type: ignore[no-untyped-def]
     """The measured table as Markdown."""
     from shnor_bench.country import fmt_table
 
-    lines = [f"`{command}` — {_n(report.rows)} rows, {_n(report.present)} present, {_n(report.schools)} schools",
-             "", "| stage | s | CPU s | peak RSS, MB | note |", "|---|---:|---:|---:|---|"]
+    lines = [
+        f"`{command}` — {_n(report.rows)} rows, {_n(report.present)} present, {_n(report.schools)} schools",
+        "",
+        "| stage | s | CPU s | peak RSS, MB | note |",
+        "|---|---:|---:|---:|---|",
+    ]
     lines += [f"| {a} | {b} | {c} | {d} | {e} |" for a, b, c, d, e in fmt_table(report)]
     if report.ratio is not None:
-        lines += ["", f"Aggregates: Polars {report.polars_s:.2f} s, pandas {report.pandas_s:.2f} s, "
-                  f"speed-up ×{report.ratio:.1f}; agree: {report.agree} ({report.agreement})"]
+        lines += [
+            "",
+            f"Aggregates: Polars {report.polars_s:.2f} s, pandas {report.pandas_s:.2f} s, "
+            f"speed-up ×{report.ratio:.1f}; agree: {report.agree} ({report.agreement})",
+        ]
     lines += ["", f"Process peak RSS: {_n(round(report.peak_mb))} MB"]
     return "\n".join(lines) + "\n"
 

@@ -97,21 +97,37 @@ def registry_load(folder: Path) -> dict[str, int]:
     from shnor.web.assessments.services import scales_file_import, tasks_file_import
     from shnor.web.registry.models import Municipality, Region, School, SchoolContext
 
-    schools = pl.read_csv(folder / "schools.csv", infer_schema_length=None, schema_overrides={"school_id": pl.String,
-                          "region_id": pl.String, "municipality_id": pl.String})
-    context = pl.read_csv(folder / "context.csv", infer_schema_length=None, schema_overrides={"school_id": pl.String})
+    schools = pl.read_csv(
+        folder / "schools.csv",
+        infer_schema_length=None,
+        schema_overrides={"school_id": pl.String, "region_id": pl.String, "municipality_id": pl.String},
+    )
+    context = pl.read_csv(
+        folder / "context.csv", infer_schema_length=None, schema_overrides={"school_id": pl.String}
+    )
     with transaction.atomic():
         regions = schools.select("region_id", "region").unique("region_id").sort("region_id")
         Region.objects.bulk_create(
-            [Region(code=c, name=n) for c, n in regions.iter_rows() if not Region.objects.filter(code=c).exists()],
+            [
+                Region(code=c, name=n)
+                for c, n in regions.iter_rows()
+                if not Region.objects.filter(code=c).exists()
+            ],
             batch_size=500,
         )
         reg_pk = dict(Region.objects.values_list("code", "pk"))
-        munis = schools.select("municipality_id", "municipality", "region_id").unique("municipality_id").sort(
-            "municipality_id")
+        munis = (
+            schools.select("municipality_id", "municipality", "region_id")
+            .unique("municipality_id")
+            .sort("municipality_id")
+        )
         known_m = set(Municipality.objects.values_list("code", flat=True))
         Municipality.objects.bulk_create(
-            [Municipality(code=c, name=n, region_id=reg_pk.get(r)) for c, n, r in munis.iter_rows() if c not in known_m],
+            [
+                Municipality(code=c, name=n, region_id=reg_pk.get(r))
+                for c, n, r in munis.iter_rows()
+                if c not in known_m
+            ],
             batch_size=500,
         )
         mun_pk = dict(Municipality.objects.values_list("code", "pk"))
@@ -120,10 +136,18 @@ def registry_load(folder: Path) -> dict[str, int]:
         School.objects.bulk_create(
             [
                 School(
-                    school_id=r["school_id"], name=r["name"] or "", municipality_id=mun_pk.get(r["municipality_id"]),
-                    region_id=reg_pk.get(r["region_id"]), kind=r["kind"] or "", locality=r["locality"] or "",
-                    pupils=r["pupils"], is_small=flag[r["is_small"]], latitude=r["latitude"], longitude=r["longitude"],
-                    website=r["website"] or "", in_registry=True,
+                    school_id=r["school_id"],
+                    name=r["name"] or "",
+                    municipality_id=mun_pk.get(r["municipality_id"]),
+                    region_id=reg_pk.get(r["region_id"]),
+                    kind=r["kind"] or "",
+                    locality=r["locality"] or "",
+                    pupils=r["pupils"],
+                    is_small=flag[r["is_small"]],
+                    latitude=r["latitude"],
+                    longitude=r["longitude"],
+                    website=r["website"] or "",
+                    in_registry=True,
                 )
                 for r in schools.iter_rows(named=True)
                 if r["school_id"] not in known_s
@@ -134,8 +158,11 @@ def registry_load(folder: Path) -> dict[str, int]:
         fields = [c for c in (*schema.CONTEXT_SHARES, *schema.CONTEXT_FLAGS) if c in context.columns]
         SchoolContext.objects.bulk_create(
             [
-                SchoolContext(school_id=sch_pk[r["school_id"]], year=r["year"],
-                              **{f: (flag[r[f]] if f in schema.CONTEXT_FLAGS else r[f]) for f in fields})
+                SchoolContext(
+                    school_id=sch_pk[r["school_id"]],
+                    year=r["year"],
+                    **{f: (flag[r[f]] if f in schema.CONTEXT_FLAGS else r[f]) for f in fields},
+                )
                 for r in context.iter_rows(named=True)
                 if r["school_id"] in sch_pk
             ],
@@ -217,10 +244,15 @@ def run_bench(plan: Plan, cache_root: Path, say: Any = None) -> Report:
             outcomes = bulk_import(folder)
             st.note = f"{len(outcomes)} файлов"
         scan = results_scan()
-        counts = scan.select(
-            pl.len().alias("rows"), (~pl.col("absent")).sum().alias("present"),
-            pl.col("school_id").n_unique().alias("schools"),
-        ).collect().row(0, named=True)
+        counts = (
+            scan.select(
+                pl.len().alias("rows"),
+                (~pl.col("absent")).sum().alias("present"),
+                pl.col("school_id").n_unique().alias("schools"),
+            )
+            .collect()
+            .row(0, named=True)
+        )
         say("расчёт по всем методикам")
         with meter.stage(f"identify {LAST_YEAR} (methodology_run_create)") as st:
 
@@ -229,8 +261,9 @@ def run_bench(plan: Plan, cache_root: Path, say: Any = None) -> Report:
                 say(f"расчёт: {stage}")
 
             try:
-                run, _frames = methodology_run_create(year=LAST_YEAR, label="bench", progress=progress,
-                                                         keep_evidence=False)
+                run, _frames = methodology_run_create(
+                    year=LAST_YEAR, label="bench", progress=progress, keep_evidence=False
+                )
             except Exception as exc:  # keep the measurements of the other stages; reported as a failure
                 summary: dict[str, Any] = {"error": f"{exc.__class__.__name__}: {exc}"}
                 st.note = f"ОШИБКА: {summary['error']}"[:200]
@@ -239,8 +272,17 @@ def run_bench(plan: Plan, cache_root: Path, say: Any = None) -> Report:
                 st.note = f"расчёт №{run.pk}"
                 del _frames  # the run's frames (GBs of evidence) are stored: not part of the next stages
         release_memory()
-        report = Report(plan, folder, generated, meter.stages, 0.0, counts["rows"], counts["present"],
-                        counts["schools"], summary)
+        report = Report(
+            plan,
+            folder,
+            generated,
+            meter.stages,
+            0.0,
+            counts["rows"],
+            counts["present"],
+            counts["schools"],
+            summary,
+        )
         say("агрегаты Polars")
         with meter.stage("aggregates: Polars (project code path)") as st:
             t0 = time.perf_counter()
@@ -252,8 +294,9 @@ def run_bench(plan: Plan, cache_root: Path, say: Any = None) -> Report:
             files = [f for f in result_files(folder) if f.parent.name == f"year={LAST_YEAR}"]
             with meter.stage("aggregates: pandas (plain)"):
                 t0 = time.perf_counter()
-                pd_ = pandas_aggregates(files, folder / "scales.csv", folder / "tasks.csv", folder / "schools.csv",
-                                        LAST_YEAR)
+                pd_ = pandas_aggregates(
+                    files, folder / "scales.csv", folder / "tasks.csv", folder / "schools.csv", LAST_YEAR
+                )
                 report.pandas_s = time.perf_counter() - t0
             report.agree, report.agreement = compare(pa, pd_)
             del pd_
@@ -270,7 +313,9 @@ def fmt_table(report: Report) -> list[tuple[str, str, str, str, str]]:
     rows = []
     for s in report.stages:
         name = ("  └ " if s.level else "") + s.name
-        rows.append((name, f"{s.seconds:.1f}", f"{s.cpu_s:.1f}", f"{s.peak_mb:,.0f}".replace(",", " "), s.note))
+        rows.append(
+            (name, f"{s.seconds:.1f}", f"{s.cpu_s:.1f}", f"{s.peak_mb:,.0f}".replace(",", " "), s.note)
+        )
     return rows
 
 

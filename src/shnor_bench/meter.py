@@ -194,8 +194,9 @@ class Meter:
         name, t0, start, c0 = self._sub
         peak = self._peak()
         self._parent_peak = max(getattr(self, "_parent_peak", 0.0), peak)
-        self.stages.append(Stage(name, time.perf_counter() - t0, peak, start, level=1,
-                                 cpu_s=cpu_seconds() - c0))
+        self.stages.append(
+            Stage(name, time.perf_counter() - t0, peak, start, level=1, cpu_s=cpu_seconds() - c0)
+        )
         self._sub = None
 
     def close(self) -> None:

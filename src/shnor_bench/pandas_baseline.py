@@ -37,24 +37,44 @@ T = 1.96  # fioko.toml [inflated_mean] t
 
 
 def polars_aggregates(
-    results: pl.LazyFrame, scales: pl.DataFrame, tasks: pl.DataFrame, schools: pl.DataFrame, year: int, t: float = T
+    results: pl.LazyFrame,
+    scales: pl.DataFrame,
+    tasks: pl.DataFrame,
+    schools: pl.DataFrame,
+    year: int,
+    t: float = T,
 ) -> dict[str, pl.DataFrame]:
     """``units`` (one row per school × subject × grade) and ``tasks`` (… × task) for ``year``'s ВПР."""
     keys = (
         results.filter((pl.col("year") == year) & (pl.col("procedure") == "vpr"))
-        .select("subject", "grade").unique().collect().sort("subject", "grade")
+        .select("subject", "grade")
+        .unique()
+        .collect()
+        .sort("subject", "grade")
     )
     parts = [
         fioko._participants(results, year, "vpr", s, int(g)).select(
-            "school_id", "subject", pl.col("grade").cast(pl.Int32), "primary_score", "mark", "journal_mark", "task_scores"
+            "school_id",
+            "subject",
+            pl.col("grade").cast(pl.Int32),
+            "primary_score",
+            "mark",
+            "journal_mark",
+            "task_scores",
         )
         for s, g in keys.iter_rows()
     ]
     part = pl.concat(parts) if parts else pl.LazyFrame(schema={c: pl.String for c in UNIT})
-    sc = scales.lazy().filter((pl.col("procedure") == "vpr") & (pl.col("year") == year)).select(
-        "subject", pl.col("grade").cast(pl.Int32), pl.col("min_3").cast(pl.Float64)
+    sc = (
+        scales.lazy()
+        .filter((pl.col("procedure") == "vpr") & (pl.col("year") == year))
+        .select("subject", pl.col("grade").cast(pl.Int32), pl.col("min_3").cast(pl.Float64))
     )
-    reg = schools.lazy().select("school_id", pl.col("region_id").fill_null("").alias("region_id")).unique("school_id")
+    reg = (
+        schools.lazy()
+        .select("school_id", pl.col("region_id").fill_null("").alias("region_id"))
+        .unique("school_id")
+    )
     score = pl.col("primary_score").cast(pl.Float64)
     mark = pl.col("mark")
     n_mark = mark.is_not_null().sum()
@@ -95,7 +115,10 @@ def polars_aggregates(
         .sort(UNIT)
     )
     mx = tasks.filter((pl.col("procedure") == "vpr") & (pl.col("year") == year)).select(
-        "subject", pl.col("grade").cast(pl.Int32), pl.col("task_no").cast(pl.Int32), pl.col("max_points").cast(pl.Float64)
+        "subject",
+        pl.col("grade").cast(pl.Int32),
+        pl.col("task_no").cast(pl.Int32),
+        pl.col("max_points").cast(pl.Float64),
     )
     u = units.collect()
     # per-task points summed position by position within each test (a test has a fixed task list):
@@ -107,17 +130,33 @@ def polars_aggregates(
             continue
         sums = (
             lf.group_by(UNIT)
-            .agg(pl.len().alias("n"), *[pl.col("task_scores").list.get(j, null_on_oob=True).cast(pl.Int64).sum()
-                                         .alias(str(j + 1)) for j in range(n_tasks)])
+            .agg(
+                pl.len().alias("n"),
+                *[
+                    pl.col("task_scores").list.get(j, null_on_oob=True).cast(pl.Int64).sum().alias(str(j + 1))
+                    for j in range(n_tasks)
+                ],
+            )
             .collect()
         )
         task_parts.append(
-            sums.unpivot(index=[*UNIT, "n"], variable_name="task_no", value_name="points")
-            .with_columns(pl.col("task_no").cast(pl.Int32))
+            sums.unpivot(index=[*UNIT, "n"], variable_name="task_no", value_name="points").with_columns(
+                pl.col("task_no").cast(pl.Int32)
+            )
         )
     if not task_parts:
-        task_parts = [pl.DataFrame(schema={"school_id": pl.String, "subject": pl.String, "grade": pl.Int32, "n": pl.UInt32,
-                                           "task_no": pl.Int32, "points": pl.Int64})]
+        task_parts = [
+            pl.DataFrame(
+                schema={
+                    "school_id": pl.String,
+                    "subject": pl.String,
+                    "grade": pl.Int32,
+                    "n": pl.UInt32,
+                    "task_no": pl.Int32,
+                    "points": pl.Int64,
+                }
+            )
+        ]
     tk = (
         pl.concat(task_parts)
         .join(mx, on=["subject", "grade", "task_no"], how="left")
@@ -128,23 +167,39 @@ def polars_aggregates(
     return {"units": u.select(*UNIT, *_UNIT_VALUES), "tasks": tk}
 
 
-_UNIT_VALUES = ["n", "mean", "sd", "ci_lo", "ci_hi", "r_hi", "inflated", "share_2", "share_3", "share_4", "share_5",
-                "share_below_3", "spearman"]
+_UNIT_VALUES = [
+    "n",
+    "mean",
+    "sd",
+    "ci_lo",
+    "ci_hi",
+    "r_hi",
+    "inflated",
+    "share_2",
+    "share_3",
+    "share_4",
+    "share_5",
+    "share_below_3",
+    "spearman",
+]
 
 
 # --------------------------------------------------------------------------------------------
 # pandas (what an analyst would write)
 
 
-def pandas_aggregates(files: Iterable[Path], scales_csv: Path, tasks_csv: Path, schools_csv: Path, year: int,
-                      t: float = T) -> dict[str, pl.DataFrame]:
+def pandas_aggregates(
+    files: Iterable[Path], scales_csv: Path, tasks_csv: Path, schools_csv: Path, year: int, t: float = T
+) -> dict[str, pl.DataFrame]:
     """The same aggregates in plain pandas, reading the test files one at a time."""
     import pandas as pd
 
     scales = pd.read_csv(scales_csv)
     scales = scales[(scales["procedure"] == "vpr") & (scales["year"] == year)]
     tasks = pd.read_csv(tasks_csv)
-    tasks = tasks[(tasks["procedure"] == "vpr") & (tasks["year"] == year)][["subject", "grade", "task_no", "max_points"]]
+    tasks = tasks[(tasks["procedure"] == "vpr") & (tasks["year"] == year)][
+        ["subject", "grade", "task_no", "max_points"]
+    ]
     schools = pd.read_csv(schools_csv, usecols=["school_id", "region_id"])
     units, task_frames, region_parts = [], [], []
     cols = ["school_id", "subject", "grade", "absent", "primary_score", "mark", "journal_mark", "task_scores"]
@@ -188,8 +243,11 @@ def pandas_aggregates(files: Iterable[Path], scales_csv: Path, tasks_csv: Path, 
         tk["success"] = tk["sum"] / (tk["count"] * tk["max_points"])
         task_frames.append(tk[UNIT + ["task_no", "success"]])
     u = pd.concat(units, ignore_index=True)
-    r = pd.concat(region_parts, ignore_index=True).groupby(["region_id", "subject", "grade"])["primary_score"].agg(
-        ["count", "mean", "std"])
+    r = (
+        pd.concat(region_parts, ignore_index=True)
+        .groupby(["region_id", "subject", "grade"])["primary_score"]
+        .agg(["count", "mean", "std"])
+    )
     r["r_hi"] = r["mean"] + t * r["std"] / np.sqrt(r["count"])
     u = u.merge(r[["r_hi"]].reset_index(), on=["region_id", "subject", "grade"], how="left")
     u["ci_lo"] = u["mean"] - t * u["sd"] / np.sqrt(u["n"])
@@ -209,7 +267,9 @@ def compare(a: dict[str, pl.DataFrame], b: dict[str, pl.DataFrame], tol: float =
     ok = True
     for name, keys in (("units", UNIT), ("tasks", [*UNIT, "task_no"])):
         x, y = a[name], b[name]
-        cast = [pl.col("grade").cast(pl.Int32)] + ([pl.col("task_no").cast(pl.Int32)] if name == "tasks" else [])
+        cast = [pl.col("grade").cast(pl.Int32)] + (
+            [pl.col("task_no").cast(pl.Int32)] if name == "tasks" else []
+        )
         x, y = x.with_columns(cast), y.with_columns(cast)
         if x.height != y.height:
             ok = False

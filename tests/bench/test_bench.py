@@ -10,14 +10,28 @@ from shnor_bench.country import Plan, generate_cached, run_bench
 
 pytestmark = pytest.mark.django_db
 
-STAGES = ("generate", "registry", "import", "identify 2024", "fioko", "objectivity", "social_index", "low_results",
-          "tracks", "deficits", "store: wait", "aggregates: Polars", "aggregates: pandas")
+STAGES = (
+    "generate",
+    "registry",
+    "import",
+    "identify 2024",
+    "fioko",
+    "objectivity",
+    "social_index",
+    "low_results",
+    "tracks",
+    "deficits",
+    "store: wait",
+    "aggregates: Polars",
+    "aggregates: pandas",
+)
 
 
 def test_bench_tiny_through_the_runner(home) -> None:  # type: ignore[no-untyped-def]
     out_md = home / "bench.md"
     res = CliRunner().invoke(
-        main, ["bench", "--size", "municipality", "--schools", "8", "--years", "2", "--out", str(out_md)],
+        main,
+        ["bench", "--size", "municipality", "--schools", "8", "--years", "2", "--out", str(out_md)],
         catch_exceptions=False,
     )
     assert res.exit_code == 0, res.output

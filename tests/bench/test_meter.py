@@ -23,8 +23,14 @@ def test_cpu_seconds_count_own_work_and_ended_children_not_sleep() -> None:
         with meter.stage("spin"):
             _spin(0.3)
         with meter.stage("child"):
-            subprocess.run([sys.executable, "-c", "import time\nt=time.process_time()+0.4\n"
-                            "while time.process_time()<t: pass"], check=True)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    "import time\nt=time.process_time()+0.4\nwhile time.process_time()<t: pass",
+                ],
+                check=True,
+            )
     finally:
         meter.close()
     sleep, spin, child = meter.stages
@@ -39,8 +45,14 @@ def test_a_child_living_across_stages_is_counted_in_the_stage_it_works_in() -> N
     meter = Meter()
     try:
         with meter.stage("child works"):
-            child = subprocess.Popen([sys.executable, "-c", "import time\nt=time.process_time()+0.5\n"
-                                      "while time.process_time()<t: pass\ntime.sleep(1.0)"])
+            child = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-c",
+                    "import time\nt=time.process_time()+0.5\n"
+                    "while time.process_time()<t: pass\ntime.sleep(1.0)",
+                ]
+            )
             time.sleep(0.9)  # (the child's start-up and its 0.5 s of work)
         with meter.stage("child sleeps and ends"):
             child.wait()

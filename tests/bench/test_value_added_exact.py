@@ -18,10 +18,17 @@ def exam():
 
 
 def _school_stats(y, g, x_pupil):
-    f = pl.DataFrame({"g": g, "y": y, "x": x_pupil}).group_by("g").agg(
-        pl.len().alias("n"), pl.col("y").mean().alias("ybar"),
-        ((pl.col("y") - pl.col("y").mean()) ** 2).sum().alias("ss"), pl.col("x").first(),
-    ).sort("g")
+    f = (
+        pl.DataFrame({"g": g, "y": y, "x": x_pupil})
+        .group_by("g")
+        .agg(
+            pl.len().alias("n"),
+            pl.col("y").mean().alias("ybar"),
+            ((pl.col("y") - pl.col("y").mean()) ** 2).sum().alias("ss"),
+            pl.col("x").first(),
+        )
+        .sort("g")
+    )
     return f["n"].to_numpy(), f["ybar"].to_numpy(), float(f["ss"].sum()), f["x"].to_numpy(), f["g"].to_numpy()
 
 
@@ -54,7 +61,9 @@ def test_zero_between_school_variance_is_the_boundary() -> None:
     rng = np.random.default_rng(5)
     g = np.repeat(np.arange(50), 20)
     y = rng.normal(size=g.size)
-    y = y - pl.DataFrame({"g": g, "y": y}).with_columns(pl.col("y").mean().over("g"))["y"].to_numpy()  # equal means
+    y = (
+        y - pl.DataFrame({"g": g, "y": y}).with_columns(pl.col("y").mean().over("g"))["y"].to_numpy()
+    )  # equal means
     n, ybar, ss, _, _ = _school_stats(y, g, np.zeros(g.size))
     fit, effect, cond_var = value_added.fit_random_intercept_school(n, ybar, ss, np.ones((len(n), 1)))
     assert fit.tau2 == 0.0

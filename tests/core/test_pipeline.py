@@ -47,16 +47,18 @@ def test_the_pipeline_runs_the_yearly_methods_of_the_registry() -> None:
     assert set(YEARLY) == {m.name for m in METHODS if m.yearly}
 
 
-def test_every_result_goes_to_the_sink_as_the_method_makes_it(config: dict[str, Any],
-                                                               kept: tuple[Identified, Collect]) -> None:
+def test_every_result_goes_to_the_sink_as_the_method_makes_it(
+    config: dict[str, Any], kept: tuple[Identified, Collect]
+) -> None:
     done, sink = kept
     inputs = region_inputs()
     assert sink.names() == set(YEARLY)
     upstream: dict[str, pl.DataFrame] = {}
     for name in ("social_index", "fioko", "objectivity", "low_results", "tracks"):
         m = BY_NAME[name]
-        upstream[name] = expected = m.run(inputs, config, {n: upstream[n] for n in (*m.needs, *m.uses)
-                                                            if n in upstream})
+        upstream[name] = expected = m.run(
+            inputs, config, {n: upstream[n] for n in (*m.needs, *m.uses) if n in upstream}
+        )
         assert done.frames[m.result_name].equals(expected), name
         (given,) = [f for n, f, _ in sink.got if n == name]
         assert given.equals(expected), name
@@ -80,7 +82,8 @@ def test_the_summary_counts_the_results(kept: tuple[Identified, Collect]) -> Non
 
 
 def test_without_keep_evidence_objectivity_comes_in_parts_with_its_evidence(
-        config: dict[str, Any], kept: tuple[Identified, Collect]) -> None:
+    config: dict[str, Any], kept: tuple[Identified, Collect]
+) -> None:
     whole, _ = kept
     sink = Collect()
     done = identify(region_inputs(), config, sink=sink, keep_evidence=False)
@@ -96,14 +99,20 @@ def test_without_keep_evidence_objectivity_comes_in_parts_with_its_evidence(
     assert done.summary == whole.summary
 
 
-def test_history_is_passed_to_the_low_results(config: dict[str, Any], kept: tuple[Identified, Collect]) -> None:
+def test_history_is_passed_to_the_low_results(
+    config: dict[str, Any], kept: tuple[Identified, Collect]
+) -> None:
     """With the earlier years' lists given, the low results read them instead of recomputing them."""
     whole, _ = kept
     low = whole.frames["low_results"]
-    history = pl.DataFrame({"year": [2022, 2023] * low.height,
-                            "school_id": [s for s in low["school_id"].to_list() for _ in (0, 1)],
-                            "in_list": [True, True] * low.height},
-                           schema={"year": pl.Int32, "school_id": pl.String, "in_list": pl.Boolean})
+    history = pl.DataFrame(
+        {
+            "year": [2022, 2023] * low.height,
+            "school_id": [s for s in low["school_id"].to_list() for _ in (0, 1)],
+            "in_list": [True, True] * low.height,
+        },
+        schema={"year": pl.Int32, "school_id": pl.String, "in_list": pl.Boolean},
+    )
     done = identify(region_inputs(), config, history=history)
     listed = done.frames["low_results"].filter(pl.col("low_results"))
     assert listed.height

@@ -59,9 +59,12 @@ def _big_result(n: int) -> dict:
     import numpy as np
     import polars as pl
 
-    return {"array": np.arange(n, dtype=np.int64), "frame": pl.DataFrame({"x": np.arange(n) * 0.5,
-                                                                          "s": [f"ш{i % 7}" for i in range(n)]}),
-            "small": [1, "два"], "where": multiprocessing.parent_process() is not None}
+    return {
+        "array": np.arange(n, dtype=np.int64),
+        "frame": pl.DataFrame({"x": np.arange(n) * 0.5, "s": [f"ш{i % 7}" for i in range(n)]}),
+        "small": [1, "два"],
+        "where": multiprocessing.parent_process() is not None,
+    }
 
 
 def test_large_results_come_through_shared_memory_and_leave_no_file(monkeypatch, tmp_path):
@@ -79,8 +82,9 @@ def test_large_results_come_through_shared_memory_and_leave_no_file(monkeypatch,
     assert got["where"] is True
     assert np.array_equal(got["array"], np.arange(200_000))
     got["array"][0] = 7  # (a private mapping: writable, the file untouched)
-    assert got["frame"].equals(pl.DataFrame({"x": np.arange(200_000) * 0.5,
-                                             "s": [f"ш{i % 7}" for i in range(200_000)]}))
+    assert got["frame"].equals(
+        pl.DataFrame({"x": np.arange(200_000) * 0.5, "s": [f"ш{i % 7}" for i in range(200_000)]})
+    )
     assert got["small"] == [1, "два"]
     assert not {f for f in set(os.listdir(workers.SHM_DIR)) - before if f.startswith("shnor-")}
 

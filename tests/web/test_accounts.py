@@ -29,7 +29,9 @@ def test_login_lands_on_the_role_page(world) -> None:  # type: ignore[no-untyped
     }
     for role, target in expected.items():
         client = Client()
-        response = client.post(LOGIN, {"username": world.users[role].username, "password": PASSWORD}, follow=True)
+        response = client.post(
+            LOGIN, {"username": world.users[role].username, "password": PASSWORD}, follow=True
+        )
         assert response.redirect_chain[-1][0] == target, role
         assert response.status_code == 200
     assert AuditEntry.objects.filter(action="вход").count() == len(expected)
@@ -74,7 +76,9 @@ def test_repeated_failures_make_the_next_attempt_wait(world, settings) -> None: 
 def test_waits_are_capped_and_streaks_forgotten(world, settings) -> None:  # type: ignore[no-untyped-def]
     settings.LOGIN_DELAY_MAX_SECONDS = 300
     now = timezone.now()
-    LoginFailure.objects.create(username="u_school", ip="127.0.0.1", failures=20, last_failure_at=now, last_at=now)
+    LoginFailure.objects.create(
+        username="u_school", ip="127.0.0.1", failures=20, last_failure_at=now, last_at=now
+    )
     throttle = login_throttle_check(username="u_school", ip="127.0.0.1", known=True)
     assert throttle is not None
     assert throttle.reason == "pair"
@@ -100,7 +104,12 @@ def test_csrf_is_enforced_on_every_form(world) -> None:  # type: ignore[no-untyp
     # with the token from the form it passes
     page = client.get(reverse("accounts:profile"))
     token = page.context["csrf_token"]
-    assert client.post(reverse("accounts:profile"), {"name": "интеграция", "csrfmiddlewaretoken": str(token)}).status_code == 200
+    assert (
+        client.post(
+            reverse("accounts:profile"), {"name": "интеграция", "csrfmiddlewaretoken": str(token)}
+        ).status_code
+        == 200
+    )
 
 
 def test_every_change_is_audited(world) -> None:  # type: ignore[no-untyped-def]
@@ -137,18 +146,29 @@ def test_api_tokens(world) -> None:  # type: ignore[no-untyped-def]
     # someone else's token cannot be revoked
     other = Client()
     other.force_login(world.users["school"])
-    assert other.post(reverse("accounts:token_revoke", kwargs={"pk": token_id}), follow=True).status_code == 200
+    assert (
+        other.post(reverse("accounts:token_revoke", kwargs={"pk": token_id}), follow=True).status_code == 200
+    )
 
 
 def test_openapi_schema(world) -> None:  # type: ignore[no-untyped-def]
     schema = Client().get("/api/openapi.json").json()
-    assert {"/api/schools", "/api/schools/{school_id}", "/api/lists/{kind}", "/api/runs"} <= set(schema["paths"])
+    assert {"/api/schools", "/api/schools/{school_id}", "/api/lists/{kind}", "/api/runs"} <= set(
+        schema["paths"]
+    )
 
 
 @pytest.mark.django_db
 def test_demo_users_one_per_role(world) -> None:  # type: ignore[no-untyped-def]
     rows = demo_users_create(password="demo-пароль")
-    assert [r[0] for r in rows] == ["demo_region", "demo_municipality", "demo_school", "demo_teacher", "demo_curator", "demo_observer"]
+    assert [r[0] for r in rows] == [
+        "demo_region",
+        "demo_municipality",
+        "demo_school",
+        "demo_teacher",
+        "demo_curator",
+        "demo_observer",
+    ]
     assert all(r[1] == "demo-пароль" for r in rows)
     for username, password, _ in rows:
         client = Client()
@@ -169,4 +189,6 @@ def test_demo_director_sees_a_school_on_the_list(world) -> None:  # type: ignore
 
     demo_users_create(password="x")
     school = Profile.objects.get(user__username="demo_school").school
-    assert SchoolOutcome.objects.filter(run=world.run, school=school, method=SchoolOutcome.LOW_RESULTS, flagged=True).exists()
+    assert SchoolOutcome.objects.filter(
+        run=world.run, school=school, method=SchoolOutcome.LOW_RESULTS, flagged=True
+    ).exists()

@@ -35,10 +35,15 @@ BIG = 2**70  # beyond a 64-bit integer: once a 500 (OverflowError in the databas
 KNOWN: dict[str, list[tuple[dict, dict]]] = {
     "/api/schools": [({}, {"q": "СОШ"}), ({}, {"municipality": BIG}), ({}, {"q": "a\x00b"})],
     "/api/schools/{school_id}": [({"school_id": "sch0001"}, {}), ({"school_id": "sch0009"}, {})],
-    "/api/schools/{school_id}/outcomes": [({"school_id": "sch0001"}, {}), ({"school_id": "sch0001"}, {"run": BIG})],
+    "/api/schools/{school_id}/outcomes": [
+        ({"school_id": "sch0001"}, {}),
+        ({"school_id": "sch0001"}, {"run": BIG}),
+    ],
     "/api/lists/{kind}": [({"kind": k}, {}) for k in ("low_results", "social_risk", "objectivity", "fioko")]
-    + [({"kind": "low_results"}, {"year": 2023, "min_years": 2, "track": "network"}),
-       ({"kind": "objectivity"}, {"year": BIG, "run": BIG, "municipality": BIG, "min_years": BIG})],
+    + [
+        ({"kind": "low_results"}, {"year": 2023, "min_years": 2, "track": "network"}),
+        ({"kind": "objectivity"}, {"year": BIG, "run": BIG, "municipality": BIG, "min_years": BIG}),
+    ],
 }
 
 
@@ -92,7 +97,8 @@ def test_anonymous_gets_401_never_5xx(world, keep_db_connection) -> None:  # typ
         _fuzz(op.as_strategy(), lambda case, op=op: call(op, case), examples=5)
         # a wrong token is no better than none
         response = op.Case(path_parameters={"school_id": "sch0001", "kind": "objectivity"}).call(
-            headers={"Authorization": "Bearer shn_not-a-real-token"})
+            headers={"Authorization": "Bearer shn_not-a-real-token"}
+        )
         assert response.status_code == 401
     assert len(seen) >= 8, seen
     assert all(codes == {401} for codes in seen.values()), seen

@@ -13,15 +13,22 @@ import pytest
 from tests.web.world import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SCREENSHOT_DIR = Path(os.environ.get("SHNOR_SCREENSHOTS", "/tmp/shnor-screenshots"))
 
 
-
-
 def login(browser, live_server, username: str):  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True, locale="ru-RU")
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, accept_downloads=True, locale="ru-RU"
+    )
     page = context.new_page()
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", username)
@@ -88,7 +95,9 @@ def test_dashboard_map_and_offline_degradation(browser, live_server, live_world)
     context, page = login(browser, live_server, live_world.users["region"].username)
     try:
         page.wait_for_url(f"**/regions/{live_world.region.pk}/")
-        page.locator(".chart[data-drawn='1']").nth(3).wait_for(timeout=15000)  # dynamics, signs, caterpillar, map
+        page.locator(".chart[data-drawn='1']").nth(3).wait_for(
+            timeout=15000
+        )  # dynamics, signs, caterpillar, map
         assert page.locator(".chart").count() == 4
         # without the Plotly bundle the page still works and says why there is no chart
         page.route("**/vendor/plotly.min.js", lambda route: route.abort())
@@ -120,10 +129,24 @@ def test_main_pages_have_no_csp_violations(browser, live_server, live_world) -> 
     context.add_init_script(CSP_WATCH)  # Playwright's init scripts are not subject to the page's CSP
     region = live_world.region.pk
     pages = [
-        f"/regions/{region}/", f"/municipalities/{live_world.mun.pk}/", "/schools/", "/schools/sch0001/",
-        "/lists/low_results/", "/lists/objectivity/", "/runs/", "/imports/", "/jobs/", "/support/",
-        "/monitoring/", "/monitoring/effectiveness/", "/monitoring/sites/", "/diagnostics/", "/accounts/profile/",
-        "/accounts/audit/", "/accounts/users/", "/api/docs",
+        f"/regions/{region}/",
+        f"/municipalities/{live_world.mun.pk}/",
+        "/schools/",
+        "/schools/sch0001/",
+        "/lists/low_results/",
+        "/lists/objectivity/",
+        "/runs/",
+        "/imports/",
+        "/jobs/",
+        "/support/",
+        "/monitoring/",
+        "/monitoring/effectiveness/",
+        "/monitoring/sites/",
+        "/diagnostics/",
+        "/accounts/profile/",
+        "/accounts/audit/",
+        "/accounts/users/",
+        "/api/docs",
     ]
     try:
         for url in pages:
@@ -157,8 +180,10 @@ def test_main_pages_have_no_csp_violations(browser, live_server, live_world) -> 
         assert page.evaluate("window.__csp") == []
         seen = list(console)  # before the refusal provoked below
         # the watch works and the policy is enforced: injected inline script is refused and reported
-        page.evaluate("() => { const s = document.createElement('script'); s.textContent = 'window.__ran = 1';"
-                      " document.body.appendChild(s); }")
+        page.evaluate(
+            "() => { const s = document.createElement('script'); s.textContent = 'window.__ran = 1';"
+            " document.body.appendChild(s); }"
+        )
         page.wait_for_function("window.__csp.length > 0")
         assert page.evaluate("window.__ran") is None
         assert "script-src" in page.evaluate("window.__csp")[0]

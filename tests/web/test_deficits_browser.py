@@ -31,7 +31,11 @@ def _cli(*args: str) -> None:
 def live_deficits(transactional_db, home, tmp_path, live_server):  # type: ignore[no-untyped-def]
     """A generated municipality imported through the CLI, `shnor identify --year 2024`, committed for the live
     server (the same building as tests/test_identify.py), and a school user of a school with deficits."""
-    data = generate(DemoConfig(seed=5, size="municipality", years=(2023, 2024), subjects=("ma",), grades=(4, 5), gia=False))
+    data = generate(
+        DemoConfig(
+            seed=5, size="municipality", years=(2023, 2024), subjects=("ma",), grades=(4, 5), gia=False
+        )
+    )
     files = {p.name: p for p in write_files(data, tmp_path / "demo")}
     for kind in ("scales", "tasks", "schools", "context"):
         _cli("import", kind, str(files[f"{kind}.csv"]))
@@ -81,8 +85,7 @@ def test_school_downloads_its_own_deficit_report(browser, live_server, live_defi
         (SCREENSHOT_DIR / "deficits_report.docx").write_bytes(content)
         doc = Document(io.BytesIO(content))
         text = "\n".join(
-            [p.text for p in doc.paragraphs]
-            + [c.text for t in doc.tables for r in t.rows for c in r.cells]
+            [p.text for p in doc.paragraphs] + [c.text for t in doc.tables for r in t.rows for c in r.cells]
         )
         assert "Дефициты предметных умений и адресные рекомендации" in text
         assert school.school_id in text or school.name in text
@@ -95,7 +98,9 @@ def test_school_downloads_its_own_deficit_report(browser, live_server, live_defi
         # every «Класс …» paragraph of the at-risk part and every row of «Дефициты классов» is one of ours
         # («нет» in the file — no class given — is printed as «—»)
         printed = own | {"—"}
-        named = {p.text.removeprefix("Класс ").split(":")[0] for p in doc.paragraphs if p.text.startswith("Класс ")}
+        named = {
+            p.text.removeprefix("Класс ").split(":")[0] for p in doc.paragraphs if p.text.startswith("Класс ")
+        }
         for t in doc.tables:
             if t.rows[0].cells[0].text == "Класс":
                 named |= {r.cells[0].text for r in t.rows[1:]}

@@ -45,17 +45,31 @@ def diag(world, tmp_path):  # type: ignore[no-untyped-def]
     """World + imported results of sch0001 (T-1, T-2) and sch0002 (T-3), a course catalogue, T-1 linked to u_teacher."""
     outcome = services.competence_file_import(path=write(tmp_path, ROWS[:4]), user=world.users["region"])
     assert outcome.rows_loaded == 4
-    services.course_create(title="Решение задач повышенной сложности", provider="ИРО", hours=36, areas=["Предметные знания"],
-                           subject="Математика", user=None)
-    services.course_create(title="Работа с детьми группы риска", provider="ЦНППМ", hours=24, areas=["Методика преподавания"],
-                           at_risk_pupils=True, user=None)
+    services.course_create(
+        title="Решение задач повышенной сложности",
+        provider="ИРО",
+        hours=36,
+        areas=["Предметные знания"],
+        subject="Математика",
+        user=None,
+    )
+    services.course_create(
+        title="Работа с детьми группы риска",
+        provider="ЦНППМ",
+        hours=24,
+        areas=["Методика преподавания"],
+        at_risk_pupils=True,
+        user=None,
+    )
     t1 = Teacher.objects.get(code="T-1")
     services.teacher_link_user(teacher=t1, account=world.users["teacher"], user=None)
     return {"t1": t1, "t2": Teacher.objects.get(code="T-2"), "t3": Teacher.objects.get(code="T-3")}
 
 
 def test_import_reports_russian_row_errors_and_loads_good_rows(world, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    outcome = services.competence_file_import(path=write(tmp_path, ROWS), user=world.users["region"], original_name="диагностика.csv")
+    outcome = services.competence_file_import(
+        path=write(tmp_path, ROWS), user=world.users["region"], original_name="диагностика.csv"
+    )
     assert outcome.rows_total == 8
     assert outcome.rows_loaded == 4
     assert outcome.teachers_created == 3
@@ -68,7 +82,9 @@ def test_import_reports_russian_row_errors_and_loads_good_rows(world, tmp_path) 
     assert Teacher.objects.get(code="T-1").full_name == "Иванова А.А."
     assert AuditEntry.objects.filter(action="import", object_type="diagnostics.competenceimport").exists()
     # a municipality user importing cannot reach other municipalities' schools (scope decides, not the file)
-    user = user_create(username="mun_import", password=PASSWORD, role=Role.MUNICIPALITY, municipality=world.mun2)
+    user = user_create(
+        username="mun_import", password=PASSWORD, role=Role.MUNICIPALITY, municipality=world.mun2
+    )
     other = services.competence_file_import(path=write(tmp_path, ROWS[:1], "again.csv"), user=user)
     assert other.rows_loaded == 0
     assert "вне вашей области" in other.errors[0].message
@@ -104,22 +120,40 @@ def test_route_from_deficits_enrolment_and_completion(world, diag) -> None:  # t
     page = director.get(reverse("diagnostics:teacher", args=[diag["t1"].pk]))
     assert page.status_code == 200
     assert "дефицит" in page.content.decode()
-    assert director.post(reverse("diagnostics:route_new", args=[diag["t1"].pk]), {"year": 2024}).status_code == 302
+    assert (
+        director.post(reverse("diagnostics:route_new", args=[diag["t1"].pk]), {"year": 2024}).status_code
+        == 302
+    )
     enrolment = Enrolment.objects.get(route__teacher=diag["t1"])
     assert enrolment.course.title == "Решение задач повышенной сложности"
     assert enrolment.area == "Предметные знания"
     # the teacher sees the route and marks the course completed
     teacher = login(world.users["teacher"])
-    assert teacher.get(reverse("diagnostics:index")).url == reverse("diagnostics:teacher", args=[diag["t1"].pk])
-    assert "Решение задач повышенной сложности" in teacher.get(reverse("diagnostics:teacher", args=[diag["t1"].pk])).content.decode()
-    assert teacher.post(reverse("diagnostics:enrolment_status", args=[enrolment.pk]), {"status": "completed"}).status_code == 302
+    assert teacher.get(reverse("diagnostics:index")).url == reverse(
+        "diagnostics:teacher", args=[diag["t1"].pk]
+    )
+    assert (
+        "Решение задач повышенной сложности"
+        in teacher.get(reverse("diagnostics:teacher", args=[diag["t1"].pk])).content.decode()
+    )
+    assert (
+        teacher.post(
+            reverse("diagnostics:enrolment_status", args=[enrolment.pk]), {"status": "completed"}
+        ).status_code
+        == 302
+    )
     enrolment.refresh_from_db()
     assert enrolment.status == "completed"
     assert enrolment.completed_on is not None
     # the teacher cannot build routes, and the director adds a course by hand
-    assert teacher.post(reverse("diagnostics:route_new", args=[diag["t1"].pk]), {"year": 2025}).status_code == 403
+    assert (
+        teacher.post(reverse("diagnostics:route_new", args=[diag["t1"].pk]), {"year": 2025}).status_code
+        == 403
+    )
     extra = Course.objects.get(at_risk_pupils=True)
-    director.post(reverse("diagnostics:enrolment_new", args=[enrolment.route.pk]), {"course": extra.pk, "area": ""})
+    director.post(
+        reverse("diagnostics:enrolment_new", args=[enrolment.route.pk]), {"course": extra.pk, "area": ""}
+    )
     assert enrolment.route.enrolments.count() == 2
 
 
@@ -146,31 +180,70 @@ def test_teacher_detail_urls_are_scoped_per_role(world, diag, role) -> None:  # 
         expected = 200 if name in visible else 404
         assert client.get(reverse("diagnostics:teacher", args=[t.pk])).status_code == expected, (role, name)
         if name not in visible:
-            assert client.post(reverse("diagnostics:route_new", args=[t.pk]), {"year": 2024}).status_code == 404
-            assert client.post(reverse("diagnostics:teacher_link", args=[t.pk]), {"account": ""}).status_code == 404
+            assert (
+                client.post(reverse("diagnostics:route_new", args=[t.pk]), {"year": 2024}).status_code == 404
+            )
+            assert (
+                client.post(reverse("diagnostics:teacher_link", args=[t.pk]), {"account": ""}).status_code
+                == 404
+            )
     foreign_enrolment = route3.enrolments.first()
-    assert client.post(reverse("diagnostics:enrolment_status", args=[foreign_enrolment.pk]), {"status": "completed"}).status_code == 404
-    assert client.post(reverse("diagnostics:enrolment_new", args=[route3.pk]), {"course": Course.objects.first().pk}).status_code == 404
+    assert (
+        client.post(
+            reverse("diagnostics:enrolment_status", args=[foreign_enrolment.pk]), {"status": "completed"}
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            reverse("diagnostics:enrolment_new", args=[route3.pk]), {"course": Course.objects.first().pk}
+        ).status_code
+        == 404
+    )
     if "t1" not in visible:
-        assert client.post(reverse("diagnostics:enrolment_new", args=[route.pk]), {"course": Course.objects.first().pk}).status_code in (403, 404)
+        assert client.post(
+            reverse("diagnostics:enrolment_new", args=[route.pk]), {"course": Course.objects.first().pk}
+        ).status_code in (403, 404)
 
 
 def test_link_account_rules_and_csrf(world, diag) -> None:  # type: ignore[no-untyped-def]
     director = login(world.users["school"])
-    wrong = director.post(reverse("diagnostics:teacher_link", args=[diag["t2"].pk]), {"account": world.users["school"].pk}, follow=True)
+    wrong = director.post(
+        reverse("diagnostics:teacher_link", args=[diag["t2"].pk]),
+        {"account": world.users["school"].pk},
+        follow=True,
+    )
     assert "роль «Учитель»" in wrong.content.decode()
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(world.users["school"])
-    assert strict.post(reverse("diagnostics:route_new", args=[diag["t1"].pk]), {"year": 2024}).status_code == 403
-    assert director.post(reverse("diagnostics:teacher_add"), {"code": "T-NEW", "full_name": ""}).status_code == 302
+    assert (
+        strict.post(reverse("diagnostics:route_new", args=[diag["t1"].pk]), {"year": 2024}).status_code == 403
+    )
+    assert (
+        director.post(reverse("diagnostics:teacher_add"), {"code": "T-NEW", "full_name": ""}).status_code
+        == 302
+    )
     assert Teacher.objects.filter(code="T-NEW", school=world.school).exists()
-    assert login(world.users["municipality"]).post(reverse("diagnostics:teacher_add"), {"code": "X"}).status_code == 403
+    assert (
+        login(world.users["municipality"]).post(reverse("diagnostics:teacher_add"), {"code": "X"}).status_code
+        == 403
+    )
 
 
 def test_course_catalogue_is_kept_by_region(world) -> None:  # type: ignore[no-untyped-def]
-    data = {"title": "ФГОС ООО", "provider": "ИРО", "hours": 72, "areas": "Методика преподавания; Оценивание", "subject": ""}
+    data = {
+        "title": "ФГОС ООО",
+        "provider": "ИРО",
+        "hours": 72,
+        "areas": "Методика преподавания; Оценивание",
+        "subject": "",
+    }
     assert login(world.users["school"]).post(reverse("diagnostics:courses"), data).status_code == 403
     assert login(world.users["region"]).post(reverse("diagnostics:courses"), data).status_code == 302
     assert Course.objects.get(title="ФГОС ООО").areas == ["Методика преподавания", "Оценивание"]
     assert "ФГОС ООО" in login(world.users["teacher"]).get(reverse("diagnostics:courses")).content.decode()
-    assert login(world.users["region"]).get(reverse("diagnostics:template")).content.startswith("\ufeff".encode())
+    assert (
+        login(world.users["region"])
+        .get(reverse("diagnostics:template"))
+        .content.startswith("\ufeff".encode())
+    )

@@ -88,7 +88,9 @@ def test_replace_refuse_restore_on_the_real_file(home, real, tmp_path) -> None: 
     # … and brought back with it: the same batch row live again, no second copy
     back = vpr_file_import(path=real / NAME, replace=True, **KEY)
     assert (back.status, back.batch_id) == ("replaced", original.batch_id)
-    assert live() == sorted([(original.batch_id, ImportBatch.ACTIVE), (replaced.batch_id, ImportBatch.REPLACED)])
+    assert live() == sorted(
+        [(original.batch_id, ImportBatch.ACTIVE), (replaced.batch_id, ImportBatch.REPLACED)]
+    )
     assert stored_rows() == ALTAI_ROWS
     assert vpr_file_import(path=real / NAME, **KEY).status == "unchanged"
 
@@ -103,7 +105,10 @@ def test_replace_refuse_restore_on_the_real_file(home, real, tmp_path) -> None: 
 
 
 def replaced_rows(batch_id: str) -> int:
-    return ImportBatch.objects.get(batch_id=batch_id).rows_stored + ImportBatch.objects.get(batch_id=batch_id).rows_absent
+    return (
+        ImportBatch.objects.get(batch_id=batch_id).rows_stored
+        + ImportBatch.objects.get(batch_id=batch_id).rows_absent
+    )
 
 
 @pytest.mark.django_db
@@ -232,7 +237,9 @@ def test_run_on_changed_data_says_so(analyst, tmp_path, django_capture_on_commit
     from shnor.web.identification.services import methodology_run_create
 
     path = tmp_path / "vpr_2024_ma4_city.xlsx"
-    write_xlsx(path, school_rows("sch0001", [5, 10, 15, 18] * 8) + school_rows("sch0002", [4, 9, 12] * 8, start=100))
+    write_xlsx(
+        path, school_rows("sch0001", [5, 10, 15, 18] * 8) + school_rows("sch0002", [4, 9, 12] * 8, start=100)
+    )
     vpr_file_import(path=path)
     first, _ = methodology_run_create(year=2024, keep_evidence=False)
     url = reverse("identification:list", kwargs={"kind": "low_results"})

@@ -54,7 +54,7 @@ def test_replace_needs_confirmation_and_restores(browser, live_server, live_worl
         page.click("a[href$='/restore']")
         page.wait_for_url("**/restore")
         assert "Вернуть эту версию" in page.content()
-        page.click("form button[type=submit]:has-text(\"Вернуть эту версию\")")
+        page.click('form button[type=submit]:has-text("Вернуть эту версию")')
         page.wait_for_url("**/imports/")
         assert "возвращена версия" in page.locator(".messages").inner_text()
         original.refresh_from_db()

@@ -26,7 +26,9 @@ def test_lists_and_filters(world) -> None:  # type: ignore[no-untyped-def]
     assert by["sch0001"]["years_in_list"] == 2
     old = c.get(reverse("identification:list", kwargs={"kind": "low_results"}) + f"?run={world.run_old.pk}")
     assert {r["school_id"] for r in old.context["rows"]} == {"sch0001", "sch0002"}
-    by_mun = c.get(reverse("identification:list", kwargs={"kind": "low_results"}) + f"?municipality={world.mun2.pk}")
+    by_mun = c.get(
+        reverse("identification:list", kwargs={"kind": "low_results"}) + f"?municipality={world.mun2.pk}"
+    )
     assert [r["school_id"] for r in by_mun.context["rows"]] == ["sch0003"]
     by_track = c.get(reverse("identification:list", kwargs={"kind": "low_results"}) + "?track=network")
     assert [r["school_id"] for r in by_track.context["rows"]] == ["sch0003"]
@@ -38,12 +40,16 @@ def test_lists_and_filters(world) -> None:  # type: ignore[no-untyped-def]
     assert [r["school_id"] for r in objectivity.context["rows"]] == ["sch0001"]
     assert "Скопление у порога отметки" in objectivity.content.decode()
     assert c.get(reverse("identification:list", kwargs={"kind": "nope"})).status_code == 404
-    assert c.get(reverse("identification:list", kwargs={"kind": "low_results"}) + "?run=999").status_code == 404
+    assert (
+        c.get(reverse("identification:list", kwargs={"kind": "low_results"}) + "?run=999").status_code == 404
+    )
 
 
 def test_export_opens_with_openpyxl(world) -> None:  # type: ignore[no-untyped-def]
     c = client_for(world, "municipality")
-    response = c.get(reverse("identification:export", kwargs={"kind": "low_results"}) + f"?run={world.run.pk}")
+    response = c.get(
+        reverse("identification:export", kwargs={"kind": "low_results"}) + f"?run={world.run.pk}"
+    )
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     book = openpyxl.load_workbook(io.BytesIO(response.content))
@@ -75,10 +81,16 @@ def test_school_card_shows_flags_evidence_history_and_track(world) -> None:  # t
     assert signs[0]["significant"]
     assert signs[0]["charts"]
     kinds = {c["title"].split(":")[0] for s in signs for c in s["charts"]}
-    assert {"Распределение баллов", "Профиль выполнения заданий", "Понизили / подтвердили / повысили"} <= kinds
+    assert {
+        "Распределение баллов",
+        "Профиль выполнения заданий",
+        "Понизили / подтвердили / повысили",
+    } <= kinds
     assert any("table" in ch for s in signs for ch in s["charts"])  # journal vs ВПР table
     assert any("Добавленная ценность" in ch["title"] for ch in flags["low_results"].charts)
-    assert any("Распределение баллов" in ch["title"] for ch in flags["fioko"].charts)  # {"histogram": {score, observed, expected}}
+    assert any(
+        "Распределение баллов" in ch["title"] for ch in flags["fioko"].charts
+    )  # {"histogram": {score, observed, expected}}
     assert page.context["track"]["label"] == "Индивидуальное сопровождение"
     assert [h["run"].year for h in page.context["history"]] == [2023, 2024]
     assert page.context["results"]["figure"] is not None
@@ -121,7 +133,15 @@ def test_huge_or_odd_numbers_in_the_query_string_are_not_server_errors(world) ->
     c = Client()
     c.force_login(world.users["region"])
     huge = "9" * 40
-    for url in (f"/schools/?municipality={huge}", f"/schools/?municipality=-{huge}", "/schools/?municipality=abc",
-                f"/lists/low_results/?run={huge}", f"/lists/low_results/?year={huge}", f"/lists/low_results/?min_years={huge}",
-                f"/schools/{world.school.school_id}/?run={huge}"):
-        assert c.get(url).status_code in (200, 400, 404), url  # a malformed number is a 400 naming the parameter
+    for url in (
+        f"/schools/?municipality={huge}",
+        f"/schools/?municipality=-{huge}",
+        "/schools/?municipality=abc",
+        f"/lists/low_results/?run={huge}",
+        f"/lists/low_results/?year={huge}",
+        f"/lists/low_results/?min_years={huge}",
+        f"/schools/{world.school.school_id}/?run={huge}",
+    ):
+        assert c.get(url).status_code in (200, 400, 404), (
+            url
+        )  # a malformed number is a 400 naming the parameter

@@ -67,7 +67,9 @@ class Route:
 
     def url(self, values: dict[str, str]) -> str:
         """The path with every parameter filled (values are percent-encoded)."""
-        return "/" + "".join(p if isinstance(p, str) else quote(str(values[p[0]]), safe="") for p in self.parts)
+        return "/" + "".join(
+            p if isinstance(p, str) else quote(str(values[p[0]]), safe="") for p in self.parts
+        )
 
 
 def _regex_parts(regex: str) -> list[str | tuple[str, str]]:
@@ -85,7 +87,7 @@ def _regex_parts(regex: str) -> list[str | tuple[str, str]]:
         while depth:
             depth += {"(": 1, ")": -1}.get(regex[j], 0)
             j += 1
-        out.append((m.group(1), regex[i + m.end(): j - 1]))
+        out.append((m.group(1), regex[i + m.end() : j - 1]))
         i = j
     return out
 
@@ -111,11 +113,20 @@ def routes() -> list[Route]:
     def walk(patterns, prefix: list, ns: str) -> Iterator[Route]:  # type: ignore[no-untyped-def]
         for p in patterns:
             if isinstance(p, URLResolver):
-                yield from walk(p.url_patterns, prefix + _parts(p.pattern), ns + (f"{p.namespace}:" if p.namespace else ""))
+                yield from walk(
+                    p.url_patterns,
+                    prefix + _parts(p.pattern),
+                    ns + (f"{p.namespace}:" if p.namespace else ""),
+                )
             else:
                 assert isinstance(p, URLPattern)
                 parts = prefix + _parts(p.pattern)
-                yield Route(parts, ns + (p.name or "<без имени>"), p.callback, [x[0] for x in parts if isinstance(x, tuple)])
+                yield Route(
+                    parts,
+                    ns + (p.name or "<без имени>"),
+                    p.callback,
+                    [x[0] for x in parts if isinstance(x, tuple)],
+                )
 
     return list(walk(get_resolver().url_patterns, [], ""))
 
@@ -184,8 +195,29 @@ def actions_known(source: str) -> list[str]:
 def test_the_names_are_found_in_the_sources() -> None:
     """The scan finds the names of the known 500s and of every filter: it cannot silently find nothing."""
     found = set().union(*(names_read(view_source(r.callback)).keys() for r in routes()))
-    assert {"days", "target", "level", "municipality", "run", "year", "min_years", "track", "q", "unit", "format",
-            "evidence", "kind", "locality", "list", "page", "a", "b", "status", "account", "action"} <= found, found
+    assert {
+        "days",
+        "target",
+        "level",
+        "municipality",
+        "run",
+        "year",
+        "min_years",
+        "track",
+        "q",
+        "unit",
+        "format",
+        "evidence",
+        "kind",
+        "locality",
+        "list",
+        "page",
+        "a",
+        "b",
+        "status",
+        "account",
+        "action",
+    } <= found, found
     activity = view_source(_callback("support:activity"))
     assert actions_known(activity) == ["comment", "delete_evidence", "evidence", "update"]
     assert names_read(activity) == {"action": {"POST"}, "evidence": {"POST"}}
@@ -212,13 +244,32 @@ def crawl_world(world: World) -> dict[str, object]:
     programme = AntiRiskProgramme.objects.get(survey=survey)
     partner = PartnerAssignment.objects.filter(school__municipality=world.mun).first()
     teacher = Teacher.objects.create(school=world.school, code="T-1", full_name="Иванова А.А.")
-    course = Course.objects.create(title="Решение задач", provider="ИРО", hours=36, areas=["Предметные знания"])
+    course = Course.objects.create(
+        title="Решение задач", provider="ИРО", hours=36, areas=["Предметные знания"]
+    )
     route = DevelopmentRoute.objects.create(teacher=teacher, year=2024)
     enrolment = Enrolment.objects.create(route=route, course=course, area="Предметные знания")
-    job = Job.objects.create(kind=Job.IMPORT_VPR, label="Загрузка", params={"path": "/нет/такого/файла.xlsx"},
-                             status=Job.DONE, result={"status": "refused"}, created_by=world.users["region"], region=world.region)
-    batch = ImportBatch.objects.create(batch_id="b" * 16, kind="vpr", procedure="vpr", year=2023, subject="ma", grade=4,
-                                       source_name="vpr.xlsx", sha256="0" * 64, path="vpr/нет", status=ImportBatch.REPLACED)
+    job = Job.objects.create(
+        kind=Job.IMPORT_VPR,
+        label="Загрузка",
+        params={"path": "/нет/такого/файла.xlsx"},
+        status=Job.DONE,
+        result={"status": "refused"},
+        created_by=world.users["region"],
+        region=world.region,
+    )
+    batch = ImportBatch.objects.create(
+        batch_id="b" * 16,
+        kind="vpr",
+        procedure="vpr",
+        year=2023,
+        subject="ma",
+        grade=4,
+        source_name="vpr.xlsx",
+        sha256="0" * 64,
+        path="vpr/нет",
+        status=ImportBatch.REPLACED,
+    )
     analysis = EffectivenessAnalysis.objects.create(region=world.region, start_year=2024, status="done")
     token, _ = api_token_create(user=world.users["region"], name="обход")
     by_name: dict[str, dict[str, object]] = {
@@ -253,9 +304,16 @@ def crawl_world(world: World) -> dict[str, object]:
         "monitoring:report": {"identifier": "annual_report"},
     }
     by_param: dict[str, object] = {
-        "school_id": world.school.school_id, "kind": "low_results", "code": "ABCD-EFGH-JKLM-NPQR",
-        "uidb64": "MQ", "token": "set-password", "app_label": "accounts", "object_id": world.users["region"].pk,
-        "content_type_id": 1, "id": world.users["region"].pk, "url": "nowhere/",
+        "school_id": world.school.school_id,
+        "kind": "low_results",
+        "code": "ABCD-EFGH-JKLM-NPQR",
+        "uidb64": "MQ",
+        "token": "set-password",
+        "app_label": "accounts",
+        "object_id": world.users["region"].pk,
+        "content_type_id": 1,
+        "id": world.users["region"].pk,
+        "url": "nowhere/",
     }
     return {"by_name": by_name, "by_param": by_param}
 
@@ -265,7 +323,9 @@ def valid_values(route: Route, known: dict) -> dict[str, str]:
     values = {}
     for p in route.params:
         value = known["by_name"].get(route.name, {}).get(p, known["by_param"].get(p))
-        assert value is not None, f"{route.name}: нет допустимого значения для <{p}> — добавьте его в crawl_world"
+        assert value is not None, (
+            f"{route.name}: нет допустимого значения для <{p}> — добавьте его в crawl_world"
+        )
         values[p] = str(value)
     return values
 
@@ -288,7 +348,9 @@ class Crawl:
         self.sent += 1
         response = self.client.get(url, data) if method == "GET" else self.client.post(url, data or {})
         if response.status_code >= 500:
-            self.errors.append(f"{method} {url} {data or ''} → {response.status_code}\n{''.join(self.last_traceback)}")
+            self.errors.append(
+                f"{method} {url} {data or ''} → {response.status_code}\n{''.join(self.last_traceback)}"
+            )
         return response
 
 
@@ -305,7 +367,19 @@ class Reads:
     view when the whole dict was looked at (``request.POST or None`` binds a form only when something is sent)."""
 
     KEYED = ("__getitem__", "get", "getlist", "__contains__")
-    WHOLE = ("__iter__", "__len__", "items", "lists", "values", "keys", "copy", "dict", "urlencode", "__copy__", "__deepcopy__")
+    WHOLE = (
+        "__iter__",
+        "__len__",
+        "items",
+        "lists",
+        "values",
+        "keys",
+        "copy",
+        "dict",
+        "urlencode",
+        "__copy__",
+        "__deepcopy__",
+    )
 
     def __init__(self, monkeypatch) -> None:  # type: ignore[no-untyped-def]
         self.keys: dict[int, set[str]] = {}
@@ -397,7 +471,9 @@ def test_no_server_error_on_malformed_values(world, monkeypatch, subtests) -> No
                 crawl = crawl_as(role, world, known, reads)
                 transaction.set_rollback(True)
             assert crawl.sent > 300, crawl.sent
-            assert not crawl.errors, f"{role}: {len(crawl.errors)} ответов 5xx из {crawl.sent}:\n" + "\n".join(crawl.errors[:10])
+            assert not crawl.errors, (
+                f"{role}: {len(crawl.errors)} ответов 5xx из {crawl.sent}:\n" + "\n".join(crawl.errors[:10])
+            )
 
 
 def test_a_malformed_value_is_a_russian_400_naming_the_parameter(world) -> None:  # type: ignore[no-untyped-def]
@@ -428,7 +504,9 @@ def test_a_malformed_value_is_a_russian_400_naming_the_parameter(world) -> None:
 def test_the_helpers_parse_or_name_what_they_expected() -> None:
     from shnor.web import params as P
 
-    q = QueryDict("n=+42&neg=-1&big=99999999999999999999&uni=٣&e=&y=2024&d=01.09.2024&iso=2024-02-30&c=network&t=a%00b&f=1")
+    q = QueryDict(
+        "n=+42&neg=-1&big=99999999999999999999&uni=٣&e=&y=2024&d=01.09.2024&iso=2024-02-30&c=network&t=a%00b&f=1"
+    )
     assert P.integer(q, "n") == 42
     assert P.integer(q, "e", default=7) == 7  # empty is absent
     assert P.integer(q, "missing", default=7) == 7
@@ -451,7 +529,9 @@ def test_the_helpers_parse_or_name_what_they_expected() -> None:
     assert P.choice(q, "c", ["network", "individual"]) == "network"
     assert P.flag(q, "f") is True
     assert P.flag(q, "missing") is False
-    with pytest.raises(P.BadParameter, match=r"Параметр «год» \(year=1999\) задан неверно: ожидается год четырьмя"):
+    with pytest.raises(
+        P.BadParameter, match=r"Параметр «год» \(year=1999\) задан неверно: ожидается год четырьмя"
+    ):
         P.year(QueryDict("year=1999"), "year")
     with pytest.raises(P.BadParameter, match=r"\\x00"):  # control characters are shown, not printed
         P.text(q, "t")

@@ -54,15 +54,33 @@ def test_region_table_shows_values_with_their_calculation(world) -> None:  # typ
 def test_indicator_units_are_scoped(world, role) -> None:  # type: ignore[no-untyped-def]
     client = login(world.users[role])
     assert client.get(reverse("monitoring:indicators")).status_code == 200
-    schools = {"region": {"sch0001", "sch0002", "sch0003"}, "observer": {"sch0001", "sch0002", "sch0003"},
-               "municipality": {"sch0001", "sch0002"}, "school": {"sch0001"}, "teacher": {"sch0001"}, "curator": {"sch0001", "sch0003"}}[role]
+    schools = {
+        "region": {"sch0001", "sch0002", "sch0003"},
+        "observer": {"sch0001", "sch0002", "sch0003"},
+        "municipality": {"sch0001", "sch0002"},
+        "school": {"sch0001"},
+        "teacher": {"sch0001"},
+        "curator": {"sch0001", "sch0003"},
+    }[role]
     for sid in ("sch0001", "sch0002", "sch0003", "sch0009"):
-        assert client.get(indicators_url("school", sid)).status_code == (200 if sid in schools else 404), (role, sid)
-    muns = {"region": {"mun", "mun2"}, "observer": {"mun", "mun2"}, "municipality": {"mun"}, "school": {"mun"},
-            "teacher": {"mun"}, "curator": {"mun", "mun2"}}[role]
+        assert client.get(indicators_url("school", sid)).status_code == (200 if sid in schools else 404), (
+            role,
+            sid,
+        )
+    muns = {
+        "region": {"mun", "mun2"},
+        "observer": {"mun", "mun2"},
+        "municipality": {"mun"},
+        "school": {"mun"},
+        "teacher": {"mun"},
+        "curator": {"mun", "mun2"},
+    }[role]
     for name in ("mun", "mun2", "other_mun"):
         expected = 200 if name in muns else 404
-        assert client.get(indicators_url("municipality", getattr(world, name).pk)).status_code == expected, (role, name)
+        assert client.get(indicators_url("municipality", getattr(world, name).pk)).status_code == expected, (
+            role,
+            name,
+        )
     region_ok = 200 if role in ("region", "observer") else 404
     assert client.get(indicators_url("region", world.region.pk)).status_code == region_ok
     assert client.get(indicators_url("region", world.other_region.pk)).status_code == 404
@@ -71,11 +89,20 @@ def test_indicator_units_are_scoped(world, role) -> None:  # type: ignore[no-unt
 def test_manual_values_are_audited_aggregated_and_guarded(world) -> None:  # type: ignore[no-untyped-def]
     url = reverse("monitoring:indicator_enter")
     director = login(world.users["school"])
-    data = {"indicator": "staff_shortage_measures", "year": 2024, "value": 3, "note": "анкета", "level": "school", "unit": "sch0001"}
+    data = {
+        "indicator": "staff_shortage_measures",
+        "year": 2024,
+        "value": 3,
+        "note": "анкета",
+        "level": "school",
+        "unit": "sch0001",
+    }
     assert director.post(url, data).status_code == 302
     entry = IndicatorValue.objects.get()
     assert entry.school == world.school
-    assert AuditEntry.objects.filter(object_type="monitoring.indicatorvalue", object_id=str(entry.pk)).exists()
+    assert AuditEntry.objects.filter(
+        object_type="monitoring.indicatorvalue", object_id=str(entry.pk)
+    ).exists()
     # a computed indicator is refused; another school is out of reach
     page = director.post(url, {**data, "indicator": "low_results"}, follow=True)
     assert IndicatorValue.objects.count() == 1
@@ -87,12 +114,20 @@ def test_manual_values_are_audited_aggregated_and_guarded(world) -> None:  # typ
     mun = login(world.users["municipality"])
     rows = {r["code"]: r for r in mun.get(indicators_url("municipality", world.mun.pk, 2024)).context["rows"]}
     assert rows["staff_shortage_measures"]["value"] == 3
-    assert mun.post(url, {**data, "level": "municipality", "unit": world.mun.pk, "value": 5}).status_code == 302
+    assert (
+        mun.post(url, {**data, "level": "municipality", "unit": world.mun.pk, "value": 5}).status_code == 302
+    )
     rows = {r["code"]: r for r in mun.get(indicators_url("municipality", world.mun.pk, 2024)).context["rows"]}
     assert rows["staff_shortage_measures"]["value"] == 5
     assert mun.post(url, {**data, "level": "municipality", "unit": world.mun2.pk}).status_code == 404
     region = login(world.users["region"])
-    assert region.post(url, {**data, "indicator": "resource_centre", "level": "region", "unit": world.region.pk, "value": 1}).status_code == 302
+    assert (
+        region.post(
+            url,
+            {**data, "indicator": "resource_centre", "level": "region", "unit": world.region.pk, "value": 1},
+        ).status_code
+        == 302
+    )
     rows = {r["code"]: r for r in region.get(indicators_url("region", world.region.pk, 2024)).context["rows"]}
     assert rows["resource_centre"]["display"] == "да"
 
@@ -101,21 +136,39 @@ def synthetic_inputs(region) -> Inputs:  # type: ignore[no-untyped-def]
     """Three years of ВПР maths results for the region's schools: supported schools low, one pool school alike."""
     rng = np.random.default_rng(3)
     ids = sorted(School.objects.filter(region=region).values_list("school_id", flat=True))
-    level = {sid: (-1.0 if sid in ("sch0001", "sch0003", "sch0100", "sch0101") else 0.3 * (i % 4)) for i, sid in enumerate(ids)}
+    level = {
+        sid: (-1.0 if sid in ("sch0001", "sch0003", "sch0100", "sch0101") else 0.3 * (i % 4))
+        for i, sid in enumerate(ids)
+    }
     rows = []
     for year in (2022, 2023, 2024):
         for sid in ids:
             bump = 0.5 if sid in ("sch0001", "sch0003") and year == 2024 else 0.0
             for k in range(15):
                 score = int(np.clip(round(10 + 3 * (level[sid] + bump) + rng.normal(0, 3)), 0, 20))
-                rows.append({"procedure": "vpr", "year": year, "subject": "ma", "grade": 4, "school_id": sid,
-                             "pupil_key": f"{sid}-{year}-{k}", "absent": False, "primary_score": score})
+                rows.append(
+                    {
+                        "procedure": "vpr",
+                        "year": year,
+                        "subject": "ma",
+                        "grade": 4,
+                        "school_id": sid,
+                        "pupil_key": f"{sid}-{year}-{k}",
+                        "absent": False,
+                        "primary_score": score,
+                    }
+                )
     results = schema.conform(pl.DataFrame(rows), schema.RESULTS)
-    schools = schema.conform(pl.DataFrame({"school_id": ids, "locality": ["город"] * len(ids), "pupils": [300] * len(ids)}), schema.SCHOOLS)
+    schools = schema.conform(
+        pl.DataFrame({"school_id": ids, "locality": ["город"] * len(ids), "pupils": [300] * len(ids)}),
+        schema.SCHOOLS,
+    )
     return Inputs(year=2024, results=results.lazy(), schools=schools)
 
 
-def test_effectiveness_runs_as_a_job_and_shows_conclusions(world, monkeypatch, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_effectiveness_runs_as_a_job_and_shows_conclusions(
+    world, monkeypatch, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(services, "effectiveness_inputs", lambda *, region: synthetic_inputs(region))
     client = login(world.users["region"])
     with django_capture_on_commit_callbacks(execute=True):
@@ -134,7 +187,7 @@ def test_effectiveness_runs_as_a_job_and_shows_conclusions(world, monkeypatch, d
     for line in summary["conclusions"]:
         assert line in html  # verbatim
     assert "Ограничения: это наблюдательное сравнение" in html
-    assert 'data-figure=' in html
+    assert "data-figure=" in html
     assert summary["exits"]["available"]
     # no track in 2022: refused with a Russian message
     page = client.post(reverse("monitoring:effectiveness"), {"start_year": 2022}, follow=True)
@@ -143,13 +196,22 @@ def test_effectiveness_runs_as_a_job_and_shows_conclusions(world, monkeypatch, d
 
 @pytest.mark.parametrize("role", ROLES)
 def test_effectiveness_detail_is_scoped(world, role) -> None:  # type: ignore[no-untyped-def]
-    region_analysis = EffectivenessAnalysis.objects.create(region=world.region, start_year=2024, supported=["sch0001"], status="done",
-                                                           summary={"conclusions": ["вывод"]})
-    mun_analysis = EffectivenessAnalysis.objects.create(region=world.region, municipality=world.mun, start_year=2024, status="done")
+    region_analysis = EffectivenessAnalysis.objects.create(
+        region=world.region,
+        start_year=2024,
+        supported=["sch0001"],
+        status="done",
+        summary={"conclusions": ["вывод"]},
+    )
+    mun_analysis = EffectivenessAnalysis.objects.create(
+        region=world.region, municipality=world.mun, start_year=2024, status="done"
+    )
     foreign = EffectivenessAnalysis.objects.create(region=world.other_region, start_year=2024, status="done")
     client = login(world.users[role])
     expected = {
-        "region": {region_analysis, mun_analysis}, "observer": {region_analysis, mun_analysis}, "municipality": {mun_analysis},
+        "region": {region_analysis, mun_analysis},
+        "observer": {region_analysis, mun_analysis},
+        "municipality": {mun_analysis},
     }.get(role, set())
     for a in (region_analysis, mun_analysis, foreign):
         status = client.get(reverse("monitoring:effectiveness_detail", args=[a.pk])).status_code
@@ -162,8 +224,24 @@ def test_effectiveness_detail_is_scoped(world, role) -> None:  # type: ignore[no
 def fioko_marked(world):  # type: ignore[no-untyped-def]
     """Stored FIOKO markers shaped as a real run stores them (one dict per marker)."""
     SchoolOutcome.objects.filter(run=world.run, method=SchoolOutcome.FIOKO, school=world.school).update(
-        data={"markers": [{"school_id": "sch0001", "procedure": "vpr", "subject": "ma", "grade": 4, "marker": "inflated_mean"},
-                          {"school_id": "sch0001", "procedure": "vpr", "subject": "ru", "grade": 5, "marker": "journal_mismatch"}]}
+        data={
+            "markers": [
+                {
+                    "school_id": "sch0001",
+                    "procedure": "vpr",
+                    "subject": "ma",
+                    "grade": 4,
+                    "marker": "inflated_mean",
+                },
+                {
+                    "school_id": "sch0001",
+                    "procedure": "vpr",
+                    "subject": "ru",
+                    "grade": 5,
+                    "marker": "journal_mismatch",
+                },
+            ]
+        }
     )
     return world
 
@@ -172,24 +250,46 @@ def test_reports_render_for_the_region(fioko_marked) -> None:  # type: ignore[no
     world = fioko_marked
     client = login(world.users["region"])
     page = client.get(reverse("monitoring:reports"))
-    assert [r["identifier"] for r in page.context["reports"]] == ["annual_report", "fioko_list", "municipality_summary", "protocol_draft"]
+    assert [r["identifier"] for r in page.context["reports"]] == [
+        "annual_report",
+        "fioko_list",
+        "municipality_summary",
+        "protocol_draft",
+    ]
     unit = f"region:{world.region.pk}"
     for fmt, magic in (("docx", b"PK"), ("pdf", b"%PDF")):
-        resp = client.get(reverse("monitoring:report", args=["annual_report"]), {"unit": unit, "year": 2024, "format": fmt})
+        resp = client.get(
+            reverse("monitoring:report", args=["annual_report"]), {"unit": unit, "year": 2024, "format": fmt}
+        )
         assert resp.status_code == 200
         assert resp.content.startswith(magic)
     resp = client.get(reverse("monitoring:report", args=["fioko_list"]), {"unit": unit, "year": 2024})
     from openpyxl import load_workbook
 
     ws = load_workbook(io.BytesIO(resp.content)).active
-    assert [c.value for c in ws[1]] == ["Год", "Логин", "Муниципалитет", "ОО", "4 РУ", "4 МА", "5 РУ", "5 МА", "Количество маркеров"]
+    assert [c.value for c in ws[1]] == [
+        "Год",
+        "Логин",
+        "Муниципалитет",
+        "ОО",
+        "4 РУ",
+        "4 МА",
+        "5 РУ",
+        "5 МА",
+        "Количество маркеров",
+    ]
     assert [c.value for c in ws[2]] == ["2024", "sch0001", "Город Первый", "МБОУ СОШ №1", None, 1, 1, None, 2]
     mun_unit = f"municipality:{world.mun.pk}"
     for ident in ("municipality_summary", "protocol_draft"):
         resp = client.get(reverse("monitoring:report", args=[ident]), {"unit": mun_unit, "year": 2024})
         assert resp.status_code == 200
         assert resp.content.startswith(b"PK")
-    assert client.get(reverse("monitoring:report", args=["municipality_summary"]), {"unit": unit, "year": 2024}).status_code == 404
+    assert (
+        client.get(
+            reverse("monitoring:report", args=["municipality_summary"]), {"unit": unit, "year": 2024}
+        ).status_code
+        == 404
+    )
     assert AuditEntry.objects.filter(action="export", object_type="monitoring.report").count() == 5
 
 
@@ -199,11 +299,26 @@ def test_reports_are_scoped(world, role) -> None:  # type: ignore[no-untyped-def
     reports = client.get(reverse("monitoring:reports")).context["reports"]
     units = {u.value for r in reports for u in r["units"]}
     expected = {
-        "region": {f"region:{world.region.pk}", f"municipality:{world.mun.pk}", f"municipality:{world.mun2.pk}"},
-        "observer": {f"region:{world.region.pk}", f"municipality:{world.mun.pk}", f"municipality:{world.mun2.pk}"},
+        "region": {
+            f"region:{world.region.pk}",
+            f"municipality:{world.mun.pk}",
+            f"municipality:{world.mun2.pk}",
+        },
+        "observer": {
+            f"region:{world.region.pk}",
+            f"municipality:{world.mun.pk}",
+            f"municipality:{world.mun2.pk}",
+        },
         "municipality": {f"municipality:{world.mun.pk}"},
     }.get(role, set())
     assert units == expected
-    for unit in (f"region:{world.other_region.pk}", f"municipality:{world.other_mun.pk}", f"municipality:{world.mun2.pk}", f"region:{world.region.pk}"):
-        status = client.get(reverse("monitoring:report", args=["protocol_draft"]), {"unit": unit, "year": 2024}).status_code
+    for unit in (
+        f"region:{world.other_region.pk}",
+        f"municipality:{world.other_mun.pk}",
+        f"municipality:{world.mun2.pk}",
+        f"region:{world.region.pk}",
+    ):
+        status = client.get(
+            reverse("monitoring:report", args=["protocol_draft"]), {"unit": unit, "year": 2024}
+        ).status_code
         assert status == (200 if unit in expected else 404), (role, unit)

@@ -70,8 +70,12 @@ class Sites:
 def sites(settings) -> Iterator[Sites]:  # type: ignore[no-untyped-def]
     settings.MONITORING_CRAWL = {"delay": 0.0, "timeout": 5.0, "max_pages": 10, "max_seconds": 20.0}
     s = Sites()
-    s.page("/school/", "МБОУ СОШ №1", '<a href="/school/docs/dk.pdf">Дорожная карта по работе со ШНОР на 2024 год</a>'
-                                      '<a href="/school/docs/prikaz.pdf">Приказ о работе со ШНОР</a>')
+    s.page(
+        "/school/",
+        "МБОУ СОШ №1",
+        '<a href="/school/docs/dk.pdf">Дорожная карта по работе со ШНОР на 2024 год</a>'
+        '<a href="/school/docs/prikaz.pdf">Приказ о работе со ШНОР</a>',
+    )
     s.pdf("/school/docs/dk.pdf")
     s.pdf("/school/docs/prikaz.pdf")
     s.page("/mun/", "Управление образования", '<a href="/mun/plan.pdf">План мероприятий на 2024 год</a>')
@@ -100,10 +104,14 @@ def run_check(client: Client, capture) -> SiteCheck:  # type: ignore[no-untyped-
     return check
 
 
-def test_crawl_stores_history_and_highlights_missing_documents(world, sites, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_crawl_stores_history_and_highlights_missing_documents(
+    world, sites, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
     School.objects.filter(pk=world.school.pk).update(website=f"{sites.base}/school/")
     mun_client = login(world.users["municipality"])
-    page = mun_client.post(reverse("monitoring:site_municipality", args=[world.mun.pk]), {"url": f"{sites.base}/mun/"})
+    page = mun_client.post(
+        reverse("monitoring:site_municipality", args=[world.mun.pk]), {"url": f"{sites.base}/mun/"}
+    )
     assert page.status_code == 302
     assert MunicipalityWebsite.objects.get(municipality=world.mun).url == f"{sites.base}/mun/"
     region = login(world.users["region"])
@@ -119,8 +127,12 @@ def test_crawl_stores_history_and_highlights_missing_documents(world, sites, dja
     assert "Анализ мероприятий / результатов" in html
     assert "dk.pdf" in html
     # the school publishes its analysis; the next check records the change, the history keeps both
-    sites.page("/school/", "МБОУ СОШ №1", '<a href="/school/docs/dk.pdf">Дорожная карта по работе со ШНОР</a>'
-                                          '<a href="/school/docs/analiz.pdf">Анализ мероприятий дорожной карты</a>')
+    sites.page(
+        "/school/",
+        "МБОУ СОШ №1",
+        '<a href="/school/docs/dk.pdf">Дорожная карта по работе со ШНОР</a>'
+        '<a href="/school/docs/analiz.pdf">Анализ мероприятий дорожной карты</a>',
+    )
     sites.pdf("/school/docs/analiz.pdf")
     run_check(region, django_capture_on_commit_callbacks)
     page = region.get(reverse("monitoring:site_school", args=["sch0001"]))
@@ -140,12 +152,26 @@ def test_crawl_stores_history_and_highlights_missing_documents(world, sites, dja
 def test_site_pages_are_scoped(world, role) -> None:  # type: ignore[no-untyped-def]
     client = login(world.users[role])
     assert client.get(reverse("monitoring:sites")).status_code == 200
-    schools = {"region": {"sch0001", "sch0002", "sch0003"}, "observer": {"sch0001", "sch0002", "sch0003"},
-               "municipality": {"sch0001", "sch0002"}, "school": {"sch0001"}, "teacher": {"sch0001"}, "curator": {"sch0001", "sch0003"}}[role]
+    schools = {
+        "region": {"sch0001", "sch0002", "sch0003"},
+        "observer": {"sch0001", "sch0002", "sch0003"},
+        "municipality": {"sch0001", "sch0002"},
+        "school": {"sch0001"},
+        "teacher": {"sch0001"},
+        "curator": {"sch0001", "sch0003"},
+    }[role]
     for sid in ("sch0001", "sch0002", "sch0003", "sch0009"):
-        assert client.get(reverse("monitoring:site_school", args=[sid])).status_code == (200 if sid in schools else 404), (role, sid)
-    muns = {"region": {"mun", "mun2"}, "observer": {"mun", "mun2"}, "municipality": {"mun"}, "school": {"mun"},
-            "teacher": {"mun"}, "curator": {"mun", "mun2"}}[role]
+        assert client.get(reverse("monitoring:site_school", args=[sid])).status_code == (
+            200 if sid in schools else 404
+        ), (role, sid)
+    muns = {
+        "region": {"mun", "mun2"},
+        "observer": {"mun", "mun2"},
+        "municipality": {"mun"},
+        "school": {"mun"},
+        "teacher": {"mun"},
+        "curator": {"mun", "mun2"},
+    }[role]
     for name in ("mun", "mun2", "other_mun"):
         url = reverse("monitoring:site_municipality", args=[getattr(world, name).pk])
         assert client.get(url).status_code == (200 if name in muns else 404), (role, name)

@@ -98,11 +98,20 @@ def test_a_run_streamed_through_the_writer_stores_what_a_kept_run_stores(home, t
 
     from shnor.cli import main
 
-    data = generate(DemoConfig(seed=3, size="municipality", years=(2024,), subjects=("ma",), grades=(4,), gia=False))
+    data = generate(
+        DemoConfig(seed=3, size="municipality", years=(2024,), subjects=("ma",), grades=(4,), gia=False)
+    )
     files = {p.name: p for p in write_files(data, tmp_path / "demo")}
-    for kind, names in (("scales", ["scales.csv"]), ("tasks", ["tasks.csv"]), ("schools", ["schools.csv"]),
-                        ("context", ["context.csv"]), ("vpr", sorted(n for n in files if n.startswith("vpr_")))):
-        res = CliRunner().invoke(main, ["import", kind, *[str(files[n]) for n in names]], catch_exceptions=False)
+    for kind, names in (
+        ("scales", ["scales.csv"]),
+        ("tasks", ["tasks.csv"]),
+        ("schools", ["schools.csv"]),
+        ("context", ["context.csv"]),
+        ("vpr", sorted(n for n in files if n.startswith("vpr_"))),
+    ):
+        res = CliRunner().invoke(
+            main, ["import", kind, *[str(files[n]) for n in names]], catch_exceptions=False
+        )
         assert res.exit_code == 0, res.output
     from django.db import connection
 
@@ -125,9 +134,12 @@ def test_a_run_streamed_through_the_writer_stores_what_a_kept_run_stores(home, t
     assert streamed.summary == kept.summary
 
     def outcomes(run: MethodologyRun) -> list[tuple]:
-        return sorted(SchoolOutcome.objects.filter(run=run).values_list("school__school_id", "method", "flagged",
-                                                                      "value", "label", "data"),
-                      key=lambda r: (r[0], r[1]))
+        return sorted(
+            SchoolOutcome.objects.filter(run=run).values_list(
+                "school__school_id", "method", "flagged", "value", "label", "data"
+            ),
+            key=lambda r: (r[0], r[1]),
+        )
 
     a, b = outcomes(kept), outcomes(streamed)
     assert len(a) == len(b) > 0

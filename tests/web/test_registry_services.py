@@ -109,5 +109,7 @@ def test_tasks_csv_with_printed_labels(home, tmp_path) -> None:  # type: ignore[
     )
     out = tasks_file_import(path=write(tmp_path / "tasks.csv", text, "utf-8"))
     assert out.status == "stored", out.summary
-    tasks = list(TaskSpec.objects.filter(year=2024).order_by("task_no").values_list("task_no", "task_label", "level"))
+    tasks = list(
+        TaskSpec.objects.filter(year=2024).order_by("task_no").values_list("task_no", "task_label", "level")
+    )
     assert tasks == [(1, "1", "Б"), (2, "5.1", "Б"), (3, "5.2", "П"), (4, "12", "В")]

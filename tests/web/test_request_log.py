@@ -34,7 +34,9 @@ def _broken(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(support_selectors, "activities_deadlines", boom)
 
 
-def test_a_server_error_is_logged_with_its_request_id_and_shown_on_the_500_page(world, log_home, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_server_error_is_logged_with_its_request_id_and_shown_on_the_500_page(
+    world, log_home, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     _broken(monkeypatch)
     client = Client(raise_request_exception=False)
     client.force_login(world.users["region"])
@@ -66,9 +68,13 @@ def test_a_proxy_request_id_is_kept_a_strange_one_replaced(world, log_home, sett
     client = Client()
     client.force_login(world.users["region"])
     # from a client that is not a trusted proxy the id is never taken
-    assert client.get("/schools/", HTTP_X_REQUEST_ID="nginx-4f2a.17").headers["X-Request-ID"] != "nginx-4f2a.17"
+    assert (
+        client.get("/schools/", HTTP_X_REQUEST_ID="nginx-4f2a.17").headers["X-Request-ID"] != "nginx-4f2a.17"
+    )
     settings.TRUSTED_PROXIES = ["127.0.0.1/32"]
-    assert client.get("/schools/", HTTP_X_REQUEST_ID="nginx-4f2a.17").headers["X-Request-ID"] == "nginx-4f2a.17"
+    assert (
+        client.get("/schools/", HTTP_X_REQUEST_ID="nginx-4f2a.17").headers["X-Request-ID"] == "nginx-4f2a.17"
+    )
     for strange in ("a b", "<script>", "x" * 65, "", "-начало"):
         rid = client.get("/schools/", HTTP_X_REQUEST_ID=strange).headers["X-Request-ID"]
         assert re.fullmatch(r"[0-9a-f]{32}", rid), strange
@@ -109,7 +115,10 @@ def test_admins_come_from_the_environment(monkeypatch) -> None:  # type: ignore[
     from django.core.exceptions import ImproperlyConfigured
 
     monkeypatch.setenv("SHNOR_ADMINS", "Иванова Анна <ivanova@edu.example.ru>, ops@edu.example.ru")
-    assert shnor_settings._admins("SHNOR_ADMINS") == [("Иванова Анна", "ivanova@edu.example.ru"), ("", "ops@edu.example.ru")]
+    assert shnor_settings._admins("SHNOR_ADMINS") == [
+        ("Иванова Анна", "ivanova@edu.example.ru"),
+        ("", "ops@edu.example.ru"),
+    ]
     monkeypatch.setenv("SHNOR_ADMINS", "")
     assert shnor_settings._admins("SHNOR_ADMINS") == []
     monkeypatch.setenv("SHNOR_ADMINS", "Иванова без адреса")

@@ -28,7 +28,11 @@ def login(world, role: str) -> Client:  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("role", list(VISIBLE))
 def test_selector_matches_the_role(world, role) -> None:  # type: ignore[no-untyped-def]
-    got = set(schools_visible_to(user=world.users[role]).filter(school_id__in=PROBED).values_list("school_id", flat=True))
+    got = set(
+        schools_visible_to(user=world.users[role])
+        .filter(school_id__in=PROBED)
+        .values_list("school_id", flat=True)
+    )
     assert got == VISIBLE[role]
 
 
@@ -60,8 +64,14 @@ def test_school_card_and_api_per_school(world, role) -> None:  # type: ignore[no
 @pytest.mark.parametrize("role", list(VISIBLE))
 def test_municipality_and_region_pages(world, role) -> None:  # type: ignore[no-untyped-def]
     client = login(world, role)
-    visible_muns = {"region": {"mun", "mun2"}, "observer": {"mun", "mun2"}, "municipality": {"mun"},
-                    "school": {"mun"}, "teacher": {"mun"}, "curator": {"mun", "mun2"}}[role]
+    visible_muns = {
+        "region": {"mun", "mun2"},
+        "observer": {"mun", "mun2"},
+        "municipality": {"mun"},
+        "school": {"mun"},
+        "teacher": {"mun"},
+        "curator": {"mun", "mun2"},
+    }[role]
     for name in ("mun", "mun2", "other_mun"):
         m = getattr(world, name)
         status = client.get(reverse("registry:municipality", kwargs={"pk": m.pk})).status_code
@@ -88,7 +98,9 @@ def test_lists_pages_exports_and_api_are_scoped(world, role) -> None:  # type: i
     shown = client.get(reverse("registry:schools")).content.decode()
     for sid in PROBED:
         assert (sid in shown) == (sid in VISIBLE[role]), (role, sid)
-    compare = client.get(reverse("identification:runs") + f"?a={world.run_old.pk}&b={world.run.pk}&kind=low_results")
+    compare = client.get(
+        reverse("identification:runs") + f"?a={world.run_old.pk}&b={world.run.pk}&kind=low_results"
+    )
     body = compare.content.decode()
     for sid in PROBED:
         if sid not in VISIBLE[role]:

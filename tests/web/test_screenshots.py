@@ -13,8 +13,6 @@ RUSSIAN = re.compile(r"[А-Яа-яЁё]{3,}")
 ERROR_PAGE = ("Traceback", "Server Error (500)", "Page not found", "DisallowedHost", "TemplateSyntaxError")
 
 
-
-
 class Shooter:
     """Opens pages of one browser context, checks them and saves a PNG of each; collects the problems."""
 
@@ -29,7 +27,9 @@ class Shooter:
         if msg.type == "error" and not url.endswith("/favicon.ico"):
             self.errors.append(f"console: {msg.text} ({url})")
 
-    def shoot(self, name: str, url: str | None = None, heading: str = "h1", status: int | None = None) -> None:
+    def shoot(
+        self, name: str, url: str | None = None, heading: str = "h1", status: int | None = None
+    ) -> None:
         """Open ``url`` (or stay on the current page), check it and save ``name``.png."""
         page = self.page
         self.errors.clear()

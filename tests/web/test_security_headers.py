@@ -86,10 +86,22 @@ def test_https_behind_a_trusted_proxy(world, settings) -> None:  # type: ignore[
 
 
 def _deploy_check(tmp_path: Path, **extra: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SHNOR_", "DJANGO_")) and k != "DATABASE_URL"}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SHNOR_", "DJANGO_")) and k != "DATABASE_URL"
+    }
     env |= {"SHNOR_HOME": str(tmp_path / "home"), "SHNOR_ALLOWED_HOSTS": "shnor.example.ru", **extra}
     return subprocess.run(
-        [sys.executable, "-m", "django", "check", "--deploy", "--fail-level", "WARNING", "--settings", "shnor.web.settings"],
+        [
+            sys.executable,
+            "-m",
+            "django",
+            "check",
+            "--deploy",
+            "--fail-level",
+            "WARNING",
+            "--settings",
+            "shnor.web.settings",
+        ],
         env=env,
         capture_output=True,
         text=True,
@@ -109,7 +121,9 @@ def test_check_deploy_is_clean_with_https(tmp_path) -> None:  # type: ignore[no-
         assert code in plain.stderr
 
 
-@pytest.mark.parametrize(("name", "value"), [("SHNOR_TRUSTED_PROXIES", "127.0.0.1,локалхост"), ("SHNOR_HTTPS", "может")])
+@pytest.mark.parametrize(
+    ("name", "value"), [("SHNOR_TRUSTED_PROXIES", "127.0.0.1,локалхост"), ("SHNOR_HTTPS", "может")]
+)
 def test_bad_security_settings_fail_loudly(tmp_path, name, value) -> None:  # type: ignore[no-untyped-def]
     result = _deploy_check(tmp_path, **{name: value})
     assert result.returncode != 0

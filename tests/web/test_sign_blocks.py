@@ -4,18 +4,36 @@ from __future__ import annotations
 
 from shnor.web.identification.evidence import sign_blocks
 
-PROFILE = {"task_success": {"school": [90.0, 40.0], "region": [80.0, 50.0], "expected_same_total": [82.0, 45.0],
-                            "levels": ["Б", "П"]}}
+PROFILE = {
+    "task_success": {
+        "school": [90.0, 40.0],
+        "region": [80.0, 50.0],
+        "expected_same_total": [82.0, 45.0],
+        "levels": ["Б", "П"],
+    }
+}
 
 
 def _evidence(**top):  # type: ignore[no-untyped-def]
     return {
         "significant": ["person_fit:vpr:ma:4"],
         "signs": [
-            {"id": "task_pattern:vpr:ma:4", "sign": "task_pattern", "tested": True, "p_value": 0.3,
-             "comparison_group": "ученики региона с тем же первичным баллом", "chart": PROFILE},
-            {"id": "person_fit:vpr:ma:4", "sign": "person_fit", "tested": True, "p_value": 1e-5,
-             "comparison_group": "ученики региона с тем же первичным баллом", "chart_of": "task_pattern:vpr:ma:4"},
+            {
+                "id": "task_pattern:vpr:ma:4",
+                "sign": "task_pattern",
+                "tested": True,
+                "p_value": 0.3,
+                "comparison_group": "ученики региона с тем же первичным баллом",
+                "chart": PROFILE,
+            },
+            {
+                "id": "person_fit:vpr:ma:4",
+                "sign": "person_fit",
+                "tested": True,
+                "p_value": 1e-5,
+                "comparison_group": "ученики региона с тем же первичным баллом",
+                "chart_of": "task_pattern:vpr:ma:4",
+            },
             {"id": "journal:vpr:ma:4", "sign": "journal", "tested": False, "reason": "нет отметок"},
         ],
         **top,

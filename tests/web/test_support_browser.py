@@ -20,7 +20,9 @@ def test_coordinator_marks_activity_done_and_exports_docx(browser, live_server, 
         block.locator("text=Дорожная карта 2024 г.").click()
         page.wait_for_url("**/support/roadmaps/*/")
         assert "выполнено 0 из 15" in page.locator("#progress").inner_text()
-        row = page.locator("#activities tr", has_text="Участие в индивидуальном собеседовании управленческой команды школы")
+        row = page.locator(
+            "#activities tr", has_text="Участие в индивидуальном собеседовании управленческой команды школы"
+        )
         row.locator("a").first.click()
         page.wait_for_url("**/support/activities/*/")
         assert page.input_value("#id_due_date") == "2024-03-31"  # ISO value for <input type=date>

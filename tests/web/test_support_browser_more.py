@@ -26,25 +26,52 @@ from tests.web.world import low_data
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
 
-
 def _render_first_page(docx: bytes, workdir: Path) -> Path:
     """DOCX → PDF (LibreOffice, private profile) → PNG of page 1 (pdftoppm)."""
     src = workdir / "roadmap.docx"
     src.write_bytes(docx)
     profile = (workdir / "lo-profile").as_uri()
     subprocess.run(
-        [shutil.which("libreoffice") or "libreoffice", f"-env:UserInstallation={profile}", "--headless",
-         "--convert-to", "pdf", "--outdir", str(workdir), str(src)],
-        check=True, capture_output=True, timeout=180,
+        [
+            shutil.which("libreoffice") or "libreoffice",
+            f"-env:UserInstallation={profile}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(workdir),
+            str(src),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
     )
     pdf = workdir / "roadmap.pdf"
     assert pdf.read_bytes()[:5] == b"%PDF-"
-    subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", "-singlefile", str(pdf), str(workdir / "page1")],
-                   check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "50",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            str(pdf),
+            str(workdir / "page1"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     return workdir / "page1.png"
 
 
-def test_roadmap_from_template_evidence_overdue_and_export(browser, live_server, live_world, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_roadmap_from_template_evidence_overdue_and_export(
+    browser, live_server, live_world, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
     w = live_world
     today = timezone.localdate()
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
@@ -68,7 +95,9 @@ def test_roadmap_from_template_evidence_overdue_and_export(browser, live_server,
         assert "выполнено 0 из 13" in page.locator("#progress").inner_text()
     finally:
         context.close()
-    school_map = services.roadmap_create(actor=w.users["municipality"], level="school", year=2024, school=w.school, run=w.run)
+    school_map = services.roadmap_create(
+        actor=w.users["municipality"], level="school", year=2024, school=w.school, run=w.run
+    )
     assert school_map.parent == mun_map
     acts = list(school_map.activities.order_by("position", "id"))
     late, soon = acts[0], acts[1]
@@ -81,7 +110,9 @@ def test_roadmap_from_template_evidence_overdue_and_export(browser, live_server,
         page.wait_for_url(f"**/support/activities/{late.pk}/")
         form = page.locator("#evidence-form")
         form.locator("#id_title").fill("Протокол заседания педсовета")
-        form.locator("#id_file").set_input_files({"name": "protokol.pdf", "mimeType": "application/pdf", "buffer": PDF})
+        form.locator("#id_file").set_input_files(
+            {"name": "protokol.pdf", "mimeType": "application/pdf", "buffer": PDF}
+        )
         form.locator("button[type=submit]").click()
         page.wait_for_url(f"**/support/activities/{late.pk}/")
         assert "Подтверждение добавлено" in page.locator(".messages").inner_text()
@@ -99,7 +130,9 @@ def test_roadmap_from_template_evidence_overdue_and_export(browser, live_server,
             evidence.locator("a", has_text="Протокол заседания педсовета").click()
         assert Path(info.value.path()).read_bytes() == PDF
         assert sorted(Evidence.objects.filter(activity=late).values_list("url", flat=True)) == [
-            "", "https://school1.example.ru/shnor/protokol"]
+            "",
+            "https://school1.example.ru/shnor/protokol",
+        ]
         # due dates: yesterday (overdue) and in five days (upcoming)
         page.fill("#id_due_date", (today - dt.timedelta(days=1)).isoformat())
         page.click("#save")
@@ -155,7 +188,9 @@ def test_partner_proposals_respect_capacity_and_are_deterministic(browser, live_
     extra = list(w.mun2.schools.exclude(pk=w.far.pk).order_by("school_id"))
     low = {w.far, *extra[:3]}
     strong = {extra[4]: 0.9, extra[5]: 0.8}
-    for o in SchoolOutcome.objects.filter(run=w.run, method=SchoolOutcome.LOW_RESULTS, school__in=extra).select_related("school"):
+    for o in SchoolOutcome.objects.filter(
+        run=w.run, method=SchoolOutcome.LOW_RESULTS, school__in=extra
+    ).select_related("school"):
         flagged = o.school in low
         effect = -0.6 if flagged else strong.get(o.school, -0.1)
         o.flagged, o.value = flagged, effect
@@ -167,16 +202,23 @@ def test_partner_proposals_respect_capacity_and_are_deterministic(browser, live_
     cfg["capacity"] = 1
     region_user = w.users["region"]
     first = services.partner_proposals_create(actor=region_user, municipality=w.mun2, run=w.run, config=cfg)
-    pairs = sorted((p.school.school_id, p.leader.school_id if p.leader else None, p.method_status) for p in first)
+    pairs = sorted(
+        (p.school.school_id, p.leader.school_id if p.leader else None, p.method_status) for p in first
+    )
     assert {p.school for p in first} == low
     leaders = Counter(p.leader for p in first if p.leader is not None)
     assert leaders
     assert max(leaders.values()) <= 1
     assert set(leaders) <= set(strong) | {w.neighbour}
-    assert sum(1 for p in first if p.leader is None) == len(low) - len(leaders)  # the rest are reported, not dropped
+    assert sum(1 for p in first if p.leader is None) == len(low) - len(
+        leaders
+    )  # the rest are reported, not dropped
     assert any(p.method_status == "capacity_exhausted" for p in first)
     again = services.partner_proposals_create(actor=region_user, municipality=w.mun2, run=w.run, config=cfg)
-    assert sorted((p.school.school_id, p.leader.school_id if p.leader else None, p.method_status) for p in again) == pairs
+    assert (
+        sorted((p.school.school_id, p.leader.school_id if p.leader else None, p.method_status) for p in again)
+        == pairs
+    )
     assert PartnerAssignment.objects.filter(year=2024, school__municipality=w.mun2).count() == len(low)
     # with the default capacity (2) a leader may take two schools, never three
     wider = services.partner_proposals_create(actor=region_user, municipality=w.mun2, run=w.run)
@@ -196,7 +238,13 @@ def test_partner_proposals_respect_capacity_and_are_deterministic(browser, live_
 # hand-made answers of one pupil and the factor scores they must give (risk points: value − 1, or 4 − value
 # when the statement is a risk when agreed; score = 100 · mean points / 3)
 PUPIL = {"P01": 4, "P02": 3, "P03": 1, "P04": 2, "P05": 4, "P06": 1, "P07": 4}
-EXPECTED = {"pupil_motivation": 83.3, "environment": 16.7, "adaptivity": 100.0, "language_barriers": 100.0, "failure_risk": 0.0}
+EXPECTED = {
+    "pupil_motivation": 83.3,
+    "environment": 16.7,
+    "adaptivity": 100.0,
+    "language_barriers": 100.0,
+    "failure_risk": 0.0,
+}
 
 
 def test_questionnaire_in_the_browser_gives_the_profile(browser, live_server, live_world) -> None:  # type: ignore[no-untyped-def]

@@ -25,8 +25,14 @@ SCHOOLS = {
     "teacher": {"sch0001"},
     "curator": {"sch0001", "sch0003"},
 }
-MUNS = {"region": {"mun", "mun2"}, "observer": {"mun", "mun2"}, "municipality": {"mun"},
-        "school": {"mun"}, "teacher": {"mun"}, "curator": {"mun", "mun2"}}
+MUNS = {
+    "region": {"mun", "mun2"},
+    "observer": {"mun", "mun2"},
+    "municipality": {"mun"},
+    "school": {"mun"},
+    "teacher": {"mun"},
+    "curator": {"mun", "mun2"},
+}
 EDIT_SCHOOL = {"region", "municipality", "school", "curator"}
 
 
@@ -78,8 +84,11 @@ def test_municipal_and_regional_roadmaps_are_scoped(world, sup, role) -> None:  
     for name, rm in sup.mun_maps.items():
         expected = 200 if name in MUNS[role] else 404
         act = rm.activities.first()
-        for url in (reverse("support:roadmap", kwargs={"pk": rm.pk}), reverse("support:activity", kwargs={"pk": act.pk}),
-                    reverse("support:roadmap_export", kwargs={"pk": rm.pk, "fmt": "docx"})):
+        for url in (
+            reverse("support:roadmap", kwargs={"pk": rm.pk}),
+            reverse("support:activity", kwargs={"pk": act.pk}),
+            reverse("support:roadmap_export", kwargs={"pk": rm.pk, "fmt": "docx"}),
+        ):
             assert client.get(url).status_code == expected, (role, name, url)
         mun = getattr(world, name)
         assert client.get(reverse("support:partners", kwargs={"pk": mun.pk})).status_code == expected
@@ -96,7 +105,9 @@ def test_writes_follow_the_role(world, sup, role) -> None:  # type: ignore[no-un
     client = login(world, role)
     act = sup.school_maps["sch0001"].activities.order_by("position").first()
     url = reverse("support:activity", kwargs={"pk": act.pk})
-    r = client.post(url, {"action": "update", "status": Status.DONE, "period_text": act.period_text, "comment": "готово"})
+    r = client.post(
+        url, {"action": "update", "status": Status.DONE, "period_text": act.period_text, "comment": "готово"}
+    )
     act.refresh_from_db()
     if role in EDIT_SCHOOL:
         assert r.status_code == 302
@@ -107,13 +118,28 @@ def test_writes_follow_the_role(world, sup, role) -> None:  # type: ignore[no-un
     r = client.post(url, {"action": "comment", "text": "комментарий"})
     assert r.status_code == (403 if role == "observer" else 302)
     # upload through the page
-    r = client.post(url, {"action": "evidence", "title": "Протокол", "file": SimpleUploadedFile("p.pdf", PDF, "application/pdf")})
+    r = client.post(
+        url,
+        {
+            "action": "evidence",
+            "title": "Протокол",
+            "file": SimpleUploadedFile("p.pdf", PDF, "application/pdf"),
+        },
+    )
     assert r.status_code == (302 if role in EDIT_SCHOOL else 403)
     # a foreign activity is 404 even for POST
     foreign = sup.school_maps["sch0009"].activities.first()
-    assert client.post(reverse("support:activity", kwargs={"pk": foreign.pk}), {"action": "comment", "text": "x"}).status_code == 404
+    assert (
+        client.post(
+            reverse("support:activity", kwargs={"pk": foreign.pk}), {"action": "comment", "text": "x"}
+        ).status_code
+        == 404
+    )
     # creating a school roadmap for a visible school (2025) — only editors
-    r = client.post(reverse("support:roadmap_new") + "?level=school&target=sch0001", {"year": 2025, "templates": ["school_tracks"]})
+    r = client.post(
+        reverse("support:roadmap_new") + "?level=school&target=sch0001",
+        {"year": 2025, "templates": ["school_tracks"]},
+    )
     assert r.status_code == (302 if role in EDIT_SCHOOL else 403)
     assert client.get(reverse("support:roadmap_new") + "?level=school&target=sch0009").status_code == 404
 
@@ -127,7 +153,12 @@ def test_pages_need_login_and_csrf(world, sup) -> None:  # type: ignore[no-untyp
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(world.users["school"])
     act = sup.school_maps["sch0001"].activities.first()
-    assert strict.post(reverse("support:activity", kwargs={"pk": act.pk}), {"action": "comment", "text": "x"}).status_code == 403
+    assert (
+        strict.post(
+            reverse("support:activity", kwargs={"pk": act.pk}), {"action": "comment", "text": "x"}
+        ).status_code
+        == 403
+    )
 
 
 def test_forms_on_pages(world, sup) -> None:  # type: ignore[no-untyped-def]
@@ -137,7 +168,10 @@ def test_forms_on_pages(world, sup) -> None:  # type: ignore[no-untyped-def]
     r = mun.post(reverse("support:partners", kwargs={"pk": world.mun.pk}), {"run": world.run.pk})
     assert r.status_code == 302
     pa = PartnerAssignment.objects.get(school=world.school)
-    r = mun.post(reverse("support:partner", kwargs={"pk": pa.pk}), {"decision": "confirmed", "leader": "", "note": "ок"})
+    r = mun.post(
+        reverse("support:partner", kwargs={"pk": pa.pk}),
+        {"decision": "confirmed", "leader": "", "note": "ок"},
+    )
     assert r.status_code == 302
     pa.refresh_from_db()
     assert pa.status == "confirmed"
@@ -146,11 +180,19 @@ def test_forms_on_pages(world, sup) -> None:  # type: ignore[no-untyped-def]
     assert "Дорожная карта 2024 г." in page
     school = login(world, "school")
     survey = RiskSurvey.objects.get(school=world.school)
-    r = school.post(reverse("support:survey_fill", kwargs={"pk": survey.pk, "group": "pupils"}), {"P01": "4", "P02": "4"})
+    r = school.post(
+        reverse("support:survey_fill", kwargs={"pk": survey.pk, "group": "pupils"}), {"P01": "4", "P02": "4"}
+    )
     assert r.status_code == 302
     assert survey.responses.filter(group="pupils").count() == 1
-    r = school.post(reverse("support:survey", kwargs={"pk": survey.pk}),
-                    {"action": "import", "group": "parents", "file": SimpleUploadedFile("p.csv", "R01,R02\n1,нет ответа\n".encode())})
+    r = school.post(
+        reverse("support:survey", kwargs={"pk": survey.pk}),
+        {
+            "action": "import",
+            "group": "parents",
+            "file": SimpleUploadedFile("p.csv", "R01,R02\n1,нет ответа\n".encode()),
+        },
+    )
     body = r.content.decode()
     assert r.status_code == 200
     assert "строка 2, столбец B «R02»: недопустимый ответ «нет ответа»" in body
@@ -160,9 +202,14 @@ def test_forms_on_pages(world, sup) -> None:  # type: ignore[no-untyped-def]
     assert Activity.objects.filter(roadmap__school=world.school, track="antirisk").count() == 2
     obs = login(world, "observer")
     assert obs.post(reverse("support:programme", kwargs={"pk": prog.pk})).status_code == 403
-    assert obs.post(reverse("support:survey", kwargs={"pk": survey.pk}), {"action": "choose"}).status_code == 403
+    assert (
+        obs.post(reverse("support:survey", kwargs={"pk": survey.pk}), {"action": "choose"}).status_code == 403
+    )
     reg = login(world, "region")
-    r = reg.post(reverse("support:roadmap_new") + f"?level=region&target={world.region.pk}", {"year": 2024, "templates": ["chel_region_2024"]})
+    r = reg.post(
+        reverse("support:roadmap_new") + f"?level=region&target={world.region.pk}",
+        {"year": 2024, "templates": ["chel_region_2024"]},
+    )
     assert r.status_code == 200
     assert "уже есть" in r.content.decode()
 
@@ -172,8 +219,16 @@ def test_activity_dates_round_trip_through_the_form(world, sup) -> None:  # type
     client = login(world, "school")
     url = reverse("support:activity", kwargs={"pk": act.pk})
     assert 'value="2024-03-31"' in client.get(url).content.decode()
-    r = client.post(url, {"action": "update", "status": Status.IN_PROGRESS, "period_text": act.period_text,
-                          "due_date": "2024-04-15", "comment": ""})
+    r = client.post(
+        url,
+        {
+            "action": "update",
+            "status": Status.IN_PROGRESS,
+            "period_text": act.period_text,
+            "due_date": "2024-04-15",
+            "comment": "",
+        },
+    )
     assert r.status_code == 302
     act.refresh_from_db()
     assert act.due_date.isoformat() == "2024-04-15"

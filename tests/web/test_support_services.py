@@ -28,8 +28,12 @@ def maps(world):  # type: ignore[no-untyped-def]
     """Region, municipality and school roadmaps of 2024 created by their own users."""
     u = world.users
     region = services.roadmap_create(actor=u["region"], level="region", year=2024, region=world.region)
-    mun = services.roadmap_create(actor=u["municipality"], level="municipality", year=2024, municipality=world.mun)
-    school = services.roadmap_create(actor=u["school"], level="school", year=2024, school=world.school, run=world.run)
+    mun = services.roadmap_create(
+        actor=u["municipality"], level="municipality", year=2024, municipality=world.mun
+    )
+    school = services.roadmap_create(
+        actor=u["school"], level="school", year=2024, school=world.school, run=world.run
+    )
     return region, mun, school
 
 
@@ -53,17 +57,23 @@ def test_roadmaps_from_templates_are_linked_across_levels(world, maps) -> None: 
     net = mun.activities.get(number="2.1")
     assert net.parent.template_ref == "chel_region_2024:network.1"
     # a network-track school gets the network activity, not the individual ones
-    far = services.roadmap_create(actor=world.users["curator"], level="school", year=2024, school=world.far, run=world.run)
+    far = services.roadmap_create(
+        actor=world.users["curator"], level="school", year=2024, school=world.far, run=world.run
+    )
     assert far.track == ["common", "network"]
     assert set(far.activities.values_list("track", flat=True)) == {"common", "network"}
 
 
 def test_lower_roadmaps_created_first_are_linked_later(world) -> None:  # type: ignore[no-untyped-def]
     u = world.users
-    school = services.roadmap_create(actor=u["school"], level="school", year=2024, school=world.school, run=world.run)
+    school = services.roadmap_create(
+        actor=u["school"], level="school", year=2024, school=world.school, run=world.run
+    )
     assert school.parent is None
     assert not school.activities.exclude(parent=None).exists()
-    mun = services.roadmap_create(actor=u["municipality"], level="municipality", year=2024, municipality=world.mun)
+    mun = services.roadmap_create(
+        actor=u["municipality"], level="municipality", year=2024, municipality=world.mun
+    )
     school.refresh_from_db()
     assert school.parent == mun
     assert school.activities.get(template_ref="school_tracks:common.2").parent.number == "1.3"
@@ -71,19 +81,34 @@ def test_lower_roadmaps_created_first_are_linked_later(world) -> None:  # type: 
 
 def test_other_year_shifts_periods_and_smolensk_levels(world) -> None:  # type: ignore[no-untyped-def]
     u = world.users
-    r = services.roadmap_create(actor=u["region"], level="region", year=2025, region=world.region, templates=["smolensk_low_2019"])
+    r = services.roadmap_create(
+        actor=u["region"], level="region", year=2025, region=world.region, templates=["smolensk_low_2019"]
+    )
     assert r.activities.count() == 42
     assert r.order_number == ""
-    m = services.roadmap_create(actor=u["municipality"], level="municipality", year=2025, municipality=world.mun,
-                                templates=["smolensk_low_2019"])
+    m = services.roadmap_create(
+        actor=u["municipality"],
+        level="municipality",
+        year=2025,
+        municipality=world.mun,
+        templates=["smolensk_low_2019"],
+    )
     assert m.activities.count() == 21
     a40 = m.activities.get(number="40")
     assert a40.parent.roadmap == r
     assert a40.due_date == dt.date(2026, 5, 31)
-    s = services.roadmap_create(actor=u["school"], level="school", year=2025, school=world.school,
-                                templates=["school_tracks", "smolensk_low_2019"], tracks=["common"])
+    s = services.roadmap_create(
+        actor=u["school"],
+        level="school",
+        year=2025,
+        school=world.school,
+        templates=["school_tracks", "smolensk_low_2019"],
+        tracks=["common"],
+    )
     assert s.activities.filter(template_ref__startswith="smolensk_low_2019:").count() == 11
-    assert s.activities.get(template_ref="smolensk_low_2019:23").parent.roadmap == m  # МОЦ and ОО: nearest level
+    assert (
+        s.activities.get(template_ref="smolensk_low_2019:23").parent.roadmap == m
+    )  # МОЦ and ОО: nearest level
     webinar = s.activities.get(template_ref="school_tracks:common.1")
     assert "2025" in webinar.period_text
     assert webinar.due_date == dt.date(2025, 11, 30)
@@ -109,7 +134,9 @@ def test_status_overdue_and_execution_share(world, maps) -> None:  # type: ignor
     assert survey_act.state_label(today) == "Просрочено"
     services.activity_update(actor=world.users["curator"], activity=survey_act, status=Status.IN_PROGRESS)
     assert survey_act.state(today) == OVERDUE
-    services.activity_update(actor=world.users["school"], activity=survey_act, status=Status.DONE, comment="Анкеты собраны")
+    services.activity_update(
+        actor=world.users["school"], activity=survey_act, status=Status.DONE, comment="Анкеты собраны"
+    )
     survey_act.refresh_from_db()
     assert survey_act.state(today) == Status.DONE
     assert survey_act.done_at is not None
@@ -143,11 +170,18 @@ def test_rights_on_activities_per_role(world, maps) -> None:  # type: ignore[no-
     with pytest.raises(PermissionDenied):  # the school cannot edit the municipality's roadmap
         services.activity_update(actor=u["school"], activity=mun.activities.first(), status=Status.DONE)
     with pytest.raises(PermissionDenied):  # the municipality cannot edit the region's
-        services.activity_update(actor=u["municipality"], activity=region.activities.first(), status=Status.DONE)
+        services.activity_update(
+            actor=u["municipality"], activity=region.activities.first(), status=Status.DONE
+        )
     services.activity_update(actor=u["municipality"], activity=a, status=Status.DONE)
     services.activity_update(actor=u["region"], activity=region.activities.first(), status=Status.DONE)
-    added = services.activity_add(actor=u["school"], roadmap=school, title="Педсовет по итогам ВПР", period_text="Октябрь 2024 г.",
-                                  section="5. Дополнительно")
+    added = services.activity_add(
+        actor=u["school"],
+        roadmap=school,
+        title="Педсовет по итогам ВПР",
+        period_text="Октябрь 2024 г.",
+        section="5. Дополнительно",
+    )
     assert added.number == "1"
     assert added.due_date == dt.date(2024, 10, 31)
 
@@ -159,7 +193,9 @@ def test_deadlines_are_scoped(world, maps) -> None:  # type: ignore[no-untyped-d
     assert all(a.roadmap.school_id in (None, world.school.pk) for a in got["upcoming"] + got["overdue"])
     assert all(a.due_date <= today + dt.timedelta(days=14) for a in got["upcoming"])
     assert all(a.due_date < today for a in got["overdue"])
-    assert not sel.activities_deadlines(user=world.users["observer"], today=today, only_editable=True)["upcoming"]
+    assert not sel.activities_deadlines(user=world.users["observer"], today=today, only_editable=True)[
+        "upcoming"
+    ]
 
 
 @pytest.mark.parametrize("backend", ["django.core.mail.backends.locmem.EmailBackend"])
@@ -174,7 +210,12 @@ def test_reminders_mail_and_notices_once_a_day(world, maps, settings, backend) -
     result = services.support_reminders_send(today=dt.date(2024, 3, 25), days_ahead=7)
     assert result["emails"] == len(mail.outbox) > 0
     to = {m.to[0] for m in mail.outbox}
-    assert {"school@example.org", "curator@example.org", "municipality@example.org", "region@example.org"} <= to
+    assert {
+        "school@example.org",
+        "curator@example.org",
+        "municipality@example.org",
+        "region@example.org",
+    } <= to
     school_mail = next(m for m in mail.outbox if m.to == ["school@example.org"])
     assert "Участие в анкетировании" in school_mail.body
     assert "срок до 31.03.2024" in school_mail.body
@@ -183,7 +224,9 @@ def test_reminders_mail_and_notices_once_a_day(world, maps, settings, backend) -
     assert notices.filter(kind=Notice.DUE_SOON).exists()
     assert all(n.emailed for n in notices)
     # overdue items of schools also reach the municipal coordinator
-    assert Notice.objects.filter(user=u["municipality"], kind=Notice.OVERDUE_KIND, activity__roadmap__level="school").exists()
+    assert Notice.objects.filter(
+        user=u["municipality"], kind=Notice.OVERDUE_KIND, activity__roadmap__level="school"
+    ).exists()
     assert not Notice.objects.filter(user=u["observer"]).exists()
     again = services.support_reminders_send(today=dt.date(2024, 3, 25), days_ahead=7)
     assert again["notices"] == 0
@@ -194,25 +237,40 @@ def test_reminders_mail_and_notices_once_a_day(world, maps, settings, backend) -
     services.activity_update(actor=u["school"], activity=a, status=Status.DONE)
     services.support_reminders_send(today=dt.date(2024, 3, 26), days_ahead=7)
     assert not Notice.objects.filter(activity=a, day=dt.date(2024, 3, 26)).exists()
-    assert services.notice_mark_read(actor=u["school"]) == notices.count() + Notice.objects.filter(
-        user=u["school"], day=dt.date(2024, 3, 26)).count()
+    assert (
+        services.notice_mark_read(actor=u["school"])
+        == notices.count() + Notice.objects.filter(user=u["school"], day=dt.date(2024, 3, 26)).count()
+    )
 
 
 def test_evidence_validation(world, maps, settings) -> None:  # type: ignore[no-untyped-def]
     _, _, school = maps
     a = school.activities.first()
     u = world.users["school"]
-    ev = services.evidence_add(actor=u, activity=a, upload=SimpleUploadedFile("Протокол.pdf", PDF, "application/pdf"), title="Протокол")
+    ev = services.evidence_add(
+        actor=u,
+        activity=a,
+        upload=SimpleUploadedFile("Протокол.pdf", PDF, "application/pdf"),
+        title="Протокол",
+    )
     assert ev.size == len(PDF)
     assert ev.original_name == "Протокол.pdf"
     assert ev.file.read() == PDF
     with pytest.raises(ValidationError, match="недопустимый тип"):
-        services.evidence_add(actor=u, activity=a, upload=SimpleUploadedFile("x.exe", b"MZ\x90\x00", "application/octet-stream"))
+        services.evidence_add(
+            actor=u, activity=a, upload=SimpleUploadedFile("x.exe", b"MZ\x90\x00", "application/octet-stream")
+        )
     with pytest.raises(ValidationError, match="не соответствует расширению"):
-        services.evidence_add(actor=u, activity=a, upload=SimpleUploadedFile("x.pdf", b"<html>", "application/pdf"))
+        services.evidence_add(
+            actor=u, activity=a, upload=SimpleUploadedFile("x.pdf", b"<html>", "application/pdf")
+        )
     settings.SUPPORT_EVIDENCE_MAX_MB = 1
     with pytest.raises(ValidationError, match="больше допустимых 1 МБ"):
-        services.evidence_add(actor=u, activity=a, upload=SimpleUploadedFile("big.pdf", PDF + b"0" * 1_100_000, "application/pdf"))
+        services.evidence_add(
+            actor=u,
+            activity=a,
+            upload=SimpleUploadedFile("big.pdf", PDF + b"0" * 1_100_000, "application/pdf"),
+        )
     with pytest.raises(ValidationError, match="http"):
         services.evidence_add(actor=u, activity=a, url="javascript:alert(1)")
     link = services.evidence_add(actor=u, activity=a, url="https://school.example.ru/roadmap", title="Сайт")
@@ -260,8 +318,13 @@ def test_curators_reuse_the_profile_and_mentors(world) -> None:  # type: ignore[
         services.curator_assign(actor=u["municipality"], school=world.neighbour, curator=u["teacher"])
     with pytest.raises(PermissionDenied):
         services.curator_assign(actor=u["school"], school=world.school, curator=cur)
-    m = services.mentor_add(actor=u["region"], school=world.far, full_name="Иванова Мария Петровна", year=2024,
-                            organisation="МБОУ Лицей №2, учитель математики")
+    m = services.mentor_add(
+        actor=u["region"],
+        school=world.far,
+        full_name="Иванова Мария Петровна",
+        year=2024,
+        organisation="МБОУ Лицей №2, учитель математики",
+    )
     assert m.school == world.far
     with pytest.raises(PermissionDenied):
         services.mentor_add(actor=u["municipality"], school=world.far, full_name="X", year=2024)
@@ -270,10 +333,16 @@ def test_curators_reuse_the_profile_and_mentors(world) -> None:  # type: ignore[
 def test_risk_survey_profile_programme_and_roadmap(world) -> None:  # type: ignore[no-untyped-def]
     u = world.users
     survey = services.risk_survey_open(actor=u["school"], school=world.school, year=2024)
-    services.survey_response_add(actor=u["school"], survey=survey, group="director",
-                                 answers={"D01": 4, "D02": "Полностью не согласен", "D03": 1, "D06": 1})
+    services.survey_response_add(
+        actor=u["school"],
+        survey=survey,
+        group="director",
+        answers={"D01": 4, "D02": "Полностью не согласен", "D03": 1, "D06": 1},
+    )
     csv_text = "Отметка времени,T01,T07\n1,1,4\n2,2,3\n"
-    res = services.survey_import(actor=u["curator"], survey=survey, group="teachers", content=csv_text.encode(), filename="t.csv")
+    res = services.survey_import(
+        actor=u["curator"], survey=survey, group="teachers", content=csv_text.encode(), filename="t.csv"
+    )
     assert not res.errors
     assert len(res.answers) == 2
     survey.refresh_from_db()
@@ -283,8 +352,9 @@ def test_risk_survey_profile_programme_and_roadmap(world) -> None:  # type: igno
     assert eq["by_group"] == {"director": 100.0, "teachers": 83.3}
     assert eq["score"] == 91.7
     assert survey.chosen[:2] == ["language_barriers", "equipment"]
-    bad = services.survey_import(actor=u["school"], survey=survey, group="teachers",
-                                 content=b"T01,T02\n1,9\n", filename="t.csv")
+    bad = services.survey_import(
+        actor=u["school"], survey=survey, group="teachers", content=b"T01,T02\n1,9\n", filename="t.csv"
+    )
     assert [str(e) for e in bad.errors][0].startswith("строка 2, столбец B «T02»: недопустимый ответ «9»")
     assert survey.responses.count() == 3  # nothing imported
     with pytest.raises(PermissionDenied):
@@ -309,11 +379,22 @@ def test_risk_survey_profile_programme_and_roadmap(world) -> None:  # type: igno
 
 def test_roadmap_document_exports_the_school_roadmap(world, maps) -> None:  # type: ignore[no-untyped-def]
     _, _, school = maps
-    services.roadmap_header_update(actor=world.users["school"], roadmap=school, title=school.title,
-                                   order_authority="МБОУ СОШ №1", order_number="45-о", order_date=dt.date(2024, 2, 20), appendix="1")
+    services.roadmap_header_update(
+        actor=world.users["school"],
+        roadmap=school,
+        title=school.title,
+        order_authority="МБОУ СОШ №1",
+        order_number="45-о",
+        order_date=dt.date(2024, 2, 20),
+        appendix="1",
+    )
     doc = sel.roadmap_document(roadmap=school, with_status=True, today=dt.date(2024, 4, 5))
     d = Document(io.BytesIO(roadmap_docx(doc)))
-    assert [p.text for p in d.paragraphs][:3] == ["Приложение № 1", "к приказу МБОУ СОШ №1", "от 20.02.2024 № 45-о"]
+    assert [p.text for p in d.paragraphs][:3] == [
+        "Приложение № 1",
+        "к приказу МБОУ СОШ №1",
+        "от 20.02.2024 № 45-о",
+    ]
     cells = [c.text for r in d.tables[0].rows for c in r.cells]
     assert "Участие в индивидуальном собеседовании управленческой команды школы" in cells
     assert "Просрочено" in cells
@@ -323,7 +404,9 @@ def test_audit_journal_records_support_changes(world, maps) -> None:  # type: ig
     from shnor.web.accounts.models import AuditEntry
 
     _, _, school = maps
-    services.activity_update(actor=world.users["school"], activity=school.activities.first(), status=Status.DONE)
+    services.activity_update(
+        actor=world.users["school"], activity=school.activities.first(), status=Status.DONE
+    )
     assert AuditEntry.objects.filter(action="создание дорожной карты").count() == 3
     assert AuditEntry.objects.filter(object_type="мероприятие", action="изменение").exists()
 

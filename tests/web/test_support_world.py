@@ -28,9 +28,13 @@ def build_support(world: World) -> SupportWorld:
     """Create everything as a superuser (scoping is then probed per role)."""
     root = get_user_model().objects.create_superuser("root_support", password="x")
     region_map = services.roadmap_create(actor=root, level="region", year=2024, region=world.region)
-    other_region_map = services.roadmap_create(actor=root, level="region", year=2024, region=world.other_region)
+    other_region_map = services.roadmap_create(
+        actor=root, level="region", year=2024, region=world.other_region
+    )
     mun_maps = {
-        name: services.roadmap_create(actor=root, level="municipality", year=2024, municipality=getattr(world, name))
+        name: services.roadmap_create(
+            actor=root, level="municipality", year=2024, municipality=getattr(world, name)
+        )
         for name in ("mun", "mun2", "other_mun")
     }
     school_maps = {
@@ -41,8 +45,12 @@ def build_support(world: World) -> SupportWorld:
         services.partner_proposals_create(actor=root, municipality=mun, run=world.run)
     for sid, rm in school_maps.items():
         a = rm.activities.order_by("position").first()
-        services.evidence_add(actor=root, activity=a, upload=SimpleUploadedFile(f"{sid}.pdf", PDF, "application/pdf"))
+        services.evidence_add(
+            actor=root, activity=a, upload=SimpleUploadedFile(f"{sid}.pdf", PDF, "application/pdf")
+        )
         survey = services.risk_survey_open(actor=root, school=rm.school, year=2024)
-        services.survey_response_add(actor=root, survey=survey, group="director", answers={"D01": 4, "D02": 4})
+        services.survey_response_add(
+            actor=root, survey=survey, group="director", answers={"D01": 4, "D02": 4}
+        )
         services.antirisk_programme_create(actor=root, survey=survey, factor="equipment")
     return SupportWorld(region_map, other_region_map, mun_maps, school_maps)

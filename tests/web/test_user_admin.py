@@ -28,20 +28,43 @@ REGION_SCHOOLS = ["sch0001", "sch0002", "sch0003", *[f"sch01{i:02d}" for i in ra
 
 def fifty_rows() -> list[list[str]]:
     """50 users of the test region: a director per school, teachers, coordinators, curators, observers, an analyst."""
-    rows = [[f"dir_{s}", f"Директорова Анна {s}", f"dir.{s}@school.example.ru", "Школа", s] for s in REGION_SCHOOLS]
-    rows += [[f"teach_{k:02d}", f"Учителев Пётр №{k}", f"teach{k}@school.example.ru", "teacher",
-              REGION_SCHOOLS[k % 9]] for k in range(30)]
-    rows += [["mouo_1", "Координаторова Ольга", "mouo1@mouo.example.ru", "Муниципалитет (координатор МОУО)", "m01"],
-             ["mouo_2", "Координатов Иван", "mouo2@mouo.example.ru", "координатор", "Сельский район"],
-             ["mouo_3", "Методистова Елена", "mouo3@mouo.example.ru", "municipality", "m02"],
-             ["mouo_4", "Специалистов Олег", "mouo4@mouo.example.ru", "Муниципалитет", "город первый"],
-             ["mouo_5", "Ёлкина Вера", "mouo5@mouo.example.ru", "МОУО", "M01"]]
-    rows += [["cur_1", "Кураторова Нина", "cur1@iro.example.ru", "Куратор", "sch0001, sch0003"],
-             ["cur_2", "Кураторов Денис", "cur2@iro.example.ru", "куратор", "sch0100 sch0101"],
-             ["cur_3", "Наставникова Лидия", "cur3@iro.example.ru", "curator", "sch0102"]]
-    rows += [["obs_1", "Наблюдателев Максим", "obs1@iro.example.ru", "Наблюдатель", ""],
-             ["obs_2", "Общественникова Зоя", "obs2@iro.example.ru", "observer", "Тестовый край"],
-             ["analyst_1", "Аналитикова Ирина", "analyst@iro.example.ru", "регион", "r01"]]
+    rows = [
+        [f"dir_{s}", f"Директорова Анна {s}", f"dir.{s}@school.example.ru", "Школа", s]
+        for s in REGION_SCHOOLS
+    ]
+    rows += [
+        [
+            f"teach_{k:02d}",
+            f"Учителев Пётр №{k}",
+            f"teach{k}@school.example.ru",
+            "teacher",
+            REGION_SCHOOLS[k % 9],
+        ]
+        for k in range(30)
+    ]
+    rows += [
+        [
+            "mouo_1",
+            "Координаторова Ольга",
+            "mouo1@mouo.example.ru",
+            "Муниципалитет (координатор МОУО)",
+            "m01",
+        ],
+        ["mouo_2", "Координатов Иван", "mouo2@mouo.example.ru", "координатор", "Сельский район"],
+        ["mouo_3", "Методистова Елена", "mouo3@mouo.example.ru", "municipality", "m02"],
+        ["mouo_4", "Специалистов Олег", "mouo4@mouo.example.ru", "Муниципалитет", "город первый"],
+        ["mouo_5", "Ёлкина Вера", "mouo5@mouo.example.ru", "МОУО", "M01"],
+    ]
+    rows += [
+        ["cur_1", "Кураторова Нина", "cur1@iro.example.ru", "Куратор", "sch0001, sch0003"],
+        ["cur_2", "Кураторов Денис", "cur2@iro.example.ru", "куратор", "sch0100 sch0101"],
+        ["cur_3", "Наставникова Лидия", "cur3@iro.example.ru", "curator", "sch0102"],
+    ]
+    rows += [
+        ["obs_1", "Наблюдателев Максим", "obs1@iro.example.ru", "Наблюдатель", ""],
+        ["obs_2", "Общественникова Зоя", "obs2@iro.example.ru", "observer", "Тестовый край"],
+        ["analyst_1", "Аналитикова Ирина", "analyst@iro.example.ru", "регион", "r01"],
+    ]
     assert len(rows) == 50
     return rows
 
@@ -110,7 +133,9 @@ def test_region_admin_imports_fifty_users_and_one_logs_in_through_the_invitation
     assert result.status_code == 200
     assert "создано 50" in result.content.decode()
     assert User.objects.count() == before + 50
-    profiles = {p.user.username: p for p in Profile.objects.select_related("user", "school", "municipality", "region")}
+    profiles = {
+        p.user.username: p for p in Profile.objects.select_related("user", "school", "municipality", "region")
+    }
     assert profiles["dir_sch0003"].role == Role.SCHOOL
     assert profiles["dir_sch0003"].school.school_id == "sch0003"
     assert profiles["dir_sch0003"].municipality == world.mun2
@@ -120,7 +145,10 @@ def test_region_admin_imports_fifty_users_and_one_logs_in_through_the_invitation
     assert {profiles[f"mouo_{k}"].municipality.code for k in range(1, 6)} == {"m01", "m02"}
     assert profiles["mouo_2"].municipality == world.mun2
     assert profiles["mouo_4"].municipality == world.mun
-    assert sorted(profiles["cur_1"].curated_schools.values_list("school_id", flat=True)) == ["sch0001", "sch0003"]
+    assert sorted(profiles["cur_1"].curated_schools.values_list("school_id", flat=True)) == [
+        "sch0001",
+        "sch0003",
+    ]
     assert profiles["obs_2"].role == Role.OBSERVER
     assert profiles["obs_2"].region == world.region
     assert profiles["analyst_1"].role == Role.REGION
@@ -149,11 +177,16 @@ def test_region_admin_imports_fifty_users_and_one_logs_in_through_the_invitation
     opened = guest.get(link)
     assert opened.status_code == 302
     assert opened["Location"] == reverse("accounts:invite_password")
-    weak = guest.post(reverse("accounts:invite_password"), {"new_password1": "12345", "new_password2": "12345"})
+    weak = guest.post(
+        reverse("accounts:invite_password"), {"new_password1": "12345", "new_password2": "12345"}
+    )
     assert weak.status_code == 200
     assert weak.context["form"].errors
-    done = guest.post(reverse("accounts:invite_password"),
-                      {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}, follow=True)
+    done = guest.post(
+        reverse("accounts:invite_password"),
+        {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+        follow=True,
+    )
     assert done.status_code == 200
     assert int(guest.session["_auth_user_id"]) == new_user.pk
     assert done.redirect_chain[-1][0] == "/schools/sch0104/"  # a teacher lands on their school
@@ -162,7 +195,10 @@ def test_region_admin_imports_fifty_users_and_one_logs_in_through_the_invitation
     assert again.status_code == 404
     assert "Код не подходит" in again.content.decode()
     # and from now on the user logs in with the password
-    assert Client().post("/accounts/login/", {"username": "teach_07", "password": NEW_PASSWORD}).status_code == 302
+    assert (
+        Client().post("/accounts/login/", {"username": "teach_07", "password": NEW_PASSWORD}).status_code
+        == 302
+    )
 
 
 def test_a_bad_row_is_reported_with_row_and_column_and_nothing_is_stored(world, admin) -> None:  # type: ignore[no-untyped-def]
@@ -171,8 +207,14 @@ def test_a_bad_row_is_reported_with_row_and_column_and_nothing_is_stored(world, 
     rows[2][3] = "завуч-методист"  # row 4: unknown role
     rows[3][0] = "dir sch0100"  # row 5: a space in the login
     rows.append(["dir_sch0001", "Повтор", "", "школа", "sch0001"])  # row 7: the login of row 2 again
-    rows.append(["foreign_dir", "Чужой Директор", "x@example.ru", "школа", "sch0009"])  # row 8: another region
-    before = (User.objects.count(), Profile.objects.count(), AuditEntry.objects.filter(action="создание пользователя").count())
+    rows.append(
+        ["foreign_dir", "Чужой Директор", "x@example.ru", "школа", "sch0009"]
+    )  # row 8: another region
+    before = (
+        User.objects.count(),
+        Profile.objects.count(),
+        AuditEntry.objects.filter(action="создание пользователя").count(),
+    )
     preview = upload(admin, csv_bytes(rows, delimiter=",", encoding="utf-8"))
     plan = preview.context["plan"]
     assert not plan.ok
@@ -188,9 +230,15 @@ def test_a_bad_row_is_reported_with_row_and_column_and_nothing_is_stored(world, 
     assert "Ничего не сохранено" in page
     assert 'id="confirm"' not in page
     # confirming anyway stores nothing
-    forced = admin.post(reverse("accounts:users_import_confirm"), {"key": preview.context["key"], "signature": plan.signature})
+    forced = admin.post(
+        reverse("accounts:users_import_confirm"), {"key": preview.context["key"], "signature": plan.signature}
+    )
     assert not forced.context["plan"].ok
-    after = (User.objects.count(), Profile.objects.count(), AuditEntry.objects.filter(action="создание пользователя").count())
+    after = (
+        User.objects.count(),
+        Profile.objects.count(),
+        AuditEntry.objects.filter(action="создание пользователя").count(),
+    )
     assert after == before
 
     # the same in XLSX: the sheet is named, the instruction sheet is passed over
@@ -198,7 +246,12 @@ def test_a_bad_row_is_reported_with_row_and_column_and_nothing_is_stored(world, 
     rows[1][3] = ""
     preview = upload(admin, xlsx_bytes(rows), "пользователи.xlsx")
     (error,) = preview.context["plan"].errors
-    assert (error.file, error.sheet, error.row, error.column) == ("пользователи.xlsx", "Пользователи", 3, "Роль")
+    assert (error.file, error.sheet, error.row, error.column) == (
+        "пользователи.xlsx",
+        "Пользователи",
+        3,
+        "Роль",
+    )
     assert "не указана роль" in error.message
     assert "лист «Пользователи», строка 3, столбец «Роль»" in str(error)
 
@@ -210,18 +263,44 @@ def test_a_bad_row_is_reported_with_row_and_column_and_nothing_is_stored(world, 
 def test_reimport_is_idempotent_and_updates_only_after_confirmation(world, admin) -> None:  # type: ignore[no-untyped-def]
     rows = fifty_rows()[:12]
     confirm(admin, upload(admin, csv_bytes(rows)))
-    audit_before = AuditEntry.objects.exclude(action__in=["проверка файла пользователей", "импорт пользователей"]).count()
-    snapshot = list(User.objects.order_by("pk").values_list("username", "first_name", "email", "profile__role",
-                                                             "profile__school_id", "profile__municipality_id"))
+    audit_before = AuditEntry.objects.exclude(
+        action__in=["проверка файла пользователей", "импорт пользователей"]
+    ).count()
+    snapshot = list(
+        User.objects.order_by("pk").values_list(
+            "username",
+            "first_name",
+            "email",
+            "profile__role",
+            "profile__school_id",
+            "profile__municipality_id",
+        )
+    )
     again = upload(admin, csv_bytes(rows))
     plan = again.context["plan"]
     assert plan.ok
     assert (plan.count("new"), plan.count("changed"), plan.count("same")) == (0, 0, 12)
     assert "загружать нечего" in again.content.decode()
     confirm(admin, again)
-    assert AuditEntry.objects.exclude(action__in=["проверка файла пользователей", "импорт пользователей"]).count() == audit_before
-    assert list(User.objects.order_by("pk").values_list("username", "first_name", "email", "profile__role",
-                                                         "profile__school_id", "profile__municipality_id")) == snapshot
+    assert (
+        AuditEntry.objects.exclude(
+            action__in=["проверка файла пользователей", "импорт пользователей"]
+        ).count()
+        == audit_before
+    )
+    assert (
+        list(
+            User.objects.order_by("pk").values_list(
+                "username",
+                "first_name",
+                "email",
+                "profile__role",
+                "profile__school_id",
+                "profile__municipality_id",
+            )
+        )
+        == snapshot
+    )
 
     # one teacher becomes the director of another school: shown, and stored only when asked for
     rows[9] = ["teach_00", "Учителев Пётр №0", "teach0@school.example.ru", "директор", "sch0003"]
@@ -237,7 +316,11 @@ def test_reimport_is_idempotent_and_updates_only_after_confirmation(world, admin
     changed = upload(admin, csv_bytes(rows))
     confirm(admin, changed, update=True)
     profile = Profile.objects.get(user__username="teach_00")
-    assert (profile.role, profile.school.school_id, profile.municipality) == (Role.SCHOOL, "sch0003", world.mun2)
+    assert (profile.role, profile.school.school_id, profile.municipality) == (
+        Role.SCHOOL,
+        "sch0003",
+        world.mun2,
+    )
     entry = AuditEntry.objects.filter(action="изменение пользователя (импорт)", object_repr="teach_00").get()
     assert entry.username == "u_region"
     assert entry.changes["Роль"]["стало"] == "Школа (директор, заместитель)"
@@ -251,16 +334,27 @@ def test_reimport_is_idempotent_and_updates_only_after_confirmation(world, admin
     assert User.objects.get(username="teach_00").first_name == "Другое имя"
 
 
-@pytest.mark.parametrize("who", ["municipality", "school", "curator", "observer", "region_without_permission"])
+@pytest.mark.parametrize(
+    "who", ["municipality", "school", "curator", "observer", "region_without_permission"]
+)
 def test_other_roles_cannot_reach_user_management(world, who) -> None:  # type: ignore[no-untyped-def]
     client = Client()
     client.force_login(world.users["region" if who == "region_without_permission" else who])
     target = world.users["teacher"].pk
-    for url in (reverse("accounts:users"), reverse("accounts:users_import"), reverse("accounts:user_new"),
-                reverse("accounts:user_detail", kwargs={"pk": target})):
+    for url in (
+        reverse("accounts:users"),
+        reverse("accounts:users_import"),
+        reverse("accounts:user_new"),
+        reverse("accounts:user_detail", kwargs={"pk": target}),
+    ):
         assert client.get(url).status_code == 403, url
-    assert client.post(reverse("accounts:users_invite"), {"users": [target], "how": "sheet"}).status_code == 403
-    assert client.post(reverse("accounts:user_active", kwargs={"pk": target}), {"active": "0"}).status_code == 403
+    assert (
+        client.post(reverse("accounts:users_invite"), {"users": [target], "how": "sheet"}).status_code == 403
+    )
+    assert (
+        client.post(reverse("accounts:user_active", kwargs={"pk": target}), {"active": "0"}).status_code
+        == 403
+    )
     assert User.objects.get(pk=target).is_active
     assert "Пользователи</a>" not in client.get(reverse("accounts:profile")).content.decode()
     assert Client().get(reverse("accounts:users")).status_code == 302  # anonymous: to the login page
@@ -275,21 +369,30 @@ def test_region_admin_cannot_manage_users_outside_the_region(world, admin) -> No
     assert "root" not in listing
     for user in (stranger, boss):
         assert admin.get(reverse("accounts:user_detail", kwargs={"pk": user.pk})).status_code == 404
-        assert admin.post(reverse("accounts:user_active", kwargs={"pk": user.pk}), {"active": "0"}).status_code == 404
+        assert (
+            admin.post(reverse("accounts:user_active", kwargs={"pk": user.pk}), {"active": "0"}).status_code
+            == 404
+        )
     admin.post(reverse("accounts:users_invite"), {"users": [stranger.pk], "how": "sheet"})
     assert not Invitation.objects.filter(user=stranger).exists()
     stranger.refresh_from_db()
     assert stranger.is_active
     # nor through the import: the login is taken outside the region
-    preview = upload(admin, csv_bytes([["alien_dir", "Захватов Семён", "", "школа", "sch0001"],
-                                       ["root", "Корнев", "", "регион", ""]]))
+    preview = upload(
+        admin,
+        csv_bytes(
+            [["alien_dir", "Захватов Семён", "", "школа", "sch0001"], ["root", "Корнев", "", "регион", ""]]
+        ),
+    )
     got = {(e.row, e.column): e.message for e in preview.context["plan"].errors}
     assert "вне вашего региона" in got[(2, "Логин")]
     assert "администратора системы" in got[(3, "Логин")]
     # nor by moving a user of the region to a school of another region
     teacher = world.users["teacher"]
-    response = admin.post(reverse("accounts:user_detail", kwargs={"pk": teacher.pk}),
-                          {"full_name": "Учитель", "email": "", "role": "school", "school": "sch0009"})
+    response = admin.post(
+        reverse("accounts:user_detail", kwargs={"pk": teacher.pk}),
+        {"full_name": "Учитель", "email": "", "role": "school", "school": "sch0009"},
+    )
     assert "Не относятся к региону" in response.content.decode()
     assert Profile.objects.get(user=teacher).school == world.school
 
@@ -299,7 +402,9 @@ def test_a_switched_off_user_cannot_log_in(world, admin) -> None:  # type: ignor
     session = Client()
     session.post("/accounts/login/", {"username": "u_school", "password": PASSWORD})
     assert session.get("/schools/sch0001/").status_code == 200
-    response = admin.post(reverse("accounts:user_active", kwargs={"pk": director.pk}), {"active": "0"}, follow=True)
+    response = admin.post(
+        reverse("accounts:user_active", kwargs={"pk": director.pk}), {"active": "0"}, follow=True
+    )
     assert "отключён" in response.content.decode()
     refused = Client().post("/accounts/login/", {"username": "u_school", "password": PASSWORD})
     assert refused.status_code == 200
@@ -312,7 +417,9 @@ def test_a_switched_off_user_cannot_log_in(world, admin) -> None:  # type: ignor
     admin.post(reverse("accounts:users_invite"), {"users": [director.pk], "how": "sheet"})
     assert not Invitation.objects.filter(user=director).exists()
     admin.post(reverse("accounts:user_active", kwargs={"pk": director.pk}), {"active": "1"})
-    assert Client().post("/accounts/login/", {"username": "u_school", "password": PASSWORD}).status_code == 302
+    assert (
+        Client().post("/accounts/login/", {"username": "u_school", "password": PASSWORD}).status_code == 302
+    )
     # an administrator cannot switch themselves off
     admin.post(reverse("accounts:user_active", kwargs={"pk": world.users["region"].pk}), {"active": "0"})
     assert User.objects.get(pk=world.users["region"].pk).is_active
@@ -328,17 +435,35 @@ def test_role_change_is_checked_and_audited(world, admin) -> None:  # type: igno
     response = admin.post(url, {"full_name": "Петрова Анна", "email": "", "role": "school", "school": ""})
     assert "Укажите одну школу" in response.content.decode()
     # a municipality of another region is not offered
-    response = admin.post(url, {"full_name": "Петрова Анна", "email": "", "role": "municipality",
-                                "municipality": world.other_mun.pk})
+    response = admin.post(
+        url,
+        {
+            "full_name": "Петрова Анна",
+            "email": "",
+            "role": "municipality",
+            "municipality": world.other_mun.pk,
+        },
+    )
     assert response.context["form"].errors["municipality"]
     # a curator needs schools of the region
-    response = admin.post(url, {"full_name": "Петрова Анна", "email": "", "role": "curator", "curated": "sch0002 sch0404"})
+    response = admin.post(
+        url, {"full_name": "Петрова Анна", "email": "", "role": "curator", "curated": "sch0002 sch0404"}
+    )
     assert "Нет в реестре: sch0404" in response.content.decode()
     assert not AuditEntry.objects.filter(action="изменение пользователя").exists()
     assert Profile.objects.get(user=teacher).role == Role.TEACHER
 
-    response = admin.post(url, {"full_name": "Петрова Анна", "email": "petrova@school.example.ru", "role": "municipality",
-                                "municipality": world.mun.pk, "school": "sch0001"}, follow=True)
+    response = admin.post(
+        url,
+        {
+            "full_name": "Петрова Анна",
+            "email": "petrova@school.example.ru",
+            "role": "municipality",
+            "municipality": world.mun.pk,
+            "school": "sch0001",
+        },
+        follow=True,
+    )
     assert "Изменения сохранены" in response.content.decode()
     profile = Profile.objects.get(user=teacher)
     assert (profile.role, profile.municipality, profile.school) == (Role.MUNICIPALITY, world.mun, None)
@@ -351,26 +476,40 @@ def test_role_change_is_checked_and_audited(world, admin) -> None:  # type: igno
     assert entry.changes["Эл. почта"]["стало"] == "petrova@school.example.ru"
     assert "Учитель → Муниципалитет" in response.content.decode()  # the user's page shows the history
     # saving the same again writes nothing
-    admin.post(url, {"full_name": "Петрова Анна", "email": "petrova@school.example.ru", "role": "municipality",
-                     "municipality": world.mun.pk})
+    admin.post(
+        url,
+        {
+            "full_name": "Петрова Анна",
+            "email": "petrova@school.example.ru",
+            "role": "municipality",
+            "municipality": world.mun.pk,
+        },
+    )
     assert AuditEntry.objects.filter(action="изменение пользователя").count() == 1
     # the flag «администратор пользователей» only for the region role; granting it is audited
     observer = world.users["observer"]
-    response = admin.post(reverse("accounts:user_detail", kwargs={"pk": observer.pk}),
-                          {"full_name": "Наблюдатель", "role": "observer", "users_admin": "on"})
+    response = admin.post(
+        reverse("accounts:user_detail", kwargs={"pk": observer.pk}),
+        {"full_name": "Наблюдатель", "role": "observer", "users_admin": "on"},
+    )
     assert "только пользователь с ролью «Регион»" in response.content.decode()
-    admin.post(reverse("accounts:user_detail", kwargs={"pk": observer.pk}),
-               {"full_name": "Наблюдатель", "role": "region", "users_admin": "on"})
+    admin.post(
+        reverse("accounts:user_detail", kwargs={"pk": observer.pk}),
+        {"full_name": "Наблюдатель", "role": "region", "users_admin": "on"},
+    )
     observer = User.objects.get(pk=observer.pk)
     assert observer.has_perm("accounts.manage_users")
     assert AuditEntry.objects.filter(object_repr="u_observer", action="изменение пользователя").get().changes[
-        "Администратор пользователей"] == {"было": "нет", "стало": "да"}
+        "Администратор пользователей"
+    ] == {"было": "нет", "стало": "да"}
 
 
 def test_printed_sheet_codes_and_expiry(world, admin, settings) -> None:  # type: ignore[no-untyped-def]
     settings.SITE_URL = "https://shnor.example.ru"
     director = world.users["school"]
-    sheet = admin.post(reverse("accounts:users_invite"), {"users": [director.pk, world.users["teacher"].pk], "how": "sheet"})
+    sheet = admin.post(
+        reverse("accounts:users_invite"), {"users": [director.pk, world.users["teacher"].pk], "how": "sheet"}
+    )
     assert sheet.status_code == 200
     text = sheet.content.decode()
     assert "https://shnor.example.ru/accounts/invite/" in text
@@ -378,8 +517,13 @@ def test_printed_sheet_codes_and_expiry(world, admin, settings) -> None:  # type
     code = next(i["code"] for i in sheet.context["items"] if i["user"] == director)
     # the code typed by hand (lower case, without dashes) works once
     guest = Client()
-    assert guest.post(reverse("accounts:invite_enter"), {"code": code.replace("-", "").lower()}).status_code == 302
-    guest.post(reverse("accounts:invite_password"), {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    assert (
+        guest.post(reverse("accounts:invite_enter"), {"code": code.replace("-", "").lower()}).status_code
+        == 302
+    )
+    guest.post(
+        reverse("accounts:invite_password"), {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    )
     assert int(guest.session["_auth_user_id"]) == director.pk
     assert Client().post(reverse("accounts:invite_enter"), {"code": code}).status_code == 404
     # an expired code does not work; a new invitation revokes the older one
@@ -405,7 +549,9 @@ def test_password_reset_by_email_is_throttled(world, settings) -> None:  # type:
     assert reverse("accounts:password_reset") in login_page
     assert "Забыли пароль?" in login_page
     client = Client()
-    response = client.post(reverse("accounts:password_reset"), {"email": "director@school.example.ru"}, follow=True)
+    response = client.post(
+        reverse("accounts:password_reset"), {"email": "director@school.example.ru"}, follow=True
+    )
     assert "Проверьте почту" in response.content.decode()
     (letter,) = mail.outbox
     assert "u_school" in letter.body
@@ -413,13 +559,24 @@ def test_password_reset_by_email_is_throttled(world, settings) -> None:  # type:
     link = re.search(r"http://testserver(/accounts/password/reset/\S+/)", letter.body).group(1)
     form = client.get(link, follow=True)
     assert form.context["validlink"]
-    done = client.post(form.redirect_chain[-1][0], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}, follow=True)
+    done = client.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+        follow=True,
+    )
     assert "Пароль изменён" in done.content.decode()
-    assert Client().post("/accounts/login/", {"username": "u_school", "password": NEW_PASSWORD}).status_code == 302
+    assert (
+        Client().post("/accounts/login/", {"username": "u_school", "password": NEW_PASSWORD}).status_code
+        == 302
+    )
     assert AuditEntry.objects.filter(action="пароль сброшен по ссылке", object_repr="u_school").exists()
     # unknown addresses get the same answer; the third request of the hour for one address is refused
-    assert "Проверьте почту" in Client().post(reverse("accounts:password_reset"), {"email": "nobody@example.ru"},
-                                             follow=True).content.decode()
+    assert (
+        "Проверьте почту"
+        in Client()
+        .post(reverse("accounts:password_reset"), {"email": "nobody@example.ru"}, follow=True)
+        .content.decode()
+    )
     Client().post(reverse("accounts:password_reset"), {"email": "director@school.example.ru"})
     refused = Client().post(reverse("accounts:password_reset"), {"email": "Director@School.example.ru"})
     assert refused.status_code == 200
@@ -431,9 +588,11 @@ def test_import_preview_confirm_in_the_browser(browser, live_server, live_world,
     from tests.web.test_browser import login
 
     user_admin_grant(user=live_world.users["region"])
-    rows = [["dir_b1", "Браузерова Анна", "b1@example.ru", "Школа", "sch0002"],
-            ["teach_b2", "Браузеров Пётр", "", "Учитель", "sch0003"],
-            ["u_teacher", "Учителева Мария", "", "Школа", "sch0001"]]  # an existing user who changes role
+    rows = [
+        ["dir_b1", "Браузерова Анна", "b1@example.ru", "Школа", "sch0002"],
+        ["teach_b2", "Браузеров Пётр", "", "Учитель", "sch0003"],
+        ["u_teacher", "Учителева Мария", "", "Школа", "sch0001"],
+    ]  # an existing user who changes role
     path = tmp_path / "пользователи.csv"
     path.write_bytes(csv_bytes(rows))
     context, page = login(browser, live_server, "u_region")

@@ -121,22 +121,30 @@ def identify(
         say("сохранение признаков необъективности")
         put("objectivity", obj)
     else:  # each part handed over while the next is made; none kept
-        obj = objectivity.run(inputs, obj_config, started=started,
-                              sink=lambda part, ev: put("objectivity", part, ev))
+        obj = objectivity.run(
+            inputs, obj_config, started=started, sink=lambda part, ev: put("objectivity", part, ev)
+        )
     release_memory()
     say("варианты сопровождения")
-    trk = BY_NAME["tracks"].run(inputs, config, {"low_results": low, "objectivity": obj,
-                                                  "social_index": social})
+    trk = BY_NAME["tracks"].run(
+        inputs, config, {"low_results": low, "objectivity": obj, "social_index": social}
+    )
     put("tracks", trk)
     say("сохранение")
     index = fioko.objectivity_index(inputs, config["fioko"], markers)
-    frames = {"fioko_markers": markers, "objectivity": obj, "low_results": low, "social_index": social,
-              "tracks": trk}
+    frames = {
+        "fioko_markers": markers,
+        "objectivity": obj,
+        "low_results": low,
+        "social_index": social,
+        "tracks": trk,
+    }
     return Identified(frames, summary(frames, with_deficits=with_deficits, objectivity_index=index))
 
 
-def summary(frames: Mapping[str, pl.DataFrame], *, with_deficits: int, objectivity_index: pl.DataFrame
-            ) -> dict[str, Any]:
+def summary(
+    frames: Mapping[str, pl.DataFrame], *, with_deficits: int, objectivity_index: pl.DataFrame
+) -> dict[str, Any]:
     """The run's summary numbers from its results (stored with the run, shown on its page)."""
     obj, markers, low = frames["objectivity"], frames["fioko_markers"], frames["low_results"]
     social, trk = frames["social_index"], frames["tracks"]

@@ -55,8 +55,14 @@ def wanted() -> int:
 class Job:
     """A submitted call; ``result()`` waits for it (or, without processes, makes it)."""
 
-    def __init__(self, fn: Callable[..., Any], args: tuple, kwargs: dict, future: Future | None,
-                 pending: set[Future] | None = None) -> None:
+    def __init__(
+        self,
+        fn: Callable[..., Any],
+        args: tuple,
+        kwargs: dict,
+        future: Future | None,
+        pending: set[Future] | None = None,
+    ) -> None:
         self._call: tuple | None = (fn, args, kwargs)
         self._future = future
         self._pending = pending  # (the pool's results not yet asked for)
@@ -72,7 +78,9 @@ class Job:
             try:
                 value = self._future.result()
             except BrokenProcessPool:
-                warnings.warn("процессы-исполнители недоступны: расчёт продолжается в одном процессе", stacklevel=2)
+                warnings.warn(
+                    "процессы-исполнители недоступны: расчёт продолжается в одном процессе", stacklevel=2
+                )
             else:
                 self._value = value.open() if isinstance(value, Shipped | Pickled) else value
                 self._call = None
@@ -228,11 +236,14 @@ class Workers:
             threads = str(max(1, (os.cpu_count() or 1) // self.n))
             self._saved = {k: os.environ.get(k) for k in THREAD_VARS}
             os.environ.update(dict.fromkeys(THREAD_VARS, threads))
-            self._pool = ProcessPoolExecutor(max_workers=self.n, mp_context=multiprocessing.get_context("spawn"))
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.n, mp_context=multiprocessing.get_context("spawn")
+            )
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=exc is not None)
             self._pool = None

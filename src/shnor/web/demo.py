@@ -83,6 +83,7 @@ def demo_region_load(*, seed: int = 1, size: str = "region", progress: Progress 
     # the region's demo analyst also administers users (/accounts/users/)
     user_admin_grant(user=get_user_model().objects.get(username="demo_region"))
     report.users = [
-        (u, pw, desc + " · администратор пользователей" if u == "demo_region" else desc) for u, pw, desc in report.users
+        (u, pw, desc + " · администратор пользователей" if u == "demo_region" else desc)
+        for u, pw, desc in report.users
     ]
     return report

@@ -46,7 +46,7 @@ def _render(request: HttpRequest, status: int, context: dict[str, Any]) -> HttpR
         body = (
             f'<!doctype html><html lang="ru"><head><meta charset="utf-8"><title>{TITLES[status]}</title></head>'
             f"<body><h1>{TITLES[status]}</h1><p>{escape(context.get('problem') or '')}</p>"
-            f"<p>Номер запроса: <code>{escape(rid)}</code></p><p><a href=\"/\">На главную</a></p></body></html>"
+            f'<p>Номер запроса: <code>{escape(rid)}</code></p><p><a href="/">На главную</a></p></body></html>'
         )
     return HttpResponse(body, status=status, content_type="text/html; charset=utf-8")
 

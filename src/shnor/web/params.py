@@ -124,16 +124,34 @@ def integer(
     return int(raw)
 
 
-def identifier(source: Mapping[str, Any], name: str, *, label: str | None = None, required: bool = False) -> int | None:
+def identifier(
+    source: Mapping[str, Any], name: str, *, label: str | None = None, required: bool = False
+) -> int | None:
     """The number of a record (positive, fits the database); None when absent or empty."""
-    return integer(source, name, minimum=1, maximum=BIGINT_MAX, label=label, required=required,
-                   expected="номер записи — целое положительное число (выберите значение из списка на странице)")
+    return integer(
+        source,
+        name,
+        minimum=1,
+        maximum=BIGINT_MAX,
+        label=label,
+        required=required,
+        expected="номер записи — целое положительное число (выберите значение из списка на странице)",
+    )
 
 
-def year(source: Mapping[str, Any], name: str = "year", *, default: int | None = None, label: str | None = None) -> int | None:
+def year(
+    source: Mapping[str, Any], name: str = "year", *, default: int | None = None, label: str | None = None
+) -> int | None:
     """A calendar year between 2000 and 2100; ``default`` when absent or empty."""
-    return integer(source, name, default=default, minimum=YEAR_MIN, maximum=YEAR_MAX, label=label,
-                   expected=f"год четырьмя цифрами от {YEAR_MIN} до {YEAR_MAX}, например 2024")
+    return integer(
+        source,
+        name,
+        default=default,
+        minimum=YEAR_MIN,
+        maximum=YEAR_MAX,
+        label=label,
+        expected=f"год четырьмя цифрами от {YEAR_MIN} до {YEAR_MAX}, например 2024",
+    )
 
 
 def choice(
@@ -175,7 +193,9 @@ def text(
     return raw
 
 
-def date(source: Mapping[str, Any], name: str, *, default: dt.date | None = None, label: str | None = None) -> dt.date | None:
+def date(
+    source: Mapping[str, Any], name: str, *, default: dt.date | None = None, label: str | None = None
+) -> dt.date | None:
     """A date as ``ГГГГ-ММ-ДД`` or ``ДД.ММ.ГГГГ`` within 2000–2100; ``default`` when absent or empty."""
     raw = _raw(source, name)
     if raw is None:

@@ -91,7 +91,9 @@ def log_file(home: Path) -> Path:
     return folder / "shnor.log"
 
 
-def logging_config(*, home: Path, level: str = "WARNING", mail_admins: bool = False, max_mb: int = 10, backups: int = 5) -> dict:
+def logging_config(
+    *, home: Path, level: str = "WARNING", mail_admins: bool = False, max_mb: int = 10, backups: int = 5
+) -> dict:
     """The ``LOGGING`` dict: records of ``level`` and above with the request id to the console (stderr: the journal
     under systemd) and to a rotating file; errors also to the administrators by e-mail when ``mail_admins``.
     Tracebacks are kept for server errors, not for 4xx answers."""
@@ -134,7 +136,11 @@ def logging_config(*, home: Path, level: str = "WARNING", mail_admins: bool = Fa
         "class": "logging.StreamHandler",
         "formatter": "django.server",
     }
-    config["formatters"]["django.server"] = {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"}
+    config["formatters"]["django.server"] = {
+        "()": "django.utils.log.ServerFormatter",
+        "format": "[{server_time}] {message}",
+        "style": "{",
+    }
     if mail_admins:
         config["handlers"]["mail_admins"] = {
             "class": "django.utils.log.AdminEmailHandler",

@@ -166,7 +166,11 @@ else:
             # or a few pages instead of a chain of 4 KB ones (storing a country year's objectivity
             # outcomes, ``scripts/bench_store.py``: SQLite's share 3.3 → 2.3 s); no effect on an
             # existing file
-            "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA page_size = 16384"},
+            "OPTIONS": {
+                "timeout": 30,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA page_size = 16384",
+            },
         }
     }
 
@@ -238,7 +242,9 @@ def _admins(name: str) -> list[tuple[str, str]]:
 ADMINS = _admins("SHNOR_ADMINS")
 LOG_LEVEL = os.environ.get("SHNOR_LOG_LEVEL", "WARNING").upper()
 if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
-    raise ImproperlyConfigured(f"SHNOR_LOG_LEVEL: ожидается DEBUG, INFO, WARNING или ERROR, получено {LOG_LEVEL!r}")
+    raise ImproperlyConfigured(
+        f"SHNOR_LOG_LEVEL: ожидается DEBUG, INFO, WARNING или ERROR, получено {LOG_LEVEL!r}"
+    )
 LOGGING = logging_config(home=HOME, level=LOG_LEVEL, mail_admins=bool(ADMINS))
 SITE_URL = os.environ.get("SHNOR_SITE_URL", "").rstrip("/")
 INVITATION_DAYS = _int("SHNOR_INVITATION_DAYS", 7)

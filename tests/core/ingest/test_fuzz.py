@@ -46,8 +46,28 @@ def fuzz_settings(examples: int) -> settings:
 FUZZ = fuzz_settings(int(os.environ.get("SHNOR_FUZZ_EXAMPLES", "40")))
 
 cell = st.one_of(
-    st.sampled_from(["", "X", "х", "не пройд.", "-1", "2,5", "1e3", "99999999999999999999", "=1+1", "=SUM(A1:A9)",
-                     "отсутствовал", "NaN", "inf", " 3 ", "\t", "0x1F", "١", "٣"]),
+    st.sampled_from(
+        [
+            "",
+            "X",
+            "х",
+            "не пройд.",
+            "-1",
+            "2,5",
+            "1e3",
+            "99999999999999999999",
+            "=1+1",
+            "=SUM(A1:A9)",
+            "отсутствовал",
+            "NaN",
+            "inf",
+            " 3 ",
+            "\t",
+            "0x1F",
+            "١",
+            "٣",
+        ]
+    ),
     st.text(alphabet=string.printable + "абвгдеёжзийклмнопрстуфхцчшщъыьэюя№«»", max_size=30),
     st.integers(-1000, 1000).map(str),
     st.integers(5000, 32000).map(lambda n: "я9" * (n // 2)),  # huge cells
@@ -128,7 +148,9 @@ def properties(fuzz: settings):  # type: ignore[no-untyped-def]
         header = [HEADER_2021[k] for k in order]
         shuffled = [[r[k] for k in order] for r in rows]
         with tempfile.TemporaryDirectory() as tmp:
-            path = write_csv(Path(tmp) / "vpr_2021_ma4_x.csv", shuffled, header=header, encoding=encoding, sep=sep)
+            path = write_csv(
+                Path(tmp) / "vpr_2021_ma4_x.csv", shuffled, header=header, encoding=encoding, sep=sep
+            )
             vf = read_vpr(path, tasks=TASKS, scales=SCALES, pseudonym_key=b"k")
         assert vf.rows_rejected == 0
         assert vf.frame["primary_score"].to_list() == [3, 8, 12, 17]
@@ -162,7 +184,9 @@ def properties(fuzz: settings):  # type: ignore[no-untyped-def]
         School.objects.all().delete()
         shutil.rmtree(home / "warehouse", ignore_errors=True)
         with tempfile.TemporaryDirectory() as tmp:
-            path = write_xlsx(Path(tmp) / "vpr_2021_ma4_fz.xlsx", school_rows("sch000001", [3, 8, 12, 17, 20, 0, 9, 14]))
+            path = write_xlsx(
+                Path(tmp) / "vpr_2021_ma4_fz.xlsx", school_rows("sch000001", [3, 8, 12, 17, 20, 0, 9, 14])
+            )
             first = vpr_file_import(path=path)
             before = warehouse_state(home)
             write_xlsx(path, mutated_rows(data))
@@ -218,7 +242,9 @@ def test_wrong_encoding_and_binary_junk(tmp_path) -> None:  # type: ignore[no-un
 def test_formulas_are_text_not_evaluated(tmp_path) -> None:  # type: ignore[no-untyped-def]
     rows = school_rows("sch000001", [3, 8])
     rows[0][8] = "=2+1"
-    vf = read_vpr(write_xlsx(tmp_path / "vpr_2021_ma4_f.xlsx", rows), tasks=TASKS, scales=SCALES, pseudonym_key=b"k")
+    vf = read_vpr(
+        write_xlsx(tmp_path / "vpr_2021_ma4_f.xlsx", rows), tasks=TASKS, scales=SCALES, pseudonym_key=b"k"
+    )
     assert vf.rows_rejected == 1
     assert vf.errors[0].value == "=2+1"
 

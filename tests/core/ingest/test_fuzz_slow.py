@@ -15,4 +15,6 @@ pytestmark = pytest.mark.slow
     test_truncated_or_corrupted_xlsx_is_a_clear_error_10k,
     test_service_import_never_writes_partly_10k,
 ) = properties(fuzz_settings(10_000))
-test_service_import_never_writes_partly_10k = pytest.mark.django_db(test_service_import_never_writes_partly_10k)
+test_service_import_never_writes_partly_10k = pytest.mark.django_db(
+    test_service_import_never_writes_partly_10k
+)

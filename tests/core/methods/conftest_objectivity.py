@@ -182,8 +182,15 @@ def _altai_vpr():
     from shnor.core.ingest.vpr import read_vpr
     from shnor.core.reference import shipped_scales, shipped_tasks
 
-    return read_vpr(ALTAI_MA4, year=2021, subject="ma", grade=4, tasks=shipped_tasks(), scales=shipped_scales(),
-                    pseudonym_key=b"k")
+    return read_vpr(
+        ALTAI_MA4,
+        year=2021,
+        subject="ma",
+        grade=4,
+        tasks=shipped_tasks(),
+        scales=shipped_scales(),
+        pseudonym_key=b"k",
+    )
 
 
 def altai_results() -> pl.DataFrame:

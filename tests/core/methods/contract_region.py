@@ -10,8 +10,9 @@ from shnor.core.store import schema
 
 #: A municipality with three years of ВПР in two subjects and grades: enough for every method to find
 #: something (ШНОР, leaders, a comparison group, deficits, FIOKO markers), small enough to run in seconds.
-REGION = DemoConfig(seed=5, size="municipality", years=(2022, 2023, 2024), subjects=("ma", "ru"), grades=(4, 5),
-                    gia=False)
+REGION = DemoConfig(
+    seed=5, size="municipality", years=(2022, 2023, 2024), subjects=("ma", "ru"), grades=(4, 5), gia=False
+)
 YEAR = 2024
 
 
@@ -19,8 +20,14 @@ YEAR = 2024
 def region_inputs(year: int = YEAR) -> Inputs:
     """The region's inputs for ``year`` (every year's results, as a run reads them)."""
     data = generate(REGION)
-    return Inputs(year=year, results=data.results.lazy(), tasks=data.tasks, scales=data.scales,
-                  schools=data.schools, context=data.context)
+    return Inputs(
+        year=year,
+        results=data.results.lazy(),
+        tasks=data.tasks,
+        scales=data.scales,
+        schools=data.schools,
+        context=data.context,
+    )
 
 
 def nothing_imported(year: int = YEAR) -> Inputs:

@@ -112,8 +112,13 @@ def test_evidence_is_json_with_the_promised_keys(m: Method, results: dict[str, p
 
 
 @pytest.mark.parametrize("m", METHODS, ids=IDS)
-def test_deterministic_pure_and_writes_nothing(m: Method, results: dict[str, pl.DataFrame], config: dict[str, Any],
-                                               tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_deterministic_pure_and_writes_nothing(
+    m: Method,
+    results: dict[str, pl.DataFrame],
+    config: dict[str, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """A second run gives the same frame; inputs and upstream results are unchanged; no file appears
     in SHNOR_HOME or the working directory."""
     home, cwd = tmp_path / "home", tmp_path / "cwd"
@@ -137,8 +142,13 @@ def test_deterministic_pure_and_writes_nothing(m: Method, results: dict[str, pl.
 
 
 def _frames(inputs: Inputs) -> dict[str, pl.DataFrame]:
-    return {"results": inputs.results.collect(), "tasks": inputs.tasks, "scales": inputs.scales,
-            "schools": inputs.schools, "context": inputs.context}
+    return {
+        "results": inputs.results.collect(),
+        "tasks": inputs.tasks,
+        "scales": inputs.scales,
+        "schools": inputs.schools,
+        "context": inputs.context,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -152,17 +162,22 @@ def no_year_results(config: dict[str, Any]) -> dict[str, pl.DataFrame]:
 
 
 @pytest.mark.parametrize("m", METHODS, ids=IDS)
-def test_nothing_imported_gives_an_empty_frame_with_the_schema(m: Method, empty_results: dict[str, pl.DataFrame]
-                                                               ) -> None:
+def test_nothing_imported_gives_an_empty_frame_with_the_schema(
+    m: Method, empty_results: dict[str, pl.DataFrame]
+) -> None:
     out = empty_results[m.name]
     assert out.height == 0
     assert out.schema == m.schema
 
 
-@pytest.mark.parametrize("m", [m for m in METHODS if m.name not in NOT_FROM_RESULTS],
-                         ids=[m.name for m in METHODS if m.name not in NOT_FROM_RESULTS])
+@pytest.mark.parametrize(
+    "m",
+    [m for m in METHODS if m.name not in NOT_FROM_RESULTS],
+    ids=[m.name for m in METHODS if m.name not in NOT_FROM_RESULTS],
+)
 def test_a_year_without_results_gives_an_empty_frame_with_the_schema(
-        m: Method, no_year_results: dict[str, pl.DataFrame]) -> None:
+    m: Method, no_year_results: dict[str, pl.DataFrame]
+) -> None:
     out = no_year_results[m.name]
     assert out.height == 0
     assert out.schema == m.schema

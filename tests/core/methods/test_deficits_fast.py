@@ -52,7 +52,9 @@ def demo() -> Inputs:
 def _clusters(i: Inputs) -> pl.DataFrame:
     """Three clusters of the demo's schools, and a few schools in none (they fall back to the region)."""
     ids = i.schools["school_id"].sort()
-    return pl.DataFrame({"school_id": ids, "cluster": [None if k % 11 == 0 else f"c{k % 3}" for k in range(ids.len())]})
+    return pl.DataFrame(
+        {"school_id": ids, "cluster": [None if k % 11 == 0 else f"c{k % 3}" for k in range(ids.len())]}
+    )
 
 
 def _both(
@@ -74,7 +76,12 @@ def _close(a: Any, b: Any) -> bool:
         return a.keys() == b.keys() and all(_close(a[k], b[k]) for k in a)
     if isinstance(a, list) and isinstance(b, list):
         return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, float | int) and isinstance(b, float | int) and type(a) is not bool and type(b) is not bool:
+    if (
+        isinstance(a, float | int)
+        and isinstance(b, float | int)
+        and type(a) is not bool
+        and type(b) is not bool
+    ):
         return abs(a - b) <= 1.0001e-4
     return a == b
 
@@ -102,7 +109,13 @@ CASES: dict[str, Callable[[Any, Inputs], Any]] = {
         clusters=_clusters(i),
     ),
     "run_clusters_both": lambda m, i: m.run(
-        i, {**CFG, "rule": "both", "comparison": {**CFG["comparison"], "min_schools": 3, "min_group_pupils": 150}}, clusters=_clusters(i)
+        i,
+        {
+            **CFG,
+            "rule": "both",
+            "comparison": {**CFG["comparison"], "min_schools": 3, "min_group_pupils": 150},
+        },
+        clusters=_clusters(i),
     ),
     "table_region_with_self_schools_only": lambda m, i: m.deficit_table(
         i,

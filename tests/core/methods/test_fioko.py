@@ -54,7 +54,9 @@ def test_inflated_mean_matches_independent_numpy(cfg):
     # two regions: the first 30 schools in "01", the rest in "02"
     ids = sorted(truth)
     regions = {s: ("01" if i < 30 else "02") for i, s in enumerate(ids)}
-    schools = schema.conform(pl.DataFrame({"school_id": ids, "region_id": [regions[s] for s in ids]}), schema.SCHOOLS)
+    schools = schema.conform(
+        pl.DataFrame({"school_id": ids, "region_id": [regions[s] for s in ids]}), schema.SCHOOLS
+    )
     out = fioko.run(inputs_for(res, 2021, schools), cfg)
     got = set(out.filter(pl.col("marker") == "inflated_mean")["school_id"].to_list())
     assert got == _numpy_inflated(res, regions)
@@ -67,13 +69,21 @@ def test_inflated_mean_matches_independent_numpy(cfg):
     assert row["value"] > row["threshold"]
 
 
-def _school_rows(sid: str, journal: list[int], scores: list[int], year: int = 2021, grade: int = 4) -> pl.DataFrame:
+def _school_rows(
+    sid: str, journal: list[int], scores: list[int], year: int = 2021, grade: int = 4
+) -> pl.DataFrame:
     n = len(scores)
     return schema.conform(
         pl.DataFrame(
             {
-                "procedure": ["vpr"] * n, "year": [year] * n, "subject": ["ma"] * n, "grade": [grade] * n,
-                "school_id": [sid] * n, "absent": [False] * n, "journal_mark": journal, "primary_score": scores,
+                "procedure": ["vpr"] * n,
+                "year": [year] * n,
+                "subject": ["ma"] * n,
+                "grade": [grade] * n,
+                "school_id": [sid] * n,
+                "absent": [False] * n,
+                "journal_mark": journal,
+                "primary_score": scores,
             }
         ),
         schema.RESULTS,
@@ -92,7 +102,9 @@ def test_journal_mismatch_sign_of_spearman(cfg):
     frames.append(_school_rows("aligned", [5, 5, 4, 4, 3, 3, 2], [19, 15, 14, 9, 8, 4, 2]))
     res = pl.concat(frames)
     ranks_cfg = {**cfg, "journal_mismatch": {**cfg["journal_mismatch"], "formula": "ranks"}}
-    out = fioko.run(Inputs(year=2021, results=res.lazy()), ranks_cfg).filter(pl.col("marker") == "journal_mismatch")
+    out = fioko.run(Inputs(year=2021, results=res.lazy()), ranks_cfg).filter(
+        pl.col("marker") == "journal_mismatch"
+    )
     got = set(out["school_id"].to_list())
     assert "reversed" in got
     assert "aligned" not in got
@@ -118,12 +130,22 @@ def test_cohort_quartile_rule(cfg):
             b = np.full(20, 3)  # sharp fall: grade 5 far below grade 4
         if sid == "c01":
             a = np.full(20, 3)  # sharp rise
-        frames += [_school_rows(sid, [4] * 20, a.tolist(), 2020, 4), _school_rows(sid, [4] * 20, b.tolist(), 2021, 5)]
+        frames += [
+            _school_rows(sid, [4] * 20, a.tolist(), 2020, 4),
+            _school_rows(sid, [4] * 20, b.tolist(), 2021, 5),
+        ]
         s4[sid], s5[sid] = (a / 20).mean() * 100, (b / 20).mean() * 100
     res = pl.concat(frames)
     scales = schema.conform(
-        pl.DataFrame({"procedure": ["vpr", "vpr"], "year": [2020, 2021], "subject": ["ma", "ma"], "grade": [4, 5],
-                      "max_score": [20, 20]}),
+        pl.DataFrame(
+            {
+                "procedure": ["vpr", "vpr"],
+                "year": [2020, 2021],
+                "subject": ["ma", "ma"],
+                "grade": [4, 5],
+                "max_score": [20, 20],
+            }
+        ),
         schema.SCALES,
     )
     out = fioko.run(Inputs(year=2021, results=res.lazy(), scales=scales), cfg)
@@ -149,8 +171,14 @@ def test_published_list_and_index(cfg):
     frames.append(simulate_school(rng, "sch229999", 40, 0.0, subject="ru"))
     res = pl.concat(frames)
     schools = schema.conform(
-        pl.DataFrame({"school_id": ["sch229999"], "name": ["МБОУ СОШ №1"], "municipality": ["Город"],
-                      "region_id": ["22"]}),
+        pl.DataFrame(
+            {
+                "school_id": ["sch229999"],
+                "name": ["МБОУ СОШ №1"],
+                "municipality": ["Город"],
+                "region_id": ["22"],
+            }
+        ),
         schema.SCHOOLS,
     )
     inp = inputs_for(res, 2021)
@@ -178,7 +206,17 @@ def test_output_schema_and_determinism(cfg):
     res, _ = synthetic_region(2, 40, planted={"sch22001": "inflated"})
     a = fioko.run(inputs_for(res, 2021), cfg)
     b = fioko.run(inputs_for(res.sample(fraction=1.0, shuffle=True, seed=1), 2021), cfg)
-    assert a.columns == ["year", "school_id", "procedure", "subject", "grade", "marker", "value", "threshold", "evidence"]
+    assert a.columns == [
+        "year",
+        "school_id",
+        "procedure",
+        "subject",
+        "grade",
+        "marker",
+        "value",
+        "threshold",
+        "evidence",
+    ]
     assert a.equals(fioko.run(inputs_for(res, 2021), cfg))
     assert a.drop("evidence").equals(b.drop("evidence"))
     assert set(a["marker"].to_list()) <= set(fioko.MARKERS)

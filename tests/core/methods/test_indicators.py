@@ -26,10 +26,18 @@ def outcomes() -> pl.DataFrame:
     rows = []
     for year, low, soc, fioko in ((2023, {"s1", "s2"}, {"s3"}, set()), (2024, {"s1"}, {"s4"}, {"s1"})):
         for s in ("s1", "s2", "s3", "s4"):
-            rows += [(s, year, "low_results", s in low), (s, year, "social_index", s in soc), (s, year, "objectivity", False)]
+            rows += [
+                (s, year, "low_results", s in low),
+                (s, year, "social_index", s in soc),
+                (s, year, "objectivity", False),
+            ]
             if s in fioko:
                 rows.append((s, year, "fioko", True))
-    return pl.DataFrame(rows, schema={"school_id": pl.String, "year": pl.Int32, "method": pl.String, "flagged": pl.Boolean}, orient="row")
+    return pl.DataFrame(
+        rows,
+        schema={"school_id": pl.String, "year": pl.Int32, "method": pl.String, "flagged": pl.Boolean},
+        orient="row",
+    )
 
 
 def test_shipped_table_matches_seed_003() -> None:
@@ -38,14 +46,22 @@ def test_shipped_table_matches_seed_003() -> None:
     assert len(codes) == len(set(codes)) >= 14
     computed = {i.code for i in table if i.computed}
     manual = {i.code for i in table if not i.computed}
-    assert {"low_results", "positive_dynamics", "teachers_diagnosed", "trained_on_request", "network"} <= computed
+    assert {
+        "low_results",
+        "positive_dynamics",
+        "teachers_diagnosed",
+        "trained_on_request",
+        "network",
+    } <= computed
     assert {"staff_shortage_measures", "resource_centre"} <= manual
     assert all(i.formula and i.sources for i in table)
 
 
 def test_bad_configuration_is_refused_in_russian() -> None:
     with pytest.raises(ValueError, match="source"):
-        ind.load_indicators({"indicator": [{"code": "x", "name": "x", "formula": "x", "unit": "%", "source": "guess"}]})
+        ind.load_indicators(
+            {"indicator": [{"code": "x", "name": "x", "formula": "x", "unit": "%", "source": "guess"}]}
+        )
     spec = {"code": "x", "name": "x", "formula": "x", "unit": "%", "source": "manual"}
     with pytest.raises(ValueError, match="повторяется"):
         ind.load_indicators({"indicator": [spec, spec]})
@@ -63,7 +79,12 @@ def test_lists_dynamics_and_aggregation() -> None:
     targets = ind.targets_of(out, 2024)
     assert targets == {"s1", "s4"}
     table = ind.load_indicators()
-    region = {r["code"]: r for r in ind.indicator_table(indicators=table, facts=facts, units=UNITS, level="region", unit_id="r", targets=targets)}
+    region = {
+        r["code"]: r
+        for r in ind.indicator_table(
+            indicators=table, facts=facts, units=UNITS, level="region", unit_id="r", targets=targets
+        )
+    }
     assert region["low_results"]["numerator"] == 1
     assert region["low_results"]["denominator"] == 4
     assert region["low_results"]["display"] == "25,0 %"
@@ -73,7 +94,12 @@ def test_lists_dynamics_and_aggregation() -> None:
     assert region["negative_dynamics"]["value"] == pytest.approx(100.0)
     assert region["objectivity_index"]["value"] == pytest.approx(75.0)
     assert region["teachers_diagnosed"]["display"] == "нет данных"
-    mun = {r["code"]: r for r in ind.indicator_table(indicators=table, facts=facts, units=UNITS, level="municipality", unit_id="m1", targets=targets)}
+    mun = {
+        r["code"]: r
+        for r in ind.indicator_table(
+            indicators=table, facts=facts, units=UNITS, level="municipality", unit_id="m1", targets=targets
+        )
+    }
     assert mun["low_results"]["numerator"] == 1
     assert mun["low_results"]["denominator"] == 2
 
@@ -82,18 +108,33 @@ def test_support_teachers_context_sites_and_manual_values() -> None:
     targets = {"s1", "s4"}
     roadmaps = pl.DataFrame({"school_id": ["s1"], "year": [2024]})
     activities = pl.DataFrame(
-        {"school_id": ["s1", "s1", "s1", "s1"], "year": [2024] * 4, "status": ["done", "planned", "cancelled", "planned"],
-         "due_date": [dt.date(2024, 3, 1), dt.date(2024, 4, 1), dt.date(2024, 4, 1), dt.date(2030, 1, 1)]}
+        {
+            "school_id": ["s1", "s1", "s1", "s1"],
+            "year": [2024] * 4,
+            "status": ["done", "planned", "cancelled", "planned"],
+            "due_date": [dt.date(2024, 3, 1), dt.date(2024, 4, 1), dt.date(2024, 4, 1), dt.date(2030, 1, 1)],
+        }
     )
-    partners = pl.DataFrame({"school_id": ["s4"], "leader_id": ["s2"], "year": [2024], "status": ["confirmed"]})
+    partners = pl.DataFrame(
+        {"school_id": ["s4"], "leader_id": ["s2"], "year": [2024], "status": ["confirmed"]}
+    )
     teachers = pl.DataFrame({"teacher_id": [1, 2, 3, 4], "school_id": ["s1", "s1", "s4", "s2"]})
     completions = pl.DataFrame({"teacher_id": [1, 3], "on_request": [True, True], "at_risk": [False, True]})
-    context = pl.DataFrame({"school_id": ["s1", "s4", "s2"], "year": [2024] * 3, "staff_shortage": [True, None, True]})
+    context = pl.DataFrame(
+        {"school_id": ["s1", "s4", "s2"], "year": [2024] * 3, "staff_shortage": [True, None, True]}
+    )
     sites = pl.DataFrame({"school_id": ["s1", "s4"], "complete": [True, False]})
     facts = pl.concat(
         [
-            ind.facts_support(year=2024, targets=targets, roadmaps=roadmaps, activities=activities, partners=partners,
-                              schools=["s1", "s2", "s3", "s4"], today=dt.date(2024, 6, 1)),
+            ind.facts_support(
+                year=2024,
+                targets=targets,
+                roadmaps=roadmaps,
+                activities=activities,
+                partners=partners,
+                schools=["s1", "s2", "s3", "s4"],
+                today=dt.date(2024, 6, 1),
+            ),
             ind.facts_teachers(teachers=teachers, diagnosed=[1, 2, 4], completions=completions),
             ind.facts_context(context, 2024),
             ind.facts_websites(sites),
@@ -101,13 +142,55 @@ def test_support_teachers_context_sites_and_manual_values() -> None:
         ]
     )
     manual = [
-        {"indicator": "staff_shortage_measures", "level": "school", "unit_id": "s1", "school_id": "s1", "value": 2, "note": "", "entered": "2024-05-01"},
-        {"indicator": "staff_shortage_measures", "level": "school", "unit_id": "s1", "school_id": "s1", "value": 3, "note": "", "entered": "2024-05-02"},
-        {"indicator": "staff_shortage_measures", "level": "school", "unit_id": "s3", "school_id": "s3", "value": 1, "note": "", "entered": "2024-05-01"},
-        {"indicator": "resource_centre", "level": "region", "unit_id": "r", "school_id": None, "value": 1, "note": "ЦНППМ", "entered": "2024-05-01"},
+        {
+            "indicator": "staff_shortage_measures",
+            "level": "school",
+            "unit_id": "s1",
+            "school_id": "s1",
+            "value": 2,
+            "note": "",
+            "entered": "2024-05-01",
+        },
+        {
+            "indicator": "staff_shortage_measures",
+            "level": "school",
+            "unit_id": "s1",
+            "school_id": "s1",
+            "value": 3,
+            "note": "",
+            "entered": "2024-05-02",
+        },
+        {
+            "indicator": "staff_shortage_measures",
+            "level": "school",
+            "unit_id": "s3",
+            "school_id": "s3",
+            "value": 1,
+            "note": "",
+            "entered": "2024-05-01",
+        },
+        {
+            "indicator": "resource_centre",
+            "level": "region",
+            "unit_id": "r",
+            "school_id": None,
+            "value": 1,
+            "note": "ЦНППМ",
+            "entered": "2024-05-01",
+        },
     ]
-    rows = {r["code"]: r for r in ind.indicator_table(indicators=ind.load_indicators(), facts=facts, units=UNITS,
-                                                       level="region", unit_id="r", targets=targets, manual=manual)}
+    rows = {
+        r["code"]: r
+        for r in ind.indicator_table(
+            indicators=ind.load_indicators(),
+            facts=facts,
+            units=UNITS,
+            level="region",
+            unit_id="r",
+            targets=targets,
+            manual=manual,
+        )
+    }
     assert (rows["programmes"]["numerator"], rows["programmes"]["denominator"]) == (1, 2)
     assert (rows["roadmap_execution"]["numerator"], rows["roadmap_execution"]["denominator"]) == (1, 2)
     assert (rows["network"]["numerator"], rows["network"]["denominator"]) == (2, 4)
@@ -121,8 +204,18 @@ def test_support_teachers_context_sites_and_manual_values() -> None:
     assert rows["staff_shortage_measures"]["value"] == 4  # latest of s1 (3) + s3 (1)
     assert rows["resource_centre"]["display"] == "да"
     assert rows["resource_centre"]["note"] == "ЦНППМ"
-    school = {r["code"]: r for r in ind.indicator_table(indicators=ind.load_indicators(), facts=facts, units=UNITS,
-                                                         level="school", unit_id="s1", targets=targets, manual=manual)}
+    school = {
+        r["code"]: r
+        for r in ind.indicator_table(
+            indicators=ind.load_indicators(),
+            facts=facts,
+            units=UNITS,
+            level="school",
+            unit_id="s1",
+            targets=targets,
+            manual=manual,
+        )
+    }
     assert school["staff_shortage_measures"]["value"] == 3
     assert school["staff_shortage_measures"]["editable"]
     assert not school["resource_centre"]["editable"]

@@ -51,7 +51,15 @@ def _row(out: pl.DataFrame, sid: str) -> dict:
 
 def test_output_columns_one_row_per_school(planted_run):
     res, out = planted_run
-    assert out.columns == ["school_id", "flagged", "n_signs", "signs", "strongest_sign", "q_value", "evidence"]
+    assert out.columns == [
+        "school_id",
+        "flagged",
+        "n_signs",
+        "signs",
+        "strongest_sign",
+        "q_value",
+        "evidence",
+    ]
     assert out.height == res.filter(~pl.col("absent"))["school_id"].n_unique()
     assert out["school_id"].is_unique().all()
 
@@ -87,7 +95,9 @@ def test_evidence_has_statistic_group_threshold_and_charts(planted_run):
     assert b["comparison_group"]
     assert "threshold" not in b  # the school's threshold, once for all its signs
     assert ev["threshold"]["q"] == 0.05
-    assert ev["threshold"]["sign_p_value_at_most"] == pytest.approx(ev["bh_cutoff"] / len(ev["sign_p_values"]))
+    assert ev["threshold"]["sign_p_value_at_most"] == pytest.approx(
+        ev["bh_cutoff"] / len(ev["sign_p_values"])
+    )
     # a chart two signs share is written once, and the other record points to it
     assert "chart" not in signs["person_fit"]
     assert signs["person_fit"]["chart_of"] == "task_pattern:vpr:ma:4"
@@ -129,10 +139,14 @@ def test_a_sink_receives_the_same_rows_in_parts(cfg, planted_run, monkeypatch):
 
     def sink(part: pl.DataFrame, evidence: list[bytes]) -> None:
         assert all(isinstance(e, bytes) for e in evidence)
-        parts.append(part.with_columns(pl.Series("evidence", [e.decode() for e in evidence], dtype=pl.String)))
+        parts.append(
+            part.with_columns(pl.Series("evidence", [e.decode() for e in evidence], dtype=pl.String))
+        )
 
     rest = objectivity.run(inputs_for(res, 2021), cfg, sink=sink)
-    assert [p.height for p in parts] == [40] * (out.height // 40) + ([out.height % 40] if out.height % 40 else [])
+    assert [p.height for p in parts] == [40] * (out.height // 40) + (
+        [out.height % 40] if out.height % 40 else []
+    )
     assert pl.concat(parts).equals(out)
     assert rest.equals(out.drop("evidence"))
 
@@ -223,7 +237,9 @@ def _demo(seed: int, *, honest: bool = False, lyceum_strength: float = 1.0, n_sc
 
 
 def _demo_inputs(fr: dict) -> Inputs:
-    return Inputs(year=2024, results=fr["results"].lazy(), tasks=fr["tasks"], scales=fr["scales"], schools=fr["schools"])
+    return Inputs(
+        year=2024, results=fr["results"].lazy(), tasks=fr["tasks"], scales=fr["scales"], schools=fr["schools"]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -294,20 +310,27 @@ def test_vpr_vs_gia_flags_vpr_far_above_gia(cfg, demo_runs):
     data, fr, out = demo_runs[0]
     res = fr["results"]
     honest = set(out.filter(~pl.col("flagged"))["school_id"].to_list()) - _members(data, "strong_lyceum")
-    gia_n = (res.filter(pl.col("procedure").is_in(["oge", "ege"]) & ~pl.col("absent"))
-             .group_by("school_id").len().filter(pl.col("len") >= 40))
+    gia_n = (
+        res.filter(pl.col("procedure").is_in(["oge", "ege"]) & ~pl.col("absent"))
+        .group_by("school_id")
+        .len()
+        .filter(pl.col("len") >= 40)
+    )
     vpr = res.filter((pl.col("procedure") == "vpr") & ~pl.col("absent"))
     vpr_n = vpr.group_by("school_id").len().filter(pl.col("len") >= 60)
     cands = sorted(set(gia_n["school_id"].to_list()) & set(vpr_n["school_id"].to_list()) & honest)
     target = cands[0]
     source = sorted(_members(data, "strong_lyceum"))[0]
     # the target school's ВПР replaced by a strong lyceum's ВПР; its ОГЭ/ЕГЭ stay its own
-    swapped = pl.concat([
-        res.filter(~((pl.col("procedure") == "vpr") & pl.col("school_id").is_in([target, source]))),
-        res.filter((pl.col("procedure") == "vpr") & (pl.col("school_id") == source)),
-        res.filter((pl.col("procedure") == "vpr") & (pl.col("school_id") == source))
-        .with_columns(pl.lit(target).alias("school_id"), (pl.col("pupil_key") + "-copy").alias("pupil_key")),
-    ])
+    swapped = pl.concat(
+        [
+            res.filter(~((pl.col("procedure") == "vpr") & pl.col("school_id").is_in([target, source]))),
+            res.filter((pl.col("procedure") == "vpr") & (pl.col("school_id") == source)),
+            res.filter((pl.col("procedure") == "vpr") & (pl.col("school_id") == source)).with_columns(
+                pl.lit(target).alias("school_id"), (pl.col("pupil_key") + "-copy").alias("pupil_key")
+            ),
+        ]
+    )
     got = objectivity.run(_demo_inputs({**fr, "results": swapped}), cfg)
     ev = json.loads(got.filter(pl.col("school_id") == target)["evidence"][0])
     rec = next(r for r in ev["signs"] if r["sign"] == "vpr_vs_gia")
@@ -323,7 +346,9 @@ def test_vpr_vs_gia_flags_vpr_far_above_gia(cfg, demo_runs):
     # switchable in the TOML
     off = json.loads(json.dumps(cfg))
     off["signs"]["vpr_vs_gia"]["enabled"] = False
-    out_off = objectivity.run(_demo_inputs({**fr, "results": res.filter(pl.col("school_id").is_in(cands[:30] + [source]))}), off)
+    out_off = objectivity.run(
+        _demo_inputs({**fr, "results": res.filter(pl.col("school_id").is_in(cands[:30] + [source]))}), off
+    )
     assert all(r["sign"] != "vpr_vs_gia" for e in out_off["evidence"] for r in json.loads(e)["signs"])
 
 
@@ -366,7 +391,9 @@ def test_upper_tail_is_exactly_one_at_zero_and_zero_beyond_the_support():
     assert upper_tail(np.array([0.5, 0.6]), 1) == 0.6
 
 
-@pytest.mark.parametrize("variant", [{"level_model": "tilt"}, {"level_model": "tilt", "null_shape": "region"}])
+@pytest.mark.parametrize(
+    "variant", [{"level_model": "tilt"}, {"level_model": "tilt", "null_shape": "region"}]
+)
 def test_bunching_with_the_tilt_level_model_finds_the_planted_school(cfg, planted_run, variant):
     """The TOML's other level models (exponential tilt of the smoothed or of the region's own
     histogram): the planted school stands out, honest ones do not, and the chart's expected
@@ -381,7 +408,11 @@ def test_bunching_with_the_tilt_level_model_finds_the_planted_school(cfg, plante
     rec = out["sch29001"]
     assert rec["tested"]
     assert rec["p_value"] < 1e-3
-    honest = [r["p_value"] for sid, r in out.items() if r.get("tested") and sid in PLANTED and PLANTED[sid] == "honest"]
+    honest = [
+        r["p_value"]
+        for sid, r in out.items()
+        if r.get("tested") and sid in PLANTED and PLANTED[sid] == "honest"
+    ]
     assert honest
     assert min(honest) > 0.01
     best = next(b for b in rec["boundaries"] if b["boundary"] == rec["statistic"]["boundary"])
@@ -389,7 +420,8 @@ def test_bunching_with_the_tilt_level_model_finds_the_planted_school(cfg, plante
     lo, hi = best["window"]
     outside = [s for s in range(len(rec["chart"]["histogram"])) if s < lo or s > hi]
     assert sum(rec["chart"]["expected"][s] for s in outside) == pytest.approx(
-        sum(rec["chart"]["histogram"][s] for s in outside), abs=0.01 * len(outside))
+        sum(rec["chart"]["histogram"][s] for s in outside), abs=0.01 * len(outside)
+    )
 
 
 def test_the_order_of_the_pupils_changes_nothing(cfg, planted_run):
@@ -408,7 +440,9 @@ def _latent_by_definition(shist, cut, lo, hi, g, tau):
     """``_latent_posterior`` school by school, as its docstring defines it (the oracle)."""
     from scipy import stats as st
 
-    dl, sg = (a.ravel() for a in np.meshgrid(np.linspace(-4.0, 4.0, 121), np.linspace(0.3, 1.6, 14), indexing="ij"))
+    dl, sg = (
+        a.ravel() for a in np.meshgrid(np.linspace(-4.0, 4.0, 121), np.linspace(0.3, 1.6, 14), indexing="ij")
+    )
     edges = np.r_[-np.inf, st.norm.ppf(np.clip(np.cumsum(g) / g.sum(), 1e-9, 1 - 1e-9)[:-1]), np.inf]
     prob = np.maximum(np.diff(st.norm.cdf((edges[None, :] - dl[:, None]) / sg[:, None]), axis=1), 1e-300)
     p_win = prob[:, lo : hi + 1].sum(1)
@@ -451,14 +485,25 @@ def test_latent_posterior_is_its_definition():
     width, cut, lo, hi = 31, 15, 12, 17
     g = np.exp(-0.5 * ((np.arange(width) - 16) / 6.0) ** 2) * 1000
     sizes = rng.integers(0, 90, 60)
-    shist = np.stack([np.bincount(np.clip(np.round(rng.normal(16 + rng.normal(0, 3), rng.uniform(3, 8), n)),
-                                          0, width - 1).astype(int), minlength=width) for n in sizes])
+    shist = np.stack(
+        [
+            np.bincount(
+                np.clip(
+                    np.round(rng.normal(16 + rng.normal(0, 3), rng.uniform(3, 8), n)), 0, width - 1
+                ).astype(int),
+                minlength=width,
+            )
+            for n in sizes
+        ]
+    )
     sigma0, want = _latent_by_definition(shist, cut, lo, hi, g, 0.15)
     for block in (7, 256):
         got = _latent_posterior(shist, cut, lo, hi, g, 0.15, block=block)
         assert got["sigma0"] == pytest.approx(sigma0, rel=1e-12)
         for i, (share, shift, sd, pmf, expected) in enumerate(want):
-            assert (got["share"][i], got["shift"][i], got["sd"][i]) == pytest.approx((share, shift, sd), rel=1e-10, abs=1e-12)
+            assert (got["share"][i], got["shift"][i], got["sd"][i]) == pytest.approx(
+                (share, shift, sd), rel=1e-10, abs=1e-12
+            )
             np.testing.assert_allclose(got["expected"][i], expected, atol=0.0051)  # (rounded to 0.01)
             if pmf is None:
                 assert got["pmf"][i] is None

@@ -94,8 +94,10 @@ def test_similarity_matches_per_school_reference(demo3):
         unit = objectivity.build_unit(demo3, p, 2024, s, g)
         if unit is None:
             continue
-        _same(signs_mod.similarity(unit, cfg["signs"]["similarity"]),
-              signs_mod._similarity_reference(unit, cfg["signs"]["similarity"]))
+        _same(
+            signs_mod.similarity(unit, cfg["signs"]["similarity"]),
+            signs_mod._similarity_reference(unit, cfg["signs"]["similarity"]),
+        )
 
 
 @pytest.mark.parametrize("formula", ["pdf", "ranks"])

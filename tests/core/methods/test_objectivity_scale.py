@@ -79,10 +79,17 @@ def test_combine_many_is_combine_group_by_group(method):
 # --- rounding, the union bound and the same-total cells: vectorised paths vs their definitions ----
 
 
-@given(st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True, width=64),
-                          st.integers(-10**6, 10**6).map(lambda k: k / 2000),  # exact halves at 3 decimals
-                          st.integers(-10**9, 10**9).map(lambda k: k / 10**5)), max_size=40),
-       st.integers(0, 5))
+@given(
+    st.lists(
+        st.one_of(
+            st.floats(allow_nan=True, allow_infinity=True, width=64),
+            st.integers(-(10**6), 10**6).map(lambda k: k / 2000),  # exact halves at 3 decimals
+            st.integers(-(10**9), 10**9).map(lambda k: k / 10**5),
+        ),
+        max_size=40,
+    ),
+    st.integers(0, 5),
+)
 def test_rv_is_r_value_by_value(values, nd):
     got = sm._rv(np.array(values, dtype=float), nd)
     want = [sm._r(v, nd) for v in values]
@@ -148,10 +155,13 @@ def test_same_total_cells_are_the_per_pupil_comparison():
     np.testing.assert_allclose(z, np.where(var > 0, t / np.sqrt(np.maximum(var, 1e-12)), 0.0), rtol=1e-12)
     col = tasks[:, 1].astype(float)
     mean, _, _ = cells.loo(cells.sums(col))
-    np.testing.assert_allclose(cells.per_school(cells.n * mean),
-                               np.bincount(school, weights=_loo_conditional(col, total, school, ns,
-                                                                            int(maxp.sum()), 20)[0], minlength=ns),
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        cells.per_school(cells.n * mean),
+        np.bincount(
+            school, weights=_loo_conditional(col, total, school, ns, int(maxp.sum()), 20)[0], minlength=ns
+        ),
+        rtol=1e-12,
+    )
 
 
 def test_union_bound_takes_near_ties_from_binom_isf_as_the_direct_bound(monkeypatch):
@@ -160,5 +170,9 @@ def test_union_bound_takes_near_ties_from_binom_isf_as_the_direct_bound(monkeypa
     isf = sm.stats.binom.isf
     monkeypatch.setattr(sm.stats.binom, "isf", lambda q, n, p: isf(q, n, p) + 1)
     for table, pv, mult, m in _union_tables(3):
-        np.testing.assert_allclose(sm._union_bound(table, pv, mult, m), sm._union_bound_direct(table, pv, mult, m),
-                                   rtol=1e-12, atol=0)
+        np.testing.assert_allclose(
+            sm._union_bound(table, pv, mult, m),
+            sm._union_bound_direct(table, pv, mult, m),
+            rtol=1e-12,
+            atol=0,
+        )

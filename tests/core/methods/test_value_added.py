@@ -208,9 +208,16 @@ def test_pupil_scores_and_school_moments_are_the_same_every_time():
     keys = [*value_added.UNIT, "school_id", "score", "test_score", "fail"]
     assert s.equals(s.sort(keys, nulls_last=True, maintain_order=True))
     m = value_added.school_moments(s)
-    want = (s.filter(pl.col("z").is_not_null()).group_by("school_id")
-            .agg(pl.len().alias("n"), pl.col("z").mean().alias("ybar"),
-                 ((pl.col("z") - pl.col("z").mean()) ** 2).sum().alias("ss")).sort("school_id"))
+    want = (
+        s.filter(pl.col("z").is_not_null())
+        .group_by("school_id")
+        .agg(
+            pl.len().alias("n"),
+            pl.col("z").mean().alias("ybar"),
+            ((pl.col("z") - pl.col("z").mean()) ** 2).sum().alias("ss"),
+        )
+        .sort("school_id")
+    )
     assert m["school_id"].equals(want["school_id"])
     assert m["n"].equals(want["n"])
     np.testing.assert_allclose(m["ybar"].to_numpy(), want["ybar"].to_numpy(), rtol=1e-12, atol=1e-14)

@@ -19,31 +19,77 @@ CONCLUSIONS = [
     "Ограничения: это наблюдательное сравнение, а не эксперимент.",
 ]
 INDICATORS = [
-    {"code": "low_results", "name": "Доля школ ШНОР", "display": "12,5 %", "value": 12.5, "numerator": 5.0,
-     "denominator": 40.0, "unit": "%", "source": "computed", "note": ""},
-    {"code": "staff_shortage_measures", "name": "Меры поддержки при дефиците кадров", "display": "нет данных", "value": None,
-     "numerator": None, "denominator": None, "unit": "шт.", "source": "manual", "note": "не внесено"},
+    {
+        "code": "low_results",
+        "name": "Доля школ ШНОР",
+        "display": "12,5 %",
+        "value": 12.5,
+        "numerator": 5.0,
+        "denominator": 40.0,
+        "unit": "%",
+        "source": "computed",
+        "note": "",
+    },
+    {
+        "code": "staff_shortage_measures",
+        "name": "Меры поддержки при дефиците кадров",
+        "display": "нет данных",
+        "value": None,
+        "numerator": None,
+        "denominator": None,
+        "unit": "шт.",
+        "source": "manual",
+        "note": "не внесено",
+    },
 ]
 EFFECT = {
-    "start_year": 2023, "estimate": 0.12, "lower": -0.05, "upper": 0.29, "conclusions": CONCLUSIONS,
-    "trajectory": [{"year": y, "supported_mean": s, "control_mean": c} for y, s, c in ((2021, -0.5, -0.45), (2022, -0.55, -0.5), (2023, -0.3, -0.42), (2024, -0.25, -0.4))],
+    "start_year": 2023,
+    "estimate": 0.12,
+    "lower": -0.05,
+    "upper": 0.29,
+    "conclusions": CONCLUSIONS,
+    "trajectory": [
+        {"year": y, "supported_mean": s, "control_mean": c}
+        for y, s, c in ((2021, -0.5, -0.45), (2022, -0.55, -0.5), (2023, -0.3, -0.42), (2024, -0.25, -0.4))
+    ],
 }
 
 
 def annual_data() -> annual_report.AnnualData:
     return annual_report.AnnualData(
-        unit_name="Тестовый край", level="region", year=2024, n_schools=40,
-        lists_by_year=[{"year": 2023, "n_schools": 40, "low_results": 6, "social_risk": 4, "objectivity": 3},
-                       {"year": 2024, "n_schools": 40, "low_results": 5, "social_risk": 4, "objectivity": 2}],
+        unit_name="Тестовый край",
+        level="region",
+        year=2024,
+        n_schools=40,
+        lists_by_year=[
+            {"year": 2023, "n_schools": 40, "low_results": 6, "social_risk": 4, "objectivity": 3},
+            {"year": 2024, "n_schools": 40, "low_results": 5, "social_risk": 4, "objectivity": 2},
+        ],
         dynamics={"low_results": {"entered": 1, "left": 2, "stayed": 4}},
-        objectivity_index=[{"year": 2023, "n_schools": 40, "n_marked": 4, "index": 90.0}, {"year": 2024, "n_schools": 40, "n_marked": 2, "index": 95.0}],
-        deficits=[{"subject": "Математика", "label": "Решать текстовые задачи в 3–4 действия", "n_schools": 7},
-                  {"subject": "Русский язык", "label": "Распознавать главные члены предложения", "n_schools": 4}],
+        objectivity_index=[
+            {"year": 2023, "n_schools": 40, "n_marked": 4, "index": 90.0},
+            {"year": 2024, "n_schools": 40, "n_marked": 2, "index": 95.0},
+        ],
+        deficits=[
+            {"subject": "Математика", "label": "Решать текстовые задачи в 3–4 действия", "n_schools": 7},
+            {"subject": "Русский язык", "label": "Распознавать главные члены предложения", "n_schools": 4},
+        ],
         schools_with_deficits=9,
-        teachers={"n_teachers": 30, "n_diagnosed": 20, "n_with_deficits": 8, "n_completed": 3,
-                  "areas": [{"area": "Предметные знания", "n": 20, "n_deficit": 6}, {"area": "Методика", "n": 20, "n_deficit": 3}]},
-        indicators=INDICATORS, effectiveness=EFFECT,
-        municipalities=[{"name": "Город Первый", "n_schools": 20, "low_results": 2, "social_risk": 1, "objectivity": 1}],
+        teachers={
+            "n_teachers": 30,
+            "n_diagnosed": 20,
+            "n_with_deficits": 8,
+            "n_completed": 3,
+            "areas": [
+                {"area": "Предметные знания", "n": 20, "n_deficit": 6},
+                {"area": "Методика", "n": 20, "n_deficit": 3},
+            ],
+        },
+        indicators=INDICATORS,
+        effectiveness=EFFECT,
+        municipalities=[
+            {"name": "Город Первый", "n_schools": 20, "low_results": 2, "social_risk": 1, "objectivity": 1}
+        ],
     )
 
 
@@ -58,12 +104,21 @@ def docx_text(blob: bytes) -> str:
 
 
 def test_annual_report_docx_has_sections_tables_and_charts() -> None:
-    name, mime, blob = annual_report.AnnualReportExporter(annual_data()).render({"format": "docx", "year": 2024})
+    name, mime, blob = annual_report.AnnualReportExporter(annual_data()).render(
+        {"format": "docx", "year": 2024}
+    )
     assert name == "annual_report_region_2024.docx"
     assert mime == annual_report.DOCX_MIME
     text = docx_text(blob)
-    for needle in ("Списки школ и их динамика", "Индекс объективности", "Решать текстовые задачи", "Показатели мониторинга",
-                   CONCLUSIONS[1], "Доля школ ШНОР", "5 / 40"):
+    for needle in (
+        "Списки школ и их динамика",
+        "Индекс объективности",
+        "Решать текстовые задачи",
+        "Показатели мониторинга",
+        CONCLUSIONS[1],
+        "Доля школ ШНОР",
+        "5 / 40",
+    ):
         assert needle in text
     media = [n for n in zipfile.ZipFile(io.BytesIO(blob)).namelist() if n.startswith("word/media/")]
     assert len(media) == 4  # lists, objectivity, deficits, trajectory
@@ -86,8 +141,12 @@ def published() -> pl.DataFrame:
     schema = {"Год": pl.Int16(), "Логин": pl.String(), "Муниципалитет": pl.String(), "ОО": pl.String()}
     schema |= {c: pl.Int8() for c in PUBLISHED_COLUMNS[4:8]} | {"Количество маркеров": pl.Int8()}
     return pl.DataFrame(
-        [(2023, "sch0001", "Город Первый", "МБОУ СОШ №1", None, 1, 0, 1, 2), (2023, "sch0002", "Город Первый", "МБОУ Лицей", 1, None, None, None, 1)],
-        schema=schema, orient="row",
+        [
+            (2023, "sch0001", "Город Первый", "МБОУ СОШ №1", None, 1, 0, 1, 2),
+            (2023, "sch0002", "Город Первый", "МБОУ Лицей", 1, None, None, None, 1),
+        ],
+        schema=schema,
+        orient="row",
     )
 
 
@@ -111,11 +170,26 @@ def test_fioko_list_matches_the_published_layout(real) -> None:  # type: ignore[
 
 def test_municipality_summary_docx() -> None:
     data = municipality_summary.MunicipalitySummary(
-        name="Город Первый", region="Тестовый край", year=2024,
-        schools=[{"school_id": "sch0001", "name": "МБОУ СОШ №1", "lists": ["ШНОР", "Необъективность"], "track": "Индивидуальное сопровождение",
-                  "roadmap_done": 3, "roadmap_due": 5, "teachers": 10, "diagnosed": 8, "with_deficits": 3, "site": "Дорожная карта"},
-                 {"school_id": "sch0002", "name": "МБОУ Лицей №2", "lists": [], "site": "нет сайта"}],
-        indicators=INDICATORS, conclusions=CONCLUSIONS,
+        name="Город Первый",
+        region="Тестовый край",
+        year=2024,
+        schools=[
+            {
+                "school_id": "sch0001",
+                "name": "МБОУ СОШ №1",
+                "lists": ["ШНОР", "Необъективность"],
+                "track": "Индивидуальное сопровождение",
+                "roadmap_done": 3,
+                "roadmap_due": 5,
+                "teachers": 10,
+                "diagnosed": 8,
+                "with_deficits": 3,
+                "site": "Дорожная карта",
+            },
+            {"school_id": "sch0002", "name": "МБОУ Лицей №2", "lists": [], "site": "нет сайта"},
+        ],
+        indicators=INDICATORS,
+        conclusions=CONCLUSIONS,
     )
     name, _, blob = municipality_summary.MunicipalitySummaryExporter(data).render({})
     text = docx_text(blob)
@@ -128,18 +202,33 @@ def test_municipality_summary_docx() -> None:
 
 def test_protocol_draft_follows_the_seed_structure() -> None:
     data = protocol_draft.ProtocolData(
-        unit_name="Город Первый", authority="Отдел образования администрации", year=2024,
+        unit_name="Город Первый",
+        authority="Отдел образования администрации",
+        year=2024,
         lists={"n_schools": 20, "low_results": 2, "social_risk": 1, "objectivity": 1},
-        dynamics={"low_results": {"entered": 0, "left": 1, "stayed": 1}}, objectivity_index=95.0, fioko_marked=1,
+        dynamics={"low_results": {"entered": 0, "left": 1, "stayed": 1}},
+        objectivity_index=95.0,
+        fioko_marked=1,
         teachers={"n_teachers": 10, "n_diagnosed": 6, "n_with_deficits": 2, "n_completed": 1},
-        roadmap={"done": 3, "due": 5, "overdue": 2}, sites={"checked": 3, "complete": 1, "missing": 2},
-        indicators=INDICATORS, effectiveness=EFFECT,
+        roadmap={"done": 3, "due": 5, "overdue": 2},
+        sites={"checked": 3, "complete": 1, "missing": 2},
+        indicators=INDICATORS,
+        effectiveness=EFFECT,
     )
     _, _, blob = protocol_draft.ProtocolDraftExporter(data).render({})
     text = docx_text(blob)
-    order = ["ПРОТОКОЛ", "ЗАСЕДАНИЯ РАБОЧЕЙ ГРУППЫ", "Анализ эффективности реализации комплекса мер", "Присутствовали:",
-             "Члены рабочей группы:", "ПОВЕСТКА ДНЯ:", "СЛУШАЛИ:", "Предложения по итогам управленческого цикла по всем системам:",
-             "РЕШИЛИ:", "Председатель рабочей группы"]
+    order = [
+        "ПРОТОКОЛ",
+        "ЗАСЕДАНИЯ РАБОЧЕЙ ГРУППЫ",
+        "Анализ эффективности реализации комплекса мер",
+        "Присутствовали:",
+        "Члены рабочей группы:",
+        "ПОВЕСТКА ДНЯ:",
+        "СЛУШАЛИ:",
+        "Предложения по итогам управленческого цикла по всем системам:",
+        "РЕШИЛИ:",
+        "Председатель рабочей группы",
+    ]
     positions = [text.index(s) for s in order]
     assert positions == sorted(positions)
     assert "критериям оценивания ВПР" in text

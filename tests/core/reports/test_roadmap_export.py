@@ -26,11 +26,20 @@ def smolensk_doc(with_status: bool = False) -> RoadmapDocument:
     sections: dict[str, list[RoadmapRow]] = {}
     for a in t.activities:
         sections.setdefault(a.section, []).append(
-            RoadmapRow(number=f"{a.number}.", title=a.title, period=a.period, executor=a.executor, status="Выполнено")
+            RoadmapRow(
+                number=f"{a.number}.", title=a.title, period=a.period, executor=a.executor, status="Выполнено"
+            )
         )
     return RoadmapDocument(
-        title=t.title, subject="Смоленская область", authority=t.order["authority"], order_number="863-ОД",
-        order_date=dt.date(2019, 10, 11), appendix="2", year=2019, sections=list(sections.items()), with_status=with_status,
+        title=t.title,
+        subject="Смоленская область",
+        authority=t.order["authority"],
+        order_number="863-ОД",
+        order_date=dt.date(2019, 10, 11),
+        appendix="2",
+        year=2019,
+        sections=list(sections.items()),
+        with_status=with_status,
     )
 
 
@@ -48,14 +57,22 @@ def test_docx_has_order_header_title_table_header_and_every_activity() -> None:
     assert [c.text for c in table.rows[1].cells] == [str(i) for i in range(1, 8)]
     body = "\n".join(c.text for r in table.rows[2:] for c in r.cells)
     assert "Оказание финансовой помощи" in body
-    assert "Создание эффективной организационной и финансовой схемы для адресной материальной поддержки обновления" in body
+    assert (
+        "Создание эффективной организационной и финансовой схемы для адресной материальной поддержки обновления"
+        in body
+    )
     assert len(table.rows) == 2 + 4 + 42  # header, numbering, 4 section rows, 42 activities
     assert d.sections[0].page_width > d.sections[0].page_height  # landscape
 
 
 def test_docx_without_order_prints_blanks_and_dorozhnaya_karta() -> None:
-    doc = RoadmapDocument(title="Дорожная карта школы", authority="МБОУ СОШ № 1",
-                          sections=[("", [RoadmapRow(number="1", title="Мероприятие", co_executors="педагоги", executor="Директор")])])
+    doc = RoadmapDocument(
+        title="Дорожная карта школы",
+        authority="МБОУ СОШ № 1",
+        sections=[
+            ("", [RoadmapRow(number="1", title="Мероприятие", co_executors="педагоги", executor="Директор")])
+        ],
+    )
     d = Document(io.BytesIO(roadmap_docx(doc)))
     text = [p.text for p in d.paragraphs]
     assert text[0] == "Приложение"

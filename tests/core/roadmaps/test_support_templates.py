@@ -73,7 +73,13 @@ def test_bad_template_is_refused_in_russian() -> None:
 @pytest.mark.parametrize(
     ("text", "year", "cal", "start", "due"),
     [
-        ("Февраль – апрель 2024 г., сентябрь – ноябрь 2024 г.", 2024, "calendar_year", dt.date(2024, 2, 1), dt.date(2024, 11, 30)),
+        (
+            "Февраль – апрель 2024 г., сентябрь – ноябрь 2024 г.",
+            2024,
+            "calendar_year",
+            dt.date(2024, 2, 1),
+            dt.date(2024, 11, 30),
+        ),
         ("Март 2024 г.", 2024, "calendar_year", dt.date(2024, 3, 1), dt.date(2024, 3, 31)),
         ("В течение года", 2024, "calendar_year", dt.date(2024, 1, 1), dt.date(2024, 12, 31)),
         ("По специальному графику", 2024, "calendar_year", None, dt.date(2024, 12, 31)),

@@ -145,6 +145,7 @@ MA4_REAL_X = (
     0.142,
 )
 
+
 class RealFigures(TypedDict):
     """Figures measured on a real file (calibration targets and test references)."""
 

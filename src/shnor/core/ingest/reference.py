@@ -81,7 +81,16 @@ def read_tasks(
     )
     dup = f.filter(pl.struct(*key, "task_no").is_duplicated())
     for r in dup.iter_rows(named=True):
-        parsed.errors.append(RowError(path.name, sheet.name, r["source_row"], "task_no", "номер позиции задания повторяется", str(r["task_no"])))
+        parsed.errors.append(
+            RowError(
+                path.name,
+                sheet.name,
+                r["source_row"],
+                "task_no",
+                "номер позиции задания повторяется",
+                str(r["task_no"]),
+            )
+        )
     parsed.frame = schema.conform(f.sort(*key, "task_no"), schema.TASKS)
     return parsed
 

@@ -46,7 +46,17 @@ OUTPUT_SCHEMA: dict[str, pl.DataType] = {
 }
 
 #: Column headers of FIOKO's published list (as in the Dagestan 2023 file).
-PUBLISHED_COLUMNS = ("Год", "Логин", "Муниципалитет", "ОО", "4 РУ", "4 МА", "5 РУ", "5 МА", "Количество маркеров")
+PUBLISHED_COLUMNS = (
+    "Год",
+    "Логин",
+    "Муниципалитет",
+    "ОО",
+    "4 РУ",
+    "4 МА",
+    "5 РУ",
+    "5 МА",
+    "Количество маркеров",
+)
 _SUBJECT_SHORT = {"ru": "РУ", "ma": "МА"}
 
 
@@ -130,7 +140,9 @@ def _r(x: float | None, nd: int = 4) -> float | None:
 # marker 1: inflated mean
 
 
-def inflated_mean(inputs: Inputs, config: Mapping[str, Any], procedure: str, subject: str, grade: int) -> list[dict[str, Any]]:
+def inflated_mean(
+    inputs: Inputs, config: Mapping[str, Any], procedure: str, subject: str, grade: int
+) -> list[dict[str, Any]]:
     """Rows of ``inflated_mean`` markers for one procedure in ``inputs.year``."""
     cfg = config["inflated_mean"]
     t = float(cfg["t"])
@@ -170,7 +182,12 @@ def inflated_mean(inputs: Inputs, config: Mapping[str, Any], procedure: str, sub
                 "evidence": _evidence(
                     rule="нижняя граница ДИ среднего балла ОО > верхней границы ДИ среднего балла региона",
                     t=t,
-                    school={"n": r["n"], "mean": _r(r["mean"]), "sd": _r(r["sd"]), "ci": [_r(r["lo"]), _r(r["hi"])]},
+                    school={
+                        "n": r["n"],
+                        "mean": _r(r["mean"]),
+                        "sd": _r(r["sd"]),
+                        "ci": [_r(r["lo"]), _r(r["hi"])],
+                    },
                     region={
                         "id": r["_region"],
                         "n": r["r_n"],
@@ -211,7 +228,9 @@ def spearman_ranks(x: np.ndarray, y: np.ndarray) -> float:
     return float(np.corrcoef(rx, ry)[0, 1])
 
 
-def journal_mismatch(inputs: Inputs, config: Mapping[str, Any], procedure: str, subject: str, grade: int) -> list[dict[str, Any]]:
+def journal_mismatch(
+    inputs: Inputs, config: Mapping[str, Any], procedure: str, subject: str, grade: int
+) -> list[dict[str, Any]]:
     """Rows of ``journal_mismatch`` markers (rs < threshold) for one procedure in ``inputs.year``."""
     cfg = config["journal_mismatch"]
     min_n = int(cfg["min_participants"])
@@ -231,11 +250,18 @@ def journal_mismatch(inputs: Inputs, config: Mapping[str, Any], procedure: str, 
     rx = pl.col("journal_mark").cast(pl.Float64).rank("average").over("school_id")
     ry = pl.col("primary_score").cast(pl.Float64).rank("average").over("school_id")
     sums = (
-        part.lazy().select("school_id", rx=rx, ry=ry)
+        part.lazy()
+        .select("school_id", rx=rx, ry=ry)
         .group_by("school_id")
-        .agg(n=pl.len().cast(pl.Float64), d2=((pl.col("rx") - pl.col("ry")) ** 2).sum(),
-             sx=pl.col("rx").sum(), sy=pl.col("ry").sum(), sxx=(pl.col("rx") ** 2).sum(),
-             syy=(pl.col("ry") ** 2).sum(), sxy=(pl.col("rx") * pl.col("ry")).sum())
+        .agg(
+            n=pl.len().cast(pl.Float64),
+            d2=((pl.col("rx") - pl.col("ry")) ** 2).sum(),
+            sx=pl.col("rx").sum(),
+            sy=pl.col("ry").sum(),
+            sxx=(pl.col("rx") ** 2).sum(),
+            syy=(pl.col("ry") ** 2).sum(),
+            sxy=(pl.col("rx") * pl.col("ry")).sum(),
+        )
         .filter(pl.col("n") >= max(min_n, 2))
         .collect()
     )
@@ -292,7 +318,9 @@ def journal_mismatch(inputs: Inputs, config: Mapping[str, Any], procedure: str, 
 # marker 3: sharp change of one cohort
 
 
-def _school_percent(inputs: Inputs, procedure: str, year: int, subject: str, grade: int) -> pl.DataFrame | None:
+def _school_percent(
+    inputs: Inputs, procedure: str, year: int, subject: str, grade: int
+) -> pl.DataFrame | None:
     mx = _max_score(inputs, procedure, year, subject, grade)
     if not mx:
         return None
@@ -310,8 +338,14 @@ def cohort_k(inputs: Inputs, config: Mapping[str, Any], subject: str) -> pl.Data
     procedure, g0, g1 = cfg["procedure"], int(cfg["from_grade"]), int(cfg["from_grade"]) + 1
     a = _school_percent(inputs, procedure, inputs.year - 1, subject, g0)
     b = _school_percent(inputs, procedure, inputs.year, subject, g1)
-    schema = {"school_id": pl.String(), "n_from": pl.UInt32(), "S_from": pl.Float64(), "n_to": pl.UInt32(),
-              "S_to": pl.Float64(), "K": pl.Float64()}
+    schema = {
+        "school_id": pl.String(),
+        "n_from": pl.UInt32(),
+        "S_from": pl.Float64(),
+        "n_to": pl.UInt32(),
+        "S_to": pl.Float64(),
+        "K": pl.Float64(),
+    }
     if a is None or b is None or a.height == 0 or b.height == 0:
         return pl.DataFrame(schema=schema)
     min_n = int(cfg["min_participants"])
@@ -361,13 +395,28 @@ def cohort_change(inputs: Inputs, config: Mapping[str, Any], subject: str) -> li
                     "threshold": upper if marker == "cohort_fall" else lower,
                     "evidence": _evidence(
                         rule="K = S(4, ГГ) / S(5, ГГ+1); падение: K > Q3 + 3·IQR; рост: K < Q1 − 3·IQR",
-                        S_from={"grade": int(cfg["from_grade"]), "year": inputs.year - 1, "n": r["n_from"],
-                                "S": _r(r["S_from"], 2)},
-                        S_to={"grade": int(cfg["from_grade"]) + 1, "year": inputs.year, "n": r["n_to"],
-                              "S": _r(r["S_to"], 2)},
+                        S_from={
+                            "grade": int(cfg["from_grade"]),
+                            "year": inputs.year - 1,
+                            "n": r["n_from"],
+                            "S": _r(r["S_from"], 2),
+                        },
+                        S_to={
+                            "grade": int(cfg["from_grade"]) + 1,
+                            "year": inputs.year,
+                            "n": r["n_to"],
+                            "S": _r(r["S_to"], 2),
+                        },
                         K=_r(r["K"]),
-                        sample={"region": region or None, "n_schools": g.height, "Q1": _r(q1), "Q3": _r(q3),
-                                "IQR": _r(iqr), "upper": _r(upper), "lower": _r(lower)},
+                        sample={
+                            "region": region or None,
+                            "n_schools": g.height,
+                            "Q1": _r(q1),
+                            "Q3": _r(q3),
+                            "IQR": _r(iqr),
+                            "upper": _r(upper),
+                            "lower": _r(lower),
+                        },
                     ),
                 }
             )
@@ -395,7 +444,9 @@ def run(inputs: Inputs, config: Mapping[str, Any]) -> pl.DataFrame:
 
 def participation(inputs: Inputs, config: Mapping[str, Any]) -> pl.DataFrame:
     """Which schools had participants in which marker procedures in ``inputs.year``."""
-    units = {_parse_unit(u) for key in ("inflated_mean", "journal_mismatch") for u in config[key]["procedures"]}
+    units = {
+        _parse_unit(u) for key in ("inflated_mean", "journal_mismatch") for u in config[key]["procedures"]
+    }
     frames = []
     for procedure, subject, grade in sorted(units):
         frames.append(
@@ -408,12 +459,20 @@ def participation(inputs: Inputs, config: Mapping[str, Any]) -> pl.DataFrame:
             .collect()
         )
     if not frames:
-        return pl.DataFrame(schema={"school_id": pl.String(), "procedure": pl.String(), "subject": pl.String(),
-                                    "grade": pl.Int8()})
+        return pl.DataFrame(
+            schema={
+                "school_id": pl.String(),
+                "procedure": pl.String(),
+                "subject": pl.String(),
+                "grade": pl.Int8(),
+            }
+        )
     return pl.concat(frames).sort("school_id", "procedure", "subject", "grade")
 
 
-def objectivity_index(inputs: Inputs, config: Mapping[str, Any], markers: pl.DataFrame | None = None) -> pl.DataFrame:
+def objectivity_index(
+    inputs: Inputs, config: Mapping[str, Any], markers: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """FIOKO's regional objectivity index: 100 − % of the region's schools with at least one marker."""
     if markers is None:
         markers = run(inputs, config)
@@ -439,7 +498,11 @@ def objectivity_index(inputs: Inputs, config: Mapping[str, Any], markers: pl.Dat
 
 
 def published_list(
-    inputs: Inputs, config: Mapping[str, Any], markers: pl.DataFrame | None = None, *, only_marked: bool = True
+    inputs: Inputs,
+    config: Mapping[str, Any],
+    markers: pl.DataFrame | None = None,
+    *,
+    only_marked: bool = True,
 ) -> pl.DataFrame:
     """FIOKO's list layout: Год | Логин | Муниципалитет | ОО | 4 РУ | 4 МА | 5 РУ | 5 МА | Количество маркеров.
 
@@ -452,7 +515,9 @@ def published_list(
     part = participation(inputs, config)
     marked = markers.filter(pl.col("procedure") == "vpr").select("school_id", "subject", "grade").unique()
     schools = sorted(set(part["school_id"].to_list()) | set(marked["school_id"].to_list()))
-    part_set = set(part.filter(pl.col("procedure") == "vpr").select("school_id", "subject", "grade").iter_rows())
+    part_set = set(
+        part.filter(pl.col("procedure") == "vpr").select("school_id", "subject", "grade").iter_rows()
+    )
     marked_set = set(marked.iter_rows())
     reg = inputs.schools.select("school_id", "municipality", "name").unique("school_id", keep="first")
     names = {r[0]: (r[1], r[2]) for r in reg.iter_rows()}

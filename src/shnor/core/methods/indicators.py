@@ -72,7 +72,9 @@ class Indicator:
 
 def default_config() -> dict[str, Any]:
     """The shipped ``indicators.toml`` as a mapping."""
-    text = resources.files("shnor.core.config.defaults").joinpath("indicators.toml").read_text(encoding="utf-8")
+    text = (
+        resources.files("shnor.core.config.defaults").joinpath("indicators.toml").read_text(encoding="utf-8")
+    )
     return tomllib.loads(text)
 
 
@@ -198,7 +200,9 @@ def facts_support(
     today = today or dt.date.today()
     rows: list[tuple[str, str, float, float]] = []
     if roadmaps is not None:
-        have = set(roadmaps.filter(pl.col("year") == year)["school_id"].to_list()) if roadmaps.height else set()
+        have = (
+            set(roadmaps.filter(pl.col("year") == year)["school_id"].to_list()) if roadmaps.height else set()
+        )
         rows += [("programmes", s, float(s in have), 1.0) for s in sorted(set(targets))]
     if activities is not None and activities.height:
         acts = activities.filter((pl.col("year") == year) & (pl.col("status") != "cancelled"))
@@ -213,7 +217,9 @@ def facts_support(
             if partners.height
             else partners
         )
-        inside = set(pairs["school_id"].drop_nulls().to_list()) | set(pairs["leader_id"].drop_nulls().to_list())
+        inside = set(pairs["school_id"].drop_nulls().to_list()) | set(
+            pairs["leader_id"].drop_nulls().to_list()
+        )
         rows += [("network", s, float(s in inside), 1.0) for s in sorted(set(schools))]
     return _facts(rows)
 
@@ -233,7 +239,9 @@ def facts_teachers(
     if teachers.height == 0:
         return _facts([])
     diag = {str(t) for t in diagnosed}
-    comp = completions.with_columns(pl.col("teacher_id").cast(pl.String)) if completions.height else completions
+    comp = (
+        completions.with_columns(pl.col("teacher_id").cast(pl.String)) if completions.height else completions
+    )
     req = set(comp.filter(pl.col("on_request"))["teacher_id"].to_list()) if comp.height else set()
     risk = set(comp.filter(pl.col("at_risk"))["teacher_id"].to_list()) if comp.height else set()
     rows: list[tuple[str, str, float, float]] = []
@@ -262,7 +270,10 @@ def facts_websites(sites: pl.DataFrame) -> pl.DataFrame:
     """Websites with every required document at the last check (``school_id, complete``)."""
     if sites.height == 0:
         return _facts([])
-    return _facts(("sites_documents", str(s), float(bool(c)), 1.0) for s, c in sites.select("school_id", "complete").iter_rows())
+    return _facts(
+        ("sites_documents", str(s), float(bool(c)), 1.0)
+        for s, c in sites.select("school_id", "complete").iter_rows()
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -345,14 +356,21 @@ def indicator_table(
                 row.update(numerator=num, denominator=den, n_schools=f["school_id"].n_unique())
                 row["value"] = _value(ind, num, den)
         else:
-            own = [m for m in manual if m["indicator"] == ind.code and m["level"] == level and str(m["unit_id"]) == str(unit_id)]
+            own = [
+                m
+                for m in manual
+                if m["indicator"] == ind.code and m["level"] == level and str(m["unit_id"]) == str(unit_id)
+            ]
             if own:
                 latest = max(own, key=lambda m: str(m.get("entered", "")))
                 row.update(value=latest["value"], manual=dict(latest), note=str(latest.get("note", "")))
             elif ind.aggregate == "sum" and level != "school":
                 parts = [
-                    m for m in manual
-                    if m["indicator"] == ind.code and m["level"] == "school" and str(m.get("school_id")) in members
+                    m
+                    for m in manual
+                    if m["indicator"] == ind.code
+                    and m["level"] == "school"
+                    and str(m.get("school_id")) in members
                 ]
                 latest_by_school: dict[str, Mapping[str, Any]] = {}
                 for m in sorted(parts, key=lambda m: str(m.get("entered", ""))):

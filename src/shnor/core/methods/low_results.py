@@ -115,7 +115,6 @@ def _available_years(results: pl.LazyFrame | pl.DataFrame, year: int) -> list[in
     return sorted(int(y) for y in ys if y is not None and y <= year)
 
 
-
 def _years_to_assess(
     results: pl.LazyFrame | pl.DataFrame, year: int, p_cfg: Mapping[str, Any], history: pl.DataFrame | None
 ) -> list[int]:
@@ -208,8 +207,12 @@ def _output(frame: pl.DataFrame, ev: dict[str, dict[str, Any]], pers: pl.DataFra
         cols["category"].append(r["category"] or persistence.NONE)
         cols["evidence"].append(_evidence_json(e))
     evidence = pl.Series("evidence", cols.pop("evidence"), dtype=pl.Binary).cast(pl.String)
-    return (pl.DataFrame({k: pl.Series(k, v, dtype=OUTPUT_SCHEMA[k]) for k, v in cols.items()})
-            .with_columns(evidence).select(list(OUTPUT_SCHEMA)).sort("school_id"))
+    return (
+        pl.DataFrame({k: pl.Series(k, v, dtype=OUTPUT_SCHEMA[k]) for k, v in cols.items()})
+        .with_columns(evidence)
+        .select(list(OUTPUT_SCHEMA))
+        .sort("school_id")
+    )
 
 
 def run(

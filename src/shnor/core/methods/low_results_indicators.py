@@ -48,7 +48,9 @@ def indicator_values(
     return pl.concat(frames).sort(["indicator", "school_id"]).collect()
 
 
-def indicator_flags(values: pl.DataFrame, config: Mapping[str, Any]) -> tuple[pl.DataFrame, dict[str, dict[str, Any]]]:
+def indicator_flags(
+    values: pl.DataFrame, config: Mapping[str, Any]
+) -> tuple[pl.DataFrame, dict[str, dict[str, Any]]]:
     """Points per school from indicator values: ``school_id, points, low_indicators`` + evidence."""
     min_points = float(config.get("min_points", 2))
     flagged_rows = []
@@ -114,4 +116,3 @@ def indicator_flags(values: pl.DataFrame, config: Mapping[str, Any]) -> tuple[pl
             ),
         }
     return totals, evidence
-

@@ -17,7 +17,9 @@ UNIT_KEY = ["procedure", "subject", "grade"]
 
 
 def unit_shares(
-    scores: pl.DataFrame | pl.LazyFrame, *, procedures: Sequence[str] | None = None,
+    scores: pl.DataFrame | pl.LazyFrame,
+    *,
+    procedures: Sequence[str] | None = None,
     subjects: Sequence[str] | None = None,
 ) -> pl.DataFrame:
     """Failure share per school and procedure unit.
@@ -38,7 +40,6 @@ def unit_shares(
         .sort(["year", "school_id", "procedure", "subject", "grade"])
         .collect()
     )
-
 
 
 def _run_units(u: pl.DataFrame, n_years: int) -> pl.DataFrame:
@@ -158,7 +159,9 @@ def risk_rule(
         + (f"; процедура учитывается при ≥ {min_n} участниках" if min_n > 1 else "")
     )
     evidence: dict[str, dict[str, Any]] = {
-        r["school_id"]: _risk_evidence(r, units_by_school.get(r["school_id"], []), year, thr, consec, threshold)
+        r["school_id"]: _risk_evidence(
+            r, units_by_school.get(r["school_id"], []), year, thr, consec, threshold
+        )
         for r in out.iter_rows(named=True)
     }
     return out, evidence

@@ -217,7 +217,9 @@ def _year_evidence(
             "risk_rule": method_evidence["risk_rule"].get(
                 sid, {"low": False, "summary": "нет результатов для правила"}
             ),
-            "indicators": method_evidence["indicators"].get(sid, {"low": False, "summary": "нет показателей"}),
+            "indicators": method_evidence["indicators"].get(
+                sid, {"low": False, "summary": "нет показателей"}
+            ),
             "cluster": method_evidence["cluster"].get(sid, {"low": False, "summary": "не сравнивается"}),
         }
         if with_value_added:
@@ -245,8 +247,14 @@ def assess_year(
     window = int(sl.get("window_years", 2))
     procs = sl.get("procedures") or None
 
-    ids = set(scores.lazy().filter(pl.col("year").is_between(year - window + 1, year))
-              .select(pl.col("school_id").unique()).collect().to_series().to_list())
+    ids = set(
+        scores.lazy()
+        .filter(pl.col("year").is_between(year - window + 1, year))
+        .select(pl.col("school_id").unique())
+        .collect()
+        .to_series()
+        .to_list()
+    )
     if not ids:
         return pl.DataFrame(schema=YEAR_SCHEMA), {}
 
@@ -261,7 +269,9 @@ def assess_year(
     keys = cluster_keys(_school_register(inputs, ids), social, cl_cfg)
     cl, ev_cl = cluster_compare(stat, keys, cl_cfg, low_is_bad=low_is_bad)
 
-    va, ev_va, va_note = _value_added(inputs, scores, year, va_config) if with_value_added else (None, {}, None)
+    va, ev_va, va_note = (
+        _value_added(inputs, scores, year, va_config) if with_value_added else (None, {}, None)
+    )
 
     frame = _combine(ids, (risk, ind, cl, va), means, methods, combine)
     method_evidence = {"risk_rule": ev_risk, "indicators": ev_ind, "cluster": ev_cl, "value_added": ev_va}

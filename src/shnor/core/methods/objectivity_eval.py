@@ -18,14 +18,28 @@ from shnor.core.methods import fioko, objectivity
 from shnor.core.methods.base import Inputs
 
 #: Planted behaviours that make results non-objective (the rest are honest schools).
-MANIPULATIONS = ("boundary_inflation", "hard_task_help", "answer_copying", "journal_adjusted", "gain_then_fall")
+MANIPULATIONS = (
+    "boundary_inflation",
+    "hard_task_help",
+    "answer_copying",
+    "journal_adjusted",
+    "gain_then_fall",
+)
 
 
-def _region(seed: int, factor: float, n_schools: int, years: tuple[int, ...], grades: tuple[int, ...],
-            gia: bool = True):
+def _region(
+    seed: int,
+    factor: float,
+    n_schools: int,
+    years: tuple[int, ...],
+    grades: tuple[int, ...],
+    gia: bool = True,
+):
     from shnor.core.demo import DemoConfig, generate
 
-    base = DemoConfig(seed=seed, size="municipality", n_schools=n_schools, years=years, grades=grades, gia=gia)
+    base = DemoConfig(
+        seed=seed, size="municipality", n_schools=n_schools, years=years, grades=grades, gia=gia
+    )
     changes = {}
     for b in MANIPULATIONS:
         beh = base.behaviour(b)
@@ -60,8 +74,13 @@ def evaluate(
             data = _region(seed, factor, n_schools, years, grades, gia)
             frames = data.frames()
             year = max(years)
-            inputs = Inputs(year=year, results=frames["results"].lazy(), tasks=frames["tasks"],
-                            scales=frames["scales"], schools=frames["schools"])
+            inputs = Inputs(
+                year=year,
+                results=frames["results"].lazy(),
+                tasks=frames["tasks"],
+                scales=frames["scales"],
+                schools=frames["schools"],
+            )
             obj = objectivity.run(inputs, config["objectivity"])
             fio = fioko.run(inputs, config["fioko"])
             flagged = {
@@ -81,8 +100,16 @@ def evaluate(
                 for g, members in groups.items():
                     if g == "low_effectiveness":
                         continue
-                    rows.append({"method": method, "strength_factor": factor, "seed": seed, "group": g,
-                                 "schools": len(members), "flagged": len(members & f)})
+                    rows.append(
+                        {
+                            "method": method,
+                            "strength_factor": factor,
+                            "seed": seed,
+                            "group": g,
+                            "schools": len(members),
+                            "flagged": len(members & f),
+                        }
+                    )
     df = pl.DataFrame(rows)
     return (
         df.group_by("method", "strength_factor", "group")

@@ -265,4 +265,14 @@ def combine(low: pl.DataFrame, social: pl.DataFrame, config: Mapping[str, Any]) 
     )
 
 
-__all__ = ["NAME", "OUTPUT_SCHEMA", "combine", "compute", "rank_and_list", "run", "score", "share_points", "terciles"]
+__all__ = [
+    "NAME",
+    "OUTPUT_SCHEMA",
+    "combine",
+    "compute",
+    "rank_and_list",
+    "run",
+    "score",
+    "share_points",
+    "terciles",
+]

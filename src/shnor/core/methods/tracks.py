@@ -66,7 +66,8 @@ def _signs_text(signs: str) -> str:
 
     kinds = Counter(s.split(":")[0] for s in (x.strip() for x in signs.split(";")) if s)
     return ", ".join(
-        _lower_first(sign_label(kind)) + (f" ({n} {_plural(n, ('работа', 'работы', 'работ'))})" if n > 1 else "")
+        _lower_first(sign_label(kind))
+        + (f" ({n} {_plural(n, ('работа', 'работы', 'работ'))})" if n > 1 else "")
         for kind, n in kinds.most_common()
     )
 

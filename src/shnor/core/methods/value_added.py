@@ -139,7 +139,9 @@ def school_moments(scores: pl.DataFrame) -> pl.DataFrame:
     an order its threads decide, and the value-added fit moved in the 8th digit from run to run."""
     data = scores.filter(pl.col("z").is_not_null()).select("school_id", "z")
     if data.height == 0:
-        return pl.DataFrame(schema={"school_id": pl.String, "n": pl.UInt32, "ybar": pl.Float64, "ss": pl.Float64})
+        return pl.DataFrame(
+            schema={"school_id": pl.String, "n": pl.UInt32, "ybar": pl.Float64, "ss": pl.Float64}
+        )
     ids = data["school_id"].unique().sort()
     # each school's position among the sorted ids (an Enum of them: a third of ranking 14 M strings)
     code = data["school_id"].cast(pl.Enum(ids.to_list())).to_physical().cast(pl.Int64).to_numpy()
@@ -347,8 +349,9 @@ def fit_random_intercept(
     return fit, eff
 
 
-def _profile(gamma: float, n: np.ndarray, ybar: np.ndarray, within_ss: float, x: np.ndarray,
-             reml: bool) -> tuple[float, np.ndarray, float]:
+def _profile(
+    gamma: float, n: np.ndarray, ybar: np.ndarray, within_ss: float, x: np.ndarray, reml: bool
+) -> tuple[float, np.ndarray, float]:
     """-log-likelihood (ML or REML) at variance ratio gamma = tau²/sigma², with beta and sigma² profiled out."""
     big_n = float(n.sum())
     p = x.shape[1]
@@ -362,7 +365,9 @@ def _profile(gamma: float, n: np.ndarray, ybar: np.ndarray, within_ss: float, x:
     sigma2 = q / dof
     nll = 0.5 * (dof * np.log(2 * np.pi * sigma2) + float(np.sum(np.log(d))) + dof)
     if reml:
-        nll += 0.5 * float(np.linalg.slogdet(xtwx)[1])  # log|XᵀV⁻¹X| = log|XᵀV*⁻¹X| − p log σ², counted in dof
+        nll += 0.5 * float(
+            np.linalg.slogdet(xtwx)[1]
+        )  # log|XᵀV⁻¹X| = log|XᵀV*⁻¹X| − p log σ², counted in dof
     return nll, beta, sigma2
 
 
@@ -404,7 +409,9 @@ def fit_random_intercept_school(
     k = int(np.argmin(vals))
     lo, hi = grid[max(k - 1, 0)], grid[min(k + 1, len(grid) - 1)]
     res = minimize_scalar(nll, bounds=(lo, hi), method="bounded", options={"xatol": 1e-10, "maxiter": 500})
-    gamma, best = (float(np.exp(res.x)), float(res.fun)) if res.fun <= vals[k] else (float(np.exp(grid[k])), vals[k])
+    gamma, best = (
+        (float(np.exp(res.x)), float(res.fun)) if res.fun <= vals[k] else (float(np.exp(grid[k])), vals[k])
+    )
     at_zero = _profile(0.0, n, ybar, within_ss, x, reml)[0]
     if at_zero <= best:
         gamma, best = 0.0, at_zero
@@ -466,7 +473,9 @@ def school_effects(
     (``rank`` 1 = lowest effect; evidence holds the interval, the caterpillar point and the
     model summary).
     """
-    eff, fit, evidence = school_effects_with_evidence(scores, covariates, config, covariate_note=covariate_note)
+    eff, fit, evidence = school_effects_with_evidence(
+        scores, covariates, config, covariate_note=covariate_note
+    )
     eff = eff.with_columns(
         pl.Series("evidence", [json.dumps(e, ensure_ascii=False) for e in evidence], dtype=pl.String)
     )
@@ -515,9 +524,7 @@ def school_effects_with_evidence(
         names=["intercept", *[f"{c} (на 1 SD)" for c in covs]],
         reml=bool(config.get("reml", False)),
     )
-    eff = pl.DataFrame(
-        {"group": sch["school_id"], "n": sch["n"], "effect": effect, "cond_var": cond_var}
-    )
+    eff = pl.DataFrame({"group": sch["school_id"], "n": sch["n"], "effect": effect, "cond_var": cond_var})
     q = float(stats.norm.ppf(0.5 + level / 2))
     eff = eff.rename({"group": "school_id", "n": "n_pupils"}).with_columns(
         pl.col("n_pupils").cast(pl.Int64),
@@ -535,24 +542,24 @@ def school_effects_with_evidence(
     n_schools = eff.height
     evidence = [
         {
-                "method": "value_added",
-                "statistic": "школьный эффект (EBLUP), SD балла",
+            "method": "value_added",
+            "statistic": "школьный эффект (EBLUP), SD балла",
+            "effect": _r(row["effect"]),
+            "interval": [_r(row["lower"]), _r(row["upper"])],
+            "level": level,
+            "threshold": f"верхняя граница интервала < {margin}",
+            "comparison_group": "все школы региона с учётом контекста",
+            "n_pupils": row["n_pupils"],
+            "min_pupils": min_pupils,
+            "too_few_pupils": row["n_pupils"] < min_pupils,
+            "caterpillar": {
+                "rank": row["rank"],
+                "n_schools": n_schools,
                 "effect": _r(row["effect"]),
-                "interval": [_r(row["lower"]), _r(row["upper"])],
-                "level": level,
-                "threshold": f"верхняя граница интервала < {margin}",
-                "comparison_group": "все школы региона с учётом контекста",
-                "n_pupils": row["n_pupils"],
-                "min_pupils": min_pupils,
-                "too_few_pupils": row["n_pupils"] < min_pupils,
-                "caterpillar": {
-                    "rank": row["rank"],
-                    "n_schools": n_schools,
-                    "effect": _r(row["effect"]),
-                    "lower": _r(row["lower"]),
-                    "upper": _r(row["upper"]),
-                },
-                "model": model,
+                "lower": _r(row["lower"]),
+                "upper": _r(row["upper"]),
+            },
+            "model": model,
         }
         for row in eff.iter_rows(named=True)
     ]

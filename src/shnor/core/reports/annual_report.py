@@ -89,8 +89,13 @@ def bar_chart(
         bars = ax.bar(x + (i - (n - 1) / 2) * width, vals, width, label=name, color=(colours or {}).get(name))
         for b, v in zip(bars, values, strict=True):
             if v is not None:
-                ax.annotate(fmt_num(float(v), 0 if float(v).is_integer() else 1), (b.get_x() + b.get_width() / 2, b.get_height()),
-                            ha="center", va="bottom", fontsize=7)
+                ax.annotate(
+                    fmt_num(float(v), 0 if float(v).is_integer() else 1),
+                    (b.get_x() + b.get_width() / 2, b.get_height()),
+                    ha="center",
+                    va="bottom",
+                    fontsize=7,
+                )
     ax.set_xticks(x, [str(c) for c in categories], fontsize=8)
     from matplotlib.ticker import MaxNLocator
 
@@ -122,7 +127,9 @@ def line_chart(
     if vline is not None:
         ax.axvline(vline, color="#888888", linestyle="--", linewidth=1)
         if vline_label:
-            ax.annotate(vline_label, (vline, ax.get_ylim()[1]), fontsize=7, ha="left", va="top", color="#555555")
+            ax.annotate(
+                vline_label, (vline, ax.get_ylim()[1]), fontsize=7, ha="left", va="top", color="#555555"
+            )
     ax.set_xticks(list(x), [str(v) for v in x], fontsize=8)
     ax.set_title(title, fontsize=10)
     if ylabel:
@@ -221,15 +228,21 @@ img { width: 100%; } .muted { color: #555; font-size: 9pt; } .box { border: 1px 
 """
 
 
-def html_table(header: Sequence[str], rows: Sequence[Sequence[str]], classes: Sequence[str | None] | None = None,
-               numeric: Sequence[int] = ()) -> str:
+def html_table(
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    classes: Sequence[str | None] | None = None,
+    numeric: Sequence[int] = (),
+) -> str:
     """An HTML table (escaped cells)."""
     e = html.escape
     head = "".join(f"<th>{e(h)}</th>" for h in header)
     body = []
     for i, row in enumerate(rows):
         cls = f" class='{classes[i]}'" if classes and classes[i] else ""
-        cells = "".join(f"<td{' class=num' if j in numeric else ''}>{e(str(v))}</td>" for j, v in enumerate(row))
+        cells = "".join(
+            f"<td{' class=num' if j in numeric else ''}>{e(str(v))}</td>" for j, v in enumerate(row)
+        )
         body.append(f"<tr{cls}>{cells}</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
@@ -264,15 +277,23 @@ class AnnualData:
     level: str  # "region" | "municipality"
     year: int
     n_schools: int
-    lists_by_year: list[dict[str, Any]] = field(default_factory=list)  # year, low_results, social_risk, objectivity, n_schools
+    lists_by_year: list[dict[str, Any]] = field(
+        default_factory=list
+    )  # year, low_results, social_risk, objectivity, n_schools
     dynamics: dict[str, dict[str, int]] = field(default_factory=dict)  # list code -> entered/left/stayed
     objectivity_index: list[dict[str, Any]] = field(default_factory=list)  # year, n_schools, n_marked, index
     deficits: list[dict[str, Any]] = field(default_factory=list)  # label, subject, n_schools
     schools_with_deficits: int = 0
-    teachers: dict[str, Any] = field(default_factory=dict)  # n_teachers, n_diagnosed, n_with_deficits, areas: [{area, n, n_deficit}]
+    teachers: dict[str, Any] = field(
+        default_factory=dict
+    )  # n_teachers, n_diagnosed, n_with_deficits, areas: [{area, n, n_deficit}]
     indicators: list[dict[str, Any]] = field(default_factory=list)  # rows of indicators.indicator_table
-    effectiveness: dict[str, Any] | None = None  # effectiveness summary (estimate, lower, upper, trajectory, conclusions…)
-    municipalities: list[dict[str, Any]] = field(default_factory=list)  # name, n_schools, low_results, social_risk, objectivity
+    effectiveness: dict[str, Any] | None = (
+        None  # effectiveness summary (estimate, lower, upper, trajectory, conclusions…)
+    )
+    municipalities: list[dict[str, Any]] = field(
+        default_factory=list
+    )  # name, n_schools, low_results, social_risk, objectivity
     generated: date = field(default_factory=date.today)
 
 
@@ -287,16 +308,43 @@ def _charts(data: AnnualData) -> list[tuple[str, bytes]]:
     if data.lists_by_year:
         years = [str(r["year"]) for r in data.lists_by_year]
         series = {LIST_LABELS[k]: [r.get(k) for r in data.lists_by_year] for k in LIST_LABELS}
-        out.append(("lists", bar_chart(years, series, title="Число школ в списках по годам", ylabel="школ",
-                                       colours={LIST_LABELS[k]: c for k, c in COLOURS.items()})))
+        out.append(
+            (
+                "lists",
+                bar_chart(
+                    years,
+                    series,
+                    title="Число школ в списках по годам",
+                    ylabel="школ",
+                    colours={LIST_LABELS[k]: c for k, c in COLOURS.items()},
+                ),
+            )
+        )
     if data.objectivity_index:
-        out.append(("objectivity", line_chart([r["year"] for r in data.objectivity_index],
-                                              {"индекс объективности": [r.get("index") for r in data.objectivity_index]},
-                                              title="Индекс объективности ФИОКО (100 − % школ с маркерами)", ylabel="%")))
+        out.append(
+            (
+                "objectivity",
+                line_chart(
+                    [r["year"] for r in data.objectivity_index],
+                    {"индекс объективности": [r.get("index") for r in data.objectivity_index]},
+                    title="Индекс объективности ФИОКО (100 − % школ с маркерами)",
+                    ylabel="%",
+                ),
+            )
+        )
     if data.deficits:
         top = data.deficits[:10]
-        out.append(("deficits", hbar_chart([f"{d['subject']}: {d['label']}" for d in top], [float(d["n_schools"]) for d in top],
-                                           title="Умения, по которым у школ выявлены дефициты", xlabel="школ")))
+        out.append(
+            (
+                "deficits",
+                hbar_chart(
+                    [f"{d['subject']}: {d['label']}" for d in top],
+                    [float(d["n_schools"]) for d in top],
+                    title="Умения, по которым у школ выявлены дефициты",
+                    xlabel="школ",
+                ),
+            )
+        )
     eff = data.effectiveness or {}
     traj = eff.get("trajectory") or []
     if traj:
@@ -359,7 +407,13 @@ def _indicator_rows(data: AnnualData) -> list[list[str]]:
 
 def _municipality_rows(data: AnnualData) -> list[list[str]]:
     return [
-        [m["name"], str(m["n_schools"]), str(m.get("low_results", 0)), str(m.get("social_risk", 0)), str(m.get("objectivity", 0))]
+        [
+            m["name"],
+            str(m["n_schools"]),
+            str(m.get("low_results", 0)),
+            str(m.get("social_risk", 0)),
+            str(m.get("objectivity", 0)),
+        ]
         for m in data.municipalities
     ]
 
@@ -380,7 +434,10 @@ TEACHER_HEADER = ["Область компетенций", "Учителей с 
 
 
 def _teacher_rows(data: AnnualData) -> list[list[str]]:
-    return [[a["area"], str(a["n"]), str(a["n_deficit"]), _share(a["n_deficit"], a["n"])] for a in data.teachers.get("areas", [])]
+    return [
+        [a["area"], str(a["n"]), str(a["n_deficit"]), _share(a["n_deficit"], a["n"])]
+        for a in data.teachers.get("areas", [])
+    ]
 
 
 def render_docx(data: AnnualData) -> bytes:
@@ -389,8 +446,11 @@ def render_docx(data: AnnualData) -> bytes:
 
     doc = docx_new()
     charts = dict(_charts(data))
-    docx_title(doc, "Аналитический отчёт о работе со школами с низкими образовательными результатами и школами, "
-                    "функционирующими в неблагоприятных социальных условиях")
+    docx_title(
+        doc,
+        "Аналитический отчёт о работе со школами с низкими образовательными результатами и школами, "
+        "функционирующими в неблагоприятных социальных условиях",
+    )
     p = doc.add_paragraph(f"{data.unit_name}, {data.year} год. Дата формирования: {data.generated:%d.%m.%Y}.")
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     for line in _intro(data):
@@ -398,36 +458,68 @@ def render_docx(data: AnnualData) -> bytes:
 
     doc.add_heading("1. Списки школ и их динамика", level=1)
     if data.lists_by_year:
-        docx_table(doc, ["Год", "Школ в расчёте", "ШНОР", "ШНСУ", "Необъективность"],
-                   [[str(r["year"]), str(r.get("n_schools", "—")), str(r.get("low_results", 0)), str(r.get("social_risk", 0)),
-                     str(r.get("objectivity", 0))] for r in data.lists_by_year], widths=[2.5, 3.5, 3, 3, 4])
+        docx_table(
+            doc,
+            ["Год", "Школ в расчёте", "ШНОР", "ШНСУ", "Необъективность"],
+            [
+                [
+                    str(r["year"]),
+                    str(r.get("n_schools", "—")),
+                    str(r.get("low_results", 0)),
+                    str(r.get("social_risk", 0)),
+                    str(r.get("objectivity", 0)),
+                ]
+                for r in data.lists_by_year
+            ],
+            widths=[2.5, 3.5, 3, 3, 4],
+        )
         docx_picture(doc, charts["lists"])
     else:
         doc.add_paragraph("Расчётов по методике нет.")
     dyn = _dynamics_rows(data)
     if dyn:
-        doc.add_paragraph(f"Изменение состава списков по сравнению с предыдущим годом ({data.year - 1} → {data.year}):")
+        doc.add_paragraph(
+            f"Изменение состава списков по сравнению с предыдущим годом ({data.year - 1} → {data.year}):"
+        )
         docx_table(doc, ["Список", "Остались", "Вошли", "Вышли"], dyn, widths=[7, 3, 3, 3])
     if data.municipalities:
         doc.add_paragraph("Распределение по муниципалитетам (последний расчёт года):")
-        docx_table(doc, ["Муниципалитет", "Школ", "ШНОР", "ШНСУ", "Необъективность"], _municipality_rows(data),
-                   widths=[7, 2, 2, 2, 3])
+        docx_table(
+            doc,
+            ["Муниципалитет", "Школ", "ШНОР", "ШНСУ", "Необъективность"],
+            _municipality_rows(data),
+            widths=[7, 2, 2, 2, 3],
+        )
 
     doc.add_heading("2. Объективность результатов (маркеры ФИОКО)", level=1)
     if data.objectivity_index:
-        docx_table(doc, ["Год", "Школ", "С маркерами", "Индекс объективности"],
-                   [[str(r["year"]), str(r["n_schools"]), str(r["n_marked"]), fmt_num(r.get("index")) + " %"]
-                    for r in data.objectivity_index], widths=[3, 3, 4, 5])
+        docx_table(
+            doc,
+            ["Год", "Школ", "С маркерами", "Индекс объективности"],
+            [
+                [str(r["year"]), str(r["n_schools"]), str(r["n_marked"]), fmt_num(r.get("index")) + " %"]
+                for r in data.objectivity_index
+            ],
+            widths=[3, 3, 4, 5],
+        )
         docx_picture(doc, charts["objectivity"], 14)
-        doc.add_paragraph("Индекс объективности = 100 − доля (%) школ, у которых есть хотя бы один маркер необъективности ФИОКО.")
+        doc.add_paragraph(
+            "Индекс объективности = 100 − доля (%) школ, у которых есть хотя бы один маркер необъективности ФИОКО."
+        )
     else:
         doc.add_paragraph("Маркеры ФИОКО не рассчитывались.")
 
     doc.add_heading("3. Дефициты умений обучающихся и диагностика педагогов", level=1)
-    doc.add_paragraph(f"Школ, у которых выявлены дефициты умений по результатам оценочных процедур: {data.schools_with_deficits}.")
+    doc.add_paragraph(
+        f"Школ, у которых выявлены дефициты умений по результатам оценочных процедур: {data.schools_with_deficits}."
+    )
     if data.deficits:
-        docx_table(doc, ["Предмет", "Умение / задание", "Школ с дефицитом"],
-                   [[d["subject"], d["label"], str(d["n_schools"])] for d in data.deficits[:15]], widths=[3.5, 10, 3])
+        docx_table(
+            doc,
+            ["Предмет", "Умение / задание", "Школ с дефицитом"],
+            [[d["subject"], d["label"], str(d["n_schools"])] for d in data.deficits[:15]],
+            widths=[3.5, 10, 3],
+        )
         docx_picture(doc, charts["deficits"])
     tch = data.teachers
     if tch.get("n_teachers"):
@@ -443,7 +535,12 @@ def render_docx(data: AnnualData) -> bytes:
 
     doc.add_heading("4. Показатели мониторинга", level=1)
     if data.indicators:
-        docx_table(doc, ["Показатель", "Значение", "Расчёт", "Источник"], _indicator_rows(data), widths=[10, 2.5, 2.5, 2])
+        docx_table(
+            doc,
+            ["Показатель", "Значение", "Расчёт", "Источник"],
+            _indicator_rows(data),
+            widths=[10, 2.5, 2.5, 2],
+        )
     doc.add_heading("5. Анализ эффективности принятых мер", level=1)
     for line in _eff_lines(data):
         doc.add_paragraph(line)
@@ -466,29 +563,60 @@ def render_html(data: AnnualData) -> str:
     out += [f"<p>{e(line)}</p>" for line in _intro(data)]
     out.append("<h2>1. Списки школ и их динамика</h2>")
     if data.lists_by_year:
-        out.append(html_table(["Год", "Школ в расчёте", "ШНОР", "ШНСУ", "Необъективность"],
-                              [[r["year"], r.get("n_schools", "—"), r.get("low_results", 0), r.get("social_risk", 0), r.get("objectivity", 0)]
-                               for r in data.lists_by_year], numeric=(1, 2, 3, 4)))
+        out.append(
+            html_table(
+                ["Год", "Школ в расчёте", "ШНОР", "ШНСУ", "Необъективность"],
+                [
+                    [
+                        r["year"],
+                        r.get("n_schools", "—"),
+                        r.get("low_results", 0),
+                        r.get("social_risk", 0),
+                        r.get("objectivity", 0),
+                    ]
+                    for r in data.lists_by_year
+                ],
+                numeric=(1, 2, 3, 4),
+            )
+        )
         out.append(html_img(charts["lists"], "Число школ в списках по годам"))
     dyn = _dynamics_rows(data)
     if dyn:
         out.append(f"<p>Изменение состава списков ({data.year - 1} → {data.year}):</p>")
         out.append(html_table(["Список", "Остались", "Вошли", "Вышли"], dyn, numeric=(1, 2, 3)))
     if data.municipalities:
-        out.append(html_table(["Муниципалитет", "Школ", "ШНОР", "ШНСУ", "Необъективность"], _municipality_rows(data), numeric=(1, 2, 3, 4)))
+        out.append(
+            html_table(
+                ["Муниципалитет", "Школ", "ШНОР", "ШНСУ", "Необъективность"],
+                _municipality_rows(data),
+                numeric=(1, 2, 3, 4),
+            )
+        )
     out.append("<h2>2. Объективность результатов (маркеры ФИОКО)</h2>")
     if data.objectivity_index:
-        out.append(html_table(["Год", "Школ", "С маркерами", "Индекс объективности"],
-                              [[r["year"], r["n_schools"], r["n_marked"], fmt_num(r.get("index")) + " %"] for r in data.objectivity_index],
-                              numeric=(1, 2, 3)))
+        out.append(
+            html_table(
+                ["Год", "Школ", "С маркерами", "Индекс объективности"],
+                [
+                    [r["year"], r["n_schools"], r["n_marked"], fmt_num(r.get("index")) + " %"]
+                    for r in data.objectivity_index
+                ],
+                numeric=(1, 2, 3),
+            )
+        )
         out.append(html_img(charts["objectivity"], "Индекс объективности"))
     else:
         out.append("<p>Маркеры ФИОКО не рассчитывались.</p>")
     out.append("<h2>3. Дефициты умений обучающихся и диагностика педагогов</h2>")
     out.append(f"<p>Школ с выявленными дефицитами умений: {data.schools_with_deficits}.</p>")
     if data.deficits:
-        out.append(html_table(["Предмет", "Умение / задание", "Школ с дефицитом"],
-                              [[d["subject"], d["label"], d["n_schools"]] for d in data.deficits[:15]], numeric=(2,)))
+        out.append(
+            html_table(
+                ["Предмет", "Умение / задание", "Школ с дефицитом"],
+                [[d["subject"], d["label"], d["n_schools"]] for d in data.deficits[:15]],
+                numeric=(2,),
+            )
+        )
         out.append(html_img(charts["deficits"], "Дефициты умений"))
     tch = data.teachers
     if tch.get("n_teachers"):
@@ -503,12 +631,18 @@ def render_html(data: AnnualData) -> str:
         out.append("<p>Результатов диагностики педагогов нет.</p>")
     out.append("<h2>4. Показатели мониторинга</h2>")
     if data.indicators:
-        out.append(html_table(["Показатель", "Значение", "Расчёт", "Источник"], _indicator_rows(data), numeric=(1, 2)))
+        out.append(
+            html_table(
+                ["Показатель", "Значение", "Расчёт", "Источник"], _indicator_rows(data), numeric=(1, 2)
+            )
+        )
     out.append("<h2>5. Анализ эффективности принятых мер</h2>")
     out += [f"<p>{e(line)}</p>" for line in _eff_lines(data)]
     if "trajectory" in charts:
         out.append(html_img(charts["trajectory"], "Траектории результатов"))
-    out.append("<p class='muted'>Отчёт сформирован автоматически; формулировки выводов следует проверить перед утверждением.</p>")
+    out.append(
+        "<p class='muted'>Отчёт сформирован автоматически; формулировки выводов следует проверить перед утверждением.</p>"
+    )
     return "".join(out)
 
 

@@ -63,27 +63,53 @@ def render_docx(data: MunicipalitySummary) -> bytes:
         f"с признаками необъективности — {counts['Необъективность']}."
     )
     if data.schools:
-        docx_picture(doc, bar_chart(list(counts), {"школ": list(counts.values())}, title="Школы муниципалитета в списках"), 11)
+        docx_picture(
+            doc,
+            bar_chart(list(counts), {"школ": list(counts.values())}, title="Школы муниципалитета в списках"),
+            11,
+        )
     doc.add_heading("1. Школы", level=1)
     rows, shade = [], []
     for s in data.schools:
         road = f"{s.get('roadmap_done', 0)} из {s['roadmap_due']}" if s.get("roadmap_due") else "—"
         tch = f"{s.get('diagnosed', 0)} из {s['teachers']}" if s.get("teachers") else "—"
-        rows.append([
-            s["school_id"], s["name"], ", ".join(s.get("lists", [])) or "—", s.get("track") or "—", road, tch,
-            str(s.get("with_deficits", 0)) if s.get("teachers") else "—", s.get("site") or "—",
-        ])
+        rows.append(
+            [
+                s["school_id"],
+                s["name"],
+                ", ".join(s.get("lists", [])) or "—",
+                s.get("track") or "—",
+                road,
+                tch,
+                str(s.get("with_deficits", 0)) if s.get("teachers") else "—",
+                s.get("site") or "—",
+            ]
+        )
         shade.append("F8D7DA" if s.get("lists") else None)
     docx_table(
         doc,
-        ["Логин", "Школа", "Списки", "Вариант сопровождения", "Мероприятия выполнены (срок наступил)",
-         "Учителя: диагностика", "Учителей с дефицитом", "Сайт: не найдено"],
-        rows, widths=[2.2, 5.5, 2.8, 3.2, 2.6, 2.2, 2.0, 5.2], shade=shade,
+        [
+            "Логин",
+            "Школа",
+            "Списки",
+            "Вариант сопровождения",
+            "Мероприятия выполнены (срок наступил)",
+            "Учителя: диагностика",
+            "Учителей с дефицитом",
+            "Сайт: не найдено",
+        ],
+        rows,
+        widths=[2.2, 5.5, 2.8, 3.2, 2.6, 2.2, 2.0, 5.2],
+        shade=shade,
     )
     doc.add_heading("2. Показатели мониторинга", level=1)
     ind_rows = []
     for r in data.indicators:
-        calc = f"{fmt_num(r['numerator'], 0)} / {fmt_num(r['denominator'], 0)}" if r.get("numerator") is not None and r["unit"] == "%" else ""
+        calc = (
+            f"{fmt_num(r['numerator'], 0)} / {fmt_num(r['denominator'], 0)}"
+            if r.get("numerator") is not None and r["unit"] == "%"
+            else ""
+        )
         ind_rows.append([r["name"], r["display"], calc, r.get("note") or ""])
     docx_table(doc, ["Показатель", "Значение", "Расчёт", "Примечание"], ind_rows, widths=[14, 3, 3, 5.7])
     doc.add_heading("3. Выводы анализа эффективности", level=1)

@@ -33,7 +33,9 @@ class ProtocolData:
     objectivity_index: float | None = None
     fioko_marked: int = 0
     schools_with_deficits: int = 0
-    teachers: dict[str, Any] = field(default_factory=dict)  # n_teachers, n_diagnosed, n_with_deficits, n_completed
+    teachers: dict[str, Any] = field(
+        default_factory=dict
+    )  # n_teachers, n_diagnosed, n_with_deficits, n_completed
     indicators: list[dict[str, Any]] = field(default_factory=list)
     roadmap: dict[str, int] = field(default_factory=dict)  # done, due, overdue
     sites: dict[str, int] = field(default_factory=dict)  # checked, complete, missing
@@ -62,7 +64,9 @@ def heard(data: ProtocolData) -> list[str]:
             f"{data.fioko_marked} школ."
         )
     if data.schools_with_deficits:
-        out.append(f"Дефициты умений обучающихся выявлены в {data.schools_with_deficits} школах; школам направлены адресные рекомендации.")
+        out.append(
+            f"Дефициты умений обучающихся выявлены в {data.schools_with_deficits} школах; школам направлены адресные рекомендации."
+        )
     t = data.teachers
     if t.get("n_teachers"):
         out.append(
@@ -88,7 +92,11 @@ def heard(data: ProtocolData) -> list[str]:
             f"Анализ эффективности мер: оценка эффекта сопровождения {fmt_signed(eff.get('estimate'))} SD, интервал "
             f"[{fmt_signed(eff.get('lower'))}; {fmt_signed(eff.get('upper'))}]."
         )
-        out += [str(c) for c in (eff.get("conclusions") or [])[1:] if not str(c).startswith(("Оценка эффекта", "Сравнивались"))][:3]
+        out += [
+            str(c)
+            for c in (eff.get("conclusions") or [])[1:]
+            if not str(c).startswith(("Оценка эффекта", "Сравнивались"))
+        ][:3]
     return out
 
 
@@ -134,12 +142,16 @@ def draft_proposals(data: ProtocolData) -> list[str]:
     if empty:
         out.append(
             "Пересмотреть неинформативные показатели и организовать сбор данных по показателям без значений: "
-            + "; ".join(empty[:5]) + ("…" if len(empty) > 5 else "") + "."
+            + "; ".join(empty[:5])
+            + ("…" if len(empty) > 5 else "")
+            + "."
         )
     eff = data.effectiveness
     if eff and eff.get("lower") is not None and eff.get("upper") is not None:
         if float(eff["upper"]) < 0:
-            out.append("Результаты школ с сопровождением изменились хуже, чем у похожих школ: пересмотреть принятые меры.")
+            out.append(
+                "Результаты школ с сопровождением изменились хуже, чем у похожих школ: пересмотреть принятые меры."
+            )
         elif float(eff["lower"]) <= 0:
             out.append(
                 "Эффект сопровождения по данным пока не подтверждён: продолжить наблюдение, сохранить сопоставимые "
@@ -171,7 +183,9 @@ def render_docx(data: ProtocolData) -> bytes:
 
     centre("ПРОЕКТ", bold=False)
     centre("ПРОТОКОЛ", bold=True)
-    centre("ЗАСЕДАНИЯ РАБОЧЕЙ ГРУППЫ по развитию муниципальной системы оценки качества образования", bold=True)
+    centre(
+        "ЗАСЕДАНИЯ РАБОЧЕЙ ГРУППЫ по развитию муниципальной системы оценки качества образования", bold=True
+    )
     centre("Анализ эффективности реализации комплекса мер и принятия управленческих решений")
     doc.add_paragraph(f"{BLANK} ч «___» ____________ {data.year + 1} года")
     doc.add_paragraph(f"{data.authority or BLANK}, {data.unit_name}")
@@ -191,13 +205,20 @@ def render_docx(data: ProtocolData) -> bytes:
         doc.add_paragraph("Значения показателей мониторинга:")
         from shnor.core.reports.annual_report import docx_table
 
-        docx_table(doc, ["Показатель", "Значение"], [[r["name"], r["display"]] for r in data.indicators], widths=[13.5, 3.5])
+        docx_table(
+            doc,
+            ["Показатель", "Значение"],
+            [[r["name"], r["display"]] for r in data.indicators],
+            widths=[13.5, 3.5],
+        )
         doc.add_paragraph("")
     bold_line("Предложения по итогам управленческого цикла по всем системам:")
     for i, text in enumerate(draft_proposals(data), start=1):
         doc.add_paragraph(f"{i}. {text}")
     bold_line("РЕШИЛИ:")
-    doc.add_paragraph("Принять предложения к исполнению; ответственным исполнителям представить информацию об исполнении в установленные сроки.")
+    doc.add_paragraph(
+        "Принять предложения к исполнению; ответственным исполнителям представить информацию об исполнении в установленные сроки."
+    )
     doc.add_paragraph("")
     doc.add_paragraph(f"Председатель рабочей группы  {BLANK} / {BLANK}")
     doc.add_paragraph(f"Секретарь  {BLANK} / {BLANK}")

@@ -50,7 +50,9 @@ class RoadmapRow:
     def executors(self) -> str:
         """Executor and co-executors in one cell, as orders print them."""
         if self.co_executors:
-            return f"{self.executor}\nСоисполнители: {self.co_executors}" if self.executor else self.co_executors
+            return (
+                f"{self.executor}\nСоисполнители: {self.co_executors}" if self.executor else self.co_executors
+            )
         return self.executor
 
 
@@ -249,7 +251,9 @@ def roadmap_docx(doc: RoadmapDocument) -> bytes:
             for j, (key, _, _, _) in enumerate(cols):
                 value = getattr(item, key)
                 _write_cell(
-                    row.cells[j], value, size=size,
+                    row.cells[j],
+                    value,
+                    size=size,
                     align=WD_ALIGN_PARAGRAPH.CENTER if key in ("number", "period") else None,
                 )
     for j, column in enumerate(table.columns):
@@ -275,22 +279,61 @@ def roadmap_xlsx(doc: RoadmapDocument) -> bytes:
     import xlsxwriter
 
     buf = io.BytesIO()
-    book = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
+    book = xlsxwriter.Workbook(
+        buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    )
     ws = book.add_worksheet("Дорожная карта")
     cols = doc.columns()
     last = len(cols) - 1
     right = book.add_format({"align": "left", "font_name": "Times New Roman", "font_size": 11})
-    title = book.add_format({"bold": True, "align": "center", "valign": "vcenter", "text_wrap": True,
-                             "font_name": "Times New Roman", "font_size": 13})
+    title = book.add_format(
+        {
+            "bold": True,
+            "align": "center",
+            "valign": "vcenter",
+            "text_wrap": True,
+            "font_name": "Times New Roman",
+            "font_size": 13,
+        }
+    )
     sub = book.add_format({"align": "center", "font_name": "Times New Roman", "font_size": 11})
-    head = book.add_format({"bold": True, "align": "center", "valign": "vcenter", "text_wrap": True, "border": 1,
-                            "bg_color": "#F2F2F2", "font_name": "Times New Roman", "font_size": 10})
+    head = book.add_format(
+        {
+            "bold": True,
+            "align": "center",
+            "valign": "vcenter",
+            "text_wrap": True,
+            "border": 1,
+            "bg_color": "#F2F2F2",
+            "font_name": "Times New Roman",
+            "font_size": 10,
+        }
+    )
     num = book.add_format({"align": "center", "border": 1, "font_name": "Times New Roman", "font_size": 9})
-    sect = book.add_format({"bold": True, "align": "center", "valign": "vcenter", "text_wrap": True, "border": 1,
-                            "font_name": "Times New Roman", "font_size": 10})
-    cell = book.add_format({"text_wrap": True, "valign": "top", "border": 1, "font_name": "Times New Roman", "font_size": 10})
-    centre = book.add_format({"text_wrap": True, "valign": "top", "align": "center", "border": 1,
-                              "font_name": "Times New Roman", "font_size": 10})
+    sect = book.add_format(
+        {
+            "bold": True,
+            "align": "center",
+            "valign": "vcenter",
+            "text_wrap": True,
+            "border": 1,
+            "font_name": "Times New Roman",
+            "font_size": 10,
+        }
+    )
+    cell = book.add_format(
+        {"text_wrap": True, "valign": "top", "border": 1, "font_name": "Times New Roman", "font_size": 10}
+    )
+    centre = book.add_format(
+        {
+            "text_wrap": True,
+            "valign": "top",
+            "align": "center",
+            "border": 1,
+            "font_name": "Times New Roman",
+            "font_size": 10,
+        }
+    )
     for j, (_, _, _, width) in enumerate(cols):
         ws.set_column(j, j, width)
     r = 0
@@ -321,7 +364,9 @@ def roadmap_xlsx(doc: RoadmapDocument) -> bytes:
             r += 1
         for item in rows:
             for j, (key, _, _, _) in enumerate(cols):
-                ws.write_string(r, j, str(getattr(item, key) or ""), centre if key in ("number", "period") else cell)
+                ws.write_string(
+                    r, j, str(getattr(item, key) or ""), centre if key in ("number", "period") else cell
+                )
             r += 1
     ws.repeat_rows(header_row, header_row + 1)
     ws.freeze_panes(header_row + 2, 0)

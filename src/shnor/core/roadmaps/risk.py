@@ -115,7 +115,9 @@ def questionnaire_parse(text: str, *, name: str = DEFAULT_FILE) -> Questionnaire
         raise QuestionnaireError(f"{name}: число подписей шкалы не совпадает с числом значений")
     groups = {str(k): dict(v) for k, v in dict(raw.get("groups", {})).items()}
     factors = tuple(
-        Factor(code=str(f["code"]), title=str(f["title"]), measures=tuple(dict(m) for m in f.get("measures", [])))
+        Factor(
+            code=str(f["code"]), title=str(f["title"]), measures=tuple(dict(m) for m in f.get("measures", []))
+        )
         for f in raw.get("factors", [])
     )
     codes = {f.code for f in factors}
@@ -123,7 +125,10 @@ def questionnaire_parse(text: str, *, name: str = DEFAULT_FILE) -> Questionnaire
     seen: set[str] = set()
     for q in raw.get("questions", []):
         qq = Question(
-            code=str(q["code"]), group=str(q["group"]), factor=str(q["factor"]), text=str(q["text"]),
+            code=str(q["code"]),
+            group=str(q["group"]),
+            factor=str(q["factor"]),
+            text=str(q["text"]),
             risk_when_agree=bool(q.get("risk_when_agree", False)),
         )
         if qq.code in seen:
@@ -153,7 +158,9 @@ def questionnaire_parse(text: str, *, name: str = DEFAULT_FILE) -> Questionnaire
 @lru_cache(maxsize=1)
 def questionnaire_default() -> Questionnaire:
     """The shipped questionnaire."""
-    return questionnaire_parse(resources.files(DATA_PACKAGE).joinpath(DEFAULT_FILE).read_text(encoding="utf-8"))
+    return questionnaire_parse(
+        resources.files(DATA_PACKAGE).joinpath(DEFAULT_FILE).read_text(encoding="utf-8")
+    )
 
 
 def questionnaire_from_path(path: Path) -> Questionnaire:
@@ -215,7 +222,11 @@ def profile_compute(
         "threshold": questionnaire.threshold,
         "max_chosen": questionnaire.max_chosen,
         "respondents": respondents,
-        "questionnaire": {"key": questionnaire.key, "version": questionnaire.version, "verified": questionnaire.verified},
+        "questionnaire": {
+            "key": questionnaire.key,
+            "version": questionnaire.version,
+            "verified": questionnaire.verified,
+        },
     }
 
 
@@ -344,19 +355,29 @@ def responses_read(
                 res.ignored_columns.append(f"{_col_letter(j)} «{h}»")
             continue
         if q.code in {x.code for x in mapping.values()}:
-            res.errors.append(RowError(1, f"{_col_letter(j)} «{h}»", f"вопрос {q.code} встречается второй раз"))
+            res.errors.append(
+                RowError(1, f"{_col_letter(j)} «{h}»", f"вопрос {q.code} встречается второй раз")
+            )
             continue
         mapping[j] = q
     res.missing_questions = [q.code for q in questions if q.code not in {x.code for x in mapping.values()}]
     if not mapping:
         res.errors.append(
-            RowError(1, "", f"не найдено ни одного вопроса анкеты «{questionnaire.groups[group].get('title', group)}» в заголовках")
+            RowError(
+                1,
+                "",
+                f"не найдено ни одного вопроса анкеты «{questionnaire.groups[group].get('title', group)}» в заголовках",
+            )
         )
         return res
     if len(rows) - 1 > max_rows:
         res.errors.append(RowError(0, "", f"слишком много строк: {len(rows) - 1} (не более {max_rows})"))
         return res
-    allowed = ", ".join(str(v) for v in questionnaire.values) + " или " + ", ".join(f"«{lb}»" for lb in questionnaire.labels)
+    allowed = (
+        ", ".join(str(v) for v in questionnaire.values)
+        + " или "
+        + ", ".join(f"«{lb}»" for lb in questionnaire.labels)
+    )
     for i, row in enumerate(rows[1:], start=2):
         answers: dict[str, int] = {}
         bad = False
@@ -366,7 +387,11 @@ def responses_read(
                 value = questionnaire.value_of(cell)
             except ValueError:
                 res.errors.append(
-                    RowError(i, f"{_col_letter(j)} «{header[j]}»", f"недопустимый ответ «{cell}»; ожидается {allowed}")
+                    RowError(
+                        i,
+                        f"{_col_letter(j)} «{header[j]}»",
+                        f"недопустимый ответ «{cell}»; ожидается {allowed}",
+                    )
                 )
                 bad = True
                 continue

@@ -53,7 +53,8 @@ class Warehouse:
         try:
             cols = frame.collect_schema().names()
             conformed = frame.select(
-                pl.col(n).cast(t) if n in cols else pl.lit(None, dtype=t).alias(n) for n, t in schema.RESULTS.items()
+                pl.col(n).cast(t) if n in cols else pl.lit(None, dtype=t).alias(n)
+                for n, t in schema.RESULTS.items()
             )
             conformed.sink_parquet(tmp, compression="zstd", statistics=True)
             with open(tmp, "rb") as fh:

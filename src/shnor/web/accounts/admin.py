@@ -34,5 +34,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
         return False
 
 
-admin.site.register(ApiToken, list_display=["name", "user", "prefix", "created_at", "last_used_at", "revoked"])
+admin.site.register(
+    ApiToken, list_display=["name", "user", "prefix", "created_at", "last_used_at", "revoked"]
+)
 admin.site.register(LoginFailure, list_display=["username", "ip", "failures", "refused", "last_at"])

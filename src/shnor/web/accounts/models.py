@@ -109,7 +109,11 @@ class Invitation(models.Model):
     key_hash = models.CharField(max_length=64, unique=True)
     channel = models.CharField("способ", max_length=8, choices=CHANNELS)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name="выдал",
     )
     created_at = models.DateTimeField("выдано", auto_now_add=True)

@@ -94,8 +94,10 @@ class Scope:
     @property
     def can_run_analyses(self) -> bool:
         """Superusers, region analysts and municipality coordinators start analyses and website checks."""
-        return self.superuser or self.can_import or (
-            self.role == Role.MUNICIPALITY and self.municipality_id is not None
+        return (
+            self.superuser
+            or self.can_import
+            or (self.role == Role.MUNICIPALITY and self.municipality_id is not None)
         )
 
     def can_enter(self, *, level: str, unit: Any) -> bool:
@@ -152,8 +154,12 @@ SURVEY_FILLERS = frozenset({Role.REGION, Role.MUNICIPALITY, Role.SCHOOL, Role.CU
 def _scope_build(user: User) -> Scope:
     if user is None or not user.is_authenticated:
         return Scope()
-    base = {"user_id": user.pk, "authenticated": True, "active": bool(user.is_active),
-            "superuser": bool(user.is_superuser)}
+    base = {
+        "user_id": user.pk,
+        "authenticated": True,
+        "active": bool(user.is_active),
+        "superuser": bool(user.is_superuser),
+    }
     try:
         profile = user.profile
     except ObjectDoesNotExist:
@@ -168,8 +174,13 @@ def _scope_build(user: User) -> Scope:
         and user.has_perm(MANAGE_USERS)
     )
     return Scope(
-        **base, role=profile.role, region_id=profile.region_id, municipality_id=profile.municipality_id,
-        school_id=profile.school_id, curated_ids=curated, users_admin=admin,
+        **base,
+        role=profile.role,
+        region_id=profile.region_id,
+        municipality_id=profile.municipality_id,
+        school_id=profile.school_id,
+        curated_ids=curated,
+        users_admin=admin,
     )
 
 

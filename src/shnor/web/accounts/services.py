@@ -65,10 +65,16 @@ def _demo_school() -> School | None:
     from shnor.web.identification.models import MethodologyRun, SchoolOutcome
 
     base = School.objects.exclude(municipality=None).select_related("municipality__region", "region")
-    run = MethodologyRun.objects.filter(status=MethodologyRun.DONE).order_by("-year", "-finished_at", "-pk").first()
+    run = (
+        MethodologyRun.objects.filter(status=MethodologyRun.DONE)
+        .order_by("-year", "-finished_at", "-pk")
+        .first()
+    )
     if run is not None:
         for method in (SchoolOutcome.LOW_RESULTS, SchoolOutcome.TRACKS):
-            tracked = base.filter(outcomes__run=run, outcomes__method=method, outcomes__flagged=True).order_by("school_id")
+            tracked = base.filter(
+                outcomes__run=run, outcomes__method=method, outcomes__flagged=True
+            ).order_by("school_id")
             if tracked.exists():
                 return tracked.first()
     return base.order_by("school_id").first() or School.objects.order_by("school_id").first()
@@ -82,7 +88,11 @@ def demo_users_create(*, password: str | None = None) -> list[tuple[str, str, st
     """
     password = password or secrets.token_urlsafe(9)
     school = _demo_school()
-    municipality = school.municipality if school and school.municipality else Municipality.objects.order_by("code").first()
+    municipality = (
+        school.municipality
+        if school and school.municipality
+        else Municipality.objects.order_by("code").first()
+    )
     region = (
         (municipality.region if municipality and municipality.region else None)
         or (school.region if school else None)
@@ -95,7 +105,12 @@ def demo_users_create(*, password: str | None = None) -> list[tuple[str, str, st
         curated = [school]
     plan = [
         ("demo_region", Role.REGION, {"region": region}, region),
-        ("demo_municipality", Role.MUNICIPALITY, {"municipality": municipality, "region": region}, municipality),
+        (
+            "demo_municipality",
+            Role.MUNICIPALITY,
+            {"municipality": municipality, "region": region},
+            municipality,
+        ),
         ("demo_school", Role.SCHOOL, {"school": school}, school),
         ("demo_teacher", Role.TEACHER, {"school": school}, school),
         ("demo_curator", Role.CURATOR, {"region": region, "curated": curated}, None),
@@ -314,7 +329,9 @@ def _hash(key: str) -> str:
 def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     """Create a token for ``user``; returns the row and the clear key (shown once, never stored)."""
     key = TOKEN_PREFIX + secrets.token_urlsafe(30)
-    token = ApiToken.objects.create(user=user, name=name[:200] or "интеграция", prefix=key[:10], key_hash=_hash(key))
+    token = ApiToken.objects.create(
+        user=user, name=name[:200] or "интеграция", prefix=key[:10], key_hash=_hash(key)
+    )
     return token, key
 
 

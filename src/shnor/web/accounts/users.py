@@ -184,7 +184,9 @@ def scope_snapshot(*, full_name: str, email: str, scope: Assignment | None) -> d
     """What a user is, in Russian, for comparisons and the audit log."""
     out = {"ФИО": full_name, "Эл. почта": email}
     if scope is None:
-        out.update({"Роль": "не назначена", "Регион": "", "Муниципалитет": "", "Школа": "", "Закреплённые школы": ""})
+        out.update(
+            {"Роль": "не назначена", "Регион": "", "Муниципалитет": "", "Школа": "", "Закреплённые школы": ""}
+        )
         return out
     out["Роль"] = Role(scope.role).label
     out["Регион"] = scope.region.name if scope.region else ""
@@ -201,7 +203,9 @@ def user_scope(user: User) -> Assignment | None:
     except Profile.DoesNotExist:
         return None
     curated = sorted(p.curated_schools.all(), key=lambda s: s.school_id) if p.role == Role.CURATOR else []
-    return Assignment(role=p.role, region=p.region, municipality=p.municipality, school=p.school, curated=curated)
+    return Assignment(
+        role=p.role, region=p.region, municipality=p.municipality, school=p.school, curated=curated
+    )
 
 
 def user_snapshot(user: User) -> dict[str, str]:
@@ -232,7 +236,9 @@ def user_is_users_admin(user: User) -> bool:
 
 
 def _profile_save(user: User, scope: Assignment) -> None:
-    profile, _ = Profile.objects.get_or_create(user=user, defaults={"role": scope.role, "region": scope.region})
+    profile, _ = Profile.objects.get_or_create(
+        user=user, defaults={"role": scope.role, "region": scope.region}
+    )
     profile.role = scope.role
     profile.region = scope.region
     profile.municipality = scope.municipality
@@ -278,8 +284,10 @@ def user_update(
         raise ScopeError(f"{ADMIN_LABEL.lower()} — только пользователь с ролью «Регион»")
     demoted = scope.role != Role.REGION or users_admin is False
     if user.pk == admin.pk and not scope_of(admin).superuser and demoted:
-        raise ScopeError("нельзя снять с себя роль региона или права администратора пользователей — "
-                         "попросите другого администратора")
+        raise ScopeError(
+            "нельзя снять с себя роль региона или права администратора пользователей — "
+            "попросите другого администратора"
+        )
     before = user_snapshot(user)
     after = scope_snapshot(full_name=full_name[:150], email=email, scope=scope)
     was_admin = user_is_users_admin(user)
@@ -300,8 +308,14 @@ def user_update(
         else:
             user.user_permissions.remove(_manage_permission())
         scope_forget(user)
-    audit_record(action=action, object_type="пользователь", object_id=str(user.pk), object_repr=user.username,
-                 changes=diff, user=admin if getattr(admin, "pk", None) else None)
+    audit_record(
+        action=action,
+        object_type="пользователь",
+        object_id=str(user.pk),
+        object_repr=user.username,
+        changes=diff,
+        user=admin if getattr(admin, "pk", None) else None,
+    )
     return diff
 
 
@@ -394,7 +408,13 @@ def invitation_find(*, code: str) -> Invitation | None:
     if len(normal) != CODE_LENGTH:
         return None
     inv = Invitation.objects.select_related("user").filter(key_hash=_code_hash(normal)).first()
-    if inv is None or inv.used_at or inv.revoked_at or inv.expires_at <= timezone.now() or not inv.user.is_active:
+    if (
+        inv is None
+        or inv.used_at
+        or inv.revoked_at
+        or inv.expires_at <= timezone.now()
+        or not inv.user.is_active
+    ):
         return None
     return inv
 
@@ -403,15 +423,26 @@ def invitation_accept(*, invitation_id: int, password: str) -> AbstractUser:
     """Set the password and spend the invitation, once (a second use in parallel finds it spent)."""
     with transaction.atomic():
         inv = Invitation.objects.select_for_update().select_related("user").filter(pk=invitation_id).first()
-        if inv is None or inv.used_at or inv.revoked_at or inv.expires_at <= timezone.now() or not inv.user.is_active:
+        if (
+            inv is None
+            or inv.used_at
+            or inv.revoked_at
+            or inv.expires_at <= timezone.now()
+            or not inv.user.is_active
+        ):
             raise ScopeError("приглашение уже использовано, отозвано или устарело")
         inv.used_at = timezone.now()
         inv.save(update_fields=["used_at"])
         user = inv.user
         user.set_password(password)
         user.save(update_fields=["password"])
-        audit_record(action="пароль по приглашению", object_type="пользователь", object_id=str(user.pk),
-                     object_repr=user.username, user=user)
+        audit_record(
+            action="пароль по приглашению",
+            object_type="пользователь",
+            object_id=str(user.pk),
+            object_repr=user.username,
+            user=user,
+        )
     return user
 
 

@@ -32,28 +32,44 @@ class UserForm(forms.Form):
     a municipality for «Муниципалитет», a school for «Школа» and «Учитель», schools for «Куратор».
     """
 
-    username = forms.CharField(label="Логин", max_length=150, validators=[UnicodeUsernameValidator()],
-                               help_text="буквы, цифры и символы @ . + - _")
+    username = forms.CharField(
+        label="Логин",
+        max_length=150,
+        validators=[UnicodeUsernameValidator()],
+        help_text="буквы, цифры и символы @ . + - _",
+    )
     full_name = forms.CharField(label="ФИО", max_length=150)
     email = forms.EmailField(label="Эл. почта", required=False)
     role = forms.ChoiceField(label="Роль", choices=ROLE_CHOICES)
     region = forms.ModelChoiceField(label="Регион", queryset=Region.objects.order_by("name"), required=False)
     municipality = forms.ModelChoiceField(
-        label="Муниципалитет", queryset=Municipality.objects.none(), required=False,
+        label="Муниципалитет",
+        queryset=Municipality.objects.none(),
+        required=False,
         help_text="для роли «Муниципалитет»",
     )
-    school = forms.CharField(label="Школа (логин ФИС ОКО)", required=False, max_length=64,
-                             widget=forms.TextInput(attrs={"list": "schools-list", "autocomplete": "off"}),
-                             help_text="для ролей «Школа» и «Учитель»")
+    school = forms.CharField(
+        label="Школа (логин ФИС ОКО)",
+        required=False,
+        max_length=64,
+        widget=forms.TextInput(attrs={"list": "schools-list", "autocomplete": "off"}),
+        help_text="для ролей «Школа» и «Учитель»",
+    )
     curated = forms.CharField(
-        label="Закреплённые школы (логины ФИС ОКО)", required=False,
+        label="Закреплённые школы (логины ФИС ОКО)",
+        required=False,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 40}),
         help_text="для роли «Куратор»: через запятую, пробел или с новой строки",
     )
-    users_admin = forms.BooleanField(label=ADMIN_LABEL, required=False,
-                                     help_text="для роли «Регион»: заводит и меняет пользователей своего региона")
+    users_admin = forms.BooleanField(
+        label=ADMIN_LABEL,
+        required=False,
+        help_text="для роли «Регион»: заводит и меняет пользователей своего региона",
+    )
 
-    def __init__(self, *args: Any, admin: User, region: Region | None, user: User | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, admin: User, region: Region | None, user: User | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.admin, self.fixed_region, self.user = admin, region, user
         if user is not None:
@@ -63,7 +79,9 @@ class UserForm(forms.Form):
             self.fields["municipality"].queryset = Municipality.objects.filter(region=region).order_by("name")
         else:
             self.fields["region"].required = True
-            self.fields["municipality"].queryset = Municipality.objects.select_related("region").order_by("name")
+            self.fields["municipality"].queryset = Municipality.objects.select_related("region").order_by(
+                "name"
+            )
 
     def clean_username(self) -> str:
         """A login nobody has (compared without case)."""
@@ -73,8 +91,14 @@ class UserForm(forms.Form):
         return name
 
     def _schools(self, region: Region | None, logins: list[str], field: str) -> list[School]:
-        found = {s.school_id.lower(): s for s in School.objects.select_related("municipality").filter(
-            Q(school_id__in=logins) | Q(school_id__in=[x.lower() for x in logins]) | Q(school_id__in=[x.upper() for x in logins]))}
+        found = {
+            s.school_id.lower(): s
+            for s in School.objects.select_related("municipality").filter(
+                Q(school_id__in=logins)
+                | Q(school_id__in=[x.lower() for x in logins])
+                | Q(school_id__in=[x.upper() for x in logins])
+            )
+        }
         missing = [x for x in logins if x.lower() not in found]
         if missing:
             self.add_error(field, "Нет в реестре: " + ", ".join(missing))
@@ -107,15 +131,23 @@ class UserForm(forms.Form):
             return data
         municipality = data.get("municipality") if role == Role.MUNICIPALITY else None
         try:
-            data["scope"] = scope_build(role=role, region=region, municipality=municipality, school=school,
-                                        curated=curated)
+            data["scope"] = scope_build(
+                role=role, region=region, municipality=municipality, school=school, curated=curated
+            )
         except ScopeError as exc:
-            field = {Role.MUNICIPALITY: "municipality", Role.SCHOOL: "school", Role.TEACHER: "school",
-                     Role.CURATOR: "curated"}.get(role)
+            field = {
+                Role.MUNICIPALITY: "municipality",
+                Role.SCHOOL: "school",
+                Role.TEACHER: "school",
+                Role.CURATOR: "curated",
+            }.get(role)
             self.add_error(field, str(exc)[:1].upper() + str(exc)[1:] + ".")
             return data
         if data.get("users_admin") and role != Role.REGION:
-            self.add_error("users_admin", "Администратором пользователей может быть только пользователь с ролью «Регион».")
+            self.add_error(
+                "users_admin",
+                "Администратором пользователей может быть только пользователь с ролью «Регион».",
+            )
         return data
 
 
@@ -143,5 +175,8 @@ class ImportForm(forms.Form):
 class InviteCodeForm(forms.Form):
     """The code from a printed sheet or a letter."""
 
-    code = forms.CharField(label="Код приглашения", max_length=40,
-                           widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "XXXX-XXXX-XXXX-XXXX"}))
+    code = forms.CharField(
+        label="Код приглашения",
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "XXXX-XXXX-XXXX-XXXX"}),
+    )

@@ -58,12 +58,26 @@ def _key(text: object) -> str:
 COLUMNS: dict[str, tuple[str, list[str]]] = {
     "login": ("Логин", ["логин", "login", "имя пользователя", "username", "учетная запись"]),
     "name": ("ФИО", ["фио", "ф.и.о.", "name", "фамилия имя отчество", "full name", "имя"]),
-    "email": ("E-mail", ["e-mail", "email", "эл. почта", "электронная почта", "почта", "адрес электронной почты"]),
+    "email": (
+        "E-mail",
+        ["e-mail", "email", "эл. почта", "электронная почта", "почта", "адрес электронной почты"],
+    ),
     "role": ("Роль", ["роль", "role"]),
     "scope": (
         "Область",
-        ["область", "scope", "область видимости", "школа или муниципалитет", "школа/муниципалитет",
-         "организация", "школа", "оо", "логин оо", "муниципалитет", "закрепленные школы"],
+        [
+            "область",
+            "scope",
+            "область видимости",
+            "школа или муниципалитет",
+            "школа/муниципалитет",
+            "организация",
+            "школа",
+            "оо",
+            "логин оо",
+            "муниципалитет",
+            "закрепленные школы",
+        ],
     ),
 }
 REQUIRED = ["login", "name", "role", "scope"]
@@ -77,18 +91,30 @@ def _role_names() -> dict[str, str]:
         out[_key(role.label)] = role.value
         out[_key(role.label.split(" (")[0])] = role.value
     extra = {
-        "регион": Role.REGION, "аналитик региона": Role.REGION, "министерство": Role.REGION,
-        "муниципалитет": Role.MUNICIPALITY, "координатор": Role.MUNICIPALITY, "координатор моуо": Role.MUNICIPALITY,
-        "моуо": Role.MUNICIPALITY, "директор": Role.SCHOOL, "заместитель директора": Role.SCHOOL,
-        "школа": Role.SCHOOL, "администрация школы": Role.SCHOOL, "учитель": Role.TEACHER, "педагог": Role.TEACHER,
-        "куратор": Role.CURATOR, "наблюдатель": Role.OBSERVER,
+        "регион": Role.REGION,
+        "аналитик региона": Role.REGION,
+        "министерство": Role.REGION,
+        "муниципалитет": Role.MUNICIPALITY,
+        "координатор": Role.MUNICIPALITY,
+        "координатор моуо": Role.MUNICIPALITY,
+        "моуо": Role.MUNICIPALITY,
+        "директор": Role.SCHOOL,
+        "заместитель директора": Role.SCHOOL,
+        "школа": Role.SCHOOL,
+        "администрация школы": Role.SCHOOL,
+        "учитель": Role.TEACHER,
+        "педагог": Role.TEACHER,
+        "куратор": Role.CURATOR,
+        "наблюдатель": Role.OBSERVER,
     }
     out.update({_key(k): v.value for k, v in extra.items()})
     return out
 
 
 ROLE_NAMES = _role_names()
-ROLE_HINT = "регион, муниципалитет, школа, учитель, куратор, наблюдатель (или код роли: region, municipality, …)"
+ROLE_HINT = (
+    "регион, муниципалитет, школа, учитель, куратор, наблюдатель (или код роли: region, municipality, …)"
+)
 
 
 @dataclass
@@ -160,7 +186,9 @@ class ImportPlan:
     def signature(self) -> str:
         """A digest of what would be done: the confirmation is refused if it changed since the preview."""
         data = [(r.username, r.status, r.changes) for r in self.rows]
-        payload = json.dumps([self.region.pk, data, [str(e) for e in self.errors]], ensure_ascii=False, sort_keys=True)
+        payload = json.dumps(
+            [self.region.pk, data, [str(e) for e in self.errors]], ensure_ascii=False, sort_keys=True
+        )
         return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -247,8 +275,15 @@ def users_file_read(*, raw: bytes, name: str) -> tuple[list[SourceRow], list[Row
             if f is None:
                 continue
             if f in written:
-                errors.append(RowError(name, sheet, header_row, h,
-                                       f"столбец повторяет «{written[f]}» ({COLUMNS[f][0]}): оставьте один"))
+                errors.append(
+                    RowError(
+                        name,
+                        sheet,
+                        header_row,
+                        h,
+                        f"столбец повторяет «{written[f]}» ({COLUMNS[f][0]}): оставьте один",
+                    )
+                )
                 continue
             fields[j], written[f] = f, h
         if "login" not in written:
@@ -256,8 +291,15 @@ def users_file_read(*, raw: bytes, name: str) -> tuple[list[SourceRow], list[Row
         found_any = True
         for f in REQUIRED:
             if f not in written:
-                errors.append(RowError(name, sheet, header_row, COLUMNS[f][0],
-                                       f"нет столбца «{COLUMNS[f][0]}» (заголовки: {', '.join(h for h in header if h)})"))
+                errors.append(
+                    RowError(
+                        name,
+                        sheet,
+                        header_row,
+                        COLUMNS[f][0],
+                        f"нет столбца «{COLUMNS[f][0]}» (заголовки: {', '.join(h for h in header if h)})",
+                    )
+                )
         for n, cells in lines[1:]:
             values = {f: (cells[j] if j < len(cells) else "") for j, f in fields.items()}
             rows.append(SourceRow(sheet=sheet, row=n, cells=values, columns=written))
@@ -290,9 +332,11 @@ class _Registry:
             self.mun_by_name[norm(m.name)].append(m)
         User = get_user_model()
         lowered = {u.lower() for u in logins}
-        users = User.objects.filter(Q(username__in=logins) | Q(username__in=lowered)).select_related(
-            "profile__region", "profile__municipality", "profile__school"
-        ).prefetch_related("profile__curated_schools")
+        users = (
+            User.objects.filter(Q(username__in=logins) | Q(username__in=lowered))
+            .select_related("profile__region", "profile__municipality", "profile__school")
+            .prefetch_related("profile__curated_schools")
+        )
         self.users = {u.username.lower(): u for u in users}
 
     def school(self, login: str) -> School:
@@ -312,19 +356,25 @@ class _Registry:
         if len(found) == 1:
             return found[0]
         if len(found) > 1:
-            raise ScopeError(f"муниципалитетов с названием «{text}» несколько — укажите код: "
-                             + ", ".join(m.code for m in found))
+            raise ScopeError(
+                f"муниципалитетов с названием «{text}» несколько — укажите код: "
+                + ", ".join(m.code for m in found)
+            )
         known = ", ".join(f"{m.code} {m.name}" for m in list(self.mun_by_code.values())[:3])
-        raise ScopeError(f"муниципалитет «{text}» не найден в реестре региона (укажите код или название, "
-                         f"как в реестре, например: {known})")
+        raise ScopeError(
+            f"муниципалитет «{text}» не найден в реестре региона (укажите код или название, "
+            f"как в реестре, например: {known})"
+        )
 
     def region_check(self, text: str) -> None:
         if not text:
             return
         if text.lower() == self.region.code.lower() or norm(text) == norm(self.region.name):
             return
-        raise ScopeError(f"«{text}» — не ваш регион (для роли региона оставьте область пустой "
-                         f"или укажите «{self.region.name}»)")
+        raise ScopeError(
+            f"«{text}» — не ваш регион (для роли региона оставьте область пустой "
+            f"или укажите «{self.region.name}»)"
+        )
 
 
 def _scope_from_text(reg: _Registry, role: str, text: str) -> Assignment:
@@ -332,7 +382,10 @@ def _scope_from_text(reg: _Registry, role: str, text: str) -> Assignment:
         reg.region_check(text)
         return scope_build(role=role, region=reg.region)
     if not text:
-        what = {Role.MUNICIPALITY: "код или название муниципалитета", Role.CURATOR: "логины закреплённых школ"}
+        what = {
+            Role.MUNICIPALITY: "код или название муниципалитета",
+            Role.CURATOR: "логины закреплённых школ",
+        }
         raise ScopeError(f"не указана область: нужен {what.get(role, 'логин школы в ФИС ОКО')}")
     if role == Role.MUNICIPALITY:
         return scope_build(role=role, region=reg.region, municipality=reg.municipality(text))
@@ -352,19 +405,24 @@ def _scope_from_text(reg: _Registry, role: str, text: str) -> Assignment:
     return scope_build(role=role, region=reg.region, curated=schools)
 
 
-def import_plan(*, admin: User, region: Region, rows: list[SourceRow], errors: list[RowError], file: str) -> ImportPlan:
+def import_plan(
+    *, admin: User, region: Region, rows: list[SourceRow], errors: list[RowError], file: str
+) -> ImportPlan:
     """Check every row against the registry of ``region`` and the existing users; nothing is written."""
     from shnor.web.accounts.users import users_managed_by
 
     plan = ImportPlan(file=file, region=region, errors=list(errors))
     reg = _Registry(region, [r.cells.get("login", "") for r in rows if r.cells.get("login")])
     managed = set(
-        users_managed_by(admin=admin).filter(pk__in=[u.pk for u in reg.users.values()]).values_list("pk", flat=True)
+        users_managed_by(admin=admin)
+        .filter(pk__in=[u.pk for u in reg.users.values()])
+        .values_list("pk", flat=True)
     )
     seen: dict[str, int] = {}
     username_check = UnicodeUsernameValidator()
 
     for src in rows:
+
         def bad(f: str, message: str, value: str = "", src: SourceRow = src) -> None:
             column = src.columns.get(f, COLUMNS[f][0])
             plan.errors.append(RowError(file, src.sheet, src.row, column, message, value))
@@ -383,7 +441,11 @@ def import_plan(*, admin: User, region: Region, rows: list[SourceRow], errors: l
             try:
                 username_check(login)
             except ValidationError:
-                bad("login", "логин может содержать только буквы, цифры и символы @ . + - _ (без пробелов)", login)
+                bad(
+                    "login",
+                    "логин может содержать только буквы, цифры и символы @ . + - _ (без пробелов)",
+                    login,
+                )
             if login.lower() in seen:
                 bad("login", f"логин уже встречается в строке {seen[login.lower()]}", login)
             else:
@@ -411,7 +473,11 @@ def import_plan(*, admin: User, region: Region, rows: list[SourceRow], errors: l
         existing = reg.users.get(login.lower()) if login else None
         if existing is not None and len(plan.errors) == n_before:
             if existing.username != login:
-                bad("login", f"логин отличается от существующего «{existing.username}» только регистром букв", login)
+                bad(
+                    "login",
+                    f"логин отличается от существующего «{existing.username}» только регистром букв",
+                    login,
+                )
             elif existing.is_superuser:
                 bad("login", "это учётная запись администратора системы — она импортом не меняется", login)
             elif existing.pk not in managed:
@@ -422,12 +488,24 @@ def import_plan(*, admin: User, region: Region, rows: list[SourceRow], errors: l
             continue
         after = scope_snapshot(full_name=full_name, email=email, scope=scope)
         if existing is None:
-            plan.rows.append(PlanRow(src.sheet, src.row, login, full_name, email, scope, "new",
-                                     snapshot_diff({}, after)))
+            plan.rows.append(
+                PlanRow(src.sheet, src.row, login, full_name, email, scope, "new", snapshot_diff({}, after))
+            )
             continue
         diff = snapshot_diff(user_snapshot(existing), after)
-        plan.rows.append(PlanRow(src.sheet, src.row, login, full_name, email, scope,
-                                 "changed" if diff else "same", diff, existing.pk))
+        plan.rows.append(
+            PlanRow(
+                src.sheet,
+                src.row,
+                login,
+                full_name,
+                email,
+                scope,
+                "changed" if diff else "same",
+                diff,
+                existing.pk,
+            )
+        )
     if not plan.rows and not plan.errors:
         plan.errors.append(RowError(file, "", 1, "", "в файле нет ни одной строки с пользователем"))
     return plan
@@ -444,15 +522,23 @@ def import_apply(*, admin: User, plan: ImportPlan, update_changed: bool) -> Impo
     for row in plan.rows:
         if row.status == "new":
             result.created.append(
-                user_create_scoped(username=row.username, full_name=row.full_name, email=row.email, scope=row.scope)
+                user_create_scoped(
+                    username=row.username, full_name=row.full_name, email=row.email, scope=row.scope
+                )
             )
         elif row.status == "changed":
             if not update_changed:
                 result.skipped_changes += 1
                 continue
             user = User.objects.select_for_update().get(pk=row.user_id)
-            user_update(admin=admin, user=user, full_name=row.full_name, email=row.email, scope=row.scope,
-                        action="изменение пользователя (импорт)")
+            user_update(
+                admin=admin,
+                user=user,
+                full_name=row.full_name,
+                email=row.email,
+                scope=row.scope,
+                action="изменение пользователя (импорт)",
+            )
             result.updated.append(user)
         else:
             result.unchanged += 1

@@ -69,8 +69,13 @@ BAD_CODES_PER_HOUR = 20
 RESET_ACTION = "запрос сброса пароля"
 #: What the user's page shows of the audit log (the row-level entries of every save are in /accounts/audit/).
 HISTORY_ACTIONS = [
-    "создание пользователя", "изменение пользователя", "изменение пользователя (импорт)", "отключение пользователя",
-    "включение пользователя", "пароль по приглашению", "пароль сброшен по ссылке",
+    "создание пользователя",
+    "изменение пользователя",
+    "изменение пользователя (импорт)",
+    "отключение пользователя",
+    "включение пользователя",
+    "пароль по приглашению",
+    "пароль сброшен по ссылке",
 ]
 
 
@@ -109,8 +114,9 @@ def users_list(request: HttpRequest) -> HttpResponse:
     role = request.GET.get("role", "")
     active = request.GET.get("active", "")
     mun_id = params.identifier(request.GET, "municipality", label="муниципалитет")
-    users = users_search(users=users_managed_by(admin=request.user), q=q, role=role, municipality_id=mun_id,
-                         active=active)
+    users = users_search(
+        users=users_managed_by(admin=request.user), q=q, role=role, municipality_id=mun_id, active=active
+    )
     page = Paginator(users, 50).get_page(request.GET.get("page"))
     latest = latest_invitations([u.pk for u in page])
     rows = [{"user": u, "state": invitation_state(u, latest.get(u.pk))} for u in page]
@@ -119,11 +125,23 @@ def users_list(request: HttpRequest) -> HttpResponse:
         municipalities = municipalities.filter(region=region)
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "accounts/users/list.html", {
-        "page": page, "rows": rows, "q": q, "role": role, "active": active, "municipality": mun_id,
-        "roles": [(r.value, r.label.split(" (")[0]) for r in Role], "municipalities": municipalities,
-        "region": region, "query": query.urlencode(), "total": users.count(),
-    })
+    return render(
+        request,
+        "accounts/users/list.html",
+        {
+            "page": page,
+            "rows": rows,
+            "q": q,
+            "role": role,
+            "active": active,
+            "municipality": mun_id,
+            "roles": [(r.value, r.label.split(" (")[0]) for r in Role],
+            "municipalities": municipalities,
+            "region": region,
+            "query": query.urlencode(),
+            "total": users.count(),
+        },
+    )
 
 
 # --- one user ---------------------------------------------------------------------------------------------
@@ -133,11 +151,15 @@ def _initial(user: User) -> dict:
     scope = user_scope(user)
     out = {"full_name": user.first_name, "email": user.email, "users_admin": user_is_users_admin(user)}
     if scope is not None:
-        out.update({
-            "role": scope.role, "region": scope.region, "municipality": scope.municipality,
-            "school": scope.school.school_id if scope.school else "",
-            "curated": ", ".join(s.school_id for s in scope.curated),
-        })
+        out.update(
+            {
+                "role": scope.role,
+                "region": scope.region,
+                "municipality": scope.municipality,
+                "school": scope.school.school_id if scope.school else "",
+                "curated": ", ".join(s.school_id for s in scope.curated),
+            }
+        )
     return out
 
 
@@ -170,24 +192,43 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             d = form.cleaned_data
             try:
-                diff = user_update(admin=request.user, user=user, full_name=d["full_name"], email=d["email"],
-                                   scope=d["scope"], users_admin=d["users_admin"])
+                diff = user_update(
+                    admin=request.user,
+                    user=user,
+                    full_name=d["full_name"],
+                    email=d["email"],
+                    scope=d["scope"],
+                    users_admin=d["users_admin"],
+                )
             except ScopeError as exc:
                 form.add_error(None, str(exc)[:1].upper() + str(exc)[1:] + ".")
             else:
-                messages.success(request, "Изменения сохранены: " + ", ".join(diff) if diff else "Изменений нет.")
+                messages.success(
+                    request, "Изменения сохранены: " + ", ".join(diff) if diff else "Изменений нет."
+                )
                 return redirect("accounts:user_detail", pk=user.pk)
     else:
         form = UserForm(initial=_initial(user), admin=request.user, region=region, user=user)
     latest = latest_invitations([user.pk])
-    return render(request, "accounts/users/detail.html", {
-        "u": user, "form": form, "state": invitation_state(user, latest.get(user.pk)),
-        "invitations": [(i, _invitation_label(i)) for i in Invitation.objects.filter(user=user).select_related("created_by")[:10]],
-        "days": settings.INVITATION_DAYS,
-        "history": AuditEntry.objects.filter(object_type="пользователь", object_id=str(user.pk),
-                                             action__in=HISTORY_ACTIONS)[:30],
-        "schools": _schools_hint(region), "is_self": user.pk == request.user.pk,
-    })
+    return render(
+        request,
+        "accounts/users/detail.html",
+        {
+            "u": user,
+            "form": form,
+            "state": invitation_state(user, latest.get(user.pk)),
+            "invitations": [
+                (i, _invitation_label(i))
+                for i in Invitation.objects.filter(user=user).select_related("created_by")[:10]
+            ],
+            "days": settings.INVITATION_DAYS,
+            "history": AuditEntry.objects.filter(
+                object_type="пользователь", object_id=str(user.pk), action__in=HISTORY_ACTIONS
+            )[:30],
+            "schools": _schools_hint(region),
+            "is_self": user.pk == request.user.pk,
+        },
+    )
 
 
 @users_admin_required
@@ -197,11 +238,21 @@ def user_new(request: HttpRequest) -> HttpResponse:
     form = UserForm(request.POST or None, admin=request.user, region=region)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        user = user_create_scoped(username=d["username"], full_name=d["full_name"], email=d["email"], scope=d["scope"])
+        user = user_create_scoped(
+            username=d["username"], full_name=d["full_name"], email=d["email"], scope=d["scope"]
+        )
         if d["users_admin"]:
-            user_update(admin=request.user, user=user, full_name=d["full_name"], email=d["email"], scope=d["scope"],
-                        users_admin=True)
-        messages.success(request, f"Пользователь {user.username} создан. Выдайте ему приглашение, чтобы он задал пароль.")
+            user_update(
+                admin=request.user,
+                user=user,
+                full_name=d["full_name"],
+                email=d["email"],
+                scope=d["scope"],
+                users_admin=True,
+            )
+        messages.success(
+            request, f"Пользователь {user.username} создан. Выдайте ему приглашение, чтобы он задал пароль."
+        )
         return redirect("accounts:user_detail", pk=user.pk)
     return render(request, "accounts/users/new.html", {"form": form, "schools": _schools_hint(region)})
 
@@ -218,7 +269,9 @@ def user_active(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(exc)[:1].upper() + str(exc)[1:] + ".")
     else:
         if changed:
-            messages.success(request, f"Пользователь {user.username} " + ("включён." if active else "отключён."))
+            messages.success(
+                request, f"Пользователь {user.username} " + ("включён." if active else "отключён.")
+            )
     return redirect("accounts:user_detail", pk=user.pk)
 
 
@@ -229,7 +282,9 @@ def _invite_links(request: HttpRequest, issued: list[IssuedInvitation]) -> list[
     base = _site_url(request)
     return [
         {
-            "user": i.user, "code": i.code, "expires_at": i.expires_at,
+            "user": i.user,
+            "code": i.code,
+            "expires_at": i.expires_at,
             "link": base + reverse("accounts:invite_open", kwargs={"code": i.code}),
             "enter": base + reverse("accounts:invite_enter"),
             "scope": _scope_text(i.user),
@@ -269,22 +324,29 @@ def _send_invitations(request: HttpRequest, users: list[Any]) -> tuple[int, list
     connection.open()
     try:
         for item in _invite_links(request, issued):
-            body = render_to_string("accounts/users/invite_email.txt", {**item, "days": settings.INVITATION_DAYS})
-            message = EmailMessage("Приглашение в «ШНОР · аналитика»", body, to=[item["user"].email],
-                                   connection=connection)
+            body = render_to_string(
+                "accounts/users/invite_email.txt", {**item, "days": settings.INVITATION_DAYS}
+            )
+            message = EmailMessage(
+                "Приглашение в «ШНОР · аналитика»", body, to=[item["user"].email], connection=connection
+            )
             try:
                 message.send()
             except Exception as exc:  # SMTP errors of many kinds: the letter is not sent, the code is dropped
                 Invitation.objects.filter(user=item["user"], used_at=None, revoked_at=None).update(
-                    revoked_at=timezone.now())
+                    revoked_at=timezone.now()
+                )
                 problems.append(f"{item['user'].username}: письмо не отправлено ({exc.__class__.__name__})")
             else:
                 sent += 1
     finally:
         connection.close()
-    audit_record(action="приглашения по эл. почте", object_type="пользователи",
-                 object_repr=", ".join(u.username for u in users)[:500],
-                 changes={"отправлено": sent, "не отправлено": len(problems)})
+    audit_record(
+        action="приглашения по эл. почте",
+        object_type="пользователи",
+        object_repr=", ".join(u.username for u in users)[:500],
+        changes={"отправлено": sent, "не отправлено": len(problems)},
+    )
     return sent, problems
 
 
@@ -301,21 +363,30 @@ def _sheet_pdf(html: str) -> bytes:
 def users_invite(request: HttpRequest) -> HttpResponse:
     """Invite the chosen users: letters with one-time links, or a printed sheet of codes (HTML or PDF).
     Each new invitation revokes the user's older ones; the codes are shown only here."""
-    ids = [pk for pk in (params.db_int(x) for x in request.POST.getlist("users")) if pk is not None and pk > 0]
+    ids = [
+        pk for pk in (params.db_int(x) for x in request.POST.getlist("users")) if pk is not None and pk > 0
+    ]
     how = request.POST.get("how", "")
     back = request.POST.get("back") or reverse("accounts:users")
     if not back.startswith("/") or back.startswith("//"):
         back = reverse("accounts:users")
-    users = list(users_managed_by(admin=request.user).filter(pk__in=ids, is_superuser=False)
-                 .select_related("profile__region", "profile__municipality", "profile__school").order_by("username"))
+    users = list(
+        users_managed_by(admin=request.user)
+        .filter(pk__in=ids, is_superuser=False)
+        .select_related("profile__region", "profile__municipality", "profile__school")
+        .order_by("username")
+    )
     if not users:
         messages.error(request, "Не выбран ни один пользователь.")
         return redirect(back)
     if how == "email":
         sent, problems = _send_invitations(request, users)
         if sent:
-            messages.success(request, f"Отправлено приглашений: {sent}. Ссылки действуют {settings.INVITATION_DAYS} дн., "
-                                      "каждая — один раз.")
+            messages.success(
+                request,
+                f"Отправлено приглашений: {sent}. Ссылки действуют {settings.INVITATION_DAYS} дн., "
+                "каждая — один раз.",
+            )
         for p in problems:
             messages.error(request, p)
         return redirect(back)
@@ -327,15 +398,26 @@ def users_invite(request: HttpRequest) -> HttpResponse:
             issued.append(invitation_issue(admin=request.user, user=user, channel=Invitation.SHEET))
         except ScopeError as exc:
             problems.append(f"{user.username}: {exc}")
-    audit_record(action="приглашения: печатный лист", object_type="пользователи",
-                 object_repr=", ".join(i.user.username for i in issued)[:500],
-                 changes={"выдано": len(issued), "формат": "PDF" if how == "pdf" else "HTML"})
-    context = {"items": _invite_links(request, issued), "problems": problems, "days": settings.INVITATION_DAYS,
-               "pdf": how == "pdf", "back": back, "now": timezone.now()}
+    audit_record(
+        action="приглашения: печатный лист",
+        object_type="пользователи",
+        object_repr=", ".join(i.user.username for i in issued)[:500],
+        changes={"выдано": len(issued), "формат": "PDF" if how == "pdf" else "HTML"},
+    )
+    context = {
+        "items": _invite_links(request, issued),
+        "problems": problems,
+        "days": settings.INVITATION_DAYS,
+        "pdf": how == "pdf",
+        "back": back,
+        "now": timezone.now(),
+    }
     if how == "pdf":
         html = render_to_string("accounts/users/sheet.html", context, request=request)
         response = HttpResponse(_sheet_pdf(html), content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="invitations-{datetime.now():%Y%m%d-%H%M}.pdf"'
+        response["Content-Disposition"] = (
+            f'attachment; filename="invitations-{datetime.now():%Y%m%d-%H%M}.pdf"'
+        )
         return response
     return render(request, "accounts/users/sheet.html", context)
 
@@ -389,14 +471,26 @@ def _plan(request: HttpRequest, path: Path, region: Region) -> ImportPlan:
     return import_plan(admin=request.user, region=region, rows=rows, errors=errors, file=path.name)
 
 
-def _preview(request: HttpRequest, plan: ImportPlan, key: str, form: ImportForm | None = None) -> HttpResponse:
+def _preview(
+    request: HttpRequest, plan: ImportPlan, key: str, form: ImportForm | None = None
+) -> HttpResponse:
     shown = [r for r in plan.rows if r.status != "same"]
-    return render(request, "accounts/users/preview.html", {
-        "plan": plan, "key": key, "shown": shown[:2000], "hidden": max(0, len(shown) - 2000),
-        "errors": plan.errors[:500], "more_errors": max(0, len(plan.errors) - 500),
-        "n_new": plan.count("new"), "n_changed": plan.count("changed"), "n_same": plan.count("same"),
-        "form": form or ImportForm(region=managed_region(admin=request.user)),
-    })
+    return render(
+        request,
+        "accounts/users/preview.html",
+        {
+            "plan": plan,
+            "key": key,
+            "shown": shown[:2000],
+            "hidden": max(0, len(shown) - 2000),
+            "errors": plan.errors[:500],
+            "more_errors": max(0, len(plan.errors) - 500),
+            "n_new": plan.count("new"),
+            "n_changed": plan.count("changed"),
+            "n_same": plan.count("same"),
+            "form": form or ImportForm(region=managed_region(admin=request.user)),
+        },
+    )
 
 
 @users_admin_required
@@ -412,13 +506,22 @@ def users_import(request: HttpRequest) -> HttpResponse:
         known[key] = {"name": name, "region": target_region.pk}
         request.session[SESSION_IMPORTS] = known
         plan = _plan(request, _uploads() / key / name, target_region)
-        audit_record(action="проверка файла пользователей", object_type="файл", object_repr=name,
-                     changes={"строк": len(plan.rows), "ошибок": len(plan.errors), "регион": target_region.name})
+        audit_record(
+            action="проверка файла пользователей",
+            object_type="файл",
+            object_repr=name,
+            changes={"строк": len(plan.rows), "ошибок": len(plan.errors), "регион": target_region.name},
+        )
         return _preview(request, plan, key)
-    return render(request, "accounts/users/import.html", {
-        "form": form, "columns": [label for label, _ in COLUMNS.values()],
-        "roles": [(r.value, r.label) for r in Role],
-    })
+    return render(
+        request,
+        "accounts/users/import.html",
+        {
+            "form": form,
+            "columns": [label for label, _ in COLUMNS.values()],
+            "roles": [(r.value, r.label) for r in Role],
+        },
+    )
 
 
 @users_admin_required
@@ -436,7 +539,9 @@ def users_import_confirm(request: HttpRequest) -> HttpResponse:
     if not plan.ok:
         return _preview(request, plan, key)
     if plan.signature != request.POST.get("signature"):
-        messages.error(request, "С момента проверки пользователи или реестр изменились — проверьте итог ещё раз.")
+        messages.error(
+            request, "С момента проверки пользователи или реестр изменились — проверьте итог ещё раз."
+        )
         return _preview(request, plan, key)
     update = request.POST.get("update_changed") == "1"
     result = import_apply(admin=request.user, plan=plan, update_changed=update)
@@ -452,9 +557,13 @@ def users_import_confirm(request: HttpRequest) -> HttpResponse:
 
 def _bad_code(request: HttpRequest) -> HttpResponse:
     audit_record(action=BAD_CODE, ip=client_ip(request), username="аноним")
-    error = ("Код не подходит: он введён с ошибкой, уже использован, отозван или устарел. "
-             "Обратитесь к администратору пользователей региона за новым приглашением.")
-    return render(request, "accounts/invite/enter.html", {"form": InviteCodeForm(), "error": error}, status=404)
+    error = (
+        "Код не подходит: он введён с ошибкой, уже использован, отозван или устарел. "
+        "Обратитесь к администратору пользователей региона за новым приглашением."
+    )
+    return render(
+        request, "accounts/invite/enter.html", {"form": InviteCodeForm(), "error": error}, status=404
+    )
 
 
 def _too_many_codes(request: HttpRequest) -> bool:
@@ -464,7 +573,9 @@ def _too_many_codes(request: HttpRequest) -> bool:
 def _open(request: HttpRequest, code: str) -> HttpResponse:
     if _too_many_codes(request):
         error = "Слишком много неверных кодов с этого адреса. Повторите через час."
-        return render(request, "accounts/invite/enter.html", {"form": InviteCodeForm(), "error": error}, status=429)
+        return render(
+            request, "accounts/invite/enter.html", {"form": InviteCodeForm(), "error": error}, status=429
+        )
     inv = invitation_find(code=code)
     if inv is None:
         return _bad_code(request)
@@ -489,7 +600,13 @@ def invite_password(request: HttpRequest) -> HttpResponse:
     """Set a password (Django's validators) with the invitation in the session; then the user is logged in."""
     inv_id = request.session.get(SESSION_INVITATION)
     inv = Invitation.objects.select_related("user").filter(pk=inv_id).first() if inv_id else None
-    if inv is None or inv.used_at or inv.revoked_at or inv.expires_at <= timezone.now() or not inv.user.is_active:
+    if (
+        inv is None
+        or inv.used_at
+        or inv.revoked_at
+        or inv.expires_at <= timezone.now()
+        or not inv.user.is_active
+    ):
         request.session.pop(SESSION_INVITATION, None)
         return _bad_code(request) if inv_id else redirect("accounts:invite_enter")
     form = SetPasswordForm(inv.user, request.POST or None)
@@ -500,8 +617,10 @@ def invite_password(request: HttpRequest) -> HttpResponse:
             request.session.pop(SESSION_INVITATION, None)
             return _bad_code(request)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, "Пароль задан, вы вошли в систему. Входите дальше с логином "
-                                  f"{user.username} и этим паролем.")
+        messages.success(
+            request,
+            f"Пароль задан, вы вошли в систему. Входите дальше с логином {user.username} и этим паролем.",
+        )
         return redirect("home")
     return render(request, "accounts/invite/password.html", {"form": form, "u": inv.user})
 
@@ -532,15 +651,26 @@ class PasswordResetView(auth_views.PasswordResetView):
         ip = client_ip(self.request)
         email = email_key(form.cleaned_data["email"])
         limit = settings.PASSWORD_RESET_PER_HOUR
-        if recent_events(action=RESET_ACTION, object_repr=email) >= limit or \
-                recent_events(action=RESET_ACTION, ip=ip) >= 3 * limit:
-            audit_record(action="сброс пароля: слишком часто", object_type="эл. почта", object_repr=email, ip=ip,
-                         username="аноним")
+        if (
+            recent_events(action=RESET_ACTION, object_repr=email) >= limit
+            or recent_events(action=RESET_ACTION, ip=ip) >= 3 * limit
+        ):
+            audit_record(
+                action="сброс пароля: слишком часто",
+                object_type="эл. почта",
+                object_repr=email,
+                ip=ip,
+                username="аноним",
+            )
             form.add_error(None, "Слишком много запросов на сброс пароля. Повторите через час.")
             return self.form_invalid(form)
-        audit_record(action=RESET_ACTION, object_type="эл. почта", object_repr=email, ip=ip, username="аноним")
-        self.extra_email_context = {"site_url": settings.SITE_URL,
-                                    "hours": settings.PASSWORD_RESET_TIMEOUT // 3600}
+        audit_record(
+            action=RESET_ACTION, object_type="эл. почта", object_repr=email, ip=ip, username="аноним"
+        )
+        self.extra_email_context = {
+            "site_url": settings.SITE_URL,
+            "hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
+        }
         return super().form_valid(form)
 
 
@@ -553,8 +683,13 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     def form_valid(self, form):  # type: ignore[no-untyped-def]
         """Record the reset in the audit log."""
         response = super().form_valid(form)
-        audit_record(action="пароль сброшен по ссылке", object_type="пользователь", object_id=str(form.user.pk),
-                     object_repr=form.user.username, user=form.user)
+        audit_record(
+            action="пароль сброшен по ссылке",
+            object_type="пользователь",
+            object_id=str(form.user.pk),
+            object_repr=form.user.username,
+            user=form.user,
+        )
         return response
 
 
@@ -564,13 +699,23 @@ def password_urls() -> list:
 
     return [
         path("password/reset/", PasswordResetView.as_view(), name="password_reset"),
-        path("password/reset/sent/",
-             auth_views.PasswordResetDoneView.as_view(template_name="accounts/password/reset_done.html"),
-             name="password_reset_done"),
-        path("password/reset/<uidb64>/<token>/", PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
-        path("password/reset/done/",
-             auth_views.PasswordResetCompleteView.as_view(template_name="accounts/password/reset_complete.html"),
-             name="password_reset_complete"),
+        path(
+            "password/reset/sent/",
+            auth_views.PasswordResetDoneView.as_view(template_name="accounts/password/reset_done.html"),
+            name="password_reset_done",
+        ),
+        path(
+            "password/reset/<uidb64>/<token>/",
+            PasswordResetConfirmView.as_view(),
+            name="password_reset_confirm",
+        ),
+        path(
+            "password/reset/done/",
+            auth_views.PasswordResetCompleteView.as_view(
+                template_name="accounts/password/reset_complete.html"
+            ),
+            name="password_reset_complete",
+        ),
     ]
 
 
@@ -591,4 +736,3 @@ def user_urls() -> list:
         path("invite/<str:code>/", invite_open, name="invite_open"),
         *password_urls(),
     ]
-

@@ -142,9 +142,13 @@ def municipalities(request: HttpRequest) -> list:
 
 @api.get("/schools", response=list[SchoolOut], summary="Школы")
 @paginate(LimitOffsetPagination)
-def schools(request: HttpRequest, q: str = Query("", **TEXT), municipality: int | None = Query(None, **ID)) -> list:
+def schools(
+    request: HttpRequest, q: str = Query("", **TEXT), municipality: int | None = Query(None, **ID)
+) -> list:
     """Visible schools, searched by login or name, optionally in one municipality."""
-    qs = schools_search(schools=schools_visible_to(user=request.user), q=q.strip(), municipality_id=municipality)
+    qs = schools_search(
+        schools=schools_visible_to(user=request.user), q=q.strip(), municipality_id=municipality
+    )
     return [_school_out(s) for s in qs]
 
 
@@ -155,16 +159,27 @@ def school(request: HttpRequest, school_id: str = Path(..., **TEXT)) -> dict:
 
 
 @api.get("/schools/{school_id}/outcomes", response=list[OutcomeOut], summary="Итоги методики по школе")
-def school_outcomes(request: HttpRequest, school_id: str = Path(..., **TEXT), run: int | None = Query(None, **ID)) -> list:
+def school_outcomes(
+    request: HttpRequest, school_id: str = Path(..., **TEXT), run: int | None = Query(None, **ID)
+) -> list:
     """Every method's outcome for the school (with evidence) in one run, or in every done run."""
     obj = get_object_or_404(schools_visible_to(user=request.user), school_id=school_id)
     qs = SchoolOutcome.objects.filter(school=obj, run__in=ident.runs_done()).select_related("run")
     if run is not None:
         qs = qs.filter(run_id=run)
     return [
-        {"run_id": o.run_id, "year": o.run.year, "method": o.method, "flagged": o.flagged, "value": o.value,
-         "label": o.label, "data": as_dict(o.data),
-         "presentation": _presentation_out(present(o.method, data=o.data, flagged=o.flagged, label=o.label))}
+        {
+            "run_id": o.run_id,
+            "year": o.run.year,
+            "method": o.method,
+            "flagged": o.flagged,
+            "value": o.value,
+            "label": o.label,
+            "data": as_dict(o.data),
+            "presentation": _presentation_out(
+                present(o.method, data=o.data, flagged=o.flagged, label=o.label)
+            ),
+        }
         for o in qs.order_by("-run__year", "-run__started_at", "method")
     ]
 
@@ -191,9 +206,27 @@ def list_rows(
     picked = ident.run_pick(run_id=run, year=year)
     if picked is None:
         raise HttpError(404, "нет завершённого расчёта")
-    rows = ident.list_rows(schools=schools_visible_to(user=request.user), run=picked, kind=kind,
-                           municipality_id=municipality, track=track, min_years=min_years)
+    rows = ident.list_rows(
+        schools=schools_visible_to(user=request.user),
+        run=picked,
+        kind=kind,
+        municipality_id=municipality,
+        track=track,
+        min_years=min_years,
+    )
     return [
-        {k: r[k] for k in ("school_id", "name", "municipality", "value", "years_in_list", "track", "track_label", "details")}
+        {
+            k: r[k]
+            for k in (
+                "school_id",
+                "name",
+                "municipality",
+                "value",
+                "years_in_list",
+                "track",
+                "track_label",
+                "details",
+            )
+        }
         for r in rows
     ]

@@ -38,28 +38,38 @@ from shnor.web.registry.services import schools_ensure
 Progress = Callable[[str], None]
 
 
-def results_parquet_import(*, path: Path, replace: bool = False, progress: Progress | None = None) -> ImportOutcome:
+def results_parquet_import(
+    *, path: Path, replace: bool = False, progress: Progress | None = None
+) -> ImportOutcome:
     """Import one RESULTS-schema Parquet file holding a single (procedure, year, subject, grade) as one batch."""
     path = Path(path)
     say = progress or (lambda _m: None)
     say("чтение")
     lf = pl.scan_parquet(path)
-    missing = [c for c in ("procedure", "year", "subject", "grade", "school_id", "absent") if c not in lf.collect_schema()]
+    missing = [
+        c
+        for c in ("procedure", "year", "subject", "grade", "school_id", "absent")
+        if c not in lf.collect_schema()
+    ]
     if missing:
         raise IngestError(f"{path.name}: нет столбцов {', '.join(missing)} (ожидается схема RESULTS)")
-    stats = lf.select(
-        pl.col("procedure").n_unique().alias("n_procedure"),
-        pl.col("year").n_unique().alias("n_year"),
-        pl.col("subject").n_unique().alias("n_subject"),
-        pl.col("grade").n_unique().alias("n_grade"),
-        pl.col("procedure").first(),
-        pl.col("year").first().cast(pl.Int32),
-        pl.col("subject").first(),
-        pl.col("grade").first().cast(pl.Int32),
-        pl.len().alias("rows"),
-        pl.col("absent").fill_null(False).sum().alias("absent_rows"),
-        pl.col("school_id").filter(~pl.col("absent").fill_null(False)).n_unique().alias("schools"),
-    ).collect().row(0, named=True)
+    stats = (
+        lf.select(
+            pl.col("procedure").n_unique().alias("n_procedure"),
+            pl.col("year").n_unique().alias("n_year"),
+            pl.col("subject").n_unique().alias("n_subject"),
+            pl.col("grade").n_unique().alias("n_grade"),
+            pl.col("procedure").first(),
+            pl.col("year").first().cast(pl.Int32),
+            pl.col("subject").first(),
+            pl.col("grade").first().cast(pl.Int32),
+            pl.len().alias("rows"),
+            pl.col("absent").fill_null(False).sum().alias("absent_rows"),
+            pl.col("school_id").filter(~pl.col("absent").fill_null(False)).n_unique().alias("schools"),
+        )
+        .collect()
+        .row(0, named=True)
+    )
     if stats["rows"] == 0:
         raise IngestError(f"{path.name}: в файле нет строк")
     if any(stats[k] != 1 for k in ("n_procedure", "n_year", "n_subject", "n_grade")):
@@ -70,7 +80,9 @@ def results_parquet_import(*, path: Path, replace: bool = False, progress: Progr
     head = f"{path.name}: {procedure.upper()} {year} {subject}{grade} (Parquet RESULTS)"
     earlier = ImportBatch.objects.filter(batch_id=batch_id).first()
     if earlier is not None and earlier.status == ImportBatch.ACTIVE:
-        return ImportOutcome(path.name, "unchanged", f"{head}: файл уже загружен, ничего не изменено", batch_id=batch_id)
+        return ImportOutcome(
+            path.name, "unchanged", f"{head}: файл уже загружен, ничего не изменено", batch_id=batch_id
+        )
     slot = slot_key(
         kind=procedure, source_name=path.name, procedure=procedure, year=year, subject=subject, grade=grade
     )
@@ -79,11 +91,15 @@ def results_parquet_import(*, path: Path, replace: bool = False, progress: Progr
         return _refused(path.name, head, live[0], earlier, lf, batch_id, [], [])
     say("запись")
     store = warehouse()
-    relpath = earlier.path if earlier is not None else store.batch_path(
-        procedure=procedure, year=year, subject=subject, grade=grade, batch_id=batch_id
+    relpath = (
+        earlier.path
+        if earlier is not None
+        else store.batch_path(procedure=procedure, year=year, subject=subject, grade=grade, batch_id=batch_id)
     )
     wrote = _write_missing(
-        store, relpath, lambda: store.write_batch_lazy(lf.with_columns(pl.lit(batch_id).alias("batch_id")), relpath)
+        store,
+        relpath,
+        lambda: store.write_batch_lazy(lf.with_columns(pl.lit(batch_id).alias("batch_id")), relpath),
     )
     present = stats["rows"] - stats["absent_rows"]
     try:
@@ -100,10 +116,18 @@ def results_parquet_import(*, path: Path, replace: bool = False, progress: Progr
             _batch, old = version_activate(
                 earlier=earlier,
                 slot=slot,
-                fields=slot | {
-                    "batch_id": batch_id, "sha256": sha, "layout": "parquet:RESULTS",
-                    "path": relpath, "rows_total": stats["rows"], "rows_absent": stats["absent_rows"],
-                    "rows_stored": present, "rows_rejected": 0, "schools": stats["schools"], "warnings": [],
+                fields=slot
+                | {
+                    "batch_id": batch_id,
+                    "sha256": sha,
+                    "layout": "parquet:RESULTS",
+                    "path": relpath,
+                    "rows_total": stats["rows"],
+                    "rows_absent": stats["absent_rows"],
+                    "rows_stored": present,
+                    "rows_rejected": 0,
+                    "schools": stats["schools"],
+                    "warnings": [],
                 },
             )
     except BaseException:

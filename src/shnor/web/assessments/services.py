@@ -144,10 +144,18 @@ def vpr_file_import(
 
     say("запись")
     store = warehouse()
-    relpath = earlier.path if earlier is not None else store.batch_path(
-        procedure="vpr", year=vf.year, subject=vf.subject, grade=vf.grade, batch_id=batch_id
+    relpath = (
+        earlier.path
+        if earlier is not None
+        else store.batch_path(
+            procedure="vpr", year=vf.year, subject=vf.subject, grade=vf.grade, batch_id=batch_id
+        )
     )
-    wrote = _write_missing(store, relpath, lambda: store.write_batch(vf.frame.with_columns(pl.lit(batch_id).alias("batch_id")), relpath))
+    wrote = _write_missing(
+        store,
+        relpath,
+        lambda: store.write_batch(vf.frame.with_columns(pl.lit(batch_id).alias("batch_id")), relpath),
+    )
     try:
         with transaction.atomic():
             created = schools_ensure(schools=vf.schools, source=path.name)
@@ -219,7 +227,14 @@ def _refused(
         scan=warehouse().scan,
     )
     return ImportOutcome(
-        name, "refused", refusal_text(head=head, live=live, earlier=earlier), errors, warnings, None, batch_id, diff
+        name,
+        "refused",
+        refusal_text(head=head, live=live, earlier=earlier),
+        errors,
+        warnings,
+        None,
+        batch_id,
+        diff,
     )
 
 
@@ -255,11 +270,15 @@ def gia_file_import(
     slot = slot_key(kind="gia", source_name=path.name)
     live = slot_live(slot)
     if live and not replace:
-        return _refused(path.name, head, live[0], earlier, frame.lazy(), batch_id, parsed.errors, parsed.warnings)
+        return _refused(
+            path.name, head, live[0], earlier, frame.lazy(), batch_id, parsed.errors, parsed.warnings
+        )
     store = warehouse()
     relpath = earlier.path if earlier is not None else f"results/procedure=gia/{batch_id}.parquet"
     wrote = _write_missing(
-        store, relpath, lambda: store.write_batch(frame.with_columns(pl.lit(batch_id).alias("batch_id")), relpath)
+        store,
+        relpath,
+        lambda: store.write_batch(frame.with_columns(pl.lit(batch_id).alias("batch_id")), relpath),
     )
     try:
         with transaction.atomic():

@@ -153,7 +153,13 @@ def version_diff(
 
 
 def slot_key(
-    *, kind: str, source_name: str, procedure: str = "", year: int = 0, subject: str = "", grade: int | None = None
+    *,
+    kind: str,
+    source_name: str,
+    procedure: str = "",
+    year: int = 0,
+    subject: str = "",
+    grade: int | None = None,
 ) -> dict[str, Any]:
     """The slot of a file: its test and file name; for ГИА, which spans years, the file name alone."""
     if kind == "gia":

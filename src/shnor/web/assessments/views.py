@@ -95,7 +95,9 @@ def imports(request: HttpRequest) -> HttpResponse:
             )
             return redirect(reverse("jobs:detail", kwargs={"pk": job.pk}))
     batches = list(
-        ImportBatch.objects.filter(status=ImportBatch.ACTIVE).order_by("-year", "subject", "grade", "-created_at")
+        ImportBatch.objects.filter(status=ImportBatch.ACTIVE).order_by(
+            "-year", "subject", "grade", "-created_at"
+        )
     )
     versions = slot_versions(batches=batches)
     for b in batches:
@@ -111,7 +113,9 @@ def import_replace(request: HttpRequest, job: int) -> HttpResponse:
     """Confirm a refused new version: the same uploaded file is imported again with replacement."""
     if not scope_of(request.user).can_import:
         raise PermissionDenied("Заменять загруженные файлы может аналитик региона.")
-    refused = get_object_or_404(jobs_visible_to(user=request.user), pk=job, kind=Job.IMPORT_VPR, status=Job.DONE)
+    refused = get_object_or_404(
+        jobs_visible_to(user=request.user), pk=job, kind=Job.IMPORT_VPR, status=Job.DONE
+    )
     back = redirect(reverse("jobs:detail", kwargs={"pk": refused.pk}))
     if (refused.result or {}).get("status") != "refused" or refused.params.get("replace"):
         messages.error(request, "Эта загрузка не ожидает подтверждения замены.")
@@ -179,7 +183,9 @@ def version_restore(request: HttpRequest, pk: int) -> HttpResponse:
         else None
     )
     return render(
-        request, "assessments/restore.html", {"batch": batch, "diff": diff, "live": live, "available": available}
+        request,
+        "assessments/restore.html",
+        {"batch": batch, "diff": diff, "live": live, "available": available},
     )
 
 

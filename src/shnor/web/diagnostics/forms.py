@@ -42,7 +42,9 @@ class CourseForm(forms.Form):
     hours = forms.IntegerField(label="Часов", min_value=1, max_value=2000)
     areas = forms.CharField(label="Области компетенций (через точку с запятой)", max_length=2000)
     subject = forms.CharField(label="Предмет (пусто — любой)", max_length=200, required=False)
-    at_risk_pupils = forms.BooleanField(label="О работе с детьми с риском учебной неуспешности", required=False)
+    at_risk_pupils = forms.BooleanField(
+        label="О работе с детьми с риском учебной неуспешности", required=False
+    )
 
     def area_list(self) -> list[str]:
         """The areas as a list."""

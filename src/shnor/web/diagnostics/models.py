@@ -11,12 +11,18 @@ from shnor.web.registry.models import School
 class Teacher(models.Model):
     """A teacher of a school in the register: a code (pseudonymous where needed), optionally a name and an account."""
 
-    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="teachers", verbose_name="школа")
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, related_name="teachers", verbose_name="школа"
+    )
     code = models.CharField("код учителя", max_length=64)
     full_name = models.CharField("ФИО", max_length=300, blank=True)
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="teacher_record", verbose_name="учётная запись",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="teacher_record",
+        verbose_name="учётная запись",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -38,7 +44,9 @@ class CompetenceImport(models.Model):
     rows_loaded = models.PositiveIntegerField(default=0)
     errors = models.JSONField("ошибки", default=list, blank=True)
     warnings = models.JSONField("предупреждения", default=list, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -59,14 +67,18 @@ class CompetenceResult(models.Model):
     score = models.FloatField("балл")
     max_score = models.FloatField("максимальный балл")
     assessed_on = models.DateField("дата диагностики")
-    batch = models.ForeignKey(CompetenceImport, on_delete=models.SET_NULL, null=True, blank=True, related_name="results")
+    batch = models.ForeignKey(
+        CompetenceImport, on_delete=models.SET_NULL, null=True, blank=True, related_name="results"
+    )
 
     class Meta:
         verbose_name = "результат диагностики компетенций"
         verbose_name_plural = "результаты диагностики компетенций"
         ordering = ["-assessed_on", "subject", "area"]
         constraints = [
-            models.UniqueConstraint(fields=["teacher", "subject", "area", "assessed_on"], name="competence_result_key")
+            models.UniqueConstraint(
+                fields=["teacher", "subject", "area", "assessed_on"], name="competence_result_key"
+            )
         ]
 
     def __str__(self) -> str:
@@ -105,7 +117,9 @@ class DevelopmentRoute(models.Model):
     teacher = models.ForeignKey(Teacher, on_delete=models.CASCADE, related_name="routes")
     year = models.PositiveSmallIntegerField("год")
     note = models.TextField("примечание", blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -122,7 +136,12 @@ class Enrolment(models.Model):
     """A course in a route: the deficit it answers, planned → enrolled → completed."""
 
     PLANNED, ENROLLED, COMPLETED, CANCELLED = "planned", "enrolled", "completed", "cancelled"
-    STATUSES = [(PLANNED, "запланирован"), (ENROLLED, "записан"), (COMPLETED, "завершён"), (CANCELLED, "отменён")]
+    STATUSES = [
+        (PLANNED, "запланирован"),
+        (ENROLLED, "записан"),
+        (COMPLETED, "завершён"),
+        (CANCELLED, "отменён"),
+    ]
     route = models.ForeignKey(DevelopmentRoute, on_delete=models.CASCADE, related_name="enrolments")
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="enrolments")
     area = models.CharField("дефицит, на который направлен курс", max_length=300, blank=True)

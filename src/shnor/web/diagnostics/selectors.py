@@ -60,7 +60,9 @@ def teacher_areas(*, teacher: Teacher, config: Mapping[str, Any] | None = None) 
     out = []
     for (subject, area), r in sorted(latest.items()):
         thr = teacher_threshold(config, area)
-        out.append(AreaResult(subject, area, r.score, r.max_score, r.share, thr, r.share < thr, r.assessed_on))
+        out.append(
+            AreaResult(subject, area, r.score, r.max_score, r.share, thr, r.share < thr, r.assessed_on)
+        )
     return out
 
 
@@ -73,16 +75,21 @@ def courses_for_area(*, area: str, subject: str = "") -> QuerySet[Course]:
     """Active catalogue courses covering ``area`` (case-insensitive), for the subject or any subject."""
     wanted = area.strip().lower()
     ids = [
-        c.pk for c in Course.objects.filter(active=True)
-        if wanted in {str(a).strip().lower() for a in c.areas} and (not c.subject or not subject or c.subject.lower() == subject.lower())
+        c.pk
+        for c in Course.objects.filter(active=True)
+        if wanted in {str(a).strip().lower() for a in c.areas}
+        and (not c.subject or not subject or c.subject.lower() == subject.lower())
     ]
     return Course.objects.filter(pk__in=ids)
 
 
-def competence_summary(*, schools: QuerySet[School], year: int | None = None,
-                       config: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def competence_summary(
+    *, schools: QuerySet[School], year: int | None = None, config: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """Aggregates over ``schools``: per school (teachers, diagnosed, with deficits, completed courses) and per area."""
-    teachers = list(Teacher.objects.filter(school__in=schools).select_related("school").prefetch_related("results"))
+    teachers = list(
+        Teacher.objects.filter(school__in=schools).select_related("school").prefetch_related("results")
+    )
     per_school: dict[int, dict[str, Any]] = {}
     areas: dict[str, dict[str, int]] = defaultdict(lambda: {"n": 0, "n_deficit": 0})
     completed = set(
@@ -93,7 +100,8 @@ def competence_summary(*, schools: QuerySet[School], year: int | None = None,
     n_diag = n_def = 0
     for t in teachers:
         row = per_school.setdefault(
-            t.school_id, {"school": t.school, "teachers": 0, "diagnosed": 0, "with_deficits": 0, "completed": 0}
+            t.school_id,
+            {"school": t.school, "teachers": 0, "diagnosed": 0, "with_deficits": 0, "completed": 0},
         )
         row["teachers"] += 1
         results = [r for r in t.results.all() if year is None or r.assessed_on.year == year]
@@ -124,16 +132,21 @@ def competence_summary(*, schools: QuerySet[School], year: int | None = None,
     }
 
 
-def teacher_facts(*, schools: QuerySet[School], year: int) -> tuple[list[tuple[int, str]], set[int], list[dict[str, Any]]]:
+def teacher_facts(
+    *, schools: QuerySet[School], year: int
+) -> tuple[list[tuple[int, str]], set[int], list[dict[str, Any]]]:
     """For the indicators: (teacher id, school login) pairs, ids diagnosed in ``year``, courses completed in ``year``."""
     teachers = list(Teacher.objects.filter(school__in=schools).values_list("pk", "school__school_id"))
     diagnosed = set(
-        CompetenceResult.objects.filter(teacher__school__in=schools, assessed_on__year=year).values_list("teacher_id", flat=True)
+        CompetenceResult.objects.filter(teacher__school__in=schools, assessed_on__year=year).values_list(
+            "teacher_id", flat=True
+        )
     )
     completions = [
         {"teacher_id": e.route.teacher_id, "on_request": e.on_request, "at_risk": e.course.at_risk_pupils}
-        for e in Enrolment.objects.filter(route__teacher__school__in=schools, status=Enrolment.COMPLETED)
-        .select_related("route", "course")
+        for e in Enrolment.objects.filter(
+            route__teacher__school__in=schools, status=Enrolment.COMPLETED
+        ).select_related("route", "course")
         if (e.completed_on.year if e.completed_on else e.route.year) == year
     ]
     return teachers, diagnosed, completions

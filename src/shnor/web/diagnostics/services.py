@@ -80,17 +80,23 @@ def competence_file_import(*, path: Path, user: User, original_name: str = "") -
     for sheet in sheets:
         parsed = parse_table(sheet, COLUMNS)
         outcome.rows_total += parsed.rows_total
-        outcome.errors += [RowError(name, e.sheet, e.row, e.column, e.message, e.value) for e in parsed.errors]
+        outcome.errors += [
+            RowError(name, e.sheet, e.row, e.column, e.message, e.value) for e in parsed.errors
+        ]
         outcome.warnings += parsed.warnings
         for r in parsed.frame.iter_rows(named=True):
             where = (name, sheet.name, int(r["source_row"]))
             sid = str(r["Логин ОО"]).strip()
             if sid not in allowed:
-                outcome.errors.append(RowError(*where, "Логин ОО", "школа не найдена в реестре или вне вашей области", sid))
+                outcome.errors.append(
+                    RowError(*where, "Логин ОО", "школа не найдена в реестре или вне вашей области", sid)
+                )
                 continue
             day = _date(str(r["Дата"]))
             if day is None:
-                outcome.errors.append(RowError(*where, "Дата", "ожидается дата ДД.ММ.ГГГГ или ГГГГ-ММ-ДД", str(r["Дата"])))
+                outcome.errors.append(
+                    RowError(*where, "Дата", "ожидается дата ДД.ММ.ГГГГ или ГГГГ-ММ-ДД", str(r["Дата"]))
+                )
                 continue
             if r["Балл"] > r["Максимум"]:
                 outcome.errors.append(RowError(*where, "Балл", "балл больше максимального", f"{r['Балл']:g}"))
@@ -99,8 +105,11 @@ def competence_file_import(*, path: Path, user: User, original_name: str = "") -
     outcome.errors.sort(key=lambda e: (e.sheet, e.row, e.column))
     with transaction.atomic():
         batch = CompetenceImport.objects.create(
-            file_name=name[:255], rows_total=outcome.rows_total, rows_loaded=0,
-            errors=[e.as_dict() for e in outcome.errors[:500]], warnings=outcome.warnings[:50],
+            file_name=name[:255],
+            rows_total=outcome.rows_total,
+            rows_loaded=0,
+            errors=[e.as_dict() for e in outcome.errors[:500]],
+            warnings=outcome.warnings[:50],
             created_by=user if getattr(user, "pk", None) else None,
         )
         teachers: dict[tuple[int, str], Teacher] = {}
@@ -115,16 +124,24 @@ def competence_file_import(*, path: Path, user: User, original_name: str = "") -
                 t.full_name = str(r["ФИО"]).strip()[:300]
                 t.save(update_fields=["full_name"])
             CompetenceResult.objects.update_or_create(
-                teacher=t, subject=str(r["Предмет"]).strip()[:200], area=str(r["Область компетенций"]).strip()[:300],
-                assessed_on=r["day"], defaults={"score": float(r["Балл"]), "max_score": float(r["Максимум"]), "batch": batch},
+                teacher=t,
+                subject=str(r["Предмет"]).strip()[:200],
+                area=str(r["Область компетенций"]).strip()[:300],
+                assessed_on=r["day"],
+                defaults={"score": float(r["Балл"]), "max_score": float(r["Максимум"]), "batch": batch},
             )
             outcome.rows_loaded += 1
         batch.rows_loaded = outcome.rows_loaded
         batch.save(update_fields=["rows_loaded"])
     outcome.batch = batch
-    audit_record(action="import", object_type="diagnostics.competenceimport", object_id=str(batch.pk),
-                 object_repr=name, changes={"rows": outcome.rows_total, "loaded": outcome.rows_loaded,
-                                            "errors": len(outcome.errors)}, user=user)
+    audit_record(
+        action="import",
+        object_type="diagnostics.competenceimport",
+        object_id=str(batch.pk),
+        object_repr=name,
+        changes={"rows": outcome.rows_total, "loaded": outcome.rows_loaded, "errors": len(outcome.errors)},
+        user=user,
+    )
     return outcome
 
 
@@ -133,8 +150,16 @@ def teacher_create(*, school: Any, code: str, full_name: str = "", user: User = 
     code = code.strip()
     if not code:
         raise ValueError("не указан код учителя")
-    teacher, _ = Teacher.objects.get_or_create(school=school, code=code[:64], defaults={"full_name": full_name[:300]})
-    audit_record(action="create", object_type="diagnostics.teacher", object_id=str(teacher.pk), object_repr=str(teacher), user=user)
+    teacher, _ = Teacher.objects.get_or_create(
+        school=school, code=code[:64], defaults={"full_name": full_name[:300]}
+    )
+    audit_record(
+        action="create",
+        object_type="diagnostics.teacher",
+        object_id=str(teacher.pk),
+        object_repr=str(teacher),
+        user=user,
+    )
     return teacher
 
 
@@ -147,36 +172,65 @@ def teacher_link_user(*, teacher: Teacher, account: User | None, user: User) -> 
         Teacher.objects.filter(user=account).exclude(pk=teacher.pk).update(user=None)
     teacher.user = account
     teacher.save(update_fields=["user"])
-    audit_record(action="update", object_type="diagnostics.teacher", object_id=str(teacher.pk), object_repr=str(teacher),
-                 changes={"user": account.get_username() if account is not None else None}, user=user)
+    audit_record(
+        action="update",
+        object_type="diagnostics.teacher",
+        object_id=str(teacher.pk),
+        object_repr=str(teacher),
+        changes={"user": account.get_username() if account is not None else None},
+        user=user,
+    )
     return teacher
 
 
-def route_create(*, teacher: Teacher, year: int, user: User, config: Mapping[str, Any] | None = None) -> DevelopmentRoute:
+def route_create(
+    *, teacher: Teacher, year: int, user: User, config: Mapping[str, Any] | None = None
+) -> DevelopmentRoute:
     """Create (or complete) the teacher's route for ``year``: one planned course per deficit area where the catalogue has one."""
-    route, _ = DevelopmentRoute.objects.get_or_create(teacher=teacher, year=year, defaults={"created_by": user if getattr(user, "pk", None) else None})
+    route, _ = DevelopmentRoute.objects.get_or_create(
+        teacher=teacher, year=year, defaults={"created_by": user if getattr(user, "pk", None) else None}
+    )
     have = set(route.enrolments.values_list("course_id", flat=True))
     added = []
     for a in teacher_deficit_areas(teacher=teacher, config=config):
-        course = courses_for_area(area=a.area, subject=a.subject).exclude(pk__in=have).order_by("hours", "title").first()
+        course = (
+            courses_for_area(area=a.area, subject=a.subject)
+            .exclude(pk__in=have)
+            .order_by("hours", "title")
+            .first()
+        )
         if course is None:
             continue
         Enrolment.objects.create(route=route, course=course, area=a.area)
         have.add(course.pk)
         added.append(course.title)
-    audit_record(action="create", object_type="diagnostics.developmentroute", object_id=str(route.pk), object_repr=str(route),
-                 changes={"courses": added}, user=user)
+    audit_record(
+        action="create",
+        object_type="diagnostics.developmentroute",
+        object_id=str(route.pk),
+        object_repr=str(route),
+        changes={"courses": added},
+        user=user,
+    )
     return route
 
 
 def enrolment_add(*, route: DevelopmentRoute, course: Course, area: str = "", user: User) -> Enrolment:
     """Add a catalogue course to a route by hand."""
     enrolment, _ = Enrolment.objects.get_or_create(route=route, course=course, defaults={"area": area[:300]})
-    audit_record(action="create", object_type="diagnostics.enrolment", object_id=str(enrolment.pk), object_repr=str(enrolment), user=user)
+    audit_record(
+        action="create",
+        object_type="diagnostics.enrolment",
+        object_id=str(enrolment.pk),
+        object_repr=str(enrolment),
+        user=user,
+    )
     return enrolment
 
 
-def enrolment_set_status(*, enrolment: Enrolment, status: str, user: User, completed_on: dt.date | None = None) -> Enrolment:
+def enrolment_set_status(
+    *, enrolment: Enrolment, status: str, user: User, completed_on: dt.date | None = None
+) -> Enrolment:
     """Change an enrolment's status; completion records the date."""
     if status not in dict(Enrolment.STATUSES):
         raise ValueError(f"неизвестный статус {status!r}")
@@ -184,25 +238,57 @@ def enrolment_set_status(*, enrolment: Enrolment, status: str, user: User, compl
     enrolment.status = status
     enrolment.completed_on = (completed_on or dt.date.today()) if status == Enrolment.COMPLETED else None
     enrolment.save(update_fields=["status", "completed_on"])
-    audit_record(action="update", object_type="diagnostics.enrolment", object_id=str(enrolment.pk), object_repr=str(enrolment),
-                 changes={"status": [old, status]}, user=user)
+    audit_record(
+        action="update",
+        object_type="diagnostics.enrolment",
+        object_id=str(enrolment.pk),
+        object_repr=str(enrolment),
+        changes={"status": [old, status]},
+        user=user,
+    )
     return enrolment
 
 
-def course_create(*, title: str, provider: str, hours: int, areas: list[str], subject: str = "",
-                  at_risk_pupils: bool = False, user: User) -> Course:
+def course_create(
+    *,
+    title: str,
+    provider: str,
+    hours: int,
+    areas: list[str],
+    subject: str = "",
+    at_risk_pupils: bool = False,
+    user: User,
+) -> Course:
     """Add a course (ДПП) to the catalogue."""
-    course = Course.objects.create(title=title.strip(), provider=provider.strip(), hours=hours,
-                                   areas=[a.strip() for a in areas if a.strip()], subject=subject.strip(),
-                                   at_risk_pupils=at_risk_pupils)
-    audit_record(action="create", object_type="diagnostics.course", object_id=str(course.pk), object_repr=str(course), user=user)
+    course = Course.objects.create(
+        title=title.strip(),
+        provider=provider.strip(),
+        hours=hours,
+        areas=[a.strip() for a in areas if a.strip()],
+        subject=subject.strip(),
+        at_risk_pupils=at_risk_pupils,
+    )
+    audit_record(
+        action="create",
+        object_type="diagnostics.course",
+        object_id=str(course.pk),
+        object_repr=str(course),
+        user=user,
+    )
     return course
 
 
 def template_frame() -> pl.DataFrame:
     """An example of the import format (for the download link and the docs)."""
-    return pl.DataFrame({
-        "Логин ОО": ["sch0001", "sch0001"], "Код учителя": ["T-001", "T-001"], "ФИО": ["", ""],
-        "Предмет": ["Математика", "Математика"], "Область компетенций": ["Предметные знания", "Методика преподавания"],
-        "Балл": [14, 6], "Максимум": [20, 12], "Дата": ["15.03.2024", "15.03.2024"],
-    })
+    return pl.DataFrame(
+        {
+            "Логин ОО": ["sch0001", "sch0001"],
+            "Код учителя": ["T-001", "T-001"],
+            "ФИО": ["", ""],
+            "Предмет": ["Математика", "Математика"],
+            "Область компетенций": ["Предметные знания", "Методика преподавания"],
+            "Балл": [14, 6],
+            "Максимум": [20, 12],
+            "Дата": ["15.03.2024", "15.03.2024"],
+        }
+    )

@@ -39,14 +39,18 @@ def index(request: HttpRequest) -> HttpResponse:
     summary = competence_summary(schools=schools)
     teachers = teachers_visible_to(user=request.user).order_by("school__school_id", "code")
     director = scope.role == Role.SCHOOL
-    return render(request, "diagnostics/index.html", {
-        "summary": summary,
-        "teachers": teachers,
-        "individual": scope.superuser or director,
-        "director": director,
-        "can_import": scope.can_import,
-        "teacher_form": f.TeacherForm() if director else None,
-    })
+    return render(
+        request,
+        "diagnostics/index.html",
+        {
+            "summary": summary,
+            "teachers": teachers,
+            "individual": scope.superuser or director,
+            "director": director,
+            "can_import": scope.can_import,
+            "teacher_form": f.TeacherForm() if director else None,
+        },
+    )
 
 
 @login_required
@@ -57,19 +61,27 @@ def teacher_detail(request: HttpRequest, pk: int) -> HttpResponse:
     own = teacher.user_id == request.user.pk
     accounts = []
     if manage:
-        accounts = get_user_model().objects.filter(profile__role=Role.TEACHER, profile__school=teacher.school).order_by("username")
-    return render(request, "diagnostics/teacher.html", {
-        "teacher": teacher,
-        "areas": teacher_areas(teacher=teacher),
-        "routes": teacher.routes.prefetch_related("enrolments__course"),
-        "manage": manage,
-        "own": own,
-        "route_form": f.RouteForm(initial={"year": dt.date.today().year}),
-        "add_form": f.EnrolmentAddForm(),
-        "status_form": f.EnrolmentStatusForm(),
-        "accounts": accounts,
-        "results": teacher.results.all()[:200],
-    })
+        accounts = (
+            get_user_model()
+            .objects.filter(profile__role=Role.TEACHER, profile__school=teacher.school)
+            .order_by("username")
+        )
+    return render(
+        request,
+        "diagnostics/teacher.html",
+        {
+            "teacher": teacher,
+            "areas": teacher_areas(teacher=teacher),
+            "routes": teacher.routes.prefetch_related("enrolments__course"),
+            "manage": manage,
+            "own": own,
+            "route_form": f.RouteForm(initial={"year": dt.date.today().year}),
+            "add_form": f.EnrolmentAddForm(),
+            "status_form": f.EnrolmentStatusForm(),
+            "accounts": accounts,
+            "results": teacher.results.all()[:200],
+        },
+    )
 
 
 def _managed_teacher(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def]
@@ -116,12 +128,16 @@ def teacher_link(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def enrolment_new(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a catalogue course to a route."""
-    route = get_object_or_404(DevelopmentRoute.objects.filter(teacher__in=teachers_visible_to(user=request.user)), pk=pk)
+    route = get_object_or_404(
+        DevelopmentRoute.objects.filter(teacher__in=teachers_visible_to(user=request.user)), pk=pk
+    )
     if not scope_of(request.user).can_manage_teachers(route.teacher.school):
         raise PermissionDenied("Маршруты составляет руководитель школы.")
     form = f.EnrolmentAddForm(request.POST)
     if form.is_valid():
-        services.enrolment_add(route=route, course=form.cleaned_data["course"], area=form.cleaned_data["area"], user=request.user)
+        services.enrolment_add(
+            route=route, course=form.cleaned_data["course"], area=form.cleaned_data["area"], user=request.user
+        )
         messages.success(request, "Курс добавлен в маршрут.")
     else:
         messages.error(request, "Выберите курс из каталога.")
@@ -133,14 +149,19 @@ def enrolment_new(request: HttpRequest, pk: int) -> HttpResponse:
 def enrolment_status(request: HttpRequest, pk: int) -> HttpResponse:
     """Change an enrolment's status (the director, or the teacher for their own route)."""
     enrolment = get_object_or_404(
-        Enrolment.objects.filter(route__teacher__in=teachers_visible_to(user=request.user)).select_related("route__teacher__school"), pk=pk
+        Enrolment.objects.filter(route__teacher__in=teachers_visible_to(user=request.user)).select_related(
+            "route__teacher__school"
+        ),
+        pk=pk,
     )
     teacher = enrolment.route.teacher
     if not (scope_of(request.user).can_manage_teachers(teacher.school) or teacher.user_id == request.user.pk):
         raise PermissionDenied
     form = f.EnrolmentStatusForm(request.POST)
     if form.is_valid():
-        services.enrolment_set_status(enrolment=enrolment, status=form.cleaned_data["status"], user=request.user)
+        services.enrolment_set_status(
+            enrolment=enrolment, status=form.cleaned_data["status"], user=request.user
+        )
         messages.success(request, "Статус курса изменён.")
     return redirect("diagnostics:teacher", pk=teacher.pk)
 
@@ -155,8 +176,12 @@ def teacher_add(request: HttpRequest) -> HttpResponse:
     form = f.TeacherForm(request.POST)
     if form.is_valid():
         school = School.objects.get(pk=scope.school_id)
-        t = services.teacher_create(school=school, code=form.cleaned_data["code"],
-                                    full_name=form.cleaned_data["full_name"], user=request.user)
+        t = services.teacher_create(
+            school=school,
+            code=form.cleaned_data["code"],
+            full_name=form.cleaned_data["full_name"],
+            user=request.user,
+        )
         messages.success(request, f"Учитель {t} внесён в реестр.")
     return redirect("diagnostics:index")
 
@@ -177,10 +202,14 @@ def competence_import(request: HttpRequest) -> HttpResponse:
                 for chunk in upload.chunks():
                     out.write(chunk)
             try:
-                outcome = services.competence_file_import(path=path, user=request.user, original_name=Path(upload.name).name)
+                outcome = services.competence_file_import(
+                    path=path, user=request.user, original_name=Path(upload.name).name
+                )
             except IngestError as exc:
                 form.add_error("file", str(exc))
-    return render(request, "diagnostics/import.html", {"form": form, "outcome": outcome, "columns": services.COLUMNS})
+    return render(
+        request, "diagnostics/import.html", {"form": form, "outcome": outcome, "columns": services.COLUMNS}
+    )
 
 
 @login_required
@@ -203,8 +232,17 @@ def courses(request: HttpRequest) -> HttpResponse:
         assert form is not None
         if form.is_valid():
             d = form.cleaned_data
-            services.course_create(title=d["title"], provider=d["provider"], hours=d["hours"], areas=form.area_list(),
-                                   subject=d["subject"], at_risk_pupils=d["at_risk_pupils"], user=request.user)
+            services.course_create(
+                title=d["title"],
+                provider=d["provider"],
+                hours=d["hours"],
+                areas=form.area_list(),
+                subject=d["subject"],
+                at_risk_pupils=d["at_risk_pupils"],
+                user=request.user,
+            )
             messages.success(request, "Курс добавлен в каталог.")
             return redirect("diagnostics:courses")
-    return render(request, "diagnostics/courses.html", {"courses": Course.objects.filter(active=True), "form": form})
+    return render(
+        request, "diagnostics/courses.html", {"courses": Course.objects.filter(active=True), "form": form}
+    )

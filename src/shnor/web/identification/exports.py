@@ -26,9 +26,16 @@ def list_xlsx(*, rows: list[dict], kind: str, run: MethodologyRun) -> tuple[str,
     buf = io.BytesIO()
     book = xlsxwriter.Workbook(buf, {"in_memory": True})
     sheet = book.add_worksheet(LISTS[kind].short[:31])
-    bold = book.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#eef2f5", "border": 1})
+    bold = book.add_format(
+        {"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#eef2f5", "border": 1}
+    )
     wrap = book.add_format({"text_wrap": True, "valign": "top"})
-    sheet.write(0, 0, f"{LISTS[kind].title}, {run.year} г. (расчёт № {run.pk} {run.label})", book.add_format({"bold": True}))
+    sheet.write(
+        0,
+        0,
+        f"{LISTS[kind].title}, {run.year} г. (расчёт № {run.pk} {run.label})",
+        book.add_format({"bold": True}),
+    )
     for col, (_, header, width) in enumerate(COLUMNS):
         sheet.write(2, col, header, bold)
         sheet.set_column(col, col, width, wrap)

@@ -35,7 +35,13 @@ class MethodologyRun(models.Model):
 class SchoolOutcome(models.Model):
     """What one method concluded about one school in one run (a list entry, a flag, an index, a track)."""
 
-    FIOKO, OBJECTIVITY, LOW_RESULTS, SOCIAL_INDEX, TRACKS = "fioko", "objectivity", "low_results", "social_index", "tracks"
+    FIOKO, OBJECTIVITY, LOW_RESULTS, SOCIAL_INDEX, TRACKS = (
+        "fioko",
+        "objectivity",
+        "low_results",
+        "social_index",
+        "tracks",
+    )
     DEFICITS = "deficits"
     METHODS = [
         (FIOKO, "Маркеры ФИОКО"),

@@ -42,9 +42,24 @@ class ListKind:
 LISTS: dict[str, ListKind] = {
     k.code: k
     for k in (
-        ListKind("low_results", SchoolOutcome.LOW_RESULTS, "Школы с низкими образовательными результатами (ШНОР)", "ШНОР"),
-        ListKind("social_risk", SchoolOutcome.SOCIAL_INDEX, "Школы, функционирующие в неблагоприятных социальных условиях (ШНСУ)", "ШНСУ"),
-        ListKind("objectivity", SchoolOutcome.OBJECTIVITY, "Школы с признаками необъективности результатов", "Необъективность"),
+        ListKind(
+            "low_results",
+            SchoolOutcome.LOW_RESULTS,
+            "Школы с низкими образовательными результатами (ШНОР)",
+            "ШНОР",
+        ),
+        ListKind(
+            "social_risk",
+            SchoolOutcome.SOCIAL_INDEX,
+            "Школы, функционирующие в неблагоприятных социальных условиях (ШНСУ)",
+            "ШНСУ",
+        ),
+        ListKind(
+            "objectivity",
+            SchoolOutcome.OBJECTIVITY,
+            "Школы с признаками необъективности результатов",
+            "Необъективность",
+        ),
         ListKind("fioko", SchoolOutcome.FIOKO, "Маркеры необъективности ФИОКО", "ФИОКО"),
     )
 }
@@ -105,8 +120,15 @@ def list_rows(
     key = _cache_key("list", schools, run.pk, kind, municipality_id, track, min_years, q)
     return cache.get_or_set(
         key,
-        lambda: _list_rows(schools=schools, run=run, kind=kind, municipality_id=municipality_id, track=track,
-                           min_years=min_years, q=q),
+        lambda: _list_rows(
+            schools=schools,
+            run=run,
+            kind=kind,
+            municipality_id=municipality_id,
+            track=track,
+            min_years=min_years,
+            q=q,
+        ),
         READ_CACHE_SECONDS,
     )
 
@@ -127,7 +149,9 @@ def _list_rows(
         qs = qs.filter(school__municipality_id=municipality_id)
     if q:
         qs = qs.filter(text_match("school__name", q) | Q(school__school_id__icontains=q))
-    ordered = qs.select_related("school__municipality").order_by("school__municipality__name", "school__school_id")
+    ordered = qs.select_related("school__municipality").order_by(
+        "school__municipality__name", "school__school_id"
+    )
     keys = LIST_DATA_KEYS.get(spec.method)
     if keys is None:  # FIOKO: the markers list is needed whole (and small)
         outcomes = list(ordered)
@@ -147,9 +171,9 @@ def _list_rows(
     }
     low = {
         o["school_id"]: o
-        for o in SchoolOutcome.objects.filter(run=run, method=SchoolOutcome.LOW_RESULTS, school_id__in=ids).values(
-            "school_id", "data__years_in_list", "data__category", "data__first_year"
-        )
+        for o in SchoolOutcome.objects.filter(
+            run=run, method=SchoolOutcome.LOW_RESULTS, school_id__in=ids
+        ).values("school_id", "data__years_in_list", "data__category", "data__first_year")
     }
     rows = []
     for o in outcomes:
@@ -173,7 +197,9 @@ def _list_rows(
                 "label": o.label,
                 "years_in_list": years,
                 "first_year": lw.get("data__first_year"),
-                "category": CATEGORY_LABELS.get(str(lw.get("data__category") or ""), lw.get("data__category") or ""),
+                "category": CATEGORY_LABELS.get(
+                    str(lw.get("data__category") or ""), lw.get("data__category") or ""
+                ),
                 "track": code,
                 "track_label": label,
                 "details": presenters.list_details(spec.method, data),
@@ -182,22 +208,27 @@ def _list_rows(
     return rows
 
 
-def runs_compare(*, schools: QuerySet[School], run_a: MethodologyRun, run_b: MethodologyRun, kind: str) -> dict:
+def runs_compare(
+    *, schools: QuerySet[School], run_a: MethodologyRun, run_b: MethodologyRun, kind: str
+) -> dict:
     """Who enters list ``kind`` from run A to run B, who leaves and who stays (within ``schools``)."""
     method = LISTS[kind].method
 
     def flagged(run: MethodologyRun) -> set[int]:
         return set(
-            SchoolOutcome.objects.filter(run=run, method=method, flagged=True, school__in=schools).values_list(
-                "school_id", flat=True
-            )
+            SchoolOutcome.objects.filter(
+                run=run, method=method, flagged=True, school__in=schools
+            ).values_list("school_id", flat=True)
         )
 
     a, b = flagged(run_a), flagged(run_b)
     by_id = {s.pk: s for s in schools.filter(pk__in=a | b)}
 
     def named(ids: set[int]) -> list[School]:
-        return sorted((by_id[i] for i in ids if i in by_id), key=lambda s: (s.municipality.name if s.municipality else "", s.school_id))
+        return sorted(
+            (by_id[i] for i in ids if i in by_id),
+            key=lambda s: (s.municipality.name if s.municipality else "", s.school_id),
+        )
 
     return {"entered": named(b - a), "left": named(a - b), "stayed": named(a & b)}
 
@@ -220,18 +251,33 @@ class Flag:
 def school_flags(*, school: School, run: MethodologyRun) -> list[Flag]:
     """Every method's outcome for ``school`` in ``run`` with its facts and evidence charts (cached: a done
     run's outcomes never change)."""
-    return cache.get_or_set(f"shnor:flags:{school.pk}:{run.pk}", lambda: _school_flags(school=school, run=run),
-                            READ_CACHE_SECONDS)
+    return cache.get_or_set(
+        f"shnor:flags:{school.pk}:{run.pk}", lambda: _school_flags(school=school, run=run), READ_CACHE_SECONDS
+    )
 
 
 def _school_flags(*, school: School, run: MethodologyRun) -> list[Flag]:
     flags = []
     order = [m for m, _ in SchoolOutcome.METHODS]
-    for o in sorted(SchoolOutcome.objects.filter(run=run, school=school), key=lambda o: order.index(o.method) if o.method in order else 99):
+    for o in sorted(
+        SchoolOutcome.objects.filter(run=run, school=school),
+        key=lambda o: order.index(o.method) if o.method in order else 99,
+    ):
         data = as_dict(o.data)
         shown = presenters.present(o.method, data=data, flagged=o.flagged, label=o.label)
-        flags.append(Flag(o.method, METHOD_TITLES.get(o.method, o.method), o.flagged, shown.label, o.value,
-                          facts=shown.facts, charts=shown.charts, signs=shown.signs, data=data))
+        flags.append(
+            Flag(
+                o.method,
+                METHOD_TITLES.get(o.method, o.method),
+                o.flagged,
+                shown.label,
+                o.value,
+                facts=shown.facts,
+                charts=shown.charts,
+                signs=shown.signs,
+                data=data,
+            )
+        )
     return flags
 
 
@@ -248,12 +294,18 @@ def school_history(*, school: School) -> list[dict]:
     runs = list(runs_done().order_by("year", "started_at", "id"))
     flagged: dict[int, dict[str, bool]] = defaultdict(dict)
     tracks: dict[int, str] = {}
-    for o in SchoolOutcome.objects.filter(school=school, run__in=runs).values("run_id", "method", "flagged", "data__track"):
+    for o in SchoolOutcome.objects.filter(school=school, run__in=runs).values(
+        "run_id", "method", "flagged", "data__track"
+    ):
         flagged[o["run_id"]][o["method"]] = o["flagged"]
         if o["method"] == SchoolOutcome.TRACKS and o["data__track"]:
             tracks[o["run_id"]] = TRACK_LABELS.get(o["data__track"], o["data__track"])
     return [
-        {"run": r, "flags": {m: flagged[r.pk].get(m) for m, _ in SchoolOutcome.METHODS}, "track": tracks.get(r.pk, "")}
+        {
+            "run": r,
+            "flags": {m: flagged[r.pk].get(m) for m, _ in SchoolOutcome.METHODS},
+            "track": tracks.get(r.pk, ""),
+        }
         for r in runs
         if r.pk in flagged
     ]
@@ -266,7 +318,9 @@ def school_results_by_year(*, school: School) -> dict:
     """
     best: dict[tuple[int, str], RiskUnit] = {}
     for o in (
-        SchoolOutcome.objects.filter(school=school, method=SchoolOutcome.LOW_RESULTS, run__status=MethodologyRun.DONE)
+        SchoolOutcome.objects.filter(
+            school=school, method=SchoolOutcome.LOW_RESULTS, run__status=MethodologyRun.DONE
+        )
         .order_by("run__started_at", "run_id")
         .only("data")
     ):
@@ -293,13 +347,25 @@ def school_results_by_year(*, school: School) -> dict:
         "data": data,
         "layout": {
             **fg.BASE_LAYOUT,
-            "title": {"text": "Доля участников с отметкой «2», % — по годам и процедурам", "font": {"size": 13}},
+            "title": {
+                "text": "Доля участников с отметкой «2», % — по годам и процедурам",
+                "font": {"size": 13},
+            },
             "height": 380,
             "legend": {"orientation": "h", "y": -0.2},
             "xaxis": {"dtick": 1},
             "yaxis": {"title": {"text": "% «2»"}, "rangemode": "tozero"},
-            "shapes": [{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": 30, "y1": 30,
-                        "line": {"color": "#c0392b", "dash": "dot"}}],
+            "shapes": [
+                {
+                    "type": "line",
+                    "xref": "paper",
+                    "x0": 0,
+                    "x1": 1,
+                    "y0": 30,
+                    "y1": 30,
+                    "line": {"color": "#c0392b", "dash": "dot"},
+                }
+            ],
         },
     }
     return {"units": units, "figure": figure}
@@ -311,7 +377,9 @@ def school_status(*, schools: QuerySet[School], run: MethodologyRun | None) -> d
         return {}
     by_method = {spec.method: code for code, spec in LISTS.items()}
     out: dict[int, set[str]] = defaultdict(set)
-    for sid, method in SchoolOutcome.objects.filter(run=run, flagged=True, school__in=schools).values_list("school_id", "method"):
+    for sid, method in SchoolOutcome.objects.filter(run=run, flagged=True, school__in=schools).values_list(
+        "school_id", "method"
+    ):
         if method in by_method:
             out[sid].add(by_method[method])
     return out
@@ -341,17 +409,31 @@ def _dashboard(*, schools: QuerySet[School], run: MethodologyRun | None) -> dict
     out: dict[str, Any] = {"total": total, "run": run, "counts": [], "tracks": [], "figures": {}}
     if run is not None:
         flagged = Counter(
-            SchoolOutcome.objects.filter(run=run, flagged=True, school__in=schools).values_list("method", flat=True)
+            SchoolOutcome.objects.filter(run=run, flagged=True, school__in=schools).values_list(
+                "method", flat=True
+            )
         )
         out["counts"] = [
-            {"code": code, "title": spec.short, "n": flagged.get(spec.method, 0),
-             "share": round(100 * flagged.get(spec.method, 0) / total, 1) if total else 0.0}
+            {
+                "code": code,
+                "title": spec.short,
+                "n": flagged.get(spec.method, 0),
+                "share": round(100 * flagged.get(spec.method, 0) / total, 1) if total else 0.0,
+            }
             for code, spec in LISTS.items()
         ]
         tracks = Counter(
-            t for t in SchoolOutcome.objects.filter(run=run, method=SchoolOutcome.TRACKS, school__in=schools).values_list("data__track", flat=True) if t
+            t
+            for t in SchoolOutcome.objects.filter(
+                run=run, method=SchoolOutcome.TRACKS, school__in=schools
+            ).values_list("data__track", flat=True)
+            if t
         )
-        out["tracks"] = [{"code": c, "label": TRACK_LABELS.get(c, c), "n": tracks[c]} for c in ("individual", "network", "common") if tracks.get(c)]
+        out["tracks"] = [
+            {"code": c, "label": TRACK_LABELS.get(c, c), "n": tracks[c]}
+            for c in ("individual", "network", "common")
+            if tracks.get(c)
+        ]
         out["figures"]["signs"] = _signs_figure(schools=schools, run=run)
         out["figures"]["caterpillar"] = _caterpillar(schools=schools, run=run)
     out["figures"]["dynamics"] = _dynamics_figure(schools=schools)
@@ -365,32 +447,64 @@ def _dynamics_figure(*, schools: QuerySet[School]) -> dict | None:
     if not runs:
         return None
     counts: dict[tuple[int, str], int] = Counter()
-    for run_id, method in SchoolOutcome.objects.filter(run__in=runs, flagged=True, school__in=schools).values_list("run_id", "method"):
+    for run_id, method in SchoolOutcome.objects.filter(
+        run__in=runs, flagged=True, school__in=schools
+    ).values_list("run_id", "method"):
         counts[(run_id, method)] += 1
     years = [r.year for r in runs]
     data = [
-        {"type": "scatter", "mode": "lines+markers", "name": spec.short, "x": years,
-         "y": [counts.get((r.pk, spec.method), 0) for r in runs]}
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": spec.short,
+            "x": years,
+            "y": [counts.get((r.pk, spec.method), 0) for r in runs],
+        }
         for spec in LISTS.values()
     ]
-    return {"data": data, "layout": {**fg.BASE_LAYOUT, "title": {"text": "Динамика: число школ в списках по годам", "font": {"size": 13}},
-                                     "xaxis": {"dtick": 1}, "yaxis": {"title": {"text": "школ"}, "rangemode": "tozero"}}}
+    return {
+        "data": data,
+        "layout": {
+            **fg.BASE_LAYOUT,
+            "title": {"text": "Динамика: число школ в списках по годам", "font": {"size": 13}},
+            "xaxis": {"dtick": 1},
+            "yaxis": {"title": {"text": "школ"}, "rangemode": "tozero"},
+        },
+    }
 
 
 def _signs_figure(*, schools: QuerySet[School], run: MethodologyRun) -> dict | None:
     counter: Counter[str] = Counter()
-    for signs in SchoolOutcome.objects.filter(run=run, method=SchoolOutcome.OBJECTIVITY, flagged=True, school__in=schools).values_list("data__signs", flat=True):
+    for signs in SchoolOutcome.objects.filter(
+        run=run, method=SchoolOutcome.OBJECTIVITY, flagged=True, school__in=schools
+    ).values_list("data__signs", flat=True):
         for s in str(signs or "").split("; "):
             if s:
                 counter[SIGN_LABELS.get(s.split(":")[0], s.split(":")[0])] += 1
     if not counter:
         return None
     items = counter.most_common()
-    return {"data": [{"type": "bar", "orientation": "h", "y": [k for k, _ in items][::-1], "x": [v for _, v in items][::-1],
-                      "marker": {"color": fg.COLORS["school"]}}],
-            "layout": {**fg.BASE_LAYOUT, "title": {"text": "Распределение признаков необъективности (школ с признаком)", "font": {"size": 13}},
-                       "margin": {"l": 20, "r": 20, "t": 40, "b": 40}, "xaxis": {"title": {"text": "школ"}},
-                       "yaxis": {"automargin": True}}}
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "orientation": "h",
+                "y": [k for k, _ in items][::-1],
+                "x": [v for _, v in items][::-1],
+                "marker": {"color": fg.COLORS["school"]},
+            }
+        ],
+        "layout": {
+            **fg.BASE_LAYOUT,
+            "title": {
+                "text": "Распределение признаков необъективности (школ с признаком)",
+                "font": {"size": 13},
+            },
+            "margin": {"l": 20, "r": 20, "t": 40, "b": 40},
+            "xaxis": {"title": {"text": "школ"}},
+            "yaxis": {"automargin": True},
+        },
+    }
 
 
 def _caterpillar(*, schools: QuerySet[School], run: MethodologyRun) -> dict | None:
@@ -402,15 +516,26 @@ def _caterpillar(*, schools: QuerySet[School], run: MethodologyRun) -> dict | No
         va = Charts.parse(r["data__evidence__value_added"]).interval
         if va is None:
             continue
-        points.append({"effect": float(va.effect), "lower": float(va.lower), "upper": float(va.upper),
-                       "low": r["flagged"], "name": f"{r['school__school_id']} {r['school__name']}",
-                       "url": reverse("registry:school", kwargs={"school_id": r["school__school_id"]})})
+        points.append(
+            {
+                "effect": float(va.effect),
+                "lower": float(va.lower),
+                "upper": float(va.upper),
+                "low": r["flagged"],
+                "name": f"{r['school__school_id']} {r['school__name']}",
+                "url": reverse("registry:school", kwargs={"school_id": r["school__school_id"]}),
+            }
+        )
     return fg.caterpillar_figure(points) if len(points) >= 2 else None
 
 
 def map_figure(*, schools: QuerySet[School], run: MethodologyRun | None) -> dict | None:
     """Schools with coordinates as a plain scatter (longitude × latitude, no map tiles: works offline)."""
-    located = list(schools.exclude(latitude=None).exclude(longitude=None).values("pk", "school_id", "name", "latitude", "longitude"))
+    located = list(
+        schools.exclude(latitude=None)
+        .exclude(longitude=None)
+        .values("pk", "school_id", "name", "latitude", "longitude")
+    )
     if not located:
         return None
     status = school_status(schools=schools, run=run)
@@ -430,15 +555,31 @@ def map_figure(*, schools: QuerySet[School], run: MethodologyRun | None) -> dict
         pts = bucket.get(key)
         if not pts:
             continue
-        data.append({
-            "type": "scatter", "mode": "markers", "name": f"{name} ({len(pts)})",
-            "x": [p["longitude"] for p in pts], "y": [p["latitude"] for p in pts],
-            "text": [f"{p['school_id']} {p['name']}" for p in pts],
-            "customdata": [reverse("registry:school", kwargs={"school_id": p["school_id"]}) for p in pts],
-            "hovertemplate": "%{text}<extra></extra>",
-            "marker": {"size": 7 if key else 5, "color": color, "opacity": 0.85},
-        })
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": f"{name} ({len(pts)})",
+                "x": [p["longitude"] for p in pts],
+                "y": [p["latitude"] for p in pts],
+                "text": [f"{p['school_id']} {p['name']}" for p in pts],
+                "customdata": [reverse("registry:school", kwargs={"school_id": p["school_id"]}) for p in pts],
+                "hovertemplate": "%{text}<extra></extra>",
+                "marker": {"size": 7 if key else 5, "color": color, "opacity": 0.85},
+            }
+        )
     mean_lat = sum(p["latitude"] for p in located) / len(located)
-    return {"data": data, "layout": {**fg.BASE_LAYOUT, "height": 420, "title": {"text": "Школы на карте (координаты; без подложки)", "font": {"size": 13}},
-                                     "xaxis": {"title": {"text": "долгота"}},
-                                     "yaxis": {"title": {"text": "широта"}, "scaleanchor": "x", "scaleratio": 1 / max(0.2, math.cos(math.radians(mean_lat)))}}}
+    return {
+        "data": data,
+        "layout": {
+            **fg.BASE_LAYOUT,
+            "height": 420,
+            "title": {"text": "Школы на карте (координаты; без подложки)", "font": {"size": 13}},
+            "xaxis": {"title": {"text": "долгота"}},
+            "yaxis": {
+                "title": {"text": "широта"},
+                "scaleanchor": "x",
+                "scaleratio": 1 / max(0.2, math.cos(math.radians(mean_lat))),
+            },
+        },
+    }

@@ -67,8 +67,14 @@ def methodology_run_create(
         )
         history = list_history(before_year=year)
         with OutcomeWriter() as writer:
-            done = identify(inputs, config, history=history, sink=OutcomeSink(run, writer), progress=say,
-                            keep_evidence=keep_evidence or out_dir is not None)
+            done = identify(
+                inputs,
+                config,
+                history=history,
+                sink=OutcomeSink(run, writer),
+                progress=say,
+                keep_evidence=keep_evidence or out_dir is not None,
+            )
             say("ожидание записи результатов")
         release_memory()
         frames = done.frames

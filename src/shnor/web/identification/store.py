@@ -42,8 +42,9 @@ class OutcomeSink:
         elif evidence is None:
             self.writer.submit(outcomes_store, self.run, {method: frame}, self.pks)
         else:
-            self.writer.submit(outcomes_store, self.run, {method: frame}, self.pks,
-                               evidence={method: evidence})
+            self.writer.submit(
+                outcomes_store, self.run, {method: frame}, self.pks, evidence={method: evidence}
+            )
 
 
 def _evidence(row: dict[str, Any]) -> dict[str, Any]:
@@ -92,8 +93,9 @@ def outcome_data(row: dict[str, Any], *, evidence: Any = _OWN, evidence_is_json:
             head = json.dumps(rest, ensure_ascii=False, allow_nan=False)[:-1].encode()
             # one copy of the evidence (``+`` made two: a country year's 1.7 GB twice over)
             return b"".join((head, b", " if rest else b"", b'"evidence": ', raw, b"}"))
-    return json.dumps({k: _clean(v) for k, v in _evidence(whole).items()}, ensure_ascii=False,
-                      allow_nan=False).encode()
+    return json.dumps(
+        {k: _clean(v) for k, v in _evidence(whole).items()}, ensure_ascii=False, allow_nan=False
+    ).encode()
 
 
 #: An outcome row as written: (school pk, method, flagged, value, label, data as UTF-8 JSON).
@@ -130,9 +132,14 @@ def outcomes_insert(run: MethodologyRun, rows: Iterable[OutcomeRow], *, per_stat
             while chunk := list(itertools.islice(it, per_statement)):
                 # (the last statement may be short)
                 sql = full if len(chunk) == per_statement else head + ", ".join([one] * len(chunk))
-                cur.execute(sql, [v for r in chunk
-                                  for v in (run.pk, *r[:5],
-                                            r[5] if isinstance(r[5], bytes) else r[5].encode())])
+                cur.execute(
+                    sql,
+                    [
+                        v
+                        for r in chunk
+                        for v in (run.pk, *r[:5], r[5] if isinstance(r[5], bytes) else r[5].encode())
+                    ],
+                )
         finally:
             if sqlite:
                 cur.execute("PRAGMA ignore_check_constraints = OFF")
@@ -146,8 +153,13 @@ def _max_params() -> int:
     return int(connection.features.max_query_params or 65_535)
 
 
-def outcomes_store(run: MethodologyRun, frames: dict[str, pl.DataFrame], pks: dict[str, int] | None = None, *,
-                   evidence: dict[str, list[bytes]] | None = None) -> None:
+def outcomes_store(
+    run: MethodologyRun,
+    frames: dict[str, pl.DataFrame],
+    pks: dict[str, int] | None = None,
+    *,
+    evidence: dict[str, list[bytes]] | None = None,
+) -> None:
     """The outcomes of the methods whose frames are given (by method name), in one transaction.
     ``pks`` (school id -> pk), when given, is used and kept up to date instead of reading the registry
     each time (objectivity's outcomes come in 20 parts). ``evidence``: per output name, each row's
@@ -186,8 +198,9 @@ _COLUMNS: dict[str, tuple[str | None, str | None, str]] = {
 }
 
 
-def _outcome_rows(frames: dict[str, pl.DataFrame], pk: dict[str, int],
-                  evidence: dict[str, list[bytes]] | None = None) -> Iterator[OutcomeRow]:
+def _outcome_rows(
+    frames: dict[str, pl.DataFrame], pk: dict[str, int], evidence: dict[str, list[bytes]] | None = None
+) -> Iterator[OutcomeRow]:
     """The outcome rows of the frames, made as they are written (a country's evidence is GBs)."""
     markers = frames.get(SchoolOutcome.FIOKO)
     if markers is not None and markers.height:
@@ -246,8 +259,9 @@ DEFICIT_FIELDS = (
 )
 
 
-def deficits_store(run: MethodologyRun, gaps: pl.DataFrame, pks: dict[str, int] | None = None, *,
-                   chunk_schools: int = 2000) -> None:
+def deficits_store(
+    run: MethodologyRun, gaps: pl.DataFrame, pks: dict[str, int] | None = None, *, chunk_schools: int = 2000
+) -> None:
     """One outcome per school with deficits: their count, the weakest skills, and the rows for the card.
 
     The rows' JSON is made by Polars (NaN as null) and spliced in unparsed, ``chunk_schools`` schools
@@ -266,24 +280,37 @@ def deficits_store(run: MethodologyRun, gaps: pl.DataFrame, pks: dict[str, int] 
         for lo, hi in itertools.pairwise(bounds):
             per_school = (
                 gaps[order[lo:hi]]
-                .select("school_id", is_school.alias("_school"), "element_label",
-                        pl.struct(list(DEFICIT_FIELDS)).struct.json_encode().alias("_json"))
+                .select(
+                    "school_id",
+                    is_school.alias("_school"),
+                    "element_label",
+                    pl.struct(list(DEFICIT_FIELDS)).struct.json_encode().alias("_json"),
+                )
                 .group_by("school_id", maintain_order=True)
                 .agg(
                     pl.col("_json").str.join(",").alias("items"),
                     pl.col("_school").sum().alias("school_deficits"),
                     pl.len().alias("n"),
-                    pl.col("element_label").filter(pl.col("_school")).drop_nulls().unique(maintain_order=True)
-                    .head(3).alias("top"),
+                    pl.col("element_label")
+                    .filter(pl.col("_school"))
+                    .drop_nulls()
+                    .unique(maintain_order=True)
+                    .head(3)
+                    .alias("top"),
                 )
             )
             outcomes_insert(
                 run,
                 (
-                    (pk[school_id], SchoolOutcome.DEFICITS, n_school > 0, float(n_school),
-                     "; ".join(top)[:500],
-                     f'{{"deficits": [{items}], "school_deficits": {n_school}, '
-                     f'"class_deficits": {n - n_school}}}')
+                    (
+                        pk[school_id],
+                        SchoolOutcome.DEFICITS,
+                        n_school > 0,
+                        float(n_school),
+                        "; ".join(top)[:500],
+                        f'{{"deficits": [{items}], "school_deficits": {n_school}, '
+                        f'"class_deficits": {n - n_school}}}',
+                    )
                     for school_id, items, n_school, n, top in per_school.iter_rows()
                 ),
             )

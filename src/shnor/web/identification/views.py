@@ -65,9 +65,16 @@ def list_export(request: HttpRequest, kind: str) -> HttpResponse:
     if ctx["run"] is None:
         raise Http404("нет завершённого расчёта")
     filename, content = list_xlsx(rows=ctx["rows"], kind=kind, run=ctx["run"])
-    audit_record(action="выгрузка", object_type="список", object_id=kind, object_repr=filename,
-                 changes={"rows": len(ctx["rows"]), "filters": dict(request.GET.items())})
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    audit_record(
+        action="выгрузка",
+        object_type="список",
+        object_id=kind,
+        object_repr=filename,
+        changes={"rows": len(ctx["rows"]), "filters": dict(request.GET.items())},
+    )
+    response = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -75,16 +82,31 @@ def list_export(request: HttpRequest, kind: str) -> HttpResponse:
 @login_required
 def runs(request: HttpRequest) -> HttpResponse:
     """Methodology runs and the comparison of two of them (who enters a list, who leaves)."""
-    kind = params.choice(request.GET, "kind", {k: v.short for k, v in ident.LISTS.items()}, default="low_results", label="список")
+    kind = params.choice(
+        request.GET,
+        "kind",
+        {k: v.short for k, v in ident.LISTS.items()},
+        default="low_results",
+        label="список",
+    )
     comparison = None
     a, b = params.identifier(request.GET, "a"), params.identifier(request.GET, "b")
     run_a = ident.run_pick(run_id=a) if a else None
     run_b = ident.run_pick(run_id=b) if b else None
     done = list(ident.runs_done())
     if run_a and run_b:
-        comparison = ident.runs_compare(schools=schools_visible_to(user=request.user), run_a=run_a, run_b=run_b, kind=kind)
+        comparison = ident.runs_compare(
+            schools=schools_visible_to(user=request.user), run_a=run_a, run_b=run_b, kind=kind
+        )
     return render(
         request,
         "identification/runs.html",
-        {"runs": done, "kind": kind, "lists": ident.LISTS, "run_a": run_a, "run_b": run_b, "comparison": comparison},
+        {
+            "runs": done,
+            "kind": kind,
+            "lists": ident.LISTS,
+            "run_a": run_a,
+            "run_b": run_b,
+            "comparison": comparison,
+        },
     )

@@ -18,7 +18,10 @@ class IndicatorValueForm(forms.Form):
     year = forms.IntegerField(label="Год", min_value=2015, max_value=2100)
     value = forms.FloatField(label="Значение (для «да/нет»: 1 — да, 0 — нет)", min_value=0)
     note = forms.CharField(label="Источник, примечание", max_length=500, required=False)
-    level = forms.ChoiceField(choices=[("school", "школа"), ("municipality", "муниципалитет"), ("region", "регион")], widget=forms.HiddenInput)
+    level = forms.ChoiceField(
+        choices=[("school", "школа"), ("municipality", "муниципалитет"), ("region", "регион")],
+        widget=forms.HiddenInput,
+    )
     unit = forms.CharField(max_length=64, widget=forms.HiddenInput)
 
 
@@ -31,4 +34,6 @@ class AnalysisForm(forms.Form):
 class WebsiteForm(forms.Form):
     """A municipality's website (empty clears it)."""
 
-    url = forms.URLField(label="Сайт органа управления образованием", required=False, max_length=500, assume_scheme="https")
+    url = forms.URLField(
+        label="Сайт органа управления образованием", required=False, max_length=500, assume_scheme="https"
+    )

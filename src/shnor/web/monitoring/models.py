@@ -16,11 +16,15 @@ class IndicatorValue(models.Model):
     year = models.PositiveSmallIntegerField("год")
     level = models.CharField("уровень", max_length=16, choices=LEVELS)
     school = models.ForeignKey(School, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     region = models.ForeignKey(Region, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     value = models.FloatField("значение")
     note = models.CharField("источник, примечание", max_length=500, blank=True)
-    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     entered_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -40,11 +44,20 @@ class EffectivenessAnalysis(models.Model):
     STATUSES = [(QUEUED, "в очереди"), (RUNNING, "выполняется"), (DONE, "готово"), (FAILED, "ошибка")]
     region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+", verbose_name="регион")
     municipality = models.ForeignKey(
-        Municipality, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name="муниципалитет"
+        Municipality,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="муниципалитет",
     )
     start_year = models.PositiveSmallIntegerField("год начала сопровождения")
     run = models.ForeignKey(
-        "identification.MethodologyRun", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        "identification.MethodologyRun",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name="расчёт, задавший школы с сопровождением",
     )
     supported = models.JSONField("школы с сопровождением", default=list, blank=True)
@@ -53,7 +66,9 @@ class EffectivenessAnalysis(models.Model):
     summary = models.JSONField("итог анализа", default=dict, blank=True)
     schools = models.JSONField("строки по школам", default=list, blank=True)
     error = models.TextField(blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -88,12 +103,16 @@ class SiteCheck(models.Model):
     QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
     STATUSES = [(QUEUED, "в очереди"), (RUNNING, "выполняется"), (DONE, "готово"), (FAILED, "ошибка")]
     region = models.ForeignKey(Region, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     targets = models.JSONField("сайты", default=list)  # [{"url", "school_id"|None, "municipality_id"|None}]
     status = models.CharField("состояние", max_length=16, choices=STATUSES, default=QUEUED)
     job_id = models.PositiveBigIntegerField(null=True, blank=True)
     error = models.TextField(blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -111,7 +130,9 @@ class SiteResult(models.Model):
 
     site_check = models.ForeignKey(SiteCheck, on_delete=models.CASCADE, related_name="results")
     school = models.ForeignKey(School, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     url = models.CharField("сайт", max_length=500)
     kind = models.CharField("вид документа", max_length=64)
     label = models.CharField("документ", max_length=300)

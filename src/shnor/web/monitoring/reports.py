@@ -33,8 +33,11 @@ EXPORTERS = {
     "municipality_summary": MunicipalitySummaryExporter,
     "protocol_draft": ProtocolDraftExporter,
 }
-LIST_CODES = {"low_results": SchoolOutcome.LOW_RESULTS, "social_risk": SchoolOutcome.SOCIAL_INDEX,
-              "objectivity": SchoolOutcome.OBJECTIVITY}
+LIST_CODES = {
+    "low_results": SchoolOutcome.LOW_RESULTS,
+    "social_risk": SchoolOutcome.SOCIAL_INDEX,
+    "objectivity": SchoolOutcome.OBJECTIVITY,
+}
 
 
 @dataclass(frozen=True)
@@ -86,8 +89,15 @@ def reports_available(*, user: User) -> list[dict[str, Any]]:
     for ident, cls in EXPORTERS.items():
         choices = muns if ident == "municipality_summary" else units
         if choices:
-            out.append({"identifier": ident, "label": cls.label, "units": choices, "years": years,
-                        "formats": cls.params.get("format", {}).get("choices", [])})
+            out.append(
+                {
+                    "identifier": ident,
+                    "label": cls.label,
+                    "units": choices,
+                    "years": years,
+                    "formats": cls.params.get("format", {}).get("choices", []),
+                }
+            )
     return out
 
 
@@ -111,8 +121,14 @@ def _dynamics(schools: Any, runs: dict[int, MethodologyRun], year: int) -> dict[
         return {}
     out = {}
     for code, method in LIST_CODES.items():
+
         def flagged(run: MethodologyRun, method: str = method) -> set[int]:
-            return set(SchoolOutcome.objects.filter(run=run, method=method, flagged=True, school__in=schools).values_list("school_id", flat=True))
+            return set(
+                SchoolOutcome.objects.filter(
+                    run=run, method=method, flagged=True, school__in=schools
+                ).values_list("school_id", flat=True)
+            )
+
         a, b = flagged(runs[year - 1]), flagged(runs[year])
         out[code] = {"entered": len(b - a), "left": len(a - b), "stayed": len(a & b)}
     return out
@@ -122,10 +138,17 @@ def _objectivity(schools: Any, runs: dict[int, MethodologyRun]) -> list[dict[str
     out = []
     for year, run in sorted(runs.items()):
         qs = SchoolOutcome.objects.filter(run=run, school__in=schools)
-        n = qs.filter(method__in=[SchoolOutcome.OBJECTIVITY, SchoolOutcome.LOW_RESULTS]).values("school_id").distinct().count()
+        n = (
+            qs.filter(method__in=[SchoolOutcome.OBJECTIVITY, SchoolOutcome.LOW_RESULTS])
+            .values("school_id")
+            .distinct()
+            .count()
+        )
         marked = qs.filter(method=SchoolOutcome.FIOKO, flagged=True).count()
         if n:
-            out.append({"year": year, "n_schools": n, "n_marked": marked, "index": 100.0 - 100.0 * marked / n})
+            out.append(
+                {"year": year, "n_schools": n, "n_marked": marked, "index": 100.0 - 100.0 * marked / n}
+            )
     return out
 
 
@@ -134,12 +157,17 @@ def _deficits(schools: Any, run: MethodologyRun | None) -> tuple[list[dict[str, 
         return [], 0
     counter: Counter[tuple[str, str]] = Counter()
     n = 0
-    for data in SchoolOutcome.objects.filter(run=run, method=SchoolOutcome.DEFICITS, flagged=True, school__in=schools).values_list("data", flat=True):
+    for data in SchoolOutcome.objects.filter(
+        run=run, method=SchoolOutcome.DEFICITS, flagged=True, school__in=schools
+    ).values_list("data", flat=True):
         n += 1
         seen = set()
         for d in (data or {}).get("deficits", []):
             if d.get("unit") == "school" and d.get("element_label"):
-                key = (SUBJECTS.get(str(d.get("subject")), str(d.get("subject") or "")), str(d["element_label"]))
+                key = (
+                    SUBJECTS.get(str(d.get("subject")), str(d.get("subject") or "")),
+                    str(d["element_label"]),
+                )
                 if key not in seen:
                     seen.add(key)
                     counter[key] += 1
@@ -148,7 +176,11 @@ def _deficits(schools: Any, run: MethodologyRun | None) -> tuple[list[dict[str, 
 
 def _latest_analysis(*, user: User, unit: Unit) -> dict[str, Any] | None:
     qs = sel.analyses_visible_to(user=user).filter(status="done")
-    qs = qs.filter(municipality=unit.obj) if unit.level == "municipality" else qs.filter(region=unit.obj, municipality=None)
+    qs = (
+        qs.filter(municipality=unit.obj)
+        if unit.level == "municipality"
+        else qs.filter(region=unit.obj, municipality=None)
+    )
     a = qs.order_by("-finished_at", "-pk").first()
     return a.summary if a is not None else None
 
@@ -163,15 +195,34 @@ def annual_data(*, user: User, unit: Unit, year: int) -> AnnualData:
     if unit.level == "region" and year in runs:
         for m in municipalities_visible_to(user=user).filter(region=unit.obj):
             qs = SchoolOutcome.objects.filter(run=runs[year], school__in=schools.filter(municipality=m))
-            muns.append({"name": m.name, "n_schools": schools.filter(municipality=m).count(),
-                         **{code: qs.filter(method=meth, flagged=True).count() for code, meth in LIST_CODES.items()}})
+            muns.append(
+                {
+                    "name": m.name,
+                    "n_schools": schools.filter(municipality=m).count(),
+                    **{
+                        code: qs.filter(method=meth, flagged=True).count()
+                        for code, meth in LIST_CODES.items()
+                    },
+                }
+            )
     return AnnualData(
-        unit_name=unit.obj.name, level=unit.level, year=year, n_schools=schools.count(),
-        lists_by_year=_lists_by_year(schools, runs), dynamics=_dynamics(schools, runs, year),
-        objectivity_index=_objectivity(schools, runs), deficits=deficits, schools_with_deficits=n_def,
-        teachers={k: teachers[k] for k in ("n_teachers", "n_diagnosed", "n_with_deficits", "n_completed", "areas")},
-        indicators=sel.indicator_table(user=user, level=unit.level, unit=unit.obj, year=year, runs=sel.runs_by_year()),
-        effectiveness=_latest_analysis(user=user, unit=unit), municipalities=muns,
+        unit_name=unit.obj.name,
+        level=unit.level,
+        year=year,
+        n_schools=schools.count(),
+        lists_by_year=_lists_by_year(schools, runs),
+        dynamics=_dynamics(schools, runs, year),
+        objectivity_index=_objectivity(schools, runs),
+        deficits=deficits,
+        schools_with_deficits=n_def,
+        teachers={
+            k: teachers[k] for k in ("n_teachers", "n_diagnosed", "n_with_deficits", "n_completed", "areas")
+        },
+        indicators=sel.indicator_table(
+            user=user, level=unit.level, unit=unit.obj, year=year, runs=sel.runs_by_year()
+        ),
+        effectiveness=_latest_analysis(user=user, unit=unit),
+        municipalities=muns,
     )
 
 
@@ -188,16 +239,35 @@ def fioko_frame(*, user: User, unit: Unit, year: int) -> pl.DataFrame:
     run = sel.runs_by_year().get(year)
     rows = []
     if run is not None:
-        for sid, data in SchoolOutcome.objects.filter(run=run, method=SchoolOutcome.FIOKO, flagged=True, school__in=schools).values_list(
-            "school__school_id", "data"
-        ):
+        for sid, data in SchoolOutcome.objects.filter(
+            run=run, method=SchoolOutcome.FIOKO, flagged=True, school__in=schools
+        ).values_list("school__school_id", "data"):
             for m in (data or {}).get("markers", []):
                 if isinstance(m, dict) and m.get("procedure"):
-                    rows.append((sid, str(m["procedure"]), str(m.get("subject")), int(m.get("grade") or 0), str(m.get("marker") or "")))
-    markers = pl.DataFrame(rows, schema={"school_id": pl.String, "procedure": pl.String, "subject": pl.String,
-                                         "grade": pl.Int8, "marker": pl.String}, orient="row")
+                    rows.append(
+                        (
+                            sid,
+                            str(m["procedure"]),
+                            str(m.get("subject")),
+                            int(m.get("grade") or 0),
+                            str(m.get("marker") or ""),
+                        )
+                    )
+    markers = pl.DataFrame(
+        rows,
+        schema={
+            "school_id": pl.String,
+            "procedure": pl.String,
+            "subject": pl.String,
+            "grade": pl.Int8,
+            "marker": pl.String,
+        },
+        orient="row",
+    )
     results = results_scan().filter(pl.col("school_id").is_in(ids))
-    inputs = Inputs(year=year, results=results, schools=schools_frame().filter(pl.col("school_id").is_in(ids)))
+    inputs = Inputs(
+        year=year, results=results, schools=schools_frame().filter(pl.col("school_id").is_in(ids))
+    )
     frame = fioko.published_list(inputs, load_config()["fioko"], markers=markers)
     return frame.filter(pl.col("Логин").is_in(ids))
 
@@ -210,8 +280,14 @@ def municipality_data(*, user: User, unit: Unit, year: int) -> MunicipalitySumma
     status: dict[int, list[str]] = {}
     tracks: dict[int, str] = {}
     if run is not None:
-        labels = {SchoolOutcome.LOW_RESULTS: "ШНОР", SchoolOutcome.SOCIAL_INDEX: "ШНСУ", SchoolOutcome.OBJECTIVITY: "Необъективность"}
-        for sid, method, data in SchoolOutcome.objects.filter(run=run, school__in=schools, flagged=True).values_list("school_id", "method", "data"):
+        labels = {
+            SchoolOutcome.LOW_RESULTS: "ШНОР",
+            SchoolOutcome.SOCIAL_INDEX: "ШНСУ",
+            SchoolOutcome.OBJECTIVITY: "Необъективность",
+        }
+        for sid, method, data in SchoolOutcome.objects.filter(
+            run=run, school__in=schools, flagged=True
+        ).values_list("school_id", "method", "data"):
             if method in labels:
                 status.setdefault(sid, []).append(labels[method])
             elif method == SchoolOutcome.TRACKS:
@@ -226,18 +302,44 @@ def municipality_data(*, user: User, unit: Unit, year: int) -> MunicipalitySumma
     for s in schools:
         road_done = road_due = 0
         if acts is not None and acts.height:
-            a = acts.filter((pl.col("school_id") == s.school_id) & (pl.col("year") == year) & (pl.col("status") != "cancelled"))
+            a = acts.filter(
+                (pl.col("school_id") == s.school_id)
+                & (pl.col("year") == year)
+                & (pl.col("status") != "cancelled")
+            )
             due = a.filter(pl.col("due_date").is_not_null() & (pl.col("due_date") <= today))
             road_due, road_done = due.height, due.filter(pl.col("status") == "done").height
         t = teachers.get(s.pk, {})
         site = overview.get(s.pk)
-        site_text = "нет сайта" if not s.website else ("не проверялся" if not site or not site["checked"] else ("; ".join(site["missing"]) or "все документы"))
-        rows.append({"school_id": s.school_id, "name": s.name, "lists": status.get(s.pk, []), "track": tracks.get(s.pk, ""),
-                     "roadmap_done": road_done, "roadmap_due": road_due, "teachers": t.get("teachers", 0),
-                     "diagnosed": t.get("diagnosed", 0), "with_deficits": t.get("with_deficits", 0), "site": site_text})
+        site_text = (
+            "нет сайта"
+            if not s.website
+            else (
+                "не проверялся"
+                if not site or not site["checked"]
+                else ("; ".join(site["missing"]) or "все документы")
+            )
+        )
+        rows.append(
+            {
+                "school_id": s.school_id,
+                "name": s.name,
+                "lists": status.get(s.pk, []),
+                "track": tracks.get(s.pk, ""),
+                "roadmap_done": road_done,
+                "roadmap_due": road_due,
+                "teachers": t.get("teachers", 0),
+                "diagnosed": t.get("diagnosed", 0),
+                "with_deficits": t.get("with_deficits", 0),
+                "site": site_text,
+            }
+        )
     eff = _latest_analysis(user=user, unit=unit)
     return MunicipalitySummary(
-        name=unit.obj.name, region=unit.obj.region.name if unit.obj.region else "", year=year, schools=rows,
+        name=unit.obj.name,
+        region=unit.obj.region.name if unit.obj.region else "",
+        year=year,
+        schools=rows,
         indicators=sel.indicator_table(user=user, level="municipality", unit=unit.obj, year=year, runs=runs),
         conclusions=list((eff or {}).get("conclusions") or []),
     )
@@ -257,13 +359,28 @@ def protocol_data(*, user: User, unit: Unit, year: int) -> ProtocolData:
         done = due.filter(pl.col("status") == "done").height
         roadmap = {"done": done, "due": due.height, "overdue": due.height - done}
     sites = [r for r in sel.site_overview(user=user)["schools"] if r["obj"] in set(schools) and r["checked"]]
-    authority = "Министерство (департамент) образования" if unit.level == "region" else "Муниципальный орган управления образованием"
+    authority = (
+        "Министерство (департамент) образования"
+        if unit.level == "region"
+        else "Муниципальный орган управления образованием"
+    )
     return ProtocolData(
-        unit_name=unit.obj.name, authority=authority, year=year, lists=last, dynamics=annual.dynamics,
-        objectivity_index=obj["index"] if obj else None, fioko_marked=obj["n_marked"] if obj else 0,
-        schools_with_deficits=annual.schools_with_deficits, teachers=annual.teachers, indicators=annual.indicators,
-        roadmap=roadmap, sites={"checked": len(sites), "complete": sum(1 for r in sites if not r["missing"]),
-                                "missing": sum(1 for r in sites if r["missing"])},
+        unit_name=unit.obj.name,
+        authority=authority,
+        year=year,
+        lists=last,
+        dynamics=annual.dynamics,
+        objectivity_index=obj["index"] if obj else None,
+        fioko_marked=obj["n_marked"] if obj else 0,
+        schools_with_deficits=annual.schools_with_deficits,
+        teachers=annual.teachers,
+        indicators=annual.indicators,
+        roadmap=roadmap,
+        sites={
+            "checked": len(sites),
+            "complete": sum(1 for r in sites if not r["missing"]),
+            "missing": sum(1 for r in sites if r["missing"]),
+        },
         effectiveness=annual.effectiveness,
     )
 

@@ -31,7 +31,12 @@ from shnor.web.monitoring.models import (
 )
 from shnor.web.registry.models import Municipality, Region, School, SchoolContext
 
-LIST_METHODS = (SchoolOutcome.LOW_RESULTS, SchoolOutcome.SOCIAL_INDEX, SchoolOutcome.OBJECTIVITY, SchoolOutcome.FIOKO)
+LIST_METHODS = (
+    SchoolOutcome.LOW_RESULTS,
+    SchoolOutcome.SOCIAL_INDEX,
+    SchoolOutcome.OBJECTIVITY,
+    SchoolOutcome.FIOKO,
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -88,9 +93,18 @@ def unit_schools(*, user: User, level: str, unit: Any) -> QuerySet[School]:
 def units_frame(*, schools: QuerySet[School]) -> pl.DataFrame:
     """``UNITS_SCHEMA`` rows of ``schools``."""
     rows = [
-        (s.school_id, s.name, s.municipality.code if s.municipality else None, s.municipality.name if s.municipality else None,
-         (s.region or (s.municipality.region if s.municipality else None)).code if (s.region or s.municipality) else None,
-         (s.region or (s.municipality.region if s.municipality else None)).name if (s.region or s.municipality) else None)
+        (
+            s.school_id,
+            s.name,
+            s.municipality.code if s.municipality else None,
+            s.municipality.name if s.municipality else None,
+            (s.region or (s.municipality.region if s.municipality else None)).code
+            if (s.region or s.municipality)
+            else None,
+            (s.region or (s.municipality.region if s.municipality else None)).name
+            if (s.region or s.municipality)
+            else None,
+        )
         for s in schools.select_related("municipality__region", "region")
     ]
     return pl.DataFrame(rows, schema=ind.UNITS_SCHEMA, orient="row")
@@ -110,7 +124,11 @@ def outcomes_frame(*, schools: QuerySet[School], runs: dict[int, MethodologyRun]
             run_id__in=list(by_run), school__in=schools, method__in=LIST_METHODS
         ).values_list("school__school_id", "run_id", "method", "flagged")
     ]
-    return pl.DataFrame(rows, schema={"school_id": pl.String, "year": pl.Int32, "method": pl.String, "flagged": pl.Boolean}, orient="row")
+    return pl.DataFrame(
+        rows,
+        schema={"school_id": pl.String, "year": pl.Int32, "method": pl.String, "flagged": pl.Boolean},
+        orient="row",
+    )
 
 
 def _support_model(name: str) -> Any:
@@ -124,10 +142,18 @@ def _support_model(name: str) -> Any:
 
 def support_frames(*, schools: QuerySet[School]) -> dict[str, pl.DataFrame | None]:
     """School roadmaps, their activities and partner pairs from the support app (None when it is absent)."""
-    roadmap, activity, partner = _support_model("Roadmap"), _support_model("Activity"), _support_model("PartnerAssignment")
+    roadmap, activity, partner = (
+        _support_model("Roadmap"),
+        _support_model("Activity"),
+        _support_model("PartnerAssignment"),
+    )
     out: dict[str, pl.DataFrame | None] = {"roadmaps": None, "activities": None, "partners": None}
     if roadmap is not None:
-        rows = list(roadmap.objects.filter(level="school", school__in=schools).values_list("school__school_id", "year"))
+        rows = list(
+            roadmap.objects.filter(level="school", school__in=schools).values_list(
+                "school__school_id", "year"
+            )
+        )
         out["roadmaps"] = pl.DataFrame(rows, schema={"school_id": pl.String, "year": pl.Int32}, orient="row")
     if activity is not None:
         rows = list(
@@ -136,7 +162,9 @@ def support_frames(*, schools: QuerySet[School]) -> dict[str, pl.DataFrame | Non
             )
         )
         out["activities"] = pl.DataFrame(
-            rows, schema={"school_id": pl.String, "year": pl.Int32, "status": pl.String, "due_date": pl.Date}, orient="row"
+            rows,
+            schema={"school_id": pl.String, "year": pl.Int32, "status": pl.String, "due_date": pl.Date},
+            orient="row",
         )
     if partner is not None:
         rows = list(
@@ -145,7 +173,9 @@ def support_frames(*, schools: QuerySet[School]) -> dict[str, pl.DataFrame | Non
             )
         )
         out["partners"] = pl.DataFrame(
-            rows, schema={"school_id": pl.String, "leader_id": pl.String, "year": pl.Int32, "status": pl.String}, orient="row"
+            rows,
+            schema={"school_id": pl.String, "leader_id": pl.String, "year": pl.Int32, "status": pl.String},
+            orient="row",
         )
     return out
 
@@ -154,9 +184,11 @@ def site_completeness(*, schools: QuerySet[School]) -> pl.DataFrame:
     """``school_id, complete``: the latest check of each school's site found every required document kind."""
     required = [k.code for k in default_rules().kinds]
     latest: dict[str, tuple[int, set[str]]] = {}
-    for sid, check_id, kind, found in SiteResult.objects.filter(school__in=schools).values_list(
-        "school__school_id", "site_check_id", "kind", "found"
-    ).order_by("site_check_id"):
+    for sid, check_id, kind, found in (
+        SiteResult.objects.filter(school__in=schools)
+        .values_list("school__school_id", "site_check_id", "kind", "found")
+        .order_by("site_check_id")
+    ):
         cur = latest.get(sid)
         if cur is None or cur[0] != check_id:
             cur = (check_id, set())
@@ -167,28 +199,62 @@ def site_completeness(*, schools: QuerySet[School]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema={"school_id": pl.String, "complete": pl.Boolean}, orient="row")
 
 
-def indicator_facts(*, schools: QuerySet[School], year: int, runs: dict[int, MethodologyRun],
-                    outcomes: pl.DataFrame | None = None) -> tuple[pl.DataFrame, set[str]]:
+def indicator_facts(
+    *,
+    schools: QuerySet[School],
+    year: int,
+    runs: dict[int, MethodologyRun],
+    outcomes: pl.DataFrame | None = None,
+) -> tuple[pl.DataFrame, set[str]]:
     """All computed facts for ``year`` over ``schools`` and the year's ШНОР/ШНСУ (targets)."""
     out = outcomes if outcomes is not None else outcomes_frame(schools=schools, runs=runs)
     targets = ind.targets_of(out, year)
     parts = [ind.facts_lists(out, year)]
     run = runs.get(year)
     if run is not None:
-        diagnosed = SchoolOutcome.objects.filter(run=run, method=SchoolOutcome.DEFICITS, flagged=True, school__in=schools)
+        diagnosed = SchoolOutcome.objects.filter(
+            run=run, method=SchoolOutcome.DEFICITS, flagged=True, school__in=schools
+        )
         parts.append(ind.facts_deficits(targets, diagnosed.values_list("school__school_id", flat=True)))
     sup = support_frames(schools=schools)
-    parts.append(ind.facts_support(year=year, targets=targets, roadmaps=sup["roadmaps"], activities=sup["activities"],
-                                   partners=sup["partners"], schools=schools.values_list("school_id", flat=True),
-                                   today=dt.date.today()))
+    parts.append(
+        ind.facts_support(
+            year=year,
+            targets=targets,
+            roadmaps=sup["roadmaps"],
+            activities=sup["activities"],
+            partners=sup["partners"],
+            schools=schools.values_list("school_id", flat=True),
+            today=dt.date.today(),
+        )
+    )
     teachers, diag, completions = teacher_facts(schools=schools, year=year)
-    parts.append(ind.facts_teachers(
-        teachers=pl.DataFrame(teachers, schema={"teacher_id": pl.Int64, "school_id": pl.String}, orient="row"),
-        diagnosed=diag,
-        completions=pl.DataFrame(completions, schema={"teacher_id": pl.Int64, "on_request": pl.Boolean, "at_risk": pl.Boolean}),
-    ))
-    ctx = list(SchoolContext.objects.filter(school__in=schools, year=year).values_list("school__school_id", "year", "staff_shortage"))
-    parts.append(ind.facts_context(pl.DataFrame(ctx, schema={"school_id": pl.String, "year": pl.Int32, "staff_shortage": pl.Boolean}, orient="row"), year))
+    parts.append(
+        ind.facts_teachers(
+            teachers=pl.DataFrame(
+                teachers, schema={"teacher_id": pl.Int64, "school_id": pl.String}, orient="row"
+            ),
+            diagnosed=diag,
+            completions=pl.DataFrame(
+                completions, schema={"teacher_id": pl.Int64, "on_request": pl.Boolean, "at_risk": pl.Boolean}
+            ),
+        )
+    )
+    ctx = list(
+        SchoolContext.objects.filter(school__in=schools, year=year).values_list(
+            "school__school_id", "year", "staff_shortage"
+        )
+    )
+    parts.append(
+        ind.facts_context(
+            pl.DataFrame(
+                ctx,
+                schema={"school_id": pl.String, "year": pl.Int32, "staff_shortage": pl.Boolean},
+                orient="row",
+            ),
+            year,
+        )
+    )
     parts.append(ind.facts_websites(site_completeness(schools=schools)))
     return pl.concat([p for p in parts if p.height] or [pl.DataFrame(schema=ind.FACTS_SCHEMA)]), targets
 
@@ -199,28 +265,57 @@ def manual_values(*, schools: QuerySet[School], year: int) -> list[dict[str, Any
     reg_ids = set(schools.exclude(region=None).values_list("region_id", flat=True)) | set(
         schools.exclude(municipality__region=None).values_list("municipality__region_id", flat=True)
     )
-    qs = IndicatorValue.objects.filter(year=year).filter(
-        Q(level="school", school__in=schools) | Q(level="municipality", municipality_id__in=mun_ids) | Q(level="region", region_id__in=reg_ids)
-    ).select_related("school", "municipality", "region", "entered_by")
+    qs = (
+        IndicatorValue.objects.filter(year=year)
+        .filter(
+            Q(level="school", school__in=schools)
+            | Q(level="municipality", municipality_id__in=mun_ids)
+            | Q(level="region", region_id__in=reg_ids)
+        )
+        .select_related("school", "municipality", "region", "entered_by")
+    )
     out = []
     for v in qs:
-        unit = v.school.school_id if v.school else v.municipality.code if v.municipality else v.region.code if v.region else ""
-        out.append({
-            "indicator": v.indicator, "level": v.level, "unit_id": unit, "school_id": v.school.school_id if v.school else None,
-            "value": v.value, "note": v.note, "entered": v.entered_at.isoformat(),
-            "by": v.entered_by.get_username() if v.entered_by else "", "id": v.pk,
-        })
+        unit = (
+            v.school.school_id
+            if v.school
+            else v.municipality.code
+            if v.municipality
+            else v.region.code
+            if v.region
+            else ""
+        )
+        out.append(
+            {
+                "indicator": v.indicator,
+                "level": v.level,
+                "unit_id": unit,
+                "school_id": v.school.school_id if v.school else None,
+                "value": v.value,
+                "note": v.note,
+                "entered": v.entered_at.isoformat(),
+                "by": v.entered_by.get_username() if v.entered_by else "",
+                "id": v.pk,
+            }
+        )
     return out
 
 
-def indicator_table(*, user: User, level: str, unit: Any, year: int, runs: dict[int, MethodologyRun] | None = None) -> list[dict[str, Any]]:
+def indicator_table(
+    *, user: User, level: str, unit: Any, year: int, runs: dict[int, MethodologyRun] | None = None
+) -> list[dict[str, Any]]:
     """The indicator rows of a visible unit for a year, with numerators, denominators and sources."""
     runs = runs if runs is not None else runs_by_year()
     schools = unit_schools(user=user, level=level, unit=unit)
     facts, targets = indicator_facts(schools=schools, year=year, runs=runs)
     return ind.indicator_table(
-        indicators=ind.load_indicators(), facts=facts, units=units_frame(schools=schools), level=level,
-        unit_id=unit_key(level, unit), targets=targets, manual=manual_values(schools=schools, year=year),
+        indicators=ind.load_indicators(),
+        facts=facts,
+        units=units_frame(schools=schools),
+        level=level,
+        unit_id=unit_key(level, unit),
+        targets=targets,
+        manual=manual_values(schools=schools, year=year),
     )
 
 
@@ -252,9 +347,9 @@ def analyses_visible_to(*, user: User | Scope) -> QuerySet[EffectivenessAnalysis
 def supported_schools(*, run: MethodologyRun, schools: QuerySet[School]) -> list[str]:
     """Schools with a support track in ``run`` among ``schools`` (logins, sorted)."""
     return sorted(
-        SchoolOutcome.objects.filter(run=run, method=SchoolOutcome.TRACKS, flagged=True, school__in=schools).values_list(
-            "school__school_id", flat=True
-        )
+        SchoolOutcome.objects.filter(
+            run=run, method=SchoolOutcome.TRACKS, flagged=True, school__in=schools
+        ).values_list("school__school_id", flat=True)
     )
 
 
@@ -282,13 +377,23 @@ def _latest(results: QuerySet[SiteResult]) -> list[SiteResult]:
 
 def site_history(*, school: School | None = None, municipality: Municipality | None = None) -> dict[str, Any]:
     """The latest result per document kind (missing kinds first) and every earlier check, newest first."""
-    qs = SiteResult.objects.filter(school=school) if school is not None else SiteResult.objects.filter(municipality=municipality, school=None)
+    qs = (
+        SiteResult.objects.filter(school=school)
+        if school is not None
+        else SiteResult.objects.filter(municipality=municipality, school=None)
+    )
     latest = sorted(_latest(qs), key=lambda r: (r.found, r.kind))
     checks = []
     for check_id in qs.order_by("-site_check_id").values_list("site_check_id", flat=True).distinct():
         rows = list(qs.filter(site_check_id=check_id).order_by("kind"))
-        checks.append({"check_id": check_id, "checked_at": rows[0].checked_at if rows else None, "rows": rows,
-                       "missing": [r.label for r in rows if not r.found]})
+        checks.append(
+            {
+                "check_id": check_id,
+                "checked_at": rows[0].checked_at if rows else None,
+                "rows": rows,
+                "missing": [r.label for r in rows if not r.found],
+            }
+        )
     return {"latest": latest, "missing": [r.label for r in latest if not r.found], "checks": checks}
 
 
@@ -309,9 +414,15 @@ def site_overview(*, user: User) -> dict[str, Any]:
             cur.append(r)
 
     def row(obj: Any, url: str, results: list[SiteResult]) -> dict[str, Any]:
-        return {"obj": obj, "url": url, "checked": bool(results), "checked_at": results[0].checked_at if results else None,
-                "missing": [r.label for r in sorted(results, key=lambda r: r.kind) if not r.found],
-                "found": sum(r.found for r in results), "total": len(results)}
+        return {
+            "obj": obj,
+            "url": url,
+            "checked": bool(results),
+            "checked_at": results[0].checked_at if results else None,
+            "missing": [r.label for r in sorted(results, key=lambda r: r.kind) if not r.found],
+            "found": sum(r.found for r in results),
+            "total": len(results),
+        }
 
     return {
         "schools": [row(s, s.website, by_school.get(s.pk, [])) for s in schools],

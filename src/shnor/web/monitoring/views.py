@@ -51,9 +51,16 @@ def indicators(request: HttpRequest) -> HttpResponse:
     runs = sel.runs_by_year()
     years = sel.indicator_years(runs=runs)
     year = _year(request, years)
-    tables = {y: sel.indicator_table(user=request.user, level=level, unit=unit, year=y, runs=runs) for y in years}
-    rows = tables.get(year) or sel.indicator_table(user=request.user, level=level, unit=unit, year=year, runs=runs)
-    over_years = [{"row": r, "values": [tables[y][i]["display"] for y in years]} for i, r in enumerate(tables[years[-1]])]
+    tables = {
+        y: sel.indicator_table(user=request.user, level=level, unit=unit, year=y, runs=runs) for y in years
+    }
+    rows = tables.get(year) or sel.indicator_table(
+        user=request.user, level=level, unit=unit, year=year, runs=runs
+    )
+    over_years = [
+        {"row": r, "values": [tables[y][i]["display"] for y in years]}
+        for i, r in enumerate(tables[years[-1]])
+    ]
     can_enter = scope_of(request.user).can_enter(level=level, unit=unit)
     key = unit.school_id if level == "school" else unit.pk
     form = f.IndicatorValueForm(initial={"year": year, "level": level, "unit": key}) if can_enter else None
@@ -62,10 +69,22 @@ def indicators(request: HttpRequest) -> HttpResponse:
         "schools": schools_visible_to(user=request.user).order_by("school_id")[:500],
         "region": sel.unit_default(user=request.user),
     }
-    return render(request, "monitoring/indicators.html", {
-        "level": level, "level_label": LEVEL_LABELS[level], "unit": unit, "unit_key": key, "year": year, "years": years,
-        "rows": rows, "over_years": over_years, "form": form, "choices": choices,
-    })
+    return render(
+        request,
+        "monitoring/indicators.html",
+        {
+            "level": level,
+            "level_label": LEVEL_LABELS[level],
+            "unit": unit,
+            "unit_key": key,
+            "year": year,
+            "years": years,
+            "rows": rows,
+            "over_years": over_years,
+            "form": form,
+            "choices": choices,
+        },
+    )
 
 
 @login_required
@@ -74,13 +93,22 @@ def indicator_enter(request: HttpRequest) -> HttpResponse:
     """Save a manual indicator value (audited)."""
     form = f.IndicatorValueForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Значение не сохранено: " + "; ".join(e for errs in form.errors.values() for e in errs))
+        messages.error(
+            request, "Значение не сохранено: " + "; ".join(e for errs in form.errors.values() for e in errs)
+        )
         return redirect(request.META.get("HTTP_REFERER") or reverse("monitoring:indicators"))
     d = form.cleaned_data
     level, unit = sel.unit_resolve(user=request.user, level=d["level"], unit_id=d["unit"])
     try:
-        services.indicator_value_enter(user=request.user, indicator=d["indicator"], year=d["year"], level=level, unit=unit,
-                                       value=d["value"], note=d["note"])
+        services.indicator_value_enter(
+            user=request.user,
+            indicator=d["indicator"],
+            year=d["year"],
+            level=level,
+            unit=unit,
+            value=d["value"],
+            note=d["note"],
+        )
         messages.success(request, "Значение сохранено и записано в журнал.")
     except PermissionError as exc:
         raise PermissionDenied(str(exc)) from exc
@@ -105,15 +133,23 @@ def effectiveness_list(request: HttpRequest) -> HttpResponse:
             if mun_id is not None:
                 mun = get_object_or_404(municipalities_visible_to(user=request.user), pk=mun_id)
             try:
-                analysis = services.effectiveness_analysis_start(user=request.user, start_year=form.cleaned_data["start_year"], municipality=mun)
+                analysis = services.effectiveness_analysis_start(
+                    user=request.user, start_year=form.cleaned_data["start_year"], municipality=mun
+                )
                 messages.success(request, "Анализ поставлен в очередь фоновых задач.")
                 return redirect("monitoring:effectiveness_detail", pk=analysis.pk)
             except MonitoringError as exc:
                 messages.error(request, str(exc))
-    return render(request, "monitoring/effectiveness_list.html", {
-        "analyses": analyses[:50], "form": form, "municipalities": municipalities_visible_to(user=request.user) if can_run else [],
-        "years": sel.indicator_years(),
-    })
+    return render(
+        request,
+        "monitoring/effectiveness_list.html",
+        {
+            "analyses": analyses[:50],
+            "form": form,
+            "municipalities": municipalities_visible_to(user=request.user) if can_run else [],
+            "years": sel.indicator_years(),
+        },
+    )
 
 
 def _trajectory_figure(summary: dict) -> dict | None:
@@ -122,15 +158,48 @@ def _trajectory_figure(summary: dict) -> dict | None:
         return None
     years = [t["year"] for t in traj]
     data = [
-        {"type": "scatter", "mode": "lines+markers", "name": "школы с сопровождением", "x": years, "y": [t.get("supported_mean") for t in traj]},
-        {"type": "scatter", "mode": "lines+markers", "name": "похожие школы без сопровождения", "x": years, "y": [t.get("control_mean") for t in traj]},
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": "школы с сопровождением",
+            "x": years,
+            "y": [t.get("supported_mean") for t in traj],
+        },
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": "похожие школы без сопровождения",
+            "x": years,
+            "y": [t.get("control_mean") for t in traj],
+        },
     ]
     start = summary.get("start_year")
-    shapes = [{"type": "line", "x0": start - 0.5, "x1": start - 0.5, "yref": "paper", "y0": 0, "y1": 1,
-               "line": {"dash": "dash", "color": "#888"}}] if start else []
-    return {"data": data, "layout": {"title": {"text": "Средний стандартизованный результат по годам", "font": {"size": 13}},
-                                     "xaxis": {"dtick": 1}, "yaxis": {"title": {"text": "SD балла ученика"}}, "shapes": shapes,
-                                     "height": 340, "margin": {"l": 60, "r": 20, "t": 40, "b": 40}}}
+    shapes = (
+        [
+            {
+                "type": "line",
+                "x0": start - 0.5,
+                "x1": start - 0.5,
+                "yref": "paper",
+                "y0": 0,
+                "y1": 1,
+                "line": {"dash": "dash", "color": "#888"},
+            }
+        ]
+        if start
+        else []
+    )
+    return {
+        "data": data,
+        "layout": {
+            "title": {"text": "Средний стандартизованный результат по годам", "font": {"size": 13}},
+            "xaxis": {"dtick": 1},
+            "yaxis": {"title": {"text": "SD балла ученика"}},
+            "shapes": shapes,
+            "height": 340,
+            "margin": {"l": 60, "r": 20, "t": 40, "b": 40},
+        },
+    }
 
 
 @login_required
@@ -140,12 +209,24 @@ def effectiveness_detail(request: HttpRequest, pk: int) -> HttpResponse:
     summary = analysis.summary or {}
     visible = set(schools_visible_to(user=request.user).values_list("school_id", flat=True))
     rows = [r for r in analysis.schools if r.get("role") != "control" and r.get("school_id") in visible]
-    balance = [{"label": VARIABLE_LABELS.get(v, v), **b} for v, b in (summary.get("balance") or {}).items() if isinstance(b, dict)]
-    return render(request, "monitoring/effectiveness_detail.html", {
-        "analysis": analysis, "summary": summary, "figure": _trajectory_figure(summary), "rows": rows,
-        "n_controls_rows": sum(1 for r in analysis.schools if r.get("role") == "control"), "balance": balance,
-        "level_pct": round(float(summary.get("level", 0.95)) * 100),
-    })
+    balance = [
+        {"label": VARIABLE_LABELS.get(v, v), **b}
+        for v, b in (summary.get("balance") or {}).items()
+        if isinstance(b, dict)
+    ]
+    return render(
+        request,
+        "monitoring/effectiveness_detail.html",
+        {
+            "analysis": analysis,
+            "summary": summary,
+            "figure": _trajectory_figure(summary),
+            "rows": rows,
+            "n_controls_rows": sum(1 for r in analysis.schools if r.get("role") == "control"),
+            "balance": balance,
+            "level_pct": round(float(summary.get("level", 0.95)) * 100),
+        },
+    )
 
 
 @login_required
@@ -154,25 +235,37 @@ def sites(request: HttpRequest) -> HttpResponse:
     can_run = scope_of(request.user).can_run_analyses
     if request.method == "POST":
         if not can_run:
-            raise PermissionDenied("Запускать проверку может аналитик региона или координатор муниципалитета.")
+            raise PermissionDenied(
+                "Запускать проверку может аналитик региона или координатор муниципалитета."
+            )
         try:
             check = services.site_check_start(user=request.user)
-            messages.success(request, f"Проверка {len(check.targets)} сайтов поставлена в очередь фоновых задач.")
+            messages.success(
+                request, f"Проверка {len(check.targets)} сайтов поставлена в очередь фоновых задач."
+            )
             return redirect("jobs:detail", pk=check.job_id)
         except MonitoringError as exc:
             messages.error(request, str(exc))
-    return render(request, "monitoring/sites.html", {
-        "overview": sel.site_overview(user=request.user), "can_run": can_run,
-        "checks": sel.site_checks_visible_to(user=request.user)[:10],
-    })
+    return render(
+        request,
+        "monitoring/sites.html",
+        {
+            "overview": sel.site_overview(user=request.user),
+            "can_run": can_run,
+            "checks": sel.site_checks_visible_to(user=request.user)[:10],
+        },
+    )
 
 
 @login_required
 def site_school(request: HttpRequest, school_id: str) -> HttpResponse:
     """One school's website: the latest result per required document (missing highlighted) and the history."""
     school = get_object_or_404(schools_visible_to(user=request.user), school_id=school_id)
-    return render(request, "monitoring/site_detail.html", {"obj": school, "url": school.website, "history": sel.site_history(school=school),
-                                                           "kind": "school"})
+    return render(
+        request,
+        "monitoring/site_detail.html",
+        {"obj": school, "url": school.website, "history": sel.site_history(school=school), "kind": "school"},
+    )
 
 
 @login_required
@@ -183,13 +276,24 @@ def site_municipality(request: HttpRequest, pk: int) -> HttpResponse:
     form = f.WebsiteForm(request.POST or None, initial={"url": record.url if record else ""})
     if request.method == "POST" and form.is_valid():
         try:
-            services.municipality_website_set(user=request.user, municipality=mun, url=form.cleaned_data["url"])
+            services.municipality_website_set(
+                user=request.user, municipality=mun, url=form.cleaned_data["url"]
+            )
             messages.success(request, "Адрес сайта сохранён.")
         except PermissionError as exc:
             raise PermissionDenied(str(exc)) from exc
         return redirect("monitoring:site_municipality", pk=mun.pk)
-    return render(request, "monitoring/site_detail.html", {"obj": mun, "url": record.url if record else "", "form": form,
-                                                           "history": sel.site_history(municipality=mun), "kind": "municipality"})
+    return render(
+        request,
+        "monitoring/site_detail.html",
+        {
+            "obj": mun,
+            "url": record.url if record else "",
+            "form": form,
+            "history": sel.site_history(municipality=mun),
+            "kind": "municipality",
+        },
+    )
 
 
 @login_required
@@ -206,9 +310,16 @@ def report_download(request: HttpRequest, identifier: str) -> HttpResponse:
     spec = rep.EXPORTERS[identifier].params.get("format", {})
     fmt = "docx"  # what an exporter with a single format is given, as before
     if spec.get("choices"):
-        fmt = params.choice(request.GET, "format", {c: c.upper() for c in spec["choices"]},
-                            default=spec.get("default", spec["choices"][0]), label="формат файла")
-    unit = rep.unit_from_param(user=request.user, value=params.text(request.GET, "unit", max_length=64, label="территория"))
+        fmt = params.choice(
+            request.GET,
+            "format",
+            {c: c.upper() for c in spec["choices"]},
+            default=spec.get("default", spec["choices"][0]),
+            label="формат файла",
+        )
+    unit = rep.unit_from_param(
+        user=request.user, value=params.text(request.GET, "unit", max_length=64, label="территория")
+    )
     year = _year(request, sel.indicator_years())
     try:
         exporter = rep.exporter_build(user=request.user, identifier=identifier, unit=unit, year=year)
@@ -216,8 +327,14 @@ def report_download(request: HttpRequest, identifier: str) -> HttpResponse:
     except ValueError as exc:
         messages.error(request, f"Отчёт не сформирован: {exc}")
         return redirect("monitoring:reports")
-    audit_record(action="export", object_type="monitoring.report", object_id=identifier, object_repr=f"{unit.label}, {year}",
-                 changes={"format": fmt, "file": name}, user=request.user)
+    audit_record(
+        action="export",
+        object_type="monitoring.report",
+        object_id=identifier,
+        object_repr=f"{unit.label}, {year}",
+        changes={"format": fmt, "file": name},
+        user=request.user,
+    )
     response = HttpResponse(body, content_type=mime)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

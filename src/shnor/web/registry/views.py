@@ -136,7 +136,8 @@ def school(request: HttpRequest, school_id: str) -> HttpResponse:
         raise Http404("расчёт не найден")
     contexts = school_contexts(school=obj)
     context_rows = [
-        (label, kind, [getattr(c, name) for c in contexts]) for name, label, kind in CONTEXT_FIELDS
+        (label, kind, [getattr(c, name) for c in contexts])
+        for name, label, kind in CONTEXT_FIELDS
         if any(getattr(c, name) is not None for c in contexts)
     ]
     flags = ident.school_flags(school=obj, run=run) if run else []
@@ -175,13 +176,25 @@ def school_deficit_report(request: HttpRequest, school_id: str, fmt: str) -> Htt
     run = _run(request)
     if run is None:
         raise Http404("нет расчёта по методике")
-    inputs = Inputs(year=run.year, results=results_scan(), tasks=tasks_frame(), scales=scales_frame(),
-                    schools=schools_frame(), context=context_frame())
+    inputs = Inputs(
+        year=run.year,
+        results=results_scan(),
+        tasks=tasks_frame(),
+        scales=scales_frame(),
+        schools=schools_frame(),
+        context=context_frame(),
+    )
     config = run.config.get("deficits") if isinstance(run.config, dict) else None
     name, mime, body = DeficitReportExporter(inputs, config or load_config()["deficits"]).render(
-        {"school_id": obj.school_id, "year": run.year, "format": fmt})
-    audit_record(action="выгрузка отчёта", object_type="дефициты умений", object_id=obj.school_id, object_repr=name,
-                 changes={"run": run.pk})
+        {"school_id": obj.school_id, "year": run.year, "format": fmt}
+    )
+    audit_record(
+        action="выгрузка отчёта",
+        object_type="дефициты умений",
+        object_id=obj.school_id,
+        object_repr=name,
+        changes={"run": run.pk},
+    )
     response = HttpResponse(body, content_type=mime)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

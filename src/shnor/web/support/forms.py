@@ -13,7 +13,12 @@ def template_choices(level: str | None = None) -> list[tuple[str, str]]:
     out = []
     for key, t in templates_load().items():
         if level is None or t.for_level(level):
-            out.append((key, f"{t.short} — {LEVEL_TITLES[t.level]}, {len(t.for_level(level or t.level))} мероприятий"))
+            out.append(
+                (
+                    key,
+                    f"{t.short} — {LEVEL_TITLES[t.level]}, {len(t.for_level(level or t.level))} мероприятий",
+                )
+            )
     return out
 
 
@@ -34,7 +39,11 @@ class HeaderForm(forms.Form):
     title = forms.CharField(label="Название", max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
     order_authority = forms.CharField(label="Приказ кого (род. падеж)", max_length=300, required=False)
     order_number = forms.CharField(label="№ приказа", max_length=64, required=False)
-    order_date = forms.DateField(label="Дата приказа", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    order_date = forms.DateField(
+        label="Дата приказа",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
     appendix = forms.CharField(label="№ приложения", max_length=16, required=False)
 
 
@@ -43,7 +52,11 @@ class ActivityUpdateForm(forms.Form):
 
     status = forms.ChoiceField(label="Статус", choices=Status.choices)
     period_text = forms.CharField(label="Сроки", max_length=200, required=False)
-    due_date = forms.DateField(label="Срок исполнения", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    due_date = forms.DateField(
+        label="Срок исполнения",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
     comment = forms.CharField(label="Комментарий", required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
@@ -79,7 +92,9 @@ class ActivityAddForm(forms.Form):
 class PartnerDecisionForm(forms.Form):
     """Confirm, change or reject a proposed leader school."""
 
-    decision = forms.ChoiceField(choices=[(PartnerAssignment.CONFIRMED, "Подтвердить"), (PartnerAssignment.REJECTED, "Отклонить")])
+    decision = forms.ChoiceField(
+        choices=[(PartnerAssignment.CONFIRMED, "Подтвердить"), (PartnerAssignment.REJECTED, "Отклонить")]
+    )
     leader = forms.ChoiceField(label="Школа-лидер", required=False, choices=())
     note = forms.CharField(label="Пояснение", max_length=500, required=False)
 

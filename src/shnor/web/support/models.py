@@ -30,9 +30,16 @@ class Roadmap(models.Model):
     """A roadmap (дорожная карта) of a region, a municipality or a school for a year, with its order header."""
 
     level = models.CharField("уровень", max_length=16, choices=Level.choices)
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="roadmaps", verbose_name="регион")
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="roadmaps", verbose_name="регион"
+    )
     municipality = models.ForeignKey(
-        Municipality, on_delete=models.PROTECT, null=True, blank=True, related_name="roadmaps", verbose_name="муниципалитет"
+        Municipality,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="roadmaps",
+        verbose_name="муниципалитет",
     )
     school = models.ForeignKey(
         School, on_delete=models.PROTECT, null=True, blank=True, related_name="roadmaps", verbose_name="школа"
@@ -40,7 +47,11 @@ class Roadmap(models.Model):
     year = models.PositiveSmallIntegerField("год")
     title = models.CharField("название", max_length=500)
     parent = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children",
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="children",
         verbose_name="реализует дорожную карту",
     )
     templates = models.JSONField("шаблоны", default=list, blank=True)
@@ -49,7 +60,9 @@ class Roadmap(models.Model):
     order_number = models.CharField("номер приказа", max_length=64, blank=True)
     order_date = models.DateField("дата приказа", null=True, blank=True)
     appendix = models.CharField("номер приложения", max_length=16, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     #: visible through the unit of its level
@@ -66,13 +79,19 @@ class Roadmap(models.Model):
         ordering = ["-year", "level", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["level", "region", "year"], condition=models.Q(level="region"), name="roadmap_region_year"
+                fields=["level", "region", "year"],
+                condition=models.Q(level="region"),
+                name="roadmap_region_year",
             ),
             models.UniqueConstraint(
-                fields=["level", "municipality", "year"], condition=models.Q(level="municipality"), name="roadmap_mun_year"
+                fields=["level", "municipality", "year"],
+                condition=models.Q(level="municipality"),
+                name="roadmap_mun_year",
             ),
             models.UniqueConstraint(
-                fields=["level", "school", "year"], condition=models.Q(level="school"), name="roadmap_school_year"
+                fields=["level", "school", "year"],
+                condition=models.Q(level="school"),
+                name="roadmap_school_year",
             ),
         ]
 
@@ -102,7 +121,9 @@ OVERDUE_LABEL = "Просрочено"
 class Activity(models.Model):
     """One activity (мероприятие) of a roadmap: the columns of the official table plus status."""
 
-    roadmap = models.ForeignKey(Roadmap, on_delete=models.CASCADE, related_name="activities", verbose_name="дорожная карта")
+    roadmap = models.ForeignKey(
+        Roadmap, on_delete=models.CASCADE, related_name="activities", verbose_name="дорожная карта"
+    )
     position = models.PositiveIntegerField("порядок", default=0)
     number = models.CharField("№", max_length=16, blank=True)
     section = models.CharField("раздел", max_length=500, blank=True)
@@ -118,7 +139,11 @@ class Activity(models.Model):
     status = models.CharField("статус", max_length=16, choices=Status.choices, default=Status.PLANNED)
     done_at = models.DateTimeField("выполнено", null=True, blank=True)
     parent = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="implementations",
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="implementations",
         verbose_name="реализует мероприятие",
     )
     template_ref = models.CharField("мероприятие шаблона", max_length=120, blank=True)
@@ -155,7 +180,9 @@ class ActivityComment(models.Model):
     """A comment on an activity (coordinator's remark, school's report)."""
 
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="comments")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     text = models.TextField("комментарий")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -173,12 +200,16 @@ class Evidence(models.Model):
 
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="evidence")
     title = models.CharField("описание", max_length=300, blank=True)
-    file = models.FileField("файл", storage=evidence_storage, upload_to="evidence/%Y/%m", max_length=300, blank=True)
+    file = models.FileField(
+        "файл", storage=evidence_storage, upload_to="evidence/%Y/%m", max_length=300, blank=True
+    )
     original_name = models.CharField("имя файла", max_length=255, blank=True)
     size = models.PositiveBigIntegerField("размер, байт", default=0)
     content_type = models.CharField("тип", max_length=120, blank=True)
     url = models.URLField("ссылка", max_length=1000, blank=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     scope_field = "activity"
@@ -198,8 +229,12 @@ class Notice(models.Model):
 
     DUE_SOON, OVERDUE_KIND = "due_soon", "overdue"
     KINDS = [(DUE_SOON, "Срок приближается"), (OVERDUE_KIND, "Срок прошёл")]
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="support_notices")
-    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="notices", null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="support_notices"
+    )
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="notices", null=True, blank=True
+    )
     kind = models.CharField(max_length=16, choices=KINDS)
     day = models.DateField("дата")
     text = models.CharField("текст", max_length=1000)
@@ -211,7 +246,9 @@ class Notice(models.Model):
         verbose_name = "уведомление"
         verbose_name_plural = "уведомления"
         ordering = ["-day", "-id"]
-        constraints = [models.UniqueConstraint(fields=["user", "activity", "kind", "day"], name="notice_once_a_day")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "activity", "kind", "day"], name="notice_once_a_day")
+        ]
 
     def __str__(self) -> str:
         return self.text[:80]
@@ -222,9 +259,16 @@ class PartnerAssignment(models.Model):
 
     PROPOSED, CONFIRMED, REJECTED = "proposed", "confirmed", "rejected"
     STATUSES = [(PROPOSED, "Предложено"), (CONFIRMED, "Подтверждено"), (REJECTED, "Отклонено")]
-    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="partner_assignments", verbose_name="школа")
+    school = models.ForeignKey(
+        School, on_delete=models.CASCADE, related_name="partner_assignments", verbose_name="школа"
+    )
     leader = models.ForeignKey(
-        School, on_delete=models.PROTECT, null=True, blank=True, related_name="led_assignments", verbose_name="школа-лидер"
+        School,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="led_assignments",
+        verbose_name="школа-лидер",
     )
     year = models.PositiveSmallIntegerField("год")
     status = models.CharField("статус", max_length=16, choices=STATUSES, default=PROPOSED)
@@ -234,10 +278,17 @@ class PartnerAssignment(models.Model):
     context_difference = models.FloatField(null=True, blank=True)
     cost = models.FloatField(null=True, blank=True)
     proposed_leader = models.ForeignKey(
-        School, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="предложенная школа-лидер"
+        School,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="предложенная школа-лидер",
     )
     evidence = models.JSONField("обоснование подбора", default=dict, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
 
     scope_field = "school"
@@ -279,12 +330,16 @@ class Mentor(models.Model):
 class RiskSurvey(models.Model):
     """A school's risk-profile survey for a year: responses of four groups, the computed profile, chosen risks."""
 
-    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="risk_surveys", verbose_name="школа")
+    school = models.ForeignKey(
+        School, on_delete=models.CASCADE, related_name="risk_surveys", verbose_name="школа"
+    )
     year = models.PositiveSmallIntegerField("год")
     questionnaire = models.CharField("анкета", max_length=64)
     profile = models.JSONField("рисковый профиль", default=dict, blank=True)
     chosen = models.JSONField("выбранные риски", default=list, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     scope_field = "school"
@@ -303,7 +358,12 @@ class RiskSurvey(models.Model):
 class SurveyResponse(models.Model):
     """One respondent's answers (director, a teacher, a pupil, a parent)."""
 
-    GROUPS = [("director", "Руководитель"), ("teachers", "Педагоги"), ("pupils", "Обучающиеся"), ("parents", "Родители")]
+    GROUPS = [
+        ("director", "Руководитель"),
+        ("teachers", "Педагоги"),
+        ("pupils", "Обучающиеся"),
+        ("parents", "Родители"),
+    ]
     survey = models.ForeignKey(RiskSurvey, on_delete=models.CASCADE, related_name="responses")
     group = models.CharField("группа", max_length=16, choices=GROUPS)
     answers = models.JSONField("ответы")

@@ -81,7 +81,11 @@ def activities_deadlines(
         ids = [r.pk for r in visible if roadmap_access(user=user, roadmap=r).edit]
         qs = qs.filter(roadmap_id__in=ids)
     overdue = list(qs.filter(due_date__lt=today).order_by("due_date", "id")[:200])
-    upcoming = list(qs.filter(due_date__gte=today, due_date__lte=today + dt.timedelta(days=days)).order_by("due_date", "id")[:200])
+    upcoming = list(
+        qs.filter(due_date__gte=today, due_date__lte=today + dt.timedelta(days=days)).order_by(
+            "due_date", "id"
+        )[:200]
+    )
     return {"upcoming": upcoming, "overdue": overdue}
 
 
@@ -100,7 +104,9 @@ def roadmap_sections(*, roadmap: Roadmap) -> list[tuple[str, list[Activity]]]:
     return list(sections.items())
 
 
-def roadmap_document(*, roadmap: Roadmap, with_status: bool = False, today: dt.date | None = None) -> RoadmapDocument:
+def roadmap_document(
+    *, roadmap: Roadmap, with_status: bool = False, today: dt.date | None = None
+) -> RoadmapDocument:
     """The roadmap as an export document (official table layout)."""
     today = today or dt.date.today()
     sections = []
@@ -116,14 +122,24 @@ def roadmap_document(*, roadmap: Roadmap, with_status: bool = False, today: dt.d
                     status += f" ({a.done_at:%d.%m.%Y})"
             rows.append(
                 RoadmapRow(
-                    number=a.number, title=a.title, period=a.period_text, executor=a.executor,
-                    co_executors=a.co_executors, expected_result=a.expected_result, target_group=a.target_group,
-                    output_document=a.output_document, status=status,
+                    number=a.number,
+                    title=a.title,
+                    period=a.period_text,
+                    executor=a.executor,
+                    co_executors=a.co_executors,
+                    expected_result=a.expected_result,
+                    target_group=a.target_group,
+                    output_document=a.output_document,
+                    status=status,
                 )
             )
         if rows:
             sections.append((section, rows))
-    title = roadmap.title if roadmap.title.lower().startswith(("дорожная карта", "план", "комплекс")) else f"Дорожная карта {roadmap.title}"
+    title = (
+        roadmap.title
+        if roadmap.title.lower().startswith(("дорожная карта", "план", "комплекс"))
+        else f"Дорожная карта {roadmap.title}"
+    )
     return RoadmapDocument(
         title=title,
         subject=roadmap.owner_name,

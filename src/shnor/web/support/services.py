@@ -104,7 +104,9 @@ def school_tracks_for(*, school: School, run: MethodologyRun | None) -> list[str
             main = str(data.get("track") or outcome.label or "")
             if main and main not in tracks:
                 tracks.append(main)
-        if SchoolOutcome.objects.filter(run=run, school=school, method=SchoolOutcome.OBJECTIVITY, flagged=True).exists():
+        if SchoolOutcome.objects.filter(
+            run=run, school=school, method=SchoolOutcome.OBJECTIVITY, flagged=True
+        ).exists():
             tracks.append("objectivity")
     if "common" not in tracks:
         tracks.insert(0, "common")
@@ -112,7 +114,9 @@ def school_tracks_for(*, school: School, run: MethodologyRun | None) -> list[str
     return [t for t in order if t in tracks] + [t for t in tracks if t not in order]
 
 
-def _parent_roadmap(level: str, region: Region, municipality: Municipality | None, year: int) -> list[Roadmap]:
+def _parent_roadmap(
+    level: str, region: Region, municipality: Municipality | None, year: int
+) -> list[Roadmap]:
     """Higher-level roadmaps of the same year, nearest first (school → municipality → region)."""
     out = []
     if level == Level.SCHOOL and municipality is not None:
@@ -141,7 +145,9 @@ def _activities_from(
     return [(a, a.ref(tpl.key)) for a in acts]
 
 
-def _default_authority(level: str, region: Region, municipality: Municipality | None, school: School | None) -> str:
+def _default_authority(
+    level: str, region: Region, municipality: Municipality | None, school: School | None
+) -> str:
     if level == Level.SCHOOL and school is not None:
         return school.name or school.school_id
     if level == Level.MUNICIPALITY and municipality is not None:
@@ -177,7 +183,10 @@ def roadmap_create(
     if level == Level.SCHOOL:
         if school is None:
             raise ValidationError("не указана школа")
-        municipality, region = school.municipality, school.region or (school.municipality.region if school.municipality else None)
+        municipality, region = (
+            school.municipality,
+            school.region or (school.municipality.region if school.municipality else None),
+        )
         target: Any = school
     elif level == Level.MUNICIPALITY:
         if municipality is None:
@@ -205,15 +214,25 @@ def roadmap_create(
     parents = _parent_roadmap(level, region, municipality, year)
     first_tpl_same = main.level == level and main.year == year
     roadmap = Roadmap(
-        level=level, region=region, municipality=municipality, school=school, year=year,
+        level=level,
+        region=region,
+        municipality=municipality,
+        school=school,
+        year=year,
         title=title or _shift_years(main.title, year - main.year if main.year else 0),
         parent=parents[0] if parents else None,
         templates=keys,
         track=list(tracks or []),
-        order_authority=order_authority or (main.order.get("authority", "") if main.level == level and level == Level.REGION
-                                            else _default_authority(level, region, municipality, school)),
-        order_number=order_number or (main.order.get("number", "") if first_tpl_same and level == Level.REGION else ""),
-        order_date=order_date or (_date(main.order.get("date", "")) if first_tpl_same and level == Level.REGION else None),
+        order_authority=order_authority
+        or (
+            main.order.get("authority", "")
+            if main.level == level and level == Level.REGION
+            else _default_authority(level, region, municipality, school)
+        ),
+        order_number=order_number
+        or (main.order.get("number", "") if first_tpl_same and level == Level.REGION else ""),
+        order_date=order_date
+        or (_date(main.order.get("date", "")) if first_tpl_same and level == Level.REGION else None),
         appendix=appendix or (main.order.get("appendix", "") if first_tpl_same else ""),
         created_by=actor if getattr(actor, "pk", None) else None,
     )
@@ -233,12 +252,23 @@ def roadmap_create(
             refs = list(a.implements) + ([own_ref] if tpl.level != level else [])
             rows.append(
                 Activity(
-                    roadmap=roadmap, position=position, number=a.number, section=a.section,
-                    title=_shift_years(a.title, delta), period_text=period_text or "В течение года",
-                    start_date=per.start, due_date=per.due, executor=a.executor, co_executors=a.co_executors,
-                    expected_result=_shift_years(a.expected_result, delta), target_group=a.target_group,
-                    output_document=a.output_document, parent=_link_parent(refs, parents), template_ref=own_ref,
-                    track=(a.tracks[0] if a.tracks else ""), note=a.note[:500],
+                    roadmap=roadmap,
+                    position=position,
+                    number=a.number,
+                    section=a.section,
+                    title=_shift_years(a.title, delta),
+                    period_text=period_text or "В течение года",
+                    start_date=per.start,
+                    due_date=per.due,
+                    executor=a.executor,
+                    co_executors=a.co_executors,
+                    expected_result=_shift_years(a.expected_result, delta),
+                    target_group=a.target_group,
+                    output_document=a.output_document,
+                    parent=_link_parent(refs, parents),
+                    template_ref=own_ref,
+                    track=(a.tracks[0] if a.tracks else ""),
+                    note=a.note[:500],
                 )
             )
     Activity.objects.bulk_create(rows)
@@ -246,8 +276,11 @@ def roadmap_create(
     if level != Level.SCHOOL:
         _relink_children(roadmap)
     audit_record(
-        action="создание дорожной карты", object_type="дорожная карта", object_id=str(roadmap.pk),
-        object_repr=str(roadmap), changes={"templates": keys, "tracks": list(tracks or []), "activities": len(rows)},
+        action="создание дорожной карты",
+        object_type="дорожная карта",
+        object_id=str(roadmap.pk),
+        object_repr=str(roadmap),
+        changes={"templates": keys, "tracks": list(tracks or []), "activities": len(rows)},
     )
     return roadmap
 
@@ -264,12 +297,16 @@ def _relink_children(roadmap: Roadmap) -> None:
     if roadmap.level == Level.REGION:
         lower = Roadmap.objects.filter(region=roadmap.region, year=roadmap.year).exclude(level=Level.REGION)
     else:
-        lower = Roadmap.objects.filter(level=Level.SCHOOL, municipality=roadmap.municipality, year=roadmap.year)
+        lower = Roadmap.objects.filter(
+            level=Level.SCHOOL, municipality=roadmap.municipality, year=roadmap.year
+        )
     from shnor.core.roadmaps.templates import templates_load
 
     all_tpls = templates_load()
     for child in lower:
-        if child.parent_id is None or (roadmap.level == Level.MUNICIPALITY and child.parent.level == Level.REGION):
+        if child.parent_id is None or (
+            roadmap.level == Level.MUNICIPALITY and child.parent.level == Level.REGION
+        ):
             child.parent = roadmap
             child.save(update_fields=["parent"])
         for act in child.activities.filter(parent=None).exclude(template_ref=""):
@@ -286,8 +323,14 @@ def _relink_children(roadmap: Roadmap) -> None:
 
 
 def roadmap_header_update(
-    *, actor: User, roadmap: Roadmap, title: str, order_authority: str, order_number: str,
-    order_date: dt.date | None, appendix: str,
+    *,
+    actor: User,
+    roadmap: Roadmap,
+    title: str,
+    order_authority: str,
+    order_number: str,
+    order_date: dt.date | None,
+    appendix: str,
 ) -> Roadmap:
     """Change the roadmap's title and order header (what the DOCX prints)."""
     if not sel.roadmap_access(user=actor, roadmap=roadmap).edit:
@@ -313,9 +356,21 @@ def _check_edit(actor: User, activity: Activity) -> None:
 
 @transaction.atomic
 def activity_add(
-    *, actor: User, roadmap: Roadmap, title: str, period_text: str = "", executor: str = "", co_executors: str = "",
-    expected_result: str = "", target_group: str = "", output_document: str = "", section: str = "",
-    number: str = "", due_date: dt.date | None = None, parent: Activity | None = None, track: str = "",
+    *,
+    actor: User,
+    roadmap: Roadmap,
+    title: str,
+    period_text: str = "",
+    executor: str = "",
+    co_executors: str = "",
+    expected_result: str = "",
+    target_group: str = "",
+    output_document: str = "",
+    section: str = "",
+    number: str = "",
+    due_date: dt.date | None = None,
+    parent: Activity | None = None,
+    track: str = "",
 ) -> Activity:
     """Add an activity to a roadmap (period text is read into dates unless ``due_date`` is given)."""
     if not sel.roadmap_access(user=actor, roadmap=roadmap).edit:
@@ -327,21 +382,41 @@ def activity_add(
     if not number:
         same = roadmap.activities.filter(section=section).count() if section else roadmap.activities.count()
         number = str(same + 1)
-    if parent is not None and parent.roadmap_id not in {p.pk for p in _parent_roadmap(roadmap.level, roadmap.region, roadmap.municipality, roadmap.year)}:
-        raise ValidationError("мероприятие может реализовывать только мероприятие вышестоящей дорожной карты того же года")
+    if parent is not None and parent.roadmap_id not in {
+        p.pk for p in _parent_roadmap(roadmap.level, roadmap.region, roadmap.municipality, roadmap.year)
+    }:
+        raise ValidationError(
+            "мероприятие может реализовывать только мероприятие вышестоящей дорожной карты того же года"
+        )
     return Activity.objects.create(
-        roadmap=roadmap, position=(last.position + 1) if last else 1, number=number, section=section,
-        title=title.strip(), period_text=period_text.strip(), start_date=per.start,
-        due_date=due_date or per.due, executor=executor, co_executors=co_executors,
-        expected_result=expected_result, target_group=target_group, output_document=output_document,
-        parent=parent, track=track,
+        roadmap=roadmap,
+        position=(last.position + 1) if last else 1,
+        number=number,
+        section=section,
+        title=title.strip(),
+        period_text=period_text.strip(),
+        start_date=per.start,
+        due_date=due_date or per.due,
+        executor=executor,
+        co_executors=co_executors,
+        expected_result=expected_result,
+        target_group=target_group,
+        output_document=output_document,
+        parent=parent,
+        track=track,
     )
 
 
 @transaction.atomic
 def activity_update(
-    *, actor: User, activity: Activity, status: str | None = None, comment: str = "",
-    due_date: dt.date | None = None, period_text: str | None = None, executor: str | None = None,
+    *,
+    actor: User,
+    activity: Activity,
+    status: str | None = None,
+    comment: str = "",
+    due_date: dt.date | None = None,
+    period_text: str | None = None,
+    executor: str | None = None,
     co_executors: str | None = None,
 ) -> Activity:
     """Change an activity's status (and optionally its due date, period, executors) with a comment."""
@@ -385,7 +460,9 @@ def activity_delete(*, actor: User, activity: Activity) -> None:
     activity.delete()
 
 
-def evidence_add(*, actor: User, activity: Activity, upload: Any = None, url: str = "", title: str = "") -> Evidence:
+def evidence_add(
+    *, actor: User, activity: Activity, upload: Any = None, url: str = "", title: str = ""
+) -> Evidence:
     """Attach evidence: a file (extension whitelist, signature check, size limit) or an http(s) link."""
     _check_edit(actor, activity)
     if upload is None and not url.strip():
@@ -414,8 +491,12 @@ def evidence_add(*, actor: User, activity: Activity, upload: Any = None, url: st
             raise ValidationError(f"файл «{name}»: ожидается текстовый файл")
         upload.seek(0)
         ev = Evidence(
-            activity=activity, title=title.strip()[:300], original_name=name[:255], size=size,
-            content_type=str(getattr(upload, "content_type", "") or "")[:120], uploaded_by=actor,
+            activity=activity,
+            title=title.strip()[:300],
+            original_name=name[:255],
+            size=size,
+            content_type=str(getattr(upload, "content_type", "") or "")[:120],
+            uploaded_by=actor,
         )
         ev.file.save(re.sub(r"[^0-9A-Za-z._-]+", "_", name)[-100:] or "file", upload, save=False)
         ev.save()
@@ -423,7 +504,9 @@ def evidence_add(*, actor: User, activity: Activity, upload: Any = None, url: st
     link = url.strip()
     if not re.match(r"^https?://", link, re.IGNORECASE):
         raise ValidationError("ссылка должна начинаться с http:// или https://")
-    return Evidence.objects.create(activity=activity, title=title.strip()[:300], url=link[:1000], uploaded_by=actor)
+    return Evidence.objects.create(
+        activity=activity, title=title.strip()[:300], url=link[:1000], uploaded_by=actor
+    )
 
 
 def evidence_delete(*, actor: User, evidence: Evidence) -> None:
@@ -448,7 +531,9 @@ def _recipients(roadmap: Roadmap, kind: str) -> list[Any]:
             role=Role.CURATOR, curated_schools=roadmap.school
         )
         if kind == Notice.OVERDUE_KIND and roadmap.municipality_id:
-            profiles = profiles | Profile.objects.filter(role=Role.MUNICIPALITY, municipality=roadmap.municipality)
+            profiles = profiles | Profile.objects.filter(
+                role=Role.MUNICIPALITY, municipality=roadmap.municipality
+            )
     elif roadmap.level == Level.MUNICIPALITY:
         profiles = Profile.objects.filter(role=Role.MUNICIPALITY, municipality=roadmap.municipality)
     else:
@@ -477,7 +562,9 @@ def support_reminders_send(*, today: dt.date, days_ahead: int = 7, email: bool =
     for a in qs:
         kind = Notice.OVERDUE_KIND if a.due_date < today else Notice.DUE_SOON
         when = (
-            f"просрочено с {a.due_date:%d.%m.%Y}" if kind == Notice.OVERDUE_KIND else f"срок до {a.due_date:%d.%m.%Y}"
+            f"просрочено с {a.due_date:%d.%m.%Y}"
+            if kind == Notice.OVERDUE_KIND
+            else f"срок до {a.due_date:%d.%m.%Y}"
         )
         text = f"{a.roadmap.owner_name}: «{a.number} {a.title[:200]}» — {when}"
         for user in _recipients(a.roadmap, kind):
@@ -583,8 +670,15 @@ def partner_proposals_create(
             "pupils": [s.pupils for s in schools],
             "kind": [s.kind or None for s in schools],
         },
-        schema={"school_id": pl.String, "municipality_id": pl.String, "latitude": pl.Float64, "longitude": pl.Float64,
-                "locality": pl.String, "pupils": pl.Float64, "kind": pl.String},
+        schema={
+            "school_id": pl.String,
+            "municipality_id": pl.String,
+            "latitude": pl.Float64,
+            "longitude": pl.Float64,
+            "locality": pl.String,
+            "pupils": pl.Float64,
+            "kind": pl.String,
+        },
     )
     perf_rows = []
     for sid, data in SchoolOutcome.objects.filter(
@@ -592,16 +686,23 @@ def partner_proposals_create(
     ).values_list("school__school_id", "data"):
         lower, effect = _outcome_lower(data)
         perf_rows.append({"school_id": sid, "lower": lower, "effect": effect, "mean_z": effect})
-    perf = pl.DataFrame(perf_rows, schema={"school_id": pl.String, "lower": pl.Float64, "effect": pl.Float64, "mean_z": pl.Float64})
+    perf = pl.DataFrame(
+        perf_rows,
+        schema={"school_id": pl.String, "lower": pl.Float64, "effect": pl.Float64, "mean_z": pl.Float64},
+    )
     excluded = set(
         SchoolOutcome.objects.filter(
-            run=run, flagged=True, method__in=[SchoolOutcome.LOW_RESULTS, SchoolOutcome.OBJECTIVITY, SchoolOutcome.FIOKO],
+            run=run,
+            flagged=True,
+            method__in=[SchoolOutcome.LOW_RESULTS, SchoolOutcome.OBJECTIVITY, SchoolOutcome.FIOKO],
             school__in=schools,
         ).values_list("school__school_id", flat=True)
     )
     social_rows = [
         {"school_id": sid, "index": float(v)}
-        for sid, v in SchoolOutcome.objects.filter(run=run, method=SchoolOutcome.SOCIAL_INDEX, school__in=schools)
+        for sid, v in SchoolOutcome.objects.filter(
+            run=run, method=SchoolOutcome.SOCIAL_INDEX, school__in=schools
+        )
         .exclude(value=None)
         .values_list("school__school_id", "value")
     ]
@@ -620,12 +721,20 @@ def partner_proposals_create(
         evidence = json.loads(row["evidence"]) if row["evidence"] else {}
         evidence["run"] = run.pk
         obj, _ = PartnerAssignment.objects.update_or_create(
-            school=school, year=run.year,
+            school=school,
+            year=run.year,
             defaults={
-                "leader": leader, "proposed_leader": leader, "status": PartnerAssignment.PROPOSED,
-                "method_status": row["status"], "note": row["note"][:500], "distance_km": row["distance_km"],
-                "context_difference": row["context_difference"], "cost": row["cost"], "evidence": evidence,
-                "decided_by": None, "decided_at": None,
+                "leader": leader,
+                "proposed_leader": leader,
+                "status": PartnerAssignment.PROPOSED,
+                "method_status": row["status"],
+                "note": row["note"][:500],
+                "distance_km": row["distance_km"],
+                "context_difference": row["context_difference"],
+                "cost": row["cost"],
+                "evidence": evidence,
+                "decided_by": None,
+                "decided_at": None,
             },
         )
         out.append(obj)
@@ -633,7 +742,12 @@ def partner_proposals_create(
 
 
 def partner_decide(
-    *, actor: User, assignment: PartnerAssignment, confirm: bool = True, leader: School | None = None, note: str = ""
+    *,
+    actor: User,
+    assignment: PartnerAssignment,
+    confirm: bool = True,
+    leader: School | None = None,
+    note: str = "",
 ) -> PartnerAssignment:
     """The municipality confirms the proposal, changes the leader (a school it can see) or rejects it."""
     if not scope_of(actor).can_manage_school(assignment.school):
@@ -689,8 +803,11 @@ def mentor_add(
     if not full_name.strip():
         raise ValidationError("не указано ФИО ментора")
     return Mentor.objects.create(
-        school=school, full_name=full_name.strip()[:300], organisation=organisation.strip()[:500],
-        subject=subject.strip()[:300], year=year,
+        school=school,
+        full_name=full_name.strip()[:300],
+        organisation=organisation.strip()[:500],
+        subject=subject.strip()[:300],
+        year=year,
     )
 
 
@@ -765,12 +882,20 @@ def survey_import(
     if result.errors:
         return result
     SurveyResponse.objects.bulk_create(
-        [SurveyResponse(survey=survey, group=group, answers=a, source=f"файл {PurePath(filename).name}"[:255]) for a in result.answers]
+        [
+            SurveyResponse(
+                survey=survey, group=group, answers=a, source=f"файл {PurePath(filename).name}"[:255]
+            )
+            for a in result.answers
+        ]
     )
     risk_profile_recompute(survey=survey)
     audit_record(
-        action="загрузка анкет", object_type="анкетирование (рисковый профиль)", object_id=str(survey.pk),
-        object_repr=str(survey), changes={"group": group, "rows": len(result.answers), "file": PurePath(filename).name},
+        action="загрузка анкет",
+        object_type="анкетирование (рисковый профиль)",
+        object_id=str(survey.pk),
+        object_repr=str(survey),
+        changes={"group": group, "rows": len(result.answers), "file": PurePath(filename).name},
     )
     return result
 
@@ -798,16 +923,25 @@ def antirisk_programme_create(*, actor: User, survey: RiskSurvey, factor: str) -
     q = risk_core.questionnaire_default()
     f = q.factor(factor)
     prog, created = AntiRiskProgramme.objects.get_or_create(
-        survey=survey, factor=factor,
-        defaults={"title": f"Антирисковая программа «{f.title}»", "goal": f"Снижение риска «{f.title.lower()}»"},
+        survey=survey,
+        factor=factor,
+        defaults={
+            "title": f"Антирисковая программа «{f.title}»",
+            "goal": f"Снижение риска «{f.title.lower()}»",
+        },
     )
     if created:
         AntiRiskMeasure.objects.bulk_create(
             [
                 AntiRiskMeasure(
-                    programme=prog, position=i, title=m.get("title", ""), period_text=m.get("period", ""),
-                    executor=m.get("executor", ""), co_executors=m.get("co_executors", ""),
-                    expected_result=m.get("result", ""), output_document=m.get("output", ""),
+                    programme=prog,
+                    position=i,
+                    title=m.get("title", ""),
+                    period_text=m.get("period", ""),
+                    executor=m.get("executor", ""),
+                    co_executors=m.get("co_executors", ""),
+                    expected_result=m.get("result", ""),
+                    output_document=m.get("output", ""),
                 )
                 for i, m in enumerate(f.measures, start=1)
             ]
@@ -827,14 +961,25 @@ def antirisk_to_roadmap(*, actor: User, programme: AntiRiskProgramme) -> list[Ac
         raise PermissionDenied("нет права изменять дорожную карту школы")
     section = f"Антирисковая программа «{risk_core.questionnaire_default().factor(programme.factor).title}»"
     existing_sections = list(dict.fromkeys(roadmap.activities.values_list("section", flat=True)))
-    sec_no = existing_sections.index(section) + 1 if section in existing_sections else len(existing_sections) + 1
+    sec_no = (
+        existing_sections.index(section) + 1 if section in existing_sections else len(existing_sections) + 1
+    )
     created = []
     for m in programme.measures.filter(activity=None).order_by("position", "id"):
         n = roadmap.activities.filter(section=section).count() + 1
         act = activity_add(
-            actor=actor, roadmap=roadmap, title=m.title, period_text=m.period_text, executor=m.executor,
-            co_executors=m.co_executors, expected_result=m.expected_result, target_group="ОО",
-            output_document=m.output_document, section=section, number=f"{sec_no}.{n}", track="antirisk",
+            actor=actor,
+            roadmap=roadmap,
+            title=m.title,
+            period_text=m.period_text,
+            executor=m.executor,
+            co_executors=m.co_executors,
+            expected_result=m.expected_result,
+            target_group="ОО",
+            output_document=m.output_document,
+            section=section,
+            number=f"{sec_no}.{n}",
+            track="antirisk",
         )
         m.activity = act
         m.save(update_fields=["activity"])

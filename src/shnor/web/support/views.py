@@ -53,19 +53,37 @@ def index(request: HttpRequest) -> HttpResponse:
         r.progress = sel.roadmap_progress(roadmap=r, today=today)
     deadlines = sel.activities_deadlines(user=request.user, today=today, days=days)
     creatable = {
-        "regions": [r for r in regions_visible_to(user=request.user) if scope_of(request.user).can_create_roadmap(level=Level.REGION, unit=r)],
-        "municipalities": [m for m in municipalities_visible_to(user=request.user) if scope_of(request.user).can_create_roadmap(level=Level.MUNICIPALITY, unit=m)],
+        "regions": [
+            r
+            for r in regions_visible_to(user=request.user)
+            if scope_of(request.user).can_create_roadmap(level=Level.REGION, unit=r)
+        ],
+        "municipalities": [
+            m
+            for m in municipalities_visible_to(user=request.user)
+            if scope_of(request.user).can_create_roadmap(level=Level.MUNICIPALITY, unit=m)
+        ],
     }
-    return render(request, "support/index.html", {
-        "roadmaps": roadmaps, "deadlines": deadlines, "today": today, "creatable": creatable,
-        "notices": sel.notices_for(user=request.user, unread_only=True)[:20],
-    })
+    return render(
+        request,
+        "support/index.html",
+        {
+            "roadmaps": roadmaps,
+            "deadlines": deadlines,
+            "today": today,
+            "creatable": creatable,
+            "notices": sel.notices_for(user=request.user, unread_only=True)[:20],
+        },
+    )
 
 
 def _target(request: HttpRequest, level: str) -> Any:
     source = request.GET if "target" in request.GET else request.POST
     if level == Level.REGION:
-        return get_object_or_404(regions_visible_to(user=request.user), pk=params.identifier(source, "target", label="регион", required=True))
+        return get_object_or_404(
+            regions_visible_to(user=request.user),
+            pk=params.identifier(source, "target", label="регион", required=True),
+        )
     if level == Level.MUNICIPALITY:
         pk = params.identifier(source, "target", label="муниципалитет", required=True)
         return get_object_or_404(municipalities_visible_to(user=request.user), pk=pk)
@@ -76,31 +94,58 @@ def _target(request: HttpRequest, level: str) -> Any:
 @login_required
 def roadmap_new(request: HttpRequest) -> HttpResponse:
     """Create a roadmap for a region / municipality / school (``?level=…&target=…``) from templates."""
-    level = params.choice(request.GET if "level" in request.GET else request.POST, "level", dict(Level.choices),
-                          label="уровень дорожной карты", required=True)
+    level = params.choice(
+        request.GET if "level" in request.GET else request.POST,
+        "level",
+        dict(Level.choices),
+        label="уровень дорожной карты",
+        required=True,
+    )
     target = _target(request, level)
     if not scope_of(request.user).can_create_roadmap(level=level, unit=target):
         raise PermissionDenied("нет права создавать эту дорожную карту")
     run = run_pick()
     tracks = services.school_tracks_for(school=target, run=run) if level == Level.SCHOOL else None
-    initial = {"year": run.year if run else _today().year, "templates": services.DEFAULT_TEMPLATES[Level(level)]}
+    initial = {
+        "year": run.year if run else _today().year,
+        "templates": services.DEFAULT_TEMPLATES[Level(level)],
+    }
     form = f.RoadmapCreateForm(request.POST or None, level=level, initial=initial)
     if request.method == "POST" and form.is_valid():
-        kw = {"region": target} if level == Level.REGION else {"municipality": target} if level == Level.MUNICIPALITY else {"school": target}
+        kw = (
+            {"region": target}
+            if level == Level.REGION
+            else {"municipality": target}
+            if level == Level.MUNICIPALITY
+            else {"school": target}
+        )
         try:
             roadmap = services.roadmap_create(
-                actor=request.user, level=level, year=form.cleaned_data["year"], templates=form.cleaned_data["templates"],
-                run=run, **kw,
+                actor=request.user,
+                level=level,
+                year=form.cleaned_data["year"],
+                templates=form.cleaned_data["templates"],
+                run=run,
+                **kw,
             )
         except ValidationError as exc:
             _errors(request, exc)
         else:
             messages.success(request, f"Дорожная карта создана: {roadmap.activities.count()} мероприятий")
             return redirect("support:roadmap", pk=roadmap.pk)
-    return render(request, "support/roadmap_new.html", {
-        "form": form, "level": level, "level_label": Level(level).label, "target": target, "tracks": tracks, "run": run,
-        "target_key": getattr(target, "school_id", None) or target.pk,
-    })
+    return render(
+        request,
+        "support/roadmap_new.html",
+        {
+            "form": form,
+            "level": level,
+            "level_label": Level(level).label,
+            "target": target,
+            "tracks": tracks,
+            "run": run,
+            "target_key": getattr(target, "school_id", None) or target.pk,
+        },
+    )
 
 
 def _roadmap(request: HttpRequest, pk: int) -> Roadmap:
@@ -113,10 +158,16 @@ def roadmap_detail(request: HttpRequest, pk: int) -> HttpResponse:
     roadmap = _roadmap(request, pk)
     access = sel.roadmap_access(user=request.user, roadmap=roadmap)
     today = _today()
-    header = f.HeaderForm(request.POST or None, initial={
-        "title": roadmap.title, "order_authority": roadmap.order_authority, "order_number": roadmap.order_number,
-        "order_date": roadmap.order_date, "appendix": roadmap.appendix,
-    })
+    header = f.HeaderForm(
+        request.POST or None,
+        initial={
+            "title": roadmap.title,
+            "order_authority": roadmap.order_authority,
+            "order_number": roadmap.order_number,
+            "order_date": roadmap.order_date,
+            "appendix": roadmap.appendix,
+        },
+    )
     if request.method == "POST":
         if not access.edit:
             raise PermissionDenied("только чтение")
@@ -137,11 +188,21 @@ def roadmap_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .filter(parent=roadmap)
         .order_by("level", "school__school_id")
     )
-    return render(request, "support/roadmap.html", {
-        "roadmap": roadmap, "access": access, "sections": sections, "progress": sel.roadmap_progress(roadmap=roadmap, today=today),
-        "header": header, "add_form": f.ActivityAddForm(), "children": children,
-        "parent_visible": roadmap.parent_id in visible_ids, "today": today,
-    })
+    return render(
+        request,
+        "support/roadmap.html",
+        {
+            "roadmap": roadmap,
+            "access": access,
+            "sections": sections,
+            "progress": sel.roadmap_progress(roadmap=roadmap, today=today),
+            "header": header,
+            "add_form": f.ActivityAddForm(),
+            "children": children,
+            "parent_visible": roadmap.parent_id in visible_ids,
+            "today": today,
+        },
+    )
 
 
 @login_required
@@ -151,14 +212,23 @@ def roadmap_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     exporter = EXPORTERS.get(f"roadmap_{fmt}")
     if exporter is None:
         raise Http404("неизвестный формат")
-    doc = sel.roadmap_document(roadmap=roadmap, with_status=params.flag(request.GET, "status"), today=_today())
+    doc = sel.roadmap_document(
+        roadmap=roadmap, with_status=params.flag(request.GET, "status"), today=_today()
+    )
     filename, mimetype, content = exporter.render({"document": doc})
-    audit_record(action="выгрузка", object_type="дорожная карта", object_id=str(roadmap.pk), object_repr=str(roadmap),
-                 changes={"format": fmt})
+    audit_record(
+        action="выгрузка",
+        object_type="дорожная карта",
+        object_id=str(roadmap.pk),
+        object_repr=str(roadmap),
+        changes={"format": fmt},
+    )
     response = HttpResponse(content, content_type=mimetype)
     from urllib.parse import quote
 
-    response["Content-Disposition"] = f"attachment; filename=\"roadmap_{roadmap.pk}.{fmt}\"; filename*=UTF-8''{quote(filename)}"
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"roadmap_{roadmap.pk}.{fmt}\"; filename*=UTF-8''{quote(filename)}"
+    )
     return response
 
 
@@ -186,9 +256,13 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     activity = get_object_or_404(Activity.objects.visible_to(request.user), pk=pk)
     access = sel.roadmap_access(user=request.user, roadmap=activity.roadmap)
     today = _today()
-    update = f.ActivityUpdateForm(initial={
-        "status": activity.status, "period_text": activity.period_text, "due_date": activity.due_date,
-    })
+    update = f.ActivityUpdateForm(
+        initial={
+            "status": activity.status,
+            "period_text": activity.period_text,
+            "due_date": activity.due_date,
+        }
+    )
     evidence_form = f.EvidenceForm()
     comment_form = f.CommentForm()
     if request.method == "POST":
@@ -199,8 +273,12 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 if update.is_valid():
                     d = update.cleaned_data
                     services.activity_update(
-                        actor=request.user, activity=activity, status=d["status"], comment=d["comment"],
-                        period_text=d["period_text"], due_date=d["due_date"] if d["due_date"] != activity.due_date else None,
+                        actor=request.user,
+                        activity=activity,
+                        status=d["status"],
+                        comment=d["comment"],
+                        period_text=d["period_text"],
+                        due_date=d["due_date"] if d["due_date"] != activity.due_date else None,
                     )
                     messages.success(request, "Сохранено")
                     return redirect("support:activity", pk=activity.pk)
@@ -208,16 +286,28 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 evidence_form = f.EvidenceForm(request.POST, request.FILES)
                 if evidence_form.is_valid():
                     d = evidence_form.cleaned_data
-                    services.evidence_add(actor=request.user, activity=activity, upload=d["file"], url=d["url"], title=d["title"])
+                    services.evidence_add(
+                        actor=request.user,
+                        activity=activity,
+                        upload=d["file"],
+                        url=d["url"],
+                        title=d["title"],
+                    )
                     messages.success(request, "Подтверждение добавлено")
                     return redirect("support:activity", pk=activity.pk)
             elif action == "comment":
                 comment_form = f.CommentForm(request.POST)
                 if comment_form.is_valid():
-                    services.activity_comment_add(actor=request.user, activity=activity, text=comment_form.cleaned_data["text"])
+                    services.activity_comment_add(
+                        actor=request.user, activity=activity, text=comment_form.cleaned_data["text"]
+                    )
                     return redirect("support:activity", pk=activity.pk)
             elif action == "delete_evidence":
-                ev = get_object_or_404(Evidence.objects.visible_to(request.user), pk=params.identifier(request.POST, "evidence", required=True), activity=activity)
+                ev = get_object_or_404(
+                    Evidence.objects.visible_to(request.user),
+                    pk=params.identifier(request.POST, "evidence", required=True),
+                    activity=activity,
+                )
                 services.evidence_delete(actor=request.user, evidence=ev)
                 return redirect("support:activity", pk=activity.pk)
             else:
@@ -231,14 +321,29 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("roadmap__level", "roadmap__school__school_id")
     )
     parent = None
-    if activity.parent_id and Activity.objects.visible_to(request.user).filter(pk=activity.parent_id).exists():
+    if (
+        activity.parent_id
+        and Activity.objects.visible_to(request.user).filter(pk=activity.parent_id).exists()
+    ):
         parent = activity.parent
-    return render(request, "support/activity.html", {
-        "activity": activity, "access": access, "state": activity.state(today), "state_label": activity.state_label(today),
-        "update": update, "evidence_form": evidence_form, "comment_form": comment_form,
-        "comments": activity.comments.select_related("author"), "evidence": activity.evidence.all(),
-        "implementations": implementations, "parent": parent, "max_mb": services.evidence_max_bytes() // 1048576,
-    })
+    return render(
+        request,
+        "support/activity.html",
+        {
+            "activity": activity,
+            "access": access,
+            "state": activity.state(today),
+            "state_label": activity.state_label(today),
+            "update": update,
+            "evidence_form": evidence_form,
+            "comment_form": comment_form,
+            "comments": activity.comments.select_related("author"),
+            "evidence": activity.evidence.all(),
+            "implementations": implementations,
+            "parent": parent,
+            "max_mb": services.evidence_max_bytes() // 1048576,
+        },
+    )
 
 
 @login_required
@@ -269,25 +374,40 @@ def school_support(request: HttpRequest, school_id: str) -> HttpResponse:
                 if form.is_valid():
                     services.mentor_add(actor=request.user, school=school, year=year, **form.cleaned_data)
             elif action in ("curator_add", "curator_remove"):
-                candidates = {str(u.pk): u for u in services.curators_available(actor=request.user, school=school)}
+                candidates = {
+                    str(u.pk): u for u in services.curators_available(actor=request.user, school=school)
+                }
                 curator = candidates.get(request.POST.get("curator", ""))
                 if curator is None:
                     raise ValidationError("куратор не найден")
-                services.curator_assign(actor=request.user, school=school, curator=curator, remove=action == "curator_remove")
+                services.curator_assign(
+                    actor=request.user, school=school, curator=curator, remove=action == "curator_remove"
+                )
             else:
                 raise Http404("неизвестное действие")
         except ValidationError as exc:
             _errors(request, exc)
         return redirect("support:school", school_id=school.school_id)
     surveys = RiskSurvey.objects.visible_to(request.user).select_related("school").filter(school=school)
-    return render(request, "support/school.html", {
-        "school": school, "summary": summary, "manage": manage, "run": run, "year": year,
-        "tracks": services.school_tracks_for(school=school, run=run),
-        "can_create": scope_of(request.user).can_create_roadmap(level=Level.SCHOOL, unit=school),
-        "can_survey": scope_of(request.user).can_fill_survey(school),
-        "surveys": surveys, "mentor_form": f.MentorForm(),
-        "curators_available": services.curators_available(actor=request.user, school=school) if manage else [],
-    })
+    return render(
+        request,
+        "support/school.html",
+        {
+            "school": school,
+            "summary": summary,
+            "manage": manage,
+            "run": run,
+            "year": year,
+            "tracks": services.school_tracks_for(school=school, run=run),
+            "can_create": scope_of(request.user).can_create_roadmap(level=Level.SCHOOL, unit=school),
+            "can_survey": scope_of(request.user).can_fill_survey(school),
+            "surveys": surveys,
+            "mentor_form": f.MentorForm(),
+            "curators_available": services.curators_available(actor=request.user, school=school)
+            if manage
+            else [],
+        },
+    )
 
 
 @login_required
@@ -311,7 +431,11 @@ def partners(request: HttpRequest, pk: int) -> HttpResponse:
         .filter(school__municipality=mun)
         .order_by("-year", "school__school_id")
     )
-    return render(request, "support/partners.html", {"municipality": mun, "rows": rows, "run": run, "runs": runs_done(), "can": can})
+    return render(
+        request,
+        "support/partners.html",
+        {"municipality": mun, "rows": rows, "run": run, "runs": runs_done(), "can": can},
+    )
 
 
 @login_required
@@ -319,17 +443,31 @@ def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One proposal with its evidence; the municipality confirms, changes the leader or rejects."""
     a = get_object_or_404(PartnerAssignment.objects.visible_to(request.user), pk=pk)
     manage = scope_of(request.user).can_manage_school(a.school)
-    leaders = [(str(s.pk), str(s)) for s in schools_visible_to(user=request.user).exclude(pk=a.school_id).order_by("school_id")] if manage else []
+    leaders = (
+        [
+            (str(s.pk), str(s))
+            for s in schools_visible_to(user=request.user).exclude(pk=a.school_id).order_by("school_id")
+        ]
+        if manage
+        else []
+    )
     form = f.PartnerDecisionForm(request.POST or None, leaders=leaders)
     if request.method == "POST":
         if not manage:
             raise PermissionDenied("нет права")
         if form.is_valid():
             d = form.cleaned_data
-            leader = schools_visible_to(user=request.user).filter(pk=d["leader"]).first() if d["leader"] else None
+            leader = (
+                schools_visible_to(user=request.user).filter(pk=d["leader"]).first() if d["leader"] else None
+            )
             try:
-                services.partner_decide(actor=request.user, assignment=a, confirm=d["decision"] == PartnerAssignment.CONFIRMED,
-                                        leader=leader, note=d["note"])
+                services.partner_decide(
+                    actor=request.user,
+                    assignment=a,
+                    confirm=d["decision"] == PartnerAssignment.CONFIRMED,
+                    leader=leader,
+                    note=d["note"],
+                )
             except ValidationError as exc:
                 _errors(request, exc)
             else:
@@ -371,16 +509,24 @@ def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     if up.size > 5 * 1024 * 1024:
                         raise ValidationError("файл больше 5 МБ")
                     import_result = services.survey_import(
-                        actor=request.user, survey=survey, group=import_form.cleaned_data["group"], content=up.read(), filename=up.name
+                        actor=request.user,
+                        survey=survey,
+                        group=import_form.cleaned_data["group"],
+                        content=up.read(),
+                        filename=up.name,
                     )
                     if not import_result.errors:
                         messages.success(request, f"Загружено анкет: {len(import_result.answers)}")
                         return redirect("support:survey", pk=survey.pk)
             elif action == "choose":
-                services.risk_choose(actor=request.user, survey=survey, factors=request.POST.getlist("factor"))
+                services.risk_choose(
+                    actor=request.user, survey=survey, factors=request.POST.getlist("factor")
+                )
                 return redirect("support:survey", pk=survey.pk)
             elif action == "programme":
-                prog = services.antirisk_programme_create(actor=request.user, survey=survey, factor=request.POST.get("factor", ""))
+                prog = services.antirisk_programme_create(
+                    actor=request.user, survey=survey, factor=request.POST.get("factor", "")
+                )
                 return redirect("support:programme", pk=prog.pk)
             else:
                 raise Http404("неизвестное действие")
@@ -391,16 +537,34 @@ def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
     rows = []
     for fc in q.factors:
         got = factors.get(fc.code, {"score": None, "n_answers": 0, "by_group": {}})
-        rows.append({
-            "code": fc.code, "title": fc.title, "score": got["score"], "n_answers": got["n_answers"],
-            "by_group": [(titles.get(g, g), v) for g, v in got["by_group"].items()], "chosen": fc.code in survey.chosen,
-        })
-    return render(request, "support/survey.html", {
-        "survey": survey, "q": q, "rows": rows, "groups": groups, "can": can, "import_form": import_form,
-        "import_result": import_result,
-        "group_counts": [(code, title, (survey.profile or {}).get("respondents", {}).get(code, 0)) for code, title in groups],
-        "programmes": survey.programmes.all(),
-    })
+        rows.append(
+            {
+                "code": fc.code,
+                "title": fc.title,
+                "score": got["score"],
+                "n_answers": got["n_answers"],
+                "by_group": [(titles.get(g, g), v) for g, v in got["by_group"].items()],
+                "chosen": fc.code in survey.chosen,
+            }
+        )
+    return render(
+        request,
+        "support/survey.html",
+        {
+            "survey": survey,
+            "q": q,
+            "rows": rows,
+            "groups": groups,
+            "can": can,
+            "import_form": import_form,
+            "import_result": import_result,
+            "group_counts": [
+                (code, title, (survey.profile or {}).get("respondents", {}).get(code, 0))
+                for code, title in groups
+            ],
+            "programmes": survey.programmes.all(),
+        },
+    )
 
 
 @login_required
@@ -424,7 +588,11 @@ def survey_fill(request: HttpRequest, pk: int, group: str) -> HttpResponse:
         else:
             messages.success(request, "Анкета сохранена")
             return redirect("support:survey", pk=survey.pk)
-    return render(request, "support/survey_fill.html", {"survey": survey, "form": form, "group_title": q.groups[group].get("title", group)})
+    return render(
+        request,
+        "support/survey_fill.html",
+        {"survey": survey, "form": form, "group_title": q.groups[group].get("title", group)},
+    )
 
 
 @login_required
@@ -432,7 +600,9 @@ def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """An anti-risk programme and its measures; POST puts them into the school's roadmap."""
     from shnor.web.support.models import AntiRiskProgramme
 
-    prog = get_object_or_404(AntiRiskProgramme.objects.filter(survey__in=RiskSurvey.objects.visible_to(request.user)), pk=pk)
+    prog = get_object_or_404(
+        AntiRiskProgramme.objects.filter(survey__in=RiskSurvey.objects.visible_to(request.user)), pk=pk
+    )
     can = scope_of(request.user).can_fill_survey(prog.survey.school)
     if request.method == "POST":
         if not can:
@@ -446,7 +616,11 @@ def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if made:
                 return redirect("support:roadmap", pk=made[0].roadmap_id)
         return redirect("support:programme", pk=prog.pk)
-    return render(request, "support/programme.html", {"prog": prog, "measures": prog.measures.select_related("activity"), "can": can})
+    return render(
+        request,
+        "support/programme.html",
+        {"prog": prog, "measures": prog.measures.select_related("activity"), "can": can},
+    )
 
 
 @login_required
@@ -456,4 +630,3 @@ def notices(request: HttpRequest) -> HttpResponse:
         services.notice_mark_read(actor=request.user)
         return redirect("support:notices")
     return render(request, "support/notices.html", {"notices": sel.notices_for(user=request.user)[:200]})
-

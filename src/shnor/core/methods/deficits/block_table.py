@@ -121,7 +121,9 @@ def _group_totals(
 def _codes_of(values: pl.Series) -> tuple[np.ndarray, list[Any]]:
     """Integer codes of a column (−1 for null) and the value of every code."""
     uniq = values.drop_nulls().unique(maintain_order=True)
-    codes = values.replace_strict(uniq, pl.int_range(uniq.len(), eager=True), default=-1, return_dtype=pl.Int64)
+    codes = values.replace_strict(
+        uniq, pl.int_range(uniq.len(), eager=True), default=-1, return_dtype=pl.Int64
+    )
     return codes.to_numpy(), uniq.to_list()
 
 
@@ -189,7 +191,9 @@ def _comparison(s: _Schools, mb: np.ndarray, p: _Params) -> _Comparison:
         c_mean = np.where(usable[:, None], c_mean, np.nan)
         c_sd = np.where(usable[:, None], c_sd, np.nan)
         cnp = np.where(usable, cn, np.nan)
-    return _Comparison(kind=kind, key_code=key_code, keys=keys, n_schools=ck, n_pupils=cnp, mean=c_mean, sd=c_sd)
+    return _Comparison(
+        kind=kind, key_code=key_code, keys=keys, n_schools=ck, n_pupils=cnp, mean=c_mean, sd=c_sd
+    )
 
 
 def _units(
@@ -246,7 +250,9 @@ def _units(
     )
 
 
-def _verdicts(u: _Units, c: _Comparison, einfo: pl.DataFrame, p: _Params, sec: Mapping[str, Any]) -> _Verdicts:
+def _verdicts(
+    u: _Units, c: _Comparison, einfo: pl.DataFrame, p: _Params, sec: Mapping[str, Any]
+) -> _Verdicts:
     """Gap, z, the relative and absolute verdicts, deficit and status of every unit × element."""
     with np.errstate(divide="ignore", invalid="ignore"):
         cs, csd, cnu = c.mean[u.school], c.sd[u.school], c.n_pupils[u.school][:, None]
@@ -265,7 +271,15 @@ def _verdicts(u: _Units, c: _Comparison, einfo: pl.DataFrame, p: _Params, sec: M
         absolute = np.where(enough, absolute, 3).astype(np.int8)
     deficit, status = _status(p.rule, rel, rel_possible, absolute, enough, has_cmp)
     return _Verdicts(
-        cs=cs, has_cmp=has_cmp, gap=gap, z=z, se2=se2, rel=rel, absolute=absolute, deficit=deficit, status=status
+        cs=cs,
+        has_cmp=has_cmp,
+        gap=gap,
+        z=z,
+        se2=se2,
+        rel=rel,
+        absolute=absolute,
+        deficit=deficit,
+        status=status,
     )
 
 

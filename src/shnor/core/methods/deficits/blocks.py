@@ -80,8 +80,12 @@ def _blocks(
             continue
         n_tasks = int(frame["task_scores"].list.len()[0])
         scores = (  # a fixed-width array read by numpy (a column per task took 0.08 s a test)
-            frame["task_scores"].list.eval(pl.element().fill_null(0)).list.to_array(n_tasks)
-            .to_numpy().astype(np.int8, copy=False).reshape(frame.height, n_tasks)
+            frame["task_scores"]
+            .list.eval(pl.element().fill_null(0))
+            .list.to_array(n_tasks)
+            .to_numpy()
+            .astype(np.int8, copy=False)
+            .reshape(frame.height, n_tasks)
         )
         frame = frame.drop("task_scores")
         e = elements.height
@@ -177,4 +181,3 @@ def _block_shares(b: _Block, rows: np.ndarray | slice = slice(None)) -> pl.DataF
         ],
         how="horizontal",
     )
-

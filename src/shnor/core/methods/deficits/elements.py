@@ -150,4 +150,3 @@ def element_info(emap: pl.DataFrame, section: Mapping[str, Any] | None = None) -
             pl.col("kes_codes").replace({"": None}),
         )
     )
-

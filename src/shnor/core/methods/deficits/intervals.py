@@ -67,4 +67,3 @@ def _with_interval(frame: pl.DataFrame, sec: Mapping[str, Any]) -> pl.DataFrame:
         pl.Series("lower", lo, dtype=pl.Float64).fill_nan(None),
         pl.Series("upper", hi, dtype=pl.Float64).fill_nan(None),
     )
-

@@ -53,4 +53,3 @@ def _membership(
             .drop("_c")
         )
     return out.with_columns(pl.col("region").fill_null(""))
-

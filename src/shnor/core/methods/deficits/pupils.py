@@ -80,4 +80,3 @@ def _present(
         .filter(pl.col("task_scores").list.len() == pl.col("_n_tasks"))
         .drop("_n_tasks")
     )
-

@@ -111,4 +111,3 @@ REASON_LABELS = {
     "near_threshold": "на границе «2»/«3»",
     "low_basic": "не освоен базовый уровень",
 }
-

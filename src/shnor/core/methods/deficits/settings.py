@@ -40,4 +40,3 @@ def _rule(sec: Mapping[str, Any]) -> str:
     if rule not in ("relative", "absolute", "either", "both"):
         raise ValueError(f"rule: неизвестное правило {rule!r} (relative, absolute, either, both)")
     return rule
-

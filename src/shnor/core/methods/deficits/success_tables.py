@@ -47,7 +47,9 @@ def success(
     if bad:
         raise ValueError(f"неизвестная единица {bad[0]!r}; допустимы {', '.join(UNITS)}")
     sums = class_sums(results, tasks, year=year, dimensions=dimensions, procedures=procedures)
-    return _success_of_sums(sums, tasks, schools, units=units, dimensions=dimensions, sec=sec, clusters=clusters)
+    return _success_of_sums(
+        sums, tasks, schools, units=units, dimensions=dimensions, sec=sec, clusters=clusters
+    )
 
 
 def _success_of_sums(

@@ -32,8 +32,12 @@ def workers_for(inputs: Inputs, n_units: int | None = None) -> int:
     if want <= 1 or (n_units is not None and n_units <= 1):
         return 1
     if os.environ.get("SHNOR_WORKERS") is None:
-        pupils = inputs.results.filter((pl.col("year") == inputs.year) & ~pl.col("absent").fill_null(False)
-                                       ).select(pl.len()).collect().item()
+        pupils = (
+            inputs.results.filter((pl.col("year") == inputs.year) & ~pl.col("absent").fill_null(False))
+            .select(pl.len())
+            .collect()
+            .item()
+        )
         if pupils < PARALLEL_MIN_PUPILS:
             return 1
     return want if n_units is None else min(want, n_units)
@@ -54,7 +58,9 @@ class _Collected:
     school-level tests that need no procedure (pooled fluctuation, ВПР vs ГИА)."""
 
     def __init__(self) -> None:
-        self.cols: list[list] = [[] for _ in range(_COLS + 1)]  # (+ each record's blob: its procedure's number)
+        self.cols: list[list] = [
+            [] for _ in range(_COLS + 1)
+        ]  # (+ each record's blob: its procedure's number)
         self.blobs: list[bytes | np.ndarray] = []
         self.region_rows: list[dict] = []
         self.pooled_bunching = PooledBunching()
@@ -67,7 +73,9 @@ class _Collected:
 def start(inputs: Inputs, config: Mapping[str, Any], workers: workers_mod.Workers) -> Started:
     """Submit every procedure's tests to ``workers`` (in order); ``run(..., started=)`` collects them,
     so the caller can queue other work behind them first."""
-    return Started(workers.map(_unit_tests_packed, [(inputs, dict(config), key) for key in _units(inputs, config)]))
+    return Started(
+        workers.map(_unit_tests_packed, [(inputs, dict(config), key) for key in _units(inputs, config)])
+    )
 
 
 def collect(inputs: Inputs, config: Mapping[str, Any], started: Started) -> None:
@@ -80,8 +88,11 @@ def collect(inputs: Inputs, config: Mapping[str, Any], started: Started) -> None
     c = _Collected()
     cfg_s = config["signs"]
     c.gia = vpr_vs_gia(inputs, config) if cfg_s.get("vpr_vs_gia", {}).get("enabled", False) else None
-    c.fluct = (fluctuation_pooled(inputs, config)
-               if cfg_s["fluctuation"]["enabled"] and cfg_s["fluctuation"].get("pool", False) else None)
+    c.fluct = (
+        fluctuation_pooled(inputs, config)
+        if cfg_s["fluctuation"]["enabled"] and cfg_s["fluctuation"].get("pool", False)
+        else None
+    )
     for (unit_cols, blob, schools), rows, pmfs in started.results:
         c.with_results.update(dict.fromkeys(schools))
         if unit_cols[3] and unit_cols[3][0] == "vpr":  # (a procedure's records are all of one procedure)
@@ -96,8 +107,9 @@ def collect(inputs: Inputs, config: Mapping[str, Any], started: Started) -> None
     started.collected = c
 
 
-def evaluate(inputs: Inputs, config: Mapping[str, Any],
-             started: Started | None = None) -> tuple[_Tests, list[dict], dict[str, dict]]:
+def evaluate(
+    inputs: Inputs, config: Mapping[str, Any], started: Started | None = None
+) -> tuple[_Tests, list[dict], dict[str, dict]]:
     """All tests (``_Tests``: the records of every school), the region-level bunching rows and the
     pooled (school-level, over tests and years) records {school_id: {sign: record}} that replace the
     combination of a sign's per-test p-values. ``started``: the procedures' tests already submitted
@@ -134,10 +146,19 @@ def evaluate(inputs: Inputs, config: Mapping[str, Any],
     if gia is not None:
         res = gia
         records = _Records()
-        calib = empirical_null(res, int(config["empirical_null_min_schools"])) if gia_cfg.get("empirical_null") else None
+        calib = (
+            empirical_null(res, int(config["empirical_null_min_schools"]))
+            if gia_cfg.get("empirical_null")
+            else None
+        )
         for sid in with_vpr:
-            rec = dict(res.get(sid) or not_tested("нет результатов ВПР и ГИА (ОГЭ/ЕГЭ) школы "
-                                                   f"(≥ {gia_cfg['min_pupils']} участников) или мало таких ОО"))
+            rec = dict(
+                res.get(sid)
+                or not_tested(
+                    "нет результатов ВПР и ГИА (ОГЭ/ЕГЭ) школы "
+                    f"(≥ {gia_cfg['min_pupils']} участников) или мало таких ОО"
+                )
+            )
             rec.update(sign="vpr_vs_gia", procedure="vpr", subject=None, grade=None, id="vpr_vs_gia")
             if calib is not None and rec.get("tested"):
                 rec["empirical_null"] = calib

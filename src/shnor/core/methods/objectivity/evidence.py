@@ -14,8 +14,19 @@ _PLACEHOLDER = "\u0000signs\u0000"
 _PLACEHOLDER_JSON = _json(_PLACEHOLDER)
 
 #: The region-level bunching fields every school's evidence repeats.
-_REGION_FIELDS = ("procedure", "subject", "grade", "boundary", "cut", "observed_at_or_above",
-                  "expected_at_or_above", "observed_below", "expected_below", "excess_ratio", "p_value")
+_REGION_FIELDS = (
+    "procedure",
+    "subject",
+    "grade",
+    "boundary",
+    "cut",
+    "observed_at_or_above",
+    "expected_at_or_above",
+    "observed_below",
+    "expected_below",
+    "excess_ratio",
+    "p_value",
+)
 
 
 def region_summary(region_rows: list[dict]) -> list[dict]:
@@ -23,8 +34,9 @@ def region_summary(region_rows: list[dict]) -> list[dict]:
     return [{k: r[k] for k in _REGION_FIELDS} for r in region_rows]
 
 
-def _significant_signs(ps: dict[str, float], flagged: bool, method: str, cutoff: float,
-                       q_level: float) -> list[str]:
+def _significant_signs(
+    ps: dict[str, float], flagged: bool, method: str, cutoff: float, q_level: float
+) -> list[str]:
     """The signs that make a flagged school flagged (at least its strongest); none if not flagged."""
     if not flagged:
         return []
@@ -36,8 +48,9 @@ def _significant_signs(ps: dict[str, float], flagged: bool, method: str, cutoff:
     return sig_signs or [min(ps, key=ps.get)]
 
 
-def _significant_records(tests: _Tests, done: list[int], ps: dict[str, float],
-                         sig_signs: list[str]) -> list[int]:
+def _significant_records(
+    tests: _Tests, done: list[int], ps: dict[str, float], sig_signs: list[str]
+) -> list[int]:
     """The rows of the significant signs' records: a sign's records with p ≤ 0.05, or its smallest."""
     signs, p_values = tests.signs, tests.p_values
     significant = []
@@ -56,8 +69,15 @@ def _strongest(tests: _Tests, done: list[int], ps: dict[str, float]) -> str | No
     return tests.ids[min(cands, key=tests.p_values.__getitem__)] if cands else f"{best}:pooled"
 
 
-def school_row(tests: _Tests, i: int, comb: Combined, pooled: dict[str, dict[str, dict]],
-               config: Mapping[str, Any], year: int, region: list[dict]) -> tuple[dict[str, Any], bytes]:
+def school_row(
+    tests: _Tests,
+    i: int,
+    comb: Combined,
+    pooled: dict[str, dict[str, dict]],
+    config: Mapping[str, Any],
+    year: int,
+    region: list[dict],
+) -> tuple[dict[str, Any], bytes]:
     """The output row of ``tests.schools[i]`` without its evidence, and the evidence as UTF-8 JSON
     (the school's pooled records are taken out of ``pooled``)."""
     sid = tests.schools[i]

@@ -93,12 +93,14 @@ def combine_schools(tests: _Tests, pooled: dict[str, dict[str, dict]], config: M
     # a sign's tested p-values per school, the signs in the order they were first tested
     done_rows = np.flatnonzero(np.array(tests.tested, dtype=bool))
     by_sign = (
-        pl.DataFrame({
-            "school": np.searchsorted(np.asarray(tests.bounds[1:]), done_rows, side="right"),
-            "sign": pl.Series([tests.signs[j] for j in done_rows.tolist()], dtype=pl.String),
-            "p": pl.Series([tests.p_values[j] for j in done_rows.tolist()], dtype=pl.Float64),
-            "made": tests.made[done_rows],
-        })
+        pl.DataFrame(
+            {
+                "school": np.searchsorted(np.asarray(tests.bounds[1:]), done_rows, side="right"),
+                "sign": pl.Series([tests.signs[j] for j in done_rows.tolist()], dtype=pl.String),
+                "p": pl.Series([tests.p_values[j] for j in done_rows.tolist()], dtype=pl.Float64),
+                "made": tests.made[done_rows],
+            }
+        )
         .group_by("school", "sign")
         .agg(pl.col("p"), pl.col("made").min())
         .sort("school", "made")

@@ -25,8 +25,11 @@ def _pooled_years(inputs: Inputs, cfg: Mapping[str, Any]) -> list[int]:
 
 def _pool_cfg(cfg: Mapping[str, Any]) -> dict[str, Any]:
     """Bunching settings for the pooled test: smaller groups per test are usable once pooled."""
-    return {**cfg, "min_pupils": int(cfg.get("pooled_min_pupils", cfg["min_pupils"])),
-            "min_outside": int(cfg.get("pooled_min_outside", cfg["min_outside"]))}
+    return {
+        **cfg,
+        "min_pupils": int(cfg.get("pooled_min_pupils", cfg["min_pupils"])),
+        "min_outside": int(cfg.get("pooled_min_outside", cfg["min_outside"])),
+    }
 
 
 class NullPmfs:
@@ -58,7 +61,9 @@ class PooledBunching:
     the convolutions are made while the other procedures are still being tested."""
 
     def __init__(self) -> None:
-        self.parts: dict[str, dict[str, list]] = {}  # school -> cut -> [pmf, observed, expected, [(tests, i)]]
+        self.parts: dict[
+            str, dict[str, list]
+        ] = {}  # school -> cut -> [pmf, observed, expected, [(tests, i)]]
 
     def add(self, pm: NullPmfs) -> None:
         """Add one test's null distributions (``NullPmfs``)."""
@@ -99,8 +104,10 @@ def bunching_pooled(inputs: Inputs, config: Mapping[str, Any], pooled: PooledBun
             pooled.add(NullPmfs(year, key, pmfs))
     out: dict[str, dict] = {}
     min_total = int(cfg["min_pupils"])
-    group = ("распределение баллов региона у порога, перевзвешенное к уровню школы, по всем ВПР школы за годы "
-             + ", ".join(str(y) for y in _pooled_years(inputs, cfg)))
+    group = (
+        "распределение баллов региона у порога, перевзвешенное к уровню школы, по всем ВПР школы за годы "
+        + ", ".join(str(y) for y in _pooled_years(inputs, cfg))
+    )
     for sid, by_b in pooled.parts.items():
         n_total = max(sum(pm.n[i] for pm, i in slot[3]) for slot in by_b.values())
         if n_total < min_total:
@@ -108,19 +115,35 @@ def bunching_pooled(inputs: Inputs, config: Mapping[str, Any], pooled: PooledBun
             continue
         tests = []
         for boundary, (pmf, obs, exp, pp) in by_b.items():
-            tests.append({
-                "boundary": boundary, "p_value": signs_mod.upper_tail(pmf, obs), "at_or_above": obs,
-                "expected_at_or_above": signs_mod._r(exp, 2),
-                "n_window": int(sum(pm.n_window[i] for pm, i in pp)), "n_tests": len(pp),
-                "tests": [{"year": pm.year, "procedure": pm.key[0], "subject": pm.key[1], "grade": pm.key[2],
-                           "at_or_above": pm.x[i], "n_window": pm.n_window[i],
-                           "expected_at_or_above": signs_mod._r(pm.expected[i], 2)} for pm, i in pp],
-            })
+            tests.append(
+                {
+                    "boundary": boundary,
+                    "p_value": signs_mod.upper_tail(pmf, obs),
+                    "at_or_above": obs,
+                    "expected_at_or_above": signs_mod._r(exp, 2),
+                    "n_window": int(sum(pm.n_window[i] for pm, i in pp)),
+                    "n_tests": len(pp),
+                    "tests": [
+                        {
+                            "year": pm.year,
+                            "procedure": pm.key[0],
+                            "subject": pm.key[1],
+                            "grade": pm.key[2],
+                            "at_or_above": pm.x[i],
+                            "n_window": pm.n_window[i],
+                            "expected_at_or_above": signs_mod._r(pm.expected[i], 2),
+                        }
+                        for pm, i in pp
+                    ],
+                }
+            )
         best = min(tests, key=lambda t: t["p_value"])
         out[sid] = {
             "tested": True,
             "p_value": float(min(1.0, len(tests) * best["p_value"])),
-            "statistic": {k: best[k] for k in ("boundary", "at_or_above", "expected_at_or_above", "n_window", "n_tests")},
+            "statistic": {
+                k: best[k] for k in ("boundary", "at_or_above", "expected_at_or_above", "n_window", "n_tests")
+            },
             "comparison_group": group,
             "boundaries": tests,
         }

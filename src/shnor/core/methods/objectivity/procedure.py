@@ -33,8 +33,9 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _bunching_found(inputs: Inputs, config: Mapping[str, Any], unit: Unit, key: tuple[str, str, int]
-                    ) -> tuple[dict[str, dict], list[dict], NullPmfs | None]:
+def _bunching_found(
+    inputs: Inputs, config: Mapping[str, Any], unit: Unit, key: tuple[str, str, int]
+) -> tuple[dict[str, dict], list[dict], NullPmfs | None]:
     """The procedure's bunching records, its region-level rows and, when bunching is pooled over the
     school's tests, the null pmfs per (school, cut) (a school too small alone is then left to the
     pooled test)."""
@@ -50,8 +51,11 @@ def _bunching_found(inputs: Inputs, config: Mapping[str, Any], unit: Unit, key: 
         min_n = int(cfg["min_pupils"])
         for sid, rec in res.items():
             if rec.get("tested") and rec["n"] < min_n:
-                res[sid] = not_tested(f"участников {rec['n']} < {min_n}: гистограмма неинформативна "
-                                      "(учтено в объединённой проверке по всем ВПР школы)", n=rec["n"])
+                res[sid] = not_tested(
+                    f"участников {rec['n']} < {min_n}: гистограмма неинформативна "
+                    "(учтено в объединённой проверке по всем ВПР школы)",
+                    n=rec["n"],
+                )
     else:
         res, rows = bunching(unit, cfg)
     region_rows = [{"procedure": procedure, "subject": subject, "grade": grade, **r} for r in rows]
@@ -74,8 +78,13 @@ def _signs_found(inputs: Inputs, cfg_s: Mapping[str, Any], unit: Unit) -> dict[s
         found["homogeneity"] = homogeneity(unit, cfg_s["homogeneity"])
     if cfg_s["journal"]["enabled"] or cfg_s["journal_corr"]["enabled"]:
         if unit.cuts or (unit.mark >= 2).any():
-            up, corr = journal(unit, {**cfg_s["journal"], "corr_level_bandwidth":
-                                      cfg_s["journal_corr"].get("corr_level_bandwidth", 0.0)})
+            up, corr = journal(
+                unit,
+                {
+                    **cfg_s["journal"],
+                    "corr_level_bandwidth": cfg_s["journal_corr"].get("corr_level_bandwidth", 0.0),
+                },
+            )
         else:
             up = corr = {s: not_tested("нет отметок ВПР") for s in unit.school_ids}
         if cfg_s["journal"]["enabled"]:
@@ -87,8 +96,9 @@ def _signs_found(inputs: Inputs, cfg_s: Mapping[str, Any], unit: Unit) -> dict[s
     return found
 
 
-def _add_records(records: _Records, found: dict[str, dict[str, dict]], unit: Unit,
-                 config: Mapping[str, Any]) -> None:
+def _add_records(
+    records: _Records, found: dict[str, dict[str, dict]], unit: Unit, config: Mapping[str, Any]
+) -> None:
     """Every school's record of every sign found, recalibrated where the sign asks for the empirical
     null; a chart the twin sign's record already carries becomes a reference to it (``CHART_TWINS``)."""
     cfg_s = config["signs"]
@@ -119,8 +129,9 @@ def _add_records(records: _Records, found: dict[str, dict[str, dict]], unit: Uni
         found[sign] = {}  # the records hold what is needed: free the dicts as we go
 
 
-def _unit_tests(inputs: Inputs, config: Mapping[str, Any], key: tuple[str, str, int]
-                ) -> tuple[_Records, list[dict], NullPmfs | None]:
+def _unit_tests(
+    inputs: Inputs, config: Mapping[str, Any], key: tuple[str, str, int]
+) -> tuple[_Records, list[dict], NullPmfs | None]:
     """Every sign of one procedure of ``inputs.year``: the records (``_Records``), each sign's in
     school order, the region-level bunching rows and, when bunching is pooled, the null
     pmfs per (school, cut) (``NullPmfs``)."""

@@ -84,7 +84,9 @@ class _Tests:
         a, b = self.bounds[i], self.bounds[i + 1]
         views = self._views
         parts: list = [b"["]
-        for u, s, e in zip(self.blob[a:b].tolist(), self.start[a:b].tolist(), self.end[a:b].tolist(), strict=True):
+        for u, s, e in zip(
+            self.blob[a:b].tolist(), self.start[a:b].tolist(), self.end[a:b].tolist(), strict=True
+        ):
             parts += (views[u][s:e], b",")
         if len(parts) == 1:
             return [b"[]"]

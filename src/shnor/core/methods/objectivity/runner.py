@@ -28,11 +28,21 @@ def region_bunching(inputs: Inputs, config: Mapping[str, Any]) -> pl.DataFrame:
         _, rr = bunching(unit, config["signs"]["bunching"])
         rows += [{"procedure": procedure, "subject": subject, "grade": grade, **r} for r in rr]
     schema = {
-        "procedure": pl.String(), "subject": pl.String(), "grade": pl.Int8(), "boundary": pl.String(),
-        "cut": pl.Int16(), "n_pupils": pl.Int64(), "observed_at_or_above": pl.Int64(),
-        "expected_at_or_above": pl.Float64(), "observed_below": pl.Int64(), "expected_below": pl.Float64(),
-        "excess_ratio": pl.Float64(), "excess_pupils": pl.Float64(), "p_value": pl.Float64(),
-        "histogram": pl.List(pl.Int64()), "counterfactual": pl.List(pl.Float64()),
+        "procedure": pl.String(),
+        "subject": pl.String(),
+        "grade": pl.Int8(),
+        "boundary": pl.String(),
+        "cut": pl.Int16(),
+        "n_pupils": pl.Int64(),
+        "observed_at_or_above": pl.Int64(),
+        "expected_at_or_above": pl.Float64(),
+        "observed_below": pl.Int64(),
+        "expected_below": pl.Float64(),
+        "excess_ratio": pl.Float64(),
+        "excess_pupils": pl.Float64(),
+        "p_value": pl.Float64(),
+        "histogram": pl.List(pl.Int64()),
+        "counterfactual": pl.List(pl.Float64()),
     }
     if not rows:
         return pl.DataFrame(schema=schema)
@@ -47,8 +57,9 @@ SINK_SCHOOLS = 2000
 Sink = Callable[[pl.DataFrame, list[bytes]], None]
 
 
-def run(inputs: Inputs, config: Mapping[str, Any], *, sink: Sink | None = None,
-        started: Started | None = None) -> pl.DataFrame:
+def run(
+    inputs: Inputs, config: Mapping[str, Any], *, sink: Sink | None = None, started: Started | None = None
+) -> pl.DataFrame:
     """One row per school with results in ``inputs.year``: flag, significant signs, BH q-value, evidence.
 
     With a ``sink``, the rows are handed to it in parts of ``SINK_SCHOOLS`` schools as soon as each
@@ -88,8 +99,13 @@ class _Output:
         if self.sink is None:
             self.evidence_parts.append(pl.Series("evidence", evidence, dtype=pl.Binary).cast(pl.String))
             return
-        part = pl.DataFrame({k: pl.Series(k, cols[k][self.sent:], dtype=OUTPUT_SCHEMA[k])
-                             for k in OUTPUT_SCHEMA if k != "evidence"})
+        part = pl.DataFrame(
+            {
+                k: pl.Series(k, cols[k][self.sent :], dtype=OUTPUT_SCHEMA[k])
+                for k in OUTPUT_SCHEMA
+                if k != "evidence"
+            }
+        )
         self.sent = len(cols["school_id"])
         self.sink(part, evidence)
 
@@ -97,8 +113,11 @@ class _Output:
         """The output frame (without ``evidence`` when the rows went to a sink)."""
         self.flush()
         cols = self.cols
-        schema = (OUTPUT_SCHEMA if self.sink is None
-                  else {k: v for k, v in OUTPUT_SCHEMA.items() if k != "evidence"})
+        schema = (
+            OUTPUT_SCHEMA
+            if self.sink is None
+            else {k: v for k, v in OUTPUT_SCHEMA.items() if k != "evidence"}
+        )
         if not cols["school_id"]:
             return pl.DataFrame(schema=schema)
         if self.sink is None:
@@ -108,8 +127,9 @@ class _Output:
         return pl.DataFrame({k: pl.Series(k, v, dtype=schema[k]) for k, v in cols.items()})
 
 
-def _run(inputs: Inputs, config: Mapping[str, Any], sink: Sink | None = None,
-         started: Started | None = None) -> pl.DataFrame:
+def _run(
+    inputs: Inputs, config: Mapping[str, Any], sink: Sink | None = None, started: Started | None = None
+) -> pl.DataFrame:
     """``run``'s work (with the cyclic garbage collector paused)."""
     tests, region_rows, pooled = evaluate(inputs, config, started)
     comb = combine_schools(tests, pooled, config)

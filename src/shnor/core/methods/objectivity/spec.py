@@ -6,8 +6,17 @@ import polars as pl
 
 NAME = "objectivity"
 
-SIGNS = ("bunching", "task_pattern", "person_fit", "similarity", "homogeneity", "journal", "journal_corr", "fluctuation",
-         "vpr_vs_gia")
+SIGNS = (
+    "bunching",
+    "task_pattern",
+    "person_fit",
+    "similarity",
+    "homogeneity",
+    "journal",
+    "journal_corr",
+    "fluctuation",
+    "vpr_vs_gia",
+)
 
 OUTPUT_SCHEMA: dict[str, pl.DataType] = {
     "school_id": pl.String(),

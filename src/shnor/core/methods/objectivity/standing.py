@@ -31,14 +31,20 @@ def _school_percent(inputs: Inputs, procedure: str, year: int, subject: str, gra
         .sort("school_id")
     )
     if agg.height == 0:
-        return pl.DataFrame(schema={"school_id": pl.String(), "e": pl.Float64(), "v": pl.Float64(), "n": pl.UInt32()})
+        return pl.DataFrame(
+            schema={"school_id": pl.String(), "e": pl.Float64(), "v": pl.Float64(), "n": pl.UInt32()}
+        )
     mx = float(scale.get("max_score") or agg["top"].max() or 1)
     n, s1, s2 = (agg[c].to_numpy().astype(np.int64) for c in ("n", "s1", "s2"))
     region_mean = float(s1.sum()) / float(n.sum()) / mx * 100.0
     with np.errstate(invalid="ignore", divide="ignore"):
         var = np.where(n > 1, (n * s2 - s1 * s1) / (n * (n - 1.0)), np.nan) * (100.0 / mx) ** 2
-    return agg.select("school_id", e=pl.Series(s1 / n / mx * 100.0 - region_mean),
-                      v=pl.Series(var / n).fill_nan(None), n=pl.col("n").cast(pl.UInt32))
+    return agg.select(
+        "school_id",
+        e=pl.Series(s1 / n / mx * 100.0 - region_mean),
+        v=pl.Series(var / n).fill_nan(None),
+        n=pl.col("n").cast(pl.UInt32),
+    )
 
 
 def fluctuation(inputs: Inputs, unit: Unit, cfg: Mapping[str, Any]) -> dict[str, dict]:
@@ -63,12 +69,18 @@ def fluctuation(inputs: Inputs, unit: Unit, cfg: Mapping[str, Any]) -> dict[str,
     frame = frame.with_columns(has_prior=has_prior)
     usable = frame.filter(pl.col("has_prior"))
     if usable.height < int(cfg["min_schools"]):
-        reason = "нет данных прошлых лет" if usable.height == 0 else f"меньше {cfg['min_schools']} ОО с данными прошлых лет"
+        reason = (
+            "нет данных прошлых лет"
+            if usable.height == 0
+            else f"меньше {cfg['min_schools']} ОО с данными прошлых лет"
+        )
         return {s: not_tested(reason) for s in unit.school_ids}
     e0 = usable["e0"].to_numpy()
     v0 = usable["v0"].fill_null(0).to_numpy()
     pe = np.stack([usable[c].to_numpy().astype(float) for c in prior_cols], 1)
-    pv = np.stack([usable[c.replace("e_", "v_")].fill_null(0).to_numpy().astype(float) for c in prior_cols], 1)
+    pv = np.stack(
+        [usable[c.replace("e_", "v_")].fill_null(0).to_numpy().astype(float) for c in prior_cols], 1
+    )
     k = np.isfinite(pe).sum(1)
     prior_mean = np.nanmean(pe, 1)
     prior_var = np.nansum(np.where(np.isfinite(pe), pv, 0), 1) / k**2
@@ -91,13 +103,18 @@ def fluctuation(inputs: Inputs, unit: Unit, cfg: Mapping[str, Any]) -> dict[str,
             "tested": True,
             "n": int(usable["n0"][i]),
             "p_value": float(min(1.0, len(ps) * min(ps))),
-            "statistic": {"z_gain": signs_mod._r(z_gain[i]), "z_spike_previous_year": signs_mod._r(z_spike[i]),
-                          "gain_points_pct": signs_mod._r(gain[i], 2)},
+            "statistic": {
+                "z_gain": signs_mod._r(z_gain[i]),
+                "z_spike_previous_year": signs_mod._r(z_spike[i]),
+                "gain_points_pct": signs_mod._r(gain[i], 2),
+            },
             "comparison_group": "изменения результатов (относительно региона) у ОО региона",
-            "chart": {"relative_result_pct": {
-                "year": signs_mod._r(e0[i], 2),
-                **{name: signs_mod._r(pe[i, j], 2) for j, name in enumerate(priors)},
-            }},
+            "chart": {
+                "relative_result_pct": {
+                    "year": signs_mod._r(e0[i], 2),
+                    **{name: signs_mod._r(pe[i, j], 2) for j, name in enumerate(priors)},
+                }
+            },
         }
     for sid in unit.school_ids:
         if sid not in res:
@@ -138,28 +155,49 @@ def _standing(inputs: Inputs, procedures: list[str], years: list[int], min_n: in
     # sampling variance from the unit's pooled within-school variance: a small school's own
     # variance is too noisy to standardise by (heavy tails under the null)
     kc = code[keep]
-    pooled = (np.bincount(kc, weights=within[keep] / sd[keep] ** 2, minlength=len(n_u))
-              / np.bincount(kc, weights=(n[keep] - 1).astype(float), minlength=len(n_u)))
+    pooled = np.bincount(kc, weights=within[keep] / sd[keep] ** 2, minlength=len(n_u)) / np.bincount(
+        kc, weights=(n[keep] - 1).astype(float), minlength=len(n_u)
+    )
     out = agg.filter(pl.Series(keep)).select([*unit, "school_id"])
-    return out.with_columns(z=pl.Series(z[keep]), n=pl.Series(n[keep]), s2=pl.Series(s2_school[keep]),
-                            v=pl.Series(pooled[kc] / n[keep]))
+    return out.with_columns(
+        z=pl.Series(z[keep]),
+        n=pl.Series(n[keep]),
+        s2=pl.Series(s2_school[keep]),
+        v=pl.Series(pooled[kc] / n[keep]),
+    )
 
 
 def _precision_weighted(st: pl.DataFrame, by: list[str]) -> pl.DataFrame:
     """Precision-weighted mean standing over the tests of each ``by`` group (summed in a fixed order)."""
     if st.height == 0:
-        return pl.DataFrame(schema={**{c: st.schema[c] for c in by}, "e": pl.Float64(), "v": pl.Float64(),
-                                    "n": pl.Int64(), "k": pl.UInt32()})
+        return pl.DataFrame(
+            schema={
+                **{c: st.schema[c] for c in by},
+                "e": pl.Float64(),
+                "v": pl.Float64(),
+                "n": pl.Int64(),
+                "k": pl.UInt32(),
+            }
+        )
     st = st.sort([*by, *[c for c in ("procedure", "year", "subject", "grade") if c not in by]])
     keys = st.select(by)
-    start = np.flatnonzero(np.r_[True, keys.select(pl.any_horizontal(
-        [pl.col(c) != pl.col(c).shift(1) for c in by])).to_series().fill_null(True).to_numpy()[1:]])
+    start = np.flatnonzero(
+        np.r_[
+            True,
+            keys.select(pl.any_horizontal([pl.col(c) != pl.col(c).shift(1) for c in by]))
+            .to_series()
+            .fill_null(True)
+            .to_numpy()[1:],
+        ]
+    )
     w = 1.0 / np.clip(st["v"].to_numpy(), 1e-6, None)
     sw = np.add.reduceat(w, start)
     return keys[start].with_columns(
-        e=pl.Series(np.add.reduceat(st["z"].to_numpy() * w, start) / sw), v=pl.Series(1.0 / sw),
+        e=pl.Series(np.add.reduceat(st["z"].to_numpy() * w, start) / sw),
+        v=pl.Series(1.0 / sw),
         n=pl.Series(np.add.reduceat(st["n"].to_numpy(), start)),
-        k=pl.Series(np.diff(np.r_[start, st.height]).astype(np.uint32)))
+        k=pl.Series(np.diff(np.r_[start, st.height]).astype(np.uint32)),
+    )
 
 
 def _school_year_standing(st: pl.DataFrame) -> pl.DataFrame:
@@ -183,10 +221,21 @@ def fluctuation_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, d
     if st.height == 0:
         return {}
     sy = _school_year_standing(st)
-    wide = {yy: dict(zip(sy.filter(pl.col("year") == yy)["school_id"].to_list(),
-                         zip(sy.filter(pl.col("year") == yy)["e"].to_list(), sy.filter(pl.col("year") == yy)["v"].to_list(),
-                             sy.filter(pl.col("year") == yy)["k"].to_list(), strict=True), strict=True))
-            for yy in (y - 2, y - 1, y)}
+    wide = {
+        yy: dict(
+            zip(
+                sy.filter(pl.col("year") == yy)["school_id"].to_list(),
+                zip(
+                    sy.filter(pl.col("year") == yy)["e"].to_list(),
+                    sy.filter(pl.col("year") == yy)["v"].to_list(),
+                    sy.filter(pl.col("year") == yy)["k"].to_list(),
+                    strict=True,
+                ),
+                strict=True,
+            )
+        )
+        for yy in (y - 2, y - 1, y)
+    }
     sids = sorted(wide[y])
     stats_: dict[str, list] = {"gain": [], "spike": []}
     for sid in sids:
@@ -195,12 +244,14 @@ def fluctuation_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, d
         e2 = wide[y - 2].get(sid)
         prior = [e for e in (e1, e2) if e is not None]
         if prior:
-            stats_["gain"].append((sid, e0 - np.mean([e[0] for e in prior]),
-                                   v0 + sum(e[1] for e in prior) / len(prior) ** 2))
+            stats_["gain"].append(
+                (sid, e0 - np.mean([e[0] for e in prior]), v0 + sum(e[1] for e in prior) / len(prior) ** 2)
+            )
         if e1 is not None:
             refs = [(e0, v0)] + ([(e2[0], e2[1])] if e2 is not None else [])
-            stats_["spike"].append((sid, e1[0] - np.mean([r[0] for r in refs]),
-                                    e1[1] + sum(r[1] for r in refs) / len(refs) ** 2))
+            stats_["spike"].append(
+                (sid, e1[0] - np.mean([r[0] for r in refs]), e1[1] + sum(r[1] for r in refs) / len(refs) ** 2)
+            )
     min_s = int(cfg["min_schools"])
     z: dict[str, dict[str, float]] = {}
     raw: dict[str, dict[str, float]] = {}
@@ -219,12 +270,19 @@ def fluctuation_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, d
         out[sid] = {
             "tested": True,
             "p_value": float(min(1.0, len(ps) * min(ps))),
-            "statistic": {"z_gain": signs_mod._r(zs.get("gain")), "z_spike_previous_year": signs_mod._r(zs.get("spike")),
-                          "gain_sd": signs_mod._r(raw[sid].get("gain"), 3),
-                          "spike_sd": signs_mod._r(raw[sid].get("spike"), 3)},
-            "standing_by_year": {str(yy): signs_mod._r(wide[yy][sid][0], 3) if sid in wide[yy] else None
-                                 for yy in (y - 2, y - 1, y)},
-            "tests_by_year": {str(yy): wide[yy][sid][2] if sid in wide[yy] else 0 for yy in (y - 2, y - 1, y)},
+            "statistic": {
+                "z_gain": signs_mod._r(zs.get("gain")),
+                "z_spike_previous_year": signs_mod._r(zs.get("spike")),
+                "gain_sd": signs_mod._r(raw[sid].get("gain"), 3),
+                "spike_sd": signs_mod._r(raw[sid].get("spike"), 3),
+            },
+            "standing_by_year": {
+                str(yy): signs_mod._r(wide[yy][sid][0], 3) if sid in wide[yy] else None
+                for yy in (y - 2, y - 1, y)
+            },
+            "tests_by_year": {
+                str(yy): wide[yy][sid][2] if sid in wide[yy] else 0 for yy in (y - 2, y - 1, y)
+            },
             "comparison_group": "изменения положения ОО относительно региона (все ВПР школы за год) у ОО региона",
         }
     return out
@@ -269,13 +327,22 @@ def vpr_vs_gia(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, dict]:
             "n": int(both["n"][i]),
             "n_gia": int(both["n_gia"][i]),
             "p_value": float(stats.norm.sf(z[i])),
-            "statistic": {"z": signs_mod._r(z[i]), "vpr_standing_sd": signs_mod._r(ev[i], 3),
-                          "gia_standing_sd": signs_mod._r(eg[i], 3),
-                          "expected_vpr_standing_sd": signs_mod._r(coef[0] + coef[1] * eg[i], 3),
-                          "slope": signs_mod._r(coef[1], 3)},
+            "statistic": {
+                "z": signs_mod._r(z[i]),
+                "vpr_standing_sd": signs_mod._r(ev[i], 3),
+                "gia_standing_sd": signs_mod._r(eg[i], 3),
+                "expected_vpr_standing_sd": signs_mod._r(coef[0] + coef[1] * eg[i], 3),
+                "slope": signs_mod._r(coef[1], 3),
+            },
             "comparison_group": "ОО региона с тем же положением по ГИА (ОГЭ/ЕГЭ за "
-            + ", ".join(str(y) for y in years) + "): регрессия положения по ВПР на положение по ГИА",
-            "chart": {"standing": {"vpr": signs_mod._r(ev[i], 3), "gia": signs_mod._r(eg[i], 3),
-                                   "expected_vpr": signs_mod._r(coef[0] + coef[1] * eg[i], 3)}},
+            + ", ".join(str(y) for y in years)
+            + "): регрессия положения по ВПР на положение по ГИА",
+            "chart": {
+                "standing": {
+                    "vpr": signs_mod._r(ev[i], 3),
+                    "gia": signs_mod._r(eg[i], 3),
+                    "expected_vpr": signs_mod._r(coef[0] + coef[1] * eg[i], 3),
+                }
+            },
         }
     return out

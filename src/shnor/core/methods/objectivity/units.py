@@ -14,8 +14,10 @@ from shnor.core.methods.objectivity.signs.base import Unit
 
 def _scale(inputs: Inputs, procedure: str, year: int, subject: str, grade: int) -> dict[str, int]:
     sc = inputs.scales.filter(
-        (pl.col("procedure") == procedure) & (pl.col("year") == year)
-        & (pl.col("subject") == subject) & (pl.col("grade") == grade)
+        (pl.col("procedure") == procedure)
+        & (pl.col("year") == year)
+        & (pl.col("subject") == subject)
+        & (pl.col("grade") == grade)
     )
     if not sc.height:
         return {}
@@ -24,29 +26,43 @@ def _scale(inputs: Inputs, procedure: str, year: int, subject: str, grade: int) 
 
 
 #: A result the signs count: a present pupil with a score and a school.
-_COUNTED = ~pl.col("absent").fill_null(False) & pl.col("primary_score").is_not_null() & pl.col("school_id").is_not_null()
+_COUNTED = (
+    ~pl.col("absent").fill_null(False)
+    & pl.col("primary_score").is_not_null()
+    & pl.col("school_id").is_not_null()
+)
 
 
 def _present(inputs: Inputs, procedure: str, year: int, subject: str, grade: int) -> pl.LazyFrame:
     """The present pupils with a score and a school of one procedure."""
     return inputs.results.filter(
-        (pl.col("procedure") == procedure) & (pl.col("year") == year)
-        & (pl.col("subject") == subject) & (pl.col("grade") == grade) & _COUNTED
+        (pl.col("procedure") == procedure)
+        & (pl.col("year") == year)
+        & (pl.col("subject") == subject)
+        & (pl.col("grade") == grade)
+        & _COUNTED
     )
 
 
-def _unit_frame(inputs: Inputs, procedure: str, year: int, subject: str, grade: int,
-                with_tasks: bool = True) -> pl.DataFrame:
+def _unit_frame(
+    inputs: Inputs, procedure: str, year: int, subject: str, grade: int, with_tasks: bool = True
+) -> pl.DataFrame:
     """One procedure's present pupils, school by school. Within a school they stay in the order they
     come: every sum over pupils the signs make is of whole numbers (exact in any order) or of a
     school's own values, so the order does not change any result (tested: the rows shuffled give
     the same output, to the bit); sorting on every column as well cost 0.4 s a procedure."""
     cols = ["school_id", "primary_score", "mark", "journal_mark"] + (["task_scores"] if with_tasks else [])
-    return _present(inputs, procedure, year, subject, grade).select(cols).sort("school_id", maintain_order=True).collect()
+    return (
+        _present(inputs, procedure, year, subject, grade)
+        .select(cols)
+        .sort("school_id", maintain_order=True)
+        .collect()
+    )
 
 
-def build_unit(inputs: Inputs, procedure: str, year: int, subject: str, grade: int,
-               with_tasks: bool = True) -> Unit | None:
+def build_unit(
+    inputs: Inputs, procedure: str, year: int, subject: str, grade: int, with_tasks: bool = True
+) -> Unit | None:
     """Arrays of one procedure's present pupils, with the scale and the task structure where known
     (``with_tasks=False``: totals, marks and journal marks only — enough for ``bunching``)."""
     df = _unit_frame(inputs, procedure, year, subject, grade, with_tasks)
@@ -54,12 +70,16 @@ def build_unit(inputs: Inputs, procedure: str, year: int, subject: str, grade: i
         return None
     scale = _scale(inputs, procedure, year, subject, grade)
     tk = inputs.tasks.filter(
-        (pl.col("procedure") == procedure) & (pl.col("year") == year)
-        & (pl.col("subject") == subject) & (pl.col("grade") == grade)
+        (pl.col("procedure") == procedure)
+        & (pl.col("year") == year)
+        & (pl.col("subject") == subject)
+        & (pl.col("grade") == grade)
     ).sort("task_no")
     total = df["primary_score"].cast(pl.Int64).to_numpy()
     total = np.clip(total, 0, None)
-    max_score = int(scale.get("max_score") or (tk["max_points"].cast(pl.Int64).sum() if tk.height else total.max()))
+    max_score = int(
+        scale.get("max_score") or (tk["max_points"].cast(pl.Int64).sum() if tk.height else total.max())
+    )
     total = np.minimum(total, max_score)
     # the frame is sorted by school: a school's index counts the changes of id (np.unique of 1.4 M
     # Python strings took 0.5 s a procedure)
@@ -82,7 +102,9 @@ def build_unit(inputs: Inputs, procedure: str, year: int, subject: str, grade: i
         # comes out as NaN, so the sums below disagree and the task matrix is not used). Kept in the
         # warehouse's small integers and column-major: the signs read it task by task, and a row-major
         # int64 matrix (170 MB a procedure) made every column read the whole of it
-        mat = np.asfortranarray(df["task_scores"].list.to_array(n_tasks).to_numpy().reshape(df.height, n_tasks))
+        mat = np.asfortranarray(
+            df["task_scores"].list.to_array(n_tasks).to_numpy().reshape(df.height, n_tasks)
+        )
         if tk.height == n_tasks:
             max_points = tk["max_points"].cast(pl.Int64).to_numpy()
             levels = tk["level"].to_list()
@@ -95,10 +117,20 @@ def build_unit(inputs: Inputs, procedure: str, year: int, subject: str, grade: i
         else:
             max_points = levels = None
     return Unit(
-        procedure=procedure, year=year, subject=subject, grade=grade,
-        school_ids=[str(s) for s in school_ids], school=school.astype(np.int64), total=total.astype(np.int64),
-        max_score=max_score, cuts=cuts, mark=mark.astype(np.int64), journal=journal.astype(np.int64),
-        tasks=tasks, max_points=max_points, levels=levels,
+        procedure=procedure,
+        year=year,
+        subject=subject,
+        grade=grade,
+        school_ids=[str(s) for s in school_ids],
+        school=school.astype(np.int64),
+        total=total.astype(np.int64),
+        max_score=max_score,
+        cuts=cuts,
+        mark=mark.astype(np.int64),
+        journal=journal.astype(np.int64),
+        tasks=tasks,
+        max_points=max_points,
+        levels=levels,
     )
 
 
@@ -112,5 +144,3 @@ def _units(inputs: Inputs, config: Mapping[str, Any], year: int | None = None) -
         .sort("procedure", "subject", "grade")
     )
     return [(p, s, int(g)) for p, s, g in keys.iter_rows()]
-
-

@@ -6,83 +6,174 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('registry', '0001_initial'),
+        ("registry", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='назначение')),
-                ('prefix', models.CharField(max_length=12)),
-                ('key_hash', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('last_used_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked', models.BooleanField(default=False, verbose_name='отозван')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="назначение")),
+                ("prefix", models.CharField(max_length=12)),
+                ("key_hash", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("last_used_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked", models.BooleanField(default=False, verbose_name="отозван")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="api_tokens",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'API-токен',
-                'verbose_name_plural': 'API-токены',
-                'ordering': ['-created_at'],
+                "verbose_name": "API-токен",
+                "verbose_name_plural": "API-токены",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='когда')),
-                ('username', models.CharField(blank=True, max_length=150, verbose_name='имя пользователя')),
-                ('ip', models.CharField(blank=True, max_length=64)),
-                ('action', models.CharField(max_length=32, verbose_name='действие')),
-                ('object_type', models.CharField(blank=True, max_length=100, verbose_name='объект')),
-                ('object_id', models.CharField(blank=True, max_length=64)),
-                ('object_repr', models.CharField(blank=True, max_length=500, verbose_name='описание')),
-                ('changes', models.JSONField(blank=True, default=dict, verbose_name='что изменено')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL, verbose_name='кто')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="когда")),
+                ("username", models.CharField(blank=True, max_length=150, verbose_name="имя пользователя")),
+                ("ip", models.CharField(blank=True, max_length=64)),
+                ("action", models.CharField(max_length=32, verbose_name="действие")),
+                ("object_type", models.CharField(blank=True, max_length=100, verbose_name="объект")),
+                ("object_id", models.CharField(blank=True, max_length=64)),
+                ("object_repr", models.CharField(blank=True, max_length=500, verbose_name="описание")),
+                ("changes", models.JSONField(blank=True, default=dict, verbose_name="что изменено")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="кто",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'запись журнала',
-                'verbose_name_plural': 'журнал изменений',
-                'ordering': ['-at', '-id'],
+                "verbose_name": "запись журнала",
+                "verbose_name_plural": "журнал изменений",
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='LoginFailure',
+            name="LoginFailure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('username', models.CharField(max_length=150)),
-                ('ip', models.CharField(max_length=64)),
-                ('failures', models.PositiveIntegerField(default=0)),
-                ('last_failure_at', models.DateTimeField(blank=True, null=True)),
-                ('locked_until', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("username", models.CharField(max_length=150)),
+                ("ip", models.CharField(max_length=64)),
+                ("failures", models.PositiveIntegerField(default=0)),
+                ("last_failure_at", models.DateTimeField(blank=True, null=True)),
+                ("locked_until", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'verbose_name': 'неудачные входы',
-                'verbose_name_plural': 'неудачные входы',
-                'constraints': [models.UniqueConstraint(fields=('username', 'ip'), name='login_failure_key')],
+                "verbose_name": "неудачные входы",
+                "verbose_name_plural": "неудачные входы",
+                "constraints": [models.UniqueConstraint(fields=("username", "ip"), name="login_failure_key")],
             },
         ),
         migrations.CreateModel(
-            name='Profile',
+            name="Profile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('region', 'Регион (министерство, институт развития образования)'), ('municipality', 'Муниципалитет (координатор МОУО)'), ('school', 'Школа (директор, заместитель)'), ('teacher', 'Учитель'), ('curator', 'Куратор (закреплённые школы)'), ('observer', 'Наблюдатель (только чтение по региону)')], max_length=16, verbose_name='роль')),
-                ('curated_schools', models.ManyToManyField(blank=True, related_name='curators', to='registry.school', verbose_name='закреплённые школы')),
-                ('municipality', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='registry.municipality', verbose_name='муниципалитет')),
-                ('region', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='registry.region', verbose_name='регион')),
-                ('school', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='registry.school', verbose_name='школа')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='profile', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("region", "Регион (министерство, институт развития образования)"),
+                            ("municipality", "Муниципалитет (координатор МОУО)"),
+                            ("school", "Школа (директор, заместитель)"),
+                            ("teacher", "Учитель"),
+                            ("curator", "Куратор (закреплённые школы)"),
+                            ("observer", "Наблюдатель (только чтение по региону)"),
+                        ],
+                        max_length=16,
+                        verbose_name="роль",
+                    ),
+                ),
+                (
+                    "curated_schools",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="curators",
+                        to="registry.school",
+                        verbose_name="закреплённые школы",
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="registry.municipality",
+                        verbose_name="муниципалитет",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="registry.region",
+                        verbose_name="регион",
+                    ),
+                ),
+                (
+                    "school",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="registry.school",
+                        verbose_name="школа",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="profile",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'профиль',
-                'verbose_name_plural': 'профили',
+                "verbose_name": "профиль",
+                "verbose_name_plural": "профили",
             },
         ),
     ]

@@ -6,31 +6,59 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Invitation',
+            name="Invitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key_hash', models.CharField(max_length=64, unique=True)),
-                ('channel', models.CharField(choices=[('email', 'письмо'), ('sheet', 'печатный лист')], max_length=8, verbose_name='способ')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='выдано')),
-                ('expires_at', models.DateTimeField(verbose_name='действует до')),
-                ('used_at', models.DateTimeField(blank=True, null=True, verbose_name='использовано')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='отозвано')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='выдал')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invitations', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key_hash", models.CharField(max_length=64, unique=True)),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("email", "письмо"), ("sheet", "печатный лист")],
+                        max_length=8,
+                        verbose_name="способ",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="выдано")),
+                ("expires_at", models.DateTimeField(verbose_name="действует до")),
+                ("used_at", models.DateTimeField(blank=True, null=True, verbose_name="использовано")),
+                ("revoked_at", models.DateTimeField(blank=True, null=True, verbose_name="отозвано")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="выдал",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="invitations",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'приглашение',
-                'verbose_name_plural': 'приглашения',
-                'ordering': ['-created_at', '-id'],
-                'permissions': [('manage_users', 'Администратор пользователей своего региона')],
+                "verbose_name": "приглашение",
+                "verbose_name_plural": "приглашения",
+                "ordering": ["-created_at", "-id"],
+                "permissions": [("manage_users", "Администратор пользователей своего региона")],
             },
         ),
     ]

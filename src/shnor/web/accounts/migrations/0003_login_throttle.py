@@ -4,38 +4,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_invitation'),
+        ("accounts", "0002_invitation"),
     ]
 
     operations = [
         migrations.RemoveField(
-            model_name='loginfailure',
-            name='locked_until',
+            model_name="loginfailure",
+            name="locked_until",
         ),
         migrations.AddField(
-            model_name='loginfailure',
-            name='last_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='последняя попытка'),
+            model_name="loginfailure",
+            name="last_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="последняя попытка"),
         ),
         migrations.AddField(
-            model_name='loginfailure',
-            name='refused',
-            field=models.PositiveIntegerField(default=0, verbose_name='отклонено без проверки'),
+            model_name="loginfailure",
+            name="refused",
+            field=models.PositiveIntegerField(default=0, verbose_name="отклонено без проверки"),
         ),
         migrations.AlterField(
-            model_name='loginfailure',
-            name='failures',
-            field=models.PositiveIntegerField(default=0, verbose_name='неверных паролей'),
+            model_name="loginfailure",
+            name="failures",
+            field=models.PositiveIntegerField(default=0, verbose_name="неверных паролей"),
         ),
         migrations.AlterField(
-            model_name='loginfailure',
-            name='last_failure_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='последний неверный пароль'),
+            model_name="loginfailure",
+            name="last_failure_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="последний неверный пароль"),
         ),
         migrations.AddIndex(
-            model_name='loginfailure',
-            index=models.Index(fields=['ip', 'last_at'], name='login_failure_ip'),
+            model_name="loginfailure",
+            index=models.Index(fields=["ip", "last_at"], name="login_failure_ip"),
         ),
     ]

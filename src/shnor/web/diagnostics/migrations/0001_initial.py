@@ -6,129 +6,259 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('registry', '0001_initial'),
+        ("registry", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Course',
+            name="Course",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=500, verbose_name='название')),
-                ('provider', models.CharField(max_length=300, verbose_name='организация')),
-                ('hours', models.PositiveIntegerField(verbose_name='часов')),
-                ('areas', models.JSONField(blank=True, default=list, verbose_name='области компетенций')),
-                ('subject', models.CharField(blank=True, max_length=200, verbose_name='предмет (пусто — любой)')),
-                ('at_risk_pupils', models.BooleanField(default=False, verbose_name='о работе с детьми с риском учебной неуспешности')),
-                ('active', models.BooleanField(default=True, verbose_name='в каталоге')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=500, verbose_name="название")),
+                ("provider", models.CharField(max_length=300, verbose_name="организация")),
+                ("hours", models.PositiveIntegerField(verbose_name="часов")),
+                ("areas", models.JSONField(blank=True, default=list, verbose_name="области компетенций")),
+                (
+                    "subject",
+                    models.CharField(blank=True, max_length=200, verbose_name="предмет (пусто — любой)"),
+                ),
+                (
+                    "at_risk_pupils",
+                    models.BooleanField(
+                        default=False, verbose_name="о работе с детьми с риском учебной неуспешности"
+                    ),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="в каталоге")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'verbose_name': 'курс ДПП',
-                'verbose_name_plural': 'каталог курсов ДПП',
-                'ordering': ['title'],
+                "verbose_name": "курс ДПП",
+                "verbose_name_plural": "каталог курсов ДПП",
+                "ordering": ["title"],
             },
         ),
         migrations.CreateModel(
-            name='CompetenceImport',
+            name="CompetenceImport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file_name', models.CharField(max_length=255, verbose_name='файл')),
-                ('rows_total', models.PositiveIntegerField(default=0)),
-                ('rows_loaded', models.PositiveIntegerField(default=0)),
-                ('errors', models.JSONField(blank=True, default=list, verbose_name='ошибки')),
-                ('warnings', models.JSONField(blank=True, default=list, verbose_name='предупреждения')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("file_name", models.CharField(max_length=255, verbose_name="файл")),
+                ("rows_total", models.PositiveIntegerField(default=0)),
+                ("rows_loaded", models.PositiveIntegerField(default=0)),
+                ("errors", models.JSONField(blank=True, default=list, verbose_name="ошибки")),
+                ("warnings", models.JSONField(blank=True, default=list, verbose_name="предупреждения")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'загрузка результатов диагностики',
-                'verbose_name_plural': 'загрузки результатов диагностики',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "загрузка результатов диагностики",
+                "verbose_name_plural": "загрузки результатов диагностики",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Teacher',
+            name="Teacher",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=64, verbose_name='код учителя')),
-                ('full_name', models.CharField(blank=True, max_length=300, verbose_name='ФИО')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('school', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='teachers', to='registry.school', verbose_name='школа')),
-                ('user', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='teacher_record', to=settings.AUTH_USER_MODEL, verbose_name='учётная запись')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=64, verbose_name="код учителя")),
+                ("full_name", models.CharField(blank=True, max_length=300, verbose_name="ФИО")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "school",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="teachers",
+                        to="registry.school",
+                        verbose_name="школа",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="teacher_record",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="учётная запись",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'учитель',
-                'verbose_name_plural': 'учителя',
-                'ordering': ['school__school_id', 'code'],
+                "verbose_name": "учитель",
+                "verbose_name_plural": "учителя",
+                "ordering": ["school__school_id", "code"],
             },
         ),
         migrations.CreateModel(
-            name='DevelopmentRoute',
+            name="DevelopmentRoute",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='год')),
-                ('note', models.TextField(blank=True, verbose_name='примечание')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('teacher', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='routes', to='diagnostics.teacher')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="год")),
+                ("note", models.TextField(blank=True, verbose_name="примечание")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "teacher",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="routes",
+                        to="diagnostics.teacher",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'индивидуальный образовательный маршрут',
-                'verbose_name_plural': 'индивидуальные образовательные маршруты',
-                'ordering': ['-year'],
+                "verbose_name": "индивидуальный образовательный маршрут",
+                "verbose_name_plural": "индивидуальные образовательные маршруты",
+                "ordering": ["-year"],
             },
         ),
         migrations.CreateModel(
-            name='CompetenceResult',
+            name="CompetenceResult",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject', models.CharField(max_length=200, verbose_name='предмет')),
-                ('area', models.CharField(max_length=300, verbose_name='область компетенций')),
-                ('score', models.FloatField(verbose_name='балл')),
-                ('max_score', models.FloatField(verbose_name='максимальный балл')),
-                ('assessed_on', models.DateField(verbose_name='дата диагностики')),
-                ('batch', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='results', to='diagnostics.competenceimport')),
-                ('teacher', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='results', to='diagnostics.teacher')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("subject", models.CharField(max_length=200, verbose_name="предмет")),
+                ("area", models.CharField(max_length=300, verbose_name="область компетенций")),
+                ("score", models.FloatField(verbose_name="балл")),
+                ("max_score", models.FloatField(verbose_name="максимальный балл")),
+                ("assessed_on", models.DateField(verbose_name="дата диагностики")),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="results",
+                        to="diagnostics.competenceimport",
+                    ),
+                ),
+                (
+                    "teacher",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="results",
+                        to="diagnostics.teacher",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'результат диагностики компетенций',
-                'verbose_name_plural': 'результаты диагностики компетенций',
-                'ordering': ['-assessed_on', 'subject', 'area'],
+                "verbose_name": "результат диагностики компетенций",
+                "verbose_name_plural": "результаты диагностики компетенций",
+                "ordering": ["-assessed_on", "subject", "area"],
             },
         ),
         migrations.CreateModel(
-            name='Enrolment',
+            name="Enrolment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('area', models.CharField(blank=True, max_length=300, verbose_name='дефицит, на который направлен курс')),
-                ('status', models.CharField(choices=[('planned', 'запланирован'), ('enrolled', 'записан'), ('completed', 'завершён'), ('cancelled', 'отменён')], default='planned', max_length=16, verbose_name='статус')),
-                ('completed_on', models.DateField(blank=True, null=True, verbose_name='дата завершения')),
-                ('course', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='enrolments', to='diagnostics.course')),
-                ('route', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='enrolments', to='diagnostics.developmentroute')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "area",
+                    models.CharField(
+                        blank=True, max_length=300, verbose_name="дефицит, на который направлен курс"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("planned", "запланирован"),
+                            ("enrolled", "записан"),
+                            ("completed", "завершён"),
+                            ("cancelled", "отменён"),
+                        ],
+                        default="planned",
+                        max_length=16,
+                        verbose_name="статус",
+                    ),
+                ),
+                ("completed_on", models.DateField(blank=True, null=True, verbose_name="дата завершения")),
+                (
+                    "course",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="enrolments",
+                        to="diagnostics.course",
+                    ),
+                ),
+                (
+                    "route",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="enrolments",
+                        to="diagnostics.developmentroute",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'запись на курс',
-                'verbose_name_plural': 'записи на курсы',
-                'ordering': ['route', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('route', 'course'), name='enrolment_route_course')],
+                "verbose_name": "запись на курс",
+                "verbose_name_plural": "записи на курсы",
+                "ordering": ["route", "id"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("route", "course"), name="enrolment_route_course")
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='teacher',
-            constraint=models.UniqueConstraint(fields=('school', 'code'), name='teacher_school_code'),
+            model_name="teacher",
+            constraint=models.UniqueConstraint(fields=("school", "code"), name="teacher_school_code"),
         ),
         migrations.AddConstraint(
-            model_name='developmentroute',
-            constraint=models.UniqueConstraint(fields=('teacher', 'year'), name='route_teacher_year'),
+            model_name="developmentroute",
+            constraint=models.UniqueConstraint(fields=("teacher", "year"), name="route_teacher_year"),
         ),
         migrations.AddConstraint(
-            model_name='competenceresult',
-            constraint=models.UniqueConstraint(fields=('teacher', 'subject', 'area', 'assessed_on'), name='competence_result_key'),
+            model_name="competenceresult",
+            constraint=models.UniqueConstraint(
+                fields=("teacher", "subject", "area", "assessed_on"), name="competence_result_key"
+            ),
         ),
     ]

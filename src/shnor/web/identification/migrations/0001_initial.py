@@ -5,53 +5,95 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('registry', '0001_initial'),
+        ("registry", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MethodologyRun',
+            name="MethodologyRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='год')),
-                ('label', models.CharField(blank=True, max_length=255, verbose_name='название')),
-                ('config', models.JSONField(verbose_name='настройки методики')),
-                ('config_digest', models.CharField(max_length=64)),
-                ('config_source', models.CharField(blank=True, max_length=500, verbose_name='файл настроек')),
-                ('status', models.CharField(default='running', max_length=16)),
-                ('error', models.TextField(blank=True)),
-                ('summary', models.JSONField(blank=True, default=dict)),
-                ('batches', models.JSONField(blank=True, default=list, verbose_name='использованные загрузки')),
-                ('started_at', models.DateTimeField(auto_now_add=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="год")),
+                ("label", models.CharField(blank=True, max_length=255, verbose_name="название")),
+                ("config", models.JSONField(verbose_name="настройки методики")),
+                ("config_digest", models.CharField(max_length=64)),
+                ("config_source", models.CharField(blank=True, max_length=500, verbose_name="файл настроек")),
+                ("status", models.CharField(default="running", max_length=16)),
+                ("error", models.TextField(blank=True)),
+                ("summary", models.JSONField(blank=True, default=dict)),
+                (
+                    "batches",
+                    models.JSONField(blank=True, default=list, verbose_name="использованные загрузки"),
+                ),
+                ("started_at", models.DateTimeField(auto_now_add=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'verbose_name': 'расчёт по методике',
-                'verbose_name_plural': 'расчёты по методике',
-                'ordering': ['-started_at'],
+                "verbose_name": "расчёт по методике",
+                "verbose_name_plural": "расчёты по методике",
+                "ordering": ["-started_at"],
             },
         ),
         migrations.CreateModel(
-            name='SchoolOutcome',
+            name="SchoolOutcome",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('method', models.CharField(choices=[('fioko', 'Маркеры ФИОКО'), ('objectivity', 'Признаки необъективности'), ('low_results', 'Низкие результаты (ШНОР)'), ('social_index', 'Социальный индекс (ШНСУ)'), ('tracks', 'Вариант сопровождения')], max_length=32)),
-                ('flagged', models.BooleanField(default=False, verbose_name='в списке')),
-                ('value', models.FloatField(blank=True, null=True, verbose_name='показатель')),
-                ('label', models.CharField(blank=True, max_length=500, verbose_name='итог')),
-                ('data', models.JSONField(default=dict, verbose_name='строка результата с доказательствами')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='outcomes', to='identification.methodologyrun')),
-                ('school', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='outcomes', to='registry.school')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("fioko", "Маркеры ФИОКО"),
+                            ("objectivity", "Признаки необъективности"),
+                            ("low_results", "Низкие результаты (ШНОР)"),
+                            ("social_index", "Социальный индекс (ШНСУ)"),
+                            ("tracks", "Вариант сопровождения"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("flagged", models.BooleanField(default=False, verbose_name="в списке")),
+                ("value", models.FloatField(blank=True, null=True, verbose_name="показатель")),
+                ("label", models.CharField(blank=True, max_length=500, verbose_name="итог")),
+                ("data", models.JSONField(default=dict, verbose_name="строка результата с доказательствами")),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="outcomes",
+                        to="identification.methodologyrun",
+                    ),
+                ),
+                (
+                    "school",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="outcomes",
+                        to="registry.school",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'итог по школе',
-                'verbose_name_plural': 'итоги по школам',
-                'indexes': [models.Index(fields=['run', 'method', 'flagged'], name='identificat_run_id_5871dd_idx')],
-                'constraints': [models.UniqueConstraint(fields=('run', 'school', 'method'), name='outcome_key')],
+                "verbose_name": "итог по школе",
+                "verbose_name_plural": "итоги по школам",
+                "indexes": [
+                    models.Index(fields=["run", "method", "flagged"], name="identificat_run_id_5871dd_idx")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("run", "school", "method"), name="outcome_key")
+                ],
             },
         ),
     ]

@@ -4,15 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('identification', '0001_initial'),
+        ("identification", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='schooloutcome',
-            name='method',
-            field=models.CharField(choices=[('fioko', 'Маркеры ФИОКО'), ('objectivity', 'Признаки необъективности'), ('low_results', 'Низкие результаты (ШНОР)'), ('social_index', 'Социальный индекс (ШНСУ)'), ('tracks', 'Вариант сопровождения'), ('deficits', 'Дефициты умений')], max_length=32),
+            model_name="schooloutcome",
+            name="method",
+            field=models.CharField(
+                choices=[
+                    ("fioko", "Маркеры ФИОКО"),
+                    ("objectivity", "Признаки необъективности"),
+                    ("low_results", "Низкие результаты (ШНОР)"),
+                    ("social_index", "Социальный индекс (ШНСУ)"),
+                    ("tracks", "Вариант сопровождения"),
+                    ("deficits", "Дефициты умений"),
+                ],
+                max_length=32,
+            ),
         ),
     ]

@@ -4,15 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('jobs', '0001_initial'),
+        ("jobs", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='job',
-            name='kind',
-            field=models.CharField(choices=[('import_vpr', 'Загрузка результатов ВПР'), ('identify', 'Расчёт по методике'), ('effectiveness', 'Анализ эффективности мер'), ('site_crawl', 'Мониторинг сайтов')], max_length=32, verbose_name='вид'),
+            model_name="job",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("import_vpr", "Загрузка результатов ВПР"),
+                    ("identify", "Расчёт по методике"),
+                    ("effectiveness", "Анализ эффективности мер"),
+                    ("site_crawl", "Мониторинг сайтов"),
+                ],
+                max_length=32,
+                verbose_name="вид",
+            ),
         ),
     ]

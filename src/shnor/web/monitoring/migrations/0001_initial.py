@@ -6,118 +6,316 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('identification', '0002_alter_schooloutcome_method'),
-        ('registry', '0001_initial'),
+        ("identification", "0002_alter_schooloutcome_method"),
+        ("registry", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EffectivenessAnalysis',
+            name="EffectivenessAnalysis",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('start_year', models.PositiveSmallIntegerField(verbose_name='год начала сопровождения')),
-                ('supported', models.JSONField(blank=True, default=list, verbose_name='школы с сопровождением')),
-                ('status', models.CharField(choices=[('queued', 'в очереди'), ('running', 'выполняется'), ('done', 'готово'), ('failed', 'ошибка')], default='queued', max_length=16, verbose_name='состояние')),
-                ('job_id', models.PositiveBigIntegerField(blank=True, null=True)),
-                ('summary', models.JSONField(blank=True, default=dict, verbose_name='итог анализа')),
-                ('schools', models.JSONField(blank=True, default=list, verbose_name='строки по школам')),
-                ('error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('municipality', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='registry.municipality', verbose_name='муниципалитет')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='registry.region', verbose_name='регион')),
-                ('run', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='identification.methodologyrun', verbose_name='расчёт, задавший школы с сопровождением')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("start_year", models.PositiveSmallIntegerField(verbose_name="год начала сопровождения")),
+                (
+                    "supported",
+                    models.JSONField(blank=True, default=list, verbose_name="школы с сопровождением"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "в очереди"),
+                            ("running", "выполняется"),
+                            ("done", "готово"),
+                            ("failed", "ошибка"),
+                        ],
+                        default="queued",
+                        max_length=16,
+                        verbose_name="состояние",
+                    ),
+                ),
+                ("job_id", models.PositiveBigIntegerField(blank=True, null=True)),
+                ("summary", models.JSONField(blank=True, default=dict, verbose_name="итог анализа")),
+                ("schools", models.JSONField(blank=True, default=list, verbose_name="строки по школам")),
+                ("error", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="registry.municipality",
+                        verbose_name="муниципалитет",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="registry.region",
+                        verbose_name="регион",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="identification.methodologyrun",
+                        verbose_name="расчёт, задавший школы с сопровождением",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'анализ эффективности',
-                'verbose_name_plural': 'анализы эффективности',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "анализ эффективности",
+                "verbose_name_plural": "анализы эффективности",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='MunicipalityWebsite',
+            name="MunicipalityWebsite",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('url', models.URLField(max_length=500, verbose_name='сайт')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('municipality', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='website_record', to='registry.municipality')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("url", models.URLField(max_length=500, verbose_name="сайт")),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "municipality",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="website_record",
+                        to="registry.municipality",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'сайт муниципалитета',
-                'verbose_name_plural': 'сайты муниципалитетов',
+                "verbose_name": "сайт муниципалитета",
+                "verbose_name_plural": "сайты муниципалитетов",
             },
         ),
         migrations.CreateModel(
-            name='SiteCheck',
+            name="SiteCheck",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('targets', models.JSONField(default=list, verbose_name='сайты')),
-                ('status', models.CharField(choices=[('queued', 'в очереди'), ('running', 'выполняется'), ('done', 'готово'), ('failed', 'ошибка')], default='queued', max_length=16, verbose_name='состояние')),
-                ('job_id', models.PositiveBigIntegerField(blank=True, null=True)),
-                ('error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('municipality', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='registry.municipality')),
-                ('region', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='registry.region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("targets", models.JSONField(default=list, verbose_name="сайты")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "в очереди"),
+                            ("running", "выполняется"),
+                            ("done", "готово"),
+                            ("failed", "ошибка"),
+                        ],
+                        default="queued",
+                        max_length=16,
+                        verbose_name="состояние",
+                    ),
+                ),
+                ("job_id", models.PositiveBigIntegerField(blank=True, null=True)),
+                ("error", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="registry.municipality",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="registry.region",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'проверка сайтов',
-                'verbose_name_plural': 'проверки сайтов',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "проверка сайтов",
+                "verbose_name_plural": "проверки сайтов",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='IndicatorValue',
+            name="IndicatorValue",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('indicator', models.CharField(max_length=64, verbose_name='показатель')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='год')),
-                ('level', models.CharField(choices=[('school', 'школа'), ('municipality', 'муниципалитет'), ('region', 'регион')], max_length=16, verbose_name='уровень')),
-                ('value', models.FloatField(verbose_name='значение')),
-                ('note', models.CharField(blank=True, max_length=500, verbose_name='источник, примечание')),
-                ('entered_at', models.DateTimeField(auto_now_add=True)),
-                ('entered_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('municipality', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='registry.municipality')),
-                ('region', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='registry.region')),
-                ('school', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='registry.school')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("indicator", models.CharField(max_length=64, verbose_name="показатель")),
+                ("year", models.PositiveSmallIntegerField(verbose_name="год")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("school", "школа"),
+                            ("municipality", "муниципалитет"),
+                            ("region", "регион"),
+                        ],
+                        max_length=16,
+                        verbose_name="уровень",
+                    ),
+                ),
+                ("value", models.FloatField(verbose_name="значение")),
+                ("note", models.CharField(blank=True, max_length=500, verbose_name="источник, примечание")),
+                ("entered_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "entered_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="registry.municipality",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="registry.region",
+                    ),
+                ),
+                (
+                    "school",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="registry.school",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'значение показателя (вручную)',
-                'verbose_name_plural': 'значения показателей (вручную)',
-                'ordering': ['-entered_at', '-id'],
-                'indexes': [models.Index(fields=['indicator', 'year', 'level'], name='monitoring__indicat_2abf70_idx')],
+                "verbose_name": "значение показателя (вручную)",
+                "verbose_name_plural": "значения показателей (вручную)",
+                "ordering": ["-entered_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["indicator", "year", "level"], name="monitoring__indicat_2abf70_idx")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SiteResult',
+            name="SiteResult",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('url', models.CharField(max_length=500, verbose_name='сайт')),
-                ('kind', models.CharField(max_length=64, verbose_name='вид документа')),
-                ('label', models.CharField(max_length=300, verbose_name='документ')),
-                ('found', models.BooleanField(verbose_name='найден')),
-                ('n_documents', models.PositiveIntegerField(default=0)),
-                ('n_available', models.PositiveIntegerField(default=0)),
-                ('urls', models.JSONField(blank=True, default=list, verbose_name='ссылки')),
-                ('checked_at', models.DateTimeField(verbose_name='когда проверено')),
-                ('pages_visited', models.PositiveIntegerField(default=0)),
-                ('errors', models.JSONField(blank=True, default=list, verbose_name='ошибки обхода')),
-                ('municipality', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='registry.municipality')),
-                ('school', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='registry.school')),
-                ('site_check', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='results', to='monitoring.sitecheck')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("url", models.CharField(max_length=500, verbose_name="сайт")),
+                ("kind", models.CharField(max_length=64, verbose_name="вид документа")),
+                ("label", models.CharField(max_length=300, verbose_name="документ")),
+                ("found", models.BooleanField(verbose_name="найден")),
+                ("n_documents", models.PositiveIntegerField(default=0)),
+                ("n_available", models.PositiveIntegerField(default=0)),
+                ("urls", models.JSONField(blank=True, default=list, verbose_name="ссылки")),
+                ("checked_at", models.DateTimeField(verbose_name="когда проверено")),
+                ("pages_visited", models.PositiveIntegerField(default=0)),
+                ("errors", models.JSONField(blank=True, default=list, verbose_name="ошибки обхода")),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="registry.municipality",
+                    ),
+                ),
+                (
+                    "school",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="registry.school",
+                    ),
+                ),
+                (
+                    "site_check",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="results",
+                        to="monitoring.sitecheck",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'результат проверки сайта',
-                'verbose_name_plural': 'результаты проверки сайтов',
-                'ordering': ['-checked_at', 'kind'],
-                'indexes': [models.Index(fields=['school', 'kind'], name='monitoring__school__991f6d_idx'), models.Index(fields=['municipality', 'kind'], name='monitoring__municip_6729ef_idx')],
+                "verbose_name": "результат проверки сайта",
+                "verbose_name_plural": "результаты проверки сайтов",
+                "ordering": ["-checked_at", "kind"],
+                "indexes": [
+                    models.Index(fields=["school", "kind"], name="monitoring__school__991f6d_idx"),
+                    models.Index(fields=["municipality", "kind"], name="monitoring__municip_6729ef_idx"),
+                ],
             },
         ),
     ]

@@ -8,268 +8,621 @@ import shnor.web.support.models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('registry', '0001_initial'),
+        ("registry", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AntiRiskProgramme',
+            name="AntiRiskProgramme",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('factor', models.CharField(max_length=32, verbose_name='фактор риска')),
-                ('title', models.CharField(max_length=500, verbose_name='название')),
-                ('goal', models.TextField(blank=True, verbose_name='цель')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("factor", models.CharField(max_length=32, verbose_name="фактор риска")),
+                ("title", models.CharField(max_length=500, verbose_name="название")),
+                ("goal", models.TextField(blank=True, verbose_name="цель")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'verbose_name': 'антирисковая программа',
-                'verbose_name_plural': 'антирисковые программы',
-                'ordering': ['id'],
+                "verbose_name": "антирисковая программа",
+                "verbose_name_plural": "антирисковые программы",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Activity',
+            name="Activity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField(default=0, verbose_name='порядок')),
-                ('number', models.CharField(blank=True, max_length=16, verbose_name='№')),
-                ('section', models.CharField(blank=True, max_length=500, verbose_name='раздел')),
-                ('title', models.TextField(verbose_name='наименование мероприятия')),
-                ('period_text', models.CharField(blank=True, max_length=200, verbose_name='сроки')),
-                ('start_date', models.DateField(blank=True, null=True, verbose_name='начало')),
-                ('due_date', models.DateField(blank=True, null=True, verbose_name='срок исполнения')),
-                ('executor', models.CharField(blank=True, max_length=500, verbose_name='ответственный исполнитель')),
-                ('co_executors', models.CharField(blank=True, max_length=500, verbose_name='соисполнители')),
-                ('expected_result', models.TextField(blank=True, verbose_name='ожидаемый результат')),
-                ('target_group', models.CharField(blank=True, max_length=300, verbose_name='целевая группа')),
-                ('output_document', models.CharField(blank=True, max_length=500, verbose_name='выходной документ')),
-                ('status', models.CharField(choices=[('planned', 'Запланировано'), ('in_progress', 'Выполняется'), ('done', 'Выполнено'), ('cancelled', 'Отменено')], default='planned', max_length=16, verbose_name='статус')),
-                ('done_at', models.DateTimeField(blank=True, null=True, verbose_name='выполнено')),
-                ('template_ref', models.CharField(blank=True, max_length=120, verbose_name='мероприятие шаблона')),
-                ('track', models.CharField(blank=True, max_length=16, verbose_name='вариант сопровождения')),
-                ('note', models.CharField(blank=True, max_length=500, verbose_name='примечание')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='implementations', to='support.activity', verbose_name='реализует мероприятие')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveIntegerField(default=0, verbose_name="порядок")),
+                ("number", models.CharField(blank=True, max_length=16, verbose_name="№")),
+                ("section", models.CharField(blank=True, max_length=500, verbose_name="раздел")),
+                ("title", models.TextField(verbose_name="наименование мероприятия")),
+                ("period_text", models.CharField(blank=True, max_length=200, verbose_name="сроки")),
+                ("start_date", models.DateField(blank=True, null=True, verbose_name="начало")),
+                ("due_date", models.DateField(blank=True, null=True, verbose_name="срок исполнения")),
+                (
+                    "executor",
+                    models.CharField(blank=True, max_length=500, verbose_name="ответственный исполнитель"),
+                ),
+                ("co_executors", models.CharField(blank=True, max_length=500, verbose_name="соисполнители")),
+                ("expected_result", models.TextField(blank=True, verbose_name="ожидаемый результат")),
+                ("target_group", models.CharField(blank=True, max_length=300, verbose_name="целевая группа")),
+                (
+                    "output_document",
+                    models.CharField(blank=True, max_length=500, verbose_name="выходной документ"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("planned", "Запланировано"),
+                            ("in_progress", "Выполняется"),
+                            ("done", "Выполнено"),
+                            ("cancelled", "Отменено"),
+                        ],
+                        default="planned",
+                        max_length=16,
+                        verbose_name="статус",
+                    ),
+                ),
+                ("done_at", models.DateTimeField(blank=True, null=True, verbose_name="выполнено")),
+                (
+                    "template_ref",
+                    models.CharField(blank=True, max_length=120, verbose_name="мероприятие шаблона"),
+                ),
+                ("track", models.CharField(blank=True, max_length=16, verbose_name="вариант сопровождения")),
+                ("note", models.CharField(blank=True, max_length=500, verbose_name="примечание")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="implementations",
+                        to="support.activity",
+                        verbose_name="реализует мероприятие",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'мероприятие',
-                'verbose_name_plural': 'мероприятия',
-                'ordering': ['roadmap', 'position', 'id'],
+                "verbose_name": "мероприятие",
+                "verbose_name_plural": "мероприятия",
+                "ordering": ["roadmap", "position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ActivityComment',
+            name="ActivityComment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.TextField(verbose_name='комментарий')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('activity', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='comments', to='support.activity')),
-                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("text", models.TextField(verbose_name="комментарий")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "activity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="comments",
+                        to="support.activity",
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'комментарий к мероприятию',
-                'verbose_name_plural': 'комментарии к мероприятиям',
-                'ordering': ['created_at', 'id'],
+                "verbose_name": "комментарий к мероприятию",
+                "verbose_name_plural": "комментарии к мероприятиям",
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='AntiRiskMeasure',
+            name="AntiRiskMeasure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('title', models.TextField(verbose_name='мера')),
-                ('period_text', models.CharField(blank=True, max_length=200, verbose_name='сроки')),
-                ('executor', models.CharField(blank=True, max_length=500, verbose_name='исполнитель')),
-                ('co_executors', models.CharField(blank=True, max_length=500, verbose_name='соисполнители')),
-                ('expected_result', models.TextField(blank=True, verbose_name='ожидаемый результат')),
-                ('output_document', models.CharField(blank=True, max_length=500, verbose_name='выходной документ')),
-                ('activity', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='antirisk_measure', to='support.activity')),
-                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='measures', to='support.antiriskprogramme')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("title", models.TextField(verbose_name="мера")),
+                ("period_text", models.CharField(blank=True, max_length=200, verbose_name="сроки")),
+                ("executor", models.CharField(blank=True, max_length=500, verbose_name="исполнитель")),
+                ("co_executors", models.CharField(blank=True, max_length=500, verbose_name="соисполнители")),
+                ("expected_result", models.TextField(blank=True, verbose_name="ожидаемый результат")),
+                (
+                    "output_document",
+                    models.CharField(blank=True, max_length=500, verbose_name="выходной документ"),
+                ),
+                (
+                    "activity",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="antirisk_measure",
+                        to="support.activity",
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="measures",
+                        to="support.antiriskprogramme",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'мера антирисковой программы',
-                'verbose_name_plural': 'меры антирисковых программ',
-                'ordering': ['programme', 'position', 'id'],
+                "verbose_name": "мера антирисковой программы",
+                "verbose_name_plural": "меры антирисковых программ",
+                "ordering": ["programme", "position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Evidence',
+            name="Evidence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(blank=True, max_length=300, verbose_name='описание')),
-                ('file', models.FileField(blank=True, max_length=300, storage=shnor.web.support.models.evidence_storage, upload_to='evidence/%Y/%m', verbose_name='файл')),
-                ('original_name', models.CharField(blank=True, max_length=255, verbose_name='имя файла')),
-                ('size', models.PositiveBigIntegerField(default=0, verbose_name='размер, байт')),
-                ('content_type', models.CharField(blank=True, max_length=120, verbose_name='тип')),
-                ('url', models.URLField(blank=True, max_length=1000, verbose_name='ссылка')),
-                ('uploaded_at', models.DateTimeField(auto_now_add=True)),
-                ('activity', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='evidence', to='support.activity')),
-                ('uploaded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(blank=True, max_length=300, verbose_name="описание")),
+                (
+                    "file",
+                    models.FileField(
+                        blank=True,
+                        max_length=300,
+                        storage=shnor.web.support.models.evidence_storage,
+                        upload_to="evidence/%Y/%m",
+                        verbose_name="файл",
+                    ),
+                ),
+                ("original_name", models.CharField(blank=True, max_length=255, verbose_name="имя файла")),
+                ("size", models.PositiveBigIntegerField(default=0, verbose_name="размер, байт")),
+                ("content_type", models.CharField(blank=True, max_length=120, verbose_name="тип")),
+                ("url", models.URLField(blank=True, max_length=1000, verbose_name="ссылка")),
+                ("uploaded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "activity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="evidence",
+                        to="support.activity",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'подтверждение выполнения',
-                'verbose_name_plural': 'подтверждения выполнения',
-                'ordering': ['uploaded_at', 'id'],
+                "verbose_name": "подтверждение выполнения",
+                "verbose_name_plural": "подтверждения выполнения",
+                "ordering": ["uploaded_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Mentor',
+            name="Mentor",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('full_name', models.CharField(max_length=300, verbose_name='ФИО')),
-                ('organisation', models.CharField(blank=True, max_length=500, verbose_name='организация, должность')),
-                ('subject', models.CharField(blank=True, max_length=300, verbose_name='направление / предмет')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='год')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('school', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mentors', to='registry.school', verbose_name='школа')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("full_name", models.CharField(max_length=300, verbose_name="ФИО")),
+                (
+                    "organisation",
+                    models.CharField(blank=True, max_length=500, verbose_name="организация, должность"),
+                ),
+                (
+                    "subject",
+                    models.CharField(blank=True, max_length=300, verbose_name="направление / предмет"),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="год")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "school",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="mentors",
+                        to="registry.school",
+                        verbose_name="школа",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'ментор',
-                'verbose_name_plural': 'менторы',
-                'ordering': ['-year', 'full_name'],
+                "verbose_name": "ментор",
+                "verbose_name_plural": "менторы",
+                "ordering": ["-year", "full_name"],
             },
         ),
         migrations.CreateModel(
-            name='RiskSurvey',
+            name="RiskSurvey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='год')),
-                ('questionnaire', models.CharField(max_length=64, verbose_name='анкета')),
-                ('profile', models.JSONField(blank=True, default=dict, verbose_name='рисковый профиль')),
-                ('chosen', models.JSONField(blank=True, default=list, verbose_name='выбранные риски')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('school', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='risk_surveys', to='registry.school', verbose_name='школа')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="год")),
+                ("questionnaire", models.CharField(max_length=64, verbose_name="анкета")),
+                ("profile", models.JSONField(blank=True, default=dict, verbose_name="рисковый профиль")),
+                ("chosen", models.JSONField(blank=True, default=list, verbose_name="выбранные риски")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "school",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="risk_surveys",
+                        to="registry.school",
+                        verbose_name="школа",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'анкетирование (рисковый профиль)',
-                'verbose_name_plural': 'анкетирования (рисковые профили)',
-                'ordering': ['-year', '-id'],
+                "verbose_name": "анкетирование (рисковый профиль)",
+                "verbose_name_plural": "анкетирования (рисковые профили)",
+                "ordering": ["-year", "-id"],
             },
         ),
         migrations.AddField(
-            model_name='antiriskprogramme',
-            name='survey',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='programmes', to='support.risksurvey'),
+            model_name="antiriskprogramme",
+            name="survey",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="programmes",
+                to="support.risksurvey",
+            ),
         ),
         migrations.CreateModel(
-            name='Roadmap',
+            name="Roadmap",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.CharField(choices=[('region', 'Региональная'), ('municipality', 'Муниципальная'), ('school', 'Школьная')], max_length=16, verbose_name='уровень')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='год')),
-                ('title', models.CharField(max_length=500, verbose_name='название')),
-                ('templates', models.JSONField(blank=True, default=list, verbose_name='шаблоны')),
-                ('track', models.JSONField(blank=True, default=list, verbose_name='варианты сопровождения')),
-                ('order_authority', models.CharField(blank=True, max_length=300, verbose_name='орган, издавший приказ (род. п.)')),
-                ('order_number', models.CharField(blank=True, max_length=64, verbose_name='номер приказа')),
-                ('order_date', models.DateField(blank=True, null=True, verbose_name='дата приказа')),
-                ('appendix', models.CharField(blank=True, max_length=16, verbose_name='номер приложения')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('municipality', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='roadmaps', to='registry.municipality', verbose_name='муниципалитет')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='children', to='support.roadmap', verbose_name='реализует дорожную карту')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='roadmaps', to='registry.region', verbose_name='регион')),
-                ('school', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='roadmaps', to='registry.school', verbose_name='школа')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("region", "Региональная"),
+                            ("municipality", "Муниципальная"),
+                            ("school", "Школьная"),
+                        ],
+                        max_length=16,
+                        verbose_name="уровень",
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="год")),
+                ("title", models.CharField(max_length=500, verbose_name="название")),
+                ("templates", models.JSONField(blank=True, default=list, verbose_name="шаблоны")),
+                ("track", models.JSONField(blank=True, default=list, verbose_name="варианты сопровождения")),
+                (
+                    "order_authority",
+                    models.CharField(
+                        blank=True, max_length=300, verbose_name="орган, издавший приказ (род. п.)"
+                    ),
+                ),
+                ("order_number", models.CharField(blank=True, max_length=64, verbose_name="номер приказа")),
+                ("order_date", models.DateField(blank=True, null=True, verbose_name="дата приказа")),
+                ("appendix", models.CharField(blank=True, max_length=16, verbose_name="номер приложения")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="roadmaps",
+                        to="registry.municipality",
+                        verbose_name="муниципалитет",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="children",
+                        to="support.roadmap",
+                        verbose_name="реализует дорожную карту",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="roadmaps",
+                        to="registry.region",
+                        verbose_name="регион",
+                    ),
+                ),
+                (
+                    "school",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="roadmaps",
+                        to="registry.school",
+                        verbose_name="школа",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'дорожная карта',
-                'verbose_name_plural': 'дорожные карты',
-                'ordering': ['-year', 'level', 'id'],
+                "verbose_name": "дорожная карта",
+                "verbose_name_plural": "дорожные карты",
+                "ordering": ["-year", "level", "id"],
             },
         ),
         migrations.AddField(
-            model_name='activity',
-            name='roadmap',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='activities', to='support.roadmap', verbose_name='дорожная карта'),
+            model_name="activity",
+            name="roadmap",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="activities",
+                to="support.roadmap",
+                verbose_name="дорожная карта",
+            ),
         ),
         migrations.CreateModel(
-            name='SurveyResponse',
+            name="SurveyResponse",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('group', models.CharField(choices=[('director', 'Руководитель'), ('teachers', 'Педагоги'), ('pupils', 'Обучающиеся'), ('parents', 'Родители')], max_length=16, verbose_name='группа')),
-                ('answers', models.JSONField(verbose_name='ответы')),
-                ('source', models.CharField(blank=True, max_length=255, verbose_name='источник')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('survey', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='responses', to='support.risksurvey')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "group",
+                    models.CharField(
+                        choices=[
+                            ("director", "Руководитель"),
+                            ("teachers", "Педагоги"),
+                            ("pupils", "Обучающиеся"),
+                            ("parents", "Родители"),
+                        ],
+                        max_length=16,
+                        verbose_name="группа",
+                    ),
+                ),
+                ("answers", models.JSONField(verbose_name="ответы")),
+                ("source", models.CharField(blank=True, max_length=255, verbose_name="источник")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "survey",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="responses",
+                        to="support.risksurvey",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'ответ на анкету',
-                'verbose_name_plural': 'ответы на анкеты',
-                'ordering': ['id'],
+                "verbose_name": "ответ на анкету",
+                "verbose_name_plural": "ответы на анкеты",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Notice',
+            name="Notice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('due_soon', 'Срок приближается'), ('overdue', 'Срок прошёл')], max_length=16)),
-                ('day', models.DateField(verbose_name='дата')),
-                ('text', models.CharField(max_length=1000, verbose_name='текст')),
-                ('emailed', models.BooleanField(default=False, verbose_name='отправлено письмо')),
-                ('read_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('activity', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='notices', to='support.activity')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='support_notices', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("due_soon", "Срок приближается"), ("overdue", "Срок прошёл")], max_length=16
+                    ),
+                ),
+                ("day", models.DateField(verbose_name="дата")),
+                ("text", models.CharField(max_length=1000, verbose_name="текст")),
+                ("emailed", models.BooleanField(default=False, verbose_name="отправлено письмо")),
+                ("read_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "activity",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notices",
+                        to="support.activity",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="support_notices",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'уведомление',
-                'verbose_name_plural': 'уведомления',
-                'ordering': ['-day', '-id'],
-                'constraints': [models.UniqueConstraint(fields=('user', 'activity', 'kind', 'day'), name='notice_once_a_day')],
+                "verbose_name": "уведомление",
+                "verbose_name_plural": "уведомления",
+                "ordering": ["-day", "-id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "activity", "kind", "day"), name="notice_once_a_day"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='PartnerAssignment',
+            name="PartnerAssignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='год')),
-                ('status', models.CharField(choices=[('proposed', 'Предложено'), ('confirmed', 'Подтверждено'), ('rejected', 'Отклонено')], default='proposed', max_length=16, verbose_name='статус')),
-                ('method_status', models.CharField(blank=True, max_length=32, verbose_name='итог подбора')),
-                ('note', models.CharField(blank=True, max_length=500, verbose_name='пояснение')),
-                ('distance_km', models.FloatField(blank=True, null=True)),
-                ('context_difference', models.FloatField(blank=True, null=True)),
-                ('cost', models.FloatField(blank=True, null=True)),
-                ('evidence', models.JSONField(blank=True, default=dict, verbose_name='обоснование подбора')),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('leader', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='led_assignments', to='registry.school', verbose_name='школа-лидер')),
-                ('proposed_leader', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='registry.school', verbose_name='предложенная школа-лидер')),
-                ('school', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='partner_assignments', to='registry.school', verbose_name='школа')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="год")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("proposed", "Предложено"),
+                            ("confirmed", "Подтверждено"),
+                            ("rejected", "Отклонено"),
+                        ],
+                        default="proposed",
+                        max_length=16,
+                        verbose_name="статус",
+                    ),
+                ),
+                ("method_status", models.CharField(blank=True, max_length=32, verbose_name="итог подбора")),
+                ("note", models.CharField(blank=True, max_length=500, verbose_name="пояснение")),
+                ("distance_km", models.FloatField(blank=True, null=True)),
+                ("context_difference", models.FloatField(blank=True, null=True)),
+                ("cost", models.FloatField(blank=True, null=True)),
+                ("evidence", models.JSONField(blank=True, default=dict, verbose_name="обоснование подбора")),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "leader",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="led_assignments",
+                        to="registry.school",
+                        verbose_name="школа-лидер",
+                    ),
+                ),
+                (
+                    "proposed_leader",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="registry.school",
+                        verbose_name="предложенная школа-лидер",
+                    ),
+                ),
+                (
+                    "school",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="partner_assignments",
+                        to="registry.school",
+                        verbose_name="школа",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'закрепление школы-лидера',
-                'verbose_name_plural': 'закрепления школ-лидеров',
-                'ordering': ['-year', 'school__school_id'],
-                'constraints': [models.UniqueConstraint(fields=('school', 'year'), name='partner_school_year')],
+                "verbose_name": "закрепление школы-лидера",
+                "verbose_name_plural": "закрепления школ-лидеров",
+                "ordering": ["-year", "school__school_id"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("school", "year"), name="partner_school_year")
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='risksurvey',
-            constraint=models.UniqueConstraint(fields=('school', 'year'), name='risk_survey_school_year'),
+            model_name="risksurvey",
+            constraint=models.UniqueConstraint(fields=("school", "year"), name="risk_survey_school_year"),
         ),
         migrations.AddConstraint(
-            model_name='antiriskprogramme',
-            constraint=models.UniqueConstraint(fields=('survey', 'factor'), name='antirisk_survey_factor'),
+            model_name="antiriskprogramme",
+            constraint=models.UniqueConstraint(fields=("survey", "factor"), name="antirisk_survey_factor"),
         ),
         migrations.AddConstraint(
-            model_name='roadmap',
-            constraint=models.UniqueConstraint(condition=models.Q(('level', 'region')), fields=('level', 'region', 'year'), name='roadmap_region_year'),
+            model_name="roadmap",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("level", "region")),
+                fields=("level", "region", "year"),
+                name="roadmap_region_year",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='roadmap',
-            constraint=models.UniqueConstraint(condition=models.Q(('level', 'municipality')), fields=('level', 'municipality', 'year'), name='roadmap_mun_year'),
+            model_name="roadmap",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("level", "municipality")),
+                fields=("level", "municipality", "year"),
+                name="roadmap_mun_year",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='roadmap',
-            constraint=models.UniqueConstraint(condition=models.Q(('level', 'school')), fields=('level', 'school', 'year'), name='roadmap_school_year'),
+            model_name="roadmap",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("level", "school")),
+                fields=("level", "school", "year"),
+                name="roadmap_school_year",
+            ),
         ),
         migrations.AddIndex(
-            model_name='activity',
-            index=models.Index(fields=['due_date', 'status'], name='support_act_due_dat_0b3fc0_idx'),
+            model_name="activity",
+            index=models.Index(fields=["due_date", "status"], name="support_act_due_dat_0b3fc0_idx"),
         ),
     ]

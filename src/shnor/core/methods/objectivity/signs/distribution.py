@@ -32,8 +32,10 @@ from shnor.core.methods.objectivity.signs.level_model import (
 #: counterfactual histogram g (smooth inside the window).
 _Cut = tuple[int, int, int, np.ndarray]
 
-_GROUP = ("распределение баллов региона (сглаженное в окне у порога), "
-          "перевзвешенное к уровню школы по её участникам вне окна")
+_GROUP = (
+    "распределение баллов региона (сглаженное в окне у порога), "
+    "перевзвешенное к уровню школы по её участникам вне окна"
+)
 
 
 def _region_cuts(unit: Unit, cfg: Mapping[str, Any], hist: np.ndarray) -> tuple[list[dict], dict[str, _Cut]]:
@@ -78,19 +80,23 @@ def _region_cuts(unit: Unit, cfg: Mapping[str, Any], hist: np.ndarray) -> tuple[
     return region_rows, per_cut
 
 
-def _latent_models(per_cut: dict[str, _Cut], shist_int: np.ndarray,
-                   cfg: Mapping[str, Any]) -> dict[str, dict]:
+def _latent_models(
+    per_cut: dict[str, _Cut], shist_int: np.ndarray, cfg: Mapping[str, Any]
+) -> dict[str, dict]:
     """The latent-normal level model's posterior per cut, when the settings ask for it (else none)."""
     latent = {}
     if cfg.get("level_model", "tilt") == "latent_normal" and cfg.get("null_shape", "smooth") != "region":
         shist_all = shist_int.astype(float)
         for name, (cut, lo, hi, g) in per_cut.items():
-            latent[name] = _latent_posterior(shist_all, cut, lo, hi, g, float(cfg.get("latent_sd_prior", 0.15)))
+            latent[name] = _latent_posterior(
+                shist_all, cut, lo, hi, g, float(cfg.get("latent_sd_prior", 0.15))
+            )
     return latent
 
 
-def _tilt_grids(per_cut: dict[str, _Cut], latent: dict[str, dict], cfg: Mapping[str, Any],
-                max_score: int) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+def _tilt_grids(
+    per_cut: dict[str, _Cut], latent: dict[str, dict], cfg: Mapping[str, Any], max_score: int
+) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Per cut of the tilt model: the tilted mean and variance on a grid of θ, so that the MLE is read
     off it (smooth null shape only)."""
     tilt_grid = {}
@@ -116,9 +122,13 @@ def _cut_counts(per_cut: dict[str, _Cut], shist_int: np.ndarray, sizes: np.ndarr
     counts = {}
     for name, (cut, lo, hi, _g) in per_cut.items():
         n_win = shist_int[:, lo : hi + 1].sum(1)
-        counts[name] = (n_win.tolist(), shist_int[:, cut : hi + 1].sum(1).tolist(), (sizes - n_win).tolist(),
-                        (shist_int @ support_all - shist_int[:, lo : hi + 1] @ support_all[lo : hi + 1]).tolist(),
-                        np.r_[0:lo, hi + 1 : width])  # the scores outside the window
+        counts[name] = (
+            n_win.tolist(),
+            shist_int[:, cut : hi + 1].sum(1).tolist(),
+            (sizes - n_win).tolist(),
+            (shist_int @ support_all - shist_int[:, lo : hi + 1] @ support_all[lo : hi + 1]).tolist(),
+            np.r_[0:lo, hi + 1 : width],
+        )  # the scores outside the window
     return counts
 
 
@@ -132,8 +142,12 @@ def _shown(per_cut: dict[str, _Cut], counts: dict[str, tuple], latent: dict[str,
         shown[name] = {"observed_share": _rv(observed)}
         if name in latent:
             lat = latent[name]
-            shown[name].update(expected_share=_rv(lat["share"]), latent_shift=_rv(lat["shift"]),
-                               latent_sd=_rv(lat["sd"]), sigma0=_r(lat["sigma0"]))
+            shown[name].update(
+                expected_share=_rv(lat["share"]),
+                latent_shift=_rv(lat["shift"]),
+                latent_sd=_rv(lat["sd"]),
+                sigma0=_r(lat["sigma0"]),
+            )
     return shown
 
 
@@ -160,8 +174,9 @@ def _p0_of(t: np.ndarray | float, win: np.ndarray, lg: np.ndarray, is_up: np.nda
     return w[:, is_up].sum(1) / w.sum(1)
 
 
-def _tilt_null(md: _Models, name: str, si: int, n_w: int, n_outside: int, mean_out: float,
-               support: np.ndarray) -> tuple[Any, dict, np.ndarray, Any, Any]:
+def _tilt_null(
+    md: _Models, name: str, si: int, n_w: int, n_outside: int, mean_out: float, support: np.ndarray
+) -> tuple[Any, dict, np.ndarray, Any, Any]:
     """The tilt model's null at one cut for one school: expected share, extra fields, the null pmf of
     the count at/above the cut, the chart (unrounded) and θ."""
     cfg = md.cfg
@@ -192,14 +207,18 @@ def _latent_null(md: _Models, name: str, si: int, n_w: int) -> tuple[Any, dict, 
     """The latent-normal model's null at one cut for one school (as ``_tilt_null``): the posterior over
     (shift, sd) from the pupils outside the window."""
     lat, sh = md.latent[name], md.shown[name]
-    extra: dict[str, Any] = {"latent_shift": sh["latent_shift"][si], "latent_sd": sh["latent_sd"][si],
-                             "latent_sd_region_typical": sh["sigma0"]}
+    extra: dict[str, Any] = {
+        "latent_shift": sh["latent_shift"][si],
+        "latent_sd": sh["latent_sd"][si],
+        "latent_sd_region_typical": sh["sigma0"],
+    }
     pmf = lat["pmf"][si] if n_w else np.ones(1)
     return sh["expected_share"][si], extra, pmf, lat["expected"][si], None
 
 
-def _school_tests(md: _Models, si: int, sid: str, n: int,
-                  null_pmfs: dict[tuple[str, str], dict] | None) -> tuple[list[dict], list]:
+def _school_tests(
+    md: _Models, si: int, sid: str, n: int, null_pmfs: dict[tuple[str, str], dict] | None
+) -> tuple[list[dict], list]:
     """One school's test at every cut, and each tested cut's expected histogram (the best one's is shown)."""
     min_outside = int(md.cfg["min_outside"])
     tests = []
@@ -213,12 +232,18 @@ def _school_tests(md: _Models, si: int, sid: str, n: int,
         if name in md.latent:
             expected_share, extra, pmf, chart, theta = _latent_null(md, name, si, n_w)
         else:
-            expected_share, extra, pmf, chart, theta = _tilt_null(md, name, si, n_w, n_outside,
-                                                                  sum_out[si] / n_outside, support)
+            expected_share, extra, pmf, chart, theta = _tilt_null(
+                md, name, si, n_w, n_outside, sum_out[si] / n_outside, support
+            )
         p = upper_tail(pmf, x)
         if null_pmfs is not None:
-            null_pmfs[(sid, name)] = {"x": x, "n_window": n_w, "n": n, "pmf": pmf,
-                                       "expected": float(np.arange(n_w + 1) @ pmf)}
+            null_pmfs[(sid, name)] = {
+                "x": x,
+                "n_window": n_w,
+                "n": n,
+                "pmf": pmf,
+                "expected": float(np.arange(n_w + 1) @ pmf),
+            }
         tests.append(
             {
                 "boundary": name,
@@ -255,17 +280,22 @@ def _school_record(tests: list[dict], charts: list, n: int, hist_row: list) -> d
         "n": n,
         "reliability": reliability(n),
         "p_value": p,
-        "statistic": {"boundary": best["boundary"], "at_or_above": best["at_or_above"],
-                      "n_window": best["n_window"], "observed_share": best["observed_share"],
-                      "expected_share": best["expected_share"]},
+        "statistic": {
+            "boundary": best["boundary"],
+            "at_or_above": best["at_or_above"],
+            "n_window": best["n_window"],
+            "observed_share": best["observed_share"],
+            "expected_share": best["expected_share"],
+        },
         "comparison_group": _GROUP,
         "boundaries": tests,
         "chart": {"histogram": hist_row, "expected": chart},
     }
 
 
-def bunching(unit: Unit, cfg: Mapping[str, Any],
-             null_pmfs: dict[tuple[str, str], dict] | None = None) -> tuple[dict[str, dict], list[dict]]:
+def bunching(
+    unit: Unit, cfg: Mapping[str, Any], null_pmfs: dict[tuple[str, str], dict] | None = None
+) -> tuple[dict[str, dict], list[dict]]:
     """Excess of pupils at/just above each cut score against the region's smooth shape tilted to the school.
 
     Region: the histogram outside the window [cut − below, cut + above − 1] is fitted by a polynomial
@@ -287,19 +317,30 @@ def bunching(unit: Unit, cfg: Mapping[str, Any],
         reason = f"в регионе меньше {cfg['region_min_pupils']} участников: форма распределения не оценивается"
         return {sid: not_tested(reason) for sid in unit.school_ids}, region_rows
     if not per_cut:
-        return {sid: not_tested("нет шкалы отметок или окна вокруг порога")
-                for sid in unit.school_ids}, region_rows
+        return {
+            sid: not_tested("нет шкалы отметок или окна вокруг порога") for sid in unit.school_ids
+        }, region_rows
     width = unit.max_score + 1
     # every school's score histogram (schools × scores): all the per-school counts below come off it
-    shist_int = np.bincount(unit.school.astype(np.int64) * width + unit.total,
-                            minlength=len(unit.school_ids) * width).reshape(len(unit.school_ids), width)
+    shist_int = np.bincount(
+        unit.school.astype(np.int64) * width + unit.total, minlength=len(unit.school_ids) * width
+    ).reshape(len(unit.school_ids), width)
     latent = _latent_models(per_cut, shist_int, cfg)
     gh_x, gh_w = np.polynomial.hermite_e.hermegauss(int(cfg["quadrature_nodes"]))
     sizes = shist_int.sum(1)
     counts = _cut_counts(per_cut, shist_int, sizes)
-    md = _Models(cfg=cfg, hist=hist, shist_int=shist_int, per_cut=per_cut, latent=latent,
-                 tilt_grid=_tilt_grids(per_cut, latent, cfg, unit.max_score), counts=counts,
-                 shown=_shown(per_cut, counts, latent), gh_x=gh_x, gh_w=gh_w / gh_w.sum())
+    md = _Models(
+        cfg=cfg,
+        hist=hist,
+        shist_int=shist_int,
+        per_cut=per_cut,
+        latent=latent,
+        tilt_grid=_tilt_grids(per_cut, latent, cfg, unit.max_score),
+        counts=counts,
+        shown=_shown(per_cut, counts, latent),
+        gh_x=gh_x,
+        gh_w=gh_w / gh_w.sum(),
+    )
     out: dict[str, dict] = {}
     min_n = int(cfg["min_pupils"])
     hist_rows = shist_int.tolist()
@@ -334,8 +375,10 @@ def homogeneity(unit: Unit, cfg: Mapping[str, Any]) -> dict[str, dict]:
     sd = np.sqrt(var)
     ok = counts >= min_n
     if ok.sum() < int(cfg["min_schools"]):
-        return {s: not_tested(f"в регионе меньше {cfg['min_schools']} ОО с ≥ {min_n} участниками")
-                for s in unit.school_ids}
+        return {
+            s: not_tested(f"в регионе меньше {cfg['min_schools']} ОО с ≥ {min_n} участниками")
+            for s in unit.school_ids
+        }
     hist = np.bincount(unit.total, minlength=unit.max_score + 1)[: unit.max_score + 1].astype(float)
     grid = np.linspace(-6.0, 6.0, 1201)
     gm, gv, g4 = tilted_moments(hist, grid)
@@ -357,10 +400,15 @@ def homogeneity(unit: Unit, cfg: Mapping[str, Any]) -> dict[str, dict]:
             "tested": True,
             "n": int(counts[si]),
             "p_value": float(p[si]),
-            "statistic": {"z": _r(z[si]), "sd": _r(sd[si], 3),
-                          "expected_sd": _r(np.sqrt(ev[si] * np.exp(centre)), 3), "mean": _r(mean[si], 2),
-                          "variance_ratio": _r(ratio[si] / np.exp(centre)), "df": _r(d[si], 1),
-                          "theta": _r(theta[si])},
+            "statistic": {
+                "z": _r(z[si]),
+                "sd": _r(sd[si], 3),
+                "expected_sd": _r(np.sqrt(ev[si] * np.exp(centre)), 3),
+                "mean": _r(mean[si], 2),
+                "variance_ratio": _r(ratio[si] / np.exp(centre)),
+                "df": _r(d[si], 1),
+                "theta": _r(theta[si]),
+            },
             "comparison_group": "распределение баллов региона, перевзвешенное к среднему баллу школы "
             "(с учётом потолка шкалы)",
         }

@@ -35,7 +35,9 @@ class _Cells:
         """Σ over each school's cells."""
         return np.bincount(self.school, weights=cell_value, minlength=self.n_schools)
 
-    def loo(self, s1: np.ndarray, s2: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    def loo(
+        self, s1: np.ndarray, s2: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
         """Per cell, from the cells' Σx (and Σx²): the mean (and variance) of x among the other schools'
         pupils with the same total, and how many such pupils there are."""
         t = self.total
@@ -99,8 +101,9 @@ def _task_profiles(unit: Unit, cells: _Cells, counts: np.ndarray, maxp: np.ndarr
     return profile
 
 
-def _task_pattern(unit: Unit, cells: _Cells, counts: np.ndarray, cfg: Mapping[str, Any],
-                  profile: Callable[[int], dict]) -> dict[str, dict]:
+def _task_pattern(
+    unit: Unit, cells: _Cells, counts: np.ndarray, cfg: Mapping[str, Any], profile: Callable[[int], dict]
+) -> dict[str, dict]:
     """``task_pattern``: hard П/В points beyond the region's pupils with the same total, per school."""
     tasks = unit.tasks
     assert tasks is not None
@@ -160,8 +163,14 @@ def _guttman_errors(tasks: np.ndarray, maxp: np.ndarray) -> np.ndarray:
     return (guttman - passed * (passed - 1) // 2).astype(float)
 
 
-def _person_fit(unit: Unit, cells: _Cells, counts: np.ndarray, maxp: np.ndarray, cfg: Mapping[str, Any],
-                profile: Callable[[int], dict]) -> dict[str, dict]:
+def _person_fit(
+    unit: Unit,
+    cells: _Cells,
+    counts: np.ndarray,
+    maxp: np.ndarray,
+    cfg: Mapping[str, Any],
+    profile: Callable[[int], dict],
+) -> dict[str, dict]:
     """``person_fit``: Guttman errors beyond the region's pupils with the same total, per school."""
     assert unit.tasks is not None
     fit: dict[str, dict] = {}
@@ -193,11 +202,16 @@ def task_signs(unit: Unit, cfg_pattern: Mapping[str, Any], cfg_fit: Mapping[str,
     ns = len(unit.school_ids)
     if unit.tasks is None or unit.max_points is None:
         reason = "нет баллов за задания"
-        return ({s: not_tested(reason) for s in unit.school_ids}, {s: not_tested(reason) for s in unit.school_ids})
+        return (
+            {s: not_tested(reason) for s in unit.school_ids},
+            {s: not_tested(reason) for s in unit.school_ids},
+        )
     total = unit.tasks.sum(1)
     counts = np.bincount(unit.school, minlength=ns)
     maxp = unit.max_points.astype(float)
     cells = _Cells(unit.school, total, ns, int(maxp.sum()) + 1)
     profile = _task_profiles(unit, cells, counts, maxp)
-    return (_task_pattern(unit, cells, counts, cfg_pattern, profile),
-            _person_fit(unit, cells, counts, maxp, cfg_fit, profile))
+    return (
+        _task_pattern(unit, cells, counts, cfg_pattern, profile),
+        _person_fit(unit, cells, counts, maxp, cfg_fit, profile),
+    )

@@ -54,8 +54,9 @@ def _tilt_fit(g: np.ndarray, support: np.ndarray, mean: float, n: int, bound: fl
     return theta, se
 
 
-def _latent_posterior(shist: np.ndarray, cut: int, lo: int, hi: int, g: np.ndarray, tau: float,
-                      block: int = 256) -> dict[str, Any]:
+def _latent_posterior(
+    shist: np.ndarray, cut: int, lo: int, hi: int, g: np.ndarray, tau: float, block: int = 256
+) -> dict[str, Any]:
     """The latent-normal level model of ``bunching`` for every school (rows of ``shist``, its score
     histogram) at one cut: the region's smooth scores g mapped to normal scores, each school's latent
     scores N(shift, sd²) on a (shift, sd) grid, the posterior from the school's pupils outside the
@@ -92,8 +93,9 @@ def _latent_posterior(shist: np.ndarray, cut: int, lo: int, hi: int, g: np.ndarr
     # log-likelihood (grid × schools) = [log p outside | log(1 − p_window) | log prior] @ [counts | −n | 1]ᵀ
     design = np.column_stack([c_out, -n_out, np.ones(ns)]).astype(float)
     k = len(outside_cols)
-    log_terms = np.column_stack([np.log(prob[:, outside_cols]), np.log(np.maximum(1 - p_win, 1e-300)),
-                                 np.zeros(len(dl))])
+    log_terms = np.column_stack(
+        [np.log(prob[:, outside_cols]), np.log(np.maximum(1 - p_win, 1e-300)), np.zeros(len(dl))]
+    )
 
     def weights(rows: slice | np.ndarray, with_prior: bool) -> np.ndarray:
         """exp(log-likelihood − each school's max): the posterior up to each column's total."""
@@ -120,8 +122,14 @@ def _latent_posterior(shist: np.ndarray, cut: int, lo: int, hi: int, g: np.ndarr
     sums = np.vstack([p0, dl, sg, np.ones(len(p0)), prob.T])
     f_scale = np.zeros(width)
     f_scale[outside_cols] = 1.0
-    out: dict[str, Any] = {"sigma0": sigma0, "share": np.empty(ns), "shift": np.empty(ns), "sd": np.empty(ns),
-                           "pmf": [None] * ns, "expected": [None] * ns}
+    out: dict[str, Any] = {
+        "sigma0": sigma0,
+        "share": np.empty(ns),
+        "shift": np.empty(ns),
+        "sd": np.empty(ns),
+        "pmf": [None] * ns,
+        "expected": [None] * ns,
+    }
     # schools in the order of their window counts (stable): a block's schools with the same count
     # are neighbours, and their null pmfs are made together right away
     by_m = np.argsort(n_w, kind="stable")
@@ -133,8 +141,9 @@ def _latent_posterior(shist: np.ndarray, cut: int, lo: int, hi: int, g: np.ndarr
         out["share"][rows], out["shift"][rows], out["sd"][rows] = m[:3] / total
         fh = m[4:].T  # (the scale cancels below)
         # the chart's expected histogram, scaled so that outside the window it matches the school
-        for i, e in zip(rows.tolist(), _rl_rows(fh / (fh @ f_scale)[:, None] * n_out[rows][:, None], 2),
-                        strict=True):
+        for i, e in zip(
+            rows.tolist(), _rl_rows(fh / (fh @ f_scale)[:, None] * n_out[rows][:, None], 2), strict=True
+        ):
             out["expected"][i] = e
         _block_null_pmfs(out["pmf"], rows, n_w[rows], (to_bins @ w / total).T, nb)
     return out
@@ -146,9 +155,13 @@ def _p0_bins(p0: np.ndarray) -> tuple[sparse.csr_array, int]:
     bins = np.unique(np.minimum((p0 * 400).astype(int), 399), return_inverse=True)[1].ravel()
     nb = int(bins.max()) + 1
     # posterior mass per bin and p0 summed within the bin, as one sparse product
-    to_bins = sparse.csr_array((np.r_[np.ones(len(p0)), p0], (np.r_[bins, bins + nb],
-                                                             np.r_[np.arange(len(p0)), np.arange(len(p0))])),
-                               shape=(2 * nb, len(p0)))
+    to_bins = sparse.csr_array(
+        (
+            np.r_[np.ones(len(p0)), p0],
+            (np.r_[bins, bins + nb], np.r_[np.arange(len(p0)), np.arange(len(p0))]),
+        ),
+        shape=(2 * nb, len(p0)),
+    )
     return to_bins, nb
 
 
@@ -169,7 +182,9 @@ def _block_null_pmfs(pmf_out: list, rows: np.ndarray, m_of: np.ndarray, wbp: np.
         ri, bi = np.nonzero(wb[s0:s1])  # the bins that carry posterior mass, school by school
         starts = np.flatnonzero(np.r_[True, ri[1:] != ri[:-1]])
         terms = wb[s0 + ri, bi][:, None] * _binom_pmf(mw, p0b[s0 + ri, bi])
-        for i, pmf in zip(rows[s0 + ri[starts]].tolist(), np.add.reduceat(terms, starts, axis=0), strict=True):
+        for i, pmf in zip(
+            rows[s0 + ri[starts]].tolist(), np.add.reduceat(terms, starts, axis=0), strict=True
+        ):
             pmf_out[i] = pmf
 
 

@@ -60,8 +60,9 @@ def _local_linear_solve(t0, t1, t2, u0, u1, x):
 LOCAL_LINEAR_EXACT_MAX = 4000
 
 
-def _local_linear(x: np.ndarray, y: np.ndarray, w: np.ndarray, h: float,
-                  exact_max: int = LOCAL_LINEAR_EXACT_MAX) -> np.ndarray:
+def _local_linear(
+    x: np.ndarray, y: np.ndarray, w: np.ndarray, h: float, exact_max: int = LOCAL_LINEAR_EXACT_MAX
+) -> np.ndarray:
     """Leave-one-out local-linear kernel regression of y on x (Gaussian kernel, bandwidth h, weights w).
 
     Up to ``exact_max`` weighted points the kernel sums are computed pairwise (O(n²), in blocks).
@@ -176,8 +177,9 @@ def _group_average_ranks(group: np.ndarray, value: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def _within_group_spearman(group: np.ndarray, x: np.ndarray, y: np.ndarray, n_groups: int,
-                           min_n: int) -> np.ndarray:
+def _within_group_spearman(
+    group: np.ndarray, x: np.ndarray, y: np.ndarray, n_groups: int, min_n: int
+) -> np.ndarray:
     """Spearman's rs (Pearson's r of average ranks) of x and y within each group; NaN for groups with
     fewer than ``min_n`` members or a constant variable. The rank sums are exact (half-integers)."""
     rs = np.full(n_groups, np.nan)
@@ -203,26 +205,41 @@ def _school_level(unit: Unit) -> np.ndarray:
     n_all, s1_all, s2_all = len(tot), int(tot.sum()), int((tot * tot).sum())
     mean_region = s1_all / n_all
     sd_region = math.sqrt(max(s2_all - s1_all * s1_all / n_all, 0.0) / n_all) or 1.0
-    return (np.bincount(unit.school, weights=unit.total, minlength=ns) / np.maximum(cnt, 1)
-            - mean_region) / sd_region
+    return (
+        np.bincount(unit.school, weights=unit.total, minlength=ns) / np.maximum(cnt, 1) - mean_region
+    ) / sd_region
 
 
-def _corr_reference(rs: np.ndarray, n_has: np.ndarray, level: np.ndarray, min_n: int,
-                    bw: float) -> tuple[Any, np.ndarray]:
+def _corr_reference(
+    rs: np.ndarray, n_has: np.ndarray, level: np.ndarray, min_n: int, bw: float
+) -> tuple[Any, np.ndarray]:
     """The region's pooled within-school journal–score correlation, and the one expected at each
     school's level (local-linear in the level when ``bw`` > 0, else the pooled one)."""
     good = np.isfinite(rs) & (n_has >= min_n)
-    ref = np.tanh(np.average(np.arctanh(np.clip(rs[good], -0.999, 0.999)), weights=n_has[good] - 3)) if good.any() else np.nan
+    ref = (
+        np.tanh(np.average(np.arctanh(np.clip(rs[good], -0.999, 0.999)), weights=n_has[good] - 3))
+        if good.any()
+        else np.nan
+    )
     ref_at = np.full(len(rs), ref)
     if bw > 0 and good.sum() >= 10:
-        ref_at = _local_linear(level, np.arctanh(np.clip(rs, -0.999, 0.999)), np.where(good, n_has - 3, 0.0),
-                               bw * float(np.std(level[good])))
+        ref_at = _local_linear(
+            level,
+            np.arctanh(np.clip(rs, -0.999, 0.999)),
+            np.where(good, n_has - 3, 0.0),
+            bw * float(np.std(level[good])),
+        )
         ref_at = np.tanh(ref_at)
     return ref, ref_at
 
 
-def _up_rates(c_all: np.ndarray, u_all: np.ndarray, c_s: np.ndarray, u_s: np.ndarray,
-              level_model: dict[int, np.ndarray] | None) -> np.ndarray:
+def _up_rates(
+    c_all: np.ndarray,
+    u_all: np.ndarray,
+    c_s: np.ndarray,
+    u_s: np.ndarray,
+    level_model: dict[int, np.ndarray] | None,
+) -> np.ndarray:
     """Per school and journal mark 2..5: the expected rate of «повысили» (at the school's level, or
     among the other schools' pupils)."""
     if level_model is not None:
@@ -248,8 +265,11 @@ def _chart_maker(table: np.ndarray) -> Callable[[int], dict]:
     region_list, region_shares = region_table.tolist(), _shares(region_table)  # the same for every school
     # the same shares for every school at once (Python's round on each, as ``_r`` does)
     tot_s = table.sum((1, 2))
-    share_cols = {"понизили": np.tril(np.ones((4, 4), bool), -1), "подтвердили": np.eye(4, dtype=bool),
-                  "повысили": np.triu(np.ones((4, 4), bool), 1)}
+    share_cols = {
+        "понизили": np.tril(np.ones((4, 4), bool), -1),
+        "подтвердили": np.eye(4, dtype=bool),
+        "повысили": np.triu(np.ones((4, 4), bool), 1),
+    }
     pct = {k: (100 * table[:, mask].sum(1) / np.maximum(tot_s, 1)).tolist() for k, mask in share_cols.items()}
     tables = table.tolist()
     shares_r = {k: [round(x, 1) for x in v] for k, v in pct.items()}
@@ -257,16 +277,25 @@ def _chart_maker(table: np.ndarray) -> Callable[[int], dict]:
 
     def chart(si: int) -> dict:
         tot = tot_l[si]
-        return {"journal_vs_vpr": {"rows": "отметка по журналу 2..5", "columns": "отметка ВПР 2..5",
-                                   "school": tables[si], "region": region_list},
-                "shares": {"school": {**{k: v[si] if tot else None for k, v in shares_r.items()}, "n": tot},
-                           "region": region_shares}}
+        return {
+            "journal_vs_vpr": {
+                "rows": "отметка по журналу 2..5",
+                "columns": "отметка ВПР 2..5",
+                "school": tables[si],
+                "region": region_list,
+            },
+            "shares": {
+                "school": {**{k: v[si] if tot else None for k, v in shares_r.items()}, "n": tot},
+                "region": region_shares,
+            },
+        }
 
     return chart
 
 
-def _journal_records(unit: Unit, min_n: int, n_has: np.ndarray, sh: Mapping[str, Any],
-                     chart_of: Callable[[int], dict]) -> tuple[dict[str, dict], dict[str, dict]]:
+def _journal_records(
+    unit: Unit, min_n: int, n_has: np.ndarray, sh: Mapping[str, Any], chart_of: Callable[[int], dict]
+) -> tuple[dict[str, dict], dict[str, dict]]:
     """The ``journal`` and ``journal_corr`` records of every school from what they show (``sh``,
     rounded for all schools at once)."""
     out: dict[str, dict] = {}
@@ -284,8 +313,11 @@ def _journal_records(unit: Unit, min_n: int, n_has: np.ndarray, sh: Mapping[str,
             "tested": True,
             "n": n,
             "p_value": p_up,
-            "statistic": {"raised": u_obs, "expected_raised": sh["expected"][si],
-                          "school_level_sd": sh["level"][si]},
+            "statistic": {
+                "raised": u_obs,
+                "expected_raised": sh["expected"][si],
+                "school_level_sd": sh["level"][si],
+            },
             "comparison_group": sh["group_up"],
             "chart": chart,
         }
@@ -294,9 +326,13 @@ def _journal_records(unit: Unit, min_n: int, n_has: np.ndarray, sh: Mapping[str,
                 "tested": True,
                 "n": n,
                 "p_value": sh["p_corr"][si],
-                "statistic": {"spearman": sh["rs"][si], "region_spearman": sh["ref"], "z": sh["z"][si],
-                              "expected_spearman_at_level": sh["ref_at"][si],
-                              "school_level_sd": sh["level"][si]},
+                "statistic": {
+                    "spearman": sh["rs"][si],
+                    "region_spearman": sh["ref"],
+                    "z": sh["z"][si],
+                    "expected_spearman_at_level": sh["ref_at"][si],
+                    "school_level_sd": sh["level"][si],
+                },
                 "comparison_group": sh["group_corr"],
                 "chart": chart,
             }
@@ -321,8 +357,10 @@ def journal(unit: Unit, cfg: Mapping[str, Any]) -> tuple[dict[str, dict], dict[s
     c_s = np.bincount(key[has], minlength=ns * 6).astype(float).reshape(ns, 6)
     u_s = np.bincount(key[has], weights=up[has], minlength=ns * 6).reshape(ns, 6)
     # 4×4 tables
-    table = np.bincount(unit.school[has].astype(np.int64) * 16 + (unit.journal[has] - 2) * 4 + (unit.mark[has] - 2),
-                        minlength=ns * 16).reshape(ns, 4, 4)
+    table = np.bincount(
+        unit.school[has].astype(np.int64) * 16 + (unit.journal[has] - 2) * 4 + (unit.mark[has] - 2),
+        minlength=ns * 16,
+    ).reshape(ns, 4, 4)
     # pooled within-school Spearman (ranks within school) as reference
     rs = _within_group_spearman(unit.school[has], unit.journal[has], unit.total[has], ns, min_n=3)
     n_has = c_s.sum(1)
@@ -337,16 +375,28 @@ def journal(unit: Unit, cfg: Mapping[str, Any]) -> tuple[dict[str, dict], dict[s
     counts = c_s[:, 2:6]
     rates = _up_rates(c_all, u_all, c_s, u_s, level_model)
     shown = {
-        "counts": counts.astype(np.int64).tolist(), "rates": rates.tolist(),
-        "raised": u_s.sum(1).astype(np.int64).tolist(), "expected": _rv((counts * rates).sum(1), 2),
-        "level": _rv(level, 3), "corr_ok": (np.isfinite(rs) & np.isfinite(ref_at) & (n_has > 3)).tolist(),
-        "rs": _rv(rs), "z": _rv(zc_all), "ref_at": _rv(ref_at), "ref": _r(ref),
+        "counts": counts.astype(np.int64).tolist(),
+        "rates": rates.tolist(),
+        "raised": u_s.sum(1).astype(np.int64).tolist(),
+        "expected": _rv((counts * rates).sum(1), 2),
+        "level": _rv(level, 3),
+        "corr_ok": (np.isfinite(rs) & np.isfinite(ref_at) & (n_has > 3)).tolist(),
+        "rs": _rv(rs),
+        "z": _rv(zc_all),
+        "ref_at": _rv(ref_at),
+        "ref": _r(ref),
         "p_corr": stats.norm.cdf(zc_all).tolist(),
-        "group_up": ("ученики региона с той же отметкой по журналу в ОО того же уровня "
-                     "(логистическая регрессия «повысили» на средний балл ОО)" if level_model is not None
-                     else "ученики региона (других ОО) с той же отметкой по журналу"),
-        "group_corr": ("внутришкольная корреляция отметок по журналу и баллов в ОО региона того же "
-                       "уровня (локально-линейная регрессия по среднему баллу ОО)" if bw > 0
-                       else "средняя внутришкольная корреляция отметок по журналу и баллов в регионе"),
+        "group_up": (
+            "ученики региона с той же отметкой по журналу в ОО того же уровня "
+            "(логистическая регрессия «повысили» на средний балл ОО)"
+            if level_model is not None
+            else "ученики региона (других ОО) с той же отметкой по журналу"
+        ),
+        "group_corr": (
+            "внутришкольная корреляция отметок по журналу и баллов в ОО региона того же "
+            "уровня (локально-линейная регрессия по среднему баллу ОО)"
+            if bw > 0
+            else "средняя внутришкольная корреляция отметок по журналу и баллов в регионе"
+        ),
     }
     return _journal_records(unit, min_n, n_has, shown, _chart_maker(table))

@@ -42,7 +42,9 @@ def _union_bound_direct(table: np.ndarray, pv: np.ndarray, mult: np.ndarray, m: 
     return out
 
 
-def _union_bound(table: np.ndarray, pv: np.ndarray, mult: np.ndarray, m: np.ndarray, window: int = 4) -> np.ndarray:
+def _union_bound(
+    table: np.ndarray, pv: np.ndarray, mult: np.ndarray, m: np.ndarray, window: int = 4
+) -> np.ndarray:
     """``_union_bound_direct`` read off one sorted table instead of a schools × x × vectors comparison.
 
     Column v contributes mult_v·P(N_v > clip(x_v, 1, n)), x_v the number of its entries above m; that
@@ -90,15 +92,20 @@ def _region_vectors(unit: Unit) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
         code = code * int(radix[j]) + unit.tasks[:, j].astype(np.int64)
     span = int(code.max()) + 1
     if span * (int(total.max()) + 1) < 2**62:  # (total, code) as one integer, in the same order
-        ukey, inv, cnt = np.unique(total.astype(np.int64) * span + code, return_inverse=True, return_counts=True)
+        ukey, inv, cnt = np.unique(
+            total.astype(np.int64) * span + code, return_inverse=True, return_counts=True
+        )
         uniq = np.stack([ukey // span, ukey % span], 1)
     else:
-        uniq, inv, cnt = np.unique(np.stack([total, code], 1), axis=0, return_inverse=True, return_counts=True)
+        uniq, inv, cnt = np.unique(
+            np.stack([total, code], 1), axis=0, return_inverse=True, return_counts=True
+        )
     return total, uniq, inv.ravel(), cnt
 
 
-def _frequencies_by_total(uniq: np.ndarray, cnt: np.ndarray,
-                          n_by_total: np.ndarray) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+def _frequencies_by_total(
+    uniq: np.ndarray, cnt: np.ndarray, n_by_total: np.ndarray
+) -> dict[int, tuple[np.ndarray, np.ndarray]]:
     """Per total: the distinct region frequencies and how many vectors have each."""
     nt = len(n_by_total)
     freq_by_t: dict[int, tuple[np.ndarray, np.ndarray]] = {}
@@ -129,8 +136,9 @@ class _Repeats:
     worst_i: np.ndarray
 
 
-def _repeats(school: np.ndarray, inv: np.ndarray, uniq: np.ndarray, n_st: np.ndarray,
-             p_v: np.ndarray) -> _Repeats:
+def _repeats(
+    school: np.ndarray, inv: np.ndarray, uniq: np.ndarray, n_st: np.ndarray, p_v: np.ndarray
+) -> _Repeats:
     """Groups of pupils sharing a vector within a school, ordered by (school, vector), and each
     school's smallest binomial tail over them."""
     ns = n_st.shape[0]
@@ -154,8 +162,9 @@ def _repeats(school: np.ndarray, inv: np.ndarray, uniq: np.ndarray, n_st: np.nda
     return _Repeats(r_school, r_vec, r_cnt, r_t, n_identical, in_groups, m_s, worst_i)
 
 
-def _union_bounds(freq_by_t: dict[int, tuple[np.ndarray, np.ndarray]], n_st: np.ndarray, todo: np.ndarray,
-                  m_s: np.ndarray) -> np.ndarray:
+def _union_bounds(
+    freq_by_t: dict[int, tuple[np.ndarray, np.ndarray]], n_st: np.ndarray, todo: np.ndarray, m_s: np.ndarray
+) -> np.ndarray:
     """Per school, the union bound Σ_t acc[s, t], grouped by (t, n):
     acc[s, t] = Σ_v mult_v · P(N ≥ max(2, k_v(m_s)))."""
     acc_st = np.zeros(n_st.shape)
@@ -215,15 +224,23 @@ def similarity(unit: Unit, cfg: Mapping[str, Any]) -> dict[str, dict]:
             g = rp.worst_i[si]
             m = float(rp.m_s[si])
             tt = int(rp.r_t[g])
-            worst = {"total": tt, "pupils": int(rp.r_cnt[g]), "of_pupils_with_total": int(n_st[si, tt]),
-                     "region_frequency": _r(p_v[rp.r_vec[g]], 5)}
+            worst = {
+                "total": tt,
+                "pupils": int(rp.r_cnt[g]),
+                "of_pupils_with_total": int(n_st[si, tt]),
+                "region_frequency": _r(p_v[rp.r_vec[g]], 5),
+            }
             p_value = float(min(1.0, max(float(acc[si]), m)))
         out[sid] = {
             "tested": True,
             "n": int(counts[si]),
             "p_value": p_value,
-            "statistic": {"min_tail_probability": m, "identical_pairs": int(rp.n_identical[si]),
-                          "pupils_sharing_a_vector": int(rp.in_groups[si]), "most_repeated": worst},
+            "statistic": {
+                "min_tail_probability": m,
+                "identical_pairs": int(rp.n_identical[si]),
+                "pupils_sharing_a_vector": int(rp.in_groups[si]),
+                "most_repeated": worst,
+            },
             "comparison_group": "частоты наборов баллов за задания у учеников региона с тем же первичным баллом",
         }
     return out
@@ -279,8 +296,12 @@ def _similarity_reference(unit: Unit, cfg: Mapping[str, Any]) -> dict[str, dict]
             tails = _p_at_least(n_t[tt], p_v[vv[rep]], cc[rep])
             i = int(np.argmin(tails))
             m = float(tails[i])
-            worst = {"total": int(tt[i]), "pupils": int(cc[rep][i]), "of_pupils_with_total": int(n_t[tt[i]]),
-                     "region_frequency": _r(p_v[vv[rep]][i], 5)}
+            worst = {
+                "total": int(tt[i]),
+                "pupils": int(cc[rep][i]),
+                "of_pupils_with_total": int(n_t[tt[i]]),
+                "region_frequency": _r(p_v[vv[rep]][i], 5),
+            }
             acc = 0.0
             for t in np.flatnonzero(n_t):
                 pv = support_by_t[int(t)]
@@ -297,9 +318,12 @@ def _similarity_reference(unit: Unit, cfg: Mapping[str, Any]) -> dict[str, dict]
             "tested": True,
             "n": int(counts[si]),
             "p_value": p_value,
-            "statistic": {"min_tail_probability": m, "identical_pairs": n_identical,
-                          "pupils_sharing_a_vector": pupils_in_groups, "most_repeated": worst},
+            "statistic": {
+                "min_tail_probability": m,
+                "identical_pairs": n_identical,
+                "pupils_sharing_a_vector": pupils_in_groups,
+                "most_repeated": worst,
+            },
             "comparison_group": "частоты наборов баллов за задания у учеников региона с тем же первичным баллом",
         }
     return out
-
