@@ -25,6 +25,7 @@ import pytest
 from shnor.core.config import default_config
 from shnor.core.methods import fioko, objectivity
 from shnor.core.methods import objectivity_signs as signs_mod
+from tests.core.methods.objectivity_oracle import similarity_reference
 from tests.core.methods.test_objectivity import _demo, _demo_inputs
 
 DATA = Path(__file__).parent / "data_objectivity"
@@ -96,7 +97,7 @@ def test_similarity_matches_per_school_reference(demo3):
             continue
         _same(
             signs_mod.similarity(unit, cfg["signs"]["similarity"]),
-            signs_mod._similarity_reference(unit, cfg["signs"]["similarity"]),
+            similarity_reference(unit, cfg["signs"]["similarity"]),
         )
 
 

@@ -38,7 +38,6 @@ from shnor.core.methods.objectivity.signs.marks import (
 )
 from shnor.core.methods.objectivity.signs.vectors import (
     _p_at_least,
-    _similarity_reference,
     _union_bound,
     _union_bound_direct,
 )
@@ -72,7 +71,6 @@ __all__ = [
     "_rl",
     "_rl_rows",
     "_rv",
-    "_similarity_reference",
     "_tilt_fit",
     "_union_bound",
     "_union_bound_direct",
