@@ -15,7 +15,7 @@ A result's large buffers (NumPy arrays, Polars frames as Arrow IPC) do not go th
 pipe: the worker pickles the result with protocol 5, writes the out-of-band buffers into one file in
 shared memory (``/dev/shm``) and sends the small rest; the caller maps the file and unpickles over
 it (``Shipped``), the arrays pointing into the mapping. A country year's objectivity bodies and
-frames (gigabytes) otherwise cost ≈ 30 CPU-s of pickling, 64 KB pipe reads and copies on two cores.
+frames otherwise cost much CPU time in pickling, small pipe reads and copies on two cores.
 Without room in shared memory, or when its buffers are small, the result goes through the pipe
 already pickled (``Pickled``: not pickled a second time by the pool).
 """

@@ -26,7 +26,7 @@ def unit_shares(
 
     ``year, school_id, procedure, subject, grade, n, fails, share`` where ``n`` counts
     participants with a known fail status (absent pupils are never in ``scores``). Lazy, so that
-    only the columns it needs are filtered (a country's pupils filtered whole took 1.8 GB).
+    only the columns it needs are filtered (a country's pupils filtered whole took too much memory).
     """
     s = scores.lazy().filter(pl.col("fail").is_not_null())
     if procedures:

@@ -388,7 +388,7 @@ def fit_random_intercept_school(
     ``−2 log L = N log 2πσ² + Σ_j log(1 + n_j γ) + [W + Σ_j n_j (ybar_j − x_jᵀb)² / (1 + n_j γ)] / σ²``.
     b (weighted least squares on the school means) and σ² are profiled out and the one-dimensional
     profile in γ is maximised (grid on log γ, then bounded Brent, and the boundary γ = 0), so fitting
-    40,000 schools costs milliseconds instead of a MixedLM over millions of pupil rows. ``x`` has one
+    a country's schools is quick instead of a MixedLM over millions of pupil rows. ``x`` has one
     row per school. Returns the fit, the EBLUPs ``τ² n/(τ² n + σ²)·(ybar − x b)`` and their
     conditional variances ``1/(1/τ² + n/σ²)`` in the order of the inputs.
     """

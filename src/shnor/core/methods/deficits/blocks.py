@@ -79,7 +79,7 @@ def _blocks(
         if frame.height == 0:
             continue
         n_tasks = int(frame["task_scores"].list.len()[0])
-        scores = (  # a fixed-width array read by numpy (a column per task took 0.08 s a test)
+        scores = (  # a fixed-width array read by numpy (a column per task was slow)
             frame["task_scores"]
             .list.eval(pl.element().fill_null(0))
             .list.to_array(n_tasks)

@@ -52,7 +52,7 @@ def combine(ps: list[float], method: str) -> float:
 
 def combine_many(groups: list[list[float]], method: str) -> np.ndarray:
     """``combine`` of every group at once (one p-value per group, no group empty): a country year
-    has 280,000 of them, and a scipy call each took 16 s."""
+    has hundreds of thousands of them, and a scipy call each was slow."""
     if not groups:
         return np.empty(0)
     k = np.fromiter((len(g) for g in groups), np.int64, len(groups))

@@ -34,8 +34,8 @@ def _pool_cfg(cfg: Mapping[str, Any]) -> dict[str, Any]:
 
 class NullPmfs:
     """One procedure's bunching null distributions per (school, cut), as columns: what the pooled
-    test needs of them (a dict with a numpy array per school and cut took 0.8 s a procedure to pass
-    between processes). ``pmf(i)`` is the i-th distribution."""
+    test needs of them (a dict with a numpy array per school and cut was slow to pass between
+    processes). ``pmf(i)`` is the i-th distribution."""
 
     def __init__(self, year: int, key: tuple[str, str, int], pmfs: dict[tuple[str, str], dict]) -> None:
         self.year, self.key = year, key

@@ -26,9 +26,9 @@ class _Records:
     start and end of each record's body, the record itself serialised (sorted keys, as in the
     evidence) into one buffer. Columns and one buffer a procedure instead of an object a record:
     300,000 small objects per procedure cost memory, pickling between processes and their copies to
-    exact size (orjson's result keeps its ≈ 8 KB write buffer); per-school dicts of every record of
-    every test were what made the country year need 16 GB. Appended to column by column (no tuple
-    a record, no transposing afterwards: 0.3 s of a country procedure)."""
+    exact size (orjson's result keeps its whole write buffer); per-school dicts of every record of
+    every test were what made the country year need too much memory. Appended to column by column
+    (no tuple a record, no transposing afterwards, which was slow for a country procedure)."""
 
     def __init__(self) -> None:
         self.cols: list[list] = [[] for _ in range(_COLS)]
@@ -80,7 +80,7 @@ class _Tests:
     def signs_parts(self, i: int) -> list:
         """The records of ``schools[i]`` as the parts of one JSON list, in record id order: views
         of the bodies and the punctuation between them, for one ``b"".join`` with what surrounds
-        the list (each ``+`` or ``join`` copies the school's ≈ 50 KB again)."""
+        the list (each ``+`` or ``join`` copies the school's records again)."""
         a, b = self.bounds[i], self.bounds[i + 1]
         views = self._views
         parts: list = [b"["]

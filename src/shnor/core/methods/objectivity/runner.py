@@ -49,7 +49,7 @@ def region_bunching(inputs: Inputs, config: Mapping[str, Any]) -> pl.DataFrame:
     return pl.DataFrame([{k: r.get(k) for k in schema} for r in rows], schema=schema)
 
 
-#: Schools per part of the output handed to a ``sink`` (≈ 150 MB of evidence for a country year).
+#: Schools per part of the output handed to a ``sink`` (a part's evidence is small beside a country year's).
 SINK_SCHOOLS = 2000
 
 
@@ -65,7 +65,7 @@ def run(
     With a ``sink``, the rows are handed to it in parts of ``SINK_SCHOOLS`` schools as soon as each
     part is made (the whole output: every flag and q-value is final by then; the evidence as the
     UTF-8 JSON bytes it is made as, a list beside the part's other columns), and the frame returned
-    has no ``evidence`` column: a country year's evidence (2.9 GB) is never held at once, and the
+    has no ``evidence`` column: a country year's evidence is never held at once, and the
     caller can store a part while the next is being made. ``started``: the procedures' tests
     already submitted to the caller's workers (``start``)."""
     with _gc_paused():

@@ -50,7 +50,7 @@ def _unit_frame(
     """One procedure's present pupils, school by school. Within a school they stay in the order they
     come: every sum over pupils the signs make is of whole numbers (exact in any order) or of a
     school's own values, so the order does not change any result (tested: the rows shuffled give
-    the same output, to the bit); sorting on every column as well cost 0.4 s a procedure."""
+    the same output, to the bit); sorting on every column as well was slow."""
     cols = ["school_id", "primary_score", "mark", "journal_mark"] + (["task_scores"] if with_tasks else [])
     return (
         _present(inputs, procedure, year, subject, grade)
@@ -81,8 +81,8 @@ def build_unit(
         scale.get("max_score") or (tk["max_points"].cast(pl.Int64).sum() if tk.height else total.max())
     )
     total = np.minimum(total, max_score)
-    # the frame is sorted by school: a school's index counts the changes of id (np.unique of 1.4 M
-    # Python strings took 0.5 s a procedure)
+    # the frame is sorted by school: a school's index counts the changes of id (np.unique of a
+    # procedure's million Python strings was slow)
     sid = df["school_id"]
     first = (sid != sid.shift(1)).fill_null(True)
     school = first.cast(pl.Int64).cum_sum().to_numpy() - 1
@@ -101,7 +101,7 @@ def build_unit(
         # a fixed-width array read by numpy: no Python lists, no exploded copy (a missing task score
         # comes out as NaN, so the sums below disagree and the task matrix is not used). Kept in the
         # warehouse's small integers and column-major: the signs read it task by task, and a row-major
-        # int64 matrix (170 MB a procedure) made every column read the whole of it
+        # int64 matrix made every column read the whole of it
         mat = np.asfortranarray(
             df["task_scores"].list.to_array(n_tasks).to_numpy().reshape(df.height, n_tasks)
         )
