@@ -2,7 +2,8 @@
 
     python scripts/bench_method.py CACHE objectivity --out obj.parquet
     python scripts/bench_method.py CACHE deficits --out def.parquet
-    python scripts/bench_store.py WORK_FOLDER --objectivity obj.parquet --deficits def.parquet [--profile OUT.prof]
+    python scripts/bench_store.py WORK_FOLDER --objectivity obj.parquet --deficits def.parquet \
+        [--profile OUT.prof]
 
 WORK_FOLDER becomes a fresh SHNOR_HOME (its own SQLite database: emptied first). The schools are
 registered before the clock starts; each store is timed alone.

@@ -45,7 +45,11 @@ run = MethodologyRun.objects.filter(year=int(sys.argv[1])).order_by("-pk").first
 out = open(sys.argv[2], "w", encoding="utf-8")
 out.write(json.dumps({"summary": run.summary, "config": run.config, "digest": run.config_digest},
                      ensure_ascii=False, sort_keys=True, default=str) + "\\n")
-rows = SchoolOutcome.objects.filter(run=run).select_related("school").order_by("method", "school__school_id", "pk")
+rows = (
+    SchoolOutcome.objects.filter(run=run)
+    .select_related("school")
+    .order_by("method", "school__school_id", "pk")
+)
 for o in rows:
     out.write(json.dumps([o.method, o.school.school_id, o.flagged, o.value, o.label, o.data],
                          ensure_ascii=False, sort_keys=True, default=str) + "\\n")

@@ -1,4 +1,5 @@
-"""An import or an identify run killed at any moment leaves the store consistent, and running it again completes it."""
+"""An import or an identify run killed at any moment leaves the store consistent, and running it again
+completes it."""
 
 from __future__ import annotations
 

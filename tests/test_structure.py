@@ -1,4 +1,5 @@
-"""The size limits the code base keeps: no module over 1,000 lines, no function over 150 (migrations aside)."""
+"""The size limits the code base keeps: no module over 1,000 lines, no function over 150 (migrations
+aside)."""
 
 from __future__ import annotations
 

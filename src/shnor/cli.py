@@ -59,7 +59,10 @@ FILES = click.argument("files", nargs=-1, required=True, type=click.Path(path_ty
 REPLACE = click.option(
     "--replace",
     is_flag=True,
-    help="Заменить действующую версию файла с тем же именем (или вернуть прежнюю); без ключа замена отклоняется.",
+    help=(
+        "Заменить действующую версию файла с тем же именем (или вернуть прежнюю); "
+        "без ключа замена отклоняется."
+    ),
 )
 MAX_REJECTED = click.option(
     "--max-rejected",
@@ -217,11 +220,13 @@ def identify(year: int, config_path: Path | None, out_dir: Path | None, label: s
         if r.get("objectivity_index") is not None
     ]
     out.print(
-        f"Расчёт №{run.pk} за {year} (настройки {run.config_digest[:12]}): школ с результатами {s['schools_with_results']}; "
+        f"Расчёт №{run.pk} за {year} (настройки {run.config_digest[:12]}): "
+        f"школ с результатами {s['schools_with_results']}; "
         f"маркеры ФИОКО у {s['fioko_marked_schools']} школ"
         f"{' (индекс объективности ' + ', '.join(idx) + ')' if idx else ''}; "
         f"признаки необъективности у {s['objectivity_flagged']}; ШНОР {s['low_results']} "
-        f"(в списке риска {s['risk_list']}); ШНСУ {s['social_risk']}; дефициты умений в {s.get('schools_with_deficits', 0)} школах"
+        f"(в списке риска {s['risk_list']}); ШНСУ {s['social_risk']}; "
+        f"дефициты умений в {s.get('schools_with_deficits', 0)} школах"
         f"{'; файлы: ' + str(out_dir) if out_dir else ''}",
         highlight=False,
         soft_wrap=True,

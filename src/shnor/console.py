@@ -37,7 +37,8 @@ def fail(message: str, code: int = 2) -> None:
 
 
 def run_imports(files: Iterable[Path], label: str, one: Callable[..., Any]) -> None:
-    """Import files one by one with a progress bar, print each summary, exit non-zero when any file was rejected."""
+    """Import files one by one with a progress bar, print each summary, exit non-zero when any file was
+    rejected."""
     from shnor.core.config import ConfigError
     from shnor.core.ingest.errors import IngestError
 
@@ -90,8 +91,8 @@ def run_imports(files: Iterable[Path], label: str, one: Callable[..., Any]) -> N
     same = sum(o.status == "unchanged" for o in outcomes)
     refused = sum(o.status == "refused" for o in outcomes)
     out.print(
-        f"Итого файлов: {len(files)}; загружено: {stored}; без изменений: {same}; с ошибкой: {problems - refused}"
-        + (f"; не заменено без --replace: {refused}" if refused else ""),
+        f"Итого файлов: {len(files)}; загружено: {stored}; без изменений: {same}; "
+        f"с ошибкой: {problems - refused}" + (f"; не заменено без --replace: {refused}" if refused else ""),
         highlight=False,
     )
     if problems:

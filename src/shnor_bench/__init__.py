@@ -1,1 +1,2 @@
-"""Benchmarks outside the product package: ``shnor bench`` (national scale) and ``shnor loadtest`` (the web)."""
+"""Benchmarks outside the product package: ``shnor bench`` (national scale) and ``shnor loadtest`` (the
+web)."""

@@ -103,7 +103,8 @@ def bench(
     if report.ratio is not None:
         line += (
             f"; агрегаты: Polars {report.polars_s:.2f} с, pandas {report.pandas_s:.2f} с — "
-            f"ускорение ×{report.ratio:.1f}; совпадение: {'да' if report.agree else 'НЕТ'} ({report.agreement})"
+            f"ускорение ×{report.ratio:.1f}; "
+            f"совпадение: {'да' if report.agree else 'НЕТ'} ({report.agreement})"
         )
     console.out.print(line, highlight=False, soft_wrap=True)
     if out_md is not None:
@@ -164,7 +165,8 @@ def loadtest(
         demo_region_load(seed=1, size=size)
     password = "load-" + os.urandom(6).hex()
     demo_users_create(password=password)
-    # the production defaults (shnor.web.gunicorn_conf: no control socket in ~/.gunicorn), sized by the options
+    # the production defaults (shnor.web.gunicorn_conf: no control socket in ~/.gunicorn),
+    # sized by the options
     cmd = [
         sys.executable,
         "-m",

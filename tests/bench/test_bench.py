@@ -56,7 +56,8 @@ def test_generated_data_are_cached(home) -> None:  # type: ignore[no-untyped-def
 
 @pytest.mark.slow
 def test_country_year(home) -> None:  # type: ignore[no-untyped-def]
-    """One country-year (≈ 40,000 schools, ≈ 15 million ВПР rows) through every stage; figures in docs/benchmarks.md."""
+    """One country-year (≈ 40,000 schools, ≈ 15 million ВПР rows) through every stage; figures in
+    docs/benchmarks.md."""
     report = run_bench(Plan(size="country", years=1), home / "cache")
     assert report.rows > 10_000_000
     assert report.agree

@@ -2,7 +2,8 @@
 
 The schema is loaded from the Django WSGI application itself (``/api/openapi.json``); every operation gets a
 bounded number of generated requests — valid ones (positive) and ones that break the schema (negative) — as a
-region user with a real ``Bearer shn_…`` token, then anonymously, where every answer must be 401, never 5xx."""
+region user with a real ``Bearer shn_…`` token, then anonymously, where every answer must be 401, never
+5xx."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """Each role's main path in real (Debian) Chromium via Playwright: log in, find a school, open the card,
-see a flag's evidence chart drawn by the local Plotly, export a list. No browser download: /usr/bin/chromium."""
+see a flag's evidence chart drawn by the local Plotly, export a list. No browser download:
+/usr/bin/chromium."""
 
 from __future__ import annotations
 
@@ -111,7 +112,9 @@ def test_dashboard_map_and_offline_degradation(browser, live_server, live_world)
 CSP_WATCH = """
 window.__csp = [];
 document.addEventListener("securitypolicyviolation", function (e) {
-  window.__csp.push(e.violatedDirective + " " + (e.blockedURI || "inline") + " " + (e.sourceFile || "") + ":" + e.lineNumber);
+  window.__csp.push(
+    e.violatedDirective + " " + (e.blockedURI || "inline") + " " + (e.sourceFile || "") + ":" + e.lineNumber
+  );
 });
 """
 

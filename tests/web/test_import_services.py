@@ -1,5 +1,5 @@
-"""Imports through the services: stored once, replaced whole when asked, atomic on failure, nothing kept from a
-rejected file."""
+"""Imports through the services: stored once, replaced whole when asked, atomic on failure, nothing kept from
+a rejected file."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Browser imports and runs as background jobs: upload → job → worker → the Russian summary, row errors, report."""
+"""Browser imports and runs as background jobs: upload → job → worker → the Russian summary, row errors,
+report."""
 
 from __future__ import annotations
 

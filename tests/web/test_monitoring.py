@@ -1,4 +1,5 @@
-"""Monitoring: indicator table with its calculation, manual values, effectiveness as a background job, reports; scoped per role."""
+"""Monitoring: indicator table with its calculation, manual values, effectiveness as a background job,
+reports; scoped per role."""
 
 from __future__ import annotations
 
@@ -133,7 +134,8 @@ def test_manual_values_are_audited_aggregated_and_guarded(world) -> None:  # typ
 
 
 def synthetic_inputs(region) -> Inputs:  # type: ignore[no-untyped-def]
-    """Three years of ВПР maths results for the region's schools: supported schools low, one pool school alike."""
+    """Three years of ВПР maths results for the region's schools: supported schools low, one pool school
+    alike."""
     rng = np.random.default_rng(3)
     ids = sorted(School.objects.filter(region=region).values_list("school_id", flat=True))
     level = {

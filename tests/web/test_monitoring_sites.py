@@ -1,4 +1,5 @@
-"""Website monitoring: a background crawl of local sites (127.0.0.1 only), history per site, missing documents, scoping."""
+"""Website monitoring: a background crawl of local sites (127.0.0.1 only), history per site, missing
+documents, scoping."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ PAGE = """<html><head><meta charset="utf-8"><title>{title}</title></head><body>{
 
 
 class Sites:
-    """Two tiny websites on 127.0.0.1: a school (/school/…) and a municipality (/mun/…); pages can change between checks."""
+    """Two tiny websites on 127.0.0.1: a school (/school/…) and a municipality (/mun/…); pages can change
+    between checks."""
 
     def __init__(self) -> None:
         self.pages: dict[str, tuple[str, bytes]] = {}
@@ -179,7 +181,8 @@ def test_site_pages_are_scoped(world, role) -> None:  # type: ignore[no-untyped-
     url = reverse("monitoring:site_municipality", args=[world.mun.pk])
     status = client.post(url, {"url": "https://example.test/"}).status_code
     assert status == (302 if role in ("region", "municipality") else 403), role
-    # starting a crawl: region analysts and municipality coordinators (nothing to crawl here -> message, redirect back)
+    # starting a crawl: region analysts and municipality coordinators (nothing to crawl here -> message,
+    # redirect back)
     status = client.post(reverse("monitoring:sites")).status_code
     assert status == (403 if role in ("school", "teacher", "curator", "observer") else 302), role
 

@@ -83,7 +83,10 @@ def test_gia_import(home, tmp_path) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_scales_and_task_spec(home, tmp_path, real) -> None:  # type: ignore[no-untyped-def]
-    scales = "year,procedure,subject,grade,max_score,min_3,min_4,min_5\n2024,vpr,ma,4,20,6,10,15\n2024,vpr,ru,4,38,14,24,33\n"
+    scales = (
+        "year,procedure,subject,grade,max_score,min_3,min_4,min_5\n"
+        "2024,vpr,ma,4,20,6,10,15\n2024,vpr,ru,4,38,14,24,33\n"
+    )
     assert scales_file_import(path=write(tmp_path / "scales.csv", scales, "utf-8")).status == "stored"
     assert Scale.objects.filter(year=2024).count() == 2
     assert scales_frame().filter(scales_frame()["year"] == 2024).height == 2

@@ -1,8 +1,9 @@
 """Support (issue 7) in real (Debian) Chromium, beyond test_support_browser.py: the coordinator creates the
-municipal roadmap from a template, the director attaches a PDF and a link to an activity of the school roadmap,
-overdue activities reach the coordinator's list, the export opens in python-docx (and, where LibreOffice and
-poppler are installed, renders to a non-blank PNG); leader-school proposals respect the capacity and are
-deterministic; a questionnaire filled in the browser gives the hand-computed risk profile. No browser download."""
+municipal roadmap from a template, the director attaches a PDF and a link to an activity of the school
+roadmap, overdue activities reach the coordinator's list, the export opens in python-docx (and, where
+LibreOffice and poppler are installed, renders to a non-blank PNG); leader-school proposals respect the
+capacity and are deterministic; a questionnaire filled in the browser gives the hand-computed risk profile. No
+browser download."""
 
 from __future__ import annotations
 
@@ -102,7 +103,8 @@ def test_roadmap_from_template_evidence_overdue_and_export(
     acts = list(school_map.activities.order_by("position", "id"))
     late, soon = acts[0], acts[1]
 
-    # 2. the director attaches a PDF and a link to an activity of its school's roadmap, and moves two due dates
+    # 2. the director attaches a PDF and a link to an activity of its school's roadmap, and moves two due
+    # dates
     context, page = login(browser, live_server, w.users["school"].username)
     try:
         page.goto(f"{live_server.url}/support/roadmaps/{school_map.pk}/")

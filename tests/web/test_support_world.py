@@ -1,4 +1,5 @@
-"""Support data on top of the test region (a builder, no tests here): roadmaps at three levels, evidence, partners, a survey."""
+"""Support data on top of the test region (a builder, no tests here): roadmaps at three levels, evidence,
+partners, a survey."""
 
 from __future__ import annotations
 

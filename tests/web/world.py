@@ -1,4 +1,5 @@
-"""A small region built by code: regions, municipalities, schools, two methodology runs with evidence, users."""
+"""A small region built by code: regions, municipalities, schools, two methodology runs with evidence,
+users."""
 
 from __future__ import annotations
 
@@ -318,7 +319,10 @@ def build_world() -> World:
                                 "individual": "Индивидуальное сопровождение",
                                 "network": "Сетевые методические объединения",
                             }[track],
-                            "reasons": "ШНОР повторно за последние три года (2023, 2024); признаки необъективности результатов: bunching:vpr:ma:4",
+                            "reasons": (
+                                "ШНОР повторно за последние три года (2023, 2024); "
+                                "признаки необъективности результатов: bunching:vpr:ma:4"
+                            ),
                             "tracks": ["common", track],
                         },
                     )

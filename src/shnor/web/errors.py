@@ -1,10 +1,11 @@
 """Error pages in Russian with the site's navigation: 400, 403, 404, 500 (``handler400`` … in ``urls.py``).
 
-A malformed parameter (``shnor.web.params.BadParameter``) shows its own message: which parameter, what was typed,
-what is expected. 403 and 404 show the view's message when it is Russian (the views raise them with Russian
-text); Django's own English messages («No School matches the given query») are replaced by a general one. The
-500 page shows the request id the administrator finds in the log. Every page falls back to a plain page without
-the menu when rendering with the user's context fails (the database may be the reason of the error).
+A malformed parameter (``shnor.web.params.BadParameter``) shows its own message: which parameter, what was
+typed, what is expected. 403 and 404 show the view's message when it is Russian (the views raise them with
+Russian text); Django's own English messages («No School matches the given query») are replaced by a general
+one. The 500 page shows the request id the administrator finds in the log. Every page falls back to a plain
+page without the menu when rendering with the user's context fails (the database may be the reason of the
+error).
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ def _render(request: HttpRequest, status: int, context: dict[str, Any]) -> HttpR
         body = loader.render_to_string(f"{status}.html", context, request=request)
     except Exception:  # the database, a context processor or the session may be what failed
         body = (
-            f'<!doctype html><html lang="ru"><head><meta charset="utf-8"><title>{TITLES[status]}</title></head>'
+            '<!doctype html><html lang="ru"><head><meta charset="utf-8">'
+            f"<title>{TITLES[status]}</title></head>"
             f"<body><h1>{TITLES[status]}</h1><p>{escape(context.get('problem') or '')}</p>"
             f'<p>Номер запроса: <code>{escape(rid)}</code></p><p><a href="/">На главную</a></p></body></html>'
         )

@@ -69,7 +69,10 @@ class BadParameter(BadRequest):
         """«Параметр «год» (year=abc) задан неверно: ожидается год четырьмя цифрами, например 2024.»"""
         if not self.value:
             return f"Не задан параметр «{self.label}» ({self.name}): ожидается {self.expected}."
-        return f"Параметр «{self.label}» ({self.name}={self.shown_value}) задан неверно: ожидается {self.expected}."
+        return (
+            f"Параметр «{self.label}» ({self.name}={self.shown_value}) задан неверно: "
+            f"ожидается {self.expected}."
+        )
 
 
 def db_int(value: Any) -> int | None:
@@ -82,8 +85,8 @@ def db_int(value: Any) -> int | None:
 
 
 def _raw(source: Mapping[str, Any], name: str, required: str = "", label: str | None = None) -> str | None:
-    """The stripped value of ``name`` (the last one if repeated), or None when absent or empty; when ``required``
-    (what is expected) an absent value is a :class:`BadParameter`."""
+    """The stripped value of ``name`` (the last one if repeated), or None when absent or empty; when
+    ``required`` (what is expected) an absent value is a :class:`BadParameter`."""
     value = source.get(name)
     value = "" if value is None else str(value).strip()
     if not value and required:
@@ -112,7 +115,8 @@ def integer(
     expected: str | None = None,
     required: bool = False,
 ) -> int | None:
-    """An integer within ``minimum``..``maximum`` (and a database BIGINT); ``default`` when absent or empty."""
+    """An integer within ``minimum``..``maximum`` (and a database BIGINT); ``default`` when absent or
+    empty."""
     expected = expected or _range_text(minimum, maximum)
     raw = _raw(source, name, expected if required else "", label)
     if raw is None:
@@ -183,7 +187,8 @@ def text(
     label: str | None = None,
     required: bool = False,
 ) -> str:
-    """Free text (a search string, a login): stripped, at most ``max_length`` characters, no control characters."""
+    """Free text (a search string, a login): stripped, at most ``max_length`` characters, no control
+    characters."""
     expected = f"текст не длиннее {max_length} знаков без служебных символов"
     raw = _raw(source, name, expected if required else "", label)
     if raw is None:

@@ -1,10 +1,11 @@
 """Request ids and the logging configuration.
 
-Every request gets an id: the incoming ``X-Request-ID`` when a trusted reverse proxy (``SHNOR_TRUSTED_PROXIES``)
-sent it and it is a short safe token, else a new uuid4 hex. The id is kept in a context variable for the request's duration, put on
-``request.request_id``, returned in the ``X-Request-ID`` response header, shown on the 500 page and added to
-every log record (``%(request_id)s``) by :class:`RequestIdFilter` — so a user who quotes the id from the
-error page leads the administrator to the traceback in ``SHNOR_HOME/logs/shnor.log``.
+Every request gets an id: the incoming ``X-Request-ID`` when a trusted reverse proxy
+(``SHNOR_TRUSTED_PROXIES``) sent it and it is a short safe token, else a new uuid4 hex. The id is kept in a
+context variable for the request's duration, put on ``request.request_id``, returned in the ``X-Request-ID``
+response header, shown on the 500 page and added to every log record (``%(request_id)s``) by
+:class:`RequestIdFilter` — so a user who quotes the id from the error page leads the administrator to the
+traceback in ``SHNOR_HOME/logs/shnor.log``.
 
 This module is imported by ``settings.py``: it must not touch Django settings at import time.
 """
@@ -30,7 +31,8 @@ def request_id() -> str:
 
 
 def request_id_from(incoming: str | None) -> str:
-    """The incoming id if it is a short safe token (letters, digits, ``.``, ``_``, ``-``; ≤ 64), else a new one."""
+    """The incoming id if it is a short safe token (letters, digits, ``.``, ``_``, ``-``; ≤ 64), else a new
+    one."""
     if incoming and _SAFE.fullmatch(incoming):
         return incoming
     return uuid.uuid4().hex
@@ -94,9 +96,9 @@ def log_file(home: Path) -> Path:
 def logging_config(
     *, home: Path, level: str = "WARNING", mail_admins: bool = False, max_mb: int = 10, backups: int = 5
 ) -> dict:
-    """The ``LOGGING`` dict: records of ``level`` and above with the request id to the console (stderr: the journal
-    under systemd) and to a rotating file; errors also to the administrators by e-mail when ``mail_admins``.
-    Tracebacks are kept for server errors, not for 4xx answers."""
+    """The ``LOGGING`` dict: records of ``level`` and above with the request id to the console (stderr: the
+    journal under systemd) and to a rotating file; errors also to the administrators by e-mail when
+    ``mail_admins``. Tracebacks are kept for server errors, not for 4xx answers."""
     handlers = ["console", "file"] + (["mail_admins"] if mail_admins else [])
     config: dict[str, Any] = {
         "version": 1,
@@ -126,7 +128,8 @@ def logging_config(
         },
         "root": {"handlers": handlers, "level": level},
         "loggers": {
-            # Django's own default sends these to the console only with DEBUG: here they go where the rest goes
+            # Django's own default sends these to the console only with DEBUG:
+            # here they go where the rest goes
             "django": {"handlers": handlers, "level": level, "propagate": False},
             # runserver's request lines stay as Django prints them
             "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},

@@ -34,7 +34,8 @@ SHNOR_INVITATION_DAYS  how long a one-time invitation link works; default 7
 SHNOR_PASSWORD_RESET_HOURS  how long a password-reset link works; default 24
 SHNOR_PASSWORD_RESET_PER_HOUR  reset requests per address (e-mail, and ×3 per IP) an hour; default 5
 SHNOR_ADMINS      who gets server errors (with the traceback and the request id) by e-mail, through the
-                  SHNOR_EMAIL_* settings above: «Имя <mail@example.ru>, Имя2 <mail2@example.ru>»; default nobody
+                  SHNOR_EMAIL_* settings above: «Имя <mail@example.ru>, Имя2 <mail2@example.ru>»;
+                  default nobody
 SHNOR_LOG_LEVEL   DEBUG, INFO, WARNING (default) or ERROR: records at this level and above go to stderr and
                   to SHNOR_HOME/logs/shnor.log (rotated at 10 MB, 5 old files kept), each with its request id
 """
@@ -119,7 +120,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "shnor.web.request_log.RequestIdMiddleware",  # first: every log line and error page of a request has its id
+    # first: every log line and error page of a request has its id
+    "shnor.web.request_log.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -238,7 +240,8 @@ def _admins(name: str) -> list[tuple[str, str]]:
     return out
 
 
-# Logging: records with the request id to stderr and SHNOR_HOME/logs/shnor.log; server errors by e-mail to ADMINS
+# Logging: records with the request id to stderr and SHNOR_HOME/logs/shnor.log;
+# server errors by e-mail to ADMINS
 ADMINS = _admins("SHNOR_ADMINS")
 LOG_LEVEL = os.environ.get("SHNOR_LOG_LEVEL", "WARNING").upper()
 if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR"}:

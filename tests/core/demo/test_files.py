@@ -12,7 +12,8 @@ from shnor.core.demo import VPR_HEADER, DemoConfig, DemoData, write_files
 from shnor.core.store import schema
 
 REAL_HEADER_2021 = [
-    "логин школы", "регион", "номер обучающегося", "код обучающегося", "отметка за предыдущую четверть/триместр",
+    "логин школы", "регион", "номер обучающегося", "код обучающегося",
+    "отметка за предыдущую четверть/триместр",
     "пол", "класс", "вариант", "всего баллов",
 ]  # fmt: skip
 X_TEXTS = {"X", "x", "Х", "х", "не пройд."}
@@ -109,7 +110,8 @@ def test_csv_formats(written: tuple[Path, list[Path]]) -> None:
         for name in ("schools.csv", "context.csv", "gia.csv", "tasks.csv", "scales.csv", "truth.csv")
     }
     assert heads["schools.csv"] == [
-        "school_id", "name", "municipality_id", "municipality", "region_id", "region", "kind", "locality", "pupils",
+        "school_id", "name", "municipality_id", "municipality", "region_id", "region", "kind", "locality",
+        "pupils",
         "is_small", "latitude", "longitude", "website",
     ]  # fmt: skip
     assert heads["context.csv"][:2] == ["year", "school_id"]

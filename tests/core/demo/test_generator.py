@@ -28,7 +28,8 @@ def test_frames_follow_schemas(small: DemoData) -> None:
     assert small.tasks.schema == pl.Schema(schema.TASKS)
     assert small.scales.schema == pl.Schema(schema.SCALES)
     assert small.gia.columns == [
-        "year", "exam", "school_id", "subject", "student_code", "primary_score", "test_score", "mark", "below_min",
+        "year", "exam", "school_id", "subject", "student_code", "primary_score", "test_score", "mark",
+        "below_min",
     ]  # fmt: skip
     assert set(small.results["procedure"].unique()) == {"vpr", "oge", "ege"}
     assert small.results["pupil_key"].null_count() == 0

@@ -1,5 +1,5 @@
-"""The importers' properties of ``test_fuzz`` with 10,000 examples each (``pytest -m slow tests/core/ingest``);
-the ordinary run has 40. Figures in docs/benchmarks.md."""
+"""The importers' properties of ``test_fuzz`` with 10,000 examples each (``pytest -m slow
+tests/core/ingest``); the ordinary run has 40. Figures in docs/benchmarks.md."""
 
 from __future__ import annotations
 

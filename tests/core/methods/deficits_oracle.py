@@ -54,7 +54,8 @@ def _integer_core(
     school_ids: Sequence[str] | None,
     keep_pupil: bool,
 ) -> tuple[pl.LazyFrame, pl.LazyFrame, pl.DataFrame]:
-    """(pupils with integer ids, lazy (_pupil, _eid, points, max_points), elements _eid → KEYS, dimension, element).
+    """(pupils with integer ids, lazy (_pupil, _eid, points, max_points), elements _eid → KEYS, dimension,
+    element).
 
     The heavy group-by runs on integer keys only (pupil row number and element id); strings are
     joined back on the small results.

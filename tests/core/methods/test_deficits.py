@@ -163,7 +163,8 @@ def test_success_municipality_rows_from_registry() -> None:
 
 
 def test_interval_methods() -> None:
-    # one-point task, 20 pupils, 10 solved: Wilson equals the textbook interval on n = 20 (n_eff = n − 1 with ddof 1)
+    # one-point task, 20 pupils, 10 solved: Wilson equals the textbook interval on n = 20 (n_eff = n − 1 with
+    # ddof 1)
     p, n = 0.5, 20
     sd = np.sqrt(p * (1 - p) * n / (n - 1))
     lo, hi = dm.interval(np.array([p]), np.array([sd]), np.array([n]), np.array([1]))

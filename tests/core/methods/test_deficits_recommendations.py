@@ -69,7 +69,10 @@ def test_invalid_library_messages_are_russian() -> None:
         load_library("[[entry]\n")
     with pytest.raises(LibraryError, match="нет ни одной записи"):
         load_library('version = "1"\n')
-    bad = '[[entry]]\nid = "a"\nsubject = "ma"\ngrades = [4]\ntopic = "t"\ntitle = "T"\nactions = ["x"]\nkes = ["2"]\n'
+    bad = (
+        '[[entry]]\nid = "a"\nsubject = "ma"\ngrades = [4]\ntopic = "t"\ntitle = "T"\n'
+        'actions = ["x"]\nkes = ["2"]\n'
+    )
     with pytest.raises(LibraryError, match="класс:код"):
         load_library(bad)
     with pytest.raises(LibraryError, match="уровень"):

@@ -1,4 +1,5 @@
-"""FIOKO's reference markers: independent recomputations, the quartile rule, the published layout, real data."""
+"""FIOKO's reference markers: independent recomputations, the quartile rule, the published layout, real
+data."""
 
 from __future__ import annotations
 

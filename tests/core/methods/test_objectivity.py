@@ -1,4 +1,5 @@
-"""The extended objectivity detector: planted behaviours found, strong honest schools spared, FDR on null data."""
+"""The extended objectivity detector: planted behaviours found, strong honest schools spared, FDR on null
+data."""
 
 from __future__ import annotations
 

@@ -129,7 +129,8 @@ def build(site: Site, other: Site) -> None:
             html(
                 "Школы с низкими образовательными результатами (ШНОР)",
                 '<a href="/docs/prikaz112.pdf">Приказ от 01.02.2021 № 112</a>'
-                '<a href="/docs/%D0%B4%D0%BE%D1%80%D0%BE%D0%B6%D0%BD%D0%B0%D1%8F_%D0%BA%D0%B0%D1%80%D1%82%D0%B0.docx">'
+                '<a href="/docs/%D0%B4%D0%BE%D1%80%D0%BE%D0%B6%D0%BD%D0%B0%D1%8F_'
+                '%D0%BA%D0%B0%D1%80%D1%82%D0%B0.docx">'
                 "Скачать (DOCX)</a>"
                 '<a href="/docs/analiz.pdf" title="Анализ мероприятий дорожной карты">Анализ</a>'
                 '<a href="/docs/plan.docx">План мероприятий на 2024 год</a>'

@@ -58,8 +58,8 @@ def test_docx_has_order_header_title_table_header_and_every_activity() -> None:
     body = "\n".join(c.text for r in table.rows[2:] for c in r.cells)
     assert "Оказание финансовой помощи" in body
     assert (
-        "Создание эффективной организационной и финансовой схемы для адресной материальной поддержки обновления"
-        in body
+        "Создание эффективной организационной и финансовой схемы "
+        "для адресной материальной поддержки обновления" in body
     )
     assert len(table.rows) == 2 + 4 + 42  # header, numbering, 4 section rows, 42 activities
     assert d.sections[0].page_width > d.sections[0].page_height  # landscape

@@ -19,7 +19,8 @@ def test_questionnaire_has_the_ten_factors_and_four_groups() -> None:
 
 def test_scoring_weights_groups_and_reverses_statements() -> None:
     q = questionnaire_default()
-    # equipment: director D01/D02 «полностью не согласен» (4 = max risk), teachers T07 «полностью согласен» (0)
+    # equipment: director D01/D02 «полностью не согласен» (4 = max risk), teachers T07 «полностью согласен»
+    # (0)
     prof = profile_compute(q, [("director", {"D01": 4, "D02": 4}), ("teachers", {"T07": 1})])
     eq = prof["factors"]["equipment"]
     assert eq["by_group"] == {"director": 100.0, "teachers": 0.0}

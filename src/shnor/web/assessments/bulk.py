@@ -41,7 +41,8 @@ Progress = Callable[[str], None]
 def results_parquet_import(
     *, path: Path, replace: bool = False, progress: Progress | None = None
 ) -> ImportOutcome:
-    """Import one RESULTS-schema Parquet file holding a single (procedure, year, subject, grade) as one batch."""
+    """Import one RESULTS-schema Parquet file holding a single (procedure, year, subject, grade) as one
+    batch."""
     path = Path(path)
     say = progress or (lambda _m: None)
     say("чтение")
@@ -105,7 +106,8 @@ def results_parquet_import(
     try:
         with transaction.atomic():
             ids = lf.select(pl.col("school_id").drop_nulls().unique()).collect()
-            # compare with the whole registry in Python: an IN (…) of 40,000 ids exceeds SQLite's variable limit
+            # compare with the whole registry in Python: an IN (…) of 40,000 ids exceeds SQLite's variable
+            # limit
             known = set(School.objects.values_list("school_id", flat=True))
             unknown = ids.filter(~pl.col("school_id").is_in(list(known)))
             created = (
@@ -135,7 +137,8 @@ def results_parquet_import(
             store.remove(relpath)
         raise
     summary = (
-        f"{head}: сохранено участников {present} и отсутствовавших {stats['absent_rows']} из {stats['schools']} школ"
+        f"{head}: сохранено участников {present} и отсутствовавших {stats['absent_rows']} "
+        f"из {stats['schools']} школ"
         f"{'; новых школ вне реестра: ' + str(created) if created else ''}"
         f"{_replaced_note(old, earlier)}"
     )

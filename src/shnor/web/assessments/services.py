@@ -116,7 +116,8 @@ def vpr_file_import(
     )
     target = f"{vf.year}:{vf.subject}:{vf.grade}"
     batch_id = hashlib.sha256(f"{sha}|vpr|{target}".encode()).hexdigest()[:24]
-    head = f"{path.name}: {slot_title(procedure='vpr', year=vf.year, subject=vf.subject, grade=vf.grade)} ({LAYOUT_LABELS.get(vf.layout, vf.layout)})"
+    slot = slot_title(procedure="vpr", year=vf.year, subject=vf.subject, grade=vf.grade)
+    head = f"{path.name}: {slot} ({LAYOUT_LABELS.get(vf.layout, vf.layout)})"
     present = vf.rows_present
     n_schools = vf.frame.filter(~pl.col("absent"))["school_id"].n_unique()
     rejected = f"отклонено строк: {vf.rows_rejected} ({share_text(vf.rows_rejected, vf.rows_total)})"
@@ -126,7 +127,10 @@ def vpr_file_import(
             path.name, "unchanged", f"{head}: файл уже загружен, ничего не изменено", batch_id=batch_id
         )
     if not vf.accepted:
-        summary = f"{head}: файл отклонён — {rejected}, порог {share_text(int(max_rejected * 1000), 1000)}; ничего не сохранено"
+        summary = (
+            f"{head}: файл отклонён — {rejected}, порог {share_text(int(max_rejected * 1000), 1000)}; "
+            "ничего не сохранено"
+        )
         return ImportOutcome(
             path.name,
             "rejected",
@@ -309,7 +313,8 @@ def gia_file_import(
         raise
     summary = (
         f"{head}: сохранено результатов {frame.height} из {frame['school_id'].n_unique()} школ"
-        f"{'; новых школ вне реестра: ' + str(created) if created else ''}; {rejected}{_replaced_note(old, earlier)}"
+        f"{'; новых школ вне реестра: ' + str(created) if created else ''}; "
+        f"{rejected}{_replaced_note(old, earlier)}"
     )
     report = error_report_write(path.name, parsed.errors, summary, parsed.warnings)
     if report:
@@ -360,7 +365,8 @@ def scales_file_import(*, path: Path) -> ImportOutcome:
 def tasks_file_import(
     *, path: Path, year: int | None = None, subject: str | None = None, grade: int | None = None
 ) -> ImportOutcome:
-    """Import tasks.csv or a ФИС ОКО specification: each (procedure, year, subject, grade) it names is replaced whole."""
+    """Import tasks.csv or a ФИС ОКО specification: each (procedure, year, subject, grade) it names is
+    replaced whole."""
     path = Path(path)
     parsed = read_tasks(path, year=year, subject=subject, grade=grade)
     bad = _reference_outcome(path, "спецификации заданий", parsed.errors, parsed.warnings)
@@ -394,7 +400,8 @@ def tasks_file_import(
         pl.len(), pl.col("max_points").cast(pl.Int32).sum()
     )
     desc = ", ".join(
-        f"{r['procedure']} {r['year']} {r['subject']}{r['grade']}: {r['len']} заданий, максимум {r['max_points']}"
+        f"{r['procedure']} {r['year']} {r['subject']}{r['grade']}: "
+        f"{r['len']} заданий, максимум {r['max_points']}"
         for r in groups.sort("year").iter_rows(named=True)
     )
     return ImportOutcome(

@@ -73,7 +73,8 @@ class VersionDiff:
         if self.schools_new:
             more = self.schools_new - len(self.new_named)
             out.append(
-                f"появятся школ: {self.schools_new} ({', '.join(self.new_named)}{f' и ещё {more}' if more > 0 else ''})"
+                f"появятся школ: {self.schools_new} "
+                f"({', '.join(self.new_named)}{f' и ещё {more}' if more > 0 else ''})"
             )
         if self.schools_changed:
             out.append(f"изменится число участников в школах: {self.schools_changed}")
@@ -231,7 +232,8 @@ def version_activate(
 
 
 def batch_restore(*, batch_id: str, root: Any) -> tuple[ImportBatch, list[ImportBatch]]:
-    """Bring an earlier version of a file back: it becomes live, the slot's live version is kept as replaced."""
+    """Bring an earlier version of a file back: it becomes live, the slot's live version is kept as
+    replaced."""
     batch = ImportBatch.objects.filter(batch_id=batch_id).first()
     if batch is None:
         raise IngestError("такой версии файла нет")

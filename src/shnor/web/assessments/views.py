@@ -123,7 +123,8 @@ def import_replace(request: HttpRequest, job: int) -> HttpResponse:
     if not Path(refused.params.get("path", "")).is_file():
         messages.error(
             request,
-            "Загруженный файл уже удалён с сервера (файлы неподтверждённых загрузок хранятся ограниченное время); "
+            "Загруженный файл уже удалён с сервера "
+            "(файлы неподтверждённых загрузок хранятся ограниченное время); "
             "загрузите его снова.",
         )
         return back
@@ -165,8 +166,10 @@ def version_restore(request: HttpRequest, pk: int) -> HttpResponse:
         )
         messages.success(
             request,
-            f"{restored.source_name}: возвращена версия от {timezone.localtime(restored.created_at):%d.%m.%Y %H:%M} "
-            f"({restored.rows_stored} участников, {restored.schools} школ). Чтобы списки отражали эти данные, "
+            f"{restored.source_name}: возвращена версия "
+            f"от {timezone.localtime(restored.created_at):%d.%m.%Y %H:%M} "
+            f"({restored.rows_stored} участников, {restored.schools} школ). "
+            "Чтобы списки отражали эти данные, "
             "запустите новый расчёт.",
         )
         return redirect(reverse("assessments:imports"))

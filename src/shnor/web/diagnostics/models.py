@@ -9,7 +9,8 @@ from shnor.web.registry.models import School
 
 
 class Teacher(models.Model):
-    """A teacher of a school in the register: a code (pseudonymous where needed), optionally a name and an account."""
+    """A teacher of a school in the register: a code (pseudonymous where needed), optionally a name and an
+    account."""
 
     school = models.ForeignKey(
         School, on_delete=models.PROTECT, related_name="teachers", verbose_name="школа"

@@ -51,7 +51,8 @@ def _describe(old_ids: list[str], new_ids: list[str], year: int) -> list[tuple[s
             lines.append(
                 (
                     "replaced",
-                    f"{title}, файл {b.source_name}: версия от {_when(before)} заменена версией от {_when(b)} — "
+                    f"{title}, файл {b.source_name}: "
+                    f"версия от {_when(before)} заменена версией от {_when(b)} — "
                     f"участников {before.rows_stored} → {b.rows_stored}, школ {before.schools} → {b.schools}",
                 )
             )
@@ -81,8 +82,9 @@ def run_data_notices(run: MethodologyRun | None) -> list[DataNotice]:
         notices.append(
             DataNotice(
                 "after",
-                "После этого расчёта загруженные данные изменились; показанные результаты рассчитаны по прежним "
-                "данным. Чтобы учесть изменения, запустите новый расчёт.",
+                "После этого расчёта загруженные данные изменились; "
+                "показанные результаты рассчитаны по прежним данным. "
+                "Чтобы учесть изменения, запустите новый расчёт.",
                 [line for _kind, line in after],
             )
         )

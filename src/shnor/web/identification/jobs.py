@@ -1,4 +1,5 @@
-"""The identification app's job kinds: a methodology run started from the browser (registered in ``apps.py``)."""
+"""The identification app's job kinds: a methodology run started from the browser (registered in
+``apps.py``)."""
 
 from __future__ import annotations
 

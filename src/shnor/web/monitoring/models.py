@@ -1,4 +1,5 @@
-"""Manual indicator values, effectiveness analyses, municipality websites and the history of website checks."""
+"""Manual indicator values, effectiveness analyses, municipality websites and the history of website
+checks."""
 
 from __future__ import annotations
 

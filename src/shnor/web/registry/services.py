@@ -36,7 +36,8 @@ def _municipality(code: str | None, name: str | None, region: Region | None) -> 
 
 
 def schools_ensure(*, schools: pl.DataFrame, source: str) -> int:
-    """Create the schools of a result file that the registry does not know, marked «not in registry»; returns how many."""
+    """Create the schools of a result file that the registry does not know, marked «not in registry»; returns
+    how many."""
     ids = [s for s in schools["school_id"].drop_nulls().unique().to_list()]
     known = set(School.objects.filter(school_id__in=ids).values_list("school_id", flat=True))
     frame = schema.conform(
@@ -67,12 +68,16 @@ def schools_ensure(*, schools: pl.DataFrame, source: str) -> int:
 
 
 def schools_file_import(*, path: Path, max_rejected: float = 0.05) -> ImportOutcome:
-    """Import schools.csv: create or update every valid school (now «in registry»), or nothing when too many rows are bad."""
+    """Import schools.csv: create or update every valid school (now «in registry»), or nothing when too many
+    rows are bad."""
     path = Path(path)
     parsed = read_schools(path)
     bad = len({e.row for e in parsed.errors})
     if parsed.rows_total == 0 or bad / parsed.rows_total >= max_rejected:
-        summary = f"{path.name}: реестр школ не загружен — отклонено строк {bad} ({share_text(bad, parsed.rows_total)}); ничего не сохранено"
+        summary = (
+            f"{path.name}: реестр школ не загружен — отклонено строк {bad} "
+            f"({share_text(bad, parsed.rows_total)}); ничего не сохранено"
+        )
         return ImportOutcome(
             path.name,
             "rejected",
@@ -124,7 +129,8 @@ def schools_file_import(*, path: Path, max_rejected: float = 0.05) -> ImportOutc
 
 
 def context_file_import(*, path: Path, max_rejected: float = 0.05) -> ImportOutcome:
-    """Import context.csv: one record per (school, year), replaced when present; unknown schools are row errors."""
+    """Import context.csv: one record per (school, year), replaced when present; unknown schools are row
+    errors."""
     from shnor.core.ingest.errors import RowError
 
     path = Path(path)
@@ -149,7 +155,10 @@ def context_file_import(*, path: Path, max_rejected: float = 0.05) -> ImportOutc
     frame = frame.filter(pl.col("school_id").is_in(list(ids)))
     bad = len({e.row for e in parsed.errors})
     if parsed.rows_total == 0 or bad / parsed.rows_total >= max_rejected:
-        summary = f"{path.name}: контекст не загружен — отклонено строк {bad} ({share_text(bad, parsed.rows_total)}); ничего не сохранено"
+        summary = (
+            f"{path.name}: контекст не загружен — отклонено строк {bad} "
+            f"({share_text(bad, parsed.rows_total)}); ничего не сохранено"
+        )
         return ImportOutcome(
             path.name,
             "rejected",

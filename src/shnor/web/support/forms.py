@@ -70,7 +70,8 @@ class EvidenceForm(forms.Form):
     """A file or a link confirming execution."""
 
     title = forms.CharField(label="Описание", max_length=300, required=False)
-    # a plain file input: the clearable one takes a posted «file-clear» for «remove the file» and hands False on
+    # a plain file input: the clearable one takes a posted «file-clear» for «remove the file»
+    # and hands False on
     file = forms.FileField(label="Файл", required=False, widget=forms.FileInput)
     url = forms.CharField(label="или ссылка", max_length=1000, required=False)
 

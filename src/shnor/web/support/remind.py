@@ -1,4 +1,5 @@
-"""Send roadmap reminders from the command line or cron: ``python -m shnor.web.support.remind [YYYY-MM-DD]``."""
+"""Send roadmap reminders from the command line or cron: ``python -m shnor.web.support.remind
+[YYYY-MM-DD]``."""
 
 from __future__ import annotations
 

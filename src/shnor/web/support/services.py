@@ -151,7 +151,10 @@ def _default_authority(
     if level == Level.SCHOOL and school is not None:
         return school.name or school.school_id
     if level == Level.MUNICIPALITY and municipality is not None:
-        return f"органа местного самоуправления, осуществляющего управление в сфере образования ({municipality.name})"
+        return (
+            "органа местного самоуправления, осуществляющего управление в сфере образования "
+            f"({municipality.name})"
+        )
     return f"органа исполнительной власти субъекта Российской Федерации в сфере образования ({region.name})"
 
 
@@ -477,7 +480,8 @@ def evidence_add(
         size = int(getattr(upload, "size", 0) or 0)
         if size > evidence_max_bytes():
             raise ValidationError(
-                f"файл «{name}»: {size / 1048576:.1f} МБ, больше допустимых {evidence_max_bytes() // 1048576} МБ"
+                f"файл «{name}»: {size / 1048576:.1f} МБ, "
+                f"больше допустимых {evidence_max_bytes() // 1048576} МБ"
             )
         if size == 0:
             raise ValidationError(f"файл «{name}» пустой")
