@@ -18,7 +18,7 @@ def real() -> Path:
 
 
 @pytest.fixture
-def home(tmp_path, settings):  # type: ignore[no-untyped-def]
+def home(tmp_path, settings):
     """A private SHNOR_HOME for one test (warehouse, reports, secrets)."""
     settings.HOME = tmp_path / "home"
     settings.HOME.mkdir()
@@ -26,7 +26,7 @@ def home(tmp_path, settings):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _log_into_tmp(tmp_path_factory):  # type: ignore[no-untyped-def]
+def _log_into_tmp(tmp_path_factory):
     """Test runs log into a temporary SHNOR_HOME/logs, not into the developer's var/logs/shnor.log."""
     import logging.config
 
@@ -39,7 +39,7 @@ def _log_into_tmp(tmp_path_factory):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():  # type: ignore[no-untyped-def]
+def _fresh_cache():
     """Each test starts with an empty cache: cached reads never leak between tests' databases."""
     from django.core.cache import cache
 
@@ -49,7 +49,7 @@ def _fresh_cache():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def keep_db_connection(monkeypatch):  # type: ignore[no-untyped-def]
+def keep_db_connection(monkeypatch):
     """Keep the test's database connection open when code outside Django's test client runs requests or
     the task worker: both call close_old_connections(), which drops a connection inside the test's
     transaction on PostgreSQL (SQLite's in-memory test database ignores it)."""

@@ -12,11 +12,11 @@ from tests.builders import HEADER_2021, school_rows, write_xlsx
 pytestmark = pytest.mark.django_db
 
 
-def run(*args: str):  # type: ignore[no-untyped-def]
+def run(*args: str):
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
-def test_import_real_file_then_again(home, real) -> None:  # type: ignore[no-untyped-def]
+def test_import_real_file_then_again(home, real) -> None:
     path = str(real / "vpr_2021_ma4_altai.xlsx")
     first = run("import", "vpr", path, "--year", "2021", "--subject", "ma", "--grade", "4")
     assert first.exit_code == 0, first.output
@@ -28,7 +28,7 @@ def test_import_real_file_then_again(home, real) -> None:  # type: ignore[no-unt
     assert ImportBatch.objects.count() == 1
 
 
-def test_import_other_layouts_from_file_names(home, real) -> None:  # type: ignore[no-untyped-def]
+def test_import_other_layouts_from_file_names(home, real) -> None:
     res = run(
         "import",
         "vpr",
@@ -41,7 +41,7 @@ def test_import_other_layouts_from_file_names(home, real) -> None:  # type: igno
     assert ImportBatch.objects.count() == 2
 
 
-def test_missing_columns_exit_non_zero(home, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_missing_columns_exit_non_zero(home, tmp_path) -> None:
     header = [h for h in HEADER_2021 if h != "всего баллов"]
     rows = [r[:8] + r[9:] for r in school_rows("sch1", [5, 6])]
     path = write_xlsx(tmp_path / "vpr_2021_ma4_x.xlsx", rows, header=header)
@@ -51,7 +51,7 @@ def test_missing_columns_exit_non_zero(home, tmp_path) -> None:  # type: ignore[
     assert ImportBatch.objects.count() == 0
 
 
-def test_no_year_asks_for_it(home, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_no_year_asks_for_it(home, tmp_path) -> None:
     path = write_xlsx(tmp_path / "results.xlsx", school_rows("sch1", [5]))
     res = CliRunner().invoke(main, ["import", "vpr", str(path)])
     assert res.exit_code == 1

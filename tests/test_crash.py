@@ -32,13 +32,13 @@ print(json.dumps({
 """
 
 
-def env(home):  # type: ignore[no-untyped-def]
+def env(home):
     e = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
     e["SHNOR_HOME"] = str(home)
     return e
 
 
-def shnor(home, *args, timeout=120):  # type: ignore[no-untyped-def]
+def shnor(home, *args, timeout=120):
     return subprocess.run(
         [sys.executable, "-m", "shnor.cli", *args],
         env=env(home),
@@ -48,7 +48,7 @@ def shnor(home, *args, timeout=120):  # type: ignore[no-untyped-def]
     )
 
 
-def state(home):  # type: ignore[no-untyped-def]
+def state(home):
     res = subprocess.run(
         [sys.executable, "-c", CHECK], env=env(home), capture_output=True, text=True, timeout=120
     )
@@ -57,7 +57,7 @@ def state(home):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("delay", [0.8, 1.6, 2.4, 3.2])
-def test_killed_import_is_consistent_and_rerunnable(tmp_path, real, delay) -> None:  # type: ignore[no-untyped-def]
+def test_killed_import_is_consistent_and_rerunnable(tmp_path, real, delay) -> None:
     home = tmp_path / "home"
     home.mkdir()
     # the database made first: a kill inside Django's first migrate can leave a table without its
@@ -113,7 +113,7 @@ print(json.dumps({
 
 
 @pytest.fixture(scope="module")
-def demo_files(tmp_path_factory):  # type: ignore[no-untyped-def]
+def demo_files(tmp_path_factory):
     from shnor.core.demo import DemoConfig, generate, write_files
 
     data = generate(
@@ -124,7 +124,7 @@ def demo_files(tmp_path_factory):  # type: ignore[no-untyped-def]
     return {p.name: p for p in write_files(data, tmp_path_factory.mktemp("demo"))}
 
 
-def _stored_outcomes(db) -> int:  # type: ignore[no-untyped-def]
+def _stored_outcomes(db) -> int:
     """Outcomes committed so far for runs not done (0 while the tables are not there yet)."""
     try:
         with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.05) as con:
@@ -137,7 +137,7 @@ def _stored_outcomes(db) -> int:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("after", [1, 40, 90])
-def test_killed_identify_is_never_seen_and_runs_again(tmp_path, demo_files, after) -> None:  # type: ignore[no-untyped-def]
+def test_killed_identify_is_never_seen_and_runs_again(tmp_path, demo_files, after) -> None:
     """``shnor identify`` killed once it has stored ``after`` outcomes (by the writer thread, part by
     part): the run is never shown, and identify run again gives one complete run."""
     home = tmp_path / "home"
@@ -181,7 +181,7 @@ def test_killed_identify_is_never_seen_and_runs_again(tmp_path, demo_files, afte
     assert done == 0
 
 
-def runs(home):  # type: ignore[no-untyped-def]
+def runs(home):
     res = subprocess.run(
         [sys.executable, "-c", RUNS], env=env(home), capture_output=True, text=True, timeout=120
     )

@@ -38,7 +38,7 @@ def _installed_copy(tmp_path: Path) -> Path:
     return out
 
 
-def test_units_pass_systemd_analyze_verify(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_units_pass_systemd_analyze_verify(tmp_path) -> None:
     analyze = shutil.which("systemd-analyze")
     if analyze is None:
         message = "нет systemd-analyze (пакет Debian systemd, ставится scripts/setup)"
@@ -90,7 +90,7 @@ def test_unit_commands_are_ones_shnor_accepts() -> None:
     assert _exec_lines("shnor-backup.service") == ["/opt/shnor/bin/shnor-backup"]
 
 
-def test_backup_wrapper_makes_a_dated_archive_and_deletes_old_ones(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_backup_wrapper_makes_a_dated_archive_and_deletes_old_ones(tmp_path) -> None:
     backups = tmp_path / "backups"
     backups.mkdir()
     old = backups / "shnor-20200101.tar.gz"

@@ -90,7 +90,7 @@ def _stopped(proc: subprocess.Popen, children: set[int], log: Path) -> str:
     return text
 
 
-def test_serve_runs_gunicorn_and_the_worker_and_stops_on_sigterm(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_serve_runs_gunicorn_and_the_worker_and_stops_on_sigterm(tmp_path) -> None:
     proc, port, log = _start(tmp_path)
     try:
         with _wait_for(f"http://127.0.0.1:{port}/accounts/login/", proc) as response:
@@ -117,7 +117,7 @@ def test_serve_runs_gunicorn_and_the_worker_and_stops_on_sigterm(tmp_path) -> No
         urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=2)
 
 
-def test_ctrl_c_stops_gunicorn(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_ctrl_c_stops_gunicorn(tmp_path) -> None:
     proc, port, log = _start(tmp_path, "--no-worker")
     try:
         _wait_for(f"http://127.0.0.1:{port}/accounts/login/", proc).close()

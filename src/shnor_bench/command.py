@@ -93,7 +93,7 @@ def bench(
         ("пик RSS, МБ", "right"),
         ("примечание", "left"),
     ):
-        table.add_column(col, justify=just)  # type: ignore[arg-type]
+        table.add_column(col, justify=just)
     for row in fmt_table(report):
         table.add_row(*row)
     console.out.print(table, width=120)
@@ -216,7 +216,7 @@ def loadtest(
         sys.exit(1)
 
 
-def markdown(report, command: str) -> str:  # type: ignore[no-untyped-def]
+def markdown(report, command: str) -> str:
     """The measured table as Markdown."""
     from shnor_bench.country import fmt_table
 

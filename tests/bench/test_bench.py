@@ -27,7 +27,7 @@ STAGES = (
 )
 
 
-def test_bench_tiny_through_the_runner(home) -> None:  # type: ignore[no-untyped-def]
+def test_bench_tiny_through_the_runner(home) -> None:
     out_md = home / "bench.md"
     res = CliRunner().invoke(
         main,
@@ -44,7 +44,7 @@ def test_bench_tiny_through_the_runner(home) -> None:  # type: ignore[no-untyped
     assert "agree: True" in text
 
 
-def test_generated_data_are_cached(home) -> None:  # type: ignore[no-untyped-def]
+def test_generated_data_are_cached(home) -> None:
     plan = Plan(size="municipality", n_schools=4)
     folder, generated = generate_cached(plan, home / "cache")
     assert generated
@@ -55,7 +55,7 @@ def test_generated_data_are_cached(home) -> None:  # type: ignore[no-untyped-def
 
 
 @pytest.mark.slow
-def test_country_year(home) -> None:  # type: ignore[no-untyped-def]
+def test_country_year(home) -> None:
     """One country-year (≈ 40,000 schools, ≈ 15 million ВПР rows) through every stage; figures in
     docs/benchmarks.md."""
     report = run_bench(Plan(size="country", years=1), home / "cache")

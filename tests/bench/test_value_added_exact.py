@@ -33,7 +33,7 @@ def _school_stats(y, g, x_pupil):
 
 
 @pytest.mark.parametrize("reml", [False, True])
-def test_exam_null_and_school_covariate_match_mixedlm(exam, reml) -> None:  # type: ignore[no-untyped-def]
+def test_exam_null_and_school_covariate_match_mixedlm(exam, reml) -> None:
     y, lrt, g = exam
     school_lrt = pl.DataFrame({"g": g, "x": lrt}).with_columns(pl.col("x").mean().over("g"))["x"].to_numpy()
     for cols in ([np.ones(len(y))], [np.ones(len(y)), school_lrt]):

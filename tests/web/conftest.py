@@ -11,19 +11,19 @@ from tests.web.world import World, build_world
 
 
 @pytest.fixture
-def world(db, home) -> World:  # type: ignore[no-untyped-def]
+def world(db, home) -> World:
     """The test region (see tests/web/world.py)."""
     return build_world()
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings):  # type: ignore[no-untyped-def]
+def _fast_passwords(settings):
     """MD5 hashing in tests only: PBKDF2 would dominate the run time."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(scope="module")
-def browser():  # type: ignore[no-untyped-def]
+def browser():
     """One headless Chromium per test module (Playwright's sync API runs its own event loop). Never
     skipped: a missing /usr/bin/chromium fails the browser tests."""
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -36,13 +36,13 @@ def browser():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def live_world(transactional_db, home, live_server):  # type: ignore[no-untyped-def]
+def live_world(transactional_db, home, live_server):
     """The test region (no roadmaps yet), committed for the live server thread."""
     return build_world()
 
 
 @pytest.fixture
-def live_support(transactional_db, home, live_server):  # type: ignore[no-untyped-def]
+def live_support(transactional_db, home, live_server):
     """The test region with the municipal and the school roadmap of 2024 (support pages not empty),
     committed for the live server thread."""
     from shnor.web.support import services
@@ -55,7 +55,7 @@ def live_support(transactional_db, home, live_server):  # type: ignore[no-untype
 
 
 @pytest.fixture
-def analyst(world, keep_db_connection):  # type: ignore[no-untyped-def]
+def analyst(world, keep_db_connection):
     """A logged-in region analyst (imports allowed), the shipped scales and tasks loaded."""
     from django.test import Client
 

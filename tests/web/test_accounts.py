@@ -18,7 +18,7 @@ from tests.web.world import PASSWORD
 LOGIN = "/accounts/login/"
 
 
-def test_login_lands_on_the_role_page(world) -> None:  # type: ignore[no-untyped-def]
+def test_login_lands_on_the_role_page(world) -> None:
     expected = {
         "region": f"/regions/{world.region.pk}/",
         "observer": f"/regions/{world.region.pk}/",
@@ -43,7 +43,7 @@ def _earlier(seconds: float) -> None:
     LoginFailure.objects.update(last_failure_at=F("last_failure_at") - back, last_at=F("last_at") - back)
 
 
-def test_repeated_failures_make_the_next_attempt_wait(world, settings) -> None:  # type: ignore[no-untyped-def]
+def test_repeated_failures_make_the_next_attempt_wait(world, settings) -> None:
     settings.LOGIN_MAX_FAILURES = 3
     client = Client()
     for _ in range(2):
@@ -73,7 +73,7 @@ def test_repeated_failures_make_the_next_attempt_wait(world, settings) -> None: 
     assert not LoginFailure.objects.filter(ip="127.0.0.1").exists()
 
 
-def test_waits_are_capped_and_streaks_forgotten(world, settings) -> None:  # type: ignore[no-untyped-def]
+def test_waits_are_capped_and_streaks_forgotten(world, settings) -> None:
     settings.LOGIN_DELAY_MAX_SECONDS = 300
     now = timezone.now()
     LoginFailure.objects.create(
@@ -90,7 +90,7 @@ def test_waits_are_capped_and_streaks_forgotten(world, settings) -> None:  # typ
     assert Client().post(LOGIN, {"username": "u_school", "password": PASSWORD}).status_code == 302
 
 
-def test_csrf_is_enforced_on_every_form(world) -> None:  # type: ignore[no-untyped-def]
+def test_csrf_is_enforced_on_every_form(world) -> None:
     client = Client(enforce_csrf_checks=True)
     assert client.post(LOGIN, {"username": "u_region", "password": PASSWORD}).status_code == 403
     client.force_login(world.users["region"])
@@ -112,7 +112,7 @@ def test_csrf_is_enforced_on_every_form(world) -> None:  # type: ignore[no-untyp
     )
 
 
-def test_every_change_is_audited(world) -> None:  # type: ignore[no-untyped-def]
+def test_every_change_is_audited(world) -> None:
     client = Client()
     client.force_login(world.users["region"])
     world.school.name = "МБОУ СОШ №1 им. Пушкина"
@@ -127,7 +127,7 @@ def test_every_change_is_audited(world) -> None:  # type: ignore[no-untyped-def]
     assert "выгрузка" in page.content.decode()
 
 
-def test_api_tokens(world) -> None:  # type: ignore[no-untyped-def]
+def test_api_tokens(world) -> None:
     client = Client()
     client.force_login(world.users["municipality"])
     page = client.post(reverse("accounts:profile"), {"name": "ГИС муниципалитета"})
@@ -151,7 +151,7 @@ def test_api_tokens(world) -> None:  # type: ignore[no-untyped-def]
     )
 
 
-def test_openapi_schema(world) -> None:  # type: ignore[no-untyped-def]
+def test_openapi_schema(world) -> None:
     schema = Client().get("/api/openapi.json").json()
     assert {"/api/schools", "/api/schools/{school_id}", "/api/lists/{kind}", "/api/runs"} <= set(
         schema["paths"]
@@ -159,7 +159,7 @@ def test_openapi_schema(world) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.django_db
-def test_demo_users_one_per_role(world) -> None:  # type: ignore[no-untyped-def]
+def test_demo_users_one_per_role(world) -> None:
     rows = demo_users_create(password="demo-пароль")
     assert [r[0] for r in rows] == [
         "demo_region",
@@ -182,7 +182,7 @@ def test_demo_users_one_per_role(world) -> None:  # type: ignore[no-untyped-def]
     assert len(again[0][1]) >= 10
 
 
-def test_demo_director_sees_a_school_on_the_list(world) -> None:  # type: ignore[no-untyped-def]
+def test_demo_director_sees_a_school_on_the_list(world) -> None:
     from shnor.web.accounts.models import Profile
     from shnor.web.accounts.services import demo_users_create
     from shnor.web.identification.models import SchoolOutcome

@@ -48,30 +48,30 @@ KNOWN: dict[str, list[tuple[dict, dict]]] = {
 }
 
 
-def _fuzz(strategy, body, examples: int = 20) -> None:  # type: ignore[no-untyped-def]
+def _fuzz(strategy, body, examples: int = 20) -> None:
     """Run ``body(case)`` over ``examples`` generated cases."""
 
     @settings(SETTINGS, max_examples=examples)
     @given(case=strategy)
-    def run(case) -> None:  # type: ignore[no-untyped-def]
+    def run(case) -> None:
         body(case)
 
     run()
 
 
-def _operations():  # type: ignore[no-untyped-def]
+def _operations():
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", get_wsgi_application())
     ops = [result.ok() for result in schema.get_all_operations()]
     assert len(ops) >= 8, [op.label for op in ops]
     return ops
 
 
-def test_no_server_errors_with_a_token(world, keep_db_connection) -> None:  # type: ignore[no-untyped-def]
+def test_no_server_errors_with_a_token(world, keep_db_connection) -> None:
     _, key = api_token_create(user=world.users["region"], name="schemathesis")
     headers = {"Authorization": f"Bearer {key}"}
     seen: dict[str, set[int]] = {}
 
-    def call(op, case) -> None:  # type: ignore[no-untyped-def]
+    def call(op, case) -> None:
         response = case.call_and_validate(headers=headers, checks=CHECKS)
         seen.setdefault(op.label, set()).add(response.status_code)
 
@@ -86,10 +86,10 @@ def test_no_server_errors_with_a_token(world, keep_db_connection) -> None:  # ty
     assert 422 in seen["GET /api/schools"]  # the oversized municipality id is refused, not a 500
 
 
-def test_anonymous_gets_401_never_5xx(world, keep_db_connection) -> None:  # type: ignore[no-untyped-def]
+def test_anonymous_gets_401_never_5xx(world, keep_db_connection) -> None:
     seen: dict[str, set[int]] = {}
 
-    def call(op, case) -> None:  # type: ignore[no-untyped-def]
+    def call(op, case) -> None:
         response = case.call()
         seen.setdefault(op.label, set()).add(response.status_code)
         assert response.status_code == 401, (case.formatted_path, response.status_code)

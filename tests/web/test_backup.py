@@ -17,7 +17,7 @@ from tests.builders import school_rows, write_xlsx
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def snapshot(home):  # type: ignore[no-untyped-def]
+def snapshot(home):
     return (
         sorted(ImportBatch.objects.values_list("batch_id", "status", "rows_stored")),
         sorted(School.objects.values_list("school_id", "in_registry")),
@@ -26,7 +26,7 @@ def snapshot(home):  # type: ignore[no-untyped-def]
     )
 
 
-def test_round_trip(home, real, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_round_trip(home, real, tmp_path) -> None:
     reference_ensure_shipped()
     vpr_file_import(path=real / "vpr_2022_ma4_protocol_sample.xlsx")
     path = tmp_path / "mun.xlsx"
@@ -62,7 +62,7 @@ def test_round_trip(home, real, tmp_path) -> None:  # type: ignore[no-untyped-de
     assert results_scan().select(pl.len()).collect().item() == before[2].height
 
 
-def test_broken_archive_changes_nothing(home, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_broken_archive_changes_nothing(home, tmp_path) -> None:
     reference_ensure_shipped()
     vpr_file_import(
         path=write_xlsx(tmp_path / "a.xlsx", school_rows("sch000001", [5])), year=2023, subject="ma", grade=4

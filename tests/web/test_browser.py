@@ -26,7 +26,7 @@ ARGS = [
 SCREENSHOT_DIR = Path(os.environ.get("SHNOR_SCREENSHOTS", "/tmp/shnor-screenshots"))
 
 
-def login(browser, live_server, username: str):  # type: ignore[no-untyped-def]
+def login(browser, live_server, username: str):
     context = browser.new_context(
         viewport={"width": 1280, "height": 900}, accept_downloads=True, locale="ru-RU"
     )
@@ -39,7 +39,7 @@ def login(browser, live_server, username: str):  # type: ignore[no-untyped-def]
     return context, page
 
 
-def see_evidence_chart(page) -> None:  # type: ignore[no-untyped-def]
+def see_evidence_chart(page) -> None:
     flag = page.locator("#flag-objectivity")
     assert "в списке" in flag.inner_text()
     chart = flag.locator(".chart[data-drawn='1']").first
@@ -47,7 +47,7 @@ def see_evidence_chart(page) -> None:  # type: ignore[no-untyped-def]
     assert chart.locator(".main-svg").count() >= 1  # Plotly drew an SVG
 
 
-def export_list(page, live_server) -> None:  # type: ignore[no-untyped-def]
+def export_list(page, live_server) -> None:
     page.goto(f"{live_server.url}/lists/objectivity/")
     assert page.locator("#list").inner_text().count("sch0001") == 1
     with page.expect_download() as info:
@@ -58,7 +58,7 @@ def export_list(page, live_server) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("role", ["region", "observer", "municipality", "curator"])
-def test_role_finds_school_and_sees_evidence(browser, live_server, live_world, role) -> None:  # type: ignore[no-untyped-def]
+def test_role_finds_school_and_sees_evidence(browser, live_server, live_world, role) -> None:
     context, page = login(browser, live_server, live_world.users[role].username)
     try:
         page.goto(f"{live_server.url}/schools/")
@@ -80,7 +80,7 @@ def test_role_finds_school_and_sees_evidence(browser, live_server, live_world, r
 
 
 @pytest.mark.parametrize("role", ["school", "teacher"])
-def test_school_roles_land_on_their_card(browser, live_server, live_world, role) -> None:  # type: ignore[no-untyped-def]
+def test_school_roles_land_on_their_card(browser, live_server, live_world, role) -> None:
     context, page = login(browser, live_server, live_world.users[role].username)
     try:
         page.wait_for_url("**/schools/sch0001/")
@@ -92,7 +92,7 @@ def test_school_roles_land_on_their_card(browser, live_server, live_world, role)
         context.close()
 
 
-def test_dashboard_map_and_offline_degradation(browser, live_server, live_world) -> None:  # type: ignore[no-untyped-def]
+def test_dashboard_map_and_offline_degradation(browser, live_server, live_world) -> None:
     context, page = login(browser, live_server, live_world.users["region"].username)
     try:
         page.wait_for_url(f"**/regions/{live_world.region.pk}/")
@@ -119,7 +119,7 @@ document.addEventListener("securitypolicyviolation", function (e) {
 """
 
 
-def test_main_pages_have_no_csp_violations(browser, live_server, live_world) -> None:  # type: ignore[no-untyped-def]
+def test_main_pages_have_no_csp_violations(browser, live_server, live_world) -> None:
     """Under the Content-Security-Policy (no inline script, no eval) the main pages draw their charts and
     run their scripts without a single violation; the selects that had inline handlers still work."""
     from django.contrib.auth.models import Permission

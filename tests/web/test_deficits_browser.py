@@ -28,7 +28,7 @@ def _cli(*args: str) -> None:
 
 
 @pytest.fixture
-def live_deficits(transactional_db, home, tmp_path, live_server):  # type: ignore[no-untyped-def]
+def live_deficits(transactional_db, home, tmp_path, live_server):
     """A generated municipality imported through the CLI, `shnor identify --year 2024`, committed for the live
     server (the same building as tests/test_identify.py), and a school user of a school with deficits."""
     data = generate(
@@ -60,7 +60,7 @@ def _classes(school_id: str) -> set[str]:
     return {str(c) for c in frame["class_name"].drop_nulls().unique().to_list()}
 
 
-def test_school_downloads_its_own_deficit_report(browser, live_server, live_deficits) -> None:  # type: ignore[no-untyped-def]
+def test_school_downloads_its_own_deficit_report(browser, live_server, live_deficits) -> None:
     school = live_deficits.school
     others = list(School.objects.exclude(pk=school.pk).order_by("school_id"))
     run = MethodologyRun.objects.get(year=2024, status=MethodologyRun.DONE)

@@ -29,7 +29,7 @@ ROWS = [
 ]
 
 
-def login(user) -> Client:  # type: ignore[no-untyped-def]
+def login(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
@@ -42,7 +42,7 @@ def write(tmp_path: Path, rows: list[str], name: str = "competence.csv") -> Path
 
 
 @pytest.fixture
-def diag(world, tmp_path):  # type: ignore[no-untyped-def]
+def diag(world, tmp_path):
     """World + imported results of sch0001 (T-1, T-2) and sch0002 (T-3), a course catalogue, T-1 linked to
     u_teacher."""
     outcome = services.competence_file_import(path=write(tmp_path, ROWS[:4]), user=world.users["region"])
@@ -68,7 +68,7 @@ def diag(world, tmp_path):  # type: ignore[no-untyped-def]
     return {"t1": t1, "t2": Teacher.objects.get(code="T-2"), "t3": Teacher.objects.get(code="T-3")}
 
 
-def test_import_reports_russian_row_errors_and_loads_good_rows(world, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_import_reports_russian_row_errors_and_loads_good_rows(world, tmp_path) -> None:
     outcome = services.competence_file_import(
         path=write(tmp_path, ROWS), user=world.users["region"], original_name="диагностика.csv"
     )
@@ -92,7 +92,7 @@ def test_import_reports_russian_row_errors_and_loads_good_rows(world, tmp_path) 
     assert "вне вашей области" in other.errors[0].message
 
 
-def test_import_page_validates_uploads_and_missing_columns(world, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_import_page_validates_uploads_and_missing_columns(world, tmp_path) -> None:
     client = login(world.users["region"])
     url = reverse("diagnostics:import")
     assert client.get(url).status_code == 200
@@ -117,7 +117,7 @@ def test_import_page_validates_uploads_and_missing_columns(world, tmp_path) -> N
     assert CompetenceResult.objects.count() == 4
 
 
-def test_route_from_deficits_enrolment_and_completion(world, diag) -> None:  # type: ignore[no-untyped-def]
+def test_route_from_deficits_enrolment_and_completion(world, diag) -> None:
     director = login(world.users["school"])
     page = director.get(reverse("diagnostics:teacher", args=[diag["t1"].pk]))
     assert page.status_code == 200
@@ -159,7 +159,7 @@ def test_route_from_deficits_enrolment_and_completion(world, diag) -> None:  # t
     assert enrolment.route.enrolments.count() == 2
 
 
-def test_aggregates_for_region_and_no_individual_rows(world, diag) -> None:  # type: ignore[no-untyped-def]
+def test_aggregates_for_region_and_no_individual_rows(world, diag) -> None:
     page = login(world.users["region"]).get(reverse("diagnostics:index")).content.decode()
     assert 'id="n-teachers">3<' in page
     assert "Иванова" not in page
@@ -171,7 +171,7 @@ def test_aggregates_for_region_and_no_individual_rows(world, diag) -> None:  # t
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_teacher_detail_urls_are_scoped_per_role(world, diag, role) -> None:  # type: ignore[no-untyped-def]
+def test_teacher_detail_urls_are_scoped_per_role(world, diag, role) -> None:
     client = login(world.users[role])
     route = services.route_create(teacher=diag["t1"], year=2024, user=None)
     route3 = services.route_create(teacher=diag["t3"], year=2024, user=None)
@@ -208,7 +208,7 @@ def test_teacher_detail_urls_are_scoped_per_role(world, diag, role) -> None:  # 
         ).status_code in (403, 404)
 
 
-def test_link_account_rules_and_csrf(world, diag) -> None:  # type: ignore[no-untyped-def]
+def test_link_account_rules_and_csrf(world, diag) -> None:
     director = login(world.users["school"])
     wrong = director.post(
         reverse("diagnostics:teacher_link", args=[diag["t2"].pk]),
@@ -232,7 +232,7 @@ def test_link_account_rules_and_csrf(world, diag) -> None:  # type: ignore[no-un
     )
 
 
-def test_course_catalogue_is_kept_by_region(world) -> None:  # type: ignore[no-untyped-def]
+def test_course_catalogue_is_kept_by_region(world) -> None:
     data = {
         "title": "ФГОС ООО",
         "provider": "ИРО",

@@ -16,15 +16,15 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _reference(home):  # type: ignore[no-untyped-def]
+def _reference(home):
     reference_ensure_shipped()
 
 
-def warehouse_files(home):  # type: ignore[no-untyped-def]
+def warehouse_files(home):
     return sorted(p.relative_to(home) for p in (home / "warehouse").rglob("*") if p.is_file())
 
 
-def test_real_file_twice_stores_once(home, real) -> None:  # type: ignore[no-untyped-def]
+def test_real_file_twice_stores_once(home, real) -> None:
     first = vpr_file_import(path=real / "vpr_2021_ma4_altai.xlsx", year=2021, subject="ma", grade=4)
     assert first.status == "stored"
     assert "из 631 школ" in first.summary
@@ -44,7 +44,7 @@ def test_real_file_twice_stores_once(home, real) -> None:  # type: ignore[no-unt
     assert scan["batch_id"].unique().to_list() == [first.batch_id]
 
 
-def test_corrected_file_replaces_its_batch(home, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_corrected_file_replaces_its_batch(home, tmp_path) -> None:
     path = tmp_path / "vpr_2021_ma4_mun.xlsx"
     write_xlsx(path, school_rows("sch000001", [5, 10, 15]))
     a = vpr_file_import(path=path)
@@ -57,7 +57,7 @@ def test_corrected_file_replaces_its_batch(home, tmp_path) -> None:  # type: ign
     assert len(warehouse_files(home)) == 2  # the earlier version is kept, read only when brought back
 
 
-def test_rejected_file_stores_nothing(home, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_rejected_file_stores_nothing(home, tmp_path) -> None:
     rows = school_rows("sch000009", [10] * 10) + [
         pupil_row("sch000009", 50 + i, good_tasks(3), total=4) for i in range(5)
     ]
@@ -71,14 +71,14 @@ def test_rejected_file_stores_nothing(home, tmp_path) -> None:  # type: ignore[n
     assert not (home / "warehouse").exists() or warehouse_files(home) == []
 
 
-def test_failure_midway_leaves_store_as_it_was(home, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_failure_midway_leaves_store_as_it_was(home, tmp_path, monkeypatch) -> None:
     path = tmp_path / "vpr_2021_ma4_mun.xlsx"
     write_xlsx(path, school_rows("sch000001", [5, 10, 15]))
     before = vpr_file_import(path=path)
     files = warehouse_files(home)
     write_xlsx(path, school_rows("sch000001", [1, 2]) + school_rows("sch000002", [3], start=10))
 
-    def boom(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def boom(*args, **kwargs):
         raise RuntimeError("сбой посреди загрузки")
 
     monkeypatch.setattr(ImportBatch.objects, "create", boom)
@@ -93,7 +93,7 @@ def test_failure_midway_leaves_store_as_it_was(home, tmp_path, monkeypatch) -> N
     assert sorted(results_scan().collect()["primary_score"].to_list()) == [5, 10, 15]
 
 
-def test_same_rows_under_other_name_are_separate_batches(home, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_same_rows_under_other_name_are_separate_batches(home, tmp_path) -> None:
     a = write_xlsx(tmp_path / "vpr_2021_ma4_a.xlsx", school_rows("sch000001", [5]))
     b = write_xlsx(tmp_path / "vpr_2021_ma4_b.xlsx", school_rows("sch000002", [7]))
     vpr_file_import(path=a)

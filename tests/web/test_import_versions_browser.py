@@ -11,7 +11,7 @@ from tests.web.test_import_versions import NAME, truncated
 from tests.web.test_imports_web import work
 
 
-def upload(page, live_server, path) -> None:  # type: ignore[no-untyped-def]
+def upload(page, live_server, path) -> None:
     page.goto(f"{live_server.url}/imports/")
     page.set_input_files("input[name=file]", str(path))
     page.fill("input[name=year]", "2021")
@@ -24,7 +24,7 @@ def upload(page, live_server, path) -> None:  # type: ignore[no-untyped-def]
     page.locator("#job-result").wait_for()
 
 
-def test_replace_needs_confirmation_and_restores(browser, live_server, live_world, real, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_replace_needs_confirmation_and_restores(browser, live_server, live_world, real, tmp_path) -> None:
     reference_ensure_shipped()
     context, page = login(browser, live_server, live_world.users["region"].username)
     try:

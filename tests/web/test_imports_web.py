@@ -17,7 +17,7 @@ from shnor.web.jobs.models import Job
 from tests.builders import good_tasks, pupil_row, school_rows, write_xlsx
 
 
-def upload(client: Client, path, capture, **fields):  # type: ignore[no-untyped-def]
+def upload(client: Client, path, capture, **fields):
     data = {"max_rejected": "5", **fields, "file": SimpleUploadedFile(path.name, path.read_bytes())}
     with capture(execute=True):
         return client.post(reverse("assessments:imports"), data)
@@ -29,7 +29,7 @@ def work() -> None:
 
 def test_upload_runs_as_a_job_and_reports_errors(
     analyst, tmp_path, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     rows = school_rows("sch0001", [5, 10, 15] * 10) + [pupil_row("sch0001", 99, good_tasks(3), total=4)]
     path = write_xlsx(tmp_path / "vpr_2024_ma4_city.xlsx", rows)
     page = upload(analyst, path, django_capture_on_commit_callbacks)
@@ -58,7 +58,7 @@ def test_upload_runs_as_a_job_and_reports_errors(
     )
 
 
-def test_upload_rejected_and_bad_input(analyst, tmp_path, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_upload_rejected_and_bad_input(analyst, tmp_path, django_capture_on_commit_callbacks) -> None:
     rows = school_rows("sch0001", [10] * 5) + [
         pupil_row("sch0001", 50 + i, good_tasks(3), total=4) for i in range(5)
     ]
@@ -85,7 +85,7 @@ def test_upload_rejected_and_bad_input(analyst, tmp_path, django_capture_on_comm
     assert "укажите --year" in nameless.error  # year/subject/grade unknown: the import stops and says so
 
 
-def test_run_started_from_browser(analyst, world, tmp_path, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_run_started_from_browser(analyst, world, tmp_path, django_capture_on_commit_callbacks) -> None:
     path = write_xlsx(tmp_path / "vpr_2024_ma4_city.xlsx", school_rows("sch0001", [5, 10, 15, 18] * 8))
     upload(analyst, path, django_capture_on_commit_callbacks)
     work()
@@ -105,7 +105,7 @@ def test_run_started_from_browser(analyst, world, tmp_path, django_capture_on_co
     assert "Расчёт выполнен" in analyst.get(page["Location"]).content.decode()
 
 
-def test_jobs_are_scoped(world, analyst, tmp_path, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_jobs_are_scoped(world, analyst, tmp_path, django_capture_on_commit_callbacks) -> None:
     upload(
         analyst,
         write_xlsx(tmp_path / "vpr_2024_ma4_x.xlsx", school_rows("sch0001", [5])),

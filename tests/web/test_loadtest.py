@@ -9,7 +9,7 @@ from tests.web.world import PASSWORD
 
 
 @pytest.mark.django_db(transaction=True)
-def test_sessions_log_in_and_measure_every_request(world, live_server, settings) -> None:  # type: ignore[no-untyped-def]
+def test_sessions_log_in_and_measure_every_request(world, live_server, settings) -> None:
     settings.ALLOWED_HOSTS = ["localhost", "127.0.0.1", "testserver"]
     # one session: the test server's in-memory SQLite cannot take concurrent logins (transactions
     # collide); concurrency is what `shnor loadtest` measures against gunicorn on PostgreSQL
@@ -30,7 +30,7 @@ def test_sessions_log_in_and_measure_every_request(world, live_server, settings)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_wrong_password_is_a_failure_not_a_crash(world, live_server) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_password_is_a_failure_not_a_crash(world, live_server) -> None:
     from django.db import connection
 
     # two sessions at once on PostgreSQL; one on the test server's in-memory SQLite, whose shared

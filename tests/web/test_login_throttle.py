@@ -30,7 +30,7 @@ def _logged_in(client: Client) -> bool:
     return "_auth_user_id" in client.session
 
 
-def test_a_strangers_50_failures_do_not_keep_the_user_out(world, settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_strangers_50_failures_do_not_keep_the_user_out(world, settings) -> None:
     assert settings.LOGIN_IP_MAX_FAILURES == 30  # the defaults
     stranger = Client(REMOTE_ADDR="203.0.113.66")
     texts = []
@@ -62,7 +62,7 @@ def test_a_strangers_50_failures_do_not_keep_the_user_out(world, settings) -> No
     assert AuditEntry.objects.filter(action="неудачный вход", ip="203.0.113.66").count() < 10
 
 
-def test_failures_from_many_addresses_only_slow_new_browsers_for_a_minute(world, settings) -> None:  # type: ignore[no-untyped-def]
+def test_failures_from_many_addresses_only_slow_new_browsers_for_a_minute(world, settings) -> None:
     settings.LOGIN_ACCOUNT_FAILURES = 10
     # the user's own browser has logged in before
     mine = Client(REMOTE_ADDR="198.51.100.10")
@@ -94,7 +94,7 @@ def test_failures_from_many_addresses_only_slow_new_browsers_for_a_minute(world,
     assert new.post(LOGIN, {"username": "u_school", "password": PASSWORD}).status_code == 302
 
 
-def test_the_soft_wait_never_exceeds_a_minute(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_soft_wait_never_exceeds_a_minute(world) -> None:
     now = timezone.now()
     LoginFailure.objects.bulk_create(
         LoginFailure(
@@ -110,7 +110,7 @@ def test_the_soft_wait_never_exceeds_a_minute(world) -> None:  # type: ignore[no
     assert login_throttle_check(username="u_school", ip="198.51.100.30", known=True) is None
 
 
-def test_x_forwarded_for_of_an_untrusted_peer_is_ignored(world, settings) -> None:  # type: ignore[no-untyped-def]
+def test_x_forwarded_for_of_an_untrusted_peer_is_ignored(world, settings) -> None:
     settings.TRUSTED_PROXIES = []
     settings.LOGIN_IP_MAX_FAILURES = 5
     stranger = Client(REMOTE_ADDR="203.0.113.66")
@@ -122,7 +122,7 @@ def test_x_forwarded_for_of_an_untrusted_peer_is_ignored(world, settings) -> Non
     assert set(LoginFailure.objects.values_list("ip", flat=True)) == {"203.0.113.66"}
 
 
-def test_behind_a_trusted_proxy_each_client_is_counted_apart(world, settings) -> None:  # type: ignore[no-untyped-def]
+def test_behind_a_trusted_proxy_each_client_is_counted_apart(world, settings) -> None:
     settings.TRUSTED_PROXIES = ["127.0.0.1/32", "::1/128"]
     settings.LOGIN_IP_MAX_FAILURES = 5
     proxy = Client(REMOTE_ADDR="127.0.0.1")
@@ -158,14 +158,14 @@ def test_behind_a_trusted_proxy_each_client_is_counted_apart(world, settings) ->
         ("10.1.2.3x", "203.0.113.5", "10.1.2.3x"),
     ],
 )
-def test_client_ip_behind_trusted_proxies(settings, remote, forwarded, expected) -> None:  # type: ignore[no-untyped-def]
+def test_client_ip_behind_trusted_proxies(settings, remote, forwarded, expected) -> None:
     settings.TRUSTED_PROXIES = ["127.0.0.1/32", "::1/128", "10.0.0.0/8"]
     extra = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded else {}
     request = RequestFactory().get("/", REMOTE_ADDR=remote, **extra)
     assert client_ip(request) == expected
 
 
-def test_no_trusted_proxies_means_remote_addr(settings) -> None:  # type: ignore[no-untyped-def]
+def test_no_trusted_proxies_means_remote_addr(settings) -> None:
     settings.TRUSTED_PROXIES = []
     request = RequestFactory().get("/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.5")
     assert client_ip(request) == "127.0.0.1"

@@ -24,7 +24,7 @@ from shnor.web.registry.models import School
 ROLES = ["region", "municipality", "school", "teacher", "curator", "observer"]
 
 
-def login(user) -> Client:  # type: ignore[no-untyped-def]
+def login(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
@@ -35,7 +35,7 @@ def indicators_url(level: str, unit: object, year: int | None = None) -> str:
     return url + (f"&year={year}" if year else "")
 
 
-def test_region_table_shows_values_with_their_calculation(world) -> None:  # type: ignore[no-untyped-def]
+def test_region_table_shows_values_with_their_calculation(world) -> None:
     page = login(world.users["region"]).get(reverse("monitoring:indicators"))
     assert page.status_code == 200
     rows = {r["code"]: r for r in page.context["rows"]}
@@ -52,7 +52,7 @@ def test_region_table_shows_values_with_their_calculation(world) -> None:  # typ
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_indicator_units_are_scoped(world, role) -> None:  # type: ignore[no-untyped-def]
+def test_indicator_units_are_scoped(world, role) -> None:
     client = login(world.users[role])
     assert client.get(reverse("monitoring:indicators")).status_code == 200
     schools = {
@@ -87,7 +87,7 @@ def test_indicator_units_are_scoped(world, role) -> None:  # type: ignore[no-unt
     assert client.get(indicators_url("region", world.other_region.pk)).status_code == 404
 
 
-def test_manual_values_are_audited_aggregated_and_guarded(world) -> None:  # type: ignore[no-untyped-def]
+def test_manual_values_are_audited_aggregated_and_guarded(world) -> None:
     url = reverse("monitoring:indicator_enter")
     director = login(world.users["school"])
     data = {
@@ -133,7 +133,7 @@ def test_manual_values_are_audited_aggregated_and_guarded(world) -> None:  # typ
     assert rows["resource_centre"]["display"] == "да"
 
 
-def synthetic_inputs(region) -> Inputs:  # type: ignore[no-untyped-def]
+def synthetic_inputs(region) -> Inputs:
     """Three years of ВПР maths results for the region's schools: supported schools low, one pool school
     alike."""
     rng = np.random.default_rng(3)
@@ -170,7 +170,7 @@ def synthetic_inputs(region) -> Inputs:  # type: ignore[no-untyped-def]
 
 def test_effectiveness_runs_as_a_job_and_shows_conclusions(
     world, monkeypatch, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     monkeypatch.setattr(services, "effectiveness_inputs", lambda *, region: synthetic_inputs(region))
     client = login(world.users["region"])
     with django_capture_on_commit_callbacks(execute=True):
@@ -197,7 +197,7 @@ def test_effectiveness_runs_as_a_job_and_shows_conclusions(
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_effectiveness_detail_is_scoped(world, role) -> None:  # type: ignore[no-untyped-def]
+def test_effectiveness_detail_is_scoped(world, role) -> None:
     region_analysis = EffectivenessAnalysis.objects.create(
         region=world.region,
         start_year=2024,
@@ -223,7 +223,7 @@ def test_effectiveness_detail_is_scoped(world, role) -> None:  # type: ignore[no
 
 
 @pytest.fixture
-def fioko_marked(world):  # type: ignore[no-untyped-def]
+def fioko_marked(world):
     """Stored FIOKO markers shaped as a real run stores them (one dict per marker)."""
     SchoolOutcome.objects.filter(run=world.run, method=SchoolOutcome.FIOKO, school=world.school).update(
         data={
@@ -248,7 +248,7 @@ def fioko_marked(world):  # type: ignore[no-untyped-def]
     return world
 
 
-def test_reports_render_for_the_region(fioko_marked) -> None:  # type: ignore[no-untyped-def]
+def test_reports_render_for_the_region(fioko_marked) -> None:
     world = fioko_marked
     client = login(world.users["region"])
     page = client.get(reverse("monitoring:reports"))
@@ -296,7 +296,7 @@ def test_reports_render_for_the_region(fioko_marked) -> None:  # type: ignore[no
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_reports_are_scoped(world, role) -> None:  # type: ignore[no-untyped-def]
+def test_reports_are_scoped(world, role) -> None:
     client = login(world.users[role])
     reports = client.get(reverse("monitoring:reports")).context["reports"]
     units = {u.value for r in reports for u in r["units"]}

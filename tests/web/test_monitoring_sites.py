@@ -69,7 +69,7 @@ class Sites:
 
 
 @pytest.fixture
-def sites(settings) -> Iterator[Sites]:  # type: ignore[no-untyped-def]
+def sites(settings) -> Iterator[Sites]:
     settings.MONITORING_CRAWL = {"delay": 0.0, "timeout": 5.0, "max_pages": 10, "max_seconds": 20.0}
     s = Sites()
     s.page(
@@ -88,13 +88,13 @@ def sites(settings) -> Iterator[Sites]:  # type: ignore[no-untyped-def]
     s.server.server_close()
 
 
-def login(user) -> Client:  # type: ignore[no-untyped-def]
+def login(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
 
 
-def run_check(client: Client, capture) -> SiteCheck:  # type: ignore[no-untyped-def]
+def run_check(client: Client, capture) -> SiteCheck:
     with capture(execute=True):
         resp = client.post(reverse("monitoring:sites"))
     assert resp.status_code == 302
@@ -108,7 +108,7 @@ def run_check(client: Client, capture) -> SiteCheck:  # type: ignore[no-untyped-
 
 def test_crawl_stores_history_and_highlights_missing_documents(
     world, sites, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     School.objects.filter(pk=world.school.pk).update(website=f"{sites.base}/school/")
     mun_client = login(world.users["municipality"])
     page = mun_client.post(
@@ -151,7 +151,7 @@ def test_crawl_stores_history_and_highlights_missing_documents(
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_site_pages_are_scoped(world, role) -> None:  # type: ignore[no-untyped-def]
+def test_site_pages_are_scoped(world, role) -> None:
     client = login(world.users[role])
     assert client.get(reverse("monitoring:sites")).status_code == 200
     schools = {
@@ -187,7 +187,7 @@ def test_site_pages_are_scoped(world, role) -> None:  # type: ignore[no-untyped-
     assert status == (403 if role in ("school", "teacher", "curator", "observer") else 302), role
 
 
-def test_crawl_refuses_nothing_to_check(world) -> None:  # type: ignore[no-untyped-def]
+def test_crawl_refuses_nothing_to_check(world) -> None:
     page = login(world.users["region"]).post(reverse("monitoring:sites"), follow=True)
     assert "проверять нечего" in page.content.decode()
     assert not SiteCheck.objects.exists()

@@ -81,7 +81,7 @@ def test_leaving_with_an_exception_drops_the_queue_and_keeps_the_callers_error()
     assert seen == []
 
 
-def test_inside_a_transaction_jobs_run_at_once_in_the_callers_thread(db) -> None:  # type: ignore[no-untyped-def]
+def test_inside_a_transaction_jobs_run_at_once_in_the_callers_thread(db) -> None:
     seen: list[str] = []
     w = OutcomeWriter()
     assert not w.threaded  # the test's transaction: another connection could not see it
@@ -91,7 +91,7 @@ def test_inside_a_transaction_jobs_run_at_once_in_the_callers_thread(db) -> None
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_run_streamed_through_the_writer_stores_what_a_kept_run_stores(home, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_run_streamed_through_the_writer_stores_what_a_kept_run_stores(home, tmp_path, monkeypatch) -> None:
     """Objectivity handed over in parts and stored from the writer's connection (threaded on
     PostgreSQL; SQLite in memory runs the jobs in place) gives the same outcomes as the whole frame."""
     from click.testing import CliRunner
@@ -120,7 +120,7 @@ def test_a_run_streamed_through_the_writer_stores_what_a_kept_run_stores(home, t
     made: list[OutcomeWriter] = []
 
     class Spy(OutcomeWriter):
-        def __init__(self, **kw) -> None:  # type: ignore[no-untyped-def]
+        def __init__(self, **kw) -> None:
             super().__init__(**kw)
             made.append(self)
 
@@ -148,7 +148,7 @@ def test_a_run_streamed_through_the_writer_stores_what_a_kept_run_stores(home, t
     assert [_rounded(r) for r in a] == [_rounded(r) for r in b]
 
 
-def _rounded(x):  # type: ignore[no-untyped-def]
+def _rounded(x):
     if isinstance(x, float):
         return float(f"{x:.10g}")
     if isinstance(x, dict):

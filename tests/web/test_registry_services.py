@@ -20,12 +20,12 @@ SCHOOLS = (
 )
 
 
-def write(path, text, encoding="cp1251"):  # type: ignore[no-untyped-def]
+def write(path, text, encoding="cp1251"):
     path.write_bytes(text.encode(encoding))
     return path
 
 
-def test_schools_and_context(home, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_schools_and_context(home, tmp_path) -> None:
     out = schools_file_import(path=write(tmp_path / "schools.csv", SCHOOLS))
     assert out.status == "stored", out.summary
     s2 = School.objects.get(school_id="sch2")
@@ -46,7 +46,7 @@ def test_schools_and_context(home, tmp_path) -> None:  # type: ignore[no-untyped
     assert sorted(frame["share_low_income"].to_list()) == [0.125, 0.6]  # percent detected and converted
 
 
-def test_school_file_with_missing_column_is_rejected(home, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_school_file_with_missing_column_is_rejected(home, tmp_path) -> None:
     from shnor.core.ingest.errors import IngestError
 
     with pytest.raises(IngestError, match="нет обязательных столбцов: municipality_id"):
@@ -56,7 +56,7 @@ def test_school_file_with_missing_column_is_rejected(home, tmp_path) -> None:  #
     assert School.objects.count() == 0
 
 
-def test_bad_rows_over_threshold_store_nothing(home, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_bad_rows_over_threshold_store_nothing(home, tmp_path) -> None:
     bad = SCHOOLS + "sch3;Школа;m1;Город;r22;Алтайский край;СОШ;деревня;много;;;;\n"
     out = schools_file_import(path=write(tmp_path / "schools.csv", bad))
     assert out.status == "rejected"
@@ -64,7 +64,7 @@ def test_bad_rows_over_threshold_store_nothing(home, tmp_path) -> None:  # type:
     assert School.objects.count() == 0
 
 
-def test_gia_import(home, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_gia_import(home, tmp_path) -> None:
     text = (
         "year,exam,school_id,subject,student_code,primary_score,test_score,mark,below_min\n"
         "2024,ege,sch1,ma,A1,10,62,,false\n"
@@ -82,7 +82,7 @@ def test_gia_import(home, tmp_path) -> None:  # type: ignore[no-untyped-def]
     assert gia_file_import(path=tmp_path / "gia.csv").status == "unchanged"
 
 
-def test_scales_and_task_spec(home, tmp_path, real) -> None:  # type: ignore[no-untyped-def]
+def test_scales_and_task_spec(home, tmp_path, real) -> None:
     scales = (
         "year,procedure,subject,grade,max_score,min_3,min_4,min_5\n"
         "2024,vpr,ma,4,20,6,10,15\n2024,vpr,ru,4,38,14,24,33\n"
@@ -105,7 +105,7 @@ def test_scales_and_task_spec(home, tmp_path, real) -> None:  # type: ignore[no-
     assert "15 заданий, максимум 20" in out.summary
 
 
-def test_tasks_csv_with_printed_labels(home, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_tasks_csv_with_printed_labels(home, tmp_path) -> None:
     text = (
         "year,procedure,subject,grade,task,max_points,level\n"
         "2024,vpr,ma,4,1,1,Б\n2024,vpr,ma,4,5.1,1,Б\n2024,vpr,ma,4,5.2,1,П\n2024,vpr,ma,4,12,2,В\n"

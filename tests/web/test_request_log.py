@@ -18,7 +18,7 @@ from shnor.web.support import selectors as support_selectors
 
 
 @pytest.fixture
-def log_home(home, settings):  # type: ignore[no-untyped-def]
+def log_home(home, settings):
     """Logging configured as settings.py does it, but into the test's SHNOR_HOME (mail to the admins on)."""
     settings.ADMINS = [("Дежурный", "admin@example.ru")]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -27,8 +27,8 @@ def log_home(home, settings):  # type: ignore[no-untyped-def]
     logging.config.dictConfig(django_settings.LOGGING)  # back to the session's (tests/conftest.py)
 
 
-def _broken(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    def boom(**kwargs):  # type: ignore[no-untyped-def]
+def _broken(monkeypatch) -> None:
+    def boom(**kwargs):
         raise RuntimeError("сбой при подсчёте сроков")
 
     monkeypatch.setattr(support_selectors, "activities_deadlines", boom)
@@ -36,7 +36,7 @@ def _broken(monkeypatch) -> None:  # type: ignore[no-untyped-def]
 
 def test_a_server_error_is_logged_with_its_request_id_and_shown_on_the_500_page(
     world, log_home, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     _broken(monkeypatch)
     client = Client(raise_request_exception=False)
     client.force_login(world.users["region"])
@@ -64,7 +64,7 @@ def test_a_server_error_is_logged_with_its_request_id_and_shown_on_the_500_page(
     assert "сбой при подсчёте сроков" in letter.body
 
 
-def test_a_proxy_request_id_is_kept_a_strange_one_replaced(world, log_home, settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_proxy_request_id_is_kept_a_strange_one_replaced(world, log_home, settings) -> None:
     client = Client()
     client.force_login(world.users["region"])
     # from a client that is not a trusted proxy the id is never taken
@@ -80,7 +80,7 @@ def test_a_proxy_request_id_is_kept_a_strange_one_replaced(world, log_home, sett
         assert re.fullmatch(r"[0-9a-f]{32}", rid), strange
 
 
-def test_client_errors_are_logged_with_the_id_but_without_a_traceback(world, log_home, settings) -> None:  # type: ignore[no-untyped-def]
+def test_client_errors_are_logged_with_the_id_but_without_a_traceback(world, log_home, settings) -> None:
     settings.TRUSTED_PROXIES = ["127.0.0.1/32"]  # the ids come from "the proxy"
     client = Client()
     client.force_login(world.users["region"])
@@ -96,7 +96,7 @@ def test_client_errors_are_logged_with_the_id_but_without_a_traceback(world, log
     assert mail.outbox == []
 
 
-def test_the_404_and_403_pages_are_russian_with_the_menu(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_404_and_403_pages_are_russian_with_the_menu(world) -> None:
     client = Client()
     client.force_login(world.users["teacher"])
     missing = client.get("/schools/sch0009/")
@@ -111,7 +111,7 @@ def test_the_404_and_403_pages_are_russian_with_the_menu(world) -> None:  # type
     assert 'href="/schools/"' in body
 
 
-def test_admins_come_from_the_environment(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_admins_come_from_the_environment(monkeypatch) -> None:
     from django.core.exceptions import ImproperlyConfigured
 
     monkeypatch.setenv("SHNOR_ADMINS", "Иванова Анна <ivanova@edu.example.ru>, ops@edu.example.ru")

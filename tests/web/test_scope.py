@@ -34,7 +34,7 @@ def _schools(who: object) -> set[str]:
 
 
 @pytest.mark.parametrize("role", list(FLAGS))
-def test_scope_per_role(world, role) -> None:  # type: ignore[no-untyped-def]
+def test_scope_per_role(world, role) -> None:
     user = world.users[role]
     scope = scope_of(user)
     assert scope.role == role
@@ -48,7 +48,7 @@ def test_scope_per_role(world, role) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("role", list(SCHOOLS))
-def test_visible_to_per_role(world, role) -> None:  # type: ignore[no-untyped-def]
+def test_visible_to_per_role(world, role) -> None:
     user = world.users[role]
     assert _schools(user) == SCHOOLS[role]
     assert _schools(scope_of(user)) == SCHOOLS[role]
@@ -62,7 +62,7 @@ def test_visible_to_per_role(world, role) -> None:  # type: ignore[no-untyped-de
     assert Region.objects.visible_to(user).count() == 1  # no repeated rows through to-many paths
 
 
-def test_superuser_anonymous_and_inactive(world, django_user_model) -> None:  # type: ignore[no-untyped-def]
+def test_superuser_anonymous_and_inactive(world, django_user_model) -> None:
     root = django_user_model.objects.create_superuser("root", password="x")
     scope = scope_of(root)
     assert scope.sees_all
@@ -87,7 +87,7 @@ def test_superuser_anonymous_and_inactive(world, django_user_model) -> None:  # 
     assert not Region.objects.visible_to(user).exists()
 
 
-def test_rights_on_units(world) -> None:  # type: ignore[no-untyped-def]
+def test_rights_on_units(world) -> None:
     region, mun, school = world.region, world.mun, world.school
     assert scope_of(world.users["region"]).can_create_roadmap(level="region", unit=region)
     assert not scope_of(world.users["municipality"]).can_create_roadmap(level="region", unit=region)

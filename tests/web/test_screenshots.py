@@ -16,13 +16,13 @@ ERROR_PAGE = ("Traceback", "Server Error (500)", "Page not found", "DisallowedHo
 class Shooter:
     """Opens pages of one browser context, checks them and saves a PNG of each; collects the problems."""
 
-    def __init__(self, page, base: str) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, page, base: str) -> None:
         self.page, self.base, self.problems, self.saved = page, base, [], []
         self.errors: list[str] = []
         page.on("console", lambda msg: self._console(msg))
         page.on("pageerror", lambda exc: self.errors.append(f"JS: {exc}"))
 
-    def _console(self, msg) -> None:  # type: ignore[no-untyped-def]
+    def _console(self, msg) -> None:
         url = (msg.location or {}).get("url", "")
         if msg.type == "error" and not url.endswith("/favicon.ico"):
             self.errors.append(f"console: {msg.text} ({url})")
@@ -54,7 +54,7 @@ class Shooter:
         self.saved.append(path)
 
 
-def test_main_pages_screenshots(browser, live_server, live_support) -> None:  # type: ignore[no-untyped-def]
+def test_main_pages_screenshots(browser, live_server, live_support) -> None:
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     w = live_support
     problems: list[str] = []

@@ -17,7 +17,7 @@ from tests.web.world import PASSWORD
 WEB = Path(__file__).resolve().parents[2] / "src" / "shnor" / "web"
 
 
-def _csp(response) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+def _csp(response) -> dict[str, list[str]]:
     out = {}
     for part in response["Content-Security-Policy"].split(";"):
         words = part.split()
@@ -26,7 +26,7 @@ def _csp(response) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
     return out
 
 
-def test_pages_carry_a_strict_script_policy(world) -> None:  # type: ignore[no-untyped-def]
+def test_pages_carry_a_strict_script_policy(world) -> None:
     client = Client()
     pages = [client.get("/accounts/login/")]
     client.post("/accounts/login/", {"username": "u_region", "password": PASSWORD})
@@ -44,7 +44,7 @@ def test_pages_carry_a_strict_script_policy(world) -> None:  # type: ignore[no-u
         assert "geolocation=()" in r["Permissions-Policy"]
 
 
-def test_no_store_for_signed_in_users_only(world) -> None:  # type: ignore[no-untyped-def]
+def test_no_store_for_signed_in_users_only(world) -> None:
     anonymous = Client()
     r = anonymous.get("/accounts/password/reset/")
     assert "no-store" not in r.get("Cache-Control", "")
@@ -72,7 +72,7 @@ def test_no_inline_script_or_event_handler_in_templates() -> None:
     assert not bad
 
 
-def test_https_behind_a_trusted_proxy(world, settings) -> None:  # type: ignore[no-untyped-def]
+def test_https_behind_a_trusted_proxy(world, settings) -> None:
     settings.SECURE_SSL_REDIRECT = True
     settings.SECURE_HSTS_SECONDS = 31536000
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -109,7 +109,7 @@ def _deploy_check(tmp_path: Path, **extra: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_check_deploy_is_clean_with_https(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_check_deploy_is_clean_with_https(tmp_path) -> None:
     result = _deploy_check(tmp_path, SHNOR_HTTPS="1", SHNOR_TRUSTED_PROXIES="127.0.0.1,::1")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -124,7 +124,7 @@ def test_check_deploy_is_clean_with_https(tmp_path) -> None:  # type: ignore[no-
 @pytest.mark.parametrize(
     ("name", "value"), [("SHNOR_TRUSTED_PROXIES", "127.0.0.1,локалхост"), ("SHNOR_HTTPS", "может")]
 )
-def test_bad_security_settings_fail_loudly(tmp_path, name, value) -> None:  # type: ignore[no-untyped-def]
+def test_bad_security_settings_fail_loudly(tmp_path, name, value) -> None:
     result = _deploy_check(tmp_path, **{name: value})
     assert result.returncode != 0
     assert name in result.stderr

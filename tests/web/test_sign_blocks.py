@@ -14,7 +14,7 @@ PROFILE = {
 }
 
 
-def _evidence(**top):  # type: ignore[no-untyped-def]
+def _evidence(**top):
     return {
         "significant": ["person_fit:vpr:ma:4"],
         "signs": [

@@ -11,7 +11,7 @@ from docx import Document
 from tests.web.test_browser import SCREENSHOT_DIR, login
 
 
-def test_coordinator_marks_activity_done_and_exports_docx(browser, live_server, live_support) -> None:  # type: ignore[no-untyped-def]
+def test_coordinator_marks_activity_done_and_exports_docx(browser, live_server, live_support) -> None:
     context, page = login(browser, live_server, live_support.users["municipality"].username)
     try:
         page.goto(f"{live_server.url}/schools/sch0001/")

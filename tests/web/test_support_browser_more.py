@@ -72,7 +72,7 @@ def _render_first_page(docx: bytes, workdir: Path) -> Path:
 
 def test_roadmap_from_template_evidence_overdue_and_export(
     browser, live_server, live_world, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     w = live_world
     today = timezone.localdate()
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
@@ -184,7 +184,7 @@ def test_roadmap_from_template_evidence_overdue_and_export(
     shutil.copy(png, SCREENSHOT_DIR / "support_roadmap_docx_page1.png")
 
 
-def test_partner_proposals_respect_capacity_and_are_deterministic(browser, live_server, live_world) -> None:  # type: ignore[no-untyped-def]
+def test_partner_proposals_respect_capacity_and_are_deterministic(browser, live_server, live_world) -> None:
     w = live_world
     # a rural municipality with four ШНОР and two strong schools nearby
     extra = list(w.mun2.schools.exclude(pk=w.far.pk).order_by("school_id"))
@@ -249,7 +249,7 @@ EXPECTED = {
 }
 
 
-def test_questionnaire_in_the_browser_gives_the_profile(browser, live_server, live_world) -> None:  # type: ignore[no-untyped-def]
+def test_questionnaire_in_the_browser_gives_the_profile(browser, live_server, live_world) -> None:
     w = live_world
     context, page = login(browser, live_server, w.users["school"].username)
     try:

@@ -24,7 +24,7 @@ from tests.web.world import PASSWORD
 
 
 @pytest.fixture
-def maps(world):  # type: ignore[no-untyped-def]
+def maps(world):
     """Region, municipality and school roadmaps of 2024 created by their own users."""
     u = world.users
     region = services.roadmap_create(actor=u["region"], level="region", year=2024, region=world.region)
@@ -37,7 +37,7 @@ def maps(world):  # type: ignore[no-untyped-def]
     return region, mun, school
 
 
-def test_roadmaps_from_templates_are_linked_across_levels(world, maps) -> None:  # type: ignore[no-untyped-def]
+def test_roadmaps_from_templates_are_linked_across_levels(world, maps) -> None:
     region, mun, school = maps
     assert region.activities.count() == 16
     assert mun.activities.count() == 13
@@ -64,7 +64,7 @@ def test_roadmaps_from_templates_are_linked_across_levels(world, maps) -> None: 
     assert set(far.activities.values_list("track", flat=True)) == {"common", "network"}
 
 
-def test_lower_roadmaps_created_first_are_linked_later(world) -> None:  # type: ignore[no-untyped-def]
+def test_lower_roadmaps_created_first_are_linked_later(world) -> None:
     u = world.users
     school = services.roadmap_create(
         actor=u["school"], level="school", year=2024, school=world.school, run=world.run
@@ -79,7 +79,7 @@ def test_lower_roadmaps_created_first_are_linked_later(world) -> None:  # type: 
     assert school.activities.get(template_ref="school_tracks:common.2").parent.number == "1.3"
 
 
-def test_other_year_shifts_periods_and_smolensk_levels(world) -> None:  # type: ignore[no-untyped-def]
+def test_other_year_shifts_periods_and_smolensk_levels(world) -> None:
     u = world.users
     r = services.roadmap_create(
         actor=u["region"], level="region", year=2025, region=world.region, templates=["smolensk_low_2019"]
@@ -114,7 +114,7 @@ def test_other_year_shifts_periods_and_smolensk_levels(world) -> None:  # type: 
     assert webinar.due_date == dt.date(2025, 11, 30)
 
 
-def test_roadmap_create_rights_and_duplicates(world, maps) -> None:  # type: ignore[no-untyped-def]
+def test_roadmap_create_rights_and_duplicates(world, maps) -> None:
     u = world.users
     with pytest.raises(PermissionDenied):
         services.roadmap_create(actor=u["municipality"], level="region", year=2025, region=world.region)
@@ -126,7 +126,7 @@ def test_roadmap_create_rights_and_duplicates(world, maps) -> None:  # type: ign
         services.roadmap_create(actor=u["school"], level="school", year=2024, school=world.school)
 
 
-def test_status_overdue_and_execution_share(world, maps) -> None:  # type: ignore[no-untyped-def]
+def test_status_overdue_and_execution_share(world, maps) -> None:
     _, _, school = maps
     today = dt.date(2024, 4, 5)
     survey_act = school.activities.get(template_ref="school_tracks:common.3")  # March 2024
@@ -157,7 +157,7 @@ def test_status_overdue_and_execution_share(world, maps) -> None:  # type: ignor
         services.activity_update(actor=world.users["school"], activity=survey_act, status="забыто")
 
 
-def test_rights_on_activities_per_role(world, maps) -> None:  # type: ignore[no-untyped-def]
+def test_rights_on_activities_per_role(world, maps) -> None:
     region, mun, school = maps
     a = school.activities.first()
     u = world.users
@@ -186,7 +186,7 @@ def test_rights_on_activities_per_role(world, maps) -> None:  # type: ignore[no-
     assert added.due_date == dt.date(2024, 10, 31)
 
 
-def test_deadlines_are_scoped(world, maps) -> None:  # type: ignore[no-untyped-def]
+def test_deadlines_are_scoped(world, maps) -> None:
     today = dt.date(2024, 3, 20)
     got = sel.activities_deadlines(user=world.users["school"], today=today, days=14)
     assert got["upcoming"]
@@ -199,7 +199,7 @@ def test_deadlines_are_scoped(world, maps) -> None:  # type: ignore[no-untyped-d
 
 
 @pytest.mark.parametrize("backend", ["django.core.mail.backends.locmem.EmailBackend"])
-def test_reminders_mail_and_notices_once_a_day(world, maps, settings, backend) -> None:  # type: ignore[no-untyped-def]
+def test_reminders_mail_and_notices_once_a_day(world, maps, settings, backend) -> None:
     settings.EMAIL_BACKEND = backend
     settings.DEFAULT_FROM_EMAIL = "shnor@example.org"
     u = world.users
@@ -243,7 +243,7 @@ def test_reminders_mail_and_notices_once_a_day(world, maps, settings, backend) -
     )
 
 
-def test_evidence_validation(world, maps, settings) -> None:  # type: ignore[no-untyped-def]
+def test_evidence_validation(world, maps, settings) -> None:
     _, _, school = maps
     a = school.activities.first()
     u = world.users["school"]
@@ -279,7 +279,7 @@ def test_evidence_validation(world, maps, settings) -> None:  # type: ignore[no-
         services.evidence_add(actor=world.users["observer"], activity=a, url="https://x.ru")
 
 
-def test_partner_proposals_come_from_the_matching_method(world) -> None:  # type: ignore[no-untyped-def]
+def test_partner_proposals_come_from_the_matching_method(world) -> None:
     u = world.users
     made = services.partner_proposals_create(actor=u["municipality"], municipality=world.mun, run=world.run)
     assert [p.school for p in made] == [world.school]
@@ -306,7 +306,7 @@ def test_partner_proposals_come_from_the_matching_method(world) -> None:  # type
     assert again[0].status == PartnerAssignment.CONFIRMED
 
 
-def test_curators_reuse_the_profile_and_mentors(world) -> None:  # type: ignore[no-untyped-def]
+def test_curators_reuse_the_profile_and_mentors(world) -> None:
     u = world.users
     cur = u["curator"]
     assert cur in services.curators_available(actor=u["municipality"], school=world.neighbour)
@@ -330,7 +330,7 @@ def test_curators_reuse_the_profile_and_mentors(world) -> None:  # type: ignore[
         services.mentor_add(actor=u["municipality"], school=world.far, full_name="X", year=2024)
 
 
-def test_risk_survey_profile_programme_and_roadmap(world) -> None:  # type: ignore[no-untyped-def]
+def test_risk_survey_profile_programme_and_roadmap(world) -> None:
     u = world.users
     survey = services.risk_survey_open(actor=u["school"], school=world.school, year=2024)
     services.survey_response_add(
@@ -377,7 +377,7 @@ def test_risk_survey_profile_programme_and_roadmap(world) -> None:  # type: igno
     assert services.antirisk_to_roadmap(actor=u["school"], programme=prog) == []  # idempotent
 
 
-def test_roadmap_document_exports_the_school_roadmap(world, maps) -> None:  # type: ignore[no-untyped-def]
+def test_roadmap_document_exports_the_school_roadmap(world, maps) -> None:
     _, _, school = maps
     services.roadmap_header_update(
         actor=world.users["school"],
@@ -400,7 +400,7 @@ def test_roadmap_document_exports_the_school_roadmap(world, maps) -> None:  # ty
     assert "Просрочено" in cells
 
 
-def test_audit_journal_records_support_changes(world, maps) -> None:  # type: ignore[no-untyped-def]
+def test_audit_journal_records_support_changes(world, maps) -> None:
     from shnor.web.accounts.models import AuditEntry
 
     _, _, school = maps
@@ -411,7 +411,7 @@ def test_audit_journal_records_support_changes(world, maps) -> None:  # type: ig
     assert AuditEntry.objects.filter(object_type="мероприятие", action="изменение").exists()
 
 
-def test_reminder_recipients_only_active_users(world, maps) -> None:  # type: ignore[no-untyped-def]
+def test_reminder_recipients_only_active_users(world, maps) -> None:
     extra = user_create(username="u_school2", password=PASSWORD, role=Role.SCHOOL, school=world.school)
     extra.is_active = False
     extra.save()
@@ -421,7 +421,7 @@ def test_reminder_recipients_only_active_users(world, maps) -> None:  # type: ig
     assert Activity.objects.filter(roadmap__school=world.school).exists()
 
 
-def test_reminders_from_the_command_line(world, maps, capsys, settings) -> None:  # type: ignore[no-untyped-def]
+def test_reminders_from_the_command_line(world, maps, capsys, settings) -> None:
     from shnor.web.support import remind
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

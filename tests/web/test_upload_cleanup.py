@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 HOUR = 3600
 
 
-def _upload(home, name: str, hours_old: float, file: str = "vpr.xlsx"):  # type: ignore[no-untyped-def]
+def _upload(home, name: str, hours_old: float, file: str = "vpr.xlsx"):
     folder = home / "uploads" / name
     folder.mkdir(parents=True)
     (folder / file).write_bytes(b"x")
@@ -30,7 +30,7 @@ def _upload(home, name: str, hours_old: float, file: str = "vpr.xlsx"):  # type:
     return folder
 
 
-def test_old_uploads_of_finished_jobs_are_removed(home, settings) -> None:  # type: ignore[no-untyped-def]
+def test_old_uploads_of_finished_jobs_are_removed(home, settings) -> None:
     settings.UPLOAD_KEEP_HOURS = 72
     failed = _upload(home, "20240101-100000-aaaa0001", 100)
     done = _upload(home, "20240101-100000-aaaa0002", 100)
@@ -68,7 +68,7 @@ def test_old_uploads_of_finished_jobs_are_removed(home, settings) -> None:  # ty
     assert uploads_cleanup() == []  # nothing more to do
 
 
-def test_keep_hours_setting_and_a_fresh_file_in_an_old_folder(home, settings) -> None:  # type: ignore[no-untyped-def]
+def test_keep_hours_setting_and_a_fresh_file_in_an_old_folder(home, settings) -> None:
     folder = _upload(home, "20240101-100000-bbbb0001", 5)
     settings.UPLOAD_KEEP_HOURS = 6
     assert uploads_cleanup() == []
@@ -81,12 +81,12 @@ def test_keep_hours_setting_and_a_fresh_file_in_an_old_folder(home, settings) ->
     assert uploads_cleanup(keep_hours=0, now=time.time() + 10) == [again]
 
 
-def test_no_uploads_folder_is_fine(home) -> None:  # type: ignore[no-untyped-def]
+def test_no_uploads_folder_is_fine(home) -> None:
     assert not (home / "uploads").exists()
     assert uploads_cleanup() == []
 
 
-def test_worker_cleans_before_running_the_queue(home, settings, keep_db_connection) -> None:  # type: ignore[no-untyped-def]
+def test_worker_cleans_before_running_the_queue(home, settings, keep_db_connection) -> None:
     settings.UPLOAD_KEEP_HOURS = 72
     old = _upload(home, "20240101-100000-cccc0001", 100)
     result = CliRunner().invoke(main, ["worker", "--batch"], catch_exceptions=False)
@@ -99,7 +99,7 @@ def test_worker_loop_cleans_periodically_and_survives_a_failure() -> None:
     calls: list[float] = []
     stop = threading.Event()
 
-    def clean(report):  # type: ignore[no-untyped-def]
+    def clean(report):
         calls.append(time.monotonic())
         if len(calls) == 2:
             raise OSError("диск недоступен")

@@ -91,13 +91,13 @@ def xlsx_bytes(rows: list[list[str]], sheet: str = "Пользователи") -
     return out.getvalue()
 
 
-def upload(client: Client, content: bytes, name: str = "users.csv"):  # type: ignore[no-untyped-def]
+def upload(client: Client, content: bytes, name: str = "users.csv"):
     f = io.BytesIO(content)
     f.name = name
     return client.post(reverse("accounts:users_import"), {"file": f})
 
 
-def confirm(client: Client, preview, update: bool = False):  # type: ignore[no-untyped-def]
+def confirm(client: Client, preview, update: bool = False):
     data = {"key": preview.context["key"], "signature": preview.context["plan"].signature}
     if update:
         data["update_changed"] = "1"
@@ -105,7 +105,7 @@ def confirm(client: Client, preview, update: bool = False):  # type: ignore[no-u
 
 
 @pytest.fixture
-def admin(world):  # type: ignore[no-untyped-def]
+def admin(world):
     """The region analyst made «администратор пользователей», logged in."""
     user = world.users["region"]
     user_admin_grant(user=user)
@@ -114,11 +114,11 @@ def admin(world):  # type: ignore[no-untyped-def]
     return client
 
 
-def link_of(message) -> str:  # type: ignore[no-untyped-def]
+def link_of(message) -> str:
     return re.search(r"https?://\S+/accounts/invite/[A-Z0-9-]+/", message.body).group(0)
 
 
-def test_region_admin_imports_fifty_users_and_one_logs_in_through_the_invitation(world, admin) -> None:  # type: ignore[no-untyped-def]
+def test_region_admin_imports_fifty_users_and_one_logs_in_through_the_invitation(world, admin) -> None:
     before = User.objects.count()
     preview = upload(admin, csv_bytes(fifty_rows()))  # Windows-1251, «;»
     assert preview.status_code == 200
@@ -202,7 +202,7 @@ def test_region_admin_imports_fifty_users_and_one_logs_in_through_the_invitation
     )
 
 
-def test_a_bad_row_is_reported_with_row_and_column_and_nothing_is_stored(world, admin) -> None:  # type: ignore[no-untyped-def]
+def test_a_bad_row_is_reported_with_row_and_column_and_nothing_is_stored(world, admin) -> None:
     rows = fifty_rows()[:5]
     rows[1][4] = "sch9999"  # row 3: no such school
     rows[2][3] = "завуч-методист"  # row 4: unknown role
@@ -261,7 +261,7 @@ def test_a_bad_row_is_reported_with_row_and_column_and_nothing_is_stored(world, 
     assert "не найден столбец «Логин»" in preview.content.decode()
 
 
-def test_reimport_is_idempotent_and_updates_only_after_confirmation(world, admin) -> None:  # type: ignore[no-untyped-def]
+def test_reimport_is_idempotent_and_updates_only_after_confirmation(world, admin) -> None:
     rows = fifty_rows()[:12]
     confirm(admin, upload(admin, csv_bytes(rows)))
     audit_before = AuditEntry.objects.exclude(
@@ -338,7 +338,7 @@ def test_reimport_is_idempotent_and_updates_only_after_confirmation(world, admin
 @pytest.mark.parametrize(
     "who", ["municipality", "school", "curator", "observer", "region_without_permission"]
 )
-def test_other_roles_cannot_reach_user_management(world, who) -> None:  # type: ignore[no-untyped-def]
+def test_other_roles_cannot_reach_user_management(world, who) -> None:
     client = Client()
     client.force_login(world.users["region" if who == "region_without_permission" else who])
     target = world.users["teacher"].pk
@@ -361,7 +361,7 @@ def test_other_roles_cannot_reach_user_management(world, who) -> None:  # type: 
     assert Client().get(reverse("accounts:users")).status_code == 302  # anonymous: to the login page
 
 
-def test_region_admin_cannot_manage_users_outside_the_region(world, admin) -> None:  # type: ignore[no-untyped-def]
+def test_region_admin_cannot_manage_users_outside_the_region(world, admin) -> None:
     stranger = user_create(username="alien_dir", password=PASSWORD, role=Role.SCHOOL, school=world.foreign)
     boss = User.objects.create_superuser("root", password=PASSWORD)
     listing = admin.get(reverse("accounts:users")).content.decode()
@@ -398,7 +398,7 @@ def test_region_admin_cannot_manage_users_outside_the_region(world, admin) -> No
     assert Profile.objects.get(user=teacher).school == world.school
 
 
-def test_a_switched_off_user_cannot_log_in(world, admin) -> None:  # type: ignore[no-untyped-def]
+def test_a_switched_off_user_cannot_log_in(world, admin) -> None:
     director = world.users["school"]
     session = Client()
     session.post("/accounts/login/", {"username": "u_school", "password": PASSWORD})
@@ -426,7 +426,7 @@ def test_a_switched_off_user_cannot_log_in(world, admin) -> None:  # type: ignor
     assert User.objects.get(pk=world.users["region"].pk).is_active
 
 
-def test_role_change_is_checked_and_audited(world, admin) -> None:  # type: ignore[no-untyped-def]
+def test_role_change_is_checked_and_audited(world, admin) -> None:
     teacher = world.users["teacher"]
     url = reverse("accounts:user_detail", kwargs={"pk": teacher.pk})
     page = admin.get(url)
@@ -505,7 +505,7 @@ def test_role_change_is_checked_and_audited(world, admin) -> None:  # type: igno
     ] == {"было": "нет", "стало": "да"}
 
 
-def test_printed_sheet_codes_and_expiry(world, admin, settings) -> None:  # type: ignore[no-untyped-def]
+def test_printed_sheet_codes_and_expiry(world, admin, settings) -> None:
     settings.SITE_URL = "https://shnor.example.ru"
     director = world.users["school"]
     sheet = admin.post(
@@ -541,7 +541,7 @@ def test_printed_sheet_codes_and_expiry(world, admin, settings) -> None:  # type
     assert Client().post(reverse("accounts:invite_enter"), {"code": "AAAA-BBBB-CCCC-DDDD"}).status_code == 429
 
 
-def test_password_reset_by_email_is_throttled(world, settings) -> None:  # type: ignore[no-untyped-def]
+def test_password_reset_by_email_is_throttled(world, settings) -> None:
     settings.PASSWORD_RESET_PER_HOUR = 2
     director = world.users["school"]
     director.email = "director@school.example.ru"
@@ -585,7 +585,7 @@ def test_password_reset_by_email_is_throttled(world, settings) -> None:  # type:
     assert len(mail.outbox) == 2
 
 
-def test_import_preview_confirm_in_the_browser(browser, live_server, live_world, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_import_preview_confirm_in_the_browser(browser, live_server, live_world, tmp_path) -> None:
     from tests.web.test_browser import login
 
     user_admin_grant(user=live_world.users["region"])

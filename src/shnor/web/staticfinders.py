@@ -19,11 +19,11 @@ def _plotly_dir() -> Path:
 class PlotlyFinder(BaseFinder):
     """Expose only ``vendor/plotly.min.js`` (the bundle shipped inside the plotly wheel)."""
 
-    def check(self, **kwargs):  # type: ignore[no-untyped-def]
+    def check(self, **kwargs):
         """Nothing to check: a missing bundle only disables the charts."""
         return []
 
-    def find(self, path, find_all=False, **kwargs):  # type: ignore[no-untyped-def]
+    def find(self, path, find_all=False, **kwargs):
         """The bundle's absolute path for its static name."""
         if path != PLOTLY_STATIC:
             return [] if find_all else None
@@ -32,7 +32,7 @@ class PlotlyFinder(BaseFinder):
             return [] if find_all else None
         return [str(target)] if find_all else str(target)
 
-    def list(self, ignore_patterns):  # type: ignore[no-untyped-def]
+    def list(self, ignore_patterns):
         """Yield the bundle for collectstatic and whitenoise."""
         folder = _plotly_dir()
         if (folder / "plotly.min.js").exists():

@@ -74,7 +74,7 @@ cell = st.one_of(
 )
 
 
-def read_or_error(path):  # type: ignore[no-untyped-def]
+def read_or_error(path):
     """The read file, or the IngestError it raised; any other exception fails the test."""
     try:
         return read_vpr(path, tasks=TASKS, scales=SCALES, pseudonym_key=b"k")
@@ -82,7 +82,7 @@ def read_or_error(path):  # type: ignore[no-untyped-def]
         return exc
 
 
-def check(vf, height: int) -> None:  # type: ignore[no-untyped-def]
+def check(vf, height: int) -> None:
     """The invariants every successful read keeps."""
     assert vf.rows_total == height
     rejected = {e.row for e in vf.errors}
@@ -99,7 +99,7 @@ def check(vf, height: int) -> None:  # type: ignore[no-untyped-def]
     assert (present["primary_score"] >= 0).all()
 
 
-def mutated_rows(data) -> list[list[object]]:  # type: ignore[no-untyped-def]
+def mutated_rows(data) -> list[list[object]]:
     """A small valid school file with 1–12 cells replaced by drawn junk."""
     rows = school_rows("sch000001", [3, 8, 12, 17, 20, 0, 9, 14])
     for _ in range(data.draw(st.integers(1, 12))):
@@ -109,7 +109,7 @@ def mutated_rows(data) -> list[list[object]]:  # type: ignore[no-untyped-def]
     return rows
 
 
-def warehouse_state(home: Path) -> tuple:  # type: ignore[type-arg]
+def warehouse_state(home: Path) -> tuple:
     """What an import may change: the batch manifest, the warehouse's files and the rows read through it."""
     files = sorted(str(f.relative_to(home)) for f in (home / "warehouse").rglob("*") if f.is_file())
     batches = sorted(ImportBatch.objects.values_list("batch_id", "status", "path"))
@@ -123,12 +123,12 @@ def assert_consistent(home: Path) -> None:
     assert paths == set(files), (paths, files)
 
 
-def properties(fuzz: settings):  # type: ignore[no-untyped-def]
+def properties(fuzz: settings):
     """The importers' properties under the given Hypothesis settings (a fresh set of test functions)."""
 
     @fuzz
     @given(data=st.data())
-    def random_cells_never_crash(data) -> None:  # type: ignore[no-untyped-def]
+    def random_cells_never_crash(data) -> None:
         rows = mutated_rows(data)
         with tempfile.TemporaryDirectory() as tmp:
             vf = read_or_error(write_xlsx(Path(tmp) / "vpr_2021_ma4_fuzz.xlsx", rows))
@@ -143,7 +143,7 @@ def properties(fuzz: settings):  # type: ignore[no-untyped-def]
         encoding=st.sampled_from(["cp1251", "utf-8", "utf-8-sig"]),
         sep=st.sampled_from([";", ","]),
     )
-    def swapped_columns_and_encodings_read_the_same(order, encoding, sep) -> None:  # type: ignore[no-untyped-def]
+    def swapped_columns_and_encodings_read_the_same(order, encoding, sep) -> None:
         rows = school_rows("sch000001", [3, 8, 12, 17])
         header = [HEADER_2021[k] for k in order]
         shuffled = [[r[k] for k in order] for r in rows]
@@ -157,7 +157,7 @@ def properties(fuzz: settings):  # type: ignore[no-untyped-def]
 
     @fuzz
     @given(cut=st.floats(0.05, 0.95), seed=st.integers(0, 10**6))
-    def truncated_or_corrupted_xlsx_is_a_clear_error(cut, seed) -> None:  # type: ignore[no-untyped-def]
+    def truncated_or_corrupted_xlsx_is_a_clear_error(cut, seed) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             good = write_xlsx(Path(tmp) / "vpr_2021_ma4_t.xlsx", school_rows("sch000001", [3, 8, 12]))
             raw = bytearray(good.read_bytes())
@@ -177,7 +177,7 @@ def properties(fuzz: settings):  # type: ignore[no-untyped-def]
 
     @fuzz
     @given(data=st.data(), replace=st.booleans())
-    def service_import_never_writes_partly(home, data, replace) -> None:  # type: ignore[no-untyped-def]
+    def service_import_never_writes_partly(home, data, replace) -> None:
         """Through the service, over a live version of the same file: a rejected, refused or failed file
         changes nothing; a stored one is live whole, and the version it replaced keeps its file."""
         ImportBatch.objects.all().delete()
@@ -224,7 +224,7 @@ def properties(fuzz: settings):  # type: ignore[no-untyped-def]
 test_service_import_never_writes_partly = pytest.mark.django_db(test_service_import_never_writes_partly)
 
 
-def test_wrong_encoding_and_binary_junk(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_encoding_and_binary_junk(tmp_path) -> None:
     path = write_csv(tmp_path / "vpr_2021_ma4_u16.csv", school_rows("sch1", [3]), encoding="utf-16")
     with pytest.raises(IngestError):
         read_vpr(path, tasks=TASKS, scales=SCALES, pseudonym_key=b"k")
@@ -239,7 +239,7 @@ def test_wrong_encoding_and_binary_junk(tmp_path) -> None:  # type: ignore[no-un
         read_vpr(empty, tasks=TASKS, scales=SCALES, pseudonym_key=b"k")
 
 
-def test_formulas_are_text_not_evaluated(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_formulas_are_text_not_evaluated(tmp_path) -> None:
     rows = school_rows("sch000001", [3, 8])
     rows[0][8] = "=2+1"
     vf = read_vpr(
@@ -249,7 +249,7 @@ def test_formulas_are_text_not_evaluated(tmp_path) -> None:  # type: ignore[no-u
     assert vf.errors[0].value == "=2+1"
 
 
-def test_huge_scores_without_a_specification_are_row_errors(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_huge_scores_without_a_specification_are_row_errors(tmp_path) -> None:
     """Found by the 10,000-example run: a total of 4e16 crashed the conversion (Int16) when no scale or
     specification bounded it; now the row is rejected with its column."""
     rows = school_rows("sch000001", [3, 8, 12, 17])
@@ -268,7 +268,7 @@ def test_huge_scores_without_a_specification_are_row_errors(tmp_path) -> None:  
     assert vf.rows_rejected == 2
 
 
-def test_a_file_without_tables_names_itself(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_file_without_tables_names_itself(tmp_path) -> None:
     """Found by the 10,000-example run: a corrupted XLSX whose sheets read empty said «Файл не содержит
     таблиц» without the file's name."""
     book = tmp_path / "vpr_2021_ma4_blank.xlsx"

@@ -12,14 +12,14 @@ from shnor.core.reference import shipped_scales, shipped_tasks
 KEY = b"test-key"
 
 
-def raw_rows(path, sheet=None):  # type: ignore[no-untyped-def]
+def raw_rows(path, sheet=None):
     book = CalamineWorkbook.from_path(str(path))
     name = sheet or book.sheet_names[0]
     return book.get_sheet_by_name(name).to_python()
 
 
 @pytest.fixture(scope="module")
-def altai2021(request):  # type: ignore[no-untyped-def]
+def altai2021(request):
     from tests.conftest import REAL
 
     path = REAL / "vpr_2021_ma4_altai.xlsx"
@@ -34,7 +34,7 @@ def altai2021(request):  # type: ignore[no-untyped-def]
     )
 
 
-def test_2021_layout_counts_match_raw_cells(altai2021) -> None:  # type: ignore[no-untyped-def]
+def test_2021_layout_counts_match_raw_cells(altai2021) -> None:
     path, vf = altai2021
     rows = raw_rows(path)[1:]
     assert vf.layout == "fisoko2021"
@@ -62,7 +62,7 @@ def test_2021_layout_counts_match_raw_cells(altai2021) -> None:  # type: ignore[
     assert present["school_id"].n_unique() == 631
 
 
-def test_2021_not_attempted_cells_are_zero_and_marked(altai2021) -> None:  # type: ignore[no-untyped-def]
+def test_2021_not_attempted_cells_are_zero_and_marked(altai2021) -> None:
     path, vf = altai2021
     rows = raw_rows(path)[1:]
     rejected = {e.row for e in vf.errors}
@@ -80,7 +80,7 @@ def test_2021_not_attempted_cells_are_zero_and_marked(altai2021) -> None:  # typ
     assert f.filter(pl.col("not_attempted"))["task_scores"].max() == 0
 
 
-def test_2021_scores_marks_and_pseudonyms(altai2021) -> None:  # type: ignore[no-untyped-def]
+def test_2021_scores_marks_and_pseudonyms(altai2021) -> None:
     path, vf = altai2021
     f = vf.frame.filter(~pl.col("absent"))
     assert (f["task_scores"].list.sum() == f["primary_score"].cast(pl.Int64)).all()
@@ -112,7 +112,7 @@ def test_2021_scores_marks_and_pseudonyms(altai2021) -> None:  # type: ignore[no
     assert vf.frame["pupil_key"].n_unique() == vf.frame.height
 
 
-def test_2020_layout(real) -> None:  # type: ignore[no-untyped-def]
+def test_2020_layout(real) -> None:
     vf = read_vpr(
         real / "vpr_2020autumn_ma5_altai.xlsx",
         tasks=shipped_tasks(),
@@ -133,7 +133,7 @@ def test_2020_layout(real) -> None:  # type: ignore[no-untyped-def]
     assert vf.frame.filter(~pl.col("absent"))["task_scores"].list.len().unique().to_list() == [16]
 
 
-def test_2022_protocol_layout(real) -> None:  # type: ignore[no-untyped-def]
+def test_2022_protocol_layout(real) -> None:
     vf = read_vpr(
         real / "vpr_2022_ma4_protocol_sample.xlsx",
         tasks=shipped_tasks(),

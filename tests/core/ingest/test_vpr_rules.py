@@ -13,7 +13,7 @@ from tests.builders import HEADER_2021, absent_row, good_tasks, pupil_row, schoo
 KEY = b"k"
 
 
-def read(path, **kw):  # type: ignore[no-untyped-def]
+def read(path, **kw):
     kw.setdefault("tasks", shipped_tasks())
     kw.setdefault("scales", shipped_scales())
     return read_vpr(path, pseudonym_key=KEY, **kw)
@@ -56,7 +56,7 @@ def base_rows(n: int = 40) -> list[list[object]]:
         ),
     ],
 )
-def test_each_rule_rejects_its_row_by_number(tmp_path, bad_row, column, message) -> None:  # type: ignore[no-untyped-def]
+def test_each_rule_rejects_its_row_by_number(tmp_path, bad_row, column, message) -> None:
     rows = base_rows()
     rows.insert(10, bad_row)
     vf = read(write_xlsx(tmp_path / "vpr_2021_ma4_t.xlsx", rows))
@@ -73,7 +73,7 @@ def test_each_rule_rejects_its_row_by_number(tmp_path, bad_row, column, message)
     assert vf.frame.height == 40
 
 
-def test_not_attempted_spellings_score_zero(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_not_attempted_spellings_score_zero(tmp_path) -> None:
     tasks = ["X", "x", "Х", "х", "не пройд.", *good_tasks(5)[5:]]
     rows = [pupil_row("sch000001", 1, tasks, total=0), *base_rows()[1:]]
     vf = read(write_xlsx(tmp_path / "vpr_2021_ma4_t.xlsx", rows))
@@ -84,7 +84,7 @@ def test_not_attempted_spellings_score_zero(tmp_path) -> None:  # type: ignore[n
     assert vf.not_attempted == 5
 
 
-def test_absent_pupils_are_counted_not_scored(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_absent_pupils_are_counted_not_scored(tmp_path) -> None:
     rows = [*base_rows(), absent_row("sch000001", 200), absent_row("sch000002", 201)]
     vf = read(write_xlsx(tmp_path / "vpr_2021_ma4_t.xlsx", rows))
     assert vf.rows_absent == 2
@@ -97,7 +97,7 @@ def test_absent_pupils_are_counted_not_scored(tmp_path) -> None:  # type: ignore
 
 
 @pytest.mark.parametrize(("n_bad", "accepted"), [(2, True), (3, False)])
-def test_rejection_threshold(tmp_path, n_bad, accepted) -> None:  # type: ignore[no-untyped-def]
+def test_rejection_threshold(tmp_path, n_bad, accepted) -> None:
     # 60 rows with a 5 % threshold: 2 bad rows (3.3 %) pass, 3 bad rows (5 %) reject the whole file
     rows = school_rows("sch000001", [10] * (60 - n_bad)) + [
         pupil_row("sch000001", 100 + i, good_tasks(20), total=25) for i in range(n_bad)
@@ -107,7 +107,7 @@ def test_rejection_threshold(tmp_path, n_bad, accepted) -> None:  # type: ignore
     assert vf.accepted is accepted
 
 
-def test_threshold_is_an_option(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_threshold_is_an_option(tmp_path) -> None:
     rows = school_rows("sch000001", [10] * 57) + [
         pupil_row("sch000001", 100 + i, good_tasks(5), total=6) for i in range(3)
     ]
@@ -116,7 +116,7 @@ def test_threshold_is_an_option(tmp_path) -> None:  # type: ignore[no-untyped-de
     assert read(path, max_rejected=0.10).accepted
 
 
-def test_csv_windows1251_semicolon_decimal_comma(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_csv_windows1251_semicolon_decimal_comma(tmp_path) -> None:
     rows = base_rows(10)
     rows[0][8] = "10,0"  # decimal comma total
     rows[0][9:24] = [str(t) for t in good_tasks(10)]
@@ -130,14 +130,14 @@ def test_csv_windows1251_semicolon_decimal_comma(tmp_path) -> None:  # type: ign
     assert vf.schools["municipality"][0] == "Тестовый район"
 
 
-def test_csv_utf8_comma(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_csv_utf8_comma(tmp_path) -> None:
     path = write_csv(tmp_path / "vpr_2021_ma4.csv", base_rows(5), encoding="utf-8-sig", sep=",")
     vf = read(path)
     assert vf.frame.height == 5
     assert vf.rows_rejected == 0
 
 
-def test_missing_columns_are_named(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_missing_columns_are_named(tmp_path) -> None:
     header = [h for h in HEADER_2021 if h not in ("всего баллов", "вариант")]
     rows = [r[:7] + r[9:] for r in base_rows(5)]
     with pytest.raises(IngestError) as info:
@@ -149,7 +149,7 @@ def test_missing_columns_are_named(tmp_path) -> None:  # type: ignore[no-untyped
     assert "vpr_2021_ma4_t.xlsx" in text
 
 
-def test_year_subject_grade_required(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_year_subject_grade_required(tmp_path) -> None:
     path = write_xlsx(tmp_path / "results.xlsx", base_rows(5))
     with pytest.raises(IngestError, match="укажите --year, --subject, --grade"):
         read(path)
@@ -159,14 +159,14 @@ def test_year_subject_grade_required(tmp_path) -> None:  # type: ignore[no-untyp
         read(path, year=2021, subject="zz", grade=4)
 
 
-def test_not_an_excel_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_not_an_excel_file(tmp_path) -> None:
     path = tmp_path / "vpr_2021_ma4.xlsx"
     path.write_bytes(b"PK\x03\x04 this is not really a workbook")
     with pytest.raises(IngestError, match="не читается как книга Excel"):
         read(path)
 
 
-def test_without_task_specification_totals_still_checked(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_without_task_specification_totals_still_checked(tmp_path) -> None:
     rows = [*base_rows(), pupil_row("sch000001", 99, good_tasks(20), total=21)]
     vf = read(write_xlsx(tmp_path / "vpr_2023_ma4_t.xlsx", rows), tasks=None)
     assert any("спецификация заданий" in w for w in vf.warnings)

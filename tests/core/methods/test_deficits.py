@@ -26,7 +26,7 @@ from tests.core.methods.test_deficits_builders import (
 CFG = default_config()["deficits"]
 
 
-def cfg(**over):  # type: ignore[no-untyped-def]
+def cfg(**over):
     """The shipped section with some keys overridden (nested dicts merged)."""
     out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in CFG.items()}
     for k, v in over.items():

@@ -23,7 +23,7 @@ SKILL_C = "Умение работать с таблицами и диаграм
 MAXIMA = np.array([t[1] for t in TASKS_6])
 
 
-def tasks_frame(year: int = 2024, grade: int = 4, subject: str = "ma", spec=TASKS_6) -> pl.DataFrame:  # type: ignore[no-untyped-def]
+def tasks_frame(year: int = 2024, grade: int = 4, subject: str = "ma", spec=TASKS_6) -> pl.DataFrame:
     """TASKS rows for one test."""
     return schema.conform(
         pl.DataFrame(
@@ -49,7 +49,7 @@ def tasks_frame(year: int = 2024, grade: int = 4, subject: str = "ma", spec=TASK
 
 def scales_frame(
     year: int = 2024, grade: int = 4, subject: str = "ma", max_score: int = 8, cuts=(3, 5, 7)
-) -> pl.DataFrame:  # type: ignore[no-untyped-def]
+) -> pl.DataFrame:
     """SCALES row for the 6-position test (max 8)."""
     return schema.conform(
         pl.DataFrame(
@@ -78,7 +78,7 @@ def results_frame(
     year: int = 2024,
     grade: int = 4,
     subject: str = "ma",
-    cuts=(3, 5, 7),  # type: ignore[no-untyped-def]
+    cuts=(3, 5, 7),
     absent: int = 0,
     prefix: str = "",
 ) -> pl.DataFrame:

@@ -19,7 +19,7 @@ LEVELS = ["Б"] * 12 + ["П", "Б", "П"]
 
 
 @pytest.fixture(scope="module")
-def altai():  # type: ignore[no-untyped-def]
+def altai():
     if not PATH.exists():
         pytest.fail(f"нет реального файла {PATH}")
     vf = read_vpr(
@@ -56,7 +56,7 @@ def _raw_task_success(frame: pl.DataFrame) -> np.ndarray:
     return points / (n * np.array(MAXIMA))
 
 
-def test_regional_task_success_matches_raw_cells(altai) -> None:  # type: ignore[no-untyped-def]
+def test_regional_task_success_matches_raw_cells(altai) -> None:
     inp, frame = altai
     expect = _raw_task_success(frame)
     tab = dm.success(inp.results, inp.tasks, year=2021, units=("region",), dimensions=("task",)).sort(
@@ -71,7 +71,7 @@ def test_regional_task_success_matches_raw_cells(altai) -> None:  # type: ignore
     assert got[15] == pytest.approx(0.1288, abs=5e-4)
 
 
-def test_real_file_deficits_and_pupils_at_risk(altai) -> None:  # type: ignore[no-untyped-def]
+def test_real_file_deficits_and_pupils_at_risk(altai) -> None:
     inp, frame = altai
     table = dm.deficit_table(inp)
     school = table.filter(pl.col("unit") == "school")

@@ -52,7 +52,7 @@ def test_shipped_starter_set() -> None:
         ("ru", 7, "Определять основную мысль текста", [], "ru.text_understanding"),
     ],
 )
-def test_matching_examples(subject, grade, text, kes, topic) -> None:  # type: ignore[no-untyped-def]
+def test_matching_examples(subject, grade, text, kes, topic) -> None:
     found = match(subject=subject, grade=grade, levels=["Б"], text=text, kes=kes)
     assert found[0].topic == topic
 

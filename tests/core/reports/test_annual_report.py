@@ -151,7 +151,7 @@ def published() -> pl.DataFrame:
     )
 
 
-def test_fioko_list_matches_the_published_layout(real) -> None:  # type: ignore[no-untyped-def]
+def test_fioko_list_matches_the_published_layout(real) -> None:
     from openpyxl import load_workbook
 
     name, mime, blob = fioko_list.FiokoListExporter(published(), 2023).render({})
@@ -238,7 +238,7 @@ def test_protocol_draft_follows_the_seed_structure() -> None:
     assert "Меры поддержки при дефиците кадров" in text
 
 
-def test_annual_report_pdf_pages_render_with_their_charts(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_annual_report_pdf_pages_render_with_their_charts(tmp_path) -> None:
     """The PDF a ministry files: rendered to PNG pages (poppler's pdftoppm), charts embedded, pages not
     blank."""
     import shutil

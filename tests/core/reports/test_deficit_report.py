@@ -20,7 +20,7 @@ from tests.core.methods.test_deficits_builders import SKILL_B, inputs, planted_r
 
 
 @pytest.fixture(scope="module")
-def region():  # type: ignore[no-untyped-def]
+def region():
     planted = {"S03": np.array([0.75, 0.75, 0.1, 0.1, 0.75, 0.75])}
     frame = planted_region(seed=12, n_schools=12, n_pupils=24, p=0.75, planted=planted)
     schools = schema.conform(
@@ -36,7 +36,7 @@ def region():  # type: ignore[no-untyped-def]
     return inputs(frame, schools=schools)
 
 
-def _docx_text(data: bytes):  # type: ignore[no-untyped-def]
+def _docx_text(data: bytes):
     from docx import Document
 
     doc = Document(io.BytesIO(data))
@@ -51,7 +51,7 @@ def test_exporter_interface() -> None:
     assert "school_id" in DeficitReportExporter.params
 
 
-def test_docx_contains_title_deficit_table_groups_and_recommendations(region) -> None:  # type: ignore[no-untyped-def]
+def test_docx_contains_title_deficit_table_groups_and_recommendations(region) -> None:
     name, mime, data = DeficitReportExporter(region).render({"school_id": "S03"})
     assert name == "deficits_S03_2024.docx"
     assert mime == DOCX_MIME
@@ -84,7 +84,7 @@ def test_docx_contains_title_deficit_table_groups_and_recommendations(region) ->
     assert "стартового набора" in text
 
 
-def test_school_without_deficits_says_so(region) -> None:  # type: ignore[no-untyped-def]
+def test_school_without_deficits_says_so(region) -> None:
     data = build_report(region, "S05")
     html = render_html(data)
     assert "дефицитов — 0" in html
@@ -93,7 +93,7 @@ def test_school_without_deficits_says_so(region) -> None:  # type: ignore[no-unt
     assert "Дефицитов, требующих адресных рекомендаций, не выявлено." in text
 
 
-def test_pdf(region) -> None:  # type: ignore[no-untyped-def]
+def test_pdf(region) -> None:
     pytest.importorskip("weasyprint")
     name, mime, data = DeficitReportExporter(region).render({"school_id": "S03", "format": "pdf"})
     assert name.endswith(".pdf")
@@ -101,7 +101,7 @@ def test_pdf(region) -> None:  # type: ignore[no-untyped-def]
     assert data.startswith(b"%PDF")
 
 
-def test_bad_params(region) -> None:  # type: ignore[no-untyped-def]
+def test_bad_params(region) -> None:
     ex = DeficitReportExporter(region)
     with pytest.raises(ValueError, match="логин"):
         ex.render({})

@@ -91,6 +91,6 @@ def test_bad_template_is_refused_in_russian() -> None:
         ("IV квартал 2024 г.", 2024, "calendar_year", dt.date(2024, 10, 1), dt.date(2024, 12, 31)),
     ],
 )
-def test_period_parse(text, year, cal, start, due) -> None:  # type: ignore[no-untyped-def]
+def test_period_parse(text, year, cal, start, due) -> None:
     p = period_parse(text, year=year, calendar=cal)
     assert (p.start, p.due) == (start, due)

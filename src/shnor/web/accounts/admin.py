@@ -21,15 +21,15 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_display = ["at", "username", "action", "object_type", "object_repr", "ip"]
     list_filter = ["action", "object_type"]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request):
         """No manual entries."""
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         """No edits."""
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None):
         """No deletions."""
         return False
 

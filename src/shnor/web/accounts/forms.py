@@ -27,7 +27,7 @@ class ThrottledLoginForm(AuthenticationForm):
         "inactive": "Учётная запись отключена.",
     }
 
-    def clean(self):  # type: ignore[no-untyped-def]
+    def clean(self):
         """Check the throttles first, then the password; count failures and clear them on success."""
         username = self.cleaned_data.get("username") or ""
         ip = client_ip(self.request) if self.request else ""

@@ -61,7 +61,7 @@ def _fields(instance: Any, only: Any = None) -> dict[str, Any]:
 
 
 @receiver(post_save, dispatch_uid="shnor_audit_save")
-def _saved(sender, instance, created, update_fields=None, raw=False, **kwargs):  # type: ignore[no-untyped-def]
+def _saved(sender, instance, created, update_fields=None, raw=False, **kwargs):
     if raw or not _audited(sender):
         return
     if sender._meta.label_lower == "auth.user" and update_fields and set(update_fields) <= {"last_login"}:
@@ -82,7 +82,7 @@ def _saved(sender, instance, created, update_fields=None, raw=False, **kwargs): 
 
 
 @receiver(post_delete, dispatch_uid="shnor_audit_delete")
-def _deleted(sender, instance, **kwargs):  # type: ignore[no-untyped-def]
+def _deleted(sender, instance, **kwargs):
     if not _audited(sender):
         return
     audit_record(
@@ -95,7 +95,7 @@ def _deleted(sender, instance, **kwargs):  # type: ignore[no-untyped-def]
 
 
 @receiver(m2m_changed, dispatch_uid="shnor_audit_m2m")
-def _m2m(sender, instance, action, pk_set=None, **kwargs):  # type: ignore[no-untyped-def]
+def _m2m(sender, instance, action, pk_set=None, **kwargs):
     if action not in {"post_add", "post_remove", "post_clear"} or not _audited(type(instance)):
         return
     audit_record(
@@ -108,18 +108,18 @@ def _m2m(sender, instance, action, pk_set=None, **kwargs):  # type: ignore[no-un
 
 
 @receiver(user_logged_in, dispatch_uid="shnor_audit_login")
-def _logged_in(sender, request, user, **kwargs):  # type: ignore[no-untyped-def]
+def _logged_in(sender, request, user, **kwargs):
     audit_record(action="вход", user=user, ip=client_ip(request) if request else "")
 
 
 @receiver(user_logged_out, dispatch_uid="shnor_audit_logout")
-def _logged_out(sender, request, user, **kwargs):  # type: ignore[no-untyped-def]
+def _logged_out(sender, request, user, **kwargs):
     if user is not None:
         audit_record(action="выход", user=user, ip=client_ip(request) if request else "")
 
 
 @receiver(user_login_failed, dispatch_uid="shnor_audit_login_failed")
-def _login_failed(sender, credentials, request=None, **kwargs):  # type: ignore[no-untyped-def]
+def _login_failed(sender, credentials, request=None, **kwargs):
     audit_record(
         action="неудачный вход",
         username=str(credentials.get("username", ""))[:150] or "?",

@@ -162,7 +162,7 @@ class ImportForm(forms.Form):
         if region is not None:
             del self.fields["region"]
 
-    def clean_file(self):  # type: ignore[no-untyped-def]
+    def clean_file(self):
         """Only .csv/.xlsx, not larger than SHNOR_UPLOAD_MAX_MB."""
         f = self.cleaned_data["file"]
         if Path(f.name).suffix.lower() not in {".csv", ".txt", ".xlsx", ".xlsm"}:

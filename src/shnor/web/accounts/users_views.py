@@ -439,7 +439,7 @@ def _uploads_prune() -> None:
                 shutil.rmtree(sub, ignore_errors=True)
 
 
-def _upload_store(upload) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+def _upload_store(upload) -> tuple[str, str]:
     _uploads_prune()
     name = Path(upload.name.replace("\\", "/")).name.replace("\x00", "") or "users.csv"
     key = f"{datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(8)}"
@@ -647,7 +647,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     subject_template_name = "accounts/password/reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
 
-    def form_valid(self, form):  # type: ignore[no-untyped-def]
+    def form_valid(self, form):
         """Refuse too frequent requests; record each request in the audit log (that is what is counted)."""
         ip = client_ip(self.request)
         email = email_key(form.cleaned_data["email"])
@@ -681,7 +681,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password/reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
 
-    def form_valid(self, form):  # type: ignore[no-untyped-def]
+    def form_valid(self, form):
         """Record the reset in the audit log."""
         response = super().form_valid(form)
         audit_record(

@@ -34,7 +34,7 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
-    def form_valid(self, form):  # type: ignore[no-untyped-def]
+    def form_valid(self, form):
         """Log in, then remember this browser for this user."""
         response = super().form_valid(form)
         value = login_known_cookie(

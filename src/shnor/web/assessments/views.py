@@ -44,7 +44,7 @@ class VprUploadForm(forms.Form):
         label="Допустимая доля отклонённых строк, %", initial=5, min_value=0, max_value=100
     )
 
-    def clean_file(self):  # type: ignore[no-untyped-def]
+    def clean_file(self):
         """Only .xlsx/.xls/.csv, and not larger than SHNOR_UPLOAD_MAX_MB."""
         f = self.cleaned_data["file"]
         if Path(f.name).suffix.lower() not in {".xlsx", ".xls", ".csv"}:
@@ -54,7 +54,7 @@ class VprUploadForm(forms.Form):
         return f
 
 
-def _store_upload(upload) -> Path:  # type: ignore[no-untyped-def]
+def _store_upload(upload) -> Path:
     name = Path(upload.name.replace("\\", "/")).name.replace("\x00", "") or "upload.xlsx"
     folder = Path(settings.HOME) / "uploads" / f"{datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(4)}"
     folder.mkdir(parents=True)
@@ -101,7 +101,7 @@ def imports(request: HttpRequest) -> HttpResponse:
     )
     versions = slot_versions(batches=batches)
     for b in batches:
-        b.earlier_versions = versions.get(b.pk, [])  # type: ignore[attr-defined]
+        b.earlier_versions = versions.get(b.pk, [])
     return render(
         request, "assessments/imports.html", {"form": form, "can_import": can_import, "batches": batches}
     )

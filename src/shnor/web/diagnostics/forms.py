@@ -17,7 +17,7 @@ class CompetenceUploadForm(forms.Form):
 
     file = forms.FileField(label="Файл результатов (CSV или XLSX)")
 
-    def clean_file(self):  # type: ignore[no-untyped-def]
+    def clean_file(self):
         """Extension, size and content signature checked before anything is read."""
         f = self.cleaned_data["file"]
         suffix = Path(f.name).suffix.lower()

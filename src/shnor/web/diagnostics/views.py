@@ -84,7 +84,7 @@ def teacher_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _managed_teacher(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def]
+def _managed_teacher(request: HttpRequest, pk: int):
     teacher = get_object_or_404(teachers_visible_to(user=request.user), pk=pk)
     if not scope_of(request.user).can_manage_teachers(teacher.school):
         raise PermissionDenied("Маршруты составляет руководитель школы.")

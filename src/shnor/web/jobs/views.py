@@ -28,7 +28,7 @@ class RunForm(forms.Form):
     label = forms.CharField(label="Название расчёта", required=False, max_length=200)
     config = forms.FileField(label="Настройки методики (TOML, необязательно)", required=False)
 
-    def clean_config(self):  # type: ignore[no-untyped-def]
+    def clean_config(self):
         """A small .toml file that parses."""
         f = self.cleaned_data.get("config")
         if not f:

@@ -28,7 +28,7 @@ class RoadmapCreateForm(forms.Form):
     year = forms.IntegerField(label="Год", min_value=2000, max_value=2100)
     templates = forms.MultipleChoiceField(label="Шаблоны", widget=forms.CheckboxSelectMultiple, choices=())
 
-    def __init__(self, *args, level: str, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, level: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["templates"].choices = template_choices(level)
 
@@ -99,7 +99,7 @@ class PartnerDecisionForm(forms.Form):
     leader = forms.ChoiceField(label="Школа-лидер", required=False, choices=())
     note = forms.CharField(label="Пояснение", max_length=500, required=False)
 
-    def __init__(self, *args, leaders: list[tuple[str, str]], **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, leaders: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["leader"].choices = [("", "— как предложено —"), *leaders]
 
@@ -118,12 +118,12 @@ class SurveyImportForm(forms.Form):
     group = forms.ChoiceField(label="Группа", choices=())
     file = forms.FileField(label="Файл CSV или XLSX")
 
-    def __init__(self, *args, groups: list[tuple[str, str]], **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, groups: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["group"].choices = groups
 
 
-def questionnaire_form(questions: list, scale: list[tuple[int, str]], data=None) -> forms.Form:  # type: ignore[no-untyped-def,type-arg]
+def questionnaire_form(questions: list, scale: list[tuple[int, str]], data=None) -> forms.Form:
     """A questionnaire as a form: one radio field per statement (code → value)."""
     form = forms.Form(data)
     for q in questions:

@@ -212,7 +212,7 @@ def roadmap_create(
             from shnor.web.identification.selectors import run_pick
 
             run = run_pick()
-        tracks = school_tracks_for(school=school, run=run)  # type: ignore[arg-type]
+        tracks = school_tracks_for(school=school, run=run)
     main = tpls[0]
     parents = _parent_roadmap(level, region, municipality, year)
     first_tpl_same = main.level == level and main.year == year

@@ -13,7 +13,7 @@ register = template.Library()
 
 
 @register.inclusion_tag("support/_school_block.html", takes_context=True)
-def school_support_block(context: template.Context, school) -> dict:  # type: ignore[no-untyped-def]
+def school_support_block(context: template.Context, school) -> dict:
     """The school's roadmaps with their execution share and the confirmed leader school."""
     request = context.get("request")
     user = getattr(request, "user", None)
