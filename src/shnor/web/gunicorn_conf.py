@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 
-# processes × threads: pages wait on the database more than they compute; `shnor loadtest` measured
-# 3 × 8 with 50 sessions on 2 cores (docs/benchmarks.md)
+# processes × threads: pages wait on the database more than they compute; chosen with `shnor loadtest`
+# (docs/benchmarks.md)
 workers = int(os.environ.get("WEB_CONCURRENCY") or min(4, (os.cpu_count() or 1) + 1))
 worker_class = "gthread"
 threads = 8

@@ -165,9 +165,8 @@ else:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": HOME / "shnor.sqlite3",
             # 16 KB pages for a new database: a school's evidence (tens of KB of JSON) takes one
-            # or a few pages instead of a chain of 4 KB ones (storing a country year's objectivity
-            # outcomes, ``scripts/bench_store.py``: SQLite's share 3.3 → 2.3 s); no effect on an
-            # existing file
+            # or a few pages instead of a chain of 4 KB ones (faster to store a country year's
+            # objectivity outcomes, ``scripts/bench_store.py``); no effect on an existing file
             "OPTIONS": {
                 "timeout": 30,
                 "transaction_mode": "IMMEDIATE",

@@ -1,7 +1,7 @@
 """Bulk import of results that are already in the RESULTS schema (Parquet), for national-scale loads.
 
 The ordinary importer (``services.vpr_file_import``) reads a ФИС ОКО file, checks every row and writes
-one batch. A national load (≈ 15 million rows a year, e.g. the demo generator's country size) comes
+one batch. A national load (millions of rows a year, e.g. the demo generator's country size) comes
 as RESULTS-schema Parquet files that another system has already validated; reading them through the
 ФИС ОКО readers would only cost time. ``results_parquet_import`` keeps everything else the same:
 one batch per file, the batch id from the file's bytes and its key, the rows streamed into

@@ -44,7 +44,7 @@ def methodology_run_create(
     are made, by an ``OutcomeWriter`` (in a thread of its own while the next method computes; a run's
     outcomes are seen only once it is done). With
     ``keep_evidence=False`` and no ``out_dir`` objectivity hands its outcomes over in parts, each
-    stored while the next is made, and its evidence — 2.9 GB for a country year — is never held at
+    stored while the next is made, and its evidence — gigabytes for a country year — is never held at
     once: the returned objectivity frame has no ``evidence`` column."""
     say = progress or (lambda _m: None)
     config = load_config(config_path)

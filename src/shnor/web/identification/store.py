@@ -63,8 +63,8 @@ def _clean(value: Any) -> Any:
 
 
 #: Output frames whose ``evidence`` their method writes with orjson, which cannot write anything but
-#: JSON (NaN becomes null): it is spliced in without being parsed to check it (2.3 GB and 9 s for a
-#: country's objectivity evidence).
+#: JSON (NaN becomes null): it is spliced in without being parsed to check it (a country's objectivity
+#: evidence is gigabytes, and checking it is slow).
 ORJSON_EVIDENCE = frozenset({"objectivity", "low_results"})
 
 
@@ -74,10 +74,10 @@ _OWN = object()  # ``outcome_data``: the row's own evidence
 def outcome_data(row: dict[str, Any], *, evidence: Any = _OWN, evidence_is_json: bool = False) -> bytes:
     """The stored ``data`` (UTF-8 JSON) of an outcome row: its columns, with the evidence JSON spliced
     in unparsed — a method's evidence is already JSON, and parsing it into dicts only to encode it
-    again took 12 GB and minutes for a country year. ``evidence`` (the row's own when not given;
+    again took gigabytes and a long time for a country year. ``evidence`` (the row's own when not given;
     text or UTF-8 bytes) is checked to be valid JSON first unless ``evidence_is_json``; evidence that
-    is not JSON is stored as a string, the way it always was. Bytes: a country's 2 GB of evidence is
-    never decoded into Python text and encoded back for the database. Never NaN or infinity (not
+    is not JSON is stored as a string, the way it always was. Bytes: a country's gigabytes of evidence
+    are never decoded into Python text and encoded back for the database. Never NaN or infinity (not
     JSON): NaN is null, infinity an error."""
     whole = dict(row) if evidence is _OWN else {**row, "evidence": evidence}
     ev = whole.get("evidence")
@@ -91,7 +91,7 @@ def outcome_data(row: dict[str, Any], *, evidence: Any = _OWN, evidence_is_json:
             whole["evidence"] = raw.decode()
         else:
             head = json.dumps(rest, ensure_ascii=False, allow_nan=False)[:-1].encode()
-            # one copy of the evidence (``+`` made two: a country year's 1.7 GB twice over)
+            # one copy of the evidence (``+`` made two: a country year's gigabytes twice over)
             return b"".join((head, b", " if rest else b"", b'"evidence": ', raw, b"}"))
     return json.dumps(
         {k: _clean(v) for k, v in _evidence(whole).items()}, ensure_ascii=False, allow_nan=False
@@ -105,18 +105,18 @@ OutcomeRow = tuple[int, str, bool, float | None, str, bytes | str]
 def outcomes_insert(run: MethodologyRun, rows: Iterable[OutcomeRow], *, per_statement: int = 250) -> None:
     """INSERT the rows, ``per_statement`` to one statement (``VALUES (…), (…), …``), the JSON passed
     as UTF-8 bytes the database reads as text: the ORM's ``bulk_create`` compiled SQL per object and
-    encoded ``data`` again (about half of the 46 s it took to store a country year's objectivity and
+    encoded ``data`` again (about half the time it took to store a country year's objectivity and
     deficit outcomes, ``scripts/bench_store.py``). Call inside the caller's transaction.
 
     Many rows a statement, not the driver's ``executemany`` (one statement a row): the driver lets go
     of the interpreter lock for every statement and must wait to take it back, up to the 5 ms switch
-    interval while the methods compute in the main thread. 39,000 rows of 48 KB took 6 s alone and
-    307 s beside a busy thread one row a statement, 8 s with 250 (``docs/benchmarks.md``).
+    interval while the methods compute in the main thread: one row a statement beside a busy thread
+    was many times slower than alone, 250 a statement nearly as fast (``docs/benchmarks.md``).
 
     On SQLite the JSON field's CHECK (``JSON_VALID``) is not run for these rows: every ``data`` here
     is JSON by construction (orjson's, ``json.dumps(allow_nan=False)``'s or Polars' encoder's, spliced
-    around JSON checked or made by orjson), and SQLite parsing a country year's 3 GB of it again was
-    most of the time it took to store them (objectivity: 7.9 → 3.3 s)."""
+    around JSON checked or made by orjson), and SQLite parsing a country year's gigabytes of it again
+    was most of the time it took to store them."""
     table = connection.ops.quote_name(SchoolOutcome._meta.db_table)
     data = "convert_from(%s, 'UTF8')::jsonb" if connection.vendor == "postgresql" else "CAST(%s AS TEXT)"
     head = f"INSERT INTO {table} (run_id, school_id, method, flagged, value, label, data) VALUES "
@@ -265,8 +265,8 @@ def deficits_store(
     """One outcome per school with deficits: their count, the weakest skills, and the rows for the card.
 
     The rows' JSON is made by Polars (NaN as null) and spliced in unparsed, ``chunk_schools`` schools
-    at a time: a country year has 1.9 million deficit rows, and a dict per row took a minute to
-    build and encode and GBs to hold."""
+    at a time: a country year has millions of deficit rows, and a dict per row was slow to build and
+    encode and took gigabytes to hold."""
     if gaps.height == 0:
         return
     keys = gaps.select("school_id", "gap").with_row_index("_i").sort("school_id", "gap", maintain_order=True)

@@ -1,8 +1,8 @@
 """Storing a run's outcomes in a thread of its own while the next method computes.
 
 A country year's outcomes are gigabytes of JSON: written in the computing thread, they kept one core
-busy for half a minute while the other waited (``shnor bench``: 16 s for objectivity's, 24 s for the
-rest). The database driver lets go of the interpreter lock while the database works, so a writer
+busy for long stretches while the other waited (``shnor bench``, ``docs/benchmarks.md``). The
+database driver lets go of the interpreter lock while the database works, so a writer
 thread and the methods run side by side — provided each statement does much work: the driver takes
 the lock back after every statement, waiting up to the 5 ms switch interval while the methods hold
 it, so outcomes go 250 rows a statement (``store.outcomes_insert``).
