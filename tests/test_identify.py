@@ -1,4 +1,5 @@
-"""End to end on a generated municipality: files through the CLI importers, `shnor identify`, its outputs, the card."""
+"""End to end on a generated municipality: files through the CLI importers, `shnor identify`, its outputs, the
+card."""
 
 from __future__ import annotations
 
@@ -95,16 +96,18 @@ def test_deficit_report_from_the_card_is_scoped(imported) -> None:  # type: igno
     )
     c = Client()
     c.force_login(user)
-    card = c.get(reverse("registry:school", kwargs={"school_id": school.school_id}))
+    card = c.get(reverse("identification:school", kwargs={"school_id": school.school_id}))
     html = card.content.decode()
     assert "Дефициты умений" in html
     assert "deficits.docx" in html
-    doc = c.get(reverse("registry:deficit_report", kwargs={"school_id": school.school_id, "fmt": "docx"}))
+    doc = c.get(
+        reverse("identification:deficit_report", kwargs={"school_id": school.school_id, "fmt": "docx"})
+    )
     assert doc.status_code == 200
     assert doc.content[:2] == b"PK"
     assert (
         c.get(
-            reverse("registry:deficit_report", kwargs={"school_id": other.school_id, "fmt": "docx"})
+            reverse("identification:deficit_report", kwargs={"school_id": other.school_id, "fmt": "docx"})
         ).status_code
         == 404
     )

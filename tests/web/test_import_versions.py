@@ -258,6 +258,6 @@ def test_run_on_changed_data_says_so(analyst, tmp_path, django_capture_on_commit
     html = analyst.get(url).content.decode()
     assert f"изменённых после предыдущего расчёта № {first.pk}" in html
     assert "После этого расчёта" not in html
-    school = analyst.get(reverse("registry:school", kwargs={"school_id": "sch0001"})).content.decode()
+    school = analyst.get(reverse("identification:school", kwargs={"school_id": "sch0001"})).content.decode()
     assert f"изменённых после предыдущего расчёта № {first.pk}" in school
     assert second.batches != first.batches

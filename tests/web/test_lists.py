@@ -72,7 +72,7 @@ def test_compare_runs(world) -> None:  # type: ignore[no-untyped-def]
 
 def test_school_card_shows_flags_evidence_history_and_track(world) -> None:  # type: ignore[no-untyped-def]
     c = client_for(world, "school")
-    page = c.get(reverse("registry:school", kwargs={"school_id": "sch0001"}))
+    page = c.get(reverse("identification:school", kwargs={"school_id": "sch0001"}))
     html = page.content.decode()
     flags = {f.method: f for f in page.context["flags"]}
     assert flags["objectivity"].flagged

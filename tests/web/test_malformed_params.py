@@ -1,21 +1,23 @@
-"""Crawl: every URL of the project × every role × malformed path, query and form values — never a server error.
+"""Crawl: every URL of the project × every role × malformed path, query and form values — never a server
+error.
 
-The URLs come from ``get_resolver().url_patterns`` (walked recursively, the admin included). Path parameters get
-valid values from a small world (the test region, roadmaps at three levels, a survey, a teacher's route, jobs…;
-a pattern nobody gave a value fails the test) and then, one parameter at a time, the malformed ones.
+The URLs come from ``get_resolver().url_patterns`` (walked recursively, the admin included). Path parameters
+get valid values from a small world (the test region, roadmaps at three levels, a survey, a teacher's route,
+jobs…; a pattern nobody gave a value fails the test) and then, one parameter at a time, the malformed ones.
 
-Parameter names are found two ways. Statically, in the views' sources: whatever a view and the module's helpers it
-calls read with ``request.GET.get("…")``, ``request.POST["…"]``, ``getlist("…")``, ``"…" in request.GET`` or
-``params.<helper>(…, "…")``. Dynamically: every key of ``request.GET`` / ``request.POST`` read while answering the
-request with valid values (forms' fields, template lookups). A key the answer never read cannot change it, so
-the keys read are fuzzed — plus every static name when the whole dict was looked at. Each name is sent alone with
-every malformed value by GET, and by POST for views that handle it (bare and with each ``action`` they know; a
-form's fields together, since a form cleans every field whatever the others hold).
+Parameter names are found two ways. Statically, in the views' sources: whatever a view and the module's
+helpers it calls read with ``request.GET.get("…")``, ``request.POST["…"]``, ``getlist("…")``, ``"…" in
+request.GET`` or ``params.<helper>(…, "…")``. Dynamically: every key of ``request.GET`` / ``request.POST``
+read while answering the request with valid values (forms' fields, template lookups). A key the answer never
+read cannot change it, so the keys read are fuzzed — plus every static name when the whole dict was looked at.
+Each name is sent alone with every malformed value by GET, and by POST for views that handle it (bare and with
+each ``action`` they know; a form's fields together, since a form cleans every field whatever the others
+hold).
 
-Every role (region, municipality, school, teacher, curator, observer) and anonymous, in turn, on one world; what a
-role's POSTs change is rolled back before the next. Left out: the REST operations of django-ninja, which
-``test_api_schemathesis.py`` fuzzes against their schema (``/api/docs`` and ``/api/openapi.json`` are crawled).
-About 5 500 requests, 45–60 s on SQLite (2 cores).
+Every role (region, municipality, school, teacher, curator, observer) and anonymous, in turn, on one world;
+what a role's POSTs change is rolled back before the next. Left out: the REST operations of django-ninja,
+which ``test_api_schemathesis.py`` fuzzes against their schema (``/api/docs`` and ``/api/openapi.json`` are
+crawled). About 5 500 requests, 45–60 s on SQLite (2 cores).
 """
 
 from __future__ import annotations
@@ -58,7 +60,8 @@ ANONYMOUS = "anonymous"
 
 @dataclass
 class Route:
-    """One URL pattern: its full route (``support/roadmaps/<int:pk>/``), name, callback and path parameters."""
+    """One URL pattern: its full route (``support/roadmaps/<int:pk>/``), name, callback and path
+    parameters."""
 
     parts: list[str | tuple[str, str]]  # literal text, or (parameter, regex of its converter)
     name: str
@@ -73,7 +76,8 @@ class Route:
 
 
 def _regex_parts(regex: str) -> list[str | tuple[str, str]]:
-    """A regex pattern's literal text and named groups (``^(?P<app_label>auth|…)/$`` → ["", ("app_label", …), "/"])."""
+    """A regex pattern's literal text and named groups (``^(?P<app_label>auth|…)/$`` → ["", ("app_label", …),
+    "/"])."""
     regex = regex.lstrip("^").rstrip("$")
     out: list[str | tuple[str, str]] = []
     i = 0
@@ -176,8 +180,8 @@ def view_source(callback: Callable) -> str:
 
 
 def names_read(source: str) -> dict[str, set[str]]:
-    """The query and form parameter names a view reads, each with where from: ``GET``, ``POST`` or both (a line
-    that names neither reads a ``source`` chosen at run time)."""
+    """The query and form parameter names a view reads, each with where from: ``GET``, ``POST`` or both (a
+    line that names neither reads a ``source`` chosen at run time)."""
     found: dict[str, set[str]] = {}
     for line in source.splitlines():
         for pattern in _NAME_PATTERNS:
@@ -234,7 +238,8 @@ def _callback(name: str) -> Callable:
 
 def crawl_world(world: World) -> dict[str, object]:
     """Objects behind every kind of path parameter; returns the valid value of each parameter by URL name. The
-    region's analyst also administers the region's users (as in the demo), so the user pages are crawled too."""
+    region's analyst also administers the region's users (as in the demo), so the user pages are crawled
+    too."""
     user_admin_grant(user=world.users["region"])
     sup = build_support(world)
     rm = sup.school_maps["sch0001"]
@@ -278,7 +283,7 @@ def crawl_world(world: World) -> dict[str, object]:
         "accounts:user_active": {"pk": world.users["teacher"].pk},
         "registry:region": {"pk": world.region.pk},
         "registry:municipality": {"pk": world.mun.pk},
-        "registry:deficit_report": {"fmt": "docx"},
+        "identification:deficit_report": {"fmt": "docx"},
         "assessments:report": {"name": "ошибки.xlsx"},
         "assessments:replace": {"job": job.pk},
         "assessments:restore": {"pk": batch.pk},
@@ -319,7 +324,8 @@ def crawl_world(world: World) -> dict[str, object]:
 
 
 def valid_values(route: Route, known: dict) -> dict[str, str]:
-    """A valid value for each path parameter of ``route`` (the test fails for a parameter it does not know)."""
+    """A valid value for each path parameter of ``route`` (the test fails for a parameter it does not
+    know)."""
     values = {}
     for p in route.params:
         value = known["by_name"].get(route.name, {}).get(p, known["by_param"].get(p))
@@ -355,7 +361,8 @@ class Crawl:
 
 
 def _matches(route: Route, param: str, value: str) -> bool:
-    """Whether the converter of ``param`` accepts ``value`` (else the resolver answers 404 before any view)."""
+    """Whether the converter of ``param`` accepts ``value`` (else the resolver answers 404 before any
+    view)."""
     regex = next(p[1] for p in route.parts if isinstance(p, tuple) and p[0] == param)
     return re.fullmatch(regex, value) is not None
 
@@ -364,7 +371,8 @@ class Reads:
     """Which keys of which ``QueryDict`` were read while answering one request (``*``: the whole of it — its
     length, its items, a copy). A key the answer never read cannot have changed it: the same request with that
     key malformed takes the very same path, so only read keys are worth fuzzing — and every static name of the
-    view when the whole dict was looked at (``request.POST or None`` binds a form only when something is sent)."""
+    view when the whole dict was looked at (``request.POST or None`` binds a form only when something is
+    sent)."""
 
     KEYED = ("__getitem__", "get", "getlist", "__contains__")
     WHOLE = (
@@ -394,7 +402,8 @@ class Reads:
         return tracked
 
     def of(self, response, method: str, static: set[str]) -> list[str]:  # type: ignore[no-untyped-def]
-        """The names worth fuzzing after ``response``: read ones, or all of ``static`` too after a whole read."""
+        """The names worth fuzzing after ``response``: read ones, or all of ``static`` too after a whole
+        read."""
         request = response.wsgi_request
         qd = request.__dict__.get("GET") if method == "GET" else getattr(request, "_post", None)
         read = set(self.keys.get(id(qd), ())) if qd is not None else set()
@@ -429,8 +438,9 @@ def crawl_as(role: str, world: World, known: dict, reads: Reads) -> Crawl:
             static = names_read(source)
             first = send("GET", base)
             get_names = reads.of(first, "GET", {n for n, where in static.items() if "GET" in where})
-            # malformed path values, one parameter at a time; a value its converter refuses never reaches a view
-            # (the resolver's 404, the same for every URL): that is sent for each URL anonymously, once per role
+            # malformed path values, one parameter at a time; a value its converter refuses never reaches a
+            # view (the resolver's 404, the same for every URL): that is sent for each URL anonymously, once
+            # per role
             for p in route.params:
                 for bad in MALFORMED:
                     if _matches(route, p, bad) or role == ANONYMOUS or not unresolved_seen:
@@ -439,10 +449,10 @@ def crawl_as(role: str, world: World, known: dict, reads: Reads) -> Crawl:
             for name in get_names:
                 for bad in MALFORMED:
                     send("GET", base, {name: bad})
-            # by POST where the view looks at the method or the form data (one that never does answers a POST as
-            # it answers the GET above), bare and with each ``action`` it knows; a name the view reads itself is
-            # sent alone (a 400 for it would hide the others), the fields a form reads all at once (a form cleans
-            # every field whatever the others hold)
+            # by POST where the view looks at the method or the form data (one that never does answers a POST
+            # as it answers the GET above), bare and with each ``action`` it knows; a name the view reads
+            # itself is sent alone (a 400 for it would hide the others), the fields a form reads all at once
+            # (a form cleans every field whatever the others hold)
             posts = "POST" in source or hasattr(route.callback, "view_class") or not source
             for action in (actions_known(source) or [None]) if posts else []:
                 extra = {"action": action} if action else {}
@@ -462,7 +472,8 @@ def crawl_as(role: str, world: World, known: dict, reads: Reads) -> Crawl:
 
 
 def test_no_server_error_on_malformed_values(world, monkeypatch, subtests) -> None:  # type: ignore[no-untyped-def]
-    """One world, every role in turn (a subtest each); what a role's POSTs change is rolled back before the next."""
+    """One world, every role in turn (a subtest each); what a role's POSTs change is rolled back before the
+    next."""
     known = crawl_world(world)
     reads = Reads(monkeypatch)
     for role in [*ROLES, ANONYMOUS]:

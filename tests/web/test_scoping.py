@@ -52,8 +52,8 @@ def test_school_card_and_api_per_school(world, role) -> None:  # type: ignore[no
     for sid in PROBED:
         expected = 200 if sid in VISIBLE[role] else 404
         for url in (
-            reverse("registry:school", kwargs={"school_id": sid}),
-            reverse("registry:school", kwargs={"school_id": sid}) + f"?run={world.run_old.pk}",
+            reverse("identification:school", kwargs={"school_id": sid}),
+            reverse("identification:school", kwargs={"school_id": sid}) + f"?run={world.run_old.pk}",
             f"/api/schools/{sid}",
             f"/api/schools/{sid}/outcomes",
             f"/api/schools/{sid}/outcomes?run={world.run.pk}",
@@ -112,7 +112,7 @@ def test_pages_need_login(world) -> None:  # type: ignore[no-untyped-def]
     for url in (
         reverse("home"),
         reverse("registry:schools"),
-        reverse("registry:school", kwargs={"school_id": "sch0001"}),
+        reverse("identification:school", kwargs={"school_id": "sch0001"}),
         reverse("registry:region", kwargs={"pk": world.region.pk}),
         reverse("identification:list", kwargs={"kind": "low_results"}),
         reverse("identification:export", kwargs={"kind": "low_results"}),

@@ -175,7 +175,7 @@ def test_forms_on_pages(world, sup) -> None:  # type: ignore[no-untyped-def]
     assert r.status_code == 302
     pa.refresh_from_db()
     assert pa.status == "confirmed"
-    page = mun.get(reverse("registry:school", kwargs={"school_id": "sch0001"})).content.decode()
+    page = mun.get(reverse("identification:school", kwargs={"school_id": "sch0001"})).content.decode()
     assert 'id="support-roadmap"' in page
     assert "Дорожная карта 2024 г." in page
     school = login(world, "school")

@@ -62,5 +62,5 @@ def home_url_name(*, user: User) -> tuple[str, dict]:
         return "registry:municipality", {"pk": scope.municipality_id}
     if scope.role in SCHOOL_ROLES and scope.school_id:
         login = School.objects.values_list("school_id", flat=True).get(pk=scope.school_id)
-        return "registry:school", {"school_id": login}
+        return "identification:school", {"school_id": login}
     return "registry:schools", {}

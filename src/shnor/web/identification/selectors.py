@@ -116,7 +116,8 @@ def list_rows(
     min_years: Any = None,
     q: str = "",
 ) -> list[dict]:
-    """The schools of list ``kind`` in ``run`` among ``schools``, with track and years in the list (cached)."""
+    """The schools of list ``kind`` in ``run`` among ``schools``, with track and years in the list
+    (cached)."""
     key = _cache_key("list", schools, run.pk, kind, municipality_id, track, min_years, q)
     return cache.get_or_set(
         key,
@@ -398,7 +399,8 @@ READ_CACHE_SECONDS = 300
 
 
 def dashboard(*, schools: QuerySet[School], run: MethodologyRun | None) -> dict:
-    """Counts and shares per list, dynamics over years, track counts, signs, caterpillar and map for ``schools``."""
+    """Counts and shares per list, dynamics over years, track counts, signs, caterpillar and map for
+    ``schools``."""
     latest = MethodologyRun.objects.filter(status=MethodologyRun.DONE).aggregate(m=Max("pk"))["m"]
     key = _cache_key("dashboard", schools, run.pk if run else None, latest)
     return cache.get_or_set(key, lambda: _dashboard(schools=schools, run=run), READ_CACHE_SECONDS)
@@ -523,7 +525,7 @@ def _caterpillar(*, schools: QuerySet[School], run: MethodologyRun) -> dict | No
                 "upper": float(va.upper),
                 "low": r["flagged"],
                 "name": f"{r['school__school_id']} {r['school__name']}",
-                "url": reverse("registry:school", kwargs={"school_id": r["school__school_id"]}),
+                "url": reverse("identification:school", kwargs={"school_id": r["school__school_id"]}),
             }
         )
     return fg.caterpillar_figure(points) if len(points) >= 2 else None
@@ -563,7 +565,9 @@ def map_figure(*, schools: QuerySet[School], run: MethodologyRun | None) -> dict
                 "x": [p["longitude"] for p in pts],
                 "y": [p["latitude"] for p in pts],
                 "text": [f"{p['school_id']} {p['name']}" for p in pts],
-                "customdata": [reverse("registry:school", kwargs={"school_id": p["school_id"]}) for p in pts],
+                "customdata": [
+                    reverse("identification:school", kwargs={"school_id": p["school_id"]}) for p in pts
+                ],
                 "hovertemplate": "%{text}<extra></extra>",
                 "marker": {"size": 7 if key else 5, "color": color, "opacity": 0.85},
             }

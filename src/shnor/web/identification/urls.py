@@ -9,4 +9,6 @@ urlpatterns = [
     path("lists/<str:kind>/", views.list_view, name="list"),
     path("lists/<str:kind>/export.xlsx", views.list_export, name="export"),
     path("runs/", views.runs, name="runs"),
+    path("schools/<str:school_id>/", views.school, name="school"),
+    path("schools/<str:school_id>/deficits.<str:fmt>", views.school_deficit_report, name="deficit_report"),
 ]

@@ -1,25 +1,115 @@
-"""Lists (ШНОР, ШНСУ, objectivity, ФИОКО) with filters and XLSX export; runs and their comparison."""
+"""Lists (ШНОР, ШНСУ, objectivity, ФИОКО) with filters and XLSX export; runs and their comparison; the
+school card and its deficit report."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 
 from shnor.web import params
 from shnor.web.accounts.audit import audit_record
 from shnor.web.accounts.selectors import municipalities_visible_to, schools_visible_to
 from shnor.web.identification import selectors as ident
 from shnor.web.identification.exports import list_xlsx
+from shnor.web.registry.selectors import school_contexts
 
 
 def run_from_query(request: HttpRequest):  # type: ignore[no-untyped-def]
-    """The run of ``?run=<номер>`` (404 when there is none), else the latest of ``?year=``, else the latest."""
+    """The run of ``?run=<номер>`` (404 when there is none), else the latest of ``?year=``, else the
+    latest."""
     run_id = params.identifier(request.GET, "run")
     run = ident.run_pick(run_id=run_id, year=params.year(request.GET, "year"))
     if run_id is not None and run is None:
         raise Http404("расчёт не найден")
     return run
+
+
+CONTEXT_FIELDS = [
+    ("share_registered", "Доля на учёте ОДН/КДН", "share"),
+    ("share_low_russian", "Доля из семей мигрантов / слабо владеющих русским", "share"),
+    ("share_unattested", "Доля неаттестованных", "share"),
+    ("share_truancy", "Доля систематически пропускающих", "share"),
+    ("share_disabled", "Доля обучающихся с ОВЗ", "share"),
+    ("share_low_income", "Доля из малообеспеченных семей", "share"),
+    ("share_parents_higher_ed", "Доля родителей с высшим образованием", "share"),
+    ("share_single_parent", "Доля неполных семей", "share"),
+    ("is_remote", "Удалённая / транспортно недоступная", "bool"),
+    ("is_small", "Малокомплектная", "bool"),
+    ("infrastructure_deficit", "Дефицит инфраструктуры", "bool"),
+    ("internet_deficit", "Нет стабильного интернета", "bool"),
+    ("staff_shortage", "Кадровый дефицит", "bool"),
+]
+
+
+@login_required
+def school(request: HttpRequest, school_id: str) -> HttpResponse:
+    """The school card: context, results over the years, every flag with its evidence, history, track."""
+    obj = get_object_or_404(schools_visible_to(user=request.user), school_id=school_id)
+    run = run_from_query(request)
+    contexts = school_contexts(school=obj)
+    context_rows = [
+        (label, kind, [getattr(c, name) for c in contexts])
+        for name, label, kind in CONTEXT_FIELDS
+        if any(getattr(c, name) is not None for c in contexts)
+    ]
+    flags = ident.school_flags(school=obj, run=run) if run else []
+    return render(
+        request,
+        "identification/school.html",
+        {
+            "school": obj,
+            "run": run,
+            "runs": ident.runs_done(),
+            "contexts": contexts,
+            "context_rows": context_rows,
+            "flags": flags,
+            "flagged": [f for f in flags if f.flagged and f.method != "tracks"],
+            "track": ident.school_track(school=obj, run=run) if run else None,
+            "history": ident.school_history(school=obj),
+            "methods": ident.METHOD_TITLES,
+            "results": ident.school_results_by_year(school=obj),
+        },
+    )
+
+
+@login_required
+def school_deficit_report(request: HttpRequest, school_id: str, fmt: str) -> HttpResponse:
+    """The school's deficit report (DOCX or PDF) for the run's year, for its methodological council."""
+    from shnor.core.config import load_config
+    from shnor.core.methods.base import Inputs
+    from shnor.core.reports.deficit_report import DeficitReportExporter
+    from shnor.web.assessments.selectors import results_scan, scales_frame, tasks_frame
+    from shnor.web.registry.selectors import context_frame, schools_frame
+
+    obj = get_object_or_404(schools_visible_to(user=request.user), school_id=school_id)
+    if fmt not in ("docx", "pdf"):
+        raise Http404("неизвестный формат")
+    run = ident.run_pick(run_id=params.identifier(request.GET, "run"), year=params.year(request.GET, "year"))
+    if run is None:
+        raise Http404("нет расчёта по методике")
+    inputs = Inputs(
+        year=run.year,
+        results=results_scan(),
+        tasks=tasks_frame(),
+        scales=scales_frame(),
+        schools=schools_frame(),
+        context=context_frame(),
+    )
+    config = run.config.get("deficits") if isinstance(run.config, dict) else None
+    name, mime, body = DeficitReportExporter(inputs, config or load_config()["deficits"]).render(
+        {"school_id": obj.school_id, "year": run.year, "format": fmt}
+    )
+    audit_record(
+        action="выгрузка отчёта",
+        object_type="дефициты умений",
+        object_id=obj.school_id,
+        object_repr=name,
+        changes={"run": run.pk},
+    )
+    response = HttpResponse(body, content_type=mime)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 def _list_context(request: HttpRequest, kind: str) -> dict:
