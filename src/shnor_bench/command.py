@@ -155,7 +155,7 @@ def loadtest(
     from shnor import console
 
     console.django_setup()
-    from shnor.web.accounts.services import demo_users_create
+    from shnor.web.demo import demo_users_create
     from shnor_bench.loadtest import run_load
 
     if not reuse:

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from shnor.web.accounts.models import AuditEntry, LoginFailure
 from shnor.web.accounts.selectors import schools_visible_to
-from shnor.web.accounts.services import demo_users_create, login_throttle_check
+from shnor.web.accounts.services import login_throttle_check
+from shnor.web.demo import demo_users_create
 from tests.web.world import PASSWORD
 
 LOGIN = "/accounts/login/"
@@ -184,7 +185,7 @@ def test_demo_users_one_per_role(world) -> None:
 
 def test_demo_director_sees_a_school_on_the_list(world) -> None:
     from shnor.web.accounts.models import Profile
-    from shnor.web.accounts.services import demo_users_create
+    from shnor.web.demo import demo_users_create
     from shnor.web.identification.models import SchoolOutcome
 
     demo_users_create(password="x")

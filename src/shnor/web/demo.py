@@ -17,8 +17,9 @@ from shnor.web.assessments.services import (
     tasks_file_import,
     vpr_file_import,
 )
-from shnor.web.identification.models import MethodologyRun
+from shnor.web.identification.models import MethodologyRun, SchoolOutcome
 from shnor.web.identification.services import methodology_run_create
+from shnor.web.registry.models import School
 from shnor.web.registry.services import context_file_import, schools_file_import
 
 Progress = Callable[[str], None]
@@ -77,7 +78,6 @@ def demo_region_load(*, seed: int = 1, size: str = "region", progress: Progress 
     say("демо-пользователи")
     from django.contrib.auth import get_user_model
 
-    from shnor.web.accounts.services import demo_users_create
     from shnor.web.accounts.users import user_admin_grant
 
     report.users = demo_users_create()
@@ -88,3 +88,30 @@ def demo_region_load(*, seed: int = 1, size: str = "region", progress: Progress 
         for u, pw, desc in report.users
     ]
     return report
+
+
+def demo_school() -> School | None:
+    """The school the demo director sees: one with a support track in the latest run (so there is
+    something to explain), else the first school with a municipality, else any school."""
+    base = School.objects.exclude(municipality=None).select_related("municipality__region", "region")
+    run = (
+        MethodologyRun.objects.filter(status=MethodologyRun.DONE)
+        .order_by("-year", "-finished_at", "-pk")
+        .first()
+    )
+    if run is not None:
+        for method in (SchoolOutcome.LOW_RESULTS, SchoolOutcome.TRACKS):
+            tracked = base.filter(
+                outcomes__run=run, outcomes__method=method, outcomes__flagged=True
+            ).order_by("school_id")
+            if tracked.exists():
+                return tracked.first()
+    return base.order_by("school_id").first() or School.objects.order_by("school_id").first()
+
+
+def demo_users_create(*, password: str | None = None) -> list[tuple[str, str, str]]:
+    """One demo user per role, scoped to the demo school (``demo_school``); see
+    ``shnor.web.accounts.services.demo_users_create``."""
+    from shnor.web.accounts.services import demo_users_create as users_create
+
+    return users_create(school=demo_school(), password=password)

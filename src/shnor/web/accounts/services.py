@@ -60,35 +60,14 @@ def user_create(
     return user
 
 
-def _demo_school() -> School | None:
-    """The school the demo director sees: one with a support track in the latest run (so there is
-    something to explain), else the first school with a municipality, else any school."""
-    from shnor.web.identification.models import MethodologyRun, SchoolOutcome
-
-    base = School.objects.exclude(municipality=None).select_related("municipality__region", "region")
-    run = (
-        MethodologyRun.objects.filter(status=MethodologyRun.DONE)
-        .order_by("-year", "-finished_at", "-pk")
-        .first()
-    )
-    if run is not None:
-        for method in (SchoolOutcome.LOW_RESULTS, SchoolOutcome.TRACKS):
-            tracked = base.filter(
-                outcomes__run=run, outcomes__method=method, outcomes__flagged=True
-            ).order_by("school_id")
-            if tracked.exists():
-                return tracked.first()
-    return base.order_by("school_id").first() or School.objects.order_by("school_id").first()
-
-
-def demo_users_create(*, password: str | None = None) -> list[tuple[str, str, str]]:
-    """One demo user per role, scoped to a school on the ШНОР list of the latest run (else the first school).
+def demo_users_create(*, school: School | None, password: str | None = None) -> list[tuple[str, str, str]]:
+    """One demo user per role, scoped to ``school`` (``shnor.web.demo.demo_users_create`` picks one on the
+    ШНОР list of the latest run).
 
     Returns ``(username, password, role description)`` rows for ``shnor demo`` to print. One password
     (random unless given) is shared by all demo users; running it again resets them.
     """
     password = password or secrets.token_urlsafe(9)
-    school = _demo_school()
     municipality = (
         school.municipality
         if school and school.municipality
