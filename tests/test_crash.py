@@ -1,5 +1,4 @@
-"""An import or an identify run killed at any moment leaves the store consistent, and running it again
-completes it."""
+"""An import or identify run killed at any moment leaves the store consistent; a rerun completes it."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""The size limits the code base keeps: no module over 1,000 lines, no function over 150 (migrations
-aside)."""
+"""Size limits the code base keeps: no module over 1,000 lines, no function over 150 (migrations aside)."""
 
 from __future__ import annotations
 

@@ -37,8 +37,7 @@ def fail(message: str, code: int = 2) -> None:
 
 
 def run_imports(files: Iterable[Path], label: str, one: Callable[..., Any]) -> None:
-    """Import files one by one with a progress bar, print each summary, exit non-zero when any file was
-    rejected."""
+    """Import files one by one with a progress bar, print each summary, exit non-zero if any was rejected."""
     from shnor.core.config import ConfigError
     from shnor.core.ingest.errors import IngestError
 

@@ -1,2 +1,1 @@
-"""Benchmarks outside the product package: ``shnor bench`` (national scale) and ``shnor loadtest`` (the
-web)."""
+"""Benchmarks outside the product: ``shnor bench`` (national scale) and ``shnor loadtest`` (the web)."""

@@ -56,8 +56,7 @@ def test_generated_data_are_cached(home) -> None:
 
 @pytest.mark.slow
 def test_country_year(home) -> None:
-    """One country-year (≈ 40,000 schools, ≈ 15 million ВПР rows) through every stage; figures in
-    docs/benchmarks.md."""
+    """A country-year (≈ 40,000 schools, ≈ 15 million ВПР rows) through every stage (docs/benchmarks.md)."""
     report = run_bench(Plan(size="country", years=1), home / "cache")
     assert report.rows > 10_000_000
     assert report.agree

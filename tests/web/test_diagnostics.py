@@ -1,5 +1,4 @@
-"""Teacher diagnostics: import with Russian row errors, deficits, routes (ИОМ), enrolments, and scoping per
-role."""
+"""Teacher diagnostics: import with Russian row errors, deficits, routes (ИОМ), enrolments, role scoping."""
 
 from __future__ import annotations
 
@@ -43,8 +42,7 @@ def write(tmp_path: Path, rows: list[str], name: str = "competence.csv") -> Path
 
 @pytest.fixture
 def diag(world, tmp_path):
-    """World + imported results of sch0001 (T-1, T-2) and sch0002 (T-3), a course catalogue, T-1 linked to
-    u_teacher."""
+    """World + results of sch0001 (T-1, T-2) and sch0002 (T-3), a course catalogue, T-1 as u_teacher."""
     outcome = services.competence_file_import(path=write(tmp_path, ROWS[:4]), user=world.users["region"])
     assert outcome.rows_loaded == 4
     services.course_create(

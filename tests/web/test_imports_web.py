@@ -1,5 +1,4 @@
-"""Browser imports and runs as background jobs: upload → job → worker → the Russian summary, row errors,
-report."""
+"""Browser imports and runs as jobs: upload → job → worker → the Russian summary, row errors, report."""
 
 from __future__ import annotations
 

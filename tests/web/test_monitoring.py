@@ -1,5 +1,4 @@
-"""Monitoring: indicator table with its calculation, manual values, effectiveness as a background job,
-reports; scoped per role."""
+"""Monitoring: indicator table and calculation, manual values, effectiveness job, reports; role scoping."""
 
 from __future__ import annotations
 
@@ -134,8 +133,7 @@ def test_manual_values_are_audited_aggregated_and_guarded(world) -> None:
 
 
 def synthetic_inputs(region) -> Inputs:
-    """Three years of ВПР maths results for the region's schools: supported schools low, one pool school
-    alike."""
+    """Three years of ВПР maths for the region's schools: supported ones low, one pool school alike."""
     rng = np.random.default_rng(3)
     ids = sorted(School.objects.filter(region=region).values_list("school_id", flat=True))
     level = {

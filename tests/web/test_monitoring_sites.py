@@ -1,5 +1,4 @@
-"""Website monitoring: a background crawl of local sites (127.0.0.1 only), history per site, missing
-documents, scoping."""
+"""Website monitoring: crawls of local sites (127.0.0.1 only), history per site, missing documents."""
 
 from __future__ import annotations
 
@@ -22,8 +21,7 @@ PAGE = """<html><head><meta charset="utf-8"><title>{title}</title></head><body>{
 
 
 class Sites:
-    """Two tiny websites on 127.0.0.1: a school (/school/…) and a municipality (/mun/…); pages can change
-    between checks."""
+    """Two tiny sites on 127.0.0.1, a school (/school/…) and a municipality (/mun/…); pages may change."""
 
     def __init__(self) -> None:
         self.pages: dict[str, tuple[str, bytes]] = {}

@@ -1,5 +1,4 @@
-"""Support data on top of the test region (a builder, no tests here): roadmaps at three levels, evidence,
-partners, a survey."""
+"""Support data on the test region (a builder): roadmaps at three levels, evidence, partners, a survey."""
 
 from __future__ import annotations
 

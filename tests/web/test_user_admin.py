@@ -27,8 +27,7 @@ REGION_SCHOOLS = ["sch0001", "sch0002", "sch0003", *[f"sch01{i:02d}" for i in ra
 
 
 def fifty_rows() -> list[list[str]]:
-    """50 users of the test region: a director per school, teachers, coordinators, curators, observers, an
-    analyst."""
+    """50 users of the test region: directors, teachers, coordinators, curators, observers, an analyst."""
     rows = [
         [f"dir_{s}", f"Директорова Анна {s}", f"dir.{s}@school.example.ru", "Школа", s]
         for s in REGION_SCHOOLS

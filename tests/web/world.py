@@ -1,5 +1,4 @@
-"""A small region built by code: regions, municipalities, schools, two methodology runs with evidence,
-users."""
+"""A region built by code: regions, municipalities, schools, two methodology runs with evidence, users."""
 
 from __future__ import annotations
 

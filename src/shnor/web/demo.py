@@ -36,8 +36,7 @@ class DemoReport:
 
 
 def demo_region_load(*, seed: int = 1, size: str = "region", progress: Progress | None = None) -> DemoReport:
-    """Generate the region for ``seed``, import every file, run the methods year by year, create demo
-    users."""
+    """Generate the region for ``seed``, import every file, run the methods year by year, add demo users."""
     say = progress or (lambda _m: None)
     config = DemoConfig(seed=seed, size=size)
     folder = settings.HOME / "demo" / f"seed-{seed}"

@@ -115,8 +115,7 @@ def integer(
     expected: str | None = None,
     required: bool = False,
 ) -> int | None:
-    """An integer within ``minimum``..``maximum`` (and a database BIGINT); ``default`` when absent or
-    empty."""
+    """An integer within ``minimum``..``maximum`` (and a database BIGINT); ``default`` if absent or empty."""
     expected = expected or _range_text(minimum, maximum)
     raw = _raw(source, name, expected if required else "", label)
     if raw is None:
@@ -187,8 +186,7 @@ def text(
     label: str | None = None,
     required: bool = False,
 ) -> str:
-    """Free text (a search string, a login): stripped, at most ``max_length`` characters, no control
-    characters."""
+    """Free text (a search string, a login): stripped, ≤ ``max_length`` characters, no control characters."""
     expected = f"текст не длиннее {max_length} знаков без служебных символов"
     raw = _raw(source, name, expected if required else "", label)
     if raw is None:

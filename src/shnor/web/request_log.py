@@ -31,8 +31,7 @@ def request_id() -> str:
 
 
 def request_id_from(incoming: str | None) -> str:
-    """The incoming id if it is a short safe token (letters, digits, ``.``, ``_``, ``-``; ≤ 64), else a new
-    one."""
+    """The incoming id if a short safe token (letters, digits, ``.``, ``_``, ``-``; ≤ 64), else a new one."""
     if incoming and _SAFE.fullmatch(incoming):
         return incoming
     return uuid.uuid4().hex

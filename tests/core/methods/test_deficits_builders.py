@@ -82,8 +82,7 @@ def results_frame(
     absent: int = 0,
     prefix: str = "",
 ) -> pl.DataFrame:
-    """RESULTS rows from a (pupils × tasks) score matrix; ``absent`` extra absent pupils of the first
-    school."""
+    """RESULTS rows from a (pupils × tasks) score matrix; ``absent`` more absentees in the first school."""
     total = scores.sum(axis=1)
     mark = np.where(total >= cuts[2], 5, np.where(total >= cuts[1], 4, np.where(total >= cuts[0], 3, 2)))
     rows = [

@@ -1,5 +1,4 @@
-"""FIOKO's reference markers: independent recomputations, the quartile rule, the published layout, real
-data."""
+"""FIOKO's reference markers: independent recomputations, the quartile rule, published layout, real data."""
 
 from __future__ import annotations
 

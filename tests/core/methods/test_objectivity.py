@@ -1,5 +1,4 @@
-"""The extended objectivity detector: planted behaviours found, strong honest schools spared, FDR on null
-data."""
+"""The extended objectivity detector: planted behaviours found, strong honest schools spared, FDR on nulls."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""The monitoring exporters: yearly report (DOCX, PDF), FIOKO list (XLSX), municipality summary, protocol
-draft."""
+"""Monitoring exporters: yearly report (DOCX, PDF), FIOKO list (XLSX), municipal summary, protocol draft."""
 
 from __future__ import annotations
 
@@ -239,8 +238,7 @@ def test_protocol_draft_follows_the_seed_structure() -> None:
 
 
 def test_annual_report_pdf_pages_render_with_their_charts(tmp_path) -> None:
-    """The PDF a ministry files: rendered to PNG pages (poppler's pdftoppm), charts embedded, pages not
-    blank."""
+    """The PDF a ministry files, as PNG pages (poppler's pdftoppm): charts embedded, pages not blank."""
     import shutil
     import subprocess
 

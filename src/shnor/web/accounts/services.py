@@ -36,8 +36,7 @@ def user_create(
     curated: list[School] | None = None,
     full_name: str = "",
 ) -> Any:
-    """Create (or reset) a user with a role and its scope; the scope is filled upwards (school → municipality
-    → region)."""
+    """Create (or reset) a user with a role and its scope, filled upwards (school → municipality → region)."""
     if role not in Role.values:
         raise ValueError(f"неизвестная роль: {role}")
     User = get_user_model()

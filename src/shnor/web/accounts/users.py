@@ -77,8 +77,7 @@ def users_managed_by(*, admin: User) -> QuerySet:
 def users_search(
     *, users: QuerySet, q: str = "", role: str = "", municipality_id: Any = None, active: str = ""
 ) -> QuerySet:
-    """Filter a users queryset: text in login / ФИО / e-mail, role, municipality (its own or its school's),
-    active."""
+    """Filter users: text in login / ФИО / e-mail, role, municipality (its own or its school's), active."""
     from shnor.web.registry.selectors import text_match
 
     qs = users.select_related("profile__region", "profile__municipality", "profile__school")

@@ -527,8 +527,7 @@ def users_import(request: HttpRequest) -> HttpResponse:
 @users_admin_required
 @require_POST
 def users_import_confirm(request: HttpRequest) -> HttpResponse:
-    """Store a previewed file: checked again; if anything changed since the preview, the preview comes
-    back."""
+    """Store a previewed file: checked again; if anything changed since, the preview comes back."""
     key = request.POST.get("key", "")
     found = _upload_path(request, key)
     if found is None:

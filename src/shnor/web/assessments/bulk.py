@@ -41,8 +41,7 @@ Progress = Callable[[str], None]
 def results_parquet_import(
     *, path: Path, replace: bool = False, progress: Progress | None = None
 ) -> ImportOutcome:
-    """Import one RESULTS-schema Parquet file holding a single (procedure, year, subject, grade) as one
-    batch."""
+    """Import one RESULTS-schema Parquet file of a single (procedure, year, subject, grade) as one batch."""
     path = Path(path)
     say = progress or (lambda _m: None)
     say("чтение")

@@ -365,8 +365,7 @@ def scales_file_import(*, path: Path) -> ImportOutcome:
 def tasks_file_import(
     *, path: Path, year: int | None = None, subject: str | None = None, grade: int | None = None
 ) -> ImportOutcome:
-    """Import tasks.csv or a ФИС ОКО specification: each (procedure, year, subject, grade) it names is
-    replaced whole."""
+    """Import tasks.csv or a ФИС ОКО spec; each (procedure, year, subject, grade) in it is replaced whole."""
     path = Path(path)
     parsed = read_tasks(path, year=year, subject=subject, grade=grade)
     bad = _reference_outcome(path, "спецификации заданий", parsed.errors, parsed.warnings)

@@ -232,8 +232,7 @@ def version_activate(
 
 
 def batch_restore(*, batch_id: str, root: Any) -> tuple[ImportBatch, list[ImportBatch]]:
-    """Bring an earlier version of a file back: it becomes live, the slot's live version is kept as
-    replaced."""
+    """Bring an earlier version of a file back: it becomes live, the slot's live one is kept as replaced."""
     batch = ImportBatch.objects.filter(batch_id=batch_id).first()
     if batch is None:
         raise IngestError("такой версии файла нет")

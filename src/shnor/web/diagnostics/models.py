@@ -9,8 +9,7 @@ from shnor.web.registry.models import School
 
 
 class Teacher(models.Model):
-    """A teacher of a school in the register: a code (pseudonymous where needed), optionally a name and an
-    account."""
+    """A teacher of a registered school: a code (pseudonymous where needed), optional name and account."""
 
     school = models.ForeignKey(
         School, on_delete=models.PROTECT, related_name="teachers", verbose_name="школа"

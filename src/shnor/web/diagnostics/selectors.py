@@ -86,8 +86,7 @@ def courses_for_area(*, area: str, subject: str = "") -> QuerySet[Course]:
 def competence_summary(
     *, schools: QuerySet[School], year: int | None = None, config: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
-    """Aggregates over ``schools``: per school (teachers, diagnosed, with deficits, completed courses) and per
-    area."""
+    """Aggregates over ``schools``, per school (teachers, diagnosed, with deficits, courses) and per area."""
     teachers = list(
         Teacher.objects.filter(school__in=schools).select_related("school").prefetch_related("results")
     )
@@ -136,8 +135,7 @@ def competence_summary(
 def teacher_facts(
     *, schools: QuerySet[School], year: int
 ) -> tuple[list[tuple[int, str]], set[int], list[dict[str, Any]]]:
-    """For the indicators: (teacher id, school login) pairs, ids diagnosed in ``year``, courses completed in
-    ``year``."""
+    """For indicators: (teacher id, school login) pairs, ids diagnosed and courses completed in ``year``."""
     teachers = list(Teacher.objects.filter(school__in=schools).values_list("pk", "school__school_id"))
     diagnosed = set(
         CompetenceResult.objects.filter(teacher__school__in=schools, assessed_on__year=year).values_list(

@@ -186,8 +186,7 @@ def teacher_link_user(*, teacher: Teacher, account: User | None, user: User) -> 
 def route_create(
     *, teacher: Teacher, year: int, user: User, config: Mapping[str, Any] | None = None
 ) -> DevelopmentRoute:
-    """Create (or complete) the teacher's route for ``year``: one planned course per deficit area where the
-    catalogue has one."""
+    """Create (or complete) the teacher's route for ``year``: a planned course per catalogued deficit area."""
     route, _ = DevelopmentRoute.objects.get_or_create(
         teacher=teacher, year=year, defaults={"created_by": user if getattr(user, "pk", None) else None}
     )

@@ -16,8 +16,7 @@ def run_latest(*, year: int | None = None) -> MethodologyRun | None:
 
 
 def list_history(*, before_year: int) -> pl.DataFrame:
-    """Support-list (ШНОР) membership of earlier years from each year's latest finished run: year, school_id,
-    in_list."""
+    """ШНОР membership of earlier years from each year's latest finished run: year, school_id, in_list."""
     rows: list[dict[str, object]] = []
     years = (
         MethodologyRun.objects.filter(status=MethodologyRun.DONE, year__lt=before_year)

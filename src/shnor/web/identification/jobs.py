@@ -1,5 +1,4 @@
-"""The identification app's job kinds: a methodology run started from the browser (registered in
-``apps.py``)."""
+"""The identification app's job kinds: a methodology run started from the browser (see ``apps.py``)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Manual indicator values, effectiveness analyses, municipality websites and the history of website
-checks."""
+"""Manual indicator values, effectiveness analyses, municipality websites and their check history."""
 
 from __future__ import annotations
 

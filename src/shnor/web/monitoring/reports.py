@@ -227,8 +227,7 @@ def annual_data(*, user: User, unit: Unit, year: int) -> AnnualData:
 
 
 def fioko_frame(*, user: User, unit: Unit, year: int) -> pl.DataFrame:
-    """FIOKO's published list for the territory's visible schools, from the stored markers of the year's
-    run."""
+    """FIOKO's published list for the territory's visible schools, from the year's run's stored markers."""
     from shnor.core.config import load_config
     from shnor.core.methods import fioko
     from shnor.core.methods.base import Inputs

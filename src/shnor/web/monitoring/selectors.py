@@ -260,8 +260,7 @@ def indicator_facts(
 
 
 def manual_values(*, schools: QuerySet[School], year: int) -> list[dict[str, Any]]:
-    """Manual entries of ``year`` for the schools, their municipalities and regions (as the core expects
-    them)."""
+    """Manual entries of ``year`` for the schools, their municipalities and regions, as the core wants."""
     mun_ids = set(schools.exclude(municipality=None).values_list("municipality_id", flat=True))
     reg_ids = set(schools.exclude(region=None).values_list("region_id", flat=True)) | set(
         schools.exclude(municipality__region=None).values_list("municipality__region_id", flat=True)

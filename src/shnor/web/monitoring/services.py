@@ -1,5 +1,4 @@
-"""Writes for monitoring: manual indicator values, effectiveness analyses and website checks (background
-jobs)."""
+"""Writes for monitoring: manual indicator values, effectiveness analyses, website checks (as jobs)."""
 
 from __future__ import annotations
 
@@ -45,8 +44,7 @@ class MonitoringError(ValueError):
 def indicator_value_enter(
     *, user: User, indicator: str, year: int, level: str, unit: Any, value: float, note: str = ""
 ) -> IndicatorValue:
-    """Record a manual value (audited); only manual indicators, at their allowed levels, by permitted
-    users."""
+    """Record a manual value (audited): manual indicators only, at allowed levels, by permitted users."""
     spec = {i.code: i for i in ind.load_indicators()}.get(indicator)
     if spec is None or spec.computed:
         raise MonitoringError("Этот показатель рассчитывается автоматически и вручную не вносится.")
@@ -107,8 +105,7 @@ def _region_schools(region: Region) -> Any:
 def effectiveness_analysis_start(
     *, user: User, start_year: int, municipality: Municipality | None = None
 ) -> EffectivenessAnalysis:
-    """Queue an analysis: schools with a support track in the run of ``start_year`` (of the scope) vs matched
-    others."""
+    """Queue an analysis: the scope's supported schools of the ``start_year`` run vs matched others."""
     scope = scope_of(user)
     if scope.acts_as(Role.MUNICIPALITY):
         municipality = Municipality.objects.filter(pk=scope.municipality_id).first()
@@ -181,8 +178,7 @@ def _json_safe(value: Any) -> Any:
 
 
 def effectiveness_analysis_execute(*, analysis_id: int, progress: Progress | None = None) -> dict[str, Any]:
-    """Run ``core.methods.effectiveness.estimate`` for a queued analysis and store its summary (the job's
-    work)."""
+    """Run ``core.methods.effectiveness.estimate`` for a queued analysis and store its summary (the job)."""
     from shnor.core.config import load_config
     from shnor.core.methods import effectiveness
     from shnor.web.identification.history import list_history
@@ -318,8 +314,7 @@ def site_check_start(*, user: User, municipality: Municipality | None = None) ->
 
 
 def crawl_settings() -> Any:
-    """Crawler limits: the polite defaults, overridable by ``settings.MONITORING_CRAWL`` (a dict of
-    CrawlSettings fields)."""
+    """Crawler limits: polite defaults, overridden by ``settings.MONITORING_CRAWL`` (CrawlSettings fields)."""
     from shnor.core.monitoring.crawler import CrawlSettings
 
     return CrawlSettings(**dict(getattr(settings, "MONITORING_CRAWL", {}) or {}))

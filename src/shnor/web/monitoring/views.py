@@ -1,5 +1,4 @@
-"""Monitoring pages: indicator table, effectiveness analyses, website monitoring, reports. Thin: selectors and
-services do the work."""
+"""Monitoring pages (thin): indicator table, effectiveness analyses, website monitoring, reports."""
 
 from __future__ import annotations
 
@@ -39,8 +38,7 @@ def _unit_param(request: HttpRequest, level: str) -> str | int | None:
 
 @login_required
 def indicators(request: HttpRequest) -> HttpResponse:
-    """The indicator table of a school, a municipality or the region over the years, each value with its
-    calculation."""
+    """The indicator table of a school, a municipality or the region over the years, each value explained."""
     level = params.choice(request.GET, "level", LEVEL_LABELS, label="уровень")
     unit_id = _unit_param(request, level) if level else None
     if level and unit_id:
@@ -121,8 +119,7 @@ def indicator_enter(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def effectiveness_list(request: HttpRequest) -> HttpResponse:
-    """Analyses of effectiveness of the user's territory; region analysts and municipality coordinators start
-    new ones."""
+    """Effectiveness analyses of the user's territory; region analysts and coordinators start new ones."""
     can_run = scope_of(request.user).can_run_analyses
     analyses = sel.analyses_visible_to(user=request.user)
     form = f.AnalysisForm(request.POST or None) if can_run else None
@@ -207,8 +204,7 @@ def _trajectory_figure(summary: dict) -> dict | None:
 
 @login_required
 def effectiveness_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """One analysis: estimate with its interval, trajectory chart, exits from the list, conclusions
-    verbatim."""
+    """One analysis: estimate and interval, trajectory chart, exits from the list, conclusions verbatim."""
     analysis = get_object_or_404(sel.analyses_visible_to(user=request.user), pk=pk)
     summary = analysis.summary or {}
     visible = set(schools_visible_to(user=request.user).values_list("school_id", flat=True))
@@ -235,8 +231,7 @@ def effectiveness_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def sites(request: HttpRequest) -> HttpResponse:
-    """Websites of the visible schools and municipalities with the missing required documents; start a
-    check."""
+    """Websites of visible schools and municipalities with missing required documents; start a check."""
     can_run = scope_of(request.user).can_run_analyses
     if request.method == "POST":
         if not can_run:

@@ -51,8 +51,7 @@ def context_frame() -> pl.DataFrame:
 
 
 def text_match(field: str, q: str) -> Q:
-    """Case-insensitive ``field`` contains ``q``, also for Cyrillic on SQLite (whose LIKE folds ASCII
-    only)."""
+    """Case-insensitive ``field`` contains ``q``, Cyrillic too on SQLite (whose LIKE folds ASCII only)."""
     variants = {q, q.lower(), q.upper(), q.capitalize(), q.title()}
     cond = Q()
     for v in variants:

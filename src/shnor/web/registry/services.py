@@ -36,8 +36,7 @@ def _municipality(code: str | None, name: str | None, region: Region | None) -> 
 
 
 def schools_ensure(*, schools: pl.DataFrame, source: str) -> int:
-    """Create the schools of a result file that the registry does not know, marked «not in registry»; returns
-    how many."""
+    """Create a result file's schools unknown to the registry, marked «not in registry»; returns how many."""
     ids = [s for s in schools["school_id"].drop_nulls().unique().to_list()]
     known = set(School.objects.filter(school_id__in=ids).values_list("school_id", flat=True))
     frame = schema.conform(
@@ -68,8 +67,7 @@ def schools_ensure(*, schools: pl.DataFrame, source: str) -> int:
 
 
 def schools_file_import(*, path: Path, max_rejected: float = 0.05) -> ImportOutcome:
-    """Import schools.csv: create or update every valid school (now «in registry»), or nothing when too many
-    rows are bad."""
+    """Import schools.csv: create or update valid schools (now «in registry»), or none if too many are bad."""
     path = Path(path)
     parsed = read_schools(path)
     bad = len({e.row for e in parsed.errors})
@@ -129,8 +127,7 @@ def schools_file_import(*, path: Path, max_rejected: float = 0.05) -> ImportOutc
 
 
 def context_file_import(*, path: Path, max_rejected: float = 0.05) -> ImportOutcome:
-    """Import context.csv: one record per (school, year), replaced when present; unknown schools are row
-    errors."""
+    """Import context.csv: a record per (school, year), replaced if present; unknown schools: row errors."""
     from shnor.core.ingest.errors import RowError
 
     path = Path(path)

@@ -27,8 +27,7 @@ class Level(models.TextChoices):
 
 
 class Roadmap(models.Model):
-    """A roadmap (дорожная карта) of a region, a municipality or a school for a year, with its order
-    header."""
+    """A roadmap (дорожная карта) of a region, municipality or school for a year, with its order header."""
 
     level = models.CharField("уровень", max_length=16, choices=Level.choices)
     region = models.ForeignKey(
@@ -329,8 +328,7 @@ class Mentor(models.Model):
 
 
 class RiskSurvey(models.Model):
-    """A school's risk-profile survey for a year: responses of four groups, the computed profile, chosen
-    risks."""
+    """A school's risk-profile survey for a year: four groups' responses, computed profile, chosen risks."""
 
     school = models.ForeignKey(
         School, on_delete=models.CASCADE, related_name="risk_surveys", verbose_name="школа"
@@ -382,8 +380,7 @@ class SurveyResponse(models.Model):
 
 
 class AntiRiskProgramme(models.Model):
-    """An anti-risk programme for one chosen risk factor of a school; its measures become roadmap
-    activities."""
+    """An anti-risk programme for a chosen risk factor of a school; its measures become roadmap activities."""
 
     survey = models.ForeignKey(RiskSurvey, on_delete=models.CASCADE, related_name="programmes")
     factor = models.CharField("фактор риска", max_length=32)

@@ -1,5 +1,4 @@
-"""Send roadmap reminders from the command line or cron: ``python -m shnor.web.support.remind
-[YYYY-MM-DD]``."""
+"""Roadmap reminders from the command line or cron: ``python -m shnor.web.support.remind [YYYY-MM-DD]``."""
 
 from __future__ import annotations
 

@@ -490,8 +490,7 @@ def survey_open(request: HttpRequest, school_id: str) -> HttpResponse:
 
 @login_required
 def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """The risk profile: scores per factor, respondents, import of a web-form export, chosen risks,
-    programmes."""
+    """The risk profile: scores per factor, respondents, web-form export import, chosen risks, programmes."""
     survey = get_object_or_404(RiskSurvey.objects.visible_to(request.user), pk=pk)
     q = risk_core.questionnaire_default()
     can = scope_of(request.user).can_fill_survey(survey.school)
