@@ -1,5 +1,4 @@
-"""End to end on a generated municipality: files through the CLI importers, `shnor identify`, its outputs, the
-card."""
+"""End to end on a generated municipality: CLI imports, `shnor identify`, its outputs, the card."""
 
 from __future__ import annotations
 
@@ -31,14 +30,14 @@ FORMATS_COLUMNS = {
 }
 
 
-def run(*args: str):  # type: ignore[no-untyped-def]
+def run(*args: str):
     res = CliRunner().invoke(main, list(args), catch_exceptions=False)
     assert res.exit_code == 0, res.output
     return res
 
 
 @pytest.fixture
-def imported(home, tmp_path):  # type: ignore[no-untyped-def]
+def imported(home, tmp_path):
     data = generate(
         DemoConfig(
             seed=5, size="municipality", years=(2023, 2024), subjects=("ma",), grades=(4, 5), gia=False
@@ -53,7 +52,7 @@ def imported(home, tmp_path):  # type: ignore[no-untyped-def]
     return data
 
 
-def test_identify_writes_the_formats_outputs_and_stores_the_run(imported, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_identify_writes_the_formats_outputs_and_stores_the_run(imported, tmp_path) -> None:
     run("identify", "--year", "2023")
     res = run("identify", "--year", "2024", "--out", str(tmp_path / "out"), "--label", "проверка")
     latest = MethodologyRun.objects.get(year=2024)
@@ -80,7 +79,7 @@ def test_identify_writes_the_formats_outputs_and_stores_the_run(imported, tmp_pa
     assert SchoolOutcome.objects.filter(run=latest, method=SchoolOutcome.DEFICITS).exists()
 
 
-def test_deficit_report_from_the_card_is_scoped(imported) -> None:  # type: ignore[no-untyped-def]
+def test_deficit_report_from_the_card_is_scoped(imported) -> None:
     run("identify", "--year", "2024")
     outcome = (
         SchoolOutcome.objects.filter(method=SchoolOutcome.DEFICITS, flagged=True)
@@ -113,7 +112,7 @@ def test_deficit_report_from_the_card_is_scoped(imported) -> None:  # type: igno
     )
 
 
-def test_stored_evidence_is_the_methods_json(imported) -> None:  # type: ignore[no-untyped-def]
+def test_stored_evidence_is_the_methods_json(imported) -> None:
     """Evidence is written unparsed (spliced into the outcome's data): reading it back gives the
     method's JSON and the row's other columns, on SQLite and on PostgreSQL."""
     import json
@@ -164,7 +163,7 @@ def test_outcome_data_is_json_whatever_the_row_holds() -> None:
         outcome_data({"school_id": "x", "value": math.inf}, evidence=b"{}")
 
 
-def test_deficits_are_stored_as_their_rows_in_gap_order(home) -> None:  # type: ignore[no-untyped-def]
+def test_deficits_are_stored_as_their_rows_in_gap_order(home) -> None:
     """The deficit rows' JSON is built by Polars: it must read back as the rows themselves (NaN as
     null, Cyrillic and quotes intact), weakest first, with the school/class counts and top labels."""
     import math
@@ -174,7 +173,7 @@ def test_deficits_are_stored_as_their_rows_in_gap_order(home) -> None:  # type: 
     from shnor.web.identification.store import DEFICIT_FIELDS, deficits_store
     from shnor.web.registry.services import schools_ensure
 
-    def row(sid, unit, label, gap, success=0.5):  # type: ignore[no-untyped-def]
+    def row(sid, unit, label, gap, success=0.5):
         r = {k: None for k in DEFICIT_FIELDS}
         r.update(
             procedure="vpr",
@@ -271,12 +270,12 @@ def test_outcomes_are_inserted_many_rows_a_statement_each_as_given() -> None:
         assert o.data == ({"i": i, "s": "«ё»"} if i % 2 else {"i": i})
 
 
-def test_a_run_that_fails_after_storing_objectivity_leaves_no_outcomes(imported, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_run_that_fails_after_storing_objectivity_leaves_no_outcomes(imported, monkeypatch) -> None:
     """Objectivity's outcomes are stored before the later methods run: a failure after that must not
     leave them behind, and the run is marked failed."""
     from shnor.core.methods import deficits
 
-    def boom(*_a, **_k):  # type: ignore[no-untyped-def]
+    def boom(*_a, **_k):
         raise RuntimeError("сбой на дефицитах")
 
     monkeypatch.setattr(deficits, "run", boom)
@@ -288,7 +287,7 @@ def test_a_run_that_fails_after_storing_objectivity_leaves_no_outcomes(imported,
     assert not SchoolOutcome.objects.filter(run=failed).exists()
 
 
-def test_without_keep_evidence_the_objectivity_evidence_is_stored_not_returned(imported) -> None:  # type: ignore[no-untyped-def]
+def test_without_keep_evidence_the_objectivity_evidence_is_stored_not_returned(imported) -> None:
     run, frames = methodology_run_create(year=2024, label="без доказательств", keep_evidence=False)
     assert "evidence" not in frames["objectivity"].columns
     assert "evidence" in frames["low_results"].columns

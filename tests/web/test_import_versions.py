@@ -27,7 +27,7 @@ ALTAI_ROWS = 26666 - 85  # stored rows of the real file (85 rejected)
 KEY = {"year": 2021, "subject": "ma", "grade": 4}
 
 
-def truncated(real, folder, rows: int = 28):  # type: ignore[no-untyped-def]
+def truncated(real, folder, rows: int = 28):
     """The first ``rows`` pupils of the real file, under the real file's name."""
     src = openpyxl.load_workbook(real / NAME, read_only=True).worksheets[0]
     book = openpyxl.Workbook()
@@ -51,7 +51,7 @@ def stored_rows() -> int:
 
 
 @pytest.mark.django_db
-def test_replace_refuse_restore_on_the_real_file(home, real, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_replace_refuse_restore_on_the_real_file(home, real, tmp_path) -> None:
     reference_ensure_shipped()
     original = vpr_file_import(path=real / NAME, **KEY)
     assert original.status == "stored"
@@ -112,7 +112,7 @@ def replaced_rows(batch_id: str) -> int:
 
 
 @pytest.mark.django_db
-def test_failed_replacement_keeps_the_earlier_versions_file(home, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_failed_replacement_keeps_the_earlier_versions_file(home, tmp_path, monkeypatch) -> None:
     reference_ensure_shipped()
     path = tmp_path / "vpr_2021_ma4_mun.xlsx"
     a = vpr_file_import(path=write_xlsx(path, school_rows("sch000001", [5, 10, 15])))
@@ -120,7 +120,7 @@ def test_failed_replacement_keeps_the_earlier_versions_file(home, tmp_path, monk
     old_file = home / "warehouse" / ImportBatch.objects.get(batch_id=a.batch_id).path
     write_xlsx(path, school_rows("sch000001", [5, 10, 15]))
 
-    def boom(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def boom(*args, **kwargs):
         raise RuntimeError("сбой посреди замены")
 
     monkeypatch.setattr("shnor.web.assessments.services.schools_ensure", boom)
@@ -131,7 +131,7 @@ def test_failed_replacement_keeps_the_earlier_versions_file(home, tmp_path, monk
 
 
 @pytest.mark.django_db
-def test_gia_versions(home, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_gia_versions(home, tmp_path) -> None:
     head = "year,exam,school_id,subject,student_code,primary_score,test_score,mark,below_min\n"
     path = tmp_path / "gia.csv"
     path.write_text(head + "2024,oge,sch1,ru,B1,20,,4,\n2024,oge,sch1,ru,B2,5,,2,\n", encoding="utf-8")
@@ -147,7 +147,7 @@ def test_gia_versions(home, tmp_path) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.django_db(transaction=True)  # a restore flushes the database: not inside the test's transaction
-def test_backup_keeps_earlier_versions(home, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_backup_keeps_earlier_versions(home, tmp_path) -> None:
     reference_ensure_shipped()
     path = tmp_path / "vpr_2021_ma4_mun.xlsx"
     a = vpr_file_import(path=write_xlsx(path, school_rows("sch000001", [5, 10, 15])))
@@ -160,7 +160,7 @@ def test_backup_keeps_earlier_versions(home, tmp_path) -> None:  # type: ignore[
 
 
 @pytest.mark.django_db
-def test_cli_refuses_without_replace(home, tmp_path, real) -> None:  # type: ignore[no-untyped-def]
+def test_cli_refuses_without_replace(home, tmp_path, real) -> None:
     runner = CliRunner()
     args = ["import", "vpr", "--year", "2021", "--subject", "ma", "--grade", "4"]
     assert runner.invoke(main, [*args, str(real / NAME)], catch_exceptions=False).exit_code == 0
@@ -186,7 +186,7 @@ def test_cli_refuses_without_replace(home, tmp_path, real) -> None:  # type: ign
 # --- in the browser's pages (Django's test client) ----------------------------------------------------
 
 
-def test_preview_confirm_and_restore_in_pages(  # type: ignore[no-untyped-def]
+def test_preview_confirm_and_restore_in_pages(
     analyst, world, real, tmp_path, django_capture_on_commit_callbacks
 ) -> None:
     fields = {"year": "2021", "subject": "ma", "grade": "4"}
@@ -233,7 +233,7 @@ def test_preview_confirm_and_restore_in_pages(  # type: ignore[no-untyped-def]
     assert stored_rows() == ALTAI_ROWS
 
 
-def test_run_on_changed_data_says_so(analyst, tmp_path, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_run_on_changed_data_says_so(analyst, tmp_path, django_capture_on_commit_callbacks) -> None:
     from shnor.web.identification.services import methodology_run_create
 
     path = tmp_path / "vpr_2024_ma4_city.xlsx"

@@ -9,13 +9,13 @@ from django.test import Client
 from django.urls import reverse
 
 
-def client_for(world, role: str = "region") -> Client:  # type: ignore[no-untyped-def]
+def client_for(world, role: str = "region") -> Client:
     c = Client()
     c.force_login(world.users[role])
     return c
 
 
-def test_lists_and_filters(world) -> None:  # type: ignore[no-untyped-def]
+def test_lists_and_filters(world) -> None:
     c = client_for(world)
     page = c.get(reverse("identification:list", kwargs={"kind": "low_results"}))
     rows = page.context["rows"]
@@ -45,7 +45,7 @@ def test_lists_and_filters(world) -> None:  # type: ignore[no-untyped-def]
     )
 
 
-def test_export_opens_with_openpyxl(world) -> None:  # type: ignore[no-untyped-def]
+def test_export_opens_with_openpyxl(world) -> None:
     c = client_for(world, "municipality")
     response = c.get(
         reverse("identification:export", kwargs={"kind": "low_results"}) + f"?run={world.run.pk}"
@@ -60,7 +60,7 @@ def test_export_opens_with_openpyxl(world) -> None:  # type: ignore[no-untyped-d
     assert sheet.cell(4, 7).value == "Индивидуальное сопровождение"
 
 
-def test_compare_runs(world) -> None:  # type: ignore[no-untyped-def]
+def test_compare_runs(world) -> None:
     c = client_for(world)
     page = c.get(reverse("identification:runs") + f"?a={world.run_old.pk}&b={world.run.pk}&kind=low_results")
     cmp = page.context["comparison"]
@@ -70,7 +70,7 @@ def test_compare_runs(world) -> None:  # type: ignore[no-untyped-def]
     assert "черновик" not in page.content.decode()  # unfinished runs are not offered
 
 
-def test_school_card_shows_flags_evidence_history_and_track(world) -> None:  # type: ignore[no-untyped-def]
+def test_school_card_shows_flags_evidence_history_and_track(world) -> None:
     c = client_for(world, "school")
     page = c.get(reverse("identification:school", kwargs={"school_id": "sch0001"}))
     html = page.content.decode()
@@ -99,7 +99,7 @@ def test_school_card_shows_flags_evidence_history_and_track(world) -> None:  # t
     assert "Доля из малообеспеченных семей" in html
 
 
-def test_dashboards(world) -> None:  # type: ignore[no-untyped-def]
+def test_dashboards(world) -> None:
     c = client_for(world)
     page = c.get(reverse("registry:region", kwargs={"pk": world.region.pk}))
     dash = page.context["dash"]
@@ -112,7 +112,7 @@ def test_dashboards(world) -> None:  # type: ignore[no-untyped-def]
     assert mun.context["dash"]["total"] == 2
 
 
-def test_school_search(world) -> None:  # type: ignore[no-untyped-def]
+def test_school_search(world) -> None:
     c = client_for(world)
     found = c.get(reverse("registry:schools") + "?q=лицей")
     assert [s.school_id for s in found.context["page"]] == ["sch0002"]
@@ -120,14 +120,14 @@ def test_school_search(world) -> None:  # type: ignore[no-untyped-def]
     assert {s.school_id for s in in_list.context["page"]} == {"sch0003", "sch0100", "sch0101"}
 
 
-def test_static_plotly_is_served(world, client) -> None:  # type: ignore[no-untyped-def]
+def test_static_plotly_is_served(world, client) -> None:
     from django.contrib.staticfiles import finders
 
     assert finders.find("vendor/plotly.min.js")
     assert finders.find("shnor/charts.js")
 
 
-def test_huge_or_odd_numbers_in_the_query_string_are_not_server_errors(world) -> None:  # type: ignore[no-untyped-def]
+def test_huge_or_odd_numbers_in_the_query_string_are_not_server_errors(world) -> None:
     from django.test import Client
 
     c = Client()

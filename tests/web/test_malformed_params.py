@@ -60,8 +60,7 @@ ANONYMOUS = "anonymous"
 
 @dataclass
 class Route:
-    """One URL pattern: its full route (``support/roadmaps/<int:pk>/``), name, callback and path
-    parameters."""
+    """One URL pattern: full route (``support/roadmaps/<int:pk>/``), name, callback and path parameters."""
 
     parts: list[str | tuple[str, str]]  # literal text, or (parameter, regex of its converter)
     name: str
@@ -76,8 +75,7 @@ class Route:
 
 
 def _regex_parts(regex: str) -> list[str | tuple[str, str]]:
-    """A regex pattern's literal text and named groups (``^(?P<app_label>auth|…)/$`` → ["", ("app_label", …),
-    "/"])."""
+    """A regex's text and named groups (``^(?P<app_label>auth|…)/$`` → ["", ("app_label", …), "/"])."""
     regex = regex.lstrip("^").rstrip("$")
     out: list[str | tuple[str, str]] = []
     i = 0
@@ -96,7 +94,7 @@ def _regex_parts(regex: str) -> list[str | tuple[str, str]]:
     return out
 
 
-def _parts(pattern) -> list[str | tuple[str, str]]:  # type: ignore[no-untyped-def]
+def _parts(pattern) -> list[str | tuple[str, str]]:
     if isinstance(pattern, RoutePattern):
         out: list[str | tuple[str, str]] = []
         for piece in re.split(r"(<(?:\w+:)?\w+>)", pattern._route):
@@ -114,7 +112,7 @@ def _parts(pattern) -> list[str | tuple[str, str]]:  # type: ignore[no-untyped-d
 def routes() -> list[Route]:
     """Every URL pattern of the project."""
 
-    def walk(patterns, prefix: list, ns: str) -> Iterator[Route]:  # type: ignore[no-untyped-def]
+    def walk(patterns, prefix: list, ns: str) -> Iterator[Route]:
         for p in patterns:
             if isinstance(p, URLResolver):
                 yield from walk(
@@ -324,8 +322,7 @@ def crawl_world(world: World) -> dict[str, object]:
 
 
 def valid_values(route: Route, known: dict) -> dict[str, str]:
-    """A valid value for each path parameter of ``route`` (the test fails for a parameter it does not
-    know)."""
+    """A valid value for each path parameter of ``route`` (the test fails for one it does not know)."""
     values = {}
     for p in route.params:
         value = known["by_name"].get(route.name, {}).get(p, known["by_param"].get(p))
@@ -349,7 +346,7 @@ class Crawl:
     errors: list[str] = field(default_factory=list)
     last_traceback: list[str] = field(default_factory=list)
 
-    def request(self, method: str, url: str, data: dict | None = None):  # type: ignore[no-untyped-def]
+    def request(self, method: str, url: str, data: dict | None = None):
         self.last_traceback.clear()
         self.sent += 1
         response = self.client.get(url, data) if method == "GET" else self.client.post(url, data or {})
@@ -361,8 +358,7 @@ class Crawl:
 
 
 def _matches(route: Route, param: str, value: str) -> bool:
-    """Whether the converter of ``param`` accepts ``value`` (else the resolver answers 404 before any
-    view)."""
+    """Whether ``param``'s converter accepts ``value`` (else the resolver answers 404 before any view)."""
     regex = next(p[1] for p in route.parts if isinstance(p, tuple) and p[0] == param)
     return re.fullmatch(regex, value) is not None
 
@@ -389,21 +385,20 @@ class Reads:
         "__deepcopy__",
     )
 
-    def __init__(self, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, monkeypatch) -> None:
         self.keys: dict[int, set[str]] = {}
         for name in self.KEYED + self.WHOLE:
             monkeypatch.setattr(QueryDict, name, self._wrap(getattr(QueryDict, name), name in self.KEYED))
 
     def _wrap(self, method: Callable, keyed: bool) -> Callable:
-        def tracked(qd, *args, **kwargs):  # type: ignore[no-untyped-def]
+        def tracked(qd, *args, **kwargs):
             self.keys.setdefault(id(qd), set()).add(str(args[0]) if keyed and args else "*")
             return method(qd, *args, **kwargs)
 
         return tracked
 
-    def of(self, response, method: str, static: set[str]) -> list[str]:  # type: ignore[no-untyped-def]
-        """The names worth fuzzing after ``response``: read ones, or all of ``static`` too after a whole
-        read."""
+    def of(self, response, method: str, static: set[str]) -> list[str]:
+        """Names worth fuzzing after ``response``: read ones, plus all of ``static`` after a whole read."""
         request = response.wsgi_request
         qd = request.__dict__.get("GET") if method == "GET" else getattr(request, "_post", None)
         read = set(self.keys.get(id(qd), ())) if qd is not None else set()
@@ -419,10 +414,10 @@ def crawl_as(role: str, world: World, known: dict, reads: Reads) -> Crawl:
         client.force_login(world.users[role])
     crawl = Crawl(client)
 
-    def remember(sender, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def remember(sender, **kwargs) -> None:
         crawl.last_traceback[:] = traceback.format_exception(*sys.exc_info())
 
-    def send(method: str, url: str, data: dict | None = None):  # type: ignore[no-untyped-def]
+    def send(method: str, url: str, data: dict | None = None):
         reads.keys.clear()
         return crawl.request(method, url, data)
 
@@ -471,9 +466,8 @@ def crawl_as(role: str, world: World, known: dict, reads: Reads) -> Crawl:
     return crawl
 
 
-def test_no_server_error_on_malformed_values(world, monkeypatch, subtests) -> None:  # type: ignore[no-untyped-def]
-    """One world, every role in turn (a subtest each); what a role's POSTs change is rolled back before the
-    next."""
+def test_no_server_error_on_malformed_values(world, monkeypatch, subtests) -> None:
+    """One world, every role in turn (a subtest each); a role's POSTs are rolled back before the next."""
     known = crawl_world(world)
     reads = Reads(monkeypatch)
     for role in [*ROLES, ANONYMOUS]:
@@ -487,7 +481,7 @@ def test_no_server_error_on_malformed_values(world, monkeypatch, subtests) -> No
             )
 
 
-def test_a_malformed_value_is_a_russian_400_naming_the_parameter(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_malformed_value_is_a_russian_400_naming_the_parameter(world) -> None:
     client = Client()
     client.force_login(world.users["region"])
     cases = {

@@ -20,14 +20,14 @@ VISIBLE = {
 PROBED = ["sch0001", "sch0002", "sch0003", "sch0009"]
 
 
-def login(world, role: str) -> Client:  # type: ignore[no-untyped-def]
+def login(world, role: str) -> Client:
     client = Client()
     client.force_login(world.users[role])
     return client
 
 
 @pytest.mark.parametrize("role", list(VISIBLE))
-def test_selector_matches_the_role(world, role) -> None:  # type: ignore[no-untyped-def]
+def test_selector_matches_the_role(world, role) -> None:
     got = set(
         schools_visible_to(user=world.users[role])
         .filter(school_id__in=PROBED)
@@ -36,7 +36,7 @@ def test_selector_matches_the_role(world, role) -> None:  # type: ignore[no-unty
     assert got == VISIBLE[role]
 
 
-def test_anonymous_and_profileless_see_nothing(world, django_user_model) -> None:  # type: ignore[no-untyped-def]
+def test_anonymous_and_profileless_see_nothing(world, django_user_model) -> None:
     from django.contrib.auth.models import AnonymousUser
 
     assert not schools_visible_to(user=AnonymousUser()).exists()
@@ -47,7 +47,7 @@ def test_anonymous_and_profileless_see_nothing(world, django_user_model) -> None
 
 
 @pytest.mark.parametrize("role", list(VISIBLE))
-def test_school_card_and_api_per_school(world, role) -> None:  # type: ignore[no-untyped-def]
+def test_school_card_and_api_per_school(world, role) -> None:
     client = login(world, role)
     for sid in PROBED:
         expected = 200 if sid in VISIBLE[role] else 404
@@ -62,7 +62,7 @@ def test_school_card_and_api_per_school(world, role) -> None:  # type: ignore[no
 
 
 @pytest.mark.parametrize("role", list(VISIBLE))
-def test_municipality_and_region_pages(world, role) -> None:  # type: ignore[no-untyped-def]
+def test_municipality_and_region_pages(world, role) -> None:
     client = login(world, role)
     visible_muns = {
         "region": {"mun", "mun2"},
@@ -84,7 +84,7 @@ def test_municipality_and_region_pages(world, role) -> None:  # type: ignore[no-
 
 
 @pytest.mark.parametrize("role", list(VISIBLE))
-def test_lists_pages_exports_and_api_are_scoped(world, role) -> None:  # type: ignore[no-untyped-def]
+def test_lists_pages_exports_and_api_are_scoped(world, role) -> None:
     client = login(world, role)
     listed = client.get("/api/schools?limit=100").json()["items"]
     assert {s["school_id"] for s in listed} & set(PROBED) == VISIBLE[role]
@@ -107,7 +107,7 @@ def test_lists_pages_exports_and_api_are_scoped(world, role) -> None:  # type: i
             assert sid not in body
 
 
-def test_pages_need_login(world) -> None:  # type: ignore[no-untyped-def]
+def test_pages_need_login(world) -> None:
     client = Client()
     for url in (
         reverse("home"),
@@ -128,14 +128,14 @@ def test_pages_need_login(world) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("role", ["municipality", "school", "teacher", "curator"])
-def test_imports_and_audit_are_region_only(world, role) -> None:  # type: ignore[no-untyped-def]
+def test_imports_and_audit_are_region_only(world, role) -> None:
     client = login(world, role)
     assert client.get(reverse("assessments:imports")).status_code == 403
     assert client.get(reverse("accounts:audit")).status_code == 403
     assert client.get(reverse("assessments:report", kwargs={"name": "x.xlsx"})).status_code == 403
 
 
-def test_observer_reads_imports_but_cannot_upload(world) -> None:  # type: ignore[no-untyped-def]
+def test_observer_reads_imports_but_cannot_upload(world) -> None:
     client = login(world, "observer")
     assert client.get(reverse("assessments:imports")).status_code == 200
     assert client.post(reverse("assessments:imports"), {}).status_code == 403

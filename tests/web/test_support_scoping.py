@@ -37,17 +37,17 @@ EDIT_SCHOOL = {"region", "municipality", "school", "curator"}
 
 
 @pytest.fixture
-def sup(world):  # type: ignore[no-untyped-def]
+def sup(world):
     return build_support(world)
 
 
-def login(world, role: str) -> Client:  # type: ignore[no-untyped-def]
+def login(world, role: str) -> Client:
     client = Client()
     client.force_login(world.users[role])
     return client
 
 
-def school_urls(sup, sid: str) -> list[str]:  # type: ignore[no-untyped-def]
+def school_urls(sup, sid: str) -> list[str]:
     rm = sup.school_maps[sid]
     act = rm.activities.order_by("position").first()
     ev = Evidence.objects.filter(activity__roadmap=rm).exclude(file="").first()
@@ -70,7 +70,7 @@ def school_urls(sup, sid: str) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("role", list(SCHOOLS))
-def test_school_level_pages_are_scoped(world, sup, role) -> None:  # type: ignore[no-untyped-def]
+def test_school_level_pages_are_scoped(world, sup, role) -> None:
     client = login(world, role)
     for sid in ("sch0001", "sch0002", "sch0003", "sch0009"):
         expected = 200 if sid in SCHOOLS[role] else 404
@@ -79,7 +79,7 @@ def test_school_level_pages_are_scoped(world, sup, role) -> None:  # type: ignor
 
 
 @pytest.mark.parametrize("role", list(SCHOOLS))
-def test_municipal_and_regional_roadmaps_are_scoped(world, sup, role) -> None:  # type: ignore[no-untyped-def]
+def test_municipal_and_regional_roadmaps_are_scoped(world, sup, role) -> None:
     client = login(world, role)
     for name, rm in sup.mun_maps.items():
         expected = 200 if name in MUNS[role] else 404
@@ -101,7 +101,7 @@ def test_municipal_and_regional_roadmaps_are_scoped(world, sup, role) -> None:  
 
 
 @pytest.mark.parametrize("role", list(SCHOOLS))
-def test_writes_follow_the_role(world, sup, role) -> None:  # type: ignore[no-untyped-def]
+def test_writes_follow_the_role(world, sup, role) -> None:
     client = login(world, role)
     act = sup.school_maps["sch0001"].activities.order_by("position").first()
     url = reverse("support:activity", kwargs={"pk": act.pk})
@@ -144,7 +144,7 @@ def test_writes_follow_the_role(world, sup, role) -> None:  # type: ignore[no-un
     assert client.get(reverse("support:roadmap_new") + "?level=school&target=sch0009").status_code == 404
 
 
-def test_pages_need_login_and_csrf(world, sup) -> None:  # type: ignore[no-untyped-def]
+def test_pages_need_login_and_csrf(world, sup) -> None:
     anon = Client()
     for url in [reverse("support:index"), *school_urls(sup, "sch0001")]:
         r = anon.get(url)
@@ -161,7 +161,7 @@ def test_pages_need_login_and_csrf(world, sup) -> None:  # type: ignore[no-untyp
     )
 
 
-def test_forms_on_pages(world, sup) -> None:  # type: ignore[no-untyped-def]
+def test_forms_on_pages(world, sup) -> None:
     """Region: new regional roadmap exists already (duplicate message); municipality: proposals and decision;
     school: questionnaire in the browser and an import with errors; programme into the roadmap."""
     mun = login(world, "municipality")
@@ -214,7 +214,7 @@ def test_forms_on_pages(world, sup) -> None:  # type: ignore[no-untyped-def]
     assert "уже есть" in r.content.decode()
 
 
-def test_activity_dates_round_trip_through_the_form(world, sup) -> None:  # type: ignore[no-untyped-def]
+def test_activity_dates_round_trip_through_the_form(world, sup) -> None:
     act = sup.school_maps["sch0001"].activities.get(template_ref="school_tracks:common.3")
     client = login(world, "school")
     url = reverse("support:activity", kwargs={"pk": act.pk})

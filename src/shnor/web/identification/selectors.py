@@ -116,8 +116,7 @@ def list_rows(
     min_years: Any = None,
     q: str = "",
 ) -> list[dict]:
-    """The schools of list ``kind`` in ``run`` among ``schools``, with track and years in the list
-    (cached)."""
+    """The schools of list ``kind`` in ``run`` among ``schools``, with track and years in the list; cached."""
     key = _cache_key("list", schools, run.pk, kind, municipality_id, track, min_years, q)
     return cache.get_or_set(
         key,
@@ -399,8 +398,7 @@ READ_CACHE_SECONDS = 300
 
 
 def dashboard(*, schools: QuerySet[School], run: MethodologyRun | None) -> dict:
-    """Counts and shares per list, dynamics over years, track counts, signs, caterpillar and map for
-    ``schools``."""
+    """Counts and shares per list, dynamics, track counts, signs, caterpillar and map for ``schools``."""
     latest = MethodologyRun.objects.filter(status=MethodologyRun.DONE).aggregate(m=Max("pk"))["m"]
     key = _cache_key("dashboard", schools, run.pk if run else None, latest)
     return cache.get_or_set(key, lambda: _dashboard(schools=schools, run=run), READ_CACHE_SECONDS)

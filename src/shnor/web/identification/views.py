@@ -15,9 +15,8 @@ from shnor.web.identification.exports import list_xlsx
 from shnor.web.registry.selectors import school_contexts
 
 
-def run_from_query(request: HttpRequest):  # type: ignore[no-untyped-def]
-    """The run of ``?run=<номер>`` (404 when there is none), else the latest of ``?year=``, else the
-    latest."""
+def run_from_query(request: HttpRequest):
+    """The run of ``?run=<номер>`` (404 if there is none), else the latest of ``?year=``, else the latest."""
     run_id = params.identifier(request.GET, "run")
     run = ident.run_pick(run_id=run_id, year=params.year(request.GET, "year"))
     if run_id is not None and run is None:

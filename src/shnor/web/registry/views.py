@@ -13,7 +13,7 @@ from shnor.web.identification import selectors as ident
 from shnor.web.registry.selectors import municipality_summary, school_kinds, schools_search
 
 
-def _run(request: HttpRequest):  # type: ignore[no-untyped-def]
+def _run(request: HttpRequest):
     """``?run=`` / ``?year=``; an unknown run number is the latest run here (the school card says 404)."""
     return ident.run_pick(run_id=params.identifier(request.GET, "run"), year=params.year(request.GET, "year"))
 
