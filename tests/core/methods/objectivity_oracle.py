@@ -96,6 +96,8 @@ def similarity_reference(unit: Unit, cfg: Mapping[str, Any]) -> dict[str, dict]:
                 "pupils_sharing_a_vector": pupils_in_groups,
                 "most_repeated": worst,
             },
-            "comparison_group": "частоты наборов баллов за задания у учеников региона с тем же первичным баллом",
+            "comparison_group": (
+                "частоты наборов баллов за задания у учеников региона с тем же первичным баллом"
+            ),
         }
     return out
