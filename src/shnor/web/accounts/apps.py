@@ -1,4 +1,4 @@
-"""App config: wires the audit-log signal handlers."""
+"""App config: wires the audit-log signal handlers and the scoping rule."""
 
 from django.apps import AppConfig
 
@@ -11,5 +11,9 @@ class AccountsConfig(AppConfig):
     verbose_name = "Пользователи и роли"
 
     def ready(self) -> None:
-        """Connect the audit signal handlers."""
+        """Connect the audit signal handlers; give the scoped querysets their rule (the role ladder)."""
         from shnor.web.accounts import signals  # noqa: F401
+        from shnor.web.accounts.scope import school_rule, scope_of
+        from shnor.web.scoping import scope_rule_register
+
+        scope_rule_register(scope_of=scope_of, root_rule=school_rule)

@@ -1,7 +1,8 @@
 """One scoping mechanism: a user's ``Scope`` (who they are and where they act), computed once per user
 object, and ``ScopedQuerySet.visible_to`` that narrows any scoped model's rows to what the scope may see.
 
-The role ladder lives here and nowhere else (``school_rule``). Other models declare ``scope_field``: the
+The role ladder lives here and nowhere else (``school_rule``); the queryset is ``shnor.web.scoping``, which
+the app config points at this module's rule. Other models declare ``scope_field``: the
 path from them to a scoped model (``"school"``, ``"roadmap"``, ``"schools"`` for a municipality, which is
 visible when one of its schools is), so their rows are visible exactly when the row they point at is. As
 netbox's ``RestrictedQuerySet.restrict``: ``School.objects.visible_to(request.user)``.
@@ -19,6 +20,7 @@ from django.db import models
 from django.db.models import Q
 
 from shnor.web.accounts.roles import REGION_WIDE, SCHOOL_ROLES, Role
+from shnor.web.scoping import ScopedQuerySet as ScopedQuerySet  # re-exported: the scoped models' queryset
 
 #: Whoever a request or a call acts for: the project's user model or Django's anonymous user.
 User: TypeAlias = AbstractUser | AnonymousUser
@@ -229,42 +231,3 @@ def school_rule(scope: Scope) -> Q | None:
     if scope.role == Role.CURATOR:
         return Q(pk__in=scope.curated_ids)
     return None
-
-
-def _path_target(model: Any, path: str) -> tuple[Any, bool]:
-    """The model at the end of ``path`` and whether the path crosses a to-many relation."""
-    many = False
-    for part in path.split("__"):
-        field = model._meta.get_field(part)
-        many = many or bool(field.one_to_many or field.many_to_many)
-        model = field.related_model
-    return model, many
-
-
-class ScopedQuerySet(models.QuerySet):
-    """A queryset that can narrow itself to what a user or a ``Scope`` may see (``visible_to``).
-
-    The model declares ``scope_field``: ``"pk"`` (the model the ladder is about: School), a path to
-    another scoped model, a tuple of such paths (a row is visible through any of them), or pairs
-    ``(Q(...), path)`` where the path counts only for rows matching the condition.
-    """
-
-    def visible_to(self, user: User | Scope | None) -> ScopedQuerySet:
-        """The rows of this queryset that ``user`` (or a ready ``Scope``) may see."""
-        scope = scope_of(user)
-        spec = self.model.scope_field
-        if spec == "pk":
-            rule = school_rule(scope)
-            return self.none() if rule is None else self.filter(rule)
-        if not scope.sees_rows:
-            return self.none()
-        items = (spec,) if isinstance(spec, str) else tuple(spec)
-        wanted, many = Q(), False
-        for item in items:
-            cond, path = item if isinstance(item, tuple) else (Q(), item)
-            target, crosses = _path_target(self.model, path)
-            wanted |= cond & Q(**{f"{path}__in": target._default_manager.visible_to(scope)})
-            many = many or crosses
-        if many:  # a to-many path would repeat rows: select the keys instead
-            return self.filter(pk__in=self.model._base_manager.filter(wanted).values("pk"))
-        return self.filter(wanted)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from shnor.web.accounts.scope import ScopedQuerySet
+from shnor.web.scoping import ScopedQuerySet
 
 
 class Region(models.Model):

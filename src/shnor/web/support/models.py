@@ -9,8 +9,8 @@ from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
 
-from shnor.web.accounts.scope import ScopedQuerySet
 from shnor.web.registry.models import Municipality, Region, School
+from shnor.web.scoping import ScopedQuerySet
 
 
 def evidence_storage() -> FileSystemStorage:
