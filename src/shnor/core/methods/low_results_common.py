@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import functools
 
-from shnor.core.store.schema import SUBJECTS
+from shnor.core.labels import LOW_RESULTS_METHOD_LABELS
+from shnor.core.labels import PROCEDURE_LABELS as _ALL_PROCEDURE_LABELS
+from shnor.core.store.schema import PROCEDURES, SUBJECTS
 
 METHODS = ("value_added", "cluster", "indicators", "risk_rule")
-METHOD_LABELS = {
-    "risk_rule": "правило Рособрнадзора (≥ 30 % «2»)",
-    "indicators": "показатели (приказ, 2 года)",
-    "cluster": "сравнение внутри кластера",
-    "value_added": "добавленная ценность с учётом контекста",
-}
-PROCEDURE_LABELS = {"vpr": "ВПР", "oge": "ОГЭ", "ege": "ЕГЭ", "rdr": "РДР"}
+METHOD_LABELS = LOW_RESULTS_METHOD_LABELS
+#: the stored procedures' labels (core.labels also names «ГИА», which results never carry)
+PROCEDURE_LABELS = {p: _ALL_PROCEDURE_LABELS[p] for p in PROCEDURES}
 
 
 @functools.lru_cache(maxsize=4096)
