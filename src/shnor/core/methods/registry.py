@@ -27,6 +27,7 @@ from typing import Any
 
 import polars as pl
 
+from shnor.core.labels import METHOD_TITLES
 from shnor.core.methods import (
     deficits,
     effectiveness,
@@ -167,7 +168,7 @@ def run_effectiveness(inputs: Inputs, config: Mapping[str, Any], upstream: Upstr
 METHODS: tuple[Method, ...] = (
     Method(
         name="social_index",
-        label="Социальный индекс (ШНСУ)",
+        label=METHOD_TITLES["social_index"],
         section="social_index",
         module=social_index.__name__,
         schema=pl.Schema(social_index.OUTPUT_SCHEMA),
@@ -177,7 +178,7 @@ METHODS: tuple[Method, ...] = (
     ),
     Method(
         name="fioko",
-        label="Маркеры ФИОКО",
+        label=METHOD_TITLES["fioko"],
         section="fioko",
         module=fioko.__name__,
         schema=pl.Schema(fioko.OUTPUT_SCHEMA),
@@ -188,7 +189,7 @@ METHODS: tuple[Method, ...] = (
     ),
     Method(
         name="objectivity",
-        label="Признаки необъективности",
+        label=METHOD_TITLES["objectivity"],
         section="objectivity",
         module=objectivity.__name__,
         schema=pl.Schema(objectivity.OUTPUT_SCHEMA),
@@ -198,7 +199,7 @@ METHODS: tuple[Method, ...] = (
     ),
     Method(
         name="deficits",
-        label="Дефициты умений",
+        label=METHOD_TITLES["deficits"],
         section="deficits",
         module=deficits.__name__,
         schema=pl.Schema(deficits.OUTPUT_SCHEMA),
@@ -229,7 +230,7 @@ METHODS: tuple[Method, ...] = (
     ),
     Method(
         name="low_results",
-        label="Низкие результаты (ШНОР)",
+        label=METHOD_TITLES["low_results"],
         section="low_results",
         module=low_results.__name__,
         schema=pl.Schema(low_results.OUTPUT_SCHEMA),
@@ -249,7 +250,7 @@ METHODS: tuple[Method, ...] = (
     ),
     Method(
         name="tracks",
-        label="Вариант сопровождения",
+        label=METHOD_TITLES["tracks"],
         section="tracks",
         module=tracks.__name__,
         schema=pl.Schema(tracks.OUTPUT_SCHEMA),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
+from shnor.core.labels import METHOD_TITLES
 from shnor.web.registry.models import School
 
 
@@ -44,12 +45,7 @@ class SchoolOutcome(models.Model):
     )
     DEFICITS = "deficits"
     METHODS = [
-        (FIOKO, "Маркеры ФИОКО"),
-        (OBJECTIVITY, "Признаки необъективности"),
-        (LOW_RESULTS, "Низкие результаты (ШНОР)"),
-        (SOCIAL_INDEX, "Социальный индекс (ШНСУ)"),
-        (TRACKS, "Вариант сопровождения"),
-        (DEFICITS, "Дефициты умений"),
+        (m, METHOD_TITLES[m]) for m in (FIOKO, OBJECTIVITY, LOW_RESULTS, SOCIAL_INDEX, TRACKS, DEFICITS)
     ]
     run = models.ForeignKey(MethodologyRun, on_delete=models.CASCADE, related_name="outcomes")
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="outcomes")
