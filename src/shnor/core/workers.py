@@ -58,12 +58,12 @@ class Job:
     def __init__(
         self,
         fn: Callable[..., Any],
-        args: tuple,
-        kwargs: dict,
-        future: Future | None,
-        pending: set[Future] | None = None,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        future: Future[Any] | None,
+        pending: set[Future[Any]] | None = None,
     ) -> None:
-        self._call: tuple | None = (fn, args, kwargs)
+        self._call: tuple[Any, ...] | None = (fn, args, kwargs)
         self._future = future
         self._pending = pending  # (the pool's results not yet asked for)
         self._value: Any = None
@@ -93,7 +93,7 @@ class Job:
         return self._value
 
 
-def _discard_unasked(future: Future) -> None:
+def _discard_unasked(future: Future[Any]) -> None:
     """Remove the shared-memory file of a finished result that was never asked for."""
     if future.done() and not future.cancelled() and future.exception() is None:
         value = future.result()
@@ -206,7 +206,7 @@ def ship(value: Any, shm_dir: str = SHM_DIR, min_bytes: int = SHIP_MIN_BYTES) ->
     return Shipped(path, sink.getvalue(), [r.nbytes for r in raws])
 
 
-def _in_worker(fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
+def _in_worker(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """Run a job in a worker and ship its result (``ship``), then hand the memory it freed back to
     the system (an idle worker holding a finished job's heap would count against the run's peak)."""
     try:
@@ -222,7 +222,9 @@ class Workers:
         self.n = max(1, int(n))
         self._pool: ProcessPoolExecutor | None = None
         self._saved: dict[str, str | None] = {}
-        self._pending: set[Future] = set()  # (to remove the shared-memory files of results never asked for)
+        self._pending: set[Future[Any]] = (
+            set()
+        )  # (to remove the shared-memory files of results never asked for)
 
     @property
     def parallel(self) -> bool:
@@ -269,7 +271,7 @@ class Workers:
             self._pending.add(future)
         return Job(fn, args, kwargs, future, self._pending)
 
-    def map(self, fn: Callable[..., Any], calls: Iterable[tuple]) -> Iterator[Any]:
+    def map(self, fn: Callable[..., Any], calls: Iterable[tuple[Any, ...]]) -> Iterator[Any]:
         """Submit ``fn(*call)`` for every call now; the results, in order, as they are asked for (a
         result handed over is no longer held here)."""
         jobs = deque(self.submit(fn, *call) for call in calls)

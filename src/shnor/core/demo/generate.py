@@ -280,7 +280,8 @@ def _journal_marks(
     grade: int,
     rng: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Journal marks (teacher's view of ability, school leniency; adjusted schools invert it), no-mark rows."""
+    """Journal marks (teacher's view of ability, school leniency; adjusted schools invert it), no-mark
+    rows."""
     c = state.config
     n = sc.size
     rho = np.full(n, c.journal_rho)
@@ -464,9 +465,9 @@ def gia_results(state: State) -> pl.DataFrame:
                 )
     if not parts:
         return schema.empty(schema.RESULTS).with_columns(pl.lit(None, pl.String).alias("_code"))
-    frame = pl.concat(parts, how="diagonal_relaxed").with_row_index("_r")
-    frame = frame.with_columns((pl.col("_r") + 2).alias("source_row"))
-    return schema.conform(frame, schema.RESULTS).with_columns(frame["_code"])
+    results = pl.concat(parts, how="diagonal_relaxed").with_row_index("_r")
+    results = results.with_columns((pl.col("_r") + 2).alias("source_row"))
+    return schema.conform(results, schema.RESULTS).with_columns(results["_code"])
 
 
 def tests_of(config: DemoConfig) -> Iterator[tuple[int, str, int]]:
@@ -487,8 +488,8 @@ def tasks_frame(config: DemoConfig) -> pl.DataFrame:
                 for i, t in enumerate(spec.tasks, start=1):
                     rows.append(
                         {
-                            "procedure": "vpr", "year": year, "subject": subject, "grade": grade, "task_no": i,
-                            "task_label": t.label, "max_points": t.max_points, "level": t.level,
+                            "procedure": "vpr", "year": year, "subject": subject, "grade": grade,
+                            "task_no": i, "task_label": t.label, "max_points": t.max_points, "level": t.level,
                             "skill": t.skill, "kes": t.kes, "kt": t.kt,
                         }
                     )  # fmt: skip
@@ -526,6 +527,7 @@ def truth_frames(state: State) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The planted behaviours per school and the true effects of every school (for checking methods)."""
     c = state.config
     a = state.assignment
+    assert a.cell is not None
     s = state.region.schools
     ids = s["school_id"].to_numpy()
     rows = []

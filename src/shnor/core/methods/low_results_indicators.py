@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 
@@ -63,7 +63,7 @@ def indicator_flags(
         min_n = int(ind.get("min_participants", 1))
         v = values.filter(pl.col("indicator") == name)
         elig = v.filter(pl.col("n") >= min_n)
-        median = elig["value"].median() if elig.height else None
+        median = cast("float | None", elig["value"].median()) if elig.height else None
         if rule == "percentile":
             q = 1 - cut_value / 100 if direction == "high_is_bad" else cut_value / 100
             cut = elig["value"].quantile(q, "linear") if elig.height else None

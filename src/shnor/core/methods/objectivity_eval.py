@@ -1,21 +1,25 @@
 """Evaluation of the objectivity detector and FIOKO's markers on the synthetic region with planted behaviours.
 
 ``evaluate(seeds, strength_factors)`` generates regions with ``shnor.core.demo`` (ВПР and, by
-default, ОГЭ/ЕГЭ of the same schools), runs both methods for the last simulated year and returns recall by behaviour and strength and the false-positive
-rate among schools without a planted manipulation. Pure computation (no files written).
+default, ОГЭ/ЕГЭ of the same schools), runs both methods for the last simulated year and returns
+recall by behaviour and strength and the false-positive rate among schools without a planted
+manipulation. Pure computation (no files written).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from shnor.core.config import default_config
 from shnor.core.methods import fioko, objectivity
 from shnor.core.methods.base import Inputs
+
+if TYPE_CHECKING:
+    from shnor.core.demo import DemoData
 
 #: Planted behaviours that make results non-objective (the rest are honest schools).
 MANIPULATIONS = (
@@ -34,13 +38,13 @@ def _region(
     years: tuple[int, ...],
     grades: tuple[int, ...],
     gia: bool = True,
-):
+) -> DemoData:
     from shnor.core.demo import DemoConfig, generate
 
     base = DemoConfig(
         seed=seed, size="municipality", n_schools=n_schools, years=years, grades=grades, gia=gia
     )
-    changes = {}
+    changes: dict[str, Any] = {}
     for b in MANIPULATIONS:
         beh = base.behaviour(b)
         strength = beh.strength * factor

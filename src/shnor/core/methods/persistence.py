@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 
@@ -55,7 +55,7 @@ def apply_rules(membership: pl.DataFrame, config: Mapping[str, Any]) -> pl.DataF
         return pl.DataFrame(
             schema={"year": pl.Int32, "school_id": pl.String, "condition": pl.Boolean, "in_list": pl.Boolean}
         )
-    years = list(range(int(m["year"].min()), int(m["year"].max()) + 1))
+    years = list(range(cast(int, m["year"].min()), cast(int, m["year"].max()) + 1))
     cond: dict[tuple[str, int], bool] = {
         (s, y): v for y, s, v in m.select("year", "school_id", "in_list").iter_rows()
     }

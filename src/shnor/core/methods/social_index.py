@@ -83,7 +83,7 @@ def _score(context: pl.DataFrame, config: Mapping[str, Any]) -> tuple[pl.DataFra
         detail: dict[str, Any] = {}
         total = 0.0
         for name, c in crits.items():
-            value = row.get(name)
+            value: Any = row.get(name)
             pts = share_points(
                 value, c.get("direction", "high_is_bad"), list(c["thresholds"]), list(c["points"])
             )
@@ -143,8 +143,12 @@ def compute(
     threshold = {
         "top_percent": f"первые {config.get('top_percent', 10)} % рейтинга",
         "min_index": f"индекс ≥ {config.get('min_index', 30)}",
-        "both": f"первые {config.get('top_percent', 10)} % рейтинга и индекс ≥ {config.get('min_index', 30)}",
-        "either": f"первые {config.get('top_percent', 10)} % рейтинга или индекс ≥ {config.get('min_index', 30)}",
+        "both": (
+            f"первые {config.get('top_percent', 10)} % рейтинга и индекс ≥ {config.get('min_index', 30)}"
+        ),
+        "either": (
+            f"первые {config.get('top_percent', 10)} % рейтинга или индекс ≥ {config.get('min_index', 30)}"
+        ),
     }[rule]
     evidence = [
         json.dumps(
@@ -176,7 +180,8 @@ def run(inputs: Inputs, config: Mapping[str, Any]) -> pl.DataFrame:
 
 
 def terciles(social: pl.DataFrame) -> pl.DataFrame:
-    """``school_id, social_tercile`` (1 = most favourable third … 3 = least); equal indices share a tercile."""
+    """``school_id, social_tercile`` (1 = most favourable third … 3 = least); equal indices share a
+    tercile."""
     n = social.height
     if n == 0:
         return pl.DataFrame(schema={"school_id": pl.String, "social_tercile": pl.Int32})

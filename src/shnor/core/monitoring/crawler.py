@@ -147,7 +147,8 @@ def _now() -> str:
 
 
 class _Item(NamedTuple):
-    """A queued page: its URL, link depth, the text of the link to it, the linking page's title, redirect hops."""
+    """A queued page: its URL, link depth, the text of the link to it, the linking page's title,
+    redirect hops."""
 
     url: str
     depth: int
@@ -196,10 +197,10 @@ class _Crawl:
                 rp.parse(robots_text.splitlines())
                 report.robots = "прочитан"
             elif r.status in (401, 403):
-                rp.disallow_all = True
+                rp.disallow_all = True  # type: ignore[attr-defined]  # set by read(); typeshed omits it
                 report.robots = f"доступ запрещён ({r.status}): обход запрещён"
             elif 400 <= r.status < 500:
-                rp.allow_all = True
+                rp.allow_all = True  # type: ignore[attr-defined]  # (as disallow_all)
                 report.robots = f"нет файла ({r.status}): ограничений нет"
             else:
                 report.robots = f"недоступен ({r.status}): обход не выполнялся"

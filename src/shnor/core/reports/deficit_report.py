@@ -20,7 +20,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 
@@ -161,7 +161,7 @@ def build_report(
         class_def = d.filter((pl.col("unit") == "class") & (pl.col("dimension") == main)).sort(
             "class_name", "element_order"
         )
-        n_pupils = int(elements["n_pupils"].max() or 0) if elements.height else 0
+        n_pupils = int(cast("int | None", elements["n_pupils"].max()) or 0) if elements.height else 0
         kinds = elements["comparison_kind"].drop_nulls().unique().to_list()
         comparison = ", ".join(COMPARISON_LABELS.get(k, k) for k in sorted(kinds)) or "—"
         found: dict[str, tuple[Entry, dict[str, list[str]]]] = {}
@@ -229,10 +229,13 @@ def _intro(data: ReportData) -> list[str]:
         f"Отчёт подготовлен для методического совета школы по результатам {data.year} года. "
         "Выполнение — доля набранных баллов от максимально возможных по заданиям умения (задания), "
         "в процентах; единица анализа — обучающийся.",
-        f"Дефицит — умение (задание), выполнение которого значимо ниже, чем в группе сравнения: верхняя граница "
-        f"{int(round(100 * s['confidence']))}-процентного интервала школы ниже результата группы и разница не меньше "
+        "Дефицит — умение (задание), выполнение которого значимо ниже, чем в группе сравнения: "
+        "верхняя граница "
+        f"{int(round(100 * s['confidence']))}-процентного интервала школы ниже результата группы "
+        "и разница не меньше "
         f"{int(round(100 * s['min_gap']))} процентных пунктов. «Возможный дефицит» — разница не меньше "
-        f"{int(round(100 * s['min_gap']))} п. п., но при данном числе участников не доказана. Выводы делаются при числе "
+        f"{int(round(100 * s['min_gap']))} п. п., но при данном числе участников не доказана. "
+        "Выводы делаются при числе "
         f"участников не меньше {s['min_pupils']}.",
         "Обучающиеся указаны только псевдонимами (первые символы кода pupil_key); сопоставить их с учащимися "
         "может только школа.",
@@ -288,8 +291,8 @@ def _docx_table(
             cells[j].text = ""
             run = cells[j].paragraphs[0].add_run(value)
             run.font.size = Pt(9)
-            if shade and shade[i]:
-                _docx_shade(cells[j], shade[i])
+            if shade and (fill := shade[i]):
+                _docx_shade(cells[j], fill)
     if widths:
         table.autofit = False
         for j, w in enumerate(widths):
@@ -410,7 +413,8 @@ def render_docx(data: ReportData) -> bytes:
             )
         else:
             doc.add_paragraph(
-                "Значимых дефицитов на уровне классов не выявлено (или в классах меньше минимального числа участников)."
+                "Значимых дефицитов на уровне классов не выявлено "
+                "(или в классах меньше минимального числа участников)."
             )
 
         doc.add_heading("Обучающиеся группы риска (для индивидуальной работы учителя)", level=2)
@@ -451,7 +455,8 @@ def render_docx(data: ReportData) -> bytes:
                 para = doc.add_paragraph()
                 para.add_run(entry.title).bold = True
                 para.add_run(
-                    f" (для: {entry.audience}; к дефицитам: {'; '.join(targets[:6])}{' и др.' if len(targets) > 6 else ''})"
+                    f" (для: {entry.audience}; к дефицитам: {'; '.join(targets[:6])}"
+                    f"{' и др.' if len(targets) > 6 else ''})"
                 )
                 for action in entry.actions:
                     doc.add_paragraph(action, style="List Bullet")
@@ -477,7 +482,8 @@ def render_docx(data: ReportData) -> bytes:
 # HTML / PDF
 
 _CSS = """
-@page { size: A4 landscape; margin: 1.5cm 1.8cm; @bottom-right { content: counter(page) " / " counter(pages); font-size: 8pt; } }
+@page { size: A4 landscape; margin: 1.5cm 1.8cm; \
+@bottom-right { content: counter(page) " / " counter(pages); font-size: 8pt; } }
 body { font-family: "DejaVu Serif", "Times New Roman", serif; font-size: 10pt; line-height: 1.3; }
 h1 { font-size: 17pt; margin: 0 0 6pt 0; }
 h2 { font-size: 13pt; margin: 14pt 0 4pt 0; border-bottom: 1px solid #999; page-break-after: avoid; }
@@ -575,7 +581,8 @@ def render_html(data: ReportData) -> str:
                 g = s.groups.filter((pl.col("class_name") == cls) & (pl.col("n_pupils") >= 2))
                 if g.height:
                     items = "".join(
-                        f"<li>{e(r['element_label'])} — {r['n_pupils']} обуч.: {e(', '.join(_short(k) for k in r['pupil_keys'].split(', ')))}</li>"
+                        f"<li>{e(r['element_label'])} — {r['n_pupils']} обуч.: "
+                        f"{e(', '.join(_short(k) for k in r['pupil_keys'].split(', ')))}</li>"
                         for r in g.iter_rows(named=True)
                     )
                     out.append(f"<p>Группы для совместной работы по умению:</p><ul>{items}</ul>")
@@ -586,7 +593,8 @@ def render_html(data: ReportData) -> str:
             for entry, targets in s.recommendations:
                 more = " и др." if len(targets) > 6 else ""
                 out.append(
-                    f"<p><b>{e(entry.title)}</b> (для: {e(entry.audience)}; к дефицитам: {e('; '.join(targets[:6]))}{more})</p><ul>"
+                    f"<p><b>{e(entry.title)}</b> (для: {e(entry.audience)}; "
+                    f"к дефицитам: {e('; '.join(targets[:6]))}{more})</p><ul>"
                     + "".join(f"<li>{e(a)}</li>" for a in entry.actions)
                     + "</ul>"
                 )
@@ -601,7 +609,8 @@ def render_html(data: ReportData) -> str:
         )
     if data.library_starter:
         out.append(
-            f"<p class='note'>Рекомендации взяты из стартового набора библиотеки продукта (версия {e(data.library_version)}); "
+            "<p class='note'>Рекомендации взяты из стартового набора библиотеки продукта "
+            f"(версия {e(data.library_version)}); "
             "региональный институт развития образования может заменить их своими.</p>"
         )
     out.append("</body></html>")

@@ -47,7 +47,7 @@ class Started:
     """The per-procedure tests of a year, submitted to workers: their results, in order, and once
     ``collect`` has taken them in, what was collected."""
 
-    def __init__(self, results: Iterator[tuple]) -> None:
+    def __init__(self, results: Iterator[tuple[Any, ...]]) -> None:
         self.results = results
         self.collected: _Collected | None = None
 
@@ -58,16 +58,16 @@ class _Collected:
     school-level tests that need no procedure (pooled fluctuation, ВПР vs ГИА)."""
 
     def __init__(self) -> None:
-        self.cols: list[list] = [
+        self.cols: list[list[Any]] = [
             [] for _ in range(_COLS + 1)
         ]  # (+ each record's blob: its procedure's number)
         self.blobs: list[bytes | np.ndarray] = []
-        self.region_rows: list[dict] = []
+        self.region_rows: list[dict[str, Any]] = []
         self.pooled_bunching = PooledBunching()
         self.with_results: dict[str, None] = {}  # the schools with results, and those with ВПР, in order
         self.with_vpr: dict[str, None] = {}
-        self.gia: dict[str, dict] | None = None
-        self.fluct: dict[str, dict] | None = None
+        self.gia: dict[str, dict[str, Any]] | None = None
+        self.fluct: dict[str, dict[str, Any]] | None = None
 
 
 def start(inputs: Inputs, config: Mapping[str, Any], workers: workers_mod.Workers) -> Started:
@@ -109,7 +109,7 @@ def collect(inputs: Inputs, config: Mapping[str, Any], started: Started) -> None
 
 def evaluate(
     inputs: Inputs, config: Mapping[str, Any], started: Started | None = None
-) -> tuple[_Tests, list[dict], dict[str, dict]]:
+) -> tuple[_Tests, list[dict[str, Any]], dict[str, dict[str, Any]]]:
     """All tests (``_Tests``: the records of every school), the region-level bunching rows and the
     pooled (school-level, over tests and years) records {school_id: {sign: record}} that replace the
     combination of a sign's per-test p-values. ``started``: the procedures' tests already submitted
@@ -125,10 +125,10 @@ def evaluate(
     cols, blobs, region_rows, pooled_bunching = c.cols, c.blobs, c.region_rows, c.pooled_bunching
     with_results, with_vpr, gia, fluct = c.with_results, c.with_vpr, c.gia, c.fluct
     del c
-    pooled: dict[str, dict[str, dict]] = {}
+    pooled: dict[str, dict[str, dict[str, Any]]] = {}
     cfg_s = config["signs"]
     pool_bunching = cfg_s["bunching"]["enabled"] and cfg_s["bunching"].get("pool", False)
-    school_level: dict[str, dict[str, dict]] = {}
+    school_level: dict[str, dict[str, dict[str, Any]]] = {}
     if pool_bunching:
         school_level["bunching"] = bunching_pooled(inputs, config, pooled_bunching)
     if fluct is not None:

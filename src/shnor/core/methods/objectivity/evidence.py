@@ -29,7 +29,7 @@ _REGION_FIELDS = (
 )
 
 
-def region_summary(region_rows: list[dict]) -> list[dict]:
+def region_summary(region_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The region's bunching rows as every school's evidence shows them."""
     return [{k: r[k] for k in _REGION_FIELDS} for r in region_rows]
 
@@ -45,7 +45,7 @@ def _significant_signs(
         sig_signs = [sg for sg, p in ps.items() if min(1.0, k * p) <= cutoff]
     else:
         sig_signs = [sg for sg, p in ps.items() if p <= q_level / k]
-    return sig_signs or [min(ps, key=ps.get)]
+    return sig_signs or [min(ps, key=ps.__getitem__)]
 
 
 def _significant_records(
@@ -64,7 +64,7 @@ def _strongest(tests: _Tests, done: list[int], ps: dict[str, float]) -> str | No
     """The id of the record of the school's strongest sign (its pooled record when it has no other)."""
     if not ps:
         return None
-    best = min(ps, key=ps.get)
+    best = min(ps, key=ps.__getitem__)
     cands = [j for j in done if tests.signs[j] == best]
     return tests.ids[min(cands, key=tests.p_values.__getitem__)] if cands else f"{best}:pooled"
 
@@ -73,10 +73,10 @@ def school_row(
     tests: _Tests,
     i: int,
     comb: Combined,
-    pooled: dict[str, dict[str, dict]],
+    pooled: dict[str, dict[str, dict[str, Any]]],
     config: Mapping[str, Any],
     year: int,
-    region: list[dict],
+    region: list[dict[str, Any]],
 ) -> tuple[dict[str, Any], bytes]:
     """The output row of ``tests.schools[i]`` without its evidence, and the evidence as UTF-8 JSON
     (the school's pooled records are taken out of ``pooled``)."""

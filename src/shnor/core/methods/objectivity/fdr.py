@@ -14,7 +14,7 @@ from scipy import stats
 from shnor.core.methods.objectivity.records import _Tests
 
 
-def empirical_null(results: dict[str, dict], min_schools: int) -> dict | None:
+def empirical_null(results: dict[str, dict[str, Any]], min_schools: int) -> dict[str, Any] | None:
     """Recalibrate p-values to the spread of z = Φ⁻¹(1 − p) across schools (Efron's empirical null,
     one-sided): z' = (z − max(0, median)) / max(1, (Q3 − median)/0.6745). Only the upper half of
     the z's enters (the tail tested) and p-values of 1 (nothing to test, e.g. no pupil near a cut)
@@ -86,7 +86,9 @@ class Combined:
     cutoff: float
 
 
-def combine_schools(tests: _Tests, pooled: dict[str, dict[str, dict]], config: Mapping[str, Any]) -> Combined:
+def combine_schools(
+    tests: _Tests, pooled: dict[str, dict[str, dict[str, Any]]], config: Mapping[str, Any]
+) -> Combined:
     """Each sign's tested p-values combined per school (a pooled record's p-value in place of its
     sign's), the signs combined per school, and Benjamini–Hochberg across the schools."""
     sids = tests.schools

@@ -37,7 +37,9 @@ class NullPmfs:
     test needs of them (a dict with a numpy array per school and cut was slow to pass between
     processes). ``pmf(i)`` is the i-th distribution."""
 
-    def __init__(self, year: int, key: tuple[str, str, int], pmfs: dict[tuple[str, str], dict]) -> None:
+    def __init__(
+        self, year: int, key: tuple[str, str, int], pmfs: dict[tuple[str, str], dict[str, Any]]
+    ) -> None:
         self.year, self.key = year, key
         self.sid = [k[0] for k in pmfs]
         self.boundary = [k[1] for k in pmfs]
@@ -62,7 +64,7 @@ class PooledBunching:
 
     def __init__(self) -> None:
         self.parts: dict[
-            str, dict[str, list]
+            str, dict[str, list[Any]]
         ] = {}  # school -> cut -> [pmf, observed, expected, [(tests, i)]]
 
     def add(self, pm: NullPmfs) -> None:
@@ -79,7 +81,9 @@ class PooledBunching:
                 slot[3].append((pm, i))
 
 
-def bunching_pooled(inputs: Inputs, config: Mapping[str, Any], pooled: PooledBunching) -> dict[str, dict]:
+def bunching_pooled(
+    inputs: Inputs, config: Mapping[str, Any], pooled: PooledBunching
+) -> dict[str, dict[str, Any]]:
     """One bunching test per school over all its tests of this year and the earlier pooled years.
 
     A school that inflates marks does so in every test and year; the counts at/above the cut are
@@ -99,10 +103,10 @@ def bunching_pooled(inputs: Inputs, config: Mapping[str, Any], pooled: PooledBun
             unit = build_unit(inputs, key[0], year, key[1], key[2], with_tasks=False)
             if unit is None or not unit.cuts:
                 continue
-            pmfs: dict = {}
+            pmfs: dict[tuple[str, str], dict[str, Any]] = {}
             bunching(unit, _pool_cfg(cfg), pmfs)
             pooled.add(NullPmfs(year, key, pmfs))
-    out: dict[str, dict] = {}
+    out: dict[str, dict[str, Any]] = {}
     min_total = int(cfg["min_pupils"])
     group = (
         "распределение баллов региона у порога, перевзвешенное к уровню школы, по всем ВПР школы за годы "

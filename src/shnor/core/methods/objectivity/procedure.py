@@ -35,7 +35,7 @@ def _gc_paused() -> Iterator[None]:
 
 def _bunching_found(
     inputs: Inputs, config: Mapping[str, Any], unit: Unit, key: tuple[str, str, int]
-) -> tuple[dict[str, dict], list[dict], NullPmfs | None]:
+) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]], NullPmfs | None]:
     """The procedure's bunching records, its region-level rows and, when bunching is pooled over the
     school's tests, the null pmfs per (school, cut) (a school too small alone is then left to the
     pooled test)."""
@@ -45,7 +45,7 @@ def _bunching_found(
         return {s: not_tested("шкала отметок неизвестна") for s in unit.school_ids}, [], None
     pmfs: NullPmfs | None = None
     if cfg.get("pool", False) and procedure in set(cfg.get("pool_procedures", ["vpr"])):
-        null: dict = {}
+        null: dict[tuple[str, str], dict[str, Any]] = {}
         res, rows = bunching(unit, _pool_cfg(cfg), null)
         pmfs = NullPmfs(inputs.year, key, null)
         min_n = int(cfg["min_pupils"])
@@ -62,10 +62,12 @@ def _bunching_found(
     return res, region_rows, pmfs
 
 
-def _signs_found(inputs: Inputs, cfg_s: Mapping[str, Any], unit: Unit) -> dict[str, dict[str, dict]]:
+def _signs_found(
+    inputs: Inputs, cfg_s: Mapping[str, Any], unit: Unit
+) -> dict[str, dict[str, dict[str, Any]]]:
     """Every enabled sign but bunching over the procedure's pupils: {sign: {school_id: record}}, in the
     order the records are made."""
-    found: dict[str, dict[str, dict]] = {}
+    found: dict[str, dict[str, dict[str, Any]]] = {}
     if cfg_s["task_pattern"]["enabled"] or cfg_s["person_fit"]["enabled"]:
         pat, fit = task_signs(unit, cfg_s["task_pattern"], cfg_s["person_fit"])
         if cfg_s["task_pattern"]["enabled"]:
@@ -97,7 +99,7 @@ def _signs_found(inputs: Inputs, cfg_s: Mapping[str, Any], unit: Unit) -> dict[s
 
 
 def _add_records(
-    records: _Records, found: dict[str, dict[str, dict]], unit: Unit, config: Mapping[str, Any]
+    records: _Records, found: dict[str, dict[str, dict[str, Any]]], unit: Unit, config: Mapping[str, Any]
 ) -> None:
     """Every school's record of every sign found, recalibrated where the sign asks for the empirical
     null; a chart the twin sign's record already carries becomes a reference to it (``CHART_TWINS``)."""
@@ -131,19 +133,19 @@ def _add_records(
 
 def _unit_tests(
     inputs: Inputs, config: Mapping[str, Any], key: tuple[str, str, int]
-) -> tuple[_Records, list[dict], NullPmfs | None]:
+) -> tuple[_Records, list[dict[str, Any]], NullPmfs | None]:
     """Every sign of one procedure of ``inputs.year``: the records (``_Records``), each sign's in
     school order, the region-level bunching rows and, when bunching is pooled, the null
     pmfs per (school, cut) (``NullPmfs``)."""
     procedure, subject, grade = key
     cfg_s = config["signs"]
     records = _Records()
-    region_rows: list[dict] = []
+    region_rows: list[dict[str, Any]] = []
     pmfs: NullPmfs | None = None
     unit = build_unit(inputs, procedure, inputs.year, subject, grade)
     if unit is None:
         return records, region_rows, pmfs
-    found: dict[str, dict[str, dict]] = {}
+    found: dict[str, dict[str, dict[str, Any]]] = {}
     if cfg_s["bunching"]["enabled"]:
         found["bunching"], region_rows, pmfs = _bunching_found(inputs, config, unit, key)
     found.update(_signs_found(inputs, cfg_s, unit))
@@ -151,7 +153,9 @@ def _unit_tests(
     return records, region_rows, pmfs
 
 
-def _unit_tests_packed(inputs: Inputs, config: Mapping[str, Any], key: tuple[str, str, int]) -> tuple:
+def _unit_tests_packed(
+    inputs: Inputs, config: Mapping[str, Any], key: tuple[str, str, int]
+) -> tuple[Any, ...]:
     """``_unit_tests`` as columns (a few large lists pickle far faster than 300,000 objects):
     ([school ids, record ids, signs, procedures, tested, p-values, starts, ends], bodies as one
     byte array, the schools in order), region rows, pmfs. The bodies are a NumPy view of the buffer,

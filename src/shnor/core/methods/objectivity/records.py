@@ -31,10 +31,10 @@ class _Records:
     (no tuple a record, no transposing afterwards, which was slow for a country procedure)."""
 
     def __init__(self) -> None:
-        self.cols: list[list] = [[] for _ in range(_COLS)]
+        self.cols: list[list[Any]] = [[] for _ in range(_COLS)]
         self.buffer = bytearray()
 
-    def add(self, sid: str, rec: dict) -> None:
+    def add(self, sid: str, rec: dict[str, Any]) -> None:
         sids, ids, signs, procs, tested, p_values, starts, ends = self.cols
         buf = self.buffer
         starts.append(len(buf))
@@ -56,7 +56,7 @@ class _Tests:
     in their procedures' buffers (``blobs``); ``signs_parts(i)`` are a school's as the parts of one
     JSON list."""
 
-    def __init__(self, cols: list[list], blobs: list[bytes | np.ndarray]) -> None:
+    def __init__(self, cols: list[list[Any]], blobs: list[bytes | np.ndarray]) -> None:
         sids, ids = cols[0], cols[1]
         codes = pl.DataFrame({"s": sids, "i": ids}, schema={"s": pl.String, "i": pl.String}).select(
             pl.col("s").rank("dense").cast(pl.Int64) - 1, pl.col("i").rank("dense").cast(pl.Int64) - 1
@@ -68,7 +68,7 @@ class _Tests:
         # (the procedures column is not needed past ``evaluate``)
         self.ids, self.signs, self.tested, self.p_values = ([cols[c][k] for k in pick] for c in (1, 2, 4, 5))
         self.blob, self.start, self.end = (np.asarray(cols[c], dtype=np.int64)[order] for c in (8, 6, 7))
-        self._views = [memoryview(b) for b in blobs]
+        self._views = [memoryview(b.data if isinstance(b, np.ndarray) else b) for b in blobs]
         starts = np.flatnonzero(np.diff(sc[order], prepend=-1))
         self.schools = [sids[k] for k in order[starts].tolist()]
         self.bounds = [*starts.tolist(), len(pick)]
@@ -77,13 +77,13 @@ class _Tests:
         """The rows of ``schools[i]``."""
         return range(self.bounds[i], self.bounds[i + 1])
 
-    def signs_parts(self, i: int) -> list:
+    def signs_parts(self, i: int) -> list[Any]:
         """The records of ``schools[i]`` as the parts of one JSON list, in record id order: views
         of the bodies and the punctuation between them, for one ``b"".join`` with what surrounds
         the list (each ``+`` or ``join`` copies the school's records again)."""
         a, b = self.bounds[i], self.bounds[i + 1]
         views = self._views
-        parts: list = [b"["]
+        parts: list[Any] = [b"["]
         for u, s, e in zip(
             self.blob[a:b].tolist(), self.start[a:b].tolist(), self.end[a:b].tolist(), strict=True
         ):

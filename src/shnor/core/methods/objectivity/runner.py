@@ -78,7 +78,7 @@ class _Output:
 
     def __init__(self, sink: Sink | None) -> None:
         self.sink = sink
-        self.cols: dict[str, list] = {k: [] for k in OUTPUT_SCHEMA}
+        self.cols: dict[str, list[Any]] = {k: [] for k in OUTPUT_SCHEMA}
         self.evidence_parts: list[pl.Series] = []
         self.sent = 0  # rows of ``cols`` already handed to the sink
 
@@ -112,7 +112,7 @@ class _Output:
     def frame(self) -> pl.DataFrame:
         """The output frame (without ``evidence`` when the rows went to a sink)."""
         self.flush()
-        cols = self.cols
+        cols: dict[str, Any] = self.cols
         schema = (
             OUTPUT_SCHEMA
             if self.sink is None

@@ -6,7 +6,7 @@ above what the school's ОГЭ/ЕГЭ predict). They read earlier years and othe
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import polars as pl
@@ -34,7 +34,7 @@ def _school_percent(inputs: Inputs, procedure: str, year: int, subject: str, gra
         return pl.DataFrame(
             schema={"school_id": pl.String(), "e": pl.Float64(), "v": pl.Float64(), "n": pl.UInt32()}
         )
-    mx = float(scale.get("max_score") or agg["top"].max() or 1)
+    mx = float(scale.get("max_score") or cast("float | None", agg["top"].max()) or 1)
     n, s1, s2 = (agg[c].to_numpy().astype(np.int64) for c in ("n", "s1", "s2"))
     region_mean = float(s1.sum()) / float(n.sum()) / mx * 100.0
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -47,7 +47,7 @@ def _school_percent(inputs: Inputs, procedure: str, year: int, subject: str, gra
     )
 
 
-def fluctuation(inputs: Inputs, unit: Unit, cfg: Mapping[str, Any]) -> dict[str, dict]:
+def fluctuation(inputs: Inputs, unit: Unit, cfg: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """Unexpected gain of a school's result (relative to the region) against its earlier years and
     its own cohort a year before, and a gain followed by a fall (spike in the previous year)."""
     y = unit.year
@@ -63,7 +63,7 @@ def fluctuation(inputs: Inputs, unit: Unit, cfg: Mapping[str, Any]) -> dict[str,
         pf = pf.filter(pl.col("n") >= min_n).rename({"e": f"e_{name}", "v": f"v_{name}", "n": f"n_{name}"})
         frame = frame.join(pf, on="school_id", how="left")
     frame = frame.sort("school_id")
-    res: dict[str, dict] = {}
+    res: dict[str, dict[str, Any]] = {}
     prior_cols = [f"e_{k}" for k in priors]
     has_prior = frame.select(pl.any_horizontal([pl.col(c).is_not_null() for c in prior_cols])).to_series()
     frame = frame.with_columns(has_prior=has_prior)
@@ -205,7 +205,7 @@ def _school_year_standing(st: pl.DataFrame) -> pl.DataFrame:
     return _precision_weighted(st, ["school_id", "year"])
 
 
-def fluctuation_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, dict]:
+def fluctuation_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """Gain / gain-then-fall per school over all its ВПР tests at once.
 
     A school's yearly standing E_t is the precision-weighted mean over its tests of (school mean −
@@ -237,7 +237,7 @@ def fluctuation_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, d
         for yy in (y - 2, y - 1, y)
     }
     sids = sorted(wide[y])
-    stats_: dict[str, list] = {"gain": [], "spike": []}
+    stats_: dict[str, list[Any]] = {"gain": [], "spike": []}
     for sid in sids:
         e0, v0, _ = wide[y][sid]
         e1 = wide[y - 1].get(sid)
@@ -283,12 +283,14 @@ def fluctuation_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, d
             "tests_by_year": {
                 str(yy): wide[yy][sid][2] if sid in wide[yy] else 0 for yy in (y - 2, y - 1, y)
             },
-            "comparison_group": "изменения положения ОО относительно региона (все ВПР школы за год) у ОО региона",
+            "comparison_group": (
+                "изменения положения ОО относительно региона (все ВПР школы за год) у ОО региона"
+            ),
         }
     return out
 
 
-def vpr_vs_gia(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, dict]:
+def vpr_vs_gia(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """ВПР standing far above the standing the school's externally controlled ГИА results predict.
 
     Standings (school mean − region mean in region pupil SDs, precision-weighted over tests): ВПР of

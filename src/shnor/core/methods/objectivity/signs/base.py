@@ -45,7 +45,7 @@ def _r(x: Any, nd: int = 4) -> Any:
     return round(x, nd) if math.isfinite(x) else None  # (math's test: numpy's costs ~1 µs a call)
 
 
-def _rv(values: Any, nd: int = 4) -> list:
+def _rv(values: Any, nd: int = 4) -> list[Any]:
     """``[_r(v, nd) for v in values]`` in a few numpy passes, the same floats to the bit: rint(x·10ⁿ)/10ⁿ
     is the double nearest the decimal Python's ``round`` gives, except where x·10ⁿ lies so near a
     half that the product's own rounding could decide (or is too large for the test): those values go
@@ -85,13 +85,13 @@ def upper_tail(pmf: np.ndarray, x: int) -> float:
     return float(min(1.0, max(0.0, pmf[x:].sum())))
 
 
-def _rl(values: np.ndarray, nd: int = 4) -> list:
+def _rl(values: np.ndarray, nd: int = 4) -> list[Any]:
     """``_r`` over an array (None for non-finite values)."""
     a = np.round(np.asarray(values, float), nd)
     return [v if np.isfinite(v) else None for v in a.tolist()]
 
 
-def _rl_rows(values: np.ndarray, nd: int = 4) -> list[list]:
+def _rl_rows(values: np.ndarray, nd: int = 4) -> list[list[Any]]:
     """``_rl`` of every row of a matrix, rounded in one numpy call."""
     a = np.round(np.asarray(values, float), nd)
     if np.isfinite(a).all():
@@ -104,7 +104,7 @@ def reliability(n: int) -> str:
     return "informative" if n >= 50 else "rough" if n >= 20 else "limited"
 
 
-def not_tested(reason: str, **extra: Any) -> dict:
+def not_tested(reason: str, **extra: Any) -> dict[str, Any]:
     """The record of a sign that was not tested, with the reason in Russian."""
     return {"tested": False, "reason": reason, **extra}
 
@@ -113,7 +113,8 @@ def not_tested(reason: str, **extra: Any) -> dict:
 
 
 def robust_standardise(values: np.ndarray, samp_var: np.ndarray) -> np.ndarray:
-    """(v − median) / sqrt(τ² + sampling variance), τ² from the robust spread minus typical sampling variance."""
+    """(v − median) / sqrt(τ² + sampling variance), τ² from the robust spread minus typical sampling
+    variance."""
     med = np.median(values)
     mad = stats.median_abs_deviation(values, scale="normal")
     tau2 = max(0.0, mad**2 - float(np.median(samp_var)))

@@ -38,10 +38,12 @@ _GROUP = (
 )
 
 
-def _region_cuts(unit: Unit, cfg: Mapping[str, Any], hist: np.ndarray) -> tuple[list[dict], dict[str, _Cut]]:
+def _region_cuts(
+    unit: Unit, cfg: Mapping[str, Any], hist: np.ndarray
+) -> tuple[list[dict[str, Any]], dict[str, _Cut]]:
     """The region-level row of every cut with a window in the scale and a counterfactual, and those cuts."""
     below, above = int(cfg["below"]), int(cfg["above"])
-    region_rows: list[dict] = []
+    region_rows: list[dict[str, Any]] = []
     per_cut: dict[str, _Cut] = {}
     for name in cfg["boundaries"]:
         cut = unit.cuts.get(name)
@@ -82,7 +84,7 @@ def _region_cuts(unit: Unit, cfg: Mapping[str, Any], hist: np.ndarray) -> tuple[
 
 def _latent_models(
     per_cut: dict[str, _Cut], shist_int: np.ndarray, cfg: Mapping[str, Any]
-) -> dict[str, dict]:
+) -> dict[str, dict[str, Any]]:
     """The latent-normal level model's posterior per cut, when the settings ask for it (else none)."""
     latent = {}
     if cfg.get("level_model", "tilt") == "latent_normal" and cfg.get("null_shape", "smooth") != "region":
@@ -95,7 +97,7 @@ def _latent_models(
 
 
 def _tilt_grids(
-    per_cut: dict[str, _Cut], latent: dict[str, dict], cfg: Mapping[str, Any], max_score: int
+    per_cut: dict[str, _Cut], latent: dict[str, dict[str, Any]], cfg: Mapping[str, Any], max_score: int
 ) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Per cut of the tilt model: the tilted mean and variance on a grid of θ, so that the MLE is read
     off it (smooth null shape only)."""
@@ -114,7 +116,9 @@ def _tilt_grids(
     return tilt_grid
 
 
-def _cut_counts(per_cut: dict[str, _Cut], shist_int: np.ndarray, sizes: np.ndarray) -> dict[str, tuple]:
+def _cut_counts(
+    per_cut: dict[str, _Cut], shist_int: np.ndarray, sizes: np.ndarray
+) -> dict[str, tuple[Any, ...]]:
     """Per cut and school: pupils in the window, at/above the cut, outside the window, and the sum of
     the scores outside it (their mean is all the tilt model needs of them); and the scores outside."""
     width = shist_int.shape[1]
@@ -132,7 +136,9 @@ def _cut_counts(per_cut: dict[str, _Cut], shist_int: np.ndarray, sizes: np.ndarr
     return counts
 
 
-def _shown(per_cut: dict[str, _Cut], counts: dict[str, tuple], latent: dict[str, dict]) -> dict[str, dict]:
+def _shown(
+    per_cut: dict[str, _Cut], counts: dict[str, tuple[Any, ...]], latent: dict[str, dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
     """What every school's record shows per cut, rounded for all schools at once (``_rv`` is ``_r``)."""
     shown: dict[str, dict[str, Any]] = {}
     for name in per_cut:
@@ -159,10 +165,10 @@ class _Models:
     hist: np.ndarray  # the region's histogram
     shist_int: np.ndarray  # schools × scores
     per_cut: dict[str, _Cut]
-    latent: dict[str, dict]  # latent-normal posteriors per cut (when that level model is used)
+    latent: dict[str, dict[str, Any]]  # latent-normal posteriors per cut (when that level model is used)
     tilt_grid: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
-    counts: dict[str, tuple]  # ``_cut_counts``
-    shown: dict[str, dict]  # ``_shown``
+    counts: dict[str, tuple[Any, ...]]  # ``_cut_counts``
+    shown: dict[str, dict[str, Any]]  # ``_shown``
     gh_x: np.ndarray  # Gauss–Hermite nodes and weights (summing to 1) over θ's sampling distribution
     gh_w: np.ndarray
 
@@ -176,7 +182,7 @@ def _p0_of(t: np.ndarray | float, win: np.ndarray, lg: np.ndarray, is_up: np.nda
 
 def _tilt_null(
     md: _Models, name: str, si: int, n_w: int, n_outside: int, mean_out: float, support: np.ndarray
-) -> tuple[Any, dict, np.ndarray, Any, Any]:
+) -> tuple[Any, dict[str, Any], np.ndarray, Any, Any]:
     """The tilt model's null at one cut for one school: expected share, extra fields, the null pmf of
     the count at/above the cut, the chart (unrounded) and θ."""
     cfg = md.cfg
@@ -203,7 +209,9 @@ def _tilt_null(
     return expected_share, {}, pmf, chart, _r(theta)
 
 
-def _latent_null(md: _Models, name: str, si: int, n_w: int) -> tuple[Any, dict, np.ndarray, Any, None]:
+def _latent_null(
+    md: _Models, name: str, si: int, n_w: int
+) -> tuple[Any, dict[str, Any], np.ndarray, Any, None]:
     """The latent-normal model's null at one cut for one school (as ``_tilt_null``): the posterior over
     (shift, sd) from the pupils outside the window."""
     lat, sh = md.latent[name], md.shown[name]
@@ -217,8 +225,8 @@ def _latent_null(md: _Models, name: str, si: int, n_w: int) -> tuple[Any, dict, 
 
 
 def _school_tests(
-    md: _Models, si: int, sid: str, n: int, null_pmfs: dict[tuple[str, str], dict] | None
-) -> tuple[list[dict], list]:
+    md: _Models, si: int, sid: str, n: int, null_pmfs: dict[tuple[str, str], dict[str, Any]] | None
+) -> tuple[list[dict[str, Any]], list[Any]]:
     """One school's test at every cut, and each tested cut's expected histogram (the best one's is shown)."""
     min_outside = int(md.cfg["min_outside"])
     tests = []
@@ -263,7 +271,9 @@ def _school_tests(
     return tests, charts
 
 
-def _school_record(tests: list[dict], charts: list, n: int, hist_row: list) -> dict:
+def _school_record(
+    tests: list[dict[str, Any]], charts: list[Any], n: int, hist_row: list[Any]
+) -> dict[str, Any]:
     """A school's bunching record from its tests at the cuts: the best cut, Bonferroni across them."""
     done = [i for i, t in enumerate(tests) if t["tested"]]
     if not done:
@@ -294,8 +304,8 @@ def _school_record(tests: list[dict], charts: list, n: int, hist_row: list) -> d
 
 
 def bunching(
-    unit: Unit, cfg: Mapping[str, Any], null_pmfs: dict[tuple[str, str], dict] | None = None
-) -> tuple[dict[str, dict], list[dict]]:
+    unit: Unit, cfg: Mapping[str, Any], null_pmfs: dict[tuple[str, str], dict[str, Any]] | None = None
+) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
     """Excess of pupils at/just above each cut score against the region's smooth shape tilted to the school.
 
     Region: the histogram outside the window [cut − below, cut + above − 1] is fitted by a polynomial
@@ -341,7 +351,7 @@ def bunching(
         gh_x=gh_x,
         gh_w=gh_w / gh_w.sum(),
     )
-    out: dict[str, dict] = {}
+    out: dict[str, dict[str, Any]] = {}
     min_n = int(cfg["min_pupils"])
     hist_rows = shist_int.tolist()
     for si, (sid, n) in enumerate(zip(unit.school_ids, sizes.tolist(), strict=True)):
@@ -353,7 +363,7 @@ def bunching(
     return out, region_rows
 
 
-def homogeneity(unit: Unit, cfg: Mapping[str, Any]) -> dict[str, dict]:
+def homogeneity(unit: Unit, cfg: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """Spread of primary scores too low for the school's level.
 
     The school's expected distribution is the region's score histogram exponentially tilted to the

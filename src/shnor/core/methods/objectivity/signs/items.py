@@ -50,7 +50,9 @@ class _Cells:
         return m, v, ref
 
 
-def _cell_sum_test(cells: _Cells, value: np.ndarray, min_ref: int):
+def _cell_sum_test(
+    cells: _Cells, value: np.ndarray, min_ref: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``_sum_test`` of ``value`` minus its same-total expectation, summed per school over the pupils
     with at least ``min_ref`` same-total pupils in other schools: (Σ excess, Σ variance, n, z, Σ
     expectation)."""
@@ -67,7 +69,9 @@ def _cell_sum_test(cells: _Cells, value: np.ndarray, min_ref: int):
 _SAME_TOTAL = "ученики региона (других ОО) с тем же первичным баллом"
 
 
-def _task_profiles(unit: Unit, cells: _Cells, counts: np.ndarray, maxp: np.ndarray) -> Callable[[int], dict]:
+def _task_profiles(
+    unit: Unit, cells: _Cells, counts: np.ndarray, maxp: np.ndarray
+) -> Callable[[int], dict[str, Any]]:
     """The task-success chart of each school (by index): region and school task-success profiles
     (percent of max points) and the expected profile of the school's pupils given their totals
     (leave-school-out), summed per school."""
@@ -90,7 +94,7 @@ def _task_profiles(unit: Unit, cells: _Cells, counts: np.ndarray, maxp: np.ndarr
     expected_pr = _rl_rows(100 * esums / n_div / maxp[None, :], 1)
     region_pr = _rl(region_profile, 1)
 
-    def profile(si: int) -> dict:
+    def profile(si: int) -> dict[str, Any]:
         return {
             "school": school_pr[si],
             "region": region_pr,
@@ -102,12 +106,16 @@ def _task_profiles(unit: Unit, cells: _Cells, counts: np.ndarray, maxp: np.ndarr
 
 
 def _task_pattern(
-    unit: Unit, cells: _Cells, counts: np.ndarray, cfg: Mapping[str, Any], profile: Callable[[int], dict]
-) -> dict[str, dict]:
+    unit: Unit,
+    cells: _Cells,
+    counts: np.ndarray,
+    cfg: Mapping[str, Any],
+    profile: Callable[[int], dict[str, Any]],
+) -> dict[str, dict[str, Any]]:
     """``task_pattern``: hard П/В points beyond the region's pupils with the same total, per school."""
     tasks = unit.tasks
     assert tasks is not None
-    pattern: dict[str, dict] = {}
+    pattern: dict[str, dict[str, Any]] = {}
     levels = unit.levels or [None] * tasks.shape[1]
     hard = np.array([lv in tuple(cfg["hard_levels"]) for lv in levels])
     min_n = int(cfg["min_pupils"])
@@ -169,11 +177,11 @@ def _person_fit(
     counts: np.ndarray,
     maxp: np.ndarray,
     cfg: Mapping[str, Any],
-    profile: Callable[[int], dict],
-) -> dict[str, dict]:
+    profile: Callable[[int], dict[str, Any]],
+) -> dict[str, dict[str, Any]]:
     """``person_fit``: Guttman errors beyond the region's pupils with the same total, per school."""
     assert unit.tasks is not None
-    fit: dict[str, dict] = {}
+    fit: dict[str, dict[str, Any]] = {}
     guttman = _guttman_errors(unit.tasks, maxp)
     t, _var, n_ok, z, msum = _cell_sum_test(cells, guttman, int(cfg["min_reference"]))
     gsum = cells.per_school(cells.sums(guttman))
@@ -196,7 +204,9 @@ def _person_fit(
     return fit
 
 
-def task_signs(unit: Unit, cfg_pattern: Mapping[str, Any], cfg_fit: Mapping[str, Any]) -> tuple[dict, dict]:
+def task_signs(
+    unit: Unit, cfg_pattern: Mapping[str, Any], cfg_fit: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """``task_pattern`` (hard П/В points beyond the region's pupils with the same total) and
     ``person_fit`` (Guttman errors beyond the same expectation), per school."""
     ns = len(unit.school_ids)

@@ -14,7 +14,8 @@ from shnor.core.methods.objectivity.signs.base import _binom_pmf, _rl_rows
 
 
 def smooth_counterfactual(hist: np.ndarray, lo: int, hi: int, cfg: Mapping[str, Any]) -> np.ndarray | None:
-    """The region's histogram with the window [lo, hi] replaced by a polynomial fit of log counts outside it."""
+    """The region's histogram with the window [lo, hi] replaced by a polynomial fit of log counts outside
+    it."""
     k = int(cfg["fit_points"])
     xs = [s for s in range(lo - k, lo) if s >= 0] + [s for s in range(hi + 1, hi + 1 + k) if s < len(hist)]
     if len(xs) < int(cfg["fit_degree"]) + 2:
@@ -77,8 +78,8 @@ def _latent_posterior(
     same count are made at once as the block is done, not gathered for all schools and sorted by
     count afterwards (a country procedure's 5 million school-bin pairs: concatenating and sorting
     them was a third of the time). (Tested by ``test_latent_posterior_is_its_definition``.)"""
-    dl, sg = np.meshgrid(np.linspace(-4.0, 4.0, 121), np.linspace(0.3, 1.6, 14), indexing="ij")
-    dl, sg = dl.ravel(), sg.ravel()
+    grid_dl, grid_sg = np.meshgrid(np.linspace(-4.0, 4.0, 121), np.linspace(0.3, 1.6, 14), indexing="ij")
+    dl, sg = grid_dl.ravel(), grid_sg.ravel()
     ns, width = shist.shape
     cdf = np.clip(np.cumsum(g) / g.sum(), 1e-9, 1 - 1e-9)[:-1]
     edges = np.r_[-np.inf, stats.norm.ppf(cdf), np.inf]
@@ -164,7 +165,9 @@ def _p0_bins(p0: np.ndarray) -> tuple[sparse.csr_array, int]:
     return to_bins, nb
 
 
-def _block_null_pmfs(pmf_out: list, rows: np.ndarray, m_of: np.ndarray, wbp: np.ndarray, nb: int) -> None:
+def _block_null_pmfs(
+    pmf_out: list[Any], rows: np.ndarray, m_of: np.ndarray, wbp: np.ndarray, nb: int
+) -> None:
     """Into ``pmf_out``: each null pmf of a block's schools (``rows``, in window-count order, ``m_of``
     their window counts), from their posterior mass per bin and p0 summed per bin (``wbp``)."""
     wb = wbp[:, :nb]

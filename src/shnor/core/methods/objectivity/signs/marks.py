@@ -42,10 +42,11 @@ def _binom_sum_sf(ns: list[int], ps: list[float], x: int) -> float:
     for n, p in zip(ns, ps, strict=True):
         b = _binom_pmf_exact(n, p)
         pmf = b if pmf is None else np.convolve(pmf, b)
+    assert pmf is not None  # ns is not empty: 0 < x ≤ sum(ns)
     return upper_tail(pmf, x)
 
 
-def _local_linear_solve(t0, t1, t2, u0, u1, x):
+def _local_linear_solve(t0: Any, t1: Any, t2: Any, u0: Any, u1: Any, x: Any) -> Any:
     """Local-linear estimate at ``x`` from the kernel sums T_p = Σ k·x_j^p and U_p = Σ k·y_j·x_j^p."""
     s0, s1, s2 = t0, t1 - x * t0, t2 - 2 * x * t1 + x * x * t0
     sy, sdy = u0, u1 - x * u0
@@ -122,7 +123,7 @@ def _local_linear(
     grid = np.arange(xc.min() - 0.5, xc.max() + 0.5 + 1 / 40, 1 / 40)
     on_grid = sums_at(grid)
     t = loo(tuple(CubicSpline(grid, s)(xc) for s in on_grid), idx)
-    out[:] = _local_linear_solve(*t, xc)
+    out[:] = _local_linear_solve(t[0], t[1], t[2], t[3], t[4], xc)
     # schools in the sparse tails (sums far below their peak, where the spline's absolute error is no
     # longer small relative to them) and isolated ones (their own term is most of the sum): pairwise
     lonely = ~((t[0] > 1e-3 * (t[0] + own)) & (t[0] > 0.02 * on_grid[0].max()))
@@ -249,7 +250,7 @@ def _up_rates(
         return np.where(rest > 0, (u_all[None, 2:6] - u_s[:, 2:6]) / rest, 0.0)
 
 
-def _shares(tab: np.ndarray) -> dict:
+def _shares(tab: np.ndarray) -> dict[str, Any]:
     """Percent lowered, confirmed and raised (ВПР mark against the journal mark) in a 4×4 table, and its n."""
     tot = tab.sum()
     lower = np.tril(tab, -1).sum()  # ВПР mark below the journal mark
@@ -259,8 +260,9 @@ def _shares(tab: np.ndarray) -> dict:
     return {"понизили": f(lower), "подтвердили": f(same), "повысили": f(upper), "n": int(tot)}
 
 
-def _chart_maker(table: np.ndarray) -> Callable[[int], dict]:
-    """The journal chart of each school (by index): its journal × ВПР marks table and shares, and the region's."""
+def _chart_maker(table: np.ndarray) -> Callable[[int], dict[str, Any]]:
+    """The journal chart of each school (by index): its journal × ВПР marks table and shares, and the
+    region's."""
     region_table = table.sum(0)
     region_list, region_shares = region_table.tolist(), _shares(region_table)  # the same for every school
     # the same shares for every school at once (Python's round on each, as ``_r`` does)
@@ -275,7 +277,7 @@ def _chart_maker(table: np.ndarray) -> Callable[[int], dict]:
     shares_r = {k: [round(x, 1) for x in v] for k, v in pct.items()}
     tot_l = tot_s.astype(np.int64).tolist()
 
-    def chart(si: int) -> dict:
+    def chart(si: int) -> dict[str, Any]:
         tot = tot_l[si]
         return {
             "journal_vs_vpr": {
@@ -294,12 +296,16 @@ def _chart_maker(table: np.ndarray) -> Callable[[int], dict]:
 
 
 def _journal_records(
-    unit: Unit, min_n: int, n_has: np.ndarray, sh: Mapping[str, Any], chart_of: Callable[[int], dict]
-) -> tuple[dict[str, dict], dict[str, dict]]:
+    unit: Unit,
+    min_n: int,
+    n_has: np.ndarray,
+    sh: Mapping[str, Any],
+    chart_of: Callable[[int], dict[str, Any]],
+) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
     """The ``journal`` and ``journal_corr`` records of every school from what they show (``sh``,
     rounded for all schools at once)."""
-    out: dict[str, dict] = {}
-    corr: dict[str, dict] = {}
+    out: dict[str, dict[str, Any]] = {}
+    corr: dict[str, dict[str, Any]] = {}
     for si, (sid, n) in enumerate(zip(unit.school_ids, n_has.astype(np.int64).tolist(), strict=True)):
         if n < min_n:
             out[sid] = not_tested(f"участников с отметкой по журналу {n} < {min_n}", n=n)
@@ -341,7 +347,9 @@ def _journal_records(
     return out, corr
 
 
-def journal(unit: Unit, cfg: Mapping[str, Any]) -> tuple[dict[str, dict], dict[str, dict]]:
+def journal(
+    unit: Unit, cfg: Mapping[str, Any]
+) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
     """Two signs: ``journal`` — share «повысили» (ВПР mark above the journal mark) beyond the region's
     rate for the same journal marks (exact sum of binomials); ``journal_corr`` — a journal–score
     Spearman correlation weaker than the region's pooled within-school one (Fisher z). They are kept

@@ -85,8 +85,9 @@ def _region_vectors(unit: Unit) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
     """Each pupil's total, the region's distinct (total, vector) pairs (vectors coded as integers in
     mixed radix), each pupil's pair and each pair's number of pupils."""
     assert unit.tasks is not None
+    assert unit.max_points is not None
     total = unit.tasks.sum(1)
-    radix = (unit.max_points.astype(np.int64) + 1) if unit.max_points is not None else None
+    radix = unit.max_points.astype(np.int64) + 1
     code = np.zeros(len(total), np.int64)
     for j in range(unit.tasks.shape[1]):
         code = code * int(radix[j]) + unit.tasks[:, j].astype(np.int64)
@@ -183,7 +184,7 @@ def _union_bounds(
     return acc_st.sum(1)
 
 
-def similarity(unit: Unit, cfg: Mapping[str, Any]) -> dict[str, dict]:
+def similarity(unit: Unit, cfg: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """Identical task-score vectors beyond the region's vector frequencies among pupils with the same total.
 
     Statistic: m = the smallest binomial tail P(N_v ≥ c_v) over the school's repeated vectors v
@@ -241,6 +242,8 @@ def similarity(unit: Unit, cfg: Mapping[str, Any]) -> dict[str, dict]:
                 "pupils_sharing_a_vector": int(rp.in_groups[si]),
                 "most_repeated": worst,
             },
-            "comparison_group": "частоты наборов баллов за задания у учеников региона с тем же первичным баллом",
+            "comparison_group": (
+                "частоты наборов баллов за задания у учеников региона с тем же первичным баллом"
+            ),
         }
     return out
