@@ -288,7 +288,8 @@ def _reasons(evidence: str | None) -> tuple[str, list[str]]:
     per = ev.get("methods", {})
     hits = [m for m in methods if per.get(m, {}).get("low")]
     text = "; ".join(
-        f"{METHOD_LABELS.get(m, m)}: {'да' if per.get(m, {}).get('low') else 'нет'} ({per.get(m, {}).get('summary', '—')})"
+        f"{METHOD_LABELS.get(m, m)}: {'да' if per.get(m, {}).get('low') else 'нет'} "
+        f"({per.get(m, {}).get('summary', '—')})"
         for m in methods
     )
     return text, hits

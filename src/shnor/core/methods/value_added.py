@@ -352,7 +352,8 @@ def fit_random_intercept(
 def _profile(
     gamma: float, n: np.ndarray, ybar: np.ndarray, within_ss: float, x: np.ndarray, reml: bool
 ) -> tuple[float, np.ndarray, float]:
-    """-log-likelihood (ML or REML) at variance ratio gamma = tau²/sigma², with beta and sigma² profiled out."""
+    """-log-likelihood (ML or REML) at variance ratio gamma = tau²/sigma², with beta and sigma² profiled
+    out."""
     big_n = float(n.sum())
     p = x.shape[1]
     d = 1.0 + n * gamma
@@ -489,7 +490,8 @@ def school_effects_with_evidence(
     *,
     covariate_note: Mapping[str, Any] | None = None,
 ) -> tuple[pl.DataFrame, Fit, list[dict[str, Any]]]:
-    """``school_effects`` without the evidence column: the frame, the fit and the evidence as dicts (row order)."""
+    """``school_effects`` without the evidence column: the frame, the fit and the evidence as dicts (row
+    order)."""
     level = float(config.get("level", 0.95))
     margin = float(config.get("margin", 0.0))
     min_pupils = int(config.get("min_pupils", 10))

@@ -26,7 +26,8 @@ theoretical null can be recalibrated to the spread seen across the region's scho
 only ever more conservative). Per school, a sign's p-values over the procedures are combined first
 (default Fisher: different tests, nearly independent under the null, and a behaviour repeated in
 every procedure adds up), then the signs' p-values (default Bonferroni: valid whatever the dependence
-between signs); Benjamini–Hochberg controls the false discovery rate across schools. Pure functions: no Django, no file I/O.
+between signs); Benjamini–Hochberg controls the false discovery rate across schools. Pure functions:
+no Django, no file I/O.
 
 Modules: ``spec`` (name, signs, labels, output columns), ``units`` (one procedure's pupils as
 arrays), ``signs`` (the per-procedure tests), ``standing`` (fluctuation, ВПР vs ГИА), ``pooled``
