@@ -101,22 +101,22 @@ def test_school_card_shows_flags_evidence_history_and_track(world) -> None:
 
 def test_dashboards(world) -> None:
     c = client_for(world)
-    page = c.get(reverse("registry:region", kwargs={"pk": world.region.pk}))
+    page = c.get(reverse("identification:region", kwargs={"pk": world.region.pk}))
     dash = page.context["dash"]
     assert dash["total"] == 9
     counts = {x["code"]: x["n"] for x in dash["counts"]}
     assert counts == {"low_results": 2, "social_risk": 4, "objectivity": 1, "fioko": 1}
     assert {"dynamics", "signs", "caterpillar", "map"} <= set(dash["figures"])
     assert len(dash["figures"]["caterpillar"]["data"][0]["x"]) == 9
-    mun = c.get(reverse("registry:municipality", kwargs={"pk": world.mun.pk}))
+    mun = c.get(reverse("identification:municipality", kwargs={"pk": world.mun.pk}))
     assert mun.context["dash"]["total"] == 2
 
 
 def test_school_search(world) -> None:
     c = client_for(world)
-    found = c.get(reverse("registry:schools") + "?q=лицей")
+    found = c.get(reverse("identification:schools") + "?q=лицей")
     assert [s.school_id for s in found.context["page"]] == ["sch0002"]
-    in_list = c.get(reverse("registry:schools") + "?list=social_risk&locality=село")
+    in_list = c.get(reverse("identification:schools") + "?list=social_risk&locality=село")
     assert {s.school_id for s in in_list.context["page"]} == {"sch0003", "sch0100", "sch0101"}
 
 

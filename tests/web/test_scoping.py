@@ -74,10 +74,11 @@ def test_municipality_and_region_pages(world, role) -> None:
     }[role]
     for name in ("mun", "mun2", "other_mun"):
         m = getattr(world, name)
-        status = client.get(reverse("registry:municipality", kwargs={"pk": m.pk})).status_code
+        status = client.get(reverse("identification:municipality", kwargs={"pk": m.pk})).status_code
         assert status == (200 if name in visible_muns else 404), (role, name)
-    assert client.get(reverse("registry:region", kwargs={"pk": world.region.pk})).status_code == 200
-    assert client.get(reverse("registry:region", kwargs={"pk": world.other_region.pk})).status_code == 404
+    assert client.get(reverse("identification:region", kwargs={"pk": world.region.pk})).status_code == 200
+    other = reverse("identification:region", kwargs={"pk": world.other_region.pk})
+    assert client.get(other).status_code == 404
     api_muns = {m["code"] for m in client.get("/api/municipalities").json()}
     assert api_muns == {getattr(world, n).code for n in visible_muns}
     assert {r["code"] for r in client.get("/api/regions").json()} == {"r01"}
@@ -95,7 +96,7 @@ def test_lists_pages_exports_and_api_are_scoped(world, role) -> None:
         rows = client.get(f"/api/lists/{kind}").json()
         assert {r["school_id"] for r in rows} & set(PROBED) <= VISIBLE[role]
         assert "sch0009" not in {r["school_id"] for r in rows}
-    shown = client.get(reverse("registry:schools")).content.decode()
+    shown = client.get(reverse("identification:schools")).content.decode()
     for sid in PROBED:
         assert (sid in shown) == (sid in VISIBLE[role]), (role, sid)
     compare = client.get(
@@ -111,9 +112,9 @@ def test_pages_need_login(world) -> None:
     client = Client()
     for url in (
         reverse("home"),
-        reverse("registry:schools"),
+        reverse("identification:schools"),
         reverse("identification:school", kwargs={"school_id": "sch0001"}),
-        reverse("registry:region", kwargs={"pk": world.region.pk}),
+        reverse("identification:region", kwargs={"pk": world.region.pk}),
         reverse("identification:list", kwargs={"kind": "low_results"}),
         reverse("identification:export", kwargs={"kind": "low_results"}),
         reverse("identification:runs"),

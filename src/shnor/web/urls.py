@@ -1,4 +1,5 @@
-"""URL configuration: accounts, registry, lists, imports, the REST API and the admin; Russian error pages."""
+"""URL configuration: accounts, lists and dashboards, imports, the REST API and the admin; Russian error
+pages."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -9,7 +10,6 @@ from shnor.web.api.views import api
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("accounts/", include("shnor.web.accounts.urls")),
-    path("", include("shnor.web.registry.urls")),
     path("", include("shnor.web.identification.urls")),
     path("imports/", include("shnor.web.assessments.urls")),
     path("support/", include("shnor.web.support.urls")),

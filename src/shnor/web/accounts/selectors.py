@@ -57,10 +57,10 @@ def home_url_name(*, user: User) -> tuple[str, dict]:
     scope = scope_of(user)
     if scope.region_wide:
         region = regions_visible_to(user=scope).first()
-        return ("registry:region", {"pk": region.pk}) if region else ("registry:schools", {})
+        return ("identification:region", {"pk": region.pk}) if region else ("identification:schools", {})
     if scope.role == Role.MUNICIPALITY and scope.municipality_id:
-        return "registry:municipality", {"pk": scope.municipality_id}
+        return "identification:municipality", {"pk": scope.municipality_id}
     if scope.role in SCHOOL_ROLES and scope.school_id:
         login = School.objects.values_list("school_id", flat=True).get(pk=scope.school_id)
         return "identification:school", {"school_id": login}
-    return "registry:schools", {}
+    return "identification:schools", {}
