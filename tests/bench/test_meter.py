@@ -50,12 +50,17 @@ def test_a_child_living_across_stages_is_counted_in_the_stage_it_works_in() -> N
                     sys.executable,
                     "-c",
                     "import time\nt=time.process_time()+0.5\n"
-                    "while time.process_time()<t: pass\ntime.sleep(1.0)",
-                ]
+                    "while time.process_time()<t: pass\nprint('done', flush=True)\ntime.sleep(1.0)",
+                ],
+                stdout=subprocess.PIPE,
+                text=True,
             )
-            time.sleep(0.9)  # (the child's start-up and its 0.5 s of work)
+            # the stage ends once the child has done its work, however busy the machine is
+            assert child.stdout is not None
+            assert child.stdout.readline().strip() == "done"
         with meter.stage("child sleeps and ends"):
             child.wait()
+            child.stdout.close()
     finally:
         meter.close()
     works, ends = meter.stages
