@@ -227,7 +227,8 @@ def _school_names(
 
 
 def build_region(config: DemoConfig, rng: np.random.Generator) -> Region:
-    """The synthetic region(s): municipalities and the school registry with the generator's private columns."""
+    """The synthetic region(s): municipalities and the school registry with the generator's private
+    columns."""
     n_reg, n_mun, n_sch = _counts(config)
     munis = _municipalities(config, rng, n_reg, n_mun)
     muni_idx = _school_municipality(munis, rng, n_reg, n_mun, n_sch)

@@ -49,7 +49,8 @@ class Parsed:
 
 
 def parse_table(sheet: Sheet, columns: list[Column], *, extra_ok: bool = False) -> Parsed:
-    """Parse ``sheet`` against ``columns``: missing required columns stop the file; bad cells reject their rows."""
+    """Parse ``sheet`` against ``columns``: missing required columns stop the file; bad cells reject their
+    rows."""
     found: dict[str, str] = {}
     missing = []
     for col in columns:
@@ -135,7 +136,8 @@ def parse_table(sheet: Sheet, columns: list[Column], *, extra_ok: bool = False) 
 
 
 def shares_to_unit(frame: pl.DataFrame, columns: list[str]) -> tuple[pl.DataFrame, list[str]]:
-    """Shares given in percent (any value above 1) are divided by 100, per column; says which were converted."""
+    """Shares given in percent (any value above 1) are divided by 100, per column; says which were
+    converted."""
     notes = []
     out = frame
     for c in columns:

@@ -68,7 +68,8 @@ def read_scales(path: Path) -> Parsed:
 def read_tasks(
     path: Path, *, year: int | None = None, subject: str | None = None, grade: int | None = None
 ) -> Parsed:
-    """tasks.csv, or the ФИС ОКО task specification XLSX (№ КИМ | № | … | Уровень сложности | КЭС | КТ | Максимальный балл)."""
+    """tasks.csv, or the ФИС ОКО task specification XLSX (№ КИМ | № | … | Уровень сложности | КЭС | КТ |
+    Максимальный балл)."""
     path = Path(path)
     sheet = read_tables(path)[0]
     if find_column(sheet, "максимальный балл", prefix=True) is not None:

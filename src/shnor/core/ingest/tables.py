@@ -32,7 +32,8 @@ def norm(text: object) -> str:
 
 
 def decode_text(raw: bytes, file: str) -> str:
-    """A CSV's bytes as text: UTF-8 (with or without BOM), else Windows-1251, else an error naming the file."""
+    """A CSV's bytes as text: UTF-8 (with or without BOM), else Windows-1251, else an error naming the
+    file."""
     if raw.startswith(b"\xef\xbb\xbf"):
         return raw[3:].decode("utf-8")
     try:

@@ -334,7 +334,8 @@ def _working_frame(d: pl.DataFrame, cols: _Columns, task_cols: list[str]) -> pl.
 def _fill_unfilled_totals(
     w: pl.DataFrame, sheet: Sheet, c_total: str, n_tasks: int, warnings: list[str]
 ) -> pl.DataFrame:
-    """A school whose protocol never filled the total (all 0 or empty while tasks score) gets it from the tasks."""
+    """A school whose protocol never filled the total (all 0 or empty while tasks score) gets it from the
+    tasks."""
     task_sum = task_sum_expr(n_tasks)
     unfilled = (
         w.filter(~pl.col("absent") & pl.col("school_id").is_not_null())

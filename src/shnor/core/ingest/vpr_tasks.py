@@ -49,7 +49,8 @@ def task_structure(
         return [c for c, _ in cols], schema.conform(table, schema.TASKS)
 
     cols.sort(key=lambda cm: _label_key(cm[1].group(1)))
-    # columns filled in at least 1 % of rows: stray cells beyond the test (as in the real 2020 file) do not count
+    # columns filled in at least 1 % of rows: stray cells beyond the test (as in the real 2020 file) do
+    # not count
     height = max(sheet.data.height, 1)
     filled = [c for c, _ in cols if sheet.data[c].is_not_null().sum() / height >= 0.01]
     ref = _reference_tasks(tasks, year, subject, grade, {len(cols), len(filled)}, warnings)
@@ -57,14 +58,16 @@ def task_structure(
         n = ref.height
         if len(cols) < n:
             raise IngestError(
-                f"{sheet.file}: в файле {len(cols)} столбцов с баллами за задания, а по спецификации заданий {n}"
+                f"{sheet.file}: в файле {len(cols)} столбцов с баллами за задания, а по спецификации "
+                f"заданий {n}"
             )
         extra = cols[n:]
         used = [c for c, _ in cols[:n]]
         stray = [header_of(sheet, c) for c, _ in extra if sheet.data[c].is_not_null().any()]
         if stray:
             warnings.append(
-                f"{sheet.file}: столбцы за пределами {n} заданий спецификации не учитываются: {', '.join(stray)}"
+                f"{sheet.file}: столбцы за пределами {n} заданий спецификации не учитываются: "
+                f"{', '.join(stray)}"
             )
         return used, ref
     # No specification: the task columns that hold any value; maxima unknown.
@@ -98,7 +101,8 @@ def _reference_tasks(
     warnings: list[str],
     quiet: bool = False,
 ) -> pl.DataFrame | None:
-    """The specification of the year; else the nearest year's whose number of tasks fits the file's columns."""
+    """The specification of the year; else the nearest year's whose number of tasks fits the file's
+    columns."""
     if tasks is None or tasks.height == 0:
         return None
     same = tasks.filter(

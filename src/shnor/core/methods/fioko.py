@@ -504,7 +504,8 @@ def published_list(
     *,
     only_marked: bool = True,
 ) -> pl.DataFrame:
-    """FIOKO's list layout: Год | Логин | Муниципалитет | ОО | 4 РУ | 4 МА | 5 РУ | 5 МА | Количество маркеров.
+    """FIOKO's list layout: Год | Логин | Муниципалитет | ОО | 4 РУ | 4 МА | 5 РУ | 5 МА | Количество
+    маркеров.
 
     A procedure cell is 1 when the school has at least one marker there, 0 when it took part without
     a marker, null when it has no data for that procedure; the count is the number of cells equal to 1.

@@ -10,9 +10,9 @@ Score of an entry for one deficit (entries of another subject or grade never mat
 
 The best-scoring non-fallback entry with a positive keyword/КЭС score is attached, followed by
 further entries (at most ``max_entries`` in all, ties in file order) whose score is at least
-``SECOND_SHARE`` (75 %) of the best — so a weak side match does not dilute a precise one. When none has, the best *fallback* entry of the subject and
-level is attached instead, so every deficit gets at least one recommendation when the library
-has a fallback for its subject.
+``SECOND_SHARE`` (75 %) of the best — so a weak side match does not dilute a precise one. When none
+has, the best *fallback* entry of the subject and level is attached instead, so every deficit gets
+at least one recommendation when the library has a fallback for its subject.
 """
 
 from __future__ import annotations

@@ -16,7 +16,8 @@ def shipped_scales() -> pl.DataFrame:
 
 
 def shipped_tasks() -> pl.DataFrame:
-    """The task structures the product knows out of the box (TASKS schema), read like an imported tasks.csv."""
+    """The task structures the product knows out of the box (TASKS schema), read like an imported
+    tasks.csv."""
     from shnor.core.ingest.reference import read_tasks
 
     with resources.as_file(resources.files(__name__).joinpath("tasks.csv")) as path:

@@ -216,15 +216,19 @@ def docx_bytes(doc: Any) -> bytes:
 
 PDF_CSS = """
 @page { size: A4; margin: 18mm 16mm; @bottom-right { content: counter(page); font-size: 9pt; color: #666; } }
-body { font-family: "DejaVu Serif", "Times New Roman", serif; font-size: 10.5pt; line-height: 1.4; color: #111; }
-h1 { font-size: 17pt; margin: 0 0 6pt; } h2 { font-size: 13pt; margin: 16pt 0 6pt; border-bottom: 1px solid #999; }
+body { font-family: "DejaVu Serif", "Times New Roman", serif; font-size: 10.5pt; \
+line-height: 1.4; color: #111; }
+h1 { font-size: 17pt; margin: 0 0 6pt; } \
+h2 { font-size: 13pt; margin: 16pt 0 6pt; border-bottom: 1px solid #999; }
 h3 { font-size: 11pt; margin: 10pt 0 4pt; }
-table { border-collapse: collapse; width: 100%; margin: 6pt 0 10pt; font-size: 8.5pt; page-break-inside: auto; }
+table { border-collapse: collapse; width: 100%; margin: 6pt 0 10pt; \
+font-size: 8.5pt; page-break-inside: auto; }
 tr { page-break-inside: avoid; }
 th, td { border: 1px solid #888; padding: 2pt 4pt; vertical-align: top; text-align: left; }
 th { background: #dce6f1; } td.num { text-align: right; }
 tr.bad td { background: #f8d7da; } tr.warn td { background: #fff3cd; }
-img { width: 100%; } .muted { color: #555; font-size: 9pt; } .box { border: 1px solid #999; padding: 6pt; background: #f7f7f7; }
+img { width: 100%; } .muted { color: #555; font-size: 9pt; } \
+.box { border: 1px solid #999; padding: 6pt; background: #f7f7f7; }
 """
 
 
@@ -373,15 +377,15 @@ def _intro(data: AnnualData) -> list[str]:
     where = "региона" if data.level == "region" else "муниципалитета"
     last = data.lists_by_year[-1] if data.lists_by_year else {}
     lines = [
-        f"Отчёт подготовлен по данным системы мониторинга ШНОР/ШНСУ {where} «{data.unit_name}» за {data.year} год "
-        f"и отражает этапы управленческого цикла: выявление школ, распределение по вариантам сопровождения, "
-        f"диагностику, мониторинг показателей и анализ эффективности принятых мер.",
+        f"Отчёт подготовлен по данным системы мониторинга ШНОР/ШНСУ {where} «{data.unit_name}» за "
+        f"{data.year} год и отражает этапы управленческого цикла: выявление школ, распределение по вариантам "
+        f"сопровождения, диагностику, мониторинг показателей и анализ эффективности принятых мер.",
     ]
     if last:
         lines.append(
-            f"В {last['year']} году в расчёт вошли {last.get('n_schools', data.n_schools)} школ; в списке ШНОР — "
-            f"{last.get('low_results', 0)}, ШНСУ — {last.get('social_risk', 0)}, с признаками необъективности — "
-            f"{last.get('objectivity', 0)}."
+            f"В {last['year']} году в расчёт вошли {last.get('n_schools', data.n_schools)} школ; в списке "
+            f"ШНОР — {last.get('low_results', 0)}, ШНСУ — {last.get('social_risk', 0)}, с признаками "
+            f"необъективности — {last.get('objectivity', 0)}."
         )
     return lines
 
@@ -423,8 +427,8 @@ def _eff_lines(data: AnnualData) -> list[str]:
     if not eff:
         return ["Анализ эффективности за этот период не выполнялся (страница «Эффективность мер»)."]
     head = (
-        f"Школы с сопровождением с {eff.get('start_year')} года сравнивались с похожими школами без сопровождения "
-        f"(разность разностей). Оценка эффекта: {fmt_signed(eff.get('estimate'))} SD, интервал "
+        f"Школы с сопровождением с {eff.get('start_year')} года сравнивались с похожими школами без "
+        f"сопровождения (разность разностей). Оценка эффекта: {fmt_signed(eff.get('estimate'))} SD, интервал "
         f"[{fmt_signed(eff.get('lower'))}; {fmt_signed(eff.get('upper'))}]."
     )
     return [head, *list(eff.get("conclusions") or [])]
@@ -504,14 +508,16 @@ def render_docx(data: AnnualData) -> bytes:
         )
         docx_picture(doc, charts["objectivity"], 14)
         doc.add_paragraph(
-            "Индекс объективности = 100 − доля (%) школ, у которых есть хотя бы один маркер необъективности ФИОКО."
+            "Индекс объективности = 100 − доля (%) школ, у которых есть хотя бы один маркер необъективности "
+            "ФИОКО."
         )
     else:
         doc.add_paragraph("Маркеры ФИОКО не рассчитывались.")
 
     doc.add_heading("3. Дефициты умений обучающихся и диагностика педагогов", level=1)
     doc.add_paragraph(
-        f"Школ, у которых выявлены дефициты умений по результатам оценочных процедур: {data.schools_with_deficits}."
+        f"Школ, у которых выявлены дефициты умений по результатам оценочных процедур: "
+        f"{data.schools_with_deficits}."
     )
     if data.deficits:
         docx_table(
@@ -524,9 +530,10 @@ def render_docx(data: AnnualData) -> bytes:
     tch = data.teachers
     if tch.get("n_teachers"):
         doc.add_paragraph(
-            f"Учителей в реестре: {tch['n_teachers']}; прошли диагностику компетенций: {tch.get('n_diagnosed', 0)} "
-            f"({_share(tch.get('n_diagnosed'), tch['n_teachers'])}); с дефицитом хотя бы в одной области: "
-            f"{tch.get('n_with_deficits', 0)}; завершили курсы ДПП по маршруту: {tch.get('n_completed', 0)}."
+            f"Учителей в реестре: {tch['n_teachers']}; прошли диагностику компетенций: "
+            f"{tch.get('n_diagnosed', 0)} ({_share(tch.get('n_diagnosed'), tch['n_teachers'])}); с дефицитом "
+            f"хотя бы в одной области: {tch.get('n_with_deficits', 0)}; завершили курсы ДПП по маршруту: "
+            f"{tch.get('n_completed', 0)}."
         )
         if tch.get("areas"):
             docx_table(doc, TEACHER_HEADER, _teacher_rows(data), widths=[7, 3, 3, 3])
@@ -622,8 +629,9 @@ def render_html(data: AnnualData) -> str:
     if tch.get("n_teachers"):
         out.append(
             f"<p>Учителей в реестре: {tch['n_teachers']}; прошли диагностику: {tch.get('n_diagnosed', 0)} "
-            f"({_share(tch.get('n_diagnosed'), tch['n_teachers'])}); с дефицитом: {tch.get('n_with_deficits', 0)}; "
-            f"завершили курсы ДПП по маршруту: {tch.get('n_completed', 0)}.</p>"
+            f"({_share(tch.get('n_diagnosed'), tch['n_teachers'])}); с дефицитом: "
+            f"{tch.get('n_with_deficits', 0)}; завершили курсы ДПП по маршруту: "
+            f"{tch.get('n_completed', 0)}.</p>"
         )
         if tch.get("areas"):
             out.append(html_table(TEACHER_HEADER, _teacher_rows(data), numeric=(1, 2, 3)))
@@ -641,7 +649,8 @@ def render_html(data: AnnualData) -> str:
     if "trajectory" in charts:
         out.append(html_img(charts["trajectory"], "Траектории результатов"))
     out.append(
-        "<p class='muted'>Отчёт сформирован автоматически; формулировки выводов следует проверить перед утверждением.</p>"
+        "<p class='muted'>Отчёт сформирован автоматически; формулировки выводов следует проверить перед "
+        "утверждением.</p>"
     )
     return "".join(out)
 
@@ -655,7 +664,10 @@ class AnnualReportExporter:
     """Exporter «Аналитический отчёт за год» (DOCX or PDF) for a region or a municipality."""
 
     identifier = "annual_report"
-    label = "Аналитический отчёт за год (DOCX или PDF): списки, объективность, дефициты, показатели, эффективность"
+    label = (
+        "Аналитический отчёт за год (DOCX или PDF): списки, объективность, дефициты, показатели, "
+        "эффективность"
+    )
     params: dict[str, dict[str, Any]] = {  # noqa: RUF012 - declarative, never mutated
         "year": {"label": "Год", "required": True},
         "format": {"label": "Формат", "choices": ["docx", "pdf"], "default": "docx"},

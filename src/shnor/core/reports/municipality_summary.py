@@ -59,8 +59,8 @@ def render_docx(data: MunicipalitySummary) -> bytes:
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     counts = _counts(data)
     doc.add_paragraph(
-        f"Школ в муниципалитете: {len(data.schools)}. В списке ШНОР — {counts['ШНОР']}, ШНСУ — {counts['ШНСУ']}, "
-        f"с признаками необъективности — {counts['Необъективность']}."
+        f"Школ в муниципалитете: {len(data.schools)}. В списке ШНОР — {counts['ШНОР']}, ШНСУ — "
+        f"{counts['ШНСУ']}, с признаками необъективности — {counts['Необъективность']}."
     )
     if data.schools:
         docx_picture(

@@ -366,7 +366,8 @@ def responses_read(
             RowError(
                 1,
                 "",
-                f"не найдено ни одного вопроса анкеты «{questionnaire.groups[group].get('title', group)}» в заголовках",
+                f"не найдено ни одного вопроса анкеты «{questionnaire.groups[group].get('title', group)}» "
+                "в заголовках",
             )
         )
         return res

@@ -351,8 +351,9 @@ def _rows(
             s.member["municipality_id"].gather(school),
             einfo["dimension"].gather(e),
             einfo["element"].gather(e),
-            *(einfo[name].gather(e) for name in ("element_label", "element_order", "levels", "tasks", "skills",
-                                                 "kes_codes", "max_points", "threshold_target", "threshold_min")),
+            *(einfo[name].gather(e) for name in ("element_label", "element_order", "levels", "tasks",
+                                                 "skills", "kes_codes", "max_points", "threshold_target",
+                                                 "threshold_min")),
             pl.Series("n_pupils", u.n[unit].astype(np.int64)),
             col("success", flat(u.success)),
             col("sd", flat(u.sd), flat(u.sd_null)),
@@ -366,7 +367,8 @@ def _rows(
             col("gap", flat(v.gap), ~flat(v.has_cmp)),
             col("z", flat(v.z), ~flat(v.has_cmp) | ~(flat(v.se2) > 0)),
             pl.Series("relative_deficit", flat(v.rel)),
-            col("absolute_status", pl.Series(["not_mastered", "borderline", "mastered", None], dtype=pl.String)
+            col("absolute_status",
+                pl.Series(["not_mastered", "borderline", "mastered", None], dtype=pl.String)
                 .gather(absolute_rows.astype(np.int64)), absolute_rows == 3),
             pl.Series("deficit", flat(v.deficit)),
             strings("status", STATUSES, flat(v.status).astype(np.int64)),

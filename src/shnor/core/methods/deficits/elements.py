@@ -17,7 +17,8 @@ _SPACES = re.compile(r"\s+")
 
 
 def normalise_skill(text: str | None) -> str | None:
-    """Skill wording as one key: hyphenation breaks joined ("арифмети- ческие"), spaces collapsed, final dot dropped."""
+    """Skill wording as one key: hyphenation breaks joined ("арифмети- ческие"), spaces collapsed, final dot
+    dropped."""
     if text is None:
         return None
     t = _HYPHEN_BREAK.sub(r"\1\2", text)
@@ -112,7 +113,8 @@ def _thresholds(section: Mapping[str, Any]) -> tuple[pl.Expr, pl.Expr]:
 
 
 def element_info(emap: pl.DataFrame, section: Mapping[str, Any] | None = None) -> pl.DataFrame:
-    """One row per (test, dimension, element): label, order, levels, tasks, skills, КЭС codes, maximum, thresholds."""
+    """One row per (test, dimension, element): label, order, levels, tasks, skills, КЭС codes, maximum,
+    thresholds."""
     sec = _section(section)
     target, low = _thresholds(sec)
     w = pl.col("max_points").cast(pl.Float64)

@@ -163,7 +163,8 @@ def _block_at_risk(b: _Block, scale: pl.DataFrame, risk: Mapping[str, Any]) -> p
 
 
 def _weak_shares(b: _Block, p: pl.DataFrame, dim: str) -> _Weak:
-    """The at-risk pupils' (``p``: ``_row``, ``_gid``) shares of the elements of ``dim`` (else of the tasks)."""
+    """The at-risk pupils' (``p``: ``_row``, ``_gid``) shares of the elements of ``dim`` (else of the
+    tasks)."""
     el = b.elements
     # the dimension to use: `dim` when the test has it, else "task"
     use = dim if (el["dimension"] == dim).any() else "task"

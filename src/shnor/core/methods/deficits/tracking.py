@@ -8,7 +8,8 @@ from shnor.core.recommendations import Library, shipped_library
 
 
 def _match_keys(frame: pl.DataFrame, library: Library) -> pl.DataFrame:
-    """``_ek``: dimension:element; ``_tk``: specific library topic, else dimension:element for skills/codes."""
+    """``_ek``: dimension:element; ``_tk``: specific library topic, else dimension:element for
+    skills/codes."""
     generic = {e.topic for e in library.entries if e.fallback}
     ek = pl.col("dimension") + ":" + pl.col("element")
     topic_ok = pl.col("topic").is_not_null() & ~pl.col("topic").is_in(list(generic))
@@ -17,7 +18,8 @@ def _match_keys(frame: pl.DataFrame, library: Library) -> pl.DataFrame:
 
 
 def track(current: pl.DataFrame, previous: pl.DataFrame, library: Library | None = None) -> pl.DataFrame:
-    """Mark each current deficit as persisting in the same grade (``persists_grade``) or cohort (``persists_cohort``).
+    """Mark each current deficit as persisting in the same grade (``persists_grade``) or cohort
+    (``persists_cohort``).
 
     Both frames are deficit rows (``run``-like: school_id, procedure, subject, grade, year, unit,
     dimension, element, topic). Only school-level rows of ``previous`` are used: a class is not
