@@ -125,6 +125,20 @@ LIST_LABELS: Final[dict[str, str]] = {
     "objectivity": "Признаки необъективности",
 }
 
+#: FIOKO's published lists (``shnor import fioko-list --kind``), as the appendices of its letter name them.
+FIOKO_LIST_LABELS: Final[dict[str, str]] = {
+    "objectivity": "школы с признаками необъективных результатов ВПР",
+    "low_results": "школы с низкими образовательными результатами",
+}
+
+#: Where a school of the region's list came from (``shnor lists export``'s ``source``).
+LIST_SOURCE_LABELS: Final[dict[str, str]] = {
+    "fioko": "список ФИОКО",
+    "computed": "расчёт по методике",
+    "rule": "правило Рособрнадзора",
+    "manual": "добавлена вручную",
+}
+
 #: The ФИС ОКО file layouts as a person names them.
 LAYOUT_LABELS: Final[dict[str, str]] = {
     "fisoko2020": "выгрузка ФИС ОКО образца 2020 г.",

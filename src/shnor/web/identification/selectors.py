@@ -17,52 +17,18 @@ from django.core.cache import cache
 from django.db.models import Max, Q, QuerySet
 from django.urls import reverse
 
-from shnor.core.evidence import LowResultsEvidence, RiskUnit, TracksEvidence, as_dict
+from shnor.core.evidence import LowResultsEvidence, RiskUnit, as_dict
 from shnor.core.evidence.base import Charts
 from shnor.core.labels import CATEGORY_SHORT_LABELS, SIGN_LABELS, TRACK_LABELS  # TRACK_LABELS: re-exported
 from shnor.core.labels import METHOD_TITLES as _METHOD_TITLES
 from shnor.web.identification import figures as fg
-from shnor.web.identification import presenters
+from shnor.web.identification import membership, presenters
+from shnor.web.identification.membership import LISTS  # re-exported: the lists
 from shnor.web.identification.models import MethodologyRun, SchoolOutcome
 from shnor.web.params import db_int
 from shnor.web.registry.models import School
 from shnor.web.registry.selectors import text_match
 
-
-@dataclass(frozen=True)
-class ListKind:
-    """One list the product publishes: which method's flagged outcomes make it."""
-
-    code: str
-    method: str
-    title: str
-    short: str
-
-
-LISTS: dict[str, ListKind] = {
-    k.code: k
-    for k in (
-        ListKind(
-            "low_results",
-            SchoolOutcome.LOW_RESULTS,
-            "Школы с низкими образовательными результатами (ШНОР)",
-            "ШНОР",
-        ),
-        ListKind(
-            "social_risk",
-            SchoolOutcome.SOCIAL_INDEX,
-            "Школы, функционирующие в неблагоприятных социальных условиях (ШНСУ)",
-            "ШНСУ",
-        ),
-        ListKind(
-            "objectivity",
-            SchoolOutcome.OBJECTIVITY,
-            "Школы с признаками необъективности результатов",
-            "Необъективность",
-        ),
-        ListKind("fioko", SchoolOutcome.FIOKO, "Маркеры необъективности ФИОКО", "ФИОКО"),
-    )
-}
 METHOD_TITLES = dict(_METHOD_TITLES)
 #: The list categories in the wording of the list pages (``core.labels``).
 CATEGORY_LABELS = CATEGORY_SHORT_LABELS
@@ -93,11 +59,6 @@ def run_latest_per_year() -> list[MethodologyRun]:
     return [seen[y] for y in sorted(seen)]
 
 
-def _track_of(data: dict) -> tuple[str, str]:
-    track = TracksEvidence.parse(data)
-    return track.track, track.label
-
-
 #: The keys of a list method's result row that its list page shows (FIOKO: None, the whole row).
 LIST_DATA_KEYS: dict[str, list[str] | None] = {
     SchoolOutcome.OBJECTIVITY: ["signs"],
@@ -117,7 +78,7 @@ def list_rows(
     q: str = "",
 ) -> list[dict]:
     """The schools of list ``kind`` in ``run`` among ``schools``, with track and years in the list; cached."""
-    key = _cache_key("list", schools, run.pk, kind, municipality_id, track, min_years, q)
+    key = _cache_key("list", schools, run.pk, membership.stamp(), kind, municipality_id, track, min_years, q)
     return cache.get_or_set(
         key,
         lambda: _list_rows(
@@ -144,31 +105,26 @@ def _list_rows(
     q: str = "",
 ) -> list[dict]:
     spec = LISTS[kind]
-    qs = SchoolOutcome.objects.filter(run=run, method=spec.method, flagged=True, school__in=schools)
+    basis = membership.basis_of(kind=kind, run=run)
+    listed = School.objects.filter(pk__in=membership.members(basis, schools))
     if municipality_id not in (None, ""):
-        qs = qs.filter(school__municipality_id=municipality_id)
+        listed = listed.filter(municipality_id=municipality_id)
     if q:
-        qs = qs.filter(text_match("school__name", q) | Q(school__school_id__icontains=q))
-    ordered = qs.select_related("school__municipality").order_by(
-        "school__municipality__name", "school__school_id"
-    )
+        listed = listed.filter(text_match("name", q) | Q(school_id__icontains=q))
+    listed_schools = list(listed.select_related("municipality").order_by("municipality__name", "school_id"))
+    ids = [s.pk for s in listed_schools]
+    qs = SchoolOutcome.objects.filter(run=run, method=spec.method, school_id__in=ids)
     keys = LIST_DATA_KEYS.get(spec.method)
     if keys is None:  # FIOKO: the markers list is needed whole (and small)
-        outcomes = list(ordered)
-        datas = {o.pk: as_dict(o.data) for o in outcomes}
+        found = {o.school_id: (o, as_dict(o.data)) for o in qs}
     else:  # never load a school's whole evidence just to print a list row
-        outcomes = list(ordered.defer("data"))
         datas = {
             r["pk"]: {k: r[f"data__{k}"] for k in keys}
             for r in qs.values("pk", *[f"data__{k}" for k in keys])
         }
-    ids = [o.school_id for o in outcomes]
-    tracks = {
-        r["school_id"]: _track_of({"track": r["data__track"], "track_label": r["data__track_label"]})
-        for r in SchoolOutcome.objects.filter(run=run, method=SchoolOutcome.TRACKS, school_id__in=ids).values(
-            "school_id", "data__track", "data__track_label"
-        )
-    }
+        found = {o.school_id: (o, datas.get(o.pk, {})) for o in qs.defer("data")}
+    tracks = membership.tracks_of(run=run, school_ids=ids)
+    decided = membership.entries(basis, ids)
     low = {
         o["school_id"]: o
         for o in SchoolOutcome.objects.filter(
@@ -176,25 +132,26 @@ def _list_rows(
         ).values("school_id", "data__years_in_list", "data__category", "data__first_year")
     }
     rows = []
-    for o in outcomes:
-        data = datas.get(o.pk, {})
-        lw = low.get(o.school_id, {})
+    for school in listed_schools:
+        o, data = found.get(school.pk, (None, {}))
+        lw = low.get(school.pk, {})
         years = lw.get("data__years_in_list")
-        code, label = tracks.get(o.school_id, ("", ""))
+        code, label = tracks.get(school.pk, ("", ""))
         if track and code != track:
             continue
         if min_years not in (None, ""):
             need = db_int(min_years)
             if need is not None and (years or 0) < need:
                 continue
+        entry = decided.get(school.pk)
         rows.append(
             {
-                "school": o.school,
-                "school_id": o.school.school_id,
-                "name": o.school.name,
-                "municipality": o.school.municipality.name if o.school.municipality else "",
-                "value": o.value,
-                "label": o.label,
+                "school": school,
+                "school_id": school.school_id,
+                "name": school.name,
+                "municipality": school.municipality.name if school.municipality else "",
+                "value": o.value if o is not None else None,
+                "label": o.label if o is not None else "",
                 "years_in_list": years,
                 "first_year": lw.get("data__first_year"),
                 "category": CATEGORY_LABELS.get(
@@ -202,7 +159,10 @@ def _list_rows(
                 ),
                 "track": code,
                 "track_label": label,
-                "details": presenters.list_details(spec.method, data),
+                "details": presenters.list_details(spec.method, data) if o is not None else "",
+                "source": entry.source if entry is not None else "computed",
+                "source_label": membership.SOURCE_LABELS.get(entry.source if entry else "computed", ""),
+                "reason": entry.reason if entry is not None else "",
             }
         )
     return rows
@@ -372,17 +332,20 @@ def school_results_by_year(*, school: School) -> dict:
 
 
 def school_status(*, schools: QuerySet[School], run: MethodologyRun | None) -> dict[int, set[str]]:
-    """Which lists each visible school is on in ``run``: ``{school pk: {"low_results", …}}``."""
+    """Which lists each visible school is on for ``run``'s year (the approved lists, else the run):
+    ``{school pk: {"low_results", …}}``."""
     if run is None:
         return {}
-    by_method = {spec.method: code for code, spec in LISTS.items()}
     out: dict[int, set[str]] = defaultdict(set)
-    for sid, method in SchoolOutcome.objects.filter(run=run, flagged=True, school__in=schools).values_list(
-        "school_id", "method"
-    ):
-        if method in by_method:
-            out[sid].add(by_method[method])
+    for code in LISTS:
+        for sid in membership.members(membership.basis_of(kind=code, run=run), schools):
+            out[sid].add(code)
     return out
+
+
+def list_bases(*, run: MethodologyRun | None) -> list[membership.Basis]:
+    """What each list shows for ``run``'s year: approved or computed (for the pages' captions)."""
+    return [membership.basis_of(kind=code, run=run) for code in LISTS]
 
 
 def _cache_key(name: str, schools: QuerySet[School], *parts: Any) -> str:
@@ -400,7 +363,7 @@ READ_CACHE_SECONDS = 300
 def dashboard(*, schools: QuerySet[School], run: MethodologyRun | None) -> dict:
     """Counts and shares per list, dynamics, track counts, signs, caterpillar and map for ``schools``."""
     latest = MethodologyRun.objects.filter(status=MethodologyRun.DONE).aggregate(m=Max("pk"))["m"]
-    key = _cache_key("dashboard", schools, run.pk if run else None, latest)
+    key = _cache_key("dashboard", schools, run.pk if run else None, latest, membership.stamp())
     return cache.get_or_set(key, lambda: _dashboard(schools=schools, run=run), READ_CACHE_SECONDS)
 
 
@@ -408,25 +371,25 @@ def _dashboard(*, schools: QuerySet[School], run: MethodologyRun | None) -> dict
     total = schools.count()
     out: dict[str, Any] = {"total": total, "run": run, "counts": [], "tracks": [], "figures": {}}
     if run is not None:
-        flagged = Counter(
-            SchoolOutcome.objects.filter(run=run, flagged=True, school__in=schools).values_list(
-                "method", flat=True
-            )
-        )
+        counted = {
+            code: membership.members(membership.basis_of(kind=code, run=run), schools).count()
+            for code in LISTS
+        }
         out["counts"] = [
             {
                 "code": code,
                 "title": spec.short,
-                "n": flagged.get(spec.method, 0),
-                "share": round(100 * flagged.get(spec.method, 0) / total, 1) if total else 0.0,
+                "n": counted[code],
+                "share": round(100 * counted[code] / total, 1) if total else 0.0,
             }
             for code, spec in LISTS.items()
         ]
+        out["bases"] = list_bases(run=run)
         tracks = Counter(
             t
-            for t in SchoolOutcome.objects.filter(
-                run=run, method=SchoolOutcome.TRACKS, school__in=schools
-            ).values_list("data__track", flat=True)
+            for t, _ in membership.tracks_of(
+                run=run, school_ids=list(schools.values_list("pk", flat=True))
+            ).values()
             if t
         )
         out["tracks"] = [
@@ -446,11 +409,11 @@ def _dynamics_figure(*, schools: QuerySet[School]) -> dict | None:
     runs = run_latest_per_year()
     if not runs:
         return None
-    counts: dict[tuple[int, str], int] = Counter()
-    for run_id, method in SchoolOutcome.objects.filter(
-        run__in=runs, flagged=True, school__in=schools
-    ).values_list("run_id", "method"):
-        counts[(run_id, method)] += 1
+    counts = {
+        (r.pk, code): membership.members(membership.basis_of(kind=code, run=r), schools).count()
+        for r in runs
+        for code in LISTS
+    }
     years = [r.year for r in runs]
     data = [
         {
@@ -458,7 +421,7 @@ def _dynamics_figure(*, schools: QuerySet[School]) -> dict | None:
             "mode": "lines+markers",
             "name": spec.short,
             "x": years,
-            "y": [counts.get((r.pk, spec.method), 0) for r in runs],
+            "y": [counts.get((r.pk, spec.code), 0) for r in runs],
         }
         for spec in LISTS.values()
     ]
@@ -475,8 +438,9 @@ def _dynamics_figure(*, schools: QuerySet[School]) -> dict | None:
 
 def _signs_figure(*, schools: QuerySet[School], run: MethodologyRun) -> dict | None:
     counter: Counter[str] = Counter()
+    listed = membership.members(membership.basis_of(kind="objectivity", run=run), schools)
     for signs in SchoolOutcome.objects.filter(
-        run=run, method=SchoolOutcome.OBJECTIVITY, flagged=True, school__in=schools
+        run=run, method=SchoolOutcome.OBJECTIVITY, school_id__in=listed
     ).values_list("data__signs", flat=True):
         for s in str(signs or "").split("; "):
             if s:
