@@ -178,6 +178,76 @@ def import_tasks(files: tuple[Path, ...], year: int | None, subject: str | None,
     )
 
 
+@import_group.command("fioko-list")
+@FILES
+@click.option(
+    "--kind",
+    type=click.Choice(["objectivity", "low_results"]),
+    help="Вид списка: признаки необъективности или ШНОР (иначе по файлу).",
+)
+@click.option("--year", type=int, help="Год списка (иначе из столбца «Год» или имени файла).")
+def import_fioko_list(files: tuple[Path, ...], kind: str | None, year: int | None) -> None:
+    """Списки ФИОКО: школы с признаками необъективности результатов ВПР, школы с низкими результатами."""
+    django_setup()
+    from shnor.web.identification.fioko_lists import fioko_list_import
+
+    run_imports(
+        files,
+        "Списки ФИОКО",
+        lambda path, progress: fioko_list_import(path=path, kind=kind, year=year),
+    )
+
+
+@main.group("lists")
+def lists_group() -> None:
+    """Списки региона (ШНОР, ШНСУ, необъективность, ФИОКО): проект и утверждённые версии."""
+
+
+@lists_group.command("export")
+@click.option(
+    "--kind",
+    type=click.Choice(["low_results", "social_risk", "objectivity", "fioko"]),
+    required=True,
+    help="Список.",
+)
+@click.option("--year", type=int, required=True, help="Год списка.")
+@click.option("--version", "number", type=int, help="Номер версии (иначе утверждённая, а без неё — проект).")
+@click.option(
+    "--out", "out_file", type=click.Path(path_type=Path, dir_okay=False), required=True, help="Файл CSV."
+)
+def lists_export(kind: str, year: int, number: int | None, out_file: Path) -> None:
+    """Список за год в CSV: school_id, name, municipality, source, included, reason, status, version."""
+    django_setup()
+    import csv
+
+    from django.core.exceptions import ValidationError
+
+    from shnor.web.identification.decisions import export_rows
+    from shnor.web.identification.membership import LISTS
+
+    try:
+        rows = export_rows(kind=kind, year=year, number=number)
+    except ValidationError as exc:
+        fail("; ".join(exc.messages))
+        return
+    columns = ["school_id", "name", "municipality", "source", "included", "reason", "status", "version"]
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(out_file, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=columns)
+        writer.writeheader()
+        for r in rows:
+            writer.writerow({**r, "included": "true" if r["included"] else "false"})
+    included = sum(1 for r in rows if r["included"])
+    state = {"draft": "проект", "approved": "утверждён"}.get(str(rows[0]["status"]), "") if rows else ""
+    version = rows[0]["version"] if rows else number
+    out.print(
+        f"Список «{LISTS[kind].short}» за {year} (версия {version}, {state}): школ {len(rows)}, "
+        f"включено {included} → {out_file}",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
 @main.command("identify")
 @click.option("--year", type=int, required=True, help="Год, за который выявляются школы.")
 @click.option(

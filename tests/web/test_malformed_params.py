@@ -305,10 +305,12 @@ def crawl_world(world: World) -> dict[str, object]:
         "monitoring:effectiveness_detail": {"pk": analysis.pk},
         "monitoring:site_municipality": {"pk": world.mun.pk},
         "monitoring:report": {"identifier": "annual_report"},
+        "identification:decision_act": {"action": "decide"},
     }
     by_param: dict[str, object] = {
         "school_id": world.school.school_id,
         "kind": "low_results",
+        "year": world.run.year,
         "code": "ABCD-EFGH-JKLM-NPQR",
         "uidb64": "MQ",
         "token": "set-password",

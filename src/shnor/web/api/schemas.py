@@ -129,6 +129,23 @@ class ListRowOut(Schema):
     track: str
     track_label: str
     details: str
+    source: str
+    reason: str
+
+
+class ListStateOut(Schema):
+    """What a list is for a year: the approved version (order, signatory) or, without one, the run shown."""
+
+    kind: str
+    year: int
+    approved: bool
+    version: int | None
+    order_number: str
+    order_date: str | None
+    signatory: str
+    run: int | None
+    caption: str
+    schools: int
 
 
 class ErrorOut(Schema):

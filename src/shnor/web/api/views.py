@@ -21,6 +21,7 @@ from shnor.web.accounts.selectors import (
 from shnor.web.accounts.services import api_token_user
 from shnor.web.api.schemas import (
     ListRowOut,
+    ListStateOut,
     MeOut,
     MunicipalityOut,
     OutcomeOut,
@@ -28,6 +29,7 @@ from shnor.web.api.schemas import (
     RunOut,
     SchoolOut,
 )
+from shnor.web.identification import membership
 from shnor.web.identification import selectors as ident
 from shnor.web.identification.data_changes import run_data_notices
 from shnor.web.identification.models import SchoolOutcome
@@ -226,7 +228,41 @@ def list_rows(
                 "track",
                 "track_label",
                 "details",
+                "source",
+                "reason",
             )
         }
         for r in rows
     ]
+
+
+@api.get(
+    "/lists/{kind}/state", response=ListStateOut, summary="Состояние списка за год: утверждён или расчёт"
+)
+def list_state(
+    request: HttpRequest,
+    kind: str = Path(..., **TEXT),
+    run: int | None = Query(None, **ID),
+    year: int | None = Query(None, **YEAR),
+) -> dict:
+    """Whether the list of the run's year (latest done by default) is approved, by which order, and how many
+    of the caller's visible schools it holds."""
+    if kind not in ident.LISTS:
+        raise HttpError(404, "нет такого списка: " + ", ".join(ident.LISTS))
+    picked = ident.run_pick(run_id=run, year=year)
+    if picked is None:
+        raise HttpError(404, "нет завершённого расчёта")
+    basis = membership.basis_of(kind=kind, run=picked)
+    v = basis.version
+    return {
+        "kind": kind,
+        "year": picked.year,
+        "approved": v is not None,
+        "version": v.number if v else None,
+        "order_number": v.order_number if v else "",
+        "order_date": v.order_date.isoformat() if v and v.order_date else None,
+        "signatory": v.signatory if v else "",
+        "run": picked.pk,
+        "caption": basis.caption,
+        "schools": membership.members(basis, schools_visible_to(user=request.user)).count(),
+    }

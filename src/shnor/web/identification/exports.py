@@ -6,8 +6,8 @@ import io
 
 import xlsxwriter
 
+from shnor.web.identification.membership import LISTS, Basis
 from shnor.web.identification.models import MethodologyRun
-from shnor.web.identification.selectors import LISTS
 
 COLUMNS = [
     ("school_id", "Логин ОО", 14),
@@ -18,10 +18,12 @@ COLUMNS = [
     ("category", "Категория", 22),
     ("track_label", "Вариант сопровождения", 34),
     ("details", "Основания", 70),
+    ("source_label", "Источник (утверждённый список)", 24),
+    ("reason", "Основание решения", 40),
 ]
 
 
-def list_xlsx(*, rows: list[dict], kind: str, run: MethodologyRun) -> tuple[str, bytes]:
+def list_xlsx(*, rows: list[dict], kind: str, run: MethodologyRun, basis: Basis) -> tuple[str, bytes]:
     """The list as an XLSX workbook: ``(filename, bytes)``."""
     buf = io.BytesIO()
     book = xlsxwriter.Workbook(buf, {"in_memory": True})
@@ -33,7 +35,7 @@ def list_xlsx(*, rows: list[dict], kind: str, run: MethodologyRun) -> tuple[str,
     sheet.write(
         0,
         0,
-        f"{LISTS[kind].title}, {run.year} г. (расчёт № {run.pk} {run.label})",
+        f"{LISTS[kind].title}, {run.year} г. {basis.caption}",
         book.add_format({"bold": True}),
     )
     for col, (_, header, width) in enumerate(COLUMNS):
@@ -48,4 +50,5 @@ def list_xlsx(*, rows: list[dict], kind: str, run: MethodologyRun) -> tuple[str,
     sheet.freeze_panes(3, 0)
     sheet.autofilter(2, 0, 2 + len(rows), len(COLUMNS) - 1)
     book.close()
-    return f"{kind}_{run.year}_run{run.pk}.xlsx", buf.getvalue()
+    tail = f"v{basis.version.number}" if basis.version is not None else f"run{run.pk}"
+    return f"{kind}_{run.year}_{tail}.xlsx", buf.getvalue()

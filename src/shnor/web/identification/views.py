@@ -4,16 +4,24 @@ deficit report."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from shnor.web import params
 from shnor.web.accounts.audit import audit_record
 from shnor.web.accounts.selectors import municipalities_visible_to, regions_visible_to, schools_visible_to
+from shnor.web.identification import membership
 from shnor.web.identification import selectors as ident
 from shnor.web.identification.exports import list_xlsx
+from shnor.web.identification.models import MethodologyRun, TrackChoice
+from shnor.web.identification.track_choices import can_choose_track, people_for, track_choose
+from shnor.web.registry.models import School
 from shnor.web.registry.selectors import municipality_summary, school_contexts, school_kinds, schools_search
 
 
@@ -160,11 +168,56 @@ def school(request: HttpRequest, school_id: str) -> HttpResponse:
             "flags": flags,
             "flagged": [f for f in flags if f.flagged and f.method != "tracks"],
             "track": ident.school_track(school=obj, run=run) if run else None,
+            "lists": _school_lists(obj, run),
+            "choice": TrackChoice.objects.filter(school=obj, year=run.year).first() if run else None,
+            "can_choose_track": bool(run) and can_choose_track(request.user, obj),
+            "people": people_for(obj) if run and can_choose_track(request.user, obj) else None,
+            "track_labels": ident.TRACK_LABELS,
             "history": ident.school_history(school=obj),
             "methods": ident.METHOD_TITLES,
             "results": ident.school_results_by_year(school=obj),
         },
     )
+
+
+def _school_lists(school: School, run: MethodologyRun | None) -> list[dict]:
+    """The lists the school is on for the run's year: approved or computed, with the decision's reason."""
+    if run is None:
+        return []
+    out = []
+    one = School.objects.filter(pk=school.pk)
+    for code, spec in ident.LISTS.items():
+        basis = membership.basis_of(kind=code, run=run)
+        if membership.members(basis, one).exists():
+            entry = membership.entries(basis, [school.pk]).get(school.pk)
+            out.append({"code": code, "spec": spec, "basis": basis, "entry": entry})
+    return out
+
+
+@login_required
+@require_POST
+def school_track(request: HttpRequest, school_id: str) -> HttpResponse:
+    """The municipality's decision on the school's track, coordinator and curator for the run's year."""
+    obj = get_object_or_404(schools_visible_to(user=request.user), school_id=school_id)
+    run = ident.run_pick(run_id=params.identifier(request.POST, "run"))
+    if run is None:
+        raise Http404("нет расчёта по методике")
+    try:
+        track_choose(
+            actor=request.user,
+            school=obj,
+            year=run.year,
+            run=run,
+            track=params.choice(request.POST, "track", ident.TRACK_LABELS, label="вариант сопровождения"),
+            reason=params.text(request.POST, "reason", max_length=2000),
+            coordinator_id=params.identifier(request.POST, "coordinator", label="координатор"),
+            curator_id=params.identifier(request.POST, "curator", label="куратор"),
+        )
+        messages.success(request, "Решение о сопровождении школы сохранено")
+    except ValidationError as exc:
+        for m in exc.messages:
+            messages.error(request, m)
+    return redirect(reverse("identification:school", kwargs={"school_id": obj.school_id}) + f"?run={run.pk}")
 
 
 @login_required
@@ -219,7 +272,8 @@ def _list_context(request: HttpRequest, kind: str) -> dict:
     rows = []
     if run is not None:
         rows = ident.list_rows(schools=schools_visible_to(user=request.user), run=run, kind=kind, **filters)
-    return {"kind": kind, "spec": ident.LISTS[kind], "run": run, "rows": rows}
+    basis = membership.basis_of(kind=kind, run=run)
+    return {"kind": kind, "spec": ident.LISTS[kind], "run": run, "rows": rows, "basis": basis}
 
 
 @login_required
@@ -248,7 +302,7 @@ def list_export(request: HttpRequest, kind: str) -> HttpResponse:
     ctx = _list_context(request, kind)
     if ctx["run"] is None:
         raise Http404("нет завершённого расчёта")
-    filename, content = list_xlsx(rows=ctx["rows"], kind=kind, run=ctx["run"])
+    filename, content = list_xlsx(rows=ctx["rows"], kind=kind, run=ctx["run"], basis=ctx["basis"])
     audit_record(
         action="выгрузка",
         object_type="список",

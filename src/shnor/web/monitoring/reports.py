@@ -23,8 +23,8 @@ from shnor.web.accounts.roles import Role
 from shnor.web.accounts.scope import User, scope_of
 from shnor.web.accounts.selectors import municipalities_visible_to, regions_visible_to
 from shnor.web.diagnostics.selectors import competence_summary
+from shnor.web.identification import membership
 from shnor.web.identification.models import MethodologyRun, SchoolOutcome
-from shnor.web.identification.selectors import TRACK_LABELS
 from shnor.web.monitoring import selectors as sel
 
 EXPORTERS = {
@@ -105,13 +105,18 @@ def reports_available(*, user: User) -> list[dict[str, Any]]:
 # data
 
 
+def _listed(code: str, run: MethodologyRun, schools: Any) -> Any:
+    """The schools of list ``code`` for ``run``'s year: the approved list, else the run's flagged ones."""
+    return membership.members(membership.basis_of(kind=code, run=run), schools)
+
+
 def _lists_by_year(schools: Any, runs: dict[int, MethodologyRun]) -> list[dict[str, Any]]:
     out = []
     for year, run in sorted(runs.items()):
         qs = SchoolOutcome.objects.filter(run=run, school__in=schools)
         row: dict[str, Any] = {"year": year, "n_schools": qs.values("school_id").distinct().count()}
-        for code, method in LIST_CODES.items():
-            row[code] = qs.filter(method=method, flagged=True).count()
+        for code in LIST_CODES:
+            row[code] = _listed(code, run, schools).count()
         out.append(row)
     return out
 
@@ -120,14 +125,10 @@ def _dynamics(schools: Any, runs: dict[int, MethodologyRun], year: int) -> dict[
     if year not in runs or year - 1 not in runs:
         return {}
     out = {}
-    for code, method in LIST_CODES.items():
+    for code in LIST_CODES:
 
-        def flagged(run: MethodologyRun, method: str = method) -> set[int]:
-            return set(
-                SchoolOutcome.objects.filter(
-                    run=run, method=method, flagged=True, school__in=schools
-                ).values_list("school_id", flat=True)
-            )
+        def flagged(run: MethodologyRun, code: str = code) -> set[int]:
+            return set(_listed(code, run, schools))
 
         a, b = flagged(runs[year - 1]), flagged(runs[year])
         out[code] = {"entered": len(b - a), "left": len(a - b), "stayed": len(a & b)}
@@ -194,15 +195,12 @@ def annual_data(*, user: User, unit: Unit, year: int) -> AnnualData:
     muns = []
     if unit.level == "region" and year in runs:
         for m in municipalities_visible_to(user=user).filter(region=unit.obj):
-            qs = SchoolOutcome.objects.filter(run=runs[year], school__in=schools.filter(municipality=m))
+            theirs = schools.filter(municipality=m)
             muns.append(
                 {
                     "name": m.name,
-                    "n_schools": schools.filter(municipality=m).count(),
-                    **{
-                        code: qs.filter(method=meth, flagged=True).count()
-                        for code, meth in LIST_CODES.items()
-                    },
+                    "n_schools": theirs.count(),
+                    **{code: _listed(code, runs[year], theirs).count() for code in LIST_CODES},
                 }
             )
     return AnnualData(
@@ -280,19 +278,16 @@ def municipality_data(*, user: User, unit: Unit, year: int) -> MunicipalitySumma
     status: dict[int, list[str]] = {}
     tracks: dict[int, str] = {}
     if run is not None:
-        labels = {
-            SchoolOutcome.LOW_RESULTS: "ШНОР",
-            SchoolOutcome.SOCIAL_INDEX: "ШНСУ",
-            SchoolOutcome.OBJECTIVITY: "Необъективность",
+        for code in LIST_CODES:
+            for sid in _listed(code, run, schools):
+                status.setdefault(sid, []).append(membership.LISTS[code].short)
+        tracks = {
+            sid: label
+            for sid, (_, label) in membership.tracks_of(
+                run=run, school_ids=list(schools.values_list("pk", flat=True))
+            ).items()
+            if label
         }
-        for sid, method, data in SchoolOutcome.objects.filter(
-            run=run, school__in=schools, flagged=True
-        ).values_list("school_id", "method", "data"):
-            if method in labels:
-                status.setdefault(sid, []).append(labels[method])
-            elif method == SchoolOutcome.TRACKS:
-                code = str((data or {}).get("track") or "")
-                tracks[sid] = str((data or {}).get("track_label") or TRACK_LABELS.get(code, code))
     sup = sel.support_frames(schools=schools)
     acts = sup["activities"]
     teachers = {r["school"].pk: r for r in competence_summary(schools=schools, year=year)["schools"]}
