@@ -13,11 +13,13 @@ class Job(models.Model):
 
     IMPORT_VPR, IDENTIFY = "import_vpr", "identify"
     EFFECTIVENESS, SITE_CRAWL = "effectiveness", "site_crawl"
+    ROADMAPS_BULK = "roadmaps_bulk"
     KINDS = [
         (IMPORT_VPR, "Загрузка результатов ВПР"),
         (IDENTIFY, "Расчёт по методике"),
         (EFFECTIVENESS, "Анализ эффективности мер"),
         (SITE_CRAWL, "Мониторинг сайтов"),
+        (ROADMAPS_BULK, "Дорожные карты для школ списка"),
     ]
     QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
     STATUSES = [(QUEUED, "в очереди"), (RUNNING, "выполняется"), (DONE, "готово"), (FAILED, "ошибка")]

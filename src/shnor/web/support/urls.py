@@ -2,12 +2,14 @@
 
 from django.urls import path
 
-from shnor.web.support import views
+from shnor.web.support import bulk_views, views
 
 app_name = "support"
 urlpatterns = [
     path("", views.index, name="index"),
     path("roadmaps/new/", views.roadmap_new, name="roadmap_new"),
+    path("roadmaps/bulk/", bulk_views.roadmaps_bulk, name="roadmaps_bulk"),
+    path("roadmaps/bulk/jobs/<int:pk>/", bulk_views.roadmaps_bulk_job, name="roadmaps_bulk_job"),
     path("roadmaps/<int:pk>/", views.roadmap_detail, name="roadmap"),
     path("roadmaps/<int:pk>/export.<str:fmt>", views.roadmap_export, name="roadmap_export"),
     path("roadmaps/<int:pk>/activities/new/", views.activity_new, name="activity_new"),
