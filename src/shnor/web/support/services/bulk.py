@@ -17,6 +17,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
+from django.utils import timezone
 
 from shnor.core.roadmaps.templates import TRACK_TITLES, RoadmapTemplate, period_parse, template_get
 from shnor.web.accounts.audit import audit_record
@@ -249,7 +250,8 @@ def bulk_plan(
 
 
 def _plan_municipalities(plan: BulkPlan, *, actor: User, schools: list[School], today: dt.date) -> None:
-    needed = {s.municipality_id for s in schools if s.municipality_id and s.pk not in _existing(plan)}
+    creating = {s.pk for s in plan.to_create}
+    needed = {s.municipality_id for s in schools if s.municipality_id and s.pk in creating}
     have = set(
         Roadmap.objects.filter(
             level=Level.MUNICIPALITY, year=plan.year, municipality_id__in=needed
@@ -265,10 +267,6 @@ def _plan_municipalities(plan: BulkPlan, *, actor: User, schools: list[School], 
         plan.municipalities.append(BulkMunicipality(pk=m.pk, name=m.name, activities=len(dues)))
 
 
-def _existing(plan: BulkPlan) -> set[int]:
-    return {s.pk for s in plan.schools if s.exists}
-
-
 def bulk_create(
     *, actor: User, plan_params: dict[str, Any], progress: Callable[[str], None]
 ) -> dict[str, Any]:
@@ -276,7 +274,7 @@ def bulk_create(
     roadmaps first, then each school in its own transaction, so that one failure keeps the rest. Reports
     «Создано N из M» through ``progress``; returns counts, the created roadmap ids and the errors."""
     p = plan_params
-    today = dt.date.fromisoformat(p["today"]) if p.get("today") else dt.date.today()
+    today = dt.date.fromisoformat(p["today"]) if p.get("today") else timezone.localdate()
     mun = Municipality.objects.filter(pk=p["municipality_id"]).first() if p.get("municipality_id") else None
     plan = bulk_plan(
         actor=actor,
