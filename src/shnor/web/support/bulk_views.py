@@ -104,9 +104,11 @@ def roadmaps_bulk(request: HttpRequest) -> HttpResponse:
     default_templates = list(DEFAULT_TEMPLATES[Level.SCHOOL])
     initial = {
         "year": bulk.year_default(templates=default_templates, level=Level.SCHOOL, today=today),
-        "kind": "low_results",
+        "kind": request.GET.get("kind") or "low_results",
         "templates": default_templates,
         "schools": request.GET.get("schools", ""),
+        "municipality": request.GET.get("municipality") or None,
+        "list_year": request.GET.get("list_year") or None,
     }
     data = request.POST if request.method == "POST" else (request.GET if "preview" in request.GET else None)
     form = BulkForm(data, user=request.user, initial=initial)
