@@ -19,6 +19,7 @@ from shnor.web.accounts.models import AuditEntry
 from shnor.web.identification import decisions, membership
 from shnor.web.identification.fioko_lists import fioko_list_import
 from shnor.web.identification.models import FiokoList, ListVersion, MethodologyRun, SchoolOutcome
+from shnor.web.monitoring.reports import Unit, annual_data
 from shnor.web.registry.models import School
 
 DAGESTAN = "fioko_objectivity_markers_dagestan_2023.xlsx"
@@ -154,6 +155,9 @@ def test_draft_edit_approve_and_the_pages_follow_the_approved_list(world, tmp_pa
     xlsx = c.get(reverse("identification:export", kwargs={"kind": "low_results"}) + f"?run={later.pk}")
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
     assert sorted(sheet.cell(r, 1).value for r in range(4, sheet.max_row + 1)) == ["sch0001", "sch0003"]
+    report = annual_data(user=region_user, unit=Unit("region", world.region), year=2024)
+    assert next(r for r in report.lists_by_year if r["year"] == 2024)["low_results"] == 2
+    assert sum(m["low_results"] for m in report.municipalities) == 2
 
     # a change after approval is a new version with its reason; the difference is shown
     with pytest.raises(ValidationError):
