@@ -26,6 +26,18 @@ class Level(models.TextChoices):
     SCHOOL = "school", "Школьная"
 
 
+class RoadmapStatus(models.TextChoices):
+    """Where a roadmap is in its life cycle: drafted, submitted, approved by the level above (or returned),
+    carried out, completed."""
+
+    DRAFT = "draft", "Черновик"
+    SUBMITTED = "submitted", "На согласовании"
+    RETURNED = "returned", "Возвращена на доработку"
+    APPROVED = "approved", "Утверждена"
+    IN_PROGRESS = "in_progress", "Выполняется"
+    COMPLETED = "completed", "Завершена"
+
+
 class Roadmap(models.Model):
     """A roadmap (дорожная карта) of a region, municipality or school for a year, with its order header."""
 
@@ -64,6 +76,22 @@ class Roadmap(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(
+        "статус", max_length=16, choices=RoadmapStatus.choices, default=RoadmapStatus.DRAFT
+    )
+    approved_at = models.DateTimeField("утверждена", null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="утвердил",
+    )
+    #: the header and the activities as approved (``services.lifecycle.roadmap_snapshot``)
+    approved_snapshot = models.JSONField("утверждённая редакция", null=True, blank=True)
+    approval_order_number = models.CharField("номер приказа об утверждении", max_length=64, blank=True)
+    approval_order_date = models.DateField("дата приказа об утверждении", null=True, blank=True)
 
     #: visible through the unit of its level
     scope_field = (
@@ -103,6 +131,32 @@ class Roadmap(models.Model):
         """Whose roadmap it is (school, municipality or region name)."""
         owner = self.school or self.municipality or self.region
         return (owner.name or str(owner)) if owner else ""
+
+
+class RoadmapEvent(models.Model):
+    """One step of a roadmap's life cycle: who moved it from which status to which, with a comment."""
+
+    roadmap = models.ForeignKey(
+        Roadmap, on_delete=models.CASCADE, related_name="events", verbose_name="дорожная карта"
+    )
+    from_status = models.CharField("из статуса", max_length=16, choices=RoadmapStatus.choices)
+    to_status = models.CharField("в статус", max_length=16, choices=RoadmapStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    comment = models.TextField("комментарий", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope_field = "roadmap"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "шаг согласования дорожной карты"
+        verbose_name_plural = "шаги согласования дорожных карт"
+        ordering = ["roadmap", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
 
 
 class Status(models.TextChoices):

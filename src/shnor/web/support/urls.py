@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from shnor.web.support import bulk_views, views
+from shnor.web.support import bulk_views, lifecycle_views, views
 
 app_name = "support"
 urlpatterns = [
@@ -12,6 +12,13 @@ urlpatterns = [
     path("roadmaps/bulk/jobs/<int:pk>/", bulk_views.roadmaps_bulk_job, name="roadmaps_bulk_job"),
     path("roadmaps/<int:pk>/", views.roadmap_detail, name="roadmap"),
     path("roadmaps/<int:pk>/export.<str:fmt>", views.roadmap_export, name="roadmap_export"),
+    path(
+        "roadmaps/<int:pk>/lifecycle/<str:action>/",
+        lifecycle_views.roadmap_transition,
+        name="roadmap_transition",
+    ),
+    path("roadmaps/<int:pk>/changes/", lifecycle_views.roadmap_changes, name="roadmap_changes"),
+    path("roadmaps/<int:pk>/order.docx", lifecycle_views.roadmap_order, name="roadmap_order"),
     path("roadmaps/<int:pk>/activities/new/", views.activity_new, name="activity_new"),
     path("activities/<int:pk>/", views.activity_detail, name="activity"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence"),
