@@ -343,11 +343,6 @@ def school_status(*, schools: QuerySet[School], run: MethodologyRun | None) -> d
     return out
 
 
-def list_bases(*, run: MethodologyRun | None) -> list[membership.Basis]:
-    """What each list shows for ``run``'s year: approved or computed (for the pages' captions)."""
-    return [membership.basis_of(kind=code, run=run) for code in LISTS]
-
-
 def _cache_key(name: str, schools: QuerySet[School], *parts: Any) -> str:
     """A cache key for a read over a scoped queryset: its SQL (the scope) and the other inputs, hashed."""
     sql, params = schools.values("pk").query.sql_with_params()
@@ -371,20 +366,19 @@ def _dashboard(*, schools: QuerySet[School], run: MethodologyRun | None) -> dict
     total = schools.count()
     out: dict[str, Any] = {"total": total, "run": run, "counts": [], "tracks": [], "figures": {}}
     if run is not None:
-        counted = {
-            code: membership.members(membership.basis_of(kind=code, run=run), schools).count()
-            for code in LISTS
-        }
+        bases = {code: membership.basis_of(kind=code, run=run) for code in LISTS}
+        counted = {code: membership.members(bases[code], schools).count() for code in LISTS}
         out["counts"] = [
             {
                 "code": code,
                 "title": spec.short,
                 "n": counted[code],
                 "share": round(100 * counted[code] / total, 1) if total else 0.0,
+                "approved": bases[code].approved,
+                "caption": bases[code].caption,
             }
             for code, spec in LISTS.items()
         ]
-        out["bases"] = list_bases(run=run)
         tracks = Counter(
             t
             for t, _ in membership.tracks_of(
