@@ -6,8 +6,9 @@ Every service takes the acting user and checks the right through the user's ``ac
 (rows through ``Model.objects.visible_to``); a refused action raises ``PermissionDenied``, a bad input
 ``ValidationError`` (messages in Russian).
 
-One module per sub-domain (``roadmaps``, ``activities``, ``evidence``, ``reminders``, ``partners``,
-``surveys``); this package re-exports their public names, so callers import ``support.services``.
+One module per sub-domain (``roadmaps``, ``lifecycle``, ``activities``, ``evidence``, ``reminders``,
+``partners``, ``surveys``); this package re-exports their public names, so callers import
+``support.services``.
 """
 
 from shnor.web.support.services.activities import (
@@ -21,6 +22,14 @@ from shnor.web.support.services.evidence import (
     evidence_add,
     evidence_delete,
     evidence_max_bytes,
+)
+from shnor.web.support.services.lifecycle import (
+    roadmap_approve,
+    roadmap_changes_since_approval,
+    roadmap_complete,
+    roadmap_return,
+    roadmap_start,
+    roadmap_submit,
 )
 from shnor.web.support.services.partners import (
     curator_assign,
@@ -67,8 +76,14 @@ __all__ = [
     "risk_choose",
     "risk_profile_recompute",
     "risk_survey_open",
+    "roadmap_approve",
+    "roadmap_changes_since_approval",
+    "roadmap_complete",
     "roadmap_create",
     "roadmap_header_update",
+    "roadmap_return",
+    "roadmap_start",
+    "roadmap_submit",
     "school_tracks_for",
     "support_reminders_send",
     "survey_import",
