@@ -94,3 +94,35 @@ def test_bad_template_is_refused_in_russian() -> None:
 def test_period_parse(text, year, cal, start, due) -> None:
     p = period_parse(text, year=year, calendar=cal)
     assert (p.start, p.due) == (start, due)
+
+
+@pytest.mark.parametrize(
+    ("text", "year", "cal", "start", "due"),
+    [
+        ("до 01.09.2025", 2025, "calendar_year", None, dt.date(2025, 9, 1)),
+        ("01.09.2025", 2024, "school_year", None, dt.date(2025, 9, 1)),
+        ("не позднее 15.08.2025", 2025, "calendar_year", None, dt.date(2025, 8, 15)),
+        ("с 01.09.2025 по 30.06.2026", 2025, "school_year", dt.date(2025, 9, 1), dt.date(2026, 6, 30)),
+        ("до 1 сентября 2025 г.", 2024, "calendar_year", None, dt.date(2025, 9, 1)),
+        ("до 15 августа", 2025, "calendar_year", None, dt.date(2025, 8, 15)),
+        ("до 15 августа", 2025, "school_year", None, dt.date(2026, 8, 15)),
+        ("до 20 мая", 2025, "calendar_year", None, dt.date(2025, 5, 20)),
+        ("с 1 сентября по 31 мая", 2025, "calendar_year", dt.date(2025, 9, 1), dt.date(2026, 5, 31)),
+        ("до 31.02.2025", 2025, "calendar_year", None, None),
+    ],
+)
+def test_period_parse_reads_exact_dates(text, year, cal, start, due) -> None:
+    """An explicit date is the due date as written, not the end of its year."""
+    p = period_parse(text, year=year, calendar=cal)
+    assert (p.start, p.due) == (start, due)
+
+
+def test_period_due_invents_no_date_for_unreadable_text() -> None:
+    from shnor.core.roadmaps.templates import period_due
+
+    assert period_due("по графику", year=2025).due is None
+    assert period_due("", year=2025).due is None
+    assert period_due("до 01.09.2025", year=2024).due == dt.date(2025, 9, 1)
+    assert period_due("Март 2025 г.", year=2025).due == dt.date(2025, 3, 31)
+    # templates keep their year-end due for a schedule phrase (reminders of template activities)
+    assert period_parse("По специальному графику", year=2025).due == dt.date(2025, 12, 31)

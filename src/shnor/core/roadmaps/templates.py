@@ -272,6 +272,13 @@ _MONTH_RE = re.compile(
     re.IGNORECASE,
 )
 _QUARTER_RE = re.compile(r"\b(I{1,3}|IV|[1-4])\s*(?:-?й\s*)?квартал\w*(?:\s*(\d{4}))?", re.IGNORECASE)
+_DAY_MONTH_RE = re.compile(
+    r"\b(\d{1,2})\s+(январ\w*|феврал\w*|март\w*|апрел\w*|ма[йяюе]\b|июн\w*|июл\w*|август\w*|сентябр\w*"
+    r"|октябр\w*|ноябр\w*|декабр\w*)(?:\s*(\d{4}))?",
+    re.IGNORECASE,
+)
+_NUMERIC_DATE_RE = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b")
+_FROM_RE = re.compile(r"(?:^|\s)(?:с|со|от)\s*$", re.IGNORECASE)
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 _YEAR_RE = re.compile(r"\b(20\d{2})\b")
 _WHOLE_YEAR = (
@@ -291,7 +298,7 @@ class Period:
 
     start: dt.date | None
     due: dt.date | None
-    kind: str  # "months", "year", "schedule", "empty"
+    kind: str  # "date", "months", "year", "schedule", "empty", "invalid" (an impossible date, no due)
 
 
 def _month_key(word: str) -> int:
@@ -318,17 +325,58 @@ def _period_bounds(year: int, calendar: str) -> tuple[dt.date, dt.date]:
     return dt.date(year, 1, 1), dt.date(year, 12, 31)
 
 
+def _dates_in(text: str, *, year: int, calendar: str) -> tuple[list[tuple[int, dt.date, bool]], bool]:
+    """Exact dates written in ``text`` («01.09.2025», «1 сентября 2025 г.», «15 августа»): position,
+    date and whether the year was written; and whether an impossible date («31.02.2025») was written.
+    A day and month without a year take ``year`` (or the school year starting in September of ``year``).
+    """
+    found: list[tuple[int, dt.date, bool]] = []
+    bad = False
+    for m in _NUMERIC_DATE_RE.finditer(text):
+        try:
+            found.append((m.start(), dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1))), True))
+        except ValueError:
+            bad = True
+    for m in _DAY_MONTH_RE.finditer(text):
+        month = _month_key(m.group(2))
+        given = int(m.group(3)) if m.group(3) else _year_for(month, year, calendar)
+        try:
+            found.append((m.start(), dt.date(given, month, int(m.group(1))), bool(m.group(3))))
+        except ValueError:
+            bad = True
+    return sorted(found, key=lambda x: x[0]), bad
+
+
+def _period_of_dates(text: str, dates: list[tuple[int, dt.date, bool]]) -> Period:
+    """Due on the last date written; starts on the date after «с»/«от» when that is not the last one
+    («с 01.09.2025 по 30.06.2026»). A due without a year before the start moves a year on
+    («с 1 сентября по 31 мая»); a written year is kept as written."""
+    _, due, due_year_written = dates[-1]
+    start = next((d for pos, d, _ in dates[:-1] if _FROM_RE.search(text[:pos])), None)
+    if start is not None and due < start and not due_year_written:
+        due = dt.date(due.year + 1, due.month, min(due.day, _last_day(due.year + 1, due.month).day))
+    return Period(start, due, "date")
+
+
 def period_parse(text: str, *, year: int, calendar: str = "calendar_year") -> Period:
     """Read a Russian period («Февраль – апрель 2024 г.», «В течение года», «По специальному графику»).
 
+    Exact dates win: «до 01.09.2025», «не позднее 15.08.2025», «до 1 сентября 2025 г.», «до 15
+    августа» are due that day (no start); «с 01.09.2025 по 30.06.2026» starts on the first date.
     Months without a year take ``year`` (calendar year) or the school year starting in September of
     ``year``. Start is the first day of the first month, due the last day of the last month (a due
     before the start moves a year on). A whole-year phrase spans the (school) year; a schedule
     phrase («по графику», «по потребности») or an empty text has no start and is due at the end
-    of the (school) year so that reminders still fire.
+    of the (school) year so that a template's reminders still fire (a typed activity keeps no due
+    date for such a text: ``period_due``). An impossible date («31.02.2025») has no due at all.
     """
     t = " ".join(str(text or "").split())
     low = t.lower()
+    dates, bad = _dates_in(t, year=year, calendar=calendar)
+    if bad:  # «до 31.02.2025»: a date was meant, none can be guessed
+        return Period(None, None, "invalid")
+    if dates:
+        return _period_of_dates(t, dates)
     first, last = _period_bounds(year, calendar)
     explicit = [(m.start(), int(m.group(1))) for m in _YEAR_RE.finditer(t)]
 
@@ -361,3 +409,14 @@ def period_parse(text: str, *, year: int, calendar: str = "calendar_year") -> Pe
     if explicit:
         return Period(dt.date(explicit[0][1], 1, 1), dt.date(explicit[-1][1], 12, 31), "year")
     return Period(None, last, "empty")
+
+
+#: Period kinds read from what was written (a schedule phrase or an empty text gives no real date).
+READ_KINDS = ("date", "months", "year")
+
+
+def period_due(text: str, *, year: int, calendar: str = "calendar_year") -> Period:
+    """The period of a typed activity: as ``period_parse``, but a text that names no date, month or
+    year («по графику», empty, «31.02.2025») has no start and no due date (nothing invented)."""
+    per = period_parse(text, year=year, calendar=calendar)
+    return per if per.kind in READ_KINDS else Period(None, None, per.kind)
