@@ -24,7 +24,7 @@ from shnor.web.jobs.models import Job
 from shnor.web.jobs.selectors import jobs_visible_to
 from shnor.web.jobs.services import job_enqueue
 from shnor.web.support.forms import template_choices
-from shnor.web.support.models import Level
+from shnor.web.support.models import Level, Roadmap
 from shnor.web.support.services import bulk
 from shnor.web.support.services.roadmaps import DEFAULT_TEMPLATES
 
@@ -140,4 +140,13 @@ def roadmaps_bulk(request: HttpRequest) -> HttpResponse:
 def roadmaps_bulk_job(request: HttpRequest, pk: int) -> HttpResponse:
     """The job's progress («Создано N из M») while it runs, what it created when finished."""
     job = get_object_or_404(jobs_visible_to(user=request.user).filter(kind=Job.ROADMAPS_BULK), pk=pk)
-    return render(request, "support/roadmaps_bulk_job.html", {"job": job})
+    made: list[Roadmap] = []
+    if job.status == Job.DONE and isinstance(job.result, dict):
+        ids = [*job.result.get("municipal_ids", []), *job.result.get("roadmap_ids", [])]
+        made = list(
+            Roadmap.objects.visible_to(request.user)
+            .filter(pk__in=ids)
+            .select_related("school", "municipality", "region")
+            .order_by("level", "municipality__name", "school__school_id")
+        )
+    return render(request, "support/roadmaps_bulk_job.html", {"job": job, "made": made})
