@@ -273,6 +273,15 @@ def crawl_world(world: World) -> dict[str, object]:
         path="vpr/нет",
         status=ImportBatch.REPLACED,
     )
+    bulk_job = Job.objects.create(
+        kind=Job.ROADMAPS_BULK,
+        label="Дорожные карты",
+        params={},
+        status=Job.DONE,
+        result={"created": 0, "roadmap_ids": [rm.pk], "municipal_ids": []},
+        created_by=world.users["municipality"],
+        region=world.region,
+    )
     analysis = EffectivenessAnalysis.objects.create(region=world.region, start_year=2024, status="done")
     token, _ = api_token_create(user=world.users["region"], name="обход")
     by_name: dict[str, dict[str, object]] = {
@@ -287,6 +296,10 @@ def crawl_world(world: World) -> dict[str, object]:
         "assessments:restore": {"pk": batch.pk},
         "support:roadmap": {"pk": rm.pk},
         "support:roadmap_export": {"pk": rm.pk, "fmt": "docx"},
+        "support:roadmaps_bulk_job": {"pk": bulk_job.pk},
+        "support:roadmap_transition": {"pk": rm.pk, "action": "submit"},
+        "support:roadmap_changes": {"pk": rm.pk},
+        "support:roadmap_order": {"pk": rm.pk},
         "support:activity_new": {"pk": rm.pk},
         "support:activity": {"pk": activity.pk},
         "support:evidence": {"pk": evidence.pk},
