@@ -45,6 +45,7 @@ KNOWN: dict[str, list[tuple[dict, dict]]] = {
         ({"kind": "low_results"}, {"year": 2023, "min_years": 2, "track": "network"}),
         ({"kind": "objectivity"}, {"year": BIG, "run": BIG, "municipality": BIG, "min_years": BIG}),
     ],
+    "/api/lists/{kind}/state": [({"kind": "low_results"}, {}), ({"kind": "objectivity"}, {"year": 2023})],
 }
 
 
