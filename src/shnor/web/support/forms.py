@@ -56,6 +56,7 @@ class ActivityUpdateForm(forms.Form):
         label="Срок исполнения",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="Указанный срок не меняется при изменении текста сроков",
     )
     comment = forms.CharField(label="Комментарий", required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -82,7 +83,18 @@ class ActivityAddForm(forms.Form):
     section = forms.CharField(label="Раздел", max_length=500, required=False)
     number = forms.CharField(label="№", max_length=16, required=False)
     title = forms.CharField(label="Мероприятие", widget=forms.Textarea(attrs={"rows": 2}))
-    period_text = forms.CharField(label="Сроки", max_length=200, required=False)
+    period_text = forms.CharField(
+        label="Сроки",
+        max_length=200,
+        required=False,
+        help_text="Как в приказе: «до 01.09.2025», «Февраль – март 2025 г.», «В течение года»",
+    )
+    due_date = forms.DateField(
+        label="Срок исполнения",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="Сохраняется как указан; если не указан — определяется по тексту сроков",
+    )
     executor = forms.CharField(label="Исполнитель", max_length=500, required=False)
     co_executors = forms.CharField(label="Соисполнители", max_length=500, required=False)
     expected_result = forms.CharField(label="Ожидаемый результат", required=False)

@@ -15,6 +15,7 @@ from shnor.web.support.services.activities import (
     activity_add,
     activity_comment_add,
     activity_delete,
+    activity_due_note,
     activity_update,
 )
 from shnor.web.support.services.evidence import (
@@ -43,6 +44,8 @@ from shnor.web.support.services.roadmaps import (
     DEFAULT_TEMPLATES,
     roadmap_create,
     roadmap_header_update,
+    roadmap_overdue_count,
+    roadmap_year_default,
     school_tracks_for,
 )
 from shnor.web.support.services.surveys import (
@@ -61,6 +64,7 @@ __all__ = [
     "activity_add",
     "activity_comment_add",
     "activity_delete",
+    "activity_due_note",
     "activity_update",
     "antirisk_programme_create",
     "antirisk_to_roadmap",
@@ -81,9 +85,11 @@ __all__ = [
     "roadmap_complete",
     "roadmap_create",
     "roadmap_header_update",
+    "roadmap_overdue_count",
     "roadmap_return",
     "roadmap_start",
     "roadmap_submit",
+    "roadmap_year_default",
     "school_tracks_for",
     "support_reminders_send",
     "survey_import",

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from shnor.core.roadmaps.templates import period_parse
+from shnor.core.roadmaps.templates import TemplateError, period_due, period_parse, template_get
 from shnor.web.accounts.scope import User
 from shnor.web.support import selectors as sel
 from shnor.web.support.models import (
@@ -18,6 +18,53 @@ from shnor.web.support.models import (
     Status,
 )
 from shnor.web.support.services.roadmaps import _parent_roadmap
+
+
+def roadmap_calendar(roadmap: Roadmap) -> str:
+    """The calendar its first template reads months in (school year or calendar year)."""
+    for key in roadmap.templates or []:
+        try:
+            return template_get(str(key)).calendar
+        except TemplateError:
+            continue
+    return "calendar_year"
+
+
+def _read(text: str, roadmap: Roadmap):
+    return period_due(text, year=roadmap.year, calendar=roadmap_calendar(roadmap))
+
+
+def _due_set_by_user(activity: Activity) -> bool:
+    """True when the stored due date is not what the stored period text gives (a user typed it)."""
+    if activity.due_date is None:
+        return False
+    year, cal = activity.roadmap.year, roadmap_calendar(activity.roadmap)
+    read = {
+        period_due(activity.period_text, year=year, calendar=cal).due,
+        period_parse(activity.period_text, year=year, calendar=cal).due,
+    }
+    return activity.due_date not in read
+
+
+def activity_due_note(*, activity: Activity, typed: bool) -> tuple[str, str]:
+    """What the page says about the due date after a save: («info» | «warning», text in Russian)."""
+    if typed and activity.due_date is not None:
+        return "info", f"Срок исполнения: {activity.due_date:%d.%m.%Y}"
+    if activity.due_date is not None:
+        return (
+            "info",
+            f"Срок исполнения определён по тексту «{activity.period_text}»: {activity.due_date:%d.%m.%Y}",
+        )
+    what = (
+        f"текст сроков «{activity.period_text}» не содержит даты"
+        if activity.period_text
+        else "сроки не указаны"
+    )
+    return (
+        "warning",
+        f"У мероприятия «{activity.title[:80]}» нет срока исполнения ({what}): напоминания о нём "
+        "приходить не будут. Укажите срок исполнения в поле «Срок исполнения».",
+    )
 
 
 def _check_edit(actor: User, activity: Activity) -> None:
@@ -43,12 +90,14 @@ def activity_add(
     parent: Activity | None = None,
     track: str = "",
 ) -> Activity:
-    """Add an activity to a roadmap (period text is read into dates unless ``due_date`` is given)."""
+    """Add an activity to a roadmap. A given ``due_date`` is stored as typed; without it the due date is
+    read from the period text («до 01.09.2025», «Март 2025 г.») or stays empty when the text names no
+    date («по графику») — never invented."""
     if not sel.roadmap_access(user=actor, roadmap=roadmap).edit:
         raise PermissionDenied("нет права изменять дорожную карту")
     if not title.strip():
         raise ValidationError("не заполнено наименование мероприятия")
-    per = period_parse(period_text, year=roadmap.year)
+    per = _read(period_text, roadmap)
     last = roadmap.activities.order_by("-position").first()
     if not number:
         same = roadmap.activities.filter(section=section).count() if section else roadmap.activities.count()
@@ -67,7 +116,7 @@ def activity_add(
         title=title.strip(),
         period_text=period_text.strip(),
         start_date=per.start,
-        due_date=due_date or per.due,
+        due_date=due_date if due_date is not None else per.due,
         executor=executor,
         co_executors=co_executors,
         expected_result=expected_result,
@@ -90,7 +139,10 @@ def activity_update(
     executor: str | None = None,
     co_executors: str | None = None,
 ) -> Activity:
-    """Change an activity's status (and optionally its due date, period, executors) with a comment."""
+    """Change an activity's status (and optionally its due date, period, executors) with a comment.
+
+    A new period text re-reads the start and due dates, except a due date the user typed (one that
+    differs from what the old text gave): that stays unless a new ``due_date`` is given."""
     _check_edit(actor, activity)
     if status is not None:
         if status not in Status.values:
@@ -100,10 +152,13 @@ def activity_update(
         elif status != Status.DONE:
             activity.done_at = None
         activity.status = status
-    if period_text is not None and period_text != activity.period_text:
+    if period_text is not None and period_text.strip() != activity.period_text:
+        typed = _due_set_by_user(activity)
         activity.period_text = period_text.strip()
-        per = period_parse(activity.period_text, year=activity.roadmap.year)
-        activity.start_date, activity.due_date = per.start, per.due
+        per = _read(activity.period_text, activity.roadmap)
+        activity.start_date = per.start
+        if not typed:
+            activity.due_date = per.due
     if due_date is not None:
         activity.due_date = due_date
     if executor is not None:

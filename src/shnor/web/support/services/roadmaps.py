@@ -106,6 +106,46 @@ def _default_authority(
     return f"органа исполнительной власти субъекта Российской Федерации в сфере образования ({region.name})"
 
 
+def _template_dues(
+    *, templates: Sequence[str] | None, level: str, year: int, tracks: Sequence[str] | None = None
+) -> list[dt.date | None]:
+    """The due dates of the activities ``roadmap_create`` would make for ``year`` (same templates,
+    shift of years and parsing)."""
+    out: list[dt.date | None] = []
+    for key in list(templates or DEFAULT_TEMPLATES[Level(level)]):
+        tpl = template_get(key)
+        delta = year - tpl.year if tpl.year else 0
+        for a, _ in _activities_from(tpl, level=level, tracks=tracks, year=year):
+            text = _shift_years(a.period, delta) or "В течение года"
+            out.append(period_parse(text, year=year, calendar=tpl.calendar).due)
+    return out
+
+
+def roadmap_overdue_count(
+    *,
+    templates: Sequence[str] | None,
+    level: str,
+    year: int,
+    today: dt.date,
+    tracks: Sequence[str] | None = None,
+) -> int:
+    """How many activities a roadmap of ``year`` would have overdue on the day it is created."""
+    dues = _template_dues(templates=templates, level=level, year=year, tracks=tracks)
+    return sum(1 for d in dues if d is not None and d < today)
+
+
+def roadmap_year_default(*, templates: Sequence[str], level: str, today: dt.date) -> int:
+    """The smallest year from the current school year (it starts in September) on such that every
+    activity the templates give ``level`` is due after ``today`` (activities without a due date do not
+    count); the year after the current school year when none of the next ten years fits."""
+    current = today.year if today.month >= 9 else today.year - 1
+    for year in range(current, current + 10):
+        dues = _template_dues(templates=templates, level=level, year=year)
+        if all(d is None or d > today for d in dues):
+            return year
+    return current + 1
+
+
 @transaction.atomic
 def roadmap_create(
     *,
