@@ -105,13 +105,21 @@ def roadmap_new(request: HttpRequest) -> HttpResponse:
     if not scope_of(request.user).can_create_roadmap(level=level, unit=target):
         raise PermissionDenied("нет права создавать эту дорожную карту")
     run = run_pick()
+    today = _today()
     tracks = services.school_tracks_for(school=target, run=run) if level == Level.SCHOOL else None
-    initial = {
-        "year": run.year if run else _today().year,
-        "templates": services.DEFAULT_TEMPLATES[Level(level)],
-    }
+    defaults = services.DEFAULT_TEMPLATES[Level(level)]
+    year_default = services.roadmap_year_default(templates=defaults, level=level, today=today)
+    initial = {"year": year_default, "templates": defaults}
     form = f.RoadmapCreateForm(request.POST or None, level=level, initial=initial)
+    overdue = 0
     if request.method == "POST" and form.is_valid():
+        overdue = services.roadmap_overdue_count(
+            templates=form.cleaned_data["templates"],
+            level=level,
+            year=form.cleaned_data["year"],
+            today=today,
+            tracks=tracks,
+        )
         kw = (
             {"region": target}
             if level == Level.REGION
@@ -132,6 +140,9 @@ def roadmap_new(request: HttpRequest) -> HttpResponse:
             _errors(request, exc)
         else:
             messages.success(request, f"Дорожная карта создана: {roadmap.activities.count()} мероприятий")
+            late = roadmap.activities.filter(due_date__lt=today).count()
+            if late:
+                messages.warning(request, _overdue_warning(late, roadmap.year, today))
             return redirect("support:roadmap", pk=roadmap.pk)
     return render(
         request,
@@ -144,7 +155,19 @@ def roadmap_new(request: HttpRequest) -> HttpResponse:
             "tracks": tracks,
             "run": run,
             "target_key": getattr(target, "school_id", None) or target.pk,
+            "year_default": year_default,
+            "year_note": (
+                f"Учебный год {year_default}/{year_default + 1}: все сроки мероприятий позже сегодняшней даты"
+            ),
+            "overdue_warning": _overdue_warning(overdue, form.cleaned_data["year"], today) if overdue else "",
         },
+    )
+
+
+def _overdue_warning(count: int, year: int, today: dt.date) -> str:
+    return (
+        f"На {year} год мероприятий с прошедшим сроком: {count} — они будут просрочены сразу после "
+        f"создания (сегодня {today:%d.%m.%Y}). Выберите год позже или поправьте их сроки."
     )
 
 
@@ -232,6 +255,11 @@ def roadmap_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     return response
 
 
+def _due_note(request: HttpRequest, activity: Activity, *, typed: bool) -> None:
+    level, text = services.activity_due_note(activity=activity, typed=typed)
+    (messages.warning if level == "warning" else messages.info)(request, text)
+
+
 @login_required
 @require_POST
 def activity_new(request: HttpRequest, pk: int) -> HttpResponse:
@@ -240,11 +268,12 @@ def activity_new(request: HttpRequest, pk: int) -> HttpResponse:
     form = f.ActivityAddForm(request.POST)
     if form.is_valid():
         try:
-            services.activity_add(actor=request.user, roadmap=roadmap, **form.cleaned_data)
+            activity = services.activity_add(actor=request.user, roadmap=roadmap, **form.cleaned_data)
         except ValidationError as exc:
             _errors(request, exc)
         else:
             messages.success(request, "Мероприятие добавлено")
+            _due_note(request, activity, typed=form.cleaned_data["due_date"] is not None)
     else:
         messages.error(request, "Заполните наименование мероприятия")
     return redirect("support:roadmap", pk=roadmap.pk)
@@ -272,15 +301,19 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 update = f.ActivityUpdateForm(request.POST)
                 if update.is_valid():
                     d = update.cleaned_data
+                    typed = d["due_date"] is not None and d["due_date"] != activity.due_date
+                    before = (activity.period_text, activity.due_date)
                     services.activity_update(
                         actor=request.user,
                         activity=activity,
                         status=d["status"],
                         comment=d["comment"],
                         period_text=d["period_text"],
-                        due_date=d["due_date"] if d["due_date"] != activity.due_date else None,
+                        due_date=d["due_date"] if typed else None,
                     )
                     messages.success(request, "Сохранено")
+                    if before != (activity.period_text, activity.due_date):
+                        _due_note(request, activity, typed=typed)
                     return redirect("support:activity", pk=activity.pk)
             elif action == "evidence":
                 evidence_form = f.EvidenceForm(request.POST, request.FILES)
