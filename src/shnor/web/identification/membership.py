@@ -129,18 +129,26 @@ def stamp() -> str:
 
 
 def tracks_of(*, run: MethodologyRun, school_ids: list[int] | None = None) -> dict[int, tuple[str, str]]:
-    """``{school pk: (track code, label)}`` for ``run``: the municipality's decision where there is one,
-    else the computed track."""
-    qs = SchoolOutcome.objects.filter(run=run, method=SchoolOutcome.TRACKS)
-    if school_ids is not None:
-        qs = qs.filter(school_id__in=school_ids)
+    """``{school pk: (track code, label)}`` for ``run``'s year over the schools on the ШНОР or the
+    objectivity list (approved, else the run's): the municipality's decision where there is one, else the
+    computed track, else — a school the region added to a list by hand — the common regional track."""
+    wanted = set(school_ids) if school_ids is not None else None
+    listed: set[int] = set()
+    for kind in ("low_results", "objectivity"):
+        listed |= set(members(basis_of(kind=kind, run=run)))
+    if wanted is not None:
+        listed &= wanted
     out: dict[int, tuple[str, str]] = {}
+    qs = SchoolOutcome.objects.filter(run=run, method=SchoolOutcome.TRACKS, school_id__in=listed)
     for r in qs.values("school_id", "data__track", "data__track_label"):
         t = TracksEvidence.parse({"track": r["data__track"], "track_label": r["data__track_label"]})
-        out[r["school_id"]] = (t.track, t.label)
+        if t.track:
+            out[r["school_id"]] = (t.track, t.label)
+    for sid in listed - set(out):
+        out[sid] = ("common", TRACK_LABELS["common"])
     chosen = TrackChoice.objects.filter(year=run.year).exclude(track="")
-    if school_ids is not None:
-        chosen = chosen.filter(school_id__in=school_ids)
+    if wanted is not None:
+        chosen = chosen.filter(school_id__in=wanted)
     for sid, track in chosen.values_list("school_id", "track"):
         out[sid] = (track, TRACK_LABELS.get(track, track))
     return out

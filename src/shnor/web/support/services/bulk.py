@@ -19,7 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
 from django.utils import timezone
 
-from shnor.core.roadmaps.templates import TRACK_TITLES, RoadmapTemplate, period_parse, template_get
+from shnor.core.roadmaps.templates import TRACK_TITLES, template_get
 from shnor.web.accounts.audit import audit_record
 from shnor.web.accounts.scope import ROADMAP_CREATORS, User, scope_of
 from shnor.web.identification import membership
@@ -112,37 +112,11 @@ class BulkPlan:
         return asdict(self)
 
 
-def current_school_year(today: dt.date) -> int:
-    """The year the current school year started in (September)."""
-    return today.year if today.month >= 9 else today.year - 1
-
-
-def _dues(
-    tpls: Sequence[RoadmapTemplate], *, level: str, tracks: Sequence[str] | None, year: int
-) -> list[dt.date | None]:
-    """The due dates of the activities ``roadmap_create`` would make (the same templates, shift, parse)."""
-    out: list[dt.date | None] = []
-    for tpl in tpls:
-        delta = year - tpl.year if tpl.year else 0
-        for a, _ in rm._activities_from(tpl, level=level, tracks=tracks, year=year):
-            out.append(period_parse(rm._shift_years(a.period, delta), year=year, calendar=tpl.calendar).due)
-    return out
-
-
 def year_default(*, templates: Sequence[str] | None, level: str, today: dt.date) -> int:
-    """The smallest year from the current school year on whose activities are all due after ``today``.
-
-    TODO: switch to ``support.services.roadmaps.roadmap_year_default`` once it lands there.
-    """
-    found = getattr(rm, "roadmap_year_default", None)
-    if found is not None:
-        return int(found(templates=templates, level=level, today=today))
-    tpls = [template_get(k) for k in (templates or rm.DEFAULT_TEMPLATES[Level(level)])]
-    year = current_school_year(today)
-    for candidate in range(year, year + 5):
-        if all(d is None or d > today for d in _dues(tpls, level=level, tracks=None, year=candidate)):
-            return candidate
-    return year + 1
+    """The smallest year from the current school year on whose activities are all due after ``today``."""
+    return rm.roadmap_year_default(
+        templates=list(templates or rm.DEFAULT_TEMPLATES[Level(level)]), level=level, today=today
+    )
 
 
 def list_year_for(*, kind: str, year: int) -> int:
@@ -201,7 +175,8 @@ def bulk_plan(
     if kind not in BULK_KINDS:
         raise ValidationError(f"неизвестный список «{kind}»")
     keys = list(templates or rm.DEFAULT_TEMPLATES[Level.SCHOOL])
-    tpls = [template_get(k) for k in keys]
+    for k in keys:
+        template_get(k)  # an unknown template stops here, with its name
     ly = list_year if list_year is not None else list_year_for(kind=kind, year=year)
     run = run_pick(year=ly)
     basis = membership.basis_of(kind=kind, run=run, year=ly)
@@ -228,7 +203,7 @@ def bulk_plan(
     )
     for s in schools:
         tracks = _tracks(computed.get(s.pk), s.pk in objectivity)
-        dues = _dues(tpls, level=Level.SCHOOL, tracks=tracks, year=year)
+        dues = rm.template_dues(templates=keys, level=Level.SCHOOL, tracks=tracks, year=year)
         exists = s.pk in existing
         if not exists:
             plan.overdue += sum(d is not None and d < today for d in dues)
@@ -257,12 +232,11 @@ def _plan_municipalities(plan: BulkPlan, *, actor: User, schools: list[School], 
             level=Level.MUNICIPALITY, year=plan.year, municipality_id__in=needed
         ).values_list("municipality_id", flat=True)
     )
-    tpls = [template_get(k) for k in rm.DEFAULT_TEMPLATES[Level.MUNICIPALITY]]
     scope = scope_of(actor)
     for m in Municipality.objects.filter(pk__in=needed - have).select_related("region").order_by("name"):
         if m.region_id is None or not scope.can_create_roadmap(level=Level.MUNICIPALITY, unit=m):
             continue
-        dues = _dues(tpls, level=Level.MUNICIPALITY, tracks=None, year=plan.year)
+        dues = rm.template_dues(templates=None, level=Level.MUNICIPALITY, year=plan.year)
         plan.overdue += sum(d is not None and d < today for d in dues)
         plan.municipalities.append(BulkMunicipality(pk=m.pk, name=m.name, activities=len(dues)))
 

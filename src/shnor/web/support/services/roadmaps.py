@@ -14,7 +14,8 @@ from django.db import IntegrityError, transaction
 from shnor.core.roadmaps.templates import RoadmapTemplate, period_parse, template_get
 from shnor.web.accounts.audit import audit_record
 from shnor.web.accounts.scope import User, scope_of
-from shnor.web.identification.models import MethodologyRun, SchoolOutcome
+from shnor.web.identification import membership
+from shnor.web.identification.models import MethodologyRun, SchoolOutcome, TrackChoice
 from shnor.web.registry.models import Municipality, Region, School
 from shnor.web.support import selectors as sel
 from shnor.web.support.models import (
@@ -38,12 +39,15 @@ def _shift_years(text: str, delta: int) -> str:
 
 
 def school_tracks_for(*, school: School, run: MethodologyRun | None) -> list[str]:
-    """The tracks a school's roadmap takes: the run's tracks outcome (``tracks`` or ``track``), plus
-    «objectivity» when the run flags the school for non-objective results; «common» when none."""
+    """The tracks a school's roadmap takes for ``run``'s year: the municipality's decided track, else the
+    run's tracks outcome (``tracks`` or ``track``); plus «objectivity» when the school is on the
+    objectivity list (the approved one, else the run's); «common» always."""
     tracks: list[str] = []
     if run is not None:
+        decided = membership.tracks_of(run=run, school_ids=[school.pk]).get(school.pk)
+        overridden = TrackChoice.objects.filter(school=school, year=run.year).exclude(track="").exists()
         outcome = SchoolOutcome.objects.filter(run=run, school=school, method=SchoolOutcome.TRACKS).first()
-        if outcome is not None:
+        if outcome is not None and not overridden:
             data = outcome.data if isinstance(outcome.data, dict) else {}
             listed = data.get("tracks") or []
             if isinstance(listed, str):
@@ -52,9 +56,10 @@ def school_tracks_for(*, school: School, run: MethodologyRun | None) -> list[str
             main = str(data.get("track") or outcome.label or "")
             if main and main not in tracks:
                 tracks.append(main)
-        if SchoolOutcome.objects.filter(
-            run=run, school=school, method=SchoolOutcome.OBJECTIVITY, flagged=True
-        ).exists():
+        if decided is not None and decided[0] not in tracks:
+            tracks.append(decided[0])
+        objectivity = membership.basis_of(kind="objectivity", run=run)
+        if membership.members(objectivity, School.objects.filter(pk=school.pk)).exists():
             tracks.append("objectivity")
     if "common" not in tracks:
         tracks.insert(0, "common")
@@ -106,7 +111,7 @@ def _default_authority(
     return f"органа исполнительной власти субъекта Российской Федерации в сфере образования ({region.name})"
 
 
-def _template_dues(
+def template_dues(
     *, templates: Sequence[str] | None, level: str, year: int, tracks: Sequence[str] | None = None
 ) -> list[dt.date | None]:
     """The due dates of the activities ``roadmap_create`` would make for ``year`` (same templates,
@@ -130,7 +135,7 @@ def roadmap_overdue_count(
     tracks: Sequence[str] | None = None,
 ) -> int:
     """How many activities a roadmap of ``year`` would have overdue on the day it is created."""
-    dues = _template_dues(templates=templates, level=level, year=year, tracks=tracks)
+    dues = template_dues(templates=templates, level=level, year=year, tracks=tracks)
     return sum(1 for d in dues if d is not None and d < today)
 
 
@@ -140,7 +145,7 @@ def roadmap_year_default(*, templates: Sequence[str], level: str, today: dt.date
     count); the year after the current school year when none of the next ten years fits."""
     current = today.year if today.month >= 9 else today.year - 1
     for year in range(current, current + 10):
-        dues = _template_dues(templates=templates, level=level, year=year)
+        dues = template_dues(templates=templates, level=level, year=year)
         if all(d is None or d > today for d in dues):
             return year
     return current + 1
