@@ -37,7 +37,8 @@ def test_dagestan_list_imports_per_year_and_exports_every_school_from_fioko(real
     result = runner.invoke(main, ["import", "fioko-list", str(real / DAGESTAN)])
     assert result.exit_code == 0, result.output
     # the file repeats its 2024 block (rows 161–308 again as 309–456): 599 rows, 451 schools-years
-    assert "2023: 159 школ" in result.output and "2024: 148 школ" in result.output
+    assert "2023: 159 школ" in result.output
+    assert "2024: 148 школ" in result.output
     assert "пропущено 148 строк" in result.output
     assert {(f.year, f.kind, f.entries.count()) for f in FiokoList.objects.all()} == {
         (2023, "objectivity", 159),
@@ -47,7 +48,8 @@ def test_dagestan_list_imports_per_year_and_exports_every_school_from_fioko(real
     created = School.objects.filter(in_registry=False)
     assert created.count() == 341  # distinct logins over the three years, all unknown before
     again = runner.invoke(main, ["import", "fioko-list", str(real / DAGESTAN)])
-    assert again.exit_code == 0 and "уже загружен, ничего не изменено" in again.output
+    assert again.exit_code == 0
+    assert "уже загружен, ничего не изменено" in again.output
     assert FiokoList.objects.count() == 3
 
     total = 0
@@ -77,7 +79,8 @@ def test_dagestan_list_imports_per_year_and_exports_every_school_from_fioko(real
     missing = runner.invoke(
         main, ["lists", "export", "--kind", "low_results", "--year", "2023", "--out", str(tmp_path / "x.csv")]
     )
-    assert missing.exit_code != 0 and "списка «ШНОР» за 2023 год ещё нет" in missing.output
+    assert missing.exit_code != 0
+    assert "списка «ШНОР» за 2023 год ещё нет" in missing.output
 
 
 @pytest.mark.django_db
@@ -87,7 +90,8 @@ def test_a_bad_list_is_rejected_with_its_place_and_nothing_is_stored(home, tmp_p
     outcome = fioko_list_import(path=bad)
     assert outcome.status == "rejected"
     assert "строка 3" in str(outcome.errors[0])
-    assert FiokoList.objects.count() == 0 and School.objects.count() == 0
+    assert FiokoList.objects.count() == 0
+    assert School.objects.count() == 0
 
 
 def _approve(version: ListVersion, actor) -> ListVersion:
@@ -112,7 +116,8 @@ def test_draft_edit_approve_and_the_pages_follow_the_approved_list(world, tmp_pa
     draft = decisions.draft_create(actor=region_user, kind="low_results", year=2024)
     entries = {e.school.school_id: e for e in draft.entries.select_related("school")}
     assert {k for k, e in entries.items() if e.included} == {"sch0001", "sch0002"}  # the basis: FIOKO
-    assert entries["sch0003"].source == "computed" and not entries["sch0003"].included
+    assert entries["sch0003"].source == "computed"
+    assert not entries["sch0003"].included
     with pytest.raises(ValidationError):  # a reason is required
         decisions.entry_decide(actor=region_user, version=draft, school=world.far, included=True, reason=" ")
     with pytest.raises(PermissionDenied):
@@ -151,7 +156,9 @@ def test_draft_edit_approve_and_the_pages_follow_the_approved_list(world, tmp_pa
     assert {r["school_id"] for r in api.json()} == {"sch0001", "sch0003"}
     assert {r["source"] for r in api.json()} == {"fioko", "computed"}
     state = c.get(f"/api/lists/low_results/state?run={later.pk}").json()
-    assert state["approved"] and state["version"] == 1 and state["schools"] == 2
+    assert state["approved"]
+    assert state["version"] == 1
+    assert state["schools"] == 2
     xlsx = c.get(reverse("identification:export", kwargs={"kind": "low_results"}) + f"?run={later.pk}")
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
     assert sorted(sheet.cell(r, 1).value for r in range(4, sheet.max_row + 1)) == ["sch0001", "sch0003"]
@@ -163,17 +170,20 @@ def test_draft_edit_approve_and_the_pages_follow_the_approved_list(world, tmp_pa
     with pytest.raises(ValidationError):
         decisions.draft_create(actor=region_user, kind="low_results", year=2024)
     v2 = decisions.draft_create(actor=region_user, kind="low_results", year=2024, reason="решение коллегии")
-    assert v2.number == 2 and v2.entries.filter(included=True).count() == 2
+    assert v2.number == 2
+    assert v2.entries.filter(included=True).count() == 2
     decisions.entry_decide(actor=region_user, version=v2, school=world.school, included=False, reason="вышла")
     _approve(v2, region_user)
     diff = decisions.versions_diff(before=draft, after=v2)
-    assert [e.school.school_id for e in diff["left"]] == ["sch0001"] and diff["entered"] == []
+    assert [e.school.school_id for e in diff["left"]] == ["sch0001"]
+    assert diff["entered"] == []
     assert set(membership.members(membership.basis_of(kind="low_results", run=later))) == {world.far.pk}
     page = c.get(
         reverse("identification:decision", kwargs={"kind": "low_results", "year": 2024})
         + "?version=2&compare=1"
     )
-    assert page.status_code == 200 and "вышла" in page.content.decode()
+    assert page.status_code == 200
+    assert "вышла" in page.content.decode()
 
 
 def test_decision_pages_are_for_the_region(world) -> None:
@@ -197,7 +207,8 @@ def test_decision_pages_are_for_the_region(world) -> None:
     )
     assert refused.status_code == 403
     order = c.get(reverse("identification:decision_order", kwargs={"year": 2024}))
-    assert order.status_code == 200 and order["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert order.status_code == 200
+    assert order["Content-Type"].startswith("application/vnd.openxmlformats")
 
 
 def test_municipality_overrides_a_track_with_a_reason(world) -> None:
