@@ -273,3 +273,18 @@ def test_order_docx_opens_and_holds_the_roadmap(world, maps) -> None:
         username="u_mun2", password=PASSWORD, role=Role.MUNICIPALITY, municipality=world.mun2
     )
     assert _client(stranger).get(url).status_code == 404
+
+
+def test_the_first_activity_worked_on_starts_an_approved_roadmap(world, maps) -> None:
+    _, _, school = maps
+    u = world.users
+    act = school.activities.order_by("position").first()
+    services.activity_update(actor=u["school"], activity=act, status=Status.IN_PROGRESS)
+    school.refresh_from_db()
+    assert school.status == S.DRAFT  # a draft is not started by work on it
+    lifecycle.roadmap_submit(actor=u["school"], roadmap=school)
+    lifecycle.roadmap_approve(actor=u["municipality"], roadmap=school)
+    services.activity_update(actor=u["school"], activity=act, status=Status.DONE, comment="проведено")
+    school.refresh_from_db()
+    assert school.status == S.IN_PROGRESS
+    assert school.events.order_by("-id").first().to_status == S.IN_PROGRESS

@@ -15,8 +15,10 @@ from shnor.web.support.models import (
     Activity,
     ActivityComment,
     Roadmap,
+    RoadmapStatus,
     Status,
 )
+from shnor.web.support.services.lifecycle import roadmap_start
 from shnor.web.support.services.roadmaps import _parent_roadmap
 
 
@@ -168,6 +170,8 @@ def activity_update(
     activity.save()
     if comment.strip():
         ActivityComment.objects.create(activity=activity, author=actor, text=comment.strip())
+    if status in (Status.IN_PROGRESS, Status.DONE) and activity.roadmap.status == RoadmapStatus.APPROVED:
+        roadmap_start(actor=actor, roadmap=activity.roadmap)  # the first work on an approved roadmap
     return activity
 
 
