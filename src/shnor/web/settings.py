@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "shnor.web.api",
     "shnor.web.support",
     "shnor.web.diagnostics",
+    "shnor.web.cases",
     "shnor.web.monitoring",
 ]
 
