@@ -179,7 +179,7 @@ def _sentences(code: str, stat: Mapping[str, Any], raw: Mapping[str, Any]) -> li
             f"Оказалось {ru_number(g('at_or_above'), 0)}.",
         ]
     if code == "bunching" and is_num(g("n_window")):
-        n = float(g("n_window"))
+        n = float(stat["n_window"])
         exp = _num(g("expected_share"))
         obs = _num(g("observed_share"))
         out = []
@@ -195,7 +195,7 @@ def _sentences(code: str, stat: Mapping[str, Any], raw: Mapping[str, Any]) -> li
             out.append(f"Оказалось {seen_words}" + (f" ({_pct(obs)})." if obs is not None else "."))
         return out
     if code == "task_pattern" and is_num(g("excess_hard_points")):
-        x = float(g("excess_hard_points"))
+        x = float(stat["excess_hard_points"])
         more = "больше" if x >= 0 else "меньше"
         per = _num(g("excess_hard_points_per_pupil"))
         return [

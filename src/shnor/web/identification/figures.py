@@ -36,9 +36,15 @@ def _num(value: Any) -> bool:
 
 
 def histogram_figure(
-    observed: list, expected: list | None, scores: list | None = None, title: str = ""
+    observed: list,
+    expected: list | None,
+    scores: list | None = None,
+    title: str = "",
+    *,
+    boundaries: list[tuple[float, str]] | None = None,
 ) -> dict:
-    """Bars of the school's score counts with the expected (counterfactual) counts as a line."""
+    """Bars of the school's score counts with the expected (counterfactual) counts as a line; each mark
+    boundary ``(x, label)`` (x: the score's position, between two bars) as a dashed vertical line."""
     scores = scores or list(range(len(observed)))
     data = [
         {
@@ -60,12 +66,41 @@ def histogram_figure(
                 "line": {"color": COLORS["expected"], "width": 2},
             }
         )
+    lines = [(scores[0] + x if _num(scores[0]) else x, label) for x, label in boundaries or []]
+    extra: dict[str, Any] = {}
+    if lines:
+        extra["shapes"] = [
+            {
+                "type": "line",
+                "xref": "x",
+                "yref": "paper",
+                "x0": x,
+                "x1": x,
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": "#b71c1c", "width": 2, "dash": "dash"},
+            }
+            for x, _ in lines
+        ]
+        extra["annotations"] = [
+            {
+                "x": x,
+                "y": 1,
+                "xref": "x",
+                "yref": "paper",
+                "text": label,
+                "showarrow": False,
+                "yanchor": "bottom",
+            }
+            for x, label in lines
+        ]
     return {
         "data": data,
         "layout": _layout(
             title or "Распределение первичных баллов",
             xaxis={"title": {"text": "первичный балл"}},
             yaxis={"title": {"text": "участников"}},
+            **extra,
         ),
     }
 

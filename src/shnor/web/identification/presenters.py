@@ -15,6 +15,7 @@ from typing import Any
 
 from shnor.core import evidence as E
 from shnor.core.evidence.base import Charts, Headline
+from shnor.core.evidence.plain import PlainSign, plain_signs, ru_number
 from shnor.core.labels import (
     CATEGORY_SHORT_LABELS,
     PROCEDURE_LABELS,
@@ -107,9 +108,9 @@ def fmt(value: Any) -> str:
     if isinstance(value, bool):
         return "да" if value else "нет"
     if isinstance(value, float):
-        if abs(value) < 0.001 and value != 0:
-            return f"{value:.2e}"
-        return f"{value:.4g}".replace(".", ",")
+        if abs(value) < 0.0001 and value != 0:
+            return "< 0,0001" if value > 0 else "> −0,0001"
+        return ru_number(value, 4 if abs(value) < 1 else 2)
     if isinstance(value, list) and len(value) == 2 and all(fg._num(v) for v in value):
         return f"[{fmt(value[0])}; {fmt(value[1])}]"
     if isinstance(value, dict):
@@ -130,7 +131,9 @@ def headline_facts(headline: Headline) -> list[Fact]:
     ]
 
 
-def chart_items(charts: Charts, *, suffix: str = "") -> list[dict]:
+def chart_items(
+    charts: Charts, *, suffix: str = "", boundaries: list[tuple[float, str]] | None = None
+) -> list[dict]:
     """The charts of one evidence node as ``{"title", "figure"}`` / ``{"title", "table"}`` items."""
     out: list[dict] = []
     h = charts.histogram
@@ -140,7 +143,7 @@ def chart_items(charts: Charts, *, suffix: str = "") -> list[dict]:
         out.append(
             {
                 "title": "Распределение баллов" + suffix,
-                "figure": fg.histogram_figure(list(h.observed), expected, scores),
+                "figure": fg.histogram_figure(list(h.observed), expected, scores, boundaries=boundaries),
             }
         )
     for p in charts.profiles:
@@ -244,9 +247,15 @@ class ObjectivityPresenter(Presenter):
             f"значимых признаков: {n}" if n else ("признаки не выявлены" if not flagged else humanize(label))
         )
 
-    def body(self, ev: E.ObjectivityEvidence) -> tuple[list[Fact], list[dict], list[dict]]:
+    def present(self, data: Any, *, flagged: bool, label: str) -> Presentation:
+        """The whole presentation; the sign blocks also read the pooled tests and the mark boundaries."""
+        ev = self.parse(data)
+        facts, charts, signs = self.body(ev, raw=E.as_dict(E.as_dict(data).get("evidence")))
+        return Presentation(self.label(ev, flagged=flagged, label=label), facts, charts, signs)
+
+    def body(self, ev: E.ObjectivityEvidence, raw: Any = None) -> tuple[list[Fact], list[dict], list[dict]]:
         """The school's facts and its sign blocks (charts by sign when no sign was tested)."""
-        signs = sign_blocks_of(ev)
+        signs = sign_blocks_of(ev, raw=raw)
         if signs:
             return headline_facts(ev.headline), [], signs
         charts = []
@@ -260,32 +269,68 @@ class ObjectivityPresenter(Presenter):
         return "; ".join(sign_label(s) for s in ev.sign_ids)
 
 
-def sign_blocks_of(ev: E.ObjectivityEvidence) -> list[dict]:
-    """One block per tested sign — title, significance, facts (with the school's threshold), charts (a sign
-    that shares its twin's chart shows the twin's) — significant ones first."""
-    significant = set(ev.significant)
+def sign_blocks_of(ev: E.ObjectivityEvidence, *, raw: Any = None) -> list[dict]:
+    """One block per tested sign — title, plain sentences, the badge from :class:`PlainSign` (the one rule:
+    q or p at most the threshold stated in the evidence), facts in Russian numbers, charts (a sign that
+    shares its twin's chart shows the twin's; a histogram marks the mark boundary) — significant first."""
     by_id = {r.id: r for r in ev.signs}  # the last record of an id wins, as stored
     blocks = []
-    for rec in ev.signs:
-        if not rec.tested:
-            continue
-        charts = rec.charts
-        if not charts and rec.chart_of is not None and rec.chart_of in by_id:
-            charts = by_id[rec.chart_of].charts
-        headline = Headline(
-            **{**dict(rec.headline.items()), "threshold": rec.headline.threshold or ev.threshold}
-        )
+    for plain in plain_signs(ev, raw=raw):
+        rec = by_id.get(plain.code)
+        charts: list[dict] = []
+        facts: list[Fact] = []
+        if rec is not None:
+            source = rec.charts
+            if not source and rec.chart_of is not None and rec.chart_of in by_id:
+                source = by_id[rec.chart_of].charts
+            charts = chart_items(source, boundaries=_boundaries(plain))
+            facts = _sign_facts(rec.headline, plain, ev.threshold)
+        else:
+            facts = _sign_facts(Headline(), plain, ev.threshold)
         blocks.append(
             {
-                "id": rec.id,
-                "title": sign_label(rec.id),
-                "significant": rec.id in significant,
-                "facts": headline_facts(headline),
-                "charts": chart_items(charts),
+                "id": plain.code,
+                "title": plain.title,
+                "significant": plain.significant,
+                "badge": plain.badge,
+                "sentences": plain.sentences,
+                "facts": facts,
+                "charts": charts,
             }
         )
-    blocks.sort(key=lambda b: (not b["significant"], b["title"]))
     return blocks
+
+
+def _boundaries(plain: PlainSign) -> list[tuple[float, str]]:
+    return list(plain.chart.boundaries) if plain.chart is not None else []
+
+
+def _sign_facts(headline: Headline, plain: PlainSign, school_threshold: Any = None) -> list[Fact]:
+    """Comparison group, participants, p (or q) and the threshold it was compared with — no raw keys."""
+    out: list[Fact] = []
+    if headline.comparison_group:
+        out.append(("Группа сравнения", str(headline.comparison_group)))
+    n = headline.n if headline.n is not None else headline.n_pupils
+    if isinstance(n, int | float) and not isinstance(n, bool):
+        out.append(("Участников", ru_number(n, 0)))
+    if plain.value is not None:
+        name = "q-значение (с поправкой на множественность)" if plain.compared == "q" else "p-значение"
+        out.append((name, fmt(float(plain.value))))
+    stated = headline.threshold or school_threshold
+    if plain.threshold is not None and stated is not None:
+        out.append(("Порог", _threshold_words(plain, stated)))
+    elif plain.threshold is not None:
+        out.append(("Порог по умолчанию (в расчёте не указан)", _threshold_words(plain, None)))
+    return out
+
+
+def _threshold_words(plain: PlainSign, stated: Any) -> str:
+    """«p не больше 0,001 (уровень q 0,05)»: the threshold the badge compared with."""
+    what = "q" if plain.compared == "q" else "p"
+    words = f"{what} не больше {fmt(float(plain.threshold or 0))}"
+    if isinstance(stated, dict) and isinstance(stated.get("q"), int | float) and what == "p":
+        words += f" (уровень q {fmt(float(stated['q']))})"
+    return words
 
 
 class FiokoPresenter(Presenter):
@@ -524,7 +569,7 @@ def list_details(method: str, data: Any) -> str:
 
 def sign_blocks(evidence: Any) -> list[dict]:
     """Objectivity evidence (the ``evidence`` object) as one block per tested sign."""
-    return sign_blocks_of(E.ObjectivityEvidence.parse({"evidence": evidence}))
+    return sign_blocks_of(E.ObjectivityEvidence.parse({"evidence": evidence}), raw=evidence)
 
 
 def track_summary(data: Any, *, label: str = "") -> dict | None:
