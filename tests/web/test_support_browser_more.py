@@ -82,7 +82,11 @@ def test_roadmap_from_template_evidence_overdue_and_export(
         page.goto(f"{live_server.url}/support/")
         page.click(f"text=Новая муниципальная: {w.mun.name}")
         page.wait_for_url("**/support/roadmaps/new/**")
-        assert page.input_value("#id_year") == "2024"  # the year of the latest finished run
+        coming = services.roadmap_year_default(
+            templates=services.DEFAULT_TEMPLATES[Level.MUNICIPALITY], level=Level.MUNICIPALITY, today=today
+        )
+        assert page.input_value("#id_year") == str(coming)  # nothing overdue on the day it is made
+        page.fill("#id_year", "2024")  # a year already past: created, with a warning
         for box in page.locator("#roadmap-new input[name=templates]").all():
             box.uncheck()
         page.check("#roadmap-new input[name=templates][value=chel_municipal_2024]")
