@@ -15,6 +15,7 @@ urlpatterns = [
     path("support/", include("shnor.web.support.urls")),
     path("jobs/", include("shnor.web.jobs.urls")),
     path("diagnostics/", include("shnor.web.diagnostics.urls")),
+    path("cases/", include("shnor.web.cases.urls")),
     path("monitoring/", include("shnor.web.monitoring.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
