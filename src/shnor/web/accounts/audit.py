@@ -44,7 +44,7 @@ def audit_record(
         user=user,
         username=username or (user.get_username() if user is not None else "система"),
         ip=ip,
-        action=action,
+        action=action[:100],
         object_type=object_type,
         object_id=str(object_id)[:64],
         object_repr=str(object_repr)[:500],

@@ -59,7 +59,7 @@ class AuditEntry(models.Model):
     )
     username = models.CharField("имя пользователя", max_length=150, blank=True)
     ip = models.CharField(max_length=64, blank=True)
-    action = models.CharField("действие", max_length=32)
+    action = models.CharField("действие", max_length=100)
     object_type = models.CharField("объект", max_length=100, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
     object_repr = models.CharField("описание", max_length=500, blank=True)

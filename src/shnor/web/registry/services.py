@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import polars as pl
@@ -13,10 +14,19 @@ from shnor.web.outcome import ImportOutcome, error_report_write, share_text
 from shnor.web.registry.models import Municipality, Region, School, SchoolContext
 
 
+def _name_key(name: str | None) -> str:
+    """The code of a unit known only by its name: ``name:<name>``, or its hash when that does not fit the
+    64 characters of a code (long municipality names in FIOKO's files)."""
+    key = f"name:{name}"
+    if len(key) <= 64:
+        return key
+    return "name#" + hashlib.sha256(str(name).encode()).hexdigest()[:40]
+
+
 def _region(code: str | None, name: str | None) -> Region | None:
     if not code and not name:
         return None
-    key = code or f"name:{name}"
+    key = code or _name_key(name)
     obj, created = Region.objects.get_or_create(code=key, defaults={"name": name or key})
     if not created and name and obj.name != name and obj.name == key:
         obj.name = name
@@ -27,7 +37,7 @@ def _region(code: str | None, name: str | None) -> Region | None:
 def _municipality(code: str | None, name: str | None, region: Region | None) -> Municipality | None:
     if not code and not name:
         return None
-    key = code or f"name:{name}"
+    key = code or _name_key(name)
     obj, _ = Municipality.objects.get_or_create(code=key, defaults={"name": name or key, "region": region})
     if region is not None and obj.region_id is None:
         obj.region = region
