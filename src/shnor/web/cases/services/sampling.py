@@ -32,7 +32,8 @@ SAMPLE_HEADERS = {
     "works_to_recheck": "Работ на перепроверку",
     "positions": "Номера работ в списке (по порядку)",
 }
-GROUP_LABELS = {"flagged": "с признаками", "control": "контрольная группа"}
+#: The groups as the sample names them: «проверяемая» (schools with signs) and «контрольная».
+GROUP_LABELS = {"проверяемая": "проверяемая (с признаками)", "контрольная": "контрольная (без признаков)"}
 
 
 def _participants(year: int, school_ids: list[str]) -> pl.DataFrame:
@@ -79,14 +80,21 @@ def sample_propose(
     participants = _participants(year, list(ids.values()))
     if participants.is_empty():
         raise ValidationError(f"в хранилище нет результатов ВПР {year} г.: выборку не из чего составить")
-    return recheck_sample(
-        participants,
-        flagged,
-        control_share_expected=control_share_expected,
-        margin=margin,
-        per_school_max=per_school_max,
-        seed=seed,
+    strata = dict(schools.values_list("school_id", "municipality__name"))
+    participants = participants.with_columns(
+        pl.col("school_id").replace_strict(strata, default="", return_dtype=pl.String).alias("stratum")
     )
+    try:
+        return recheck_sample(
+            participants,
+            sorted(flagged),
+            control_share_expected=control_share_expected,
+            margin=margin,
+            per_school_max=per_school_max,
+            seed=seed,
+        )
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from exc
 
 
 def _cell(v: Any) -> Any:
