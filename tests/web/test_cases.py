@@ -189,6 +189,12 @@ def test_scoping_and_read_only_roles(world, case) -> None:
     )
     with pytest.raises(PermissionDenied):
         services.case_answer(actor=world.users["observer"], case=case, text="x")
+    mun_page = client_for(world.users["municipality"]).get("/cases/?year=2024").content.decode()
+    assert 'href="/cases/">Дела о необъективности</a>' in mun_page  # the menu link
+    assert "МБОУ СОШ №1" in mun_page
+    assert "Открыть дела по списку" not in mun_page
+    school_home = client_for(world.users["school"]).get(f"/cases/{case.pk}/").content.decode()
+    assert 'href="/cases/">Дела о необъективности</a>' not in school_home
     card = client_for(world.users["school"]).get("/schools/sch0001/").content.decode()
     assert "Рассмотрение признаков" in card
     assert f"/cases/{case.pk}/" in card
@@ -277,3 +283,5 @@ def test_dossier_docx_has_the_school_and_the_recheck_conclusion(world, case, tmp
     assert "МБОУ СОШ №1" in text
     assert conclusion
     assert conclusion in text
+    pdf = client_for(world.users["school"]).get(f"/cases/{case.pk}/dossier.pdf")
+    assert pdf.content.startswith(b"%PDF")
