@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from shnor.web.monitoring import views
+from shnor.web.monitoring import method_cards, views
 
 app_name = "monitoring"
 urlpatterns = [
@@ -15,4 +15,6 @@ urlpatterns = [
     path("sites/municipalities/<int:pk>/", views.site_municipality, name="site_municipality"),
     path("reports/", views.reports, name="reports"),
     path("reports/<str:identifier>/", views.report_download, name="report"),
+    path("methods/", method_cards.method_cards, name="method_cards"),
+    path("methods/<str:code>/", method_cards.method_card, name="method_card"),
 ]
