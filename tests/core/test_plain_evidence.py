@@ -153,7 +153,7 @@ def test_a_sign_above_its_threshold_is_not_significant_and_its_badge_says_so() -
 def test_bunching_in_words_with_the_mark_boundary_on_its_chart() -> None:
     (bunching,) = [s for s in plain_signs_of(_flagged()) if s.code == "bunching:vpr:ma:4"]
     text = " ".join(bunching.sentences)
-    assert "порог отметки «3» (6 баллов)" in text
+    assert "порогом отметки «3» (6 баллов)" in text
     assert "min_3" not in text
     assert "реже 1 случая на миллион школ" in text
     assert bunching.chart is not None

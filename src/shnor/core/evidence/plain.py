@@ -161,9 +161,11 @@ def _mark_words(stat: Mapping[str, Any]) -> str:
     return f" «{mark}»" if mark else ""
 
 
-def _boundary_words(stat: Mapping[str, Any], cut: Any) -> str:
+def _boundary_words(stat: Mapping[str, Any], cut: Any, *, instrumental: bool = False) -> str:
+    """«порог отметки «3» (6 баллов)»; ``instrumental``: «порогом …» (after «рядом с»)."""
     mark = _mark(stat.get("boundary"))
-    where = f"порог отметки «{mark}»" if mark else "порог отметки"
+    word = "порогом" if instrumental else "порог"
+    where = f"{word} отметки «{mark}»" if mark else f"{word} отметки"
     return f"{where} ({_points(cut)})" if is_num(cut) else where
 
 
@@ -185,7 +187,8 @@ def _sentences(code: str, stat: Mapping[str, Any], raw: Mapping[str, Any]) -> li
         out = []
         if exp is not None:
             out.append(
-                f"Среди {ru_number(n, 0)} участников с баллами рядом с {_boundary_words(stat, cut)} "
+                f"Среди {ru_number(n, 0)} участников с баллами рядом с "
+                f"{_boundary_words(stat, cut, instrumental=True)} "
                 f"ожидалось на самом пороге примерно {ru_number(exp * n, 0)} ({_pct(exp)}), "
                 "как в школах того же уровня."
             )

@@ -7,6 +7,8 @@ from typing import Any
 
 from django import template
 
+from shnor.core.labels import SUBJECT_NAMES
+
 register = template.Library()
 
 
@@ -83,3 +85,9 @@ def data_notices(run: Any) -> dict[str, Any]:
     from shnor.web.identification.data_changes import run_data_notices
 
     return {"notices": run_data_notices(run), "run": run}
+
+
+@register.filter
+def subject(code: Any) -> str:
+    """«Математика» for ``ma``: a subject code as its name (the code itself when unknown)."""
+    return SUBJECT_NAMES.get(str(code), str(code))
