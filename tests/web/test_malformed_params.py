@@ -43,6 +43,8 @@ from django.urls.resolvers import RegexPattern, RoutePattern
 from shnor.web.accounts.services import api_token_create
 from shnor.web.accounts.users import user_admin_grant
 from shnor.web.assessments.models import ImportBatch
+from shnor.web.cases import services as case_services
+from shnor.web.cases.models import CaseAnswer
 from shnor.web.diagnostics.models import Course, DevelopmentRoute, Enrolment, Teacher
 from shnor.web.jobs.models import Job
 from shnor.web.monitoring.models import EffectivenessAnalysis
@@ -282,6 +284,8 @@ def crawl_world(world: World) -> dict[str, object]:
         created_by=world.users["municipality"],
         region=world.region,
     )
+    case = case_services.cases_open(actor=world.users["region"], year=world.run.year, run=world.run)[0]
+    answer = CaseAnswer.objects.create(case=case, author=world.users["school"], text="ответ школы")
     analysis = EffectivenessAnalysis.objects.create(region=world.region, start_year=2024, status="done")
     token, _ = api_token_create(user=world.users["region"], name="обход")
     by_name: dict[str, dict[str, object]] = {
@@ -319,6 +323,14 @@ def crawl_world(world: World) -> dict[str, object]:
         "monitoring:site_municipality": {"pk": world.mun.pk},
         "monitoring:report": {"identifier": "annual_report"},
         "identification:decision_act": {"action": "decide"},
+        "cases:case": {"pk": case.pk},
+        "cases:answer": {"pk": case.pk},
+        "cases:decide": {"pk": case.pk},
+        "cases:appeal": {"pk": case.pk},
+        "cases:controlled": {"pk": case.pk},
+        "cases:dossier": {"pk": case.pk, "fmt": "docx"},
+        "cases:answer_file": {"pk": answer.pk},
+        "monitoring:method_card": {"code": "objectivity"},
     }
     by_param: dict[str, object] = {
         "school_id": world.school.school_id,
