@@ -7,6 +7,7 @@ from typing import Any
 
 from django import template
 
+from shnor.core.evidence.plain import ru_number
 from shnor.core.labels import SUBJECT_NAMES
 
 register = template.Library()
@@ -33,11 +34,12 @@ def pct(value: Any) -> str:
 
 @register.filter
 def num(value: Any) -> str:
-    """A number with a decimal comma; «—» for empty."""
+    """A number in Russian format (decimal comma, never e-notation: a tiny value is «< 0,001»); «—» for
+    empty."""
     if value is None or value == "":
         return "—"
     if isinstance(value, float):
-        return f"{value:.3g}".replace(".", ",")
+        return ru_number(value, 3)
     return str(value)
 
 
