@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from shnor.web.diagnostics import people_views as people
 from shnor.web.diagnostics import views
 
 app_name = "diagnostics"
@@ -16,4 +17,19 @@ urlpatterns = [
     path("teachers/<int:pk>/link/", views.teacher_link, name="teacher_link"),
     path("routes/<int:pk>/add/", views.enrolment_new, name="enrolment_new"),
     path("enrolments/<int:pk>/status/", views.enrolment_status, name="enrolment_status"),
+    path("people/", people.index, name="people"),
+    path("people/export.xlsx", people.export, name="people_export"),
+    path("people/internships/", people.internships, name="internships"),
+    path("people/internships/<int:pk>/", people.internship_detail, name="internship"),
+    path("people/mentoring/", people.pairs, name="pairs"),
+    path("people/mentoring/<int:pk>/", people.pair_detail, name="pair"),
+    path("people/mentoring/<int:pk>/meeting/", people.pair_meeting, name="pair_meeting"),
+    path("people/mentoring/<int:pk>/result/", people.pair_result, name="pair_result"),
+    path("people/reserve/", people.reserve, name="reserve"),
+    path("people/reserve/<int:pk>/status/", people.reserve_status, name="reserve_status"),
+    path("people/competitions/", people.competitions, name="competitions"),
+    path("people/competitions/<int:pk>/", people.competition_detail, name="competition"),
+    path("people/entries/<int:pk>/result/", people.entry_result, name="entry_result"),
+    path("people/entries/<int:pk>/file/", people.entry_file, name="entry_file"),
+    path("people/schools/<str:school_id>/", people.school_section, name="people_school"),
 ]
