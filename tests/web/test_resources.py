@@ -124,7 +124,8 @@ def test_import_is_atomic_with_row_errors_and_idempotent(world, tmp_path) -> Non
     )
     assert "строка 4, столбец «school_id»: школа «sch0009» не найдена" in text[1]
     assert "строка 5, столбец «quantity»" in text[2]
-    assert not StaffNeed.objects.exists() and not EquipmentNeed.objects.exists()
+    assert not StaffNeed.objects.exists()
+    assert not EquipmentNeed.objects.exists()
 
     good = needs_csv(
         tmp_path,
@@ -137,14 +138,16 @@ def test_import_is_atomic_with_row_errors_and_idempotent(world, tmp_path) -> Non
     )
     assert needs_import(path=good, actor=world.users["region"]).status == "stored"
     assert needs_import(path=good, actor=world.users["region"]).status == "stored"
-    assert StaffNeed.objects.count() == 2 and EquipmentNeed.objects.count() == 1
+    assert StaffNeed.objects.count() == 2
+    assert EquipmentNeed.objects.count() == 1
     assert EquipmentNeed.objects.get().cost == Decimal("300000.50")
     assert SchoolContext.objects.get(school=world.school, year=2025).staff_shortage is True
     other = StaffNeed.objects.get(specialist="other")
     assert other.title == "другой специалист: инструктор по ФК"
     # a municipality may not load another municipality's school
     out = needs_import(path=good, actor=world.users["municipality"])
-    assert out.status == "rejected" and "sch0003" in str(out.errors[0])
+    assert out.status == "rejected"
+    assert "sch0003" in str(out.errors[0])
 
 
 def test_decision_execution_and_summaries(world) -> None:
@@ -192,7 +195,8 @@ def test_decision_execution_and_summaries(world) -> None:
     assert row["equipment_cost"] == Decimal("600000")
     assert row["decisions"]["executing"] == {"count": 1, "amount": Decimal("500000")}
     assert row["decisions"]["cancelled"]["count"] == 1
-    assert row["decided_amount"] == Decimal("500000") and row["spent"] == Decimal("200000")
+    assert row["decided_amount"] == Decimal("500000")
+    assert row["spent"] == Decimal("200000")
     assert row["executed_share"] == Decimal("0.4")
     by_school = sel.summary(user=world.users["municipality"], year=2025, municipality=world.mun)
     assert [r["unit"].school_id for r in by_school["rows"]] == ["sch0001", "sch0002"]
@@ -200,7 +204,8 @@ def test_decision_execution_and_summaries(world) -> None:
     assert SupportDecision.objects.visible_to(world.users["school"]).count() == 1
 
     page = client_for(world.users["municipality"]).get("/resources/?year=2025").content.decode()
-    assert "600\u00a0000,00\u00a0₽" in page and "40,0\u00a0%" in page
+    assert "600\u00a0000,00\u00a0₽" in page
+    assert "40,0\u00a0%" in page
     resp = client_for(region).get("/resources/export.xlsx?year=2025")
     book = openpyxl.load_workbook(io.BytesIO(resp.content))
     sheet = book["Свод"]
