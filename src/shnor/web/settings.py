@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "shnor.web.support",
     "shnor.web.diagnostics",
     "shnor.web.cases",
+    "shnor.web.practices",
     "shnor.web.resources",
     "shnor.web.evaluation",
     "shnor.web.monitoring",
