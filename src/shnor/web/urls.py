@@ -16,6 +16,7 @@ urlpatterns = [
     path("jobs/", include("shnor.web.jobs.urls")),
     path("diagnostics/", include("shnor.web.diagnostics.urls")),
     path("cases/", include("shnor.web.cases.urls")),
+    path("practices/", include("shnor.web.practices.urls")),
     path("resources/", include("shnor.web.resources.urls")),
     path("evaluation/", include("shnor.web.evaluation.urls")),
     path("monitoring/", include("shnor.web.monitoring.urls")),
