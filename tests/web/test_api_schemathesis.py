@@ -45,6 +45,8 @@ KNOWN: dict[str, list[tuple[dict, dict]]] = {
         ({"kind": "low_results"}, {"year": 2023, "min_years": 2, "track": "network"}),
         ({"kind": "objectivity"}, {"year": BIG, "run": BIG, "municipality": BIG, "min_years": BIG}),
     ],
+    "/api/resources/needs/{school_id}": [({"school_id": "sch0001"}, {"year": 2024})],
+    "/api/resources/decisions": [({}, {}), ({}, {"year": 2024})],
     "/api/lists/{kind}/state": [({"kind": "low_results"}, {}), ({"kind": "objectivity"}, {"year": 2023})],
 }
 

@@ -36,6 +36,7 @@ from shnor.web.identification.models import SchoolOutcome
 from shnor.web.identification.presenters import Presentation, present
 from shnor.web.registry.models import School
 from shnor.web.registry.selectors import schools_search
+from shnor.web.resources.api import router as resources_router
 
 
 class TokenAuth(HttpBearer):
@@ -59,6 +60,7 @@ api = NinjaAPI(
     docs_url="/docs",
     urls_namespace="api",
 )
+api.add_router("/resources/", resources_router)
 
 
 # Bounds of the integer parameters: an id or year beyond a 64-bit integer made the database driver raise
