@@ -158,6 +158,7 @@ def test_search_understands_russian_word_forms(world) -> None:
     assert found("и в на") == []
     rows = sel.bank_search(user=user, filters=sel.Filters(q="чтение"))
     assert rows[0].rank > 0
+    assert rows[0].relevance == 100
     assert found("")[:2] == [geometry.pk, reading.pk]  # no query: newest first
     assert [p.pk for p in sel.bank_search(user=user, filters=sel.Filters(grade=4))] == [geometry.pk]
     assert [p.pk for p in sel.bank_search(user=user, filters=sel.Filters(factor="failure_risk"))] == [

@@ -120,6 +120,9 @@ class SearchForm(forms.Form):
         required=False,
     )
     factor = forms.ChoiceField(
-        label="Фактор риска", choices=lambda: [("", "— любой —"), *_factors()], required=False
+        label="Фактор риска",
+        choices=lambda: [("", "— любой —"), *_factors()],
+        required=False,
+        widget=forms.Select(attrs={"style": "max-width:24em"}),
     )
     tag = forms.CharField(label="Умение, КЭС, КТ", max_length=200, required=False)

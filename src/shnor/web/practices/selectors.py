@@ -78,7 +78,7 @@ class Filters:
 
 def bank_search(*, user: User, filters: Filters, limit: int = 200) -> list[Practice]:
     """Published practices matching the filters; with a query, ranked by the full-text search (each has
-    ``rank``), else newest first (``rank`` None)."""
+    ``rank`` and ``relevance``, 0..100 % of the best match's rank), else newest first (both None)."""
     qs = practices_published()
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
@@ -98,7 +98,11 @@ def bank_search(*, user: User, filters: Filters, limit: int = 200) -> list[Pract
         and (not filters.factor or filters.factor in (p.risk_factors or []))
         and (not tag or any(tag in " ".join(str(s).lower().split()) for s in p.skills or []))
     ]
-    return out[:limit]
+    out = out[:limit]
+    best = max((float(p.rank) for p in out if p.rank is not None), default=0.0)
+    for p in out:  # the rank as a share of the best match's: BM25's scale means nothing to a reader
+        p.relevance = None if p.rank is None else (round(100 * float(p.rank) / best) if best > 0 else 100)
+    return out
 
 
 def practice_tags() -> list[str]:
