@@ -80,7 +80,7 @@ def _out(p) -> dict:
     }
 
 
-@router.get("/practices", response=list[PracticeOut], summary="Поиск в банке практик")
+@router.get("/search", response=list[PracticeOut], summary="Поиск в банке практик")
 def practices_search(
     request: HttpRequest,
     q: str = Query("", **TEXT),
@@ -96,7 +96,7 @@ def practices_search(
     return [_out(p) for p in sel.bank_search(user=request.user, filters=filters, limit=100)]
 
 
-@router.get("/practices/{practice_id}", response=PracticeFullOut, summary="Практика из банка")
+@router.get("/{practice_id}", response=PracticeFullOut, summary="Практика из банка")
 def practice_one(request: HttpRequest, practice_id: int = Path(..., **ID)) -> dict:
     """One practice the user sees (404 otherwise)."""
     p = get_object_or_404(sel.practices_visible(user=request.user), pk=practice_id)
