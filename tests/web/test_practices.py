@@ -223,6 +223,11 @@ def test_deficit_link_lists_practices_of_the_subject_matching_the_labels(world) 
     )  # no deficits
     _deficits(world)
     rows = sel.practices_for_deficits(school=world.school)
+    assert sel.practices_for_deficits(school=world.school, run=world.run_old) is None  # that run has none
+    with_run = "{% load practices_tags %}{% practices_for_deficits school run %}"
+    assert "Клуб смыслового чтения" in _render(
+        with_run, world.users["school"], school=world.school, run=world.run
+    )
     assert [r["practice"].pk for r in rows] == [reading.pk]
     html = _render(tag, world.users["school"], school=world.school)
     assert f"/practices/{reading.pk}/" in html
