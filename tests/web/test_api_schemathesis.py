@@ -19,6 +19,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from shnor.web.accounts.services import api_token_create
+from shnor.web.practices import services as practices
 
 # Only the 200 answers are documented; 401/404/422 come from the framework and are not in the schema, so
 # status_code_conformance is left out. The other checks that make sense for a read-only API:
@@ -46,6 +47,7 @@ KNOWN: dict[str, list[tuple[dict, dict]]] = {
         ({"kind": "objectivity"}, {"year": BIG, "run": BIG, "municipality": BIG, "min_years": BIG}),
     ],
     "/api/resources/needs/{school_id}": [({"school_id": "sch0001"}, {"year": 2024})],
+    "/api/practices/search": [({}, {"q": "чтение"}), ({}, {})],
     "/api/resources/decisions": [({}, {}), ({}, {"year": 2024})],
     "/api/lists/{kind}/state": [({"kind": "low_results"}, {}), ({"kind": "objectivity"}, {"year": 2023})],
 }
@@ -73,6 +75,12 @@ def test_no_server_errors_with_a_token(world, keep_db_connection) -> None:
     _, key = api_token_create(user=world.users["region"], name="schemathesis")
     headers = {"Authorization": f"Bearer {key}"}
     seen: dict[str, set[int]] = {}
+    practice = practices.practice_save(
+        actor=world.users["school"], data={"title": "Клуб чтения", "description": "Дефициты чтения"}
+    )
+    practices.practice_submit(actor=world.users["school"], practice=practice)
+    practices.practice_moderate(actor=world.users["region"], practice=practice, publish=True)
+    known = {**KNOWN, "/api/practices/{practice_id}": [({"practice_id": practice.pk}, {})]}
 
     def call(op, case) -> None:
         response = case.call_and_validate(headers=headers, checks=CHECKS)
@@ -81,7 +89,7 @@ def test_no_server_errors_with_a_token(world, keep_db_connection) -> None:
     for op in _operations():
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             _fuzz(op.as_strategy(generation_mode=mode), lambda case, op=op: call(op, case))
-        for path, query in KNOWN.get(op.path, []):
+        for path, query in known.get(op.path, []):
             call(op, op.Case(path_parameters=path, query=query))
     assert all(code < 500 for codes in seen.values() for code in codes), seen
     # the token works: every operation answered 200 at least once
@@ -100,7 +108,8 @@ def test_anonymous_gets_401_never_5xx(world, keep_db_connection) -> None:
     for op in _operations():
         _fuzz(op.as_strategy(), lambda case, op=op: call(op, case), examples=5)
         # a wrong token is no better than none
-        response = op.Case(path_parameters={"school_id": "sch0001", "kind": "objectivity"}).call(
+        ids = {"school_id": "sch0001", "kind": "objectivity", "practice_id": 1}
+        response = op.Case(path_parameters={k: v for k, v in ids.items() if f"{{{k}}}" in op.path}).call(
             headers={"Authorization": "Bearer shn_not-a-real-token"}
         )
         assert response.status_code == 401

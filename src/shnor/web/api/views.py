@@ -34,6 +34,7 @@ from shnor.web.identification import selectors as ident
 from shnor.web.identification.data_changes import run_data_notices
 from shnor.web.identification.models import SchoolOutcome
 from shnor.web.identification.presenters import Presentation, present
+from shnor.web.practices.api import router as practices_router
 from shnor.web.registry.models import School
 from shnor.web.registry.selectors import schools_search
 from shnor.web.resources.api import router as resources_router
@@ -61,6 +62,7 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("/resources/", resources_router)
+api.add_router("/practices/", practices_router)
 
 
 # Bounds of the integer parameters: an id or year beyond a 64-bit integer made the database driver raise
