@@ -40,7 +40,9 @@ class EvaluationCreateForm(forms.Form):
         max_length=500,
         required=False,
     )
-    subject_url = forms.URLField(label="Ссылка на документ", max_length=500, required=False)
+    subject_url = forms.URLField(
+        label="Ссылка на документ", max_length=500, required=False, assume_scheme="https"
+    )
     experts = _UsersChoice(queryset=None, label="Эксперты", widget=forms.CheckboxSelectMultiple)
     lead_expert = _UserChoice(
         queryset=None, label="Ведущий эксперт", required=False, empty_label="не назначен"
@@ -89,7 +91,10 @@ class ReviewForm(forms.Form):
                 help_text=c.guidance,
             )
             self.fields[comment_field(c.code)] = forms.CharField(
-                label=f"Комментарий к {c.code}", required=False, max_length=2000
+                label=f"Комментарий к {c.code}",
+                required=False,
+                max_length=2000,
+                widget=forms.TextInput(attrs={"size": 90}),
             )
 
     def sections(self) -> list[dict[str, Any]]:
