@@ -48,6 +48,7 @@ KNOWN: dict[str, list[tuple[dict, dict]]] = {
     ],
     "/api/resources/needs/{school_id}": [({"school_id": "sch0001"}, {"year": 2024})],
     "/api/people/schools/{school_id}": [({"school_id": "sch0001"}, {})],
+    "/api/schools/{school_id}/evaluations": [({"school_id": "sch0001"}, {})],
     "/api/people/internships": [({}, {})],
     "/api/people/mentoring": [({}, {})],
     "/api/people/reserve": [({}, {})],

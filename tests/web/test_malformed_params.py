@@ -45,9 +45,13 @@ from shnor.web.accounts.users import user_admin_grant
 from shnor.web.assessments.models import ImportBatch
 from shnor.web.cases import services as case_services
 from shnor.web.cases.models import CaseAnswer
+from shnor.web.diagnostics import people_services as people
 from shnor.web.diagnostics.models import Course, DevelopmentRoute, Enrolment, Teacher
+from shnor.web.evaluation import services as evaluation
 from shnor.web.jobs.models import Job
 from shnor.web.monitoring.models import EffectivenessAnalysis
+from shnor.web.practices import services as practices
+from shnor.web.resources import services as resources
 from shnor.web.support.models import AntiRiskProgramme, Evidence, PartnerAssignment, RiskSurvey
 from tests.web.test_support_world import build_support
 from tests.web.world import ROLES, World
@@ -286,6 +290,67 @@ def crawl_world(world: World) -> dict[str, object]:
     )
     case = case_services.cases_open(actor=world.users["region"], year=world.run.year, run=world.run)[0]
     answer = CaseAnswer.objects.create(case=case, author=world.users["school"], text="ответ школы")
+    region_user = world.users["region"]
+    head = people.person_create(
+        full_name="Петрова Анна Ивановна", position="head", user=region_user, school=world.school
+    )
+    internship = people.internship_create(
+        kind="internship",
+        host=world.neighbour,
+        guests=[head],
+        topic="Управление качеством",
+        starts_on=dt.date(2024, 10, 1),
+        ends_on=dt.date(2024, 10, 5),
+        user=region_user,
+    )
+    pair = people.mentoring_pair_create(
+        mentor_school=world.neighbour,
+        mentor_code="T-9",
+        mentee_school=world.school,
+        mentee_code="T-1",
+        subject="ma",
+        starts_on=dt.date(2024, 9, 1),
+        goals="Подготовка к ВПР",
+        user=region_user,
+    )
+    reserve = people.reserve_add(
+        person=head, position_aimed="директор", included_on=dt.date(2024, 9, 1), user=region_user
+    )
+    competition = people.competition_create(title="Конкурс программ", year=2024, user=region_user)
+    entry = people.entry_add(
+        competition=competition, school=world.school, programme="Программа развития", user=region_user
+    )
+    practice = practices.practice_save(
+        actor=world.users["school"], data={"title": "Клуб чтения", "description": "Дефициты чтения"}
+    )
+    practice_file = practices.file_add(
+        actor=world.users["school"], practice=practice, url="https://example.org/"
+    )
+    practices.practice_submit(actor=world.users["school"], practice=practice)
+    practices.practice_moderate(actor=region_user, practice=practice, publish=True)
+    adoption = practices.adoption_mark(actor=world.users["school"], practice=practice, year=2024)
+    need = resources.staff_need_save(
+        actor=region_user,
+        school=world.school,
+        year=2024,
+        specialist="psychologist",
+        rates_needed=1,
+        rates_vacant=1,
+    )
+    decision = resources.decision_create(
+        actor=region_user,
+        school=world.school,
+        purpose="Оборудование кабинета",
+        amount=100000,
+        source="region",
+        decided_on=dt.date(2024, 10, 1),
+    )
+    inspection = evaluation.evaluation_create(
+        actor=region_user, school=world.school, form_code="complex", year=2024, experts=[region_user]
+    )
+    execution = resources.execution_add(
+        actor=region_user, decision=decision, on=dt.date(2024, 11, 1), spent=1000
+    )
     analysis = EffectivenessAnalysis.objects.create(region=world.region, start_year=2024, status="done")
     token, _ = api_token_create(user=world.users["region"], name="обход")
     by_name: dict[str, dict[str, object]] = {
@@ -331,6 +396,30 @@ def crawl_world(world: World) -> dict[str, object]:
         "cases:dossier": {"pk": case.pk, "fmt": "docx"},
         "cases:answer_file": {"pk": answer.pk},
         "monitoring:method_card": {"code": "objectivity"},
+        "diagnostics:internship": {"pk": internship.pk},
+        "diagnostics:pair": {"pk": pair.pk},
+        "diagnostics:pair_meeting": {"pk": pair.pk},
+        "diagnostics:pair_result": {"pk": pair.pk},
+        "diagnostics:reserve_status": {"pk": reserve.pk},
+        "diagnostics:competition": {"pk": competition.pk},
+        "diagnostics:entry_result": {"pk": entry.pk},
+        "diagnostics:entry_file": {"pk": entry.pk},
+        **{
+            f"practices:{name}": {"pk": practice.pk}
+            for name in ("practice", "edit", "submit", "moderate", "delete", "file_add", "adopt")
+        },
+        "practices:file": {"pk": practice_file.pk},
+        "practices:file_delete": {"pk": practice_file.pk},
+        "practices:unadopt": {"pk": adoption.pk},
+        "resources:need_delete": {"kind": "staff", "pk": need.pk},
+        **{
+            f"evaluation:{name}": {"pk": inspection.pk}
+            for name in ("detail", "review", "conclude", "roadmap")
+        },
+        "evaluation:export": {"pk": inspection.pk, "fmt": "docx"},
+        "resources:decision_status": {"pk": decision.pk},
+        "resources:execution_add": {"pk": decision.pk},
+        "resources:execution_file": {"pk": execution.pk},
     }
     by_param: dict[str, object] = {
         "school_id": world.school.school_id,

@@ -30,6 +30,7 @@ from shnor.web.api.schemas import (
     SchoolOut,
 )
 from shnor.web.diagnostics.api import router as people_router
+from shnor.web.evaluation.api import router as evaluation_router
 from shnor.web.identification import membership
 from shnor.web.identification import selectors as ident
 from shnor.web.identification.data_changes import run_data_notices
@@ -65,6 +66,7 @@ api = NinjaAPI(
 api.add_router("/resources/", resources_router)
 api.add_router("/practices/", practices_router)
 api.add_router("/", people_router)
+api.add_router("/", evaluation_router)
 
 
 # Bounds of the integer parameters: an id or year beyond a 64-bit integer made the database driver raise
