@@ -5,7 +5,6 @@ naming the field), is audited and keeps the search index in step (``search.index
 from __future__ import annotations
 
 import re
-from pathlib import PurePath
 from typing import Any
 
 from django.conf import settings
@@ -20,26 +19,10 @@ from shnor.web.accounts.scope import User, scope_of
 from shnor.web.practices import search
 from shnor.web.practices.models import Adoption, Kind, Level, Practice, PracticeFile, Status
 from shnor.web.registry.models import School
+from shnor.web.uploads import DOCUMENTS, upload_check
 
 #: Allowed file types and their signatures (as roadmap evidence: ``support.services.evidence``).
-FILE_EXTENSIONS = {
-    ".pdf": (b"%PDF",),
-    ".docx": (b"PK\x03\x04",),
-    ".xlsx": (b"PK\x03\x04",),
-    ".pptx": (b"PK\x03\x04",),
-    ".odt": (b"PK\x03\x04",),
-    ".ods": (b"PK\x03\x04",),
-    ".odp": (b"PK\x03\x04",),
-    ".zip": (b"PK\x03\x04",),
-    ".doc": (b"\xd0\xcf\x11\xe0",),
-    ".xls": (b"\xd0\xcf\x11\xe0",),
-    ".ppt": (b"\xd0\xcf\x11\xe0",),
-    ".png": (b"\x89PNG",),
-    ".jpg": (b"\xff\xd8\xff",),
-    ".jpeg": (b"\xff\xd8\xff",),
-    ".txt": (),
-    ".csv": (),
-}
+FILE_EXTENSIONS = DOCUMENTS
 GRADES = range(1, 12)
 EDITABLE = (Status.DRAFT, Status.REJECTED)
 
@@ -260,28 +243,7 @@ def practice_delete(*, actor: User, practice: Practice) -> None:
 
 
 def _check_upload(upload: Any) -> tuple[str, int]:
-    name = PurePath(str(upload.name).replace("\\", "/")).name.replace("\x00", "")
-    ext = PurePath(name).suffix.lower()
-    if ext not in FILE_EXTENSIONS:
-        raise ValidationError(
-            f"файл «{name}»: недопустимый тип; разрешены {', '.join(sorted(FILE_EXTENSIONS))}"
-        )
-    size = int(getattr(upload, "size", 0) or 0)
-    if size > file_max_bytes():
-        raise ValidationError(
-            f"файл «{name}»: {size / 1048576:.1f} МБ, больше допустимых {file_max_bytes() // 1048576} МБ"
-        )
-    if size == 0:
-        raise ValidationError(f"файл «{name}» пустой")
-    upload.seek(0)
-    head = upload.read(4096)
-    upload.seek(0)
-    magic = FILE_EXTENSIONS[ext]
-    if magic and not any(head.startswith(m) for m in magic):
-        raise ValidationError(f"файл «{name}»: содержимое не соответствует расширению {ext}")
-    if not magic and b"\x00" in head:
-        raise ValidationError(f"файл «{name}»: ожидается текстовый файл")
-    return name, size
+    return upload_check(upload, max_bytes=file_max_bytes(), allowed=FILE_EXTENSIONS)
 
 
 @transaction.atomic

@@ -32,6 +32,7 @@ from shnor.web.resources.models import (
     SupportDecision,
     YoungSpecialist,
 )
+from shnor.web.uploads import MB, upload_check
 
 
 def can_enter_needs(user: User, school: School) -> bool:
@@ -291,7 +292,8 @@ def execution_add(
         )
         ex.recorded_by = actor
         if file:
-            ex.file.save(file.name, file, save=False)
+            name, _ = upload_check(file, max_bytes=20 * MB)  # an execution's document, as roadmap evidence
+            ex.file.save(name, file, save=False)
         ex.save()
         if decision.status in (DecisionStatus.PLANNED, DecisionStatus.ADOPTED):
             decision.status = DecisionStatus.EXECUTING

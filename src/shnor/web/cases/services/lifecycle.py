@@ -8,7 +8,6 @@ audit entry. A refused action raises ``PermissionDenied``, a bad input ``Validat
 from __future__ import annotations
 
 import re
-from pathlib import PurePath
 from typing import Any
 
 from django.conf import settings
@@ -24,24 +23,10 @@ from shnor.web.cases.models import CaseAnswer, CaseEvent, CaseStatus, Objectivit
 from shnor.web.identification.membership import basis_of, members
 from shnor.web.identification.models import MethodologyRun, SchoolOutcome
 from shnor.web.registry.models import School
+from shnor.web.uploads import DOCUMENTS, upload_check
 
 #: Allowed answer files: extension → the bytes such a file starts with (empty: a text file).
-ANSWER_EXTENSIONS = {
-    ".pdf": (b"%PDF",),
-    ".docx": (b"PK\x03\x04",),
-    ".xlsx": (b"PK\x03\x04",),
-    ".pptx": (b"PK\x03\x04",),
-    ".odt": (b"PK\x03\x04",),
-    ".ods": (b"PK\x03\x04",),
-    ".zip": (b"PK\x03\x04",),
-    ".doc": (b"\xd0\xcf\x11\xe0",),
-    ".xls": (b"\xd0\xcf\x11\xe0",),
-    ".png": (b"\x89PNG",),
-    ".jpg": (b"\xff\xd8\xff",),
-    ".jpeg": (b"\xff\xd8\xff",),
-    ".txt": (),
-    ".csv": (),
-}
+ANSWER_EXTENSIONS = DOCUMENTS
 
 
 def answer_max_bytes() -> int:
@@ -128,29 +113,7 @@ def cases_open(*, actor: User, year: int, run: MethodologyRun | None) -> list[Ob
 
 
 def _check_file(upload: Any) -> tuple[str, int]:
-    name = PurePath(str(upload.name)).name
-    ext = PurePath(name).suffix.lower()
-    if ext not in ANSWER_EXTENSIONS:
-        raise ValidationError(
-            f"файл «{name}»: недопустимый тип; разрешены {', '.join(sorted(ANSWER_EXTENSIONS))}"
-        )
-    size = int(getattr(upload, "size", 0) or 0)
-    if size > answer_max_bytes():
-        raise ValidationError(
-            f"файл «{name}»: {size / 1048576:.1f} МБ, больше допустимых {answer_max_bytes() // 1048576} МБ"
-        )
-    if size == 0:
-        raise ValidationError(f"файл «{name}» пустой")
-    upload.seek(0)
-    head = upload.read(8)
-    upload.seek(0)
-    magic = ANSWER_EXTENSIONS[ext]
-    if magic and not any(head.startswith(m) for m in magic):
-        raise ValidationError(f"файл «{name}»: содержимое не соответствует расширению {ext}")
-    if not magic and b"\x00" in upload.read(4096):
-        raise ValidationError(f"файл «{name}»: ожидается текстовый файл")
-    upload.seek(0)
-    return name, size
+    return upload_check(upload, max_bytes=answer_max_bytes(), allowed=ANSWER_EXTENSIONS)
 
 
 def case_answer(*, actor: User, case: ObjectivityCase, text: str, file: Any = None) -> CaseAnswer:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import PurePath
 from typing import Any
 
 from django.conf import settings
@@ -15,23 +14,10 @@ from shnor.web.support.models import (
     Evidence,
 )
 from shnor.web.support.services.activities import _check_edit
+from shnor.web.uploads import DOCUMENTS, upload_check
 
-EVIDENCE_EXTENSIONS = {
-    ".pdf": (b"%PDF",),
-    ".docx": (b"PK\x03\x04",),
-    ".xlsx": (b"PK\x03\x04",),
-    ".pptx": (b"PK\x03\x04",),
-    ".odt": (b"PK\x03\x04",),
-    ".ods": (b"PK\x03\x04",),
-    ".zip": (b"PK\x03\x04",),
-    ".doc": (b"\xd0\xcf\x11\xe0",),
-    ".xls": (b"\xd0\xcf\x11\xe0",),
-    ".png": (b"\x89PNG",),
-    ".jpg": (b"\xff\xd8\xff",),
-    ".jpeg": (b"\xff\xd8\xff",),
-    ".txt": (),
-    ".csv": (),
-}
+#: Allowed evidence files (``shnor.web.uploads.DOCUMENTS``).
+EVIDENCE_EXTENSIONS = DOCUMENTS
 
 
 def evidence_max_bytes() -> int:
@@ -47,29 +33,7 @@ def evidence_add(
     if upload is None and not url.strip():
         raise ValidationError("приложите файл или укажите ссылку")
     if upload is not None:
-        name = PurePath(str(upload.name)).name
-        ext = PurePath(name).suffix.lower()
-        if ext not in EVIDENCE_EXTENSIONS:
-            raise ValidationError(
-                f"файл «{name}»: недопустимый тип; разрешены {', '.join(sorted(EVIDENCE_EXTENSIONS))}"
-            )
-        size = int(getattr(upload, "size", 0) or 0)
-        if size > evidence_max_bytes():
-            raise ValidationError(
-                f"файл «{name}»: {size / 1048576:.1f} МБ, "
-                f"больше допустимых {evidence_max_bytes() // 1048576} МБ"
-            )
-        if size == 0:
-            raise ValidationError(f"файл «{name}» пустой")
-        upload.seek(0)
-        head = upload.read(8)
-        upload.seek(0)
-        magic = EVIDENCE_EXTENSIONS[ext]
-        if magic and not any(head.startswith(m) for m in magic):
-            raise ValidationError(f"файл «{name}»: содержимое не соответствует расширению {ext}")
-        if not magic and b"\x00" in upload.read(4096):
-            raise ValidationError(f"файл «{name}»: ожидается текстовый файл")
-        upload.seek(0)
+        name, size = upload_check(upload, max_bytes=evidence_max_bytes(), allowed=EVIDENCE_EXTENSIONS)
         ev = Evidence(
             activity=activity,
             title=title.strip()[:300],
