@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.test import Client
+
 from shnor.web.identification.evidence import sign_blocks
 
 PROFILE = {
@@ -58,3 +60,15 @@ def test_a_missing_twin_or_threshold_leaves_the_block_without_them() -> None:
     (fit,) = sign_blocks(ev)
     assert fit["charts"] == []
     assert all(k != "Порог" for k, _ in fit["facts"])
+
+
+def test_the_api_gives_each_sign_in_words_with_the_same_badge_as_the_card(world) -> None:
+    c = Client()
+    c.force_login(world.users["region"])
+    outcomes = c.get(f"/api/schools/sch0001/outcomes?run={world.run.pk}").json()
+    signs = next(o for o in outcomes if o["method"] == "objectivity")["presentation"]["signs"]
+    assert signs
+    for s in signs:
+        assert s["badge"] == ("выделяется" if s["significant"] else "не выделяется")
+        assert s["sentences"]
+        assert all("e-" not in sentence for sentence in s["sentences"])

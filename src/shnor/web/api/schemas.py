@@ -92,6 +92,10 @@ class SignOut(Schema):
     id: str
     title: str
     significant: bool
+    #: «выделяется» / «не выделяется» (objectivity signs; the same rule as ``significant``)
+    badge: str = ""
+    #: the sign in plain Russian: what was expected, what was seen, how unusual
+    sentences: list[str] = []
     facts: list[FactOut]
     charts: list[ChartOut]
 
