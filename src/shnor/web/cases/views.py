@@ -17,6 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from shnor.web import params
@@ -275,11 +276,5 @@ def dossier(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     c = _case(request, pk)
     content, filename, ctype = dossier_export(dossier_build(c), fmt)
     resp = HttpResponse(content, content_type=ctype)
-    resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(filename)}"
+    resp["Content-Disposition"] = content_disposition_header(True, filename)
     return resp
-
-
-def _quote(name: str) -> str:
-    from urllib.parse import quote
-
-    return quote(name)

@@ -8,13 +8,13 @@ the services'."""
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from shnor.core.evaluation import CriteriaError
@@ -234,7 +234,7 @@ def export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         content, ctype = conclusion_docx(ev), DOCX
     name = f"Заключение {ev.school.school_id} {ev.form_title}.{fmt}"
     resp = HttpResponse(content, content_type=ctype)
-    resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    resp["Content-Disposition"] = content_disposition_header(True, name)
     return resp
 
 

@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.html import escape
+from django.utils.http import content_disposition_header
 from django.utils.safestring import SafeString, mark_safe
 
 from shnor.core.method_cards import MethodCard, cards_load
@@ -91,7 +92,7 @@ def _sections(card: MethodCard) -> list[dict[str, Any]]:
 
 def _docx(cards: list[MethodCard], user: Any, name: str) -> HttpResponse:
     response = HttpResponse(method_cards_docx(cards, verdict_rates(user)), content_type=DOCX_MIME)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Content-Disposition"] = content_disposition_header(True, name)
     return response
 
 

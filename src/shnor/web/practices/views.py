@@ -6,13 +6,12 @@ rules are the services'."""
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from shnor.web.practices import forms as f
@@ -273,5 +272,5 @@ def export(request: HttpRequest) -> HttpResponse:
     resp = HttpResponse(
         content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    resp["Content-Disposition"] = content_disposition_header(True, name)
     return resp
