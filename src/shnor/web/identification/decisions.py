@@ -22,6 +22,7 @@ from django.utils import timezone
 from shnor.core.labels import LIST_SOURCE_LABELS
 from shnor.web.accounts.audit import audit_record
 from shnor.web.accounts.scope import User, scope_of
+from shnor.web.identification import membership
 from shnor.web.identification.fioko_lists import fioko_list_live
 from shnor.web.identification.models import (
     FiokoList,
@@ -55,11 +56,8 @@ def _kind_check(kind: str) -> None:
 
 
 def _flagged(run: MethodologyRun, kind: str) -> frozenset[int]:
-    return frozenset(
-        SchoolOutcome.objects.filter(run=run, method=LISTS[kind].method, flagged=True).values_list(
-            "school_id", flat=True
-        )
-    )
+    """The run's own computation of the list (``membership``'s rule without an approved version)."""
+    return frozenset(membership.members(membership.Basis(kind, None, run)))
 
 
 def _rule(run: MethodologyRun) -> frozenset[int]:
