@@ -6,21 +6,20 @@ import io
 
 import xlsxwriter
 
+from shnor.web.identification import listing
 from shnor.web.identification.membership import LISTS, Basis
 from shnor.web.identification.models import MethodologyRun
 
-COLUMNS = [
-    ("school_id", "Логин ОО", 14),
-    ("name", "Школа", 50),
-    ("municipality", "Муниципалитет", 28),
-    ("value", "Показатель", 12),
-    ("years_in_list", "Лет в списке ШНОР", 12),
-    ("category", "Категория", 22),
-    ("track_label", "Вариант сопровождения", 34),
-    ("details", "Основания", 70),
-    ("source_label", "Источник (утверждённый список)", 24),
-    ("reason", "Основание решения", 40),
-]
+#: Excel column widths by row key (others 14).
+WIDTHS = {"name": 50, "municipality": 28, "track_label": 34, "details": 70, "category": 22}
+
+
+def columns_for(kind: str, basis: Basis) -> list[tuple[str, str, int]]:
+    """The export's columns: the list page's (same headers, same meaning), then the decision's source."""
+    out = [(c.key, c.header, WIDTHS.get(c.key, 14)) for c in listing.columns_of(kind)]
+    if basis.approved:
+        out += [("source_label", "Источник (утверждённый список)", 24), ("reason", "Основание решения", 40)]
+    return out
 
 
 def list_xlsx(*, rows: list[dict], kind: str, run: MethodologyRun, basis: Basis) -> tuple[str, bytes]:
@@ -38,17 +37,27 @@ def list_xlsx(*, rows: list[dict], kind: str, run: MethodologyRun, basis: Basis)
         f"{LISTS[kind].title}, {run.year} г. {basis.caption}",
         book.add_format({"bold": True}),
     )
-    for col, (_, header, width) in enumerate(COLUMNS):
+    columns = columns_for(kind, basis)
+    for col, (_, header, width) in enumerate(columns):
         sheet.write(2, col, header, bold)
         sheet.set_column(col, col, width, wrap)
     for r, row in enumerate(rows, start=3):
-        for col, (key, _, _) in enumerate(COLUMNS):
+        for col, (key, _, _) in enumerate(columns):
             value = row.get(key)
             if value is None or value == "":
                 continue
             sheet.write(r, col, value)
     sheet.freeze_panes(3, 0)
-    sheet.autofilter(2, 0, 2 + len(rows), len(COLUMNS) - 1)
+    sheet.autofilter(2, 0, 2 + len(rows), len(columns) - 1)
     book.close()
-    tail = f"v{basis.version.number}" if basis.version is not None else f"run{run.pk}"
-    return f"{kind}_{run.year}_{tail}.xlsx", buf.getvalue()
+    tail = f"утв{basis.version.number}" if basis.version is not None else f"расчёт{run.pk}"
+    return f"{FILE_NAMES[kind]}_{run.year}_{tail}.xlsx", buf.getvalue()
+
+
+#: The file name of each list's export (Russian, no spaces).
+FILE_NAMES = {
+    "low_results": "ШНОР",
+    "social_risk": "ШНСУ",
+    "objectivity": "Необъективность",
+    "fioko": "Маркеры_ФИОКО",
+}

@@ -22,7 +22,7 @@ from shnor.core.evidence.base import Charts
 from shnor.core.labels import CATEGORY_SHORT_LABELS, SIGN_LABELS, TRACK_LABELS  # TRACK_LABELS: re-exported
 from shnor.core.labels import METHOD_TITLES as _METHOD_TITLES
 from shnor.web.identification import figures as fg
-from shnor.web.identification import membership, presenters
+from shnor.web.identification import listing, membership, presenters
 from shnor.web.identification.membership import LISTS  # re-exported: the lists
 from shnor.web.identification.models import MethodologyRun, SchoolOutcome
 from shnor.web.params import db_int
@@ -131,11 +131,19 @@ def _list_rows(
             run=run, method=SchoolOutcome.LOW_RESULTS, school_id__in=ids
         ).values("school_id", "data__years_in_list", "data__category", "data__first_year")
     }
+    on_list = (
+        {}
+        if kind == "low_results"  # ШНОР: the method's own count (the legal rule's years)
+        else listing.years_on_list(
+            kind=kind, run=run, schools=School.objects.filter(pk__in=ids), runs=run_latest_per_year()
+        )
+    )
+    fioko_cols = listing.fioko_columns() if kind == "fioko" else set()
     rows = []
     for school in listed_schools:
         o, data = found.get(school.pk, (None, {}))
         lw = low.get(school.pk, {})
-        years = lw.get("data__years_in_list")
+        years = lw.get("data__years_in_list") if kind == "low_results" else on_list.get(school.pk)
         code, label = tracks.get(school.pk, ("", ""))
         if track and code != track:
             continue
@@ -144,6 +152,7 @@ def _list_rows(
             if need is not None and (years or 0) < need:
                 continue
         entry = decided.get(school.pk)
+        reasons = _reasons(kind, data) if o is not None else []
         rows.append(
             {
                 "school": school,
@@ -153,19 +162,43 @@ def _list_rows(
                 "value": o.value if o is not None else None,
                 "label": o.label if o is not None else "",
                 "years_in_list": years,
-                "first_year": lw.get("data__first_year"),
-                "category": CATEGORY_LABELS.get(
-                    str(lw.get("data__category") or ""), lw.get("data__category") or ""
+                "first_year": lw.get("data__first_year") if kind == "low_results" else None,
+                "category": (
+                    CATEGORY_LABELS.get(str(lw.get("data__category") or ""), lw.get("data__category") or "")
+                    if kind == "low_results"
+                    else ""
+                ),
+                "rank": db_int(data.get("rank")) if kind == "social_risk" else None,
+                "n_signs": sum(r.n for r in reasons) if kind == "objectivity" else None,
+                "in_fioko_format": (
+                    ("да" if listing.in_fioko_format(data.get("markers") or [], fioko_cols) else "нет")
+                    if kind == "fioko"
+                    else ""
                 ),
                 "track": code,
                 "track_label": label,
-                "details": presenters.list_details(spec.method, data) if o is not None else "",
+                "reasons": reasons,
+                "details": (
+                    "; ".join(str(r) for r in reasons)
+                    if reasons
+                    else (presenters.list_details(spec.method, data) if o is not None else "")
+                ),
                 "source": entry.source if entry is not None else "computed",
                 "source_label": membership.SOURCE_LABELS.get(entry.source if entry else "computed", ""),
                 "reason": entry.reason if entry is not None else "",
             }
         )
     return rows
+
+
+def _reasons(kind: str, data: dict) -> list[listing.Reason]:
+    """A list row's reasons grouped by kind of sign or marker (none for lists without signs)."""
+    if kind == "objectivity":
+        ids = [s for s in str(data.get("signs") or "").split("; ") if s]
+        return listing.reasons_grouped(listing.sign_items(ids))
+    if kind == "fioko":
+        return listing.reasons_grouped(listing.marker_items(data.get("markers") or []))
+    return []
 
 
 def runs_compare(
@@ -431,14 +464,18 @@ def _dynamics_figure(*, schools: QuerySet[School]) -> dict | None:
 
 
 def _signs_figure(*, schools: QuerySet[School], run: MethodologyRun) -> dict | None:
+    """Schools of the objectivity list per kind of sign: a school counts once per kind (however many
+    procedures show it) and in every kind it shows, so the bars may sum to more than the list's schools —
+    the title says how many schools the list has."""
     counter: Counter[str] = Counter()
     listed = membership.members(membership.basis_of(kind="objectivity", run=run), schools)
+    n_listed = listed.count()
     for signs in SchoolOutcome.objects.filter(
         run=run, method=SchoolOutcome.OBJECTIVITY, school_id__in=listed
     ).values_list("data__signs", flat=True):
-        for s in str(signs or "").split("; "):
-            if s:
-                counter[SIGN_LABELS.get(s.split(":")[0], s.split(":")[0])] += 1
+        kinds = {s.split(":")[0] for s in str(signs or "").split("; ") if s}
+        for k in kinds:
+            counter[SIGN_LABELS.get(k, k)] += 1
     if not counter:
         return None
     items = counter.most_common()
@@ -450,16 +487,20 @@ def _signs_figure(*, schools: QuerySet[School], run: MethodologyRun) -> dict | N
                 "y": [k for k, _ in items][::-1],
                 "x": [v for _, v in items][::-1],
                 "marker": {"color": fg.COLORS["school"]},
+                "hovertemplate": "%{y}: школ %{x}<extra></extra>",
             }
         ],
         "layout": {
             **fg.BASE_LAYOUT,
             "title": {
-                "text": "Распределение признаков необъективности (школ с признаком)",
+                "text": (
+                    f"Школ с признаком (всего в списке {n_listed}; школа с несколькими признаками"
+                    " учтена в каждом)"
+                ),
                 "font": {"size": 13},
             },
             "margin": {"l": 20, "r": 20, "t": 40, "b": 40},
-            "xaxis": {"title": {"text": "школ"}},
+            "xaxis": {"title": {"text": "школ"}, "rangemode": "tozero"},
             "yaxis": {"automargin": True},
         },
     }
@@ -487,8 +528,19 @@ def _caterpillar(*, schools: QuerySet[School], run: MethodologyRun) -> dict | No
     return fg.caterpillar_figure(points) if len(points) >= 2 else None
 
 
+#: The map's groups: each list as its own layer (a school on two lists is drawn in both, so every legend
+#: count is the list's count of schools with coordinates), then the schools on none.
+MAP_GROUPS = [
+    ("objectivity", "#8e44ad", 11),
+    ("low_results", "#c0392b", 8),
+    ("social_risk", "#e67e22", 6),
+    ("fioko", "#2c3e50", 4),
+]
+
+
 def map_figure(*, schools: QuerySet[School], run: MethodologyRun | None) -> dict | None:
-    """Schools with coordinates as a plain scatter (longitude × latitude, no map tiles: works offline)."""
+    """Schools with coordinates as a plain scatter (longitude × latitude, no map tiles: works offline): one
+    layer per list with the list's count in the legend, the axes fitted to the schools' extent."""
     located = list(
         schools.exclude(latitude=None)
         .exclude(longitude=None)
@@ -497,49 +549,55 @@ def map_figure(*, schools: QuerySet[School], run: MethodologyRun | None) -> dict
     if not located:
         return None
     status = school_status(schools=schools, run=run)
-    groups = [
-        ("objectivity", "признаки необъективности", "#8e44ad"),
-        ("low_results", "ШНОР", "#c0392b"),
-        ("social_risk", "ШНСУ", "#e67e22"),
-        ("", "прочие", "#95a5a6"),
-    ]
-    bucket: dict[str, list[dict]] = defaultdict(list)
-    for s in located:
-        st = status.get(s["pk"], set())
-        key = next((g for g, _, _ in groups if g and g in st), "")
-        bucket[key].append(s)
-    data = []
-    for key, name, color in reversed(groups):
-        pts = bucket.get(key)
+    rest = [s for s in located if not status.get(s["pk"])]
+    data = [_map_trace(rest, f"не в списках ({len(rest)})", {"size": 5, "color": "#95a5a6"})] if rest else []
+    for code, color, size in MAP_GROUPS:
+        pts = [s for s in located if code in status.get(s["pk"], ())]
         if not pts:
             continue
-        data.append(
-            {
-                "type": "scatter",
-                "mode": "markers",
-                "name": f"{name} ({len(pts)})",
-                "x": [p["longitude"] for p in pts],
-                "y": [p["latitude"] for p in pts],
-                "text": [f"{p['school_id']} {p['name']}" for p in pts],
-                "customdata": [
-                    reverse("identification:school", kwargs={"school_id": p["school_id"]}) for p in pts
-                ],
-                "hovertemplate": "%{text}<extra></extra>",
-                "marker": {"size": 7 if key else 5, "color": color, "opacity": 0.85},
-            }
-        )
-    mean_lat = sum(p["latitude"] for p in located) / len(located)
+        marker = {"size": size, "color": color, "line": {"width": 1, "color": "white"}}
+        data.append(_map_trace(pts, f"{LISTS[code].short} ({len(pts)})", marker))
+    lats = [float(p["latitude"]) for p in located]
+    lons = [float(p["longitude"]) for p in located]
+    mean_lat = sum(lats) / len(lats)
+    unlocated = schools.count() - len(located)
+    title = "Школы на карте (координаты; без подложки)"
+    if unlocated:
+        title += f"; без координат и не показано: {unlocated}"
     return {
         "data": data,
         "layout": {
             **fg.BASE_LAYOUT,
             "height": 420,
-            "title": {"text": "Школы на карте (координаты; без подложки)", "font": {"size": 13}},
-            "xaxis": {"title": {"text": "долгота"}},
+            "title": {"text": title, "font": {"size": 13}},
+            "xaxis": {"title": {"text": "долгота"}, "range": _padded(lons), "constrain": "domain"},
             "yaxis": {
                 "title": {"text": "широта"},
+                "range": _padded(lats),
                 "scaleanchor": "x",
                 "scaleratio": 1 / max(0.2, math.cos(math.radians(mean_lat))),
+                "constrain": "domain",
             },
         },
+    }
+
+
+def _padded(values: list[float]) -> list[float]:
+    """The values' range with 5 % (at least 0,05°) on each side."""
+    lo, hi = min(values), max(values)
+    pad = max(0.05, 0.05 * (hi - lo))
+    return [round(lo - pad, 4), round(hi + pad, 4)]
+
+
+def _map_trace(pts: list[dict], name: str, marker: dict) -> dict:
+    return {
+        "marker": {"opacity": 0.9, **marker},
+        "type": "scatter",
+        "mode": "markers",
+        "name": name,
+        "x": [p["longitude"] for p in pts],
+        "y": [p["latitude"] for p in pts],
+        "text": [f"{p['school_id']} {p['name']}" for p in pts],
+        "customdata": [reverse("identification:school", kwargs={"school_id": p["school_id"]}) for p in pts],
+        "hovertemplate": "%{text}<extra></extra>",
     }

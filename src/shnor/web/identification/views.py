@@ -11,12 +11,13 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from shnor.web import params
 from shnor.web.accounts.audit import audit_record
 from shnor.web.accounts.selectors import municipalities_visible_to, regions_visible_to, schools_visible_to
-from shnor.web.identification import membership
+from shnor.web.identification import listing, membership
 from shnor.web.identification import selectors as ident
 from shnor.web.identification.exports import list_xlsx
 from shnor.web.identification.models import MethodologyRun, TrackChoice
@@ -259,6 +260,10 @@ def school_deficit_report(request: HttpRequest, school_id: str, fmt: str) -> Htt
     return response
 
 
+#: Rows per page of a list, the school list and the websites page.
+PER_PAGE = 50
+
+
 def _list_context(request: HttpRequest, kind: str) -> dict:
     if kind not in ident.LISTS:
         raise Http404("нет такого списка")
@@ -269,36 +274,71 @@ def _list_context(request: HttpRequest, kind: str) -> dict:
         "min_years": params.integer(request.GET, "min_years", minimum=0, maximum=100),
         "q": params.text(request.GET, "q"),
     }
+    sort = params.choice(request.GET, "sort", listing.sort_choices(kind), label="порядок")
     rows = []
     if run is not None:
         rows = ident.list_rows(schools=schools_visible_to(user=request.user), run=run, kind=kind, **filters)
+        rows = listing.rows_sorted(rows, sort)
     basis = membership.basis_of(kind=kind, run=run)
-    return {"kind": kind, "spec": ident.LISTS[kind], "run": run, "rows": rows, "basis": basis}
+    return {"kind": kind, "spec": ident.LISTS[kind], "run": run, "rows": rows, "basis": basis, "sort": sort}
 
 
 @login_required
 def list_view(request: HttpRequest, kind: str) -> HttpResponse:
-    """One list for a run (latest done by default) with filters."""
+    """One list for a run (latest done by default) with filters, sorting by any column and pages of 50."""
     ctx = _list_context(request, kind)
     query = request.GET.urlencode()
+    page = Paginator(ctx["rows"], PER_PAGE).get_page(
+        params.integer(request.GET, "page", default=1, minimum=1)
+    )
+    rows = ctx["rows"]
     return render(
         request,
         "identification/list.html",
         {
             **ctx,
+            "page": page,
+            "headers": sortable_headers(listing.columns_of(kind), ctx["sort"]),
             "lists": ident.LISTS,
             "runs": ident.runs_done(),
             "municipalities": municipalities_visible_to(user=request.user),
             "tracks": ident.TRACK_LABELS,
             "params": request.GET,
             "query": query,
+            "fioko_format": (
+                {
+                    "n": sum(1 for r in rows if r["in_fioko_format"] == "да"),
+                    "rule": listing.FIOKO_FORMAT_RULE,
+                }
+                if kind == "fioko"
+                else None
+            ),
         },
     )
 
 
+def sortable_headers(columns: list[listing.Column], sort: str) -> list[dict]:
+    """Header cells with the ``?sort=`` of a click (ascending first, then descending) and ``aria-sort``."""
+    out = []
+    for c in columns:
+        state = listing.aria_sort(sort, c.key)
+        out.append(
+            {
+                "key": c.key,
+                "header": c.header,
+                "numeric": c.numeric,
+                "sortable": c.key != "details",
+                "aria": state,
+                "next": "-" + c.key if state == "ascending" else c.key,
+                "shown": c.shown,
+            }
+        )
+    return out
+
+
 @login_required
 def list_export(request: HttpRequest, kind: str) -> HttpResponse:
-    """The same list, same filters, as XLSX."""
+    """The same list, same filters and order, as XLSX."""
     ctx = _list_context(request, kind)
     if ctx["run"] is None:
         raise Http404("нет завершённого расчёта")
@@ -313,7 +353,7 @@ def list_export(request: HttpRequest, kind: str) -> HttpResponse:
     response = HttpResponse(
         content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
 
 

@@ -145,7 +145,7 @@ def _objectivity(schools: Any, runs: dict[int, MethodologyRun]) -> list[dict[str
             .distinct()
             .count()
         )
-        marked = qs.filter(method=SchoolOutcome.FIOKO, flagged=True).count()
+        marked = _listed("fioko", run, schools).count()  # the list page's and the dashboard's count
         if n:
             out.append(
                 {"year": year, "n_schools": n, "n_marked": marked, "index": 100.0 - 100.0 * marked / n}
@@ -236,9 +236,9 @@ def fioko_frame(*, user: User, unit: Unit, year: int) -> pl.DataFrame:
     ids = sorted(schools.values_list("school_id", flat=True))
     run = sel.runs_by_year().get(year)
     rows = []
-    if run is not None:
+    if run is not None:  # the schools of FIOKO's list as the list page shows it (approved, else the run)
         for sid, data in SchoolOutcome.objects.filter(
-            run=run, method=SchoolOutcome.FIOKO, flagged=True, school__in=schools
+            run=run, method=SchoolOutcome.FIOKO, school_id__in=_listed("fioko", run, schools)
         ).values_list("school__school_id", "data"):
             for m in (data or {}).get("markers", []):
                 if isinstance(m, dict) and m.get("procedure"):
