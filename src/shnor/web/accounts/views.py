@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from shnor.web.accounts.audit_display import entry_view
 from shnor.web.accounts.forms import ThrottledLoginForm, TokenForm
 from shnor.web.accounts.models import ApiToken, AuditEntry
 from shnor.web.accounts.scope import scope_of
@@ -103,4 +104,5 @@ def audit(request: HttpRequest) -> HttpResponse:
     if q := request.GET.get("q", "").strip():
         qs = qs.filter(text_match("username", q) | text_match("object_repr", q))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "accounts/audit.html", {"page": page, "q": q})
+    rows = [entry_view(e) for e in page]
+    return render(request, "accounts/audit.html", {"page": page, "rows": rows, "q": q})

@@ -1,0 +1,149 @@
+"""The audit journal in words: Russian actions, object kinds and field names, values as a person reads them.
+
+Entries keep what was written (model labels such as ``monitoring.indicatorvalue``, field names, raw values);
+the journal page shows them through :func:`entry_view`, so old entries read as well as new ones."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from django.apps import apps
+from django.db.models import Model
+
+from shnor.web.accounts.models import AuditEntry
+
+ACTIONS = {
+    "create": "создание",
+    "update": "изменение",
+    "delete": "удаление",
+    "import": "загрузка файла",
+    "export": "выгрузка",
+    "login": "вход",
+    "logout": "выход",
+}
+#: Keys written by services rather than model fields.
+KEYS = {
+    "relation": "связь",
+    "action": "действие",
+    "ids": "номера записей",
+    "file": "файл",
+    "filename": "файл",
+    "rows": "строк",
+    "year": "год",
+    "kind": "вид",
+    "reason": "основание",
+    "status": "статус",
+    "old": "было",
+    "new": "стало",
+    "count": "число",
+    "school": "школа",
+    "municipality": "муниципалитет",
+    "region": "регион",
+    "role": "роль",
+    "version": "версия",
+    "comment": "комментарий",
+    "title": "название",
+    "name": "название",
+    "value": "значение",
+    "note": "примечание",
+    "schools": "школ",
+    "created": "создано",
+    "updated": "обновлено",
+    "skipped": "пропущено",
+    "errors": "ошибок",
+}
+M2M_ACTIONS = {"post_add": "добавлены", "post_remove": "убраны", "post_clear": "очищены"}
+DIGEST = re.compile(r"^[0-9a-f]{24,}$")
+LATIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+MAX_ITEMS = 12
+
+
+@dataclass(frozen=True)
+class EntryView:
+    """One journal row as shown: the action, the object and what changed, in Russian."""
+
+    entry: AuditEntry
+    action: str
+    object_kind: str
+    changes: list[str]
+    hidden: int
+
+
+@cache
+def _models_by_name() -> dict[str, type[Model]]:
+    out: dict[str, type[Model]] = {}
+    for model in apps.get_models():
+        out[model._meta.label_lower] = model
+        out.setdefault(str(model._meta.verbose_name), model)
+    return out
+
+
+def _model(object_type: str) -> type[Model] | None:
+    return _models_by_name().get(object_type.lower()) or _models_by_name().get(object_type)
+
+
+def _field_label(model: type[Model] | None, key: str) -> str | None:
+    if model is not None:
+        for field in model._meta.get_fields():
+            if key in (field.name, getattr(field, "attname", None)):
+                label = getattr(field, "verbose_name", None)
+                if label and not LATIN_KEY.match(str(label)):
+                    return str(label)
+    if key in KEYS:
+        return KEYS[key]
+    return None if LATIN_KEY.match(key) else key
+
+
+def value_text(value: Any) -> str:
+    """A stored value as a person reads it: да/нет, —, a list joined, a checksum not spelled out."""
+    if value is None or value == "":
+        return "—"
+    if value is True:
+        return "да"
+    if value is False:
+        return "нет"
+    if isinstance(value, float):
+        return f"{value:g}".replace(".", ",")
+    if isinstance(value, list | tuple):
+        shown = ", ".join(value_text(v) for v in value[:MAX_ITEMS])
+        return shown + (f" и ещё {len(value) - MAX_ITEMS}" if len(value) > MAX_ITEMS else "")
+    if isinstance(value, dict):
+        if set(value) >= {"old", "new"}:
+            return f"{value_text(value['old'])} → {value_text(value['new'])}"
+        return "; ".join(f"{KEYS.get(k, k)}: {value_text(v)}" for k, v in list(value.items())[:MAX_ITEMS])
+    text = str(value)
+    if DIGEST.match(text):
+        return "контрольная сумма"
+    if text in M2M_ACTIONS:
+        return M2M_ACTIONS[text]
+    return text if len(text) <= 120 else text[:117] + "…"
+
+
+def object_kind(object_type: str) -> str:
+    """The object's kind in Russian (a model label such as ``diagnostics.teacher`` → «педагог»)."""
+    model = _model(object_type) if object_type else None
+    if model is not None:
+        return str(model._meta.verbose_name)
+    return object_type
+
+
+def entry_view(entry: AuditEntry) -> EntryView:
+    """What the journal page shows for ``entry``."""
+    model = _model(entry.object_type) if entry.object_type else None
+    lines, hidden = [], 0
+    for key, value in (entry.changes or {}).items():
+        label = _field_label(model, str(key))
+        if label is None:
+            hidden += 1
+            continue
+        lines.append(f"{label}: {value_text(value)}")
+    return EntryView(
+        entry=entry,
+        action=ACTIONS.get(entry.action, entry.action),
+        object_kind=object_kind(entry.object_type),
+        changes=lines,
+        hidden=hidden,
+    )
