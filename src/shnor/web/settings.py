@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "shnor.web.resources",
     "shnor.web.evaluation",
     "shnor.web.monitoring",
+    "shnor.web.submissions",
 ]
 
 MIDDLEWARE = [
