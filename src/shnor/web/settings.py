@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "shnor.web.practices",
     "shnor.web.resources",
     "shnor.web.evaluation",
+    "shnor.web.events",
     "shnor.web.monitoring",
     "shnor.web.submissions",
 ]
