@@ -1,10 +1,11 @@
 """FIOKO's published list of schools with objectivity markers, as XLSX in FIOKO's own layout.
 
-The layout is copied from ``real/fioko_objectivity_markers_dagestan_2023.xlsx``: one sheet
-«Признаки необъективности папка », header row Год | Логин | Муниципалитет | ОО | 4 РУ | 4 МА | 5 РУ
-| 5 МА | Количество маркеров, the year written as text, procedure cells 1 (marker), 0 (took part,
-no marker) or empty (no data), the same column widths, Calibri 11, no styling. The rows come from
-``shnor.core.methods.fioko.published_list``. Exporter: :class:`FiokoListExporter`.
+The layout is copied from ``real/fioko_objectivity_markers_dagestan_2023.xlsx`` (its sheet is named
+«Признаки необъективности папка »; ours is «Признаки необъективности»), header row Год | Логин |
+Муниципалитет | ОО | 4 РУ | 4 МА | 5 РУ | 5 МА | Количество маркеров, the year written as text,
+procedure cells 1 (marker), 0 (took part, no marker) or empty (no data), the same column widths,
+Calibri 11, no styling. The rows come from ``shnor.core.methods.fioko.published_list``. Exporter:
+:class:`FiokoListExporter`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import polars as pl
 from shnor.core.methods.fioko import PUBLISHED_COLUMNS
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-SHEET_NAME = "Признаки необъективности папка "
+SHEET_NAME = "Признаки необъективности"
 #: Column widths of FIOKO's file (Excel character units).
 WIDTHS = (6.33, 10.0, 70.33, 57.78, 6.89, 7.66, 6.89, 7.66, 22.78)
 

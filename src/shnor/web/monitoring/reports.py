@@ -24,6 +24,7 @@ from shnor.web.accounts.scope import User, scope_of
 from shnor.web.accounts.selectors import municipalities_visible_to, regions_visible_to
 from shnor.web.diagnostics.selectors import competence_summary
 from shnor.web.identification import membership
+from shnor.web.identification.listing import FIOKO_FORMAT_RULE
 from shnor.web.identification.models import MethodologyRun, SchoolOutcome
 from shnor.web.monitoring import selectors as sel
 
@@ -96,6 +97,7 @@ def reports_available(*, user: User) -> list[dict[str, Any]]:
                     "units": choices,
                     "years": years,
                     "formats": cls.params.get("format", {}).get("choices", []),
+                    "note": FIOKO_FORMAT_RULE if ident == "fioko_list" else "",
                 }
             )
     return out
