@@ -58,6 +58,8 @@ KEYS = {
 M2M_ACTIONS = {"post_add": "добавлены", "post_remove": "убраны", "post_clear": "очищены"}
 DIGEST = re.compile(r"^[0-9a-f]{24,}$")
 LATIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+CYRILLIC = re.compile(r"[А-Яа-яЁё]")
+CODE_VALUE = re.compile(r"^[a-z][a-z0-9_.\-]*$")  # a stored code (status, track, template) with no label
 MAX_ITEMS = 12
 
 
@@ -85,16 +87,29 @@ def _model(object_type: str) -> type[Model] | None:
     return _models_by_name().get(object_type.lower()) or _models_by_name().get(object_type)
 
 
-def _field_label(model: type[Model] | None, key: str) -> str | None:
-    if model is not None:
-        for field in model._meta.get_fields():
-            if key in (field.name, getattr(field, "attname", None)):
-                label = getattr(field, "verbose_name", None)
-                if label and not LATIN_KEY.match(str(label)):
-                    return str(label)
+def _field(model: type[Model] | None, key: str) -> Any:
+    if model is None:
+        return None
+    for field in model._meta.get_fields():
+        if key in (field.name, getattr(field, "attname", None)):
+            return field
+    return None
+
+
+def _field_label(field: Any, key: str) -> str | None:
+    label = str(getattr(field, "verbose_name", "") or "")
+    if CYRILLIC.search(label):
+        return label
     if key in KEYS:
         return KEYS[key]
-    return None if LATIN_KEY.match(key) else key
+    return key if CYRILLIC.search(key) else None
+
+
+def _choice(field: Any, value: Any) -> Any:
+    choices = dict(getattr(field, "flatchoices", None) or ())
+    if not choices or isinstance(value, list | dict):
+        return value
+    return choices.get(value, value)
 
 
 def value_text(value: Any) -> str:
@@ -113,12 +128,15 @@ def value_text(value: Any) -> str:
     if isinstance(value, dict):
         if set(value) >= {"old", "new"}:
             return f"{value_text(value['old'])} → {value_text(value['new'])}"
-        return "; ".join(f"{KEYS.get(k, k)}: {value_text(v)}" for k, v in list(value.items())[:MAX_ITEMS])
+        named = [(KEYS.get(k, k), v) for k, v in value.items() if k in KEYS or CYRILLIC.search(str(k))]
+        return "; ".join(f"{k}: {value_text(v)}" for k, v in named[:MAX_ITEMS]) or "служебные сведения"
     text = str(value)
     if DIGEST.match(text):
         return "контрольная сумма"
     if text in M2M_ACTIONS:
         return M2M_ACTIONS[text]
+    if CODE_VALUE.match(text):
+        return "служебный код"
     return text if len(text) <= 120 else text[:117] + "…"
 
 
@@ -135,11 +153,12 @@ def entry_view(entry: AuditEntry) -> EntryView:
     model = _model(entry.object_type) if entry.object_type else None
     lines, hidden = [], 0
     for key, value in (entry.changes or {}).items():
-        label = _field_label(model, str(key))
+        field = _field(model, str(key))
+        label = _field_label(field, str(key))
         if label is None:
             hidden += 1
             continue
-        lines.append(f"{label}: {value_text(value)}")
+        lines.append(f"{label}: {value_text(_choice(field, value))}")
     return EntryView(
         entry=entry,
         action=ACTIONS.get(entry.action, entry.action),

@@ -81,23 +81,30 @@ class School(models.Model):
 class SchoolContext(models.Model):
     """A school's context indicators for one year (shares in 0..1)."""
 
-    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="contexts")
+    school = models.ForeignKey(
+        School, on_delete=models.CASCADE, related_name="contexts", verbose_name="школа"
+    )
     year = models.PositiveSmallIntegerField("год")
-    share_registered = models.FloatField(null=True, blank=True)
-    share_low_russian = models.FloatField(null=True, blank=True)
-    share_unattested = models.FloatField(null=True, blank=True)
-    share_truancy = models.FloatField(null=True, blank=True)
-    share_disabled = models.FloatField(null=True, blank=True)
-    share_low_income = models.FloatField(null=True, blank=True)
-    share_parents_higher_ed = models.FloatField(null=True, blank=True)
-    share_single_parent = models.FloatField(null=True, blank=True)
-    is_remote = models.BooleanField(null=True, blank=True)
-    is_small = models.BooleanField(null=True, blank=True)
-    infrastructure_deficit = models.BooleanField(null=True, blank=True)
-    internet_deficit = models.BooleanField(null=True, blank=True)
-    staff_shortage = models.BooleanField(null=True, blank=True)
+    share_registered = models.FloatField("доля на учёте ОДН/КДН", null=True, blank=True)
+    share_low_russian = models.FloatField(
+        "доля из семей мигрантов / слабо владеющих русским", null=True, blank=True
+    )
+    share_unattested = models.FloatField("доля неаттестованных", null=True, blank=True)
+    share_truancy = models.FloatField("доля систематически пропускающих", null=True, blank=True)
+    share_disabled = models.FloatField("доля обучающихся с ОВЗ", null=True, blank=True)
+    share_low_income = models.FloatField("доля из малообеспеченных семей", null=True, blank=True)
+    share_parents_higher_ed = models.FloatField("доля родителей с высшим образованием", null=True, blank=True)
+    share_single_parent = models.FloatField("доля неполных семей", null=True, blank=True)
+    is_remote = models.BooleanField("удалённая / транспортно недоступная", null=True, blank=True)
+    is_small = models.BooleanField("малокомплектная", null=True, blank=True)
+    infrastructure_deficit = models.BooleanField("дефицит инфраструктуры", null=True, blank=True)
+    internet_deficit = models.BooleanField("нет стабильного интернета", null=True, blank=True)
+    staff_shortage = models.BooleanField("кадровый дефицит", null=True, blank=True)
 
     class Meta:
         verbose_name = "контекст школы"
         verbose_name_plural = "контекст школ"
         constraints = [models.UniqueConstraint(fields=["school", "year"], name="context_school_year")]
+
+    def __str__(self) -> str:
+        return f"{self.school_id}, {self.year} г."
