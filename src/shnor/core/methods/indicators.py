@@ -30,6 +30,7 @@ NAME = "indicators"
 COMPUTED, MANUAL = "computed", "manual"
 LEVELS = ("school", "municipality", "region")
 LEVEL_LABELS = {"school": "школа", "municipality": "муниципалитет", "region": "регион"}
+BETTER = {"higher": "чем больше, тем лучше", "lower": "чем меньше, тем лучше"}
 
 FACTS_SCHEMA: dict[str, pl.DataType] = {
     "indicator": pl.String(),
@@ -63,11 +64,17 @@ class Indicator:
     denominator: str = ""
     levels: tuple[str, ...] = LEVELS
     aggregate: str = "none"
+    targets: tuple[tuple[int, float], ...] = ()
+    better: str = "higher"
 
     @property
     def computed(self) -> bool:
         """True when the product computes it from its data."""
         return self.source == COMPUTED
+
+    def target_for(self, year: int | None) -> float | None:
+        """The region's target value for ``year`` (None when none was set)."""
+        return next((v for y, v in self.targets if y == year), None) if year is not None else None
 
 
 def default_config() -> dict[str, Any]:
@@ -99,6 +106,15 @@ def load_indicators(config: Mapping[str, Any] | None = None) -> list[Indicator]:
         levels = tuple(spec.get("levels", LEVELS))
         if any(lv not in LEVELS for lv in levels):
             raise ValueError(f"{where}: неизвестный уровень в levels {levels}")
+        if spec.get("enabled", True) is False:
+            continue
+        better = str(spec.get("better", "higher"))
+        if better not in BETTER:
+            raise ValueError(f"{where}: better должен быть higher или lower")
+        try:
+            targets = tuple(sorted((int(y), float(v)) for y, v in dict(spec.get("targets", {})).items()))
+        except (TypeError, ValueError):
+            raise ValueError(f"{where}: цель должна быть числом по году") from None
         out.append(
             Indicator(
                 code=code,
@@ -113,9 +129,44 @@ def load_indicators(config: Mapping[str, Any] | None = None) -> list[Indicator]:
                 denominator=str(spec.get("denominator", "")),
                 levels=levels,
                 aggregate=str(spec.get("aggregate", "none")),
+                targets=targets,
+                better=better,
             )
         )
     return out
+
+
+def config_with_overrides(
+    overrides: Mapping[str, Any] | None, base: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """A region's indicator set as an ``indicators.toml`` mapping: ``base`` (the shipped defaults) with
+    the region's ``overrides`` applied.
+
+    ``overrides``: ``{"edits": {code: {"enabled", "name", "formula", "targets": {year: value},
+    "better"}}, "added": [indicator specs of the region's own manual indicators]}``. An edit of an
+    unknown code is ignored (the defaults may have dropped it); the result is read by
+    :func:`load_indicators`, which skips the switched-off indicators.
+    """
+    cfg = dict(default_config() if base is None else base)
+    ov = dict(overrides or {})
+    edits = {str(k): dict(v) for k, v in dict(ov.get("edits", {})).items()}
+    rows: list[dict[str, Any]] = []
+    for spec in list(cfg.get("indicator", [])) + [dict(a) for a in ov.get("added", [])]:
+        row = dict(spec)
+        edit = edits.get(str(row.get("code", "")), {})
+        for key in ("enabled", "name", "formula", "better", "targets"):
+            if key in edit and edit[key] not in (None, ""):
+                row[key] = edit[key]
+        rows.append(row)
+    cfg["indicator"] = rows
+    return cfg
+
+
+def target_met(ind: Indicator, value: float | None, target: float | None) -> bool | None:
+    """Whether ``value`` reaches ``target`` (higher or lower is better); None when either is missing."""
+    if value is None or target is None:
+        return None
+    return value >= target if ind.better == "higher" else value <= target
 
 
 def teacher_threshold(config: Mapping[str, Any] | None, area: str) -> float:
@@ -311,13 +362,15 @@ def indicator_table(
     unit_id: str,
     targets: Iterable[str] = (),
     manual: Sequence[Mapping[str, Any]] = (),
+    year: int | None = None,
 ) -> list[dict[str, Any]]:
     """The indicator rows of one unit (a school, a municipality or a region) for one year.
 
     ``units`` maps schools to municipality and region (``UNITS_SCHEMA``); ``manual`` holds the
     values entered by hand (``indicator, level, unit_id, school_id, value, note, entered``). Each
     row: code, section, name, unit, source, value, display, numerator, denominator, n_schools,
-    formula, sources, manual (the entry used, if any), note.
+    formula, sources, manual (the entry used, if any), note; with ``year``, the region's target
+    for that year (``target``, ``target_display``) and whether the value meets it (``target_met``).
     """
     if level not in LEVELS:
         raise ValueError(f"неизвестный уровень {level!r}")
@@ -385,11 +438,17 @@ def indicator_table(
         if row["value"] is None and not row["note"]:
             row["note"] = "нет данных" if ind.computed else "не внесено"
         row["display"] = format_value(ind, row["value"])
+        goal = ind.target_for(year)
+        row["target"] = goal
+        row["target_display"] = "" if goal is None else format_value(ind, goal)
+        row["target_met"] = target_met(ind, row["value"], goal)
+        row["better"] = ind.better
         rows.append(row)
     return rows
 
 
 __all__ = [
+    "BETTER",
     "COMPUTED",
     "FACTS_SCHEMA",
     "LEVELS",
@@ -397,6 +456,7 @@ __all__ = [
     "NAME",
     "UNITS_SCHEMA",
     "Indicator",
+    "config_with_overrides",
     "default_config",
     "facts_context",
     "facts_deficits",
@@ -407,6 +467,7 @@ __all__ = [
     "format_value",
     "indicator_table",
     "load_indicators",
+    "target_met",
     "targets_of",
     "teacher_threshold",
 ]

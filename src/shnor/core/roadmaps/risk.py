@@ -108,6 +108,25 @@ def questionnaire_parse(text: str, *, name: str = DEFAULT_FILE) -> Questionnaire
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise QuestionnaireError(f"{name}: не читается как TOML: {exc}") from exc
+    return questionnaire_from_mapping(raw, name=name)
+
+
+def questionnaire_data_default() -> dict[str, Any]:
+    """The shipped questionnaire as a mapping (what a region's edited copy starts from)."""
+    return tomllib.loads(resources.files(DATA_PACKAGE).joinpath(DEFAULT_FILE).read_text(encoding="utf-8"))
+
+
+def questionnaire_from_mapping(raw: Mapping[str, Any], *, name: str = DEFAULT_FILE) -> Questionnaire:
+    """A questionnaire from its mapping (the TOML's keys): the shipped file or a region's edited copy."""
+    try:
+        return _questionnaire_build(raw, name=name)
+    except (KeyError, TypeError, ValueError) as exc:
+        if isinstance(exc, QuestionnaireError):
+            raise
+        raise QuestionnaireError(f"{name}: неполное или неверное описание анкеты ({exc})") from exc
+
+
+def _questionnaire_build(raw: Mapping[str, Any], *, name: str) -> Questionnaire:
     scale = dict(raw.get("scale", {}))
     values = tuple(int(v) for v in scale.get("values", [1, 2, 3, 4]))
     labels = tuple(str(v) for v in scale.get("labels", []))

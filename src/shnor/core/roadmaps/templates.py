@@ -14,6 +14,7 @@ import datetime as dt
 import io
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -131,7 +132,20 @@ def template_parse(text: str, *, name: str, csv_text: str | None = None) -> Road
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise TemplateError(f"{name}: не читается как TOML: {exc}") from exc
+    rows: list[dict[str, Any]] = list(raw.get("activities", []))
+    if raw.get("activities_csv"):
+        if csv_text is None:
+            raise TemplateError(f"{name}: не найден файл мероприятий {raw['activities_csv']}")
+        rows += list(csv.DictReader(io.StringIO(csv_text)))
+    return template_from_mapping({**raw, "activities": rows}, name=name)
+
+
+def template_from_mapping(raw: dict[str, Any], *, name: str) -> RoadmapTemplate:
+    """A template from its mapping (the TOML's keys, ``activities`` as a list of rows): a shipped file
+    or a region's own template kept as a settings document."""
     key = _str(raw, "key", name, required=True)
+    if ":" in key:
+        raise TemplateError(f"{name}: ключ шаблона не может содержать двоеточие")
     level = _str(raw, "level", name, required=True)
     if level not in LEVELS:
         raise TemplateError(f"{name}: уровень «{level}» — ожидается один из {', '.join(LEVELS)}")
@@ -141,10 +155,6 @@ def template_parse(text: str, *, name: str, csv_text: str | None = None) -> Road
     base_tracks = _tuple(raw, "tracks")
     rules = {k: list(v) for k, v in dict(raw.get("level_executors", {})).items()}
     rows: list[dict[str, Any]] = list(raw.get("activities", []))
-    if raw.get("activities_csv"):
-        if csv_text is None:
-            raise TemplateError(f"{name}: не найден файл мероприятий {raw['activities_csv']}")
-        rows += list(csv.DictReader(io.StringIO(csv_text)))
     acts: list[ActivityTemplate] = []
     seen: set[str] = set()
     for i, r in enumerate(rows, start=1):
@@ -233,18 +243,42 @@ def _check_refs(templates: dict[str, RoadmapTemplate]) -> None:
                     )
 
 
+#: Where templates other than the shipped ones come from (a region's own templates, kept by the web
+#: layer): each source maps a key to its current template or None. The web app registers its source
+#: when it starts, as ``scoping.scope_rule_register`` does, so core never imports the web layer.
+_SOURCES: list[Callable[[str], RoadmapTemplate | None]] = []
+
+
+def template_source_register(source: Callable[[str], RoadmapTemplate | None]) -> None:
+    """Add a source of templates consulted by ``template_get`` after the shipped ones (once per source)."""
+    if source not in _SOURCES:
+        _SOURCES.append(source)
+
+
+def template_find(key: str) -> RoadmapTemplate | None:
+    """The template ``key``: a shipped one, else one of a registered source; None when unknown."""
+    tpl = templates_load().get(key)
+    if tpl is not None:
+        return tpl
+    for source in _SOURCES:
+        tpl = source(key)
+        if tpl is not None:
+            return tpl
+    return None
+
+
 def template_get(key: str) -> RoadmapTemplate:
-    """The shipped template ``key`` (TemplateError when unknown)."""
-    try:
-        return templates_load()[key]
-    except KeyError:
-        raise TemplateError(f"нет шаблона дорожной карты «{key}»") from None
+    """The template ``key``, shipped or a region's own (TemplateError when unknown)."""
+    tpl = template_find(key)
+    if tpl is None:
+        raise TemplateError(f"нет шаблона дорожной карты «{key}»")
+    return tpl
 
 
 def activity_by_ref(ref: str) -> ActivityTemplate | None:
     """The template activity of a global reference ``<template>:<key>``."""
     tkey, _, akey = ref.partition(":")
-    tpl = templates_load().get(tkey)
+    tpl = template_find(tkey)
     return tpl.activity(akey) if tpl else None
 
 
