@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "shnor.web.events",
     "shnor.web.monitoring",
     "shnor.web.submissions",
+    "shnor.web.regionconf",
 ]
 
 MIDDLEWARE = [
