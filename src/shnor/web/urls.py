@@ -20,6 +20,7 @@ urlpatterns = [
     path("resources/", include("shnor.web.resources.urls")),
     path("evaluation/", include("shnor.web.evaluation.urls")),
     path("monitoring/", include("shnor.web.monitoring.urls")),
+    path("settings/", include("shnor.web.regionconf.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
