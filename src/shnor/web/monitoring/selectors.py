@@ -29,6 +29,7 @@ from shnor.web.monitoring.models import (
     SiteCheck,
     SiteResult,
 )
+from shnor.web.regionconf import selectors as regionconf
 from shnor.web.registry.models import Municipality, Region, School, SchoolContext
 
 LIST_METHODS = (
@@ -304,19 +305,24 @@ def manual_values(*, schools: QuerySet[School], year: int) -> list[dict[str, Any
 def indicator_table(
     *, user: User, level: str, unit: Any, year: int, runs: dict[int, MethodologyRun] | None = None
 ) -> list[dict[str, Any]]:
-    """The indicator rows of a visible unit for a year, with numerators, denominators and sources."""
+    """The indicator rows of a visible unit for a year, with numerators, denominators and sources; the
+    region's active indicator set (targets included) and the version used (``settings_version``)."""
     runs = runs if runs is not None else runs_by_year()
     schools = unit_schools(user=user, level=level, unit=unit)
     facts, targets = indicator_facts(schools=schools, year=year, runs=runs)
-    return ind.indicator_table(
-        indicators=ind.load_indicators(),
+    indicators, version = regionconf.indicators_for(region=regionconf.region_of_unit(unit))
+    rows = ind.indicator_table(
+        indicators=indicators,
         facts=facts,
         units=units_frame(schools=schools),
         level=level,
         unit_id=unit_key(level, unit),
         targets=targets,
         manual=manual_values(schools=schools, year=year),
+        year=year,
     )
+    used = f"набор показателей региона, {version.label}" if version else "набор показателей методики"
+    return [{**r, "settings_version": used} for r in rows]
 
 
 def indicator_years(*, runs: dict[int, MethodologyRun] | None = None) -> list[int]:
