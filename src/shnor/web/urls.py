@@ -19,6 +19,7 @@ urlpatterns = [
     path("practices/", include("shnor.web.practices.urls")),
     path("resources/", include("shnor.web.resources.urls")),
     path("evaluation/", include("shnor.web.evaluation.urls")),
+    path("events/", include("shnor.web.events.urls")),
     path("submissions/", include("shnor.web.submissions.urls")),
     path("monitoring/", include("shnor.web.monitoring.urls")),
     path("settings/", include("shnor.web.regionconf.urls")),
