@@ -67,6 +67,7 @@ api.add_router("/resources/", resources_router)
 api.add_router("/practices/", practices_router)
 api.add_router("/", people_router)
 api.add_router("/", evaluation_router)
+api.add_router("/events/", "shnor.web.events.api.router")
 
 
 # Bounds of the integer parameters: an id or year beyond a 64-bit integer made the database driver raise
