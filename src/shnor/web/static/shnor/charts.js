@@ -1,7 +1,11 @@
 /* Draw every [data-figure] element with Plotly (served locally); degrade to a note when it is missing.
+   Plotly (about a megabyte) is loaded only on pages that have a chart: this script's data-plotly names it.
    Charts inside a closed <details> are drawn when it is opened (Plotly needs a visible box). */
 (function () {
   "use strict";
+  var me = document.currentScript;
+  var plotlyUrl = me ? me.getAttribute("data-plotly") : null;
+  var loading = null;
   function drawOne(el) {
     if (el.getAttribute("data-drawn")) { return; }
     var fig;
@@ -34,7 +38,26 @@
     }
     return false;
   }
+  function withPlotly(then) {
+    if (window.Plotly || !plotlyUrl || loading === "done") { then(); return; }
+    if (!loading) {
+      loading = [];
+      var s = document.createElement("script");
+      s.src = plotlyUrl;
+      s.onload = s.onerror = function () {
+        var waiting = loading;
+        loading = "done";
+        waiting.forEach(function (f) { f(); });
+      };
+      document.head.appendChild(s);
+    }
+    loading.push(then);
+  }
   function draw() {
+    if (!document.querySelector("[data-figure]")) { return; }
+    withPlotly(drawAll);
+  }
+  function drawAll() {
     document.querySelectorAll("[data-figure]").forEach(function (el) {
       if (!hidden(el)) { drawOne(el); }
     });
