@@ -597,6 +597,7 @@ def test_import_preview_confirm_in_the_browser(browser, live_server, live_world,
     path.write_bytes(csv_bytes(rows))
     context, page = login(browser, live_server, "u_region")
     try:
+        page.click("header nav >> text=Администрирование")  # the menu group opens
         page.click("header nav >> text=Пользователи")
         page.wait_for_url("**/accounts/users/")
         page.click("#to-import")
