@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django import forms
 
-from shnor.core.methods.indicators import load_indicators
+from shnor.web.regionconf import selectors as regionconf
 
 
 def _manual_choices() -> list[tuple[str, str]]:
-    return [(i.code, i.name) for i in load_indicators() if not i.computed]
+    return regionconf.manual_indicator_choices()
 
 
 class IndicatorValueForm(forms.Form):

@@ -28,6 +28,7 @@ from shnor.web.monitoring.models import (
     SiteResult,
 )
 from shnor.web.monitoring.selectors import supported_schools
+from shnor.web.regionconf import selectors as regionconf
 from shnor.web.registry.models import Municipality, Region, School
 
 Progress = Callable[[str], None]
@@ -45,7 +46,8 @@ def indicator_value_enter(
     *, user: User, indicator: str, year: int, level: str, unit: Any, value: float, note: str = ""
 ) -> IndicatorValue:
     """Record a manual value (audited): manual indicators only, at allowed levels, by permitted users."""
-    spec = {i.code: i for i in ind.load_indicators()}.get(indicator)
+    indicators, _ = regionconf.indicators_for(region=regionconf.region_of_unit(unit))
+    spec = {i.code: i for i in indicators}.get(indicator)
     if spec is None or spec.computed:
         raise MonitoringError("Этот показатель рассчитывается автоматически и вручную не вносится.")
     if level not in spec.levels:
