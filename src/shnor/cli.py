@@ -52,7 +52,7 @@ def main() -> None:
 
 @main.group("import")
 def import_group() -> None:
-    """Загрузка файлов: результатов ВПР и ГИА, реестра, контекста, шкал и спецификаций."""
+    """Загрузка файлов: результатов ВПР, РДР и ГИА, реестра, контекста, шкал и спецификаций."""
 
 
 FILES = click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
@@ -125,16 +125,54 @@ def import_gia(files: tuple[Path, ...], max_rejected: float, replace: bool) -> N
     )
 
 
+@import_group.command("rdr")
+@FILES
+@click.option("--year", type=int, help="Год РДР (иначе из имени файла: rdr_2025_ma7…).")
+@click.option("--subject", type=str, help="Код предмета: ru, ma, … (иначе из имени файла).")
+@click.option("--grade", type=int, help="Класс (иначе из имени файла).")
+@MAX_REJECTED
+@REPLACE
+def import_rdr(
+    files: tuple[Path, ...],
+    year: int | None,
+    subject: str | None,
+    grade: int | None,
+    max_rejected: float,
+    replace: bool,
+) -> None:
+    """Региональные диагностические работы (РДР) по ученикам в формате выгрузки ВПР, с отметкой."""
+    django_setup()
+    from shnor.web.assessments.services import rdr_file_import
+
+    run_imports(
+        files,
+        "РДР",
+        lambda path, progress: rdr_file_import(
+            path=path,
+            year=year,
+            subject=subject,
+            grade=grade,
+            max_rejected=max_rejected,
+            replace=replace,
+            progress=progress,
+        ),
+    )
+
+
 @import_group.command("schools")
 @FILES
 @MAX_REJECTED
 def import_schools(files: tuple[Path, ...], max_rejected: float) -> None:
     """Реестр школ (schools.csv)."""
     django_setup()
-    from shnor.web.registry.services import schools_file_import
+    from shnor.web.assessments.inputs import registry_import
 
     run_imports(
-        files, "Реестр", lambda path, progress: schools_file_import(path=path, max_rejected=max_rejected)
+        files,
+        "Реестр",
+        lambda path, progress: registry_import(
+            kind="schools", path=path, max_rejected=max_rejected, progress=progress
+        ),
     )
 
 
@@ -144,10 +182,14 @@ def import_schools(files: tuple[Path, ...], max_rejected: float) -> None:
 def import_context(files: tuple[Path, ...], max_rejected: float) -> None:
     """Контекстные показатели школ по годам (context.csv)."""
     django_setup()
-    from shnor.web.registry.services import context_file_import
+    from shnor.web.assessments.inputs import registry_import
 
     run_imports(
-        files, "Контекст", lambda path, progress: context_file_import(path=path, max_rejected=max_rejected)
+        files,
+        "Контекст",
+        lambda path, progress: registry_import(
+            kind="context", path=path, max_rejected=max_rejected, progress=progress
+        ),
     )
 
 

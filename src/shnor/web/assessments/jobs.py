@@ -1,4 +1,9 @@
-"""The assessments app's job kinds: a ВПР file imported by the worker (registered in ``apps.py``)."""
+"""The assessments app's job kind: an uploaded file imported by the worker (registered in ``apps.py``).
+
+One kind (``Job.IMPORT_VPR``) carries every browser upload; ``params["input"]`` says which file it is
+(``INPUTS``: ВПР, РДР, ГИА, the registry of schools, the yearly context), and each is imported by the
+same function the command line calls.
+"""
 
 from __future__ import annotations
 
@@ -11,20 +16,37 @@ from shnor.web.jobs.kinds import Stage
 MAX_ERRORS_KEPT = 200
 
 
-def vpr_import_job(params: dict[str, Any], stage: Stage) -> dict[str, Any]:
-    """Import one uploaded ВПР file; the outcome as the job's result."""
-    from shnor.web.assessments.services import vpr_file_import
+def _outcome(p: dict[str, Any], stage: Stage) -> Any:
+    """The import of the uploaded file named in ``p`` by the service its input kind belongs to."""
+    from shnor.web.assessments import services
+    from shnor.web.assessments.inputs import registry_import
 
-    p = params
-    outcome = vpr_file_import(
-        path=Path(p["path"]),
-        year=p.get("year"),
-        subject=p.get("subject"),
-        grade=p.get("grade"),
-        max_rejected=float(p.get("max_rejected", 0.05)),
-        replace=bool(p.get("replace", False)),
-        progress=stage,
-    )
+    what = p.get("input", "vpr")
+    path = Path(p["path"])
+    threshold = float(p.get("max_rejected", 0.05))
+    if what in ("vpr", "rdr"):
+        importer = services.vpr_file_import if what == "vpr" else services.rdr_file_import
+        return importer(
+            path=path,
+            year=p.get("year"),
+            subject=p.get("subject"),
+            grade=p.get("grade"),
+            max_rejected=threshold,
+            replace=bool(p.get("replace", False)),
+            progress=stage,
+        )
+    if what == "gia":
+        return services.gia_file_import(
+            path=path, max_rejected=threshold, replace=bool(p.get("replace", False)), progress=stage
+        )
+    if what in ("schools", "context"):
+        return registry_import(kind=what, path=path, max_rejected=threshold, progress=stage)
+    raise ValueError(f"неизвестный вид загружаемого файла {what!r}")
+
+
+def vpr_import_job(params: dict[str, Any], stage: Stage) -> dict[str, Any]:
+    """Import one uploaded file; the outcome as the job's result."""
+    outcome = _outcome(params, stage)
     return {
         "status": outcome.status,
         "ok": outcome.ok,

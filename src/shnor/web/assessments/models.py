@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
+from shnor.core.labels import PROCEDURE_LABELS
 from shnor.core.store.schema import SUBJECTS
 
 
@@ -12,7 +13,7 @@ class ImportBatch(models.Model):
 
     ACTIVE, REPLACED = "active", "replaced"
     batch_id = models.CharField(max_length=64, unique=True)
-    kind = models.CharField("вид", max_length=16)  # vpr | gia
+    kind = models.CharField("вид", max_length=16)  # vpr | rdr | gia
     procedure = models.CharField(max_length=8)
     year = models.PositiveSmallIntegerField()
     subject = models.CharField(max_length=8, blank=True)
@@ -38,6 +39,11 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source_name} ({self.procedure} {self.year})"
+
+    @property
+    def procedure_name(self) -> str:
+        """The procedure as a person names it: «ВПР», «РДР», «ГИА»."""
+        return PROCEDURE_LABELS.get(self.procedure, self.procedure)
 
     @property
     def subject_name(self) -> str:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import polars as pl
 from django.conf import settings
 
+from shnor.core.methods.indicators import FACTS_SCHEMA
 from shnor.core.store import schema
 from shnor.core.store.warehouse import Warehouse
 from shnor.web.assessments.models import ImportBatch, Scale, TaskSpec
@@ -49,3 +52,33 @@ def batches_live() -> list[ImportBatch]:
 def results_scan() -> pl.LazyFrame:
     """A lazy frame over every live batch (RESULTS schema)."""
     return Warehouse(settings.HOME / "warehouse").scan(b.path for b in batches_live())
+
+
+def rdr_fail_facts(*, school_ids: Iterable[str], year: int) -> pl.DataFrame:
+    """Facts of the indicator ``rdr_fail`` (``FACTS_SCHEMA``): per school, pupils with «2» in the year's live
+    РДР (numerator) of the pupils who wrote them with a mark (denominator)."""
+    paths = [
+        b.path
+        for b in ImportBatch.objects.filter(status=ImportBatch.ACTIVE, procedure="rdr", year=year).order_by(
+            "id"
+        )
+    ]
+    ids = sorted(set(school_ids))
+    if not paths or not ids:
+        return schema.conform(pl.DataFrame(), FACTS_SCHEMA)
+    frame = (
+        Warehouse(settings.HOME / "warehouse")
+        .scan(paths)
+        .filter(
+            (pl.col("procedure") == "rdr")
+            & (pl.col("year") == year)
+            & ~pl.col("absent").fill_null(False)
+            & pl.col("mark").is_not_null()
+            & pl.col("school_id").is_in(ids)
+        )
+        .group_by("school_id")
+        .agg((pl.col("mark") == 2).sum().alias("numerator"), pl.len().alias("denominator"))
+        .with_columns(pl.lit("rdr_fail").alias("indicator"))
+        .collect()
+    )
+    return schema.conform(frame, FACTS_SCHEMA)

@@ -14,8 +14,9 @@ from django.utils import timezone
 
 from shnor.core.ingest.errors import IngestError, RowError
 from shnor.core.ingest.gia import read_gia
+from shnor.core.ingest.rdr import read_rdr
 from shnor.core.ingest.reference import read_scales, read_tasks
-from shnor.core.ingest.vpr import read_vpr
+from shnor.core.ingest.vpr import VprFile, read_vpr
 from shnor.core.labels import LAYOUT_LABELS
 from shnor.core.reference import shipped_scales, shipped_tasks
 from shnor.core.store.home import stored_secret
@@ -114,9 +115,46 @@ def vpr_file_import(
         pseudonym_key=pseudonym_key(),
         max_rejected=max_rejected,
     )
+    return _pupil_file_store(path=path, procedure="vpr", vf=vf, sha=sha, replace=replace, say=say)
+
+
+def rdr_file_import(
+    *,
+    path: Path,
+    year: int | None = None,
+    subject: str | None = None,
+    grade: int | None = None,
+    max_rejected: float = 0.05,
+    replace: bool = False,
+    progress: Progress | None = None,
+) -> ImportOutcome:
+    """Import one РДР file as its own procedure ``rdr`` (ВПР layouts, the mark from the file or an РДР
+    scale): every row checked, the valid ones stored as one batch, or nothing; versions as for ВПР."""
+    path = Path(path)
+    say = progress or (lambda _m: None)
+    say("чтение")
+    sha = _sha256(path)
+    vf = read_rdr(
+        path,
+        year=year,
+        subject=subject,
+        grade=grade,
+        tasks=tasks_frame(),
+        scales=scales_frame(),
+        pseudonym_key=pseudonym_key(),
+        max_rejected=max_rejected,
+    )
+    return _pupil_file_store(path=path, procedure="rdr", vf=vf, sha=sha, replace=replace, say=say)
+
+
+def _pupil_file_store(
+    *, path: Path, procedure: str, vf: VprFile, sha: str, replace: bool, say: Progress
+) -> ImportOutcome:
+    """Store a checked pupil-level file (ВПР or РДР) as one batch of ``procedure``, or nothing."""
+    max_rejected = vf.max_rejected
     target = f"{vf.year}:{vf.subject}:{vf.grade}"
-    batch_id = hashlib.sha256(f"{sha}|vpr|{target}".encode()).hexdigest()[:24]
-    slot = slot_title(procedure="vpr", year=vf.year, subject=vf.subject, grade=vf.grade)
+    batch_id = hashlib.sha256(f"{sha}|{procedure}|{target}".encode()).hexdigest()[:24]
+    slot = slot_title(procedure=procedure, year=vf.year, subject=vf.subject, grade=vf.grade)
     head = f"{path.name}: {slot} ({LAYOUT_LABELS.get(vf.layout, vf.layout)})"
     present = vf.rows_present
     n_schools = vf.frame.filter(~pl.col("absent"))["school_id"].n_unique()
@@ -140,7 +178,12 @@ def vpr_file_import(
             error_report_write(path.name, vf.errors, summary, vf.warnings),
         )
     slot = slot_key(
-        kind="vpr", source_name=path.name, procedure="vpr", year=vf.year, subject=vf.subject, grade=vf.grade
+        kind=procedure,
+        source_name=path.name,
+        procedure=procedure,
+        year=vf.year,
+        subject=vf.subject,
+        grade=vf.grade,
     )
     live = slot_live(slot)
     if live and not replace:
@@ -152,7 +195,7 @@ def vpr_file_import(
         earlier.path
         if earlier is not None
         else store.batch_path(
-            procedure="vpr", year=vf.year, subject=vf.subject, grade=vf.grade, batch_id=batch_id
+            procedure=procedure, year=vf.year, subject=vf.subject, grade=vf.grade, batch_id=batch_id
         )
     )
     wrote = _write_missing(
@@ -412,6 +455,7 @@ __all__ = [
     "IngestError",
     "ImportOutcome",
     "gia_file_import",
+    "rdr_file_import",
     "reference_ensure_shipped",
     "scales_file_import",
     "tasks_file_import",

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from shnor.core.ingest.errors import IngestError
+from shnor.core.labels import PROCEDURE_LABELS
 from shnor.core.store.schema import SUBJECTS
 from shnor.web.assessments.models import ImportBatch
 from shnor.web.registry.models import School
@@ -90,7 +91,7 @@ def slot_title(*, procedure: str, year: int, subject: str, grade: int | None) ->
     if procedure == "gia":
         return "ГИА (ОГЭ и ЕГЭ)"
     name = SUBJECTS.get(subject, subject)
-    parts = [f"{'ВПР' if procedure == 'vpr' else procedure.upper()} {year}"]
+    parts = [f"{PROCEDURE_LABELS.get(procedure, procedure.upper())} {year}"]
     if name:
         parts.append(name)
     if grade:

@@ -1,12 +1,14 @@
-"""Browser imports: upload a ВПР file → a background job running ``vpr_file_import``; the job page shows the
-result. A new version of a live file is shown as a difference first and replaces it only when confirmed;
-earlier versions are listed with the live ones and can be brought back."""
+"""Browser imports: upload a file (ВПР, РДР, ГИА, the registry, the yearly context) → a background job
+running the importer the command line runs; the job page shows the result and the row-level errors. A new
+version of a live file is shown as a difference first and replaces it only when confirmed; earlier
+versions are listed with the live ones and can be brought back."""
 
 from __future__ import annotations
 
 import secrets
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -23,6 +25,7 @@ from shnor.core.ingest.errors import IngestError
 from shnor.core.store.schema import SUBJECTS
 from shnor.web.accounts.audit import audit_record
 from shnor.web.accounts.scope import scope_of
+from shnor.web.assessments.inputs import INPUTS, Input
 from shnor.web.assessments.models import ImportBatch
 from shnor.web.assessments.services import warehouse
 from shnor.web.assessments.versions import batch_restore, slot_live, slot_of, slot_versions, version_diff
@@ -31,18 +34,36 @@ from shnor.web.jobs.selectors import jobs_visible_to
 from shnor.web.jobs.services import job_enqueue
 
 
-class VprUploadForm(forms.Form):
-    """A ВПР result file; year, subject and grade are taken from the file name when left empty."""
+class UploadForm(forms.Form):
+    """A file of one input kind and the share of bad rows that still lets the rest be stored."""
 
-    file = forms.FileField(label="Файл ВПР (XLSX или CSV из ФИС ОКО)")
-    year = forms.IntegerField(label="Год", required=False, min_value=2015, max_value=2100)
-    subject = forms.ChoiceField(
-        label="Предмет", required=False, choices=[("", "— из имени файла —"), *SUBJECTS.items()]
-    )
-    grade = forms.IntegerField(label="Класс", required=False, min_value=1, max_value=11)
+    file = forms.FileField(label="Файл")
     max_rejected = forms.FloatField(
-        label="Допустимая доля отклонённых строк, %", initial=5, min_value=0, max_value=100
+        label="Допустимая доля отклонённых строк, %",
+        initial=0,
+        min_value=0,
+        max_value=100,
+        help_text="0 — файл с любой ошибкой не загружается целиком",
     )
+
+    def __init__(self, *args: Any, input_kind: Input, **kwargs: Any) -> None:
+        # the ВПР form keeps its plain field names (as before the other inputs came)
+        super().__init__(*args, prefix=None if input_kind.code == "vpr" else input_kind.code, **kwargs)
+        self.input_kind = input_kind
+        self.fields["file"].label = input_kind.file_label
+        if input_kind.code == "vpr":
+            self.fields["max_rejected"].initial = 5
+        if input_kind.targeted:
+            self.fields["year"] = forms.IntegerField(
+                label="Год", required=False, min_value=2015, max_value=2100
+            )
+            self.fields["subject"] = forms.ChoiceField(
+                label="Предмет", required=False, choices=[("", "— из имени файла —"), *SUBJECTS.items()]
+            )
+            self.fields["grade"] = forms.IntegerField(
+                label="Класс", required=False, min_value=1, max_value=11
+            )
+            self.order_fields(["file", "year", "subject", "grade", "max_rejected"])
 
     def clean_file(self):
         """Only .xlsx/.xls/.csv, and not larger than SHNOR_UPLOAD_MAX_MB."""
@@ -52,6 +73,22 @@ class VprUploadForm(forms.Form):
         if f.size > settings.UPLOAD_MAX_MB * 1024 * 1024:
             raise forms.ValidationError(f"Файл больше {settings.UPLOAD_MAX_MB} МБ.")
         return f
+
+    def params(self, path: Path) -> dict[str, Any]:
+        """The job's parameters: the stored file, the threshold as a share (0 % = no bad row allowed)."""
+        data = self.cleaned_data
+        out: dict[str, Any] = {
+            "input": self.input_kind.code,
+            "path": str(path),
+            "max_rejected": max(data["max_rejected"] / 100, NO_BAD_ROW),
+        }
+        if self.input_kind.targeted:
+            out |= {"year": data["year"], "subject": data["subject"] or None, "grade": data["grade"]}
+        return out
+
+
+#: the threshold for «0 %»: a file is stored only when its share of bad rows is below it, i.e. none
+NO_BAD_ROW = 1e-9
 
 
 def _store_upload(upload) -> Path:
@@ -67,25 +104,26 @@ def _store_upload(upload) -> Path:
 
 @login_required
 def imports(request: HttpRequest) -> HttpResponse:
-    """The import page: the upload form (region analysts) and the live batches (region-wide users)."""
+    """The import page: a form per input (region analysts) and the live batches (region-wide users)."""
     if not scope_of(request.user).region_wide:
         raise PermissionDenied("Загрузки доступны пользователям регионального уровня.")
     can_import = scope_of(request.user).can_import
-    form = VprUploadForm()
+    forms_by_kind = {code: UploadForm(input_kind=inp) for code, inp in INPUTS.items()}
     if request.method == "POST":
         if not can_import:
             raise PermissionDenied("Загружать файлы может аналитик региона.")
-        form = VprUploadForm(request.POST, request.FILES)
+        inp = INPUTS.get(request.POST.get("input", "vpr"))
+        if inp is None:
+            messages.error(request, "Не указано, какой файл загружается.")
+            return redirect(reverse("assessments:imports"))
+        form = UploadForm(request.POST, request.FILES, input_kind=inp)
+        forms_by_kind[inp.code] = form
         if form.is_valid():
             path = _store_upload(form.cleaned_data["file"])
-            params = {
-                "path": str(path),
-                "year": form.cleaned_data["year"],
-                "subject": form.cleaned_data["subject"] or None,
-                "grade": form.cleaned_data["grade"],
-                "max_rejected": form.cleaned_data["max_rejected"] / 100,
-            }
-            job = job_enqueue(kind=Job.IMPORT_VPR, label=path.name, params=params, user=request.user)
+            params = form.params(path)
+            job = job_enqueue(
+                kind=Job.IMPORT_VPR, label=f"{inp.title} — {path.name}", params=params, user=request.user
+            )
             audit_record(
                 action="загрузка файла",
                 object_type="фоновая задача",
@@ -96,14 +134,20 @@ def imports(request: HttpRequest) -> HttpResponse:
             return redirect(reverse("jobs:detail", kwargs={"pk": job.pk}))
     batches = list(
         ImportBatch.objects.filter(status=ImportBatch.ACTIVE).order_by(
-            "-year", "subject", "grade", "-created_at"
+            "-year", "procedure", "subject", "grade", "-created_at"
         )
     )
     versions = slot_versions(batches=batches)
     for b in batches:
         b.earlier_versions = versions.get(b.pk, [])
     return render(
-        request, "assessments/imports.html", {"form": form, "can_import": can_import, "batches": batches}
+        request,
+        "assessments/imports.html",
+        {
+            "uploads": [(INPUTS[code], form) for code, form in forms_by_kind.items()],
+            "can_import": can_import,
+            "batches": batches,
+        },
     )
 
 
