@@ -27,6 +27,7 @@ class Column:
     header: str
     shown: str = "text"
     numeric: bool = False
+    sortable: bool = True
 
 
 _COMMON_HEAD = [
@@ -34,7 +35,10 @@ _COMMON_HEAD = [
     Column("name", "Школа"),
     Column("municipality", "Муниципалитет"),
 ]
-_COMMON_TAIL = [Column("track_label", "Вариант сопровождения"), Column("details", "Основания")]
+_COMMON_TAIL = [
+    Column("track_label", "Вариант сопровождения"),
+    Column("details", "Основания", sortable=False),
+]
 _YEARS = Column("years_in_list", "Лет в списке подряд", "int", numeric=True)
 
 #: The list-specific columns between the school and the track: one meaning per column, named.
@@ -69,12 +73,37 @@ def columns_of(kind: str) -> list[Column]:
 
 def sort_choices(kind: str) -> dict[str, str]:
     """``?sort=`` values of list ``kind`` (a column key, ``-`` before it for descending) with their names."""
+    return sort_choices_of(columns_of(kind))
+
+
+def sort_choices_of(columns: Iterable[Column]) -> dict[str, str]:
+    """``?sort=`` values of ``columns`` (all but the reasons) with their names, for ``params.choice``."""
     out: dict[str, str] = {}
-    for c in columns_of(kind):
-        if c.key == "details":
+    for c in columns:
+        if not c.sortable:
             continue
         out[c.key] = f"{c.header}, по возрастанию"
         out["-" + c.key] = f"{c.header}, по убыванию"
+    return out
+
+
+def headers(columns: Iterable[Column], sort: str) -> list[dict]:
+    """Header cells with the ``?sort=`` of a click (ascending first, then descending) and ``aria-sort``
+    (``includes`` template ``identification/_sort_head.html``)."""
+    out = []
+    for c in columns:
+        state = aria_sort(sort, c.key)
+        out.append(
+            {
+                "key": c.key,
+                "header": c.header,
+                "numeric": c.numeric,
+                "sortable": c.sortable,
+                "aria": state,
+                "next": "-" + c.key if state == "ascending" else c.key,
+                "shown": c.shown,
+            }
+        )
     return out
 
 

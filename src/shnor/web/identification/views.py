@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -57,6 +58,28 @@ CONTEXT_FIELDS = [
 ]
 
 
+#: The school list's columns (sortable: each by its registry field in ``SCHOOL_ORDER``).
+SCHOOL_COLUMNS = [
+    listing.Column("school_id", "Логин"),
+    listing.Column("name", "Школа"),
+    listing.Column("municipality", "Муниципалитет"),
+    listing.Column("kind", "Вид"),
+    listing.Column("locality", "Местность"),
+    listing.Column("pupils", "Обучающихся", numeric=True),
+    listing.Column("lists", "Списки", sortable=False),
+]
+SCHOOL_ORDER = {
+    "school_id": "school_id",
+    "name": "name",
+    "municipality": "municipality__name",
+    "kind": "kind",
+    "locality": "locality",
+    "pupils": "pupils",
+}
+#: Rows per page of a list, the school list and the websites page.
+PER_PAGE = 50
+
+
 @login_required
 def schools(request: HttpRequest) -> HttpResponse:
     """All visible schools with search (login, name) and filters (municipality, kind, locality, list)."""
@@ -73,7 +96,14 @@ def schools(request: HttpRequest) -> HttpResponse:
     in_list = params.choice(request.GET, "list", {k: v.short for k, v in ident.LISTS.items()})
     if in_list:
         qs = qs.filter(pk__in=[pk for pk, st in status.items() if in_list in st])
-    page = Paginator(qs, 50).get_page(params.integer(request.GET, "page", default=1, minimum=1))
+    sort = params.choice(request.GET, "sort", listing.sort_choices_of(SCHOOL_COLUMNS), label="порядок")
+    if sort:
+        field = SCHOOL_ORDER[sort.lstrip("-")]
+        qs = qs.order_by(
+            F(field).desc(nulls_last=True) if sort.startswith("-") else F(field).asc(nulls_last=True),
+            "school_id",
+        )
+    page = Paginator(qs, PER_PAGE).get_page(params.integer(request.GET, "page", default=1, minimum=1))
     for s in page:
         s.lists = sorted(ident.LISTS[c].short for c in status.get(s.pk, ()))
     return render(
@@ -87,7 +117,8 @@ def schools(request: HttpRequest) -> HttpResponse:
             "kinds": school_kinds(schools=visible),
             "lists": ident.LISTS,
             "params": request.GET,
-            "total": qs.count(),
+            "total": page.paginator.count,
+            "headers": listing.headers(SCHOOL_COLUMNS, sort),
         },
     )
 
@@ -260,10 +291,6 @@ def school_deficit_report(request: HttpRequest, school_id: str, fmt: str) -> Htt
     return response
 
 
-#: Rows per page of a list, the school list and the websites page.
-PER_PAGE = 50
-
-
 def _list_context(request: HttpRequest, kind: str) -> dict:
     if kind not in ident.LISTS:
         raise Http404("нет такого списка")
@@ -298,7 +325,7 @@ def list_view(request: HttpRequest, kind: str) -> HttpResponse:
         {
             **ctx,
             "page": page,
-            "headers": sortable_headers(listing.columns_of(kind), ctx["sort"]),
+            "headers": listing.headers(listing.columns_of(kind), ctx["sort"]),
             "lists": ident.LISTS,
             "runs": ident.runs_done(),
             "municipalities": municipalities_visible_to(user=request.user),
@@ -315,25 +342,6 @@ def list_view(request: HttpRequest, kind: str) -> HttpResponse:
             ),
         },
     )
-
-
-def sortable_headers(columns: list[listing.Column], sort: str) -> list[dict]:
-    """Header cells with the ``?sort=`` of a click (ascending first, then descending) and ``aria-sort``."""
-    out = []
-    for c in columns:
-        state = listing.aria_sort(sort, c.key)
-        out.append(
-            {
-                "key": c.key,
-                "header": c.header,
-                "numeric": c.numeric,
-                "sortable": c.key != "details",
-                "aria": state,
-                "next": "-" + c.key if state == "ascending" else c.key,
-                "shown": c.shown,
-            }
-        )
-    return out
 
 
 @login_required

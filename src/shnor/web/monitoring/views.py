@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,11 +17,13 @@ from shnor.web import params
 from shnor.web.accounts.audit import audit_record
 from shnor.web.accounts.scope import scope_of
 from shnor.web.accounts.selectors import municipalities_visible_to, schools_visible_to
+from shnor.web.identification import listing
 from shnor.web.monitoring import forms as f
 from shnor.web.monitoring import reports as rep
 from shnor.web.monitoring import selectors as sel
 from shnor.web.monitoring import services
 from shnor.web.monitoring.services import MonitoringError
+from shnor.web.registry.models import Municipality
 
 
 def _year(request: HttpRequest, years: list[int]) -> int:
@@ -246,15 +249,49 @@ def sites(request: HttpRequest) -> HttpResponse:
             return redirect("jobs:detail", pk=check.job_id)
         except MonitoringError as exc:
             messages.error(request, str(exc))
+    overview = sel.site_overview(user=request.user)
+    mun_names = dict(
+        Municipality.objects.filter(
+            pk__in={r["obj"].municipality_id for r in overview["schools"]}
+        ).values_list("pk", "name")
+    )
+    rows = [
+        {
+            **r,
+            "school_id": r["obj"].school_id,
+            "name": r["obj"].name,
+            "municipality": mun_names.get(r["obj"].municipality_id, ""),
+            "n_missing": len(r["missing"]) if r["checked"] else None,
+        }
+        for r in overview["schools"]
+    ]
+    sort = params.choice(request.GET, "sort", listing.sort_choices_of(SITE_COLUMNS), label="порядок")
+    page = Paginator(listing.rows_sorted(rows, sort), SITES_PER_PAGE).get_page(
+        params.integer(request.GET, "page", default=1, minimum=1)
+    )
     return render(
         request,
         "monitoring/sites.html",
         {
-            "overview": sel.site_overview(user=request.user),
+            "overview": overview,
+            "page": page,
+            "headers": listing.headers(SITE_COLUMNS, sort),
             "can_run": can_run,
             "checks": sel.site_checks_visible_to(user=request.user)[:10],
         },
     )
+
+
+#: The websites page's school table: sortable columns, 50 rows a page.
+SITE_COLUMNS = [
+    listing.Column("school_id", "Логин"),
+    listing.Column("name", "Школа"),
+    listing.Column("municipality", "Муниципалитет"),
+    listing.Column("url", "Сайт"),
+    listing.Column("checked_at", "Проверен"),
+    listing.Column("n_missing", "Не найдено", numeric=True),
+]
+SITES_PER_PAGE = 50
 
 
 @login_required
