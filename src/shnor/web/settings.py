@@ -124,6 +124,8 @@ INSTALLED_APPS = [
     "shnor.web.monitoring",
     "shnor.web.submissions",
     "shnor.web.regionconf",
+    "shnor.web.interviews",
+    "shnor.web.councils",
 ]
 
 MIDDLEWARE = [
