@@ -23,6 +23,8 @@ urlpatterns = [
     path("submissions/", include("shnor.web.submissions.urls")),
     path("monitoring/", include("shnor.web.monitoring.urls")),
     path("settings/", include("shnor.web.regionconf.urls")),
+    path("interviews/", include("shnor.web.interviews.urls")),
+    path("councils/", include("shnor.web.councils.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
