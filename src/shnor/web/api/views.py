@@ -29,6 +29,7 @@ from shnor.web.api.schemas import (
     RunOut,
     SchoolOut,
 )
+from shnor.web.councils.api import router as councils_router
 from shnor.web.diagnostics.api import router as people_router
 from shnor.web.evaluation.api import router as evaluation_router
 from shnor.web.identification import membership
@@ -36,6 +37,7 @@ from shnor.web.identification import selectors as ident
 from shnor.web.identification.data_changes import run_data_notices
 from shnor.web.identification.models import SchoolOutcome
 from shnor.web.identification.presenters import Presentation, present
+from shnor.web.interviews.api import router as interviews_router
 from shnor.web.practices.api import router as practices_router
 from shnor.web.registry.models import School
 from shnor.web.registry.selectors import schools_search
@@ -67,6 +69,8 @@ api.add_router("/resources/", resources_router)
 api.add_router("/practices/", practices_router)
 api.add_router("/", people_router)
 api.add_router("/", evaluation_router)
+api.add_router("/", interviews_router)
+api.add_router("/councils/", councils_router)
 api.add_router("/events/", "shnor.web.events.api.router")
 
 
