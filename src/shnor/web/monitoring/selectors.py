@@ -19,6 +19,7 @@ from shnor.core.monitoring.documents import default_rules
 from shnor.web.accounts.roles import Role
 from shnor.web.accounts.scope import Scope, User, scope_of
 from shnor.web.accounts.selectors import municipalities_visible_to, regions_visible_to, schools_visible_to
+from shnor.web.assessments.selectors import rdr_fail_facts
 from shnor.web.diagnostics.selectors import teacher_facts
 from shnor.web.events.selectors import events_facts
 from shnor.web.identification.models import MethodologyRun, SchoolOutcome
@@ -258,6 +259,7 @@ def indicator_facts(
         )
     )
     parts.append(ind.facts_websites(site_completeness(schools=schools)))
+    parts.append(rdr_fail_facts(school_ids=schools.values_list("school_id", flat=True), year=year))
     parts.append(events_facts(schools=schools, year=year))  # attendance of events (web.events)
     return pl.concat([p for p in parts if p.height] or [pl.DataFrame(schema=ind.FACTS_SCHEMA)]), targets
 
