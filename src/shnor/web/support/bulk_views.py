@@ -26,7 +26,7 @@ from shnor.web.jobs.services import job_enqueue
 from shnor.web.support.forms import template_choices
 from shnor.web.support.models import Level, Roadmap
 from shnor.web.support.services import bulk
-from shnor.web.support.services.roadmaps import DEFAULT_TEMPLATES
+from shnor.web.support.services.roadmaps import default_templates as rm_default_templates
 
 
 class BulkForm(forms.Form):
@@ -55,7 +55,7 @@ class BulkForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = [(k, LISTS[k].title) for k in bulk.BULK_KINDS]
         self.fields["municipality"].queryset = municipalities_visible_to(user=user).order_by("name")
-        self.fields["templates"].choices = template_choices(Level.SCHOOL)
+        self.fields["templates"].choices = template_choices(Level.SCHOOL, user)
 
     def clean_schools(self) -> list[int] | None:
         """The explicit selection of schools (record numbers, comma-separated), None for the whole list."""
@@ -101,7 +101,7 @@ def roadmaps_bulk(request: HttpRequest) -> HttpResponse:
     """GET: the form, and with «Показать» the plan; POST: start the job and go to its progress."""
     _allowed(request)
     today = timezone.localdate()
-    default_templates = list(DEFAULT_TEMPLATES[Level.SCHOOL])
+    default_templates = rm_default_templates(level=Level.SCHOOL, user=request.user)
     initial = {
         "year": bulk.year_default(templates=default_templates, level=Level.SCHOOL, today=today),
         "kind": request.GET.get("kind") or "low_results",

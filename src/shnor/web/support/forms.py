@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from shnor.core.roadmaps.templates import LEVEL_TITLES, templates_load
+from shnor.web.regionconf import selectors as regionconf
 from shnor.web.support.models import PartnerAssignment, Status
 
 
-def template_choices(level: str | None = None) -> list[tuple[str, str]]:
-    """Templates as (key, label), those of ``level`` or of a higher level with activities for it."""
-    out = []
+def template_choices(level: str | None = None, user: Any = None) -> list[tuple[str, str]]:
+    """Templates as (key, label), those of ``level`` or of a higher level with activities for it; the
+    user's region's own templates first (regionconf)."""
+    out = [
+        (key, f"{t.short} — шаблон региона, {len(t.for_level(level or t.level))} мероприятий")
+        for key, t in regionconf.template_choices_for(user=user, level=level)
+    ]
     for key, t in templates_load().items():
         if level is None or t.for_level(level):
             out.append(
@@ -28,9 +35,9 @@ class RoadmapCreateForm(forms.Form):
     year = forms.IntegerField(label="Год", min_value=2000, max_value=2100)
     templates = forms.MultipleChoiceField(label="Шаблоны", widget=forms.CheckboxSelectMultiple, choices=())
 
-    def __init__(self, *args, level: str, **kwargs):
+    def __init__(self, *args, level: str, user: Any = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["templates"].choices = template_choices(level)
+        self.fields["templates"].choices = template_choices(level, user)
 
 
 class HeaderForm(forms.Form):

@@ -15,10 +15,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from shnor.core.reports.roadmap_export import EXPORTERS
-from shnor.core.roadmaps import risk as risk_core
 from shnor.web import params
 from shnor.web.accounts.audit import audit_record
 from shnor.web.accounts.scope import scope_of
@@ -28,6 +28,8 @@ from shnor.web.support import forms as f
 from shnor.web.support import selectors as sel
 from shnor.web.support import services
 from shnor.web.support.models import Activity, Evidence, Level, PartnerAssignment, RiskSurvey, Roadmap
+from shnor.web.support.services.roadmaps import default_templates
+from shnor.web.support.services.surveys import questionnaire_of
 
 
 def _today() -> dt.date:
@@ -107,10 +109,10 @@ def roadmap_new(request: HttpRequest) -> HttpResponse:
     run = run_pick()
     today = _today()
     tracks = services.school_tracks_for(school=target, run=run) if level == Level.SCHOOL else None
-    defaults = services.DEFAULT_TEMPLATES[Level(level)]
+    defaults = default_templates(level=level, unit=target)
     year_default = services.roadmap_year_default(templates=defaults, level=level, today=today)
     initial = {"year": year_default, "templates": defaults}
-    form = f.RoadmapCreateForm(request.POST or None, level=level, initial=initial)
+    form = f.RoadmapCreateForm(request.POST or None, level=level, initial=initial, user=request.user)
     overdue = 0
     if request.method == "POST" and form.is_valid():
         overdue = services.roadmap_overdue_count(
@@ -183,6 +185,7 @@ def roadmap_detail(request: HttpRequest, pk: int) -> HttpResponse:
     today = _today()
     header = f.HeaderForm(
         request.POST or None,
+        prefix="header",  # the add-activity form on the same page has a «title» too
         initial={
             "title": roadmap.title,
             "order_authority": roadmap.order_authority,
@@ -235,23 +238,20 @@ def roadmap_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     exporter = EXPORTERS.get(f"roadmap_{fmt}")
     if exporter is None:
         raise Http404("неизвестный формат")
-    doc = sel.roadmap_document(
-        roadmap=roadmap, with_status=params.flag(request.GET, "status"), today=_today()
-    )
+    with_status = params.flag(request.GET, "status")
+    doc = sel.roadmap_document(roadmap=roadmap, with_status=with_status, today=_today())
     filename, mimetype, content = exporter.render({"document": doc})
+    if with_status:  # the execution report is another document than the order's appendix
+        filename = "Отчёт_о_выполнении_" + filename.removeprefix("Дорожная_карта_")
     audit_record(
         action="выгрузка",
         object_type="дорожная карта",
         object_id=str(roadmap.pk),
         object_repr=str(roadmap),
-        changes={"format": fmt},
+        changes={"format": fmt, "file": filename},
     )
     response = HttpResponse(content, content_type=mimetype)
-    from urllib.parse import quote
-
-    response["Content-Disposition"] = (
-        f"attachment; filename=\"roadmap_{roadmap.pk}.{fmt}\"; filename*=UTF-8''{quote(filename)}"
-    )
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
 
 
@@ -341,8 +341,20 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     pk=params.identifier(request.POST, "evidence", required=True),
                     activity=activity,
                 )
+                if not params.flag(request.POST, "confirm", label="подтверждение"):
+                    return _confirm(request, activity, "delete_evidence", evidence=ev)
                 services.evidence_delete(actor=request.user, evidence=ev)
+                messages.success(request, "Подтверждение удалено")
                 return redirect("support:activity", pk=activity.pk)
+            elif action == "delete_activity":
+                if not access.edit:
+                    raise PermissionDenied("нет права изменять мероприятия этой дорожной карты")
+                if not params.flag(request.POST, "confirm", label="подтверждение"):
+                    return _confirm(request, activity, "delete_activity")
+                roadmap_pk = activity.roadmap_id
+                services.activity_delete(actor=request.user, activity=activity)
+                messages.success(request, f"Мероприятие «{activity.title[:80]}» удалено")
+                return redirect("support:roadmap", pk=roadmap_pk)
             else:
                 raise Http404("неизвестное действие")
         except ValidationError as exc:
@@ -376,6 +388,21 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "parent": parent,
             "max_mb": services.evidence_max_bytes() // 1048576,
         },
+    )
+
+
+def _confirm(
+    request: HttpRequest, activity: Activity, action: str, evidence: Evidence | None = None
+) -> HttpResponse:
+    """The confirmation step of a deletion: what goes, and a form that posts it again with ``confirm=1``."""
+    if action == "delete_evidence" and evidence is not None:
+        what = f"подтверждение выполнения «{evidence.title or evidence.original_name or evidence.url}»"
+    else:
+        what = f"мероприятие {activity.number} «{activity.title}» со всеми его комментариями и подтверждениями"
+    return render(
+        request,
+        "support/confirm_delete.html",
+        {"activity": activity, "action": action, "evidence": evidence, "what": what},
     )
 
 
@@ -525,7 +552,7 @@ def survey_open(request: HttpRequest, school_id: str) -> HttpResponse:
 def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The risk profile: scores per factor, respondents, web-form export import, chosen risks, programmes."""
     survey = get_object_or_404(RiskSurvey.objects.visible_to(request.user), pk=pk)
-    q = risk_core.questionnaire_default()
+    q = questionnaire_of(survey.school)
     can = scope_of(request.user).can_fill_survey(survey.school)
     groups = [(k, v.get("title", k)) for k, v in q.groups.items()]
     import_form = f.SurveyImportForm(groups=groups)
@@ -606,7 +633,7 @@ def survey_fill(request: HttpRequest, pk: int, group: str) -> HttpResponse:
     survey = get_object_or_404(RiskSurvey.objects.visible_to(request.user), pk=pk)
     if not scope_of(request.user).can_fill_survey(survey.school):
         raise PermissionDenied("только чтение")
-    q = risk_core.questionnaire_default()
+    q = questionnaire_of(survey.school)
     if group not in q.groups:
         raise Http404("нет такой анкеты")
     questions = q.group_questions(group)

@@ -174,7 +174,7 @@ def bulk_plan(
     (default: ``list_year_for``); ``overdue`` counts the activities to create due before ``today``."""
     if kind not in BULK_KINDS:
         raise ValidationError(f"неизвестный список «{kind}»")
-    keys = list(templates or rm.DEFAULT_TEMPLATES[Level.SCHOOL])
+    keys = list(templates or rm.default_templates(level=Level.SCHOOL, unit=municipality, user=actor))
     for k in keys:
         template_get(k)  # an unknown template stops here, with its name
     ly = list_year if list_year is not None else list_year_for(kind=kind, year=year)

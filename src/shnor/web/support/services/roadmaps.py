@@ -16,6 +16,7 @@ from shnor.web.accounts.audit import audit_record
 from shnor.web.accounts.scope import User, scope_of
 from shnor.web.identification import membership
 from shnor.web.identification.models import MethodologyRun, SchoolOutcome, TrackChoice
+from shnor.web.regionconf import selectors as regionconf
 from shnor.web.registry.models import Municipality, Region, School
 from shnor.web.support import selectors as sel
 from shnor.web.support.models import (
@@ -30,6 +31,17 @@ DEFAULT_TEMPLATES = {
     Level.MUNICIPALITY: ["chel_municipal_2024"],
     Level.SCHOOL: ["school_tracks"],
 }
+
+
+def default_templates(*, level: str, unit: Any = None, user: User | None = None) -> list[str]:
+    """The templates a new roadmap of ``level`` takes when none are picked: the region's own template
+    marked «по умолчанию» for that level (the region of ``unit``, else the user's), else the shipped."""
+    region = regionconf.region_of_unit(unit) if unit is not None else None
+    if region is None and user is not None:
+        region = regionconf.region_acting(user)
+    return regionconf.default_template_keys(region=region, level=level) or list(
+        DEFAULT_TEMPLATES[Level(level)]
+    )
 
 
 def _shift_years(text: str, delta: int) -> str:
@@ -198,7 +210,7 @@ def roadmap_create(
         raise ValidationError("у школы или муниципалитета не указан регион")
     if not scope_of(actor).can_create_roadmap(level=level, unit=target):
         raise PermissionDenied("нет права создавать эту дорожную карту")
-    keys = list(templates or DEFAULT_TEMPLATES[Level(level)])
+    keys = list(templates or default_templates(level=level, unit=target))
     tpls = [template_get(k) for k in keys]
     if level == Level.SCHOOL and tracks is None:
         if run is None:

@@ -12,6 +12,7 @@ from django.db import transaction
 from shnor.core.roadmaps import risk as risk_core
 from shnor.web.accounts.audit import audit_record
 from shnor.web.accounts.scope import User, scope_of
+from shnor.web.regionconf import selectors as regionconf
 from shnor.web.registry.models import School
 from shnor.web.support import selectors as sel
 from shnor.web.support.models import (
@@ -27,6 +28,11 @@ from shnor.web.support.services.activities import activity_add
 from shnor.web.support.services.roadmaps import roadmap_create
 
 
+def questionnaire_of(school: School) -> risk_core.Questionnaire:
+    """The questionnaire of the school's region: its active version (settings), else the shipped one."""
+    return regionconf.questionnaire_for(region=regionconf.region_of_unit(school))
+
+
 def _check_survey(actor: User, survey: RiskSurvey) -> None:
     if not scope_of(actor).can_fill_survey(survey.school):
         raise PermissionDenied("нет права заполнять анкеты этой школы")
@@ -36,7 +42,7 @@ def risk_survey_open(*, actor: User, school: School, year: int) -> RiskSurvey:
     """The school's survey for ``year`` (created on first use)."""
     if not scope_of(actor).can_fill_survey(school):
         raise PermissionDenied("нет права заполнять анкеты этой школы")
-    q = risk_core.questionnaire_default()
+    q = questionnaire_of(school)
     survey, _ = RiskSurvey.objects.get_or_create(
         school=school, year=year, defaults={"questionnaire": q.key, "created_by": actor}
     )
@@ -46,7 +52,7 @@ def risk_survey_open(*, actor: User, school: School, year: int) -> RiskSurvey:
 def risk_profile_recompute(*, survey: RiskSurvey) -> RiskSurvey:
     """Recompute the profile from all responses; the proposed risks become the chosen ones until a
     person has chosen (``risk_choose``)."""
-    q = risk_core.questionnaire_default()
+    q = questionnaire_of(survey.school)
     profile = risk_core.profile_compute(q, ((r.group, r.answers) for r in survey.responses.all()))
     survey.profile = profile
     if not survey.profile.get("chosen_by_user"):
@@ -61,7 +67,7 @@ def survey_response_add(
 ) -> SurveyResponse:
     """Store one respondent's answers (validated against the questionnaire) and recompute the profile."""
     _check_survey(actor, survey)
-    q = risk_core.questionnaire_default()
+    q = questionnaire_of(survey.school)
     codes = {x.code for x in q.group_questions(group)}
     if not codes:
         raise ValidationError(f"неизвестная группа респондентов «{group}»")
@@ -88,7 +94,7 @@ def survey_import(
 ) -> risk_core.ImportResult:
     """Import a web-form export (CSV/XLSX) of one group: all rows or none (errors list row and column)."""
     _check_survey(actor, survey)
-    q = risk_core.questionnaire_default()
+    q = questionnaire_of(survey.school)
     result = risk_core.responses_read(q, group, content, filename)
     if result.errors:
         return result
@@ -114,7 +120,7 @@ def survey_import(
 def risk_choose(*, actor: User, survey: RiskSurvey, factors: Sequence[str]) -> RiskSurvey:
     """The school (or its curator / coordinator) chooses the risks to work on."""
     _check_survey(actor, survey)
-    q = risk_core.questionnaire_default()
+    q = questionnaire_of(survey.school)
     known = {f.code for f in q.factors}
     bad = [f for f in factors if f not in known]
     if bad:
@@ -131,7 +137,7 @@ def antirisk_programme_create(*, actor: User, survey: RiskSurvey, factor: str) -
     _check_survey(actor, survey)
     if factor not in survey.chosen:
         raise ValidationError("программа составляется только по выбранному риску")
-    q = risk_core.questionnaire_default()
+    q = questionnaire_of(survey.school)
     f = q.factor(factor)
     prog, created = AntiRiskProgramme.objects.get_or_create(
         survey=survey,
@@ -170,7 +176,7 @@ def antirisk_to_roadmap(*, actor: User, programme: AntiRiskProgramme) -> list[Ac
         roadmap = roadmap_create(actor=actor, level=Level.SCHOOL, year=survey.year, school=survey.school)
     if not sel.roadmap_access(user=actor, roadmap=roadmap).edit:
         raise PermissionDenied("нет права изменять дорожную карту школы")
-    section = f"Антирисковая программа «{risk_core.questionnaire_default().factor(programme.factor).title}»"
+    section = f"Антирисковая программа «{questionnaire_of(survey.school).factor(programme.factor).title}»"
     existing_sections = list(dict.fromkeys(roadmap.activities.values_list("section", flat=True)))
     sec_no = (
         existing_sections.index(section) + 1 if section in existing_sections else len(existing_sections) + 1
