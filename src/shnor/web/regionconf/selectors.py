@@ -225,11 +225,7 @@ def template_choices_for(
     """The region's own templates a user creating a roadmap of ``level`` may pick."""
     if user is None:
         return []
-    scope = scope_of(user)
-    if not scope.sees_rows:
-        return []
-    regions = Region.objects.visible_to(scope)
-    region = region_of(scope) if can_view(scope) else regions.first()
+    region = region_acting(user)
     if region is None:
         return []
     return [
@@ -265,3 +261,11 @@ def questionnaire_for(*, region: Region | None) -> risk_core.Questionnaire:
         return risk_core.questionnaire_from_mapping(data, name=f"анкета региона, версия {v.number}")
     except risk_core.QuestionnaireError:
         return risk_core.questionnaire_default()
+
+
+def region_acting(user: User | Scope) -> Region | None:
+    """The region a user acts in (any role: a school's or a curator's region too), None without one."""
+    scope = scope_of(user)
+    if not scope.sees_rows:
+        return None
+    return region_of(scope) or Region.objects.visible_to(scope).order_by("pk").first()
