@@ -227,8 +227,8 @@ def test_the_names_are_found_in_the_sources() -> None:
         "action",
     } <= found, found
     activity = view_source(_callback("support:activity"))
-    assert actions_known(activity) == ["comment", "delete_evidence", "evidence", "update"]
-    assert names_read(activity) == {"action": {"POST"}, "evidence": {"POST"}}
+    assert actions_known(activity) == ["comment", "delete_activity", "delete_evidence", "evidence", "update"]
+    assert names_read(activity) == {"action": {"POST"}, "evidence": {"POST"}, "confirm": {"POST"}}
     assert names_read(view_source(_callback("support:roadmap_new")))["target"] == {"GET", "POST"}
 
 
