@@ -14,7 +14,7 @@ maps the columns by their Russian names, and reads every further row:
 
 The result lists activities as the template's rows (``number, section, title, period, executor,
 expected_result, output_document``) and the problems as ``RowError`` (file, sheet or table, row,
-column, Russian message). Pure Python: openpyxl and python-docx, no Django.
+column, Russian message; ``error_text`` words them). Pure Python: openpyxl and python-docx, no Django.
 """
 
 from __future__ import annotations
@@ -60,6 +60,14 @@ class TableRead:
     def ok(self) -> bool:
         """True when activities were read and no problem was found."""
         return bool(self.activities) and not self.errors
+
+
+def error_text(err: RowError) -> str:
+    """«план.docx, таблица 1, строка 5, столбец «Мероприятие»: …» (a DOCX has tables, not sheets)."""
+    parts = [err.file] + ([err.sheet] if err.sheet else []) + ([f"строка {err.row}"] if err.row else [])
+    if err.column:
+        parts.append(f"столбец «{err.column}»")
+    return f"{', '.join(parts)}: {err.message}"
 
 
 def _cell(value: Any) -> str:
@@ -252,4 +260,4 @@ def table_read(content: bytes, filename: str) -> TableRead:
     return res
 
 
-__all__ = ["COLUMNS", "COLUMN_TITLES", "TableRead", "table_read"]
+__all__ = ["COLUMNS", "COLUMN_TITLES", "TableRead", "error_text", "table_read"]

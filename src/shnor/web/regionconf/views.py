@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from shnor.core.methods import indicators as ind
-from shnor.core.roadmaps.template_import import COLUMN_TITLES, table_read
+from shnor.core.roadmaps.template_import import COLUMN_TITLES, error_text, table_read
 from shnor.core.roadmaps.templates import LEVEL_TITLES, TemplateError, template_get
 from shnor.web.regionconf import forms as f
 from shnor.web.regionconf import selectors as sel
@@ -284,7 +284,7 @@ def template_import(request: HttpRequest) -> HttpResponse:
                 preview = {
                     "token": secrets.token_urlsafe(16),
                     "file": name,
-                    "errors": [str(e) for e in read.errors],
+                    "errors": [error_text(e) for e in read.errors],
                     "columns": [(COLUMN_TITLES[k], v) for k, v in read.columns.items()],
                     "target": d["target"],
                     "data": {
