@@ -83,7 +83,7 @@ def docx_appendix(rows: list[list[str]] = ROWS) -> bytes:
 
 
 @pytest.mark.parametrize(
-    "build,name", [(xlsx_appendix, "приложение.xlsx"), (docx_appendix, "приложение.docx")]
+    ("build", "name"), [(xlsx_appendix, "приложение.xlsx"), (docx_appendix, "приложение.docx")]
 )
 def test_the_appendix_table_becomes_template_rows(build, name) -> None:
     read = table_read(build(), name)
@@ -137,7 +137,8 @@ def test_row_errors_name_the_sheet_row_and_column() -> None:
     read = table_read(xlsx_appendix(rows), "план.xlsx")
     messages = [error_text(e) for e in read.errors]
     assert messages == [
-        "план.xlsx, лист «Приложение 2», строка 5, столбец «Мероприятие»: не заполнено наименование мероприятия",
+        "план.xlsx, лист «Приложение 2», строка 5, столбец «Мероприятие»: "
+        "не заполнено наименование мероприятия",
         "план.xlsx, лист «Приложение 2», строка 6, столбец «№ п/п»: номер 1 уже был в строке 4",
     ]
     assert not read.ok
