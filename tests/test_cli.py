@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner
 
@@ -62,3 +64,42 @@ def test_help_is_russian() -> None:
     res = run("import", "vpr", "--help")
     assert res.exit_code == 0
     assert "Результаты ВПР по ученикам" in res.output
+
+
+def test_import_rdr_own_procedure_then_again(home) -> None:
+    example = str(Path(__file__).resolve().parents[1] / "docs" / "examples" / "rdr_example.csv")
+    first = run("import", "rdr", example, "--year", "2025", "--subject", "ma", "--grade", "7")
+    assert first.exit_code == 0, first.output
+    assert "РДР 2025, Математика, 7 класс" in first.output
+    assert "сохранено участников 5 и отсутствовавших 1 из 2 школ" in first.output
+    assert ImportBatch.objects.get().procedure == "rdr"
+    second = run("import", "rdr", example, "--year", "2025", "--subject", "ma", "--grade", "7")
+    assert second.exit_code == 0
+    assert "файл уже загружен, ничего не изменено" in second.output
+    assert ImportBatch.objects.count() == 1
+    assert "РДР" in run("import", "rdr", "--help").output
+
+
+def test_import_rdr_bad_marks_exit_non_zero(home, tmp_path) -> None:
+    rows = [[*r, m] for r, m in zip(school_rows("sch1", [5, 6, 7]), ["3", "6", ""], strict=True)]
+    path = write_xlsx(tmp_path / "rdr_2025_ma4.xlsx", rows, header=[*HEADER_2021, "Отметка"])
+    res = run("import", "rdr", str(path))
+    assert res.exit_code == 1
+    assert "строка 3, столбец «Отметка»: отметка должна быть от 2 до 5" in res.output
+    assert ImportBatch.objects.count() == 0
+
+
+def test_import_context_twice_says_unchanged(home, tmp_path) -> None:
+    schools = tmp_path / "schools.csv"
+    schools.write_text(
+        "school_id,name,municipality_id,municipality,region_id,region\nsch1,Школа 1,m1,Район,r1,Край\n",
+        encoding="utf-8",
+    )
+    context = tmp_path / "context.csv"
+    context.write_text("year,school_id,share_low_income\n2025,sch1,20\n", encoding="utf-8")
+    assert run("import", "schools", str(schools)).exit_code == 0
+    assert "ничего не изменено" in run("import", "schools", str(schools)).output
+    assert "загружено 1" in run("import", "context", str(context)).output
+    again = run("import", "context", str(context))
+    assert again.exit_code == 0
+    assert "все записи файла уже загружены, ничего не изменено" in again.output
