@@ -72,9 +72,13 @@ def can_fill(*, user: User, submission: Submission) -> bool:
 
 
 def parts_visible_to(*, user: User) -> QuerySet[Submission]:
-    """Parts the user may see (school-level roles: only schools' parts)."""
+    """Parts the user may see (school-level roles: only schools' parts; teachers none — reports are the
+    administration's)."""
     qs = Submission.objects.visible_to(user)
-    if scope_of(user).role in SCHOOL_LEVEL:
+    role = scope_of(user).role
+    if role == Role.TEACHER and not scope_of(user).superuser:
+        return qs.none()
+    if role in SCHOOL_LEVEL:
         qs = qs.filter(school__isnull=False)
     return qs
 
