@@ -51,8 +51,6 @@ class UploadForm(forms.Form):
         super().__init__(*args, prefix=None if input_kind.code == "vpr" else input_kind.code, **kwargs)
         self.input_kind = input_kind
         self.fields["file"].label = input_kind.file_label
-        if input_kind.code == "vpr":
-            self.fields["max_rejected"].initial = 5
         if input_kind.targeted:
             self.fields["year"] = forms.IntegerField(
                 label="Год", required=False, min_value=2015, max_value=2100
