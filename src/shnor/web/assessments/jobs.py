@@ -47,6 +47,7 @@ def _outcome(p: dict[str, Any], stage: Stage) -> Any:
 def vpr_import_job(params: dict[str, Any], stage: Stage) -> dict[str, Any]:
     """Import one uploaded file; the outcome as the job's result."""
     outcome = _outcome(params, stage)
+    outcome.errors.sort(key=lambda e: (e.file, e.sheet, e.row, e.column))
     return {
         "status": outcome.status,
         "ok": outcome.ok,
