@@ -16,6 +16,8 @@ def test_values_read_as_words() -> None:
     assert value_text("a" * 64) == "контрольная сумма"
     assert value_text({"old": 1, "new": 2}) == "1 → 2"
     assert value_text(list(range(15))).endswith("и ещё 3")
+    assert value_text("['common', 'zz_unknown']") == "Общие региональные мероприятия, служебный код"
+    assert value_text("Связь profile-school") == "связь"
 
 
 @pytest.mark.django_db

@@ -5,6 +5,7 @@ the journal page shows them through :func:`entry_view`, so old entries read as w
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -13,6 +14,7 @@ from typing import Any
 from django.apps import apps
 from django.db.models import Model
 
+from shnor.core import labels
 from shnor.web.accounts.models import AuditEntry
 
 ACTIONS = {
@@ -61,6 +63,14 @@ LATIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 CODE_VALUE = re.compile(r"^[a-z][a-z0-9_.\-]*$")  # a stored code (status, track, template) with no label
 MAX_ITEMS = 12
+#: Codes stored in JSON fields (tracks, list kinds, methods, signs) and their words.
+CODES = {
+    **labels.METHOD_TITLES,
+    **labels.LIST_LABELS,
+    **labels.SIGN_LABELS,
+    **labels.TRACK_LABELS,
+}
+AUTO_RELATION = re.compile(r"^Связь [a-z_-]+$|^[A-Za-z]+-[a-z_]+ relationship$")
 
 
 @dataclass(frozen=True)
@@ -131,6 +141,15 @@ def value_text(value: Any) -> str:
         named = [(KEYS.get(k, k), v) for k, v in value.items() if k in KEYS or CYRILLIC.search(str(k))]
         return "; ".join(f"{k}: {value_text(v)}" for k, v in named[:MAX_ITEMS]) or "служебные сведения"
     text = str(value)
+    if text[:1] in "[{" and text[-1:] in "]}":  # a list or dict saved as its Python text
+        try:
+            return value_text(ast.literal_eval(text))
+        except (ValueError, SyntaxError):
+            pass
+    if text in CODES:
+        return CODES[text]
+    if AUTO_RELATION.match(text):
+        return "связь"
     if DIGEST.match(text):
         return "контрольная сумма"
     if text in M2M_ACTIONS:

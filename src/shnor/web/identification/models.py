@@ -161,7 +161,7 @@ class ListVersion(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.year}, версия {self.number} ({self.get_status_display()})"
+        return f"{self.get_kind_display()} {self.year}, версия {self.number} ({self.get_status_display()})"
 
 
 class ListEntry(models.Model):
