@@ -253,3 +253,21 @@ def test_rdr_indicator_counts_the_listed_schools_of_the_year(world, analyst, tmp
         "rows"
     ]
     assert {r["code"]: r for r in school}["rdr_fail"]["display"] == "25,0 %"
+
+
+def test_school_card_shows_its_rdr(world, analyst, tmp_path) -> None:
+    rdr_file_import(path=rdr_file(tmp_path, "rdr_2024_ma4.xlsx", {"sch0001": [2, 3, 4, 5], "sch0002": [2]}))
+    page = analyst.get(reverse("identification:school", kwargs={"school_id": "sch0001"})).content.decode()
+    assert 'id="school-rdr"' in page
+    block = page[page.index('id="school-rdr"') :].split("</table>")[0]
+    assert "Математика" in block
+    assert "25,0 %" in block  # one «2» of four
+    assert "3,5" in block  # mean mark
+    empty = analyst.get(reverse("identification:school", kwargs={"school_id": "sch0003"})).content.decode()
+    assert 'id="school-rdr"' not in empty
+    director = Client()
+    director.force_login(world.users["school"])
+    assert (
+        'id="school-rdr"'
+        in director.get(reverse("identification:school", kwargs={"school_id": "sch0001"})).content.decode()
+    )

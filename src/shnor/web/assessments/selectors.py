@@ -82,3 +82,38 @@ def rdr_fail_facts(*, school_ids: Iterable[str], year: int) -> pl.DataFrame:
         .collect()
     )
     return schema.conform(frame, FACTS_SCHEMA)
+
+
+def rdr_school_results(*, school_id: str) -> list[dict[str, object]]:
+    """The school's live РДР per year, subject and grade: pupils who wrote, with «2», share of «2», mean mark
+    (newest year first)."""
+    batches = list(ImportBatch.objects.filter(status=ImportBatch.ACTIVE, procedure="rdr").order_by("id"))
+    if not batches:
+        return []
+    frame = (
+        Warehouse(settings.HOME / "warehouse")
+        .scan(b.path for b in batches)
+        .filter(
+            (pl.col("school_id") == school_id)
+            & (pl.col("procedure") == "rdr")
+            & ~pl.col("absent").fill_null(False)
+            & pl.col("mark").is_not_null()
+        )
+        .group_by("year", "subject", "grade")
+        .agg(
+            pl.len().alias("wrote"),
+            (pl.col("mark") == 2).sum().alias("fails"),
+            pl.col("mark").cast(pl.Float64).mean().alias("mean_mark"),
+        )
+        .sort(["year", "subject", "grade"], descending=[True, False, False])
+        .collect()
+    )
+    return [
+        r
+        | {
+            "subject_name": schema.SUBJECTS.get(r["subject"], r["subject"]),
+            "share": r["fails"] / r["wrote"],
+            "mean_mark": round(r["mean_mark"], 2),
+        }
+        for r in frame.iter_rows(named=True)
+    ]
