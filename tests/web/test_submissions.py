@@ -1,6 +1,7 @@
-"""Report requests between levels (issue 30): asking, filling in, submitting (the roadmap report generated
-from the recipient's roadmap), accepting and returning with history, lateness, reminders once per user, part and
-stage, the combined DOCX, the pages for every role, and the quarterly report's job and files."""
+"""Report requests between levels (issue 30): asking, filling in, submitting (the roadmap report
+generated from the recipient's roadmap), accepting and returning with history, lateness, reminders once per
+user, part and stage, the combined DOCX, the pages for every role, and the quarterly report's job and
+files."""
 
 from __future__ import annotations
 
@@ -288,3 +289,38 @@ def test_quarterly_report_job_writes_docx_and_pdf(world, roadmap_request):
         login(world, "school").get(reverse("submissions:quarterly_job", kwargs={"pk": job.pk})).status_code
         == 404
     )
+
+
+def crawl_entries(world) -> dict[str, dict[str, object]]:
+    """For the crawl of every URL (``test_malformed_params``): a request with a submitted part, and a finished
+    quarterly report job; the valid path values of every submissions URL."""
+    from shnor.web.jobs.models import Job
+    from shnor.web.submissions.jobs import QUARTERLY_KIND
+
+    req = services.request_create(
+        actor=world.users["region"],
+        kind="note",
+        title="Аналитическая справка",
+        deadline=dt.date(2024, 12, 1),
+        schools=[world.school, world.far],
+    )
+    sub = part_of(req, world.school)
+    services.submission_save(actor=world.users["school"], submission=sub, text="Справка")
+    job = Job.objects.create(
+        kind=QUARTERLY_KIND,
+        label="4 квартал 2024 г.",
+        params={"year": 2024, "quarter": 4, "folder": "/нет/такой/папки"},
+        status=Job.DONE,
+        result={"docx": "q.docx", "pdf": "q.pdf", "events": False},
+        created_by=world.users["region"],
+        region=world.region,
+    )
+    return {
+        "submissions:request": {"pk": req.pk},
+        "submissions:combined": {"pk": req.pk},
+        "submissions:part": {"pk": sub.pk},
+        "submissions:review": {"pk": sub.pk},
+        "submissions:part_file": {"pk": sub.pk, "which": "file"},
+        "submissions:quarterly_job": {"pk": job.pk},
+        "submissions:quarterly_file": {"pk": job.pk, "fmt": "docx"},
+    }
