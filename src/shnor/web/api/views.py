@@ -72,6 +72,7 @@ api.add_router("/", evaluation_router)
 api.add_router("/", interviews_router)
 api.add_router("/councils/", councils_router)
 api.add_router("/events/", "shnor.web.events.api.router")
+api.add_router("/submissions/", "shnor.web.submissions.api.router")
 
 
 # Bounds of the integer parameters: an id or year beyond a 64-bit integer made the database driver raise
