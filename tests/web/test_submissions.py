@@ -324,3 +324,33 @@ def crawl_entries(world) -> dict[str, dict[str, object]]:
         "submissions:quarterly_job": {"pk": job.pk},
         "submissions:quarterly_file": {"pk": job.pk, "fmt": "docx"},
     }
+
+
+def api_entries(world) -> dict[str, list[tuple[dict, dict]]]:
+    """For the API fuzzing (``test_api_schemathesis``): a request, and the known values of each operation."""
+    req = services.request_create(
+        actor=world.users["region"],
+        kind="file",
+        title="Планы работы",
+        deadline=dt.date(2024, 12, 1),
+        schools=[world.school, world.far],
+    )
+    return {
+        "/api/submissions/requests": [({}, {})],
+        "/api/submissions/requests/{request_id}": [({"request_id": req.pk}, {})],
+    }
+
+
+def test_the_api_shows_the_board_by_role(world, roadmap_request):
+    services.submission_submit(
+        actor=world.users["school"], submission=part_of(roadmap_request, world.school), today=TODAY
+    )
+    url = f"/api/submissions/requests/{roadmap_request.pk}"
+    board = login(world, "region").get(url).json()
+    assert {p["school_id"]: p["status"] for p in board["parts"]}["sch0001"] == "submitted"
+    assert board["recipients"] == 3
+    assert len(login(world, "municipality").get(url).json()["parts"]) == 2  # its two schools
+    assert login(world, "teacher").get(url).status_code == 404
+    assert [r["id"] for r in login(world, "school").get("/api/submissions/requests").json()] == [
+        roadmap_request.pk
+    ]
