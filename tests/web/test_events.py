@@ -341,3 +341,33 @@ def _named(data: bytes, name: str):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, data)
+
+
+def crawl_entries(world) -> dict[str, dict[str, object]]:
+    """For the crawl of every URL (``test_malformed_params``): an event with a participant and a material;
+    the valid path values of every events URL."""
+    ev = _event(world, [world.school, world.far])
+    person = services.participant_add(
+        actor=world.users["region"], event=ev, school=world.school, full_name="Орлова Ирина"
+    )
+    material = services.material_add(
+        actor=world.users["region"], event=ev, title="Презентация", upload=_named(b"%PDF-1.4 x", "слайды.pdf")
+    )
+    names = ("detail", "edit", "attendance", "participant_add", "material_add", "import")
+    return {
+        **{f"events:{name}": {"pk": ev.pk} for name in names},
+        "events:participant_remove": {"pk": person.pk},
+        "events:material": {"pk": material.pk},
+        "events:import_resolve": {"pk": ev.pk, "token": "0123456789abcdef"},
+    }
+
+
+def api_entries(world) -> dict[str, list[tuple[dict, dict]]]:
+    """For the API fuzzing (``test_api_schemathesis``): an event, and the known values of each operation."""
+    ev = _event(world, [world.school, world.far])
+    services.attendance_set(actor=world.users["region"], event=ev, attended=[world.school.pk])
+    return {
+        "/api/events/": [({}, {}), ({}, {"kind": "webinar", "start": "2024-01-01", "end": "2024-12-31"})],
+        "/api/events/summary": [({}, {"start": "2024-01-01", "end": "2024-12-31"})],
+        "/api/events/{event_id}": [({"event_id": ev.pk}, {})],
+    }

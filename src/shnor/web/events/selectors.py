@@ -124,7 +124,7 @@ def event_rows(*, user: User, event: Event) -> list[SchoolRow]:
 
 
 def event_stats(rows: list[SchoolRow]) -> dict[str, Any]:
-    """Targets, attended, missed and the attendance share (percent, None without targets)."""
+    """Targets, attended, missed, people and the attendance share (0..1, None without targets)."""
     total = len(rows)
     came = sum(1 for r in rows if r.attended)
     return {
@@ -132,7 +132,7 @@ def event_stats(rows: list[SchoolRow]) -> dict[str, Any]:
         "attended": came,
         "missed": total - came,
         "people": sum(r.people for r in rows),
-        "percent": 100.0 * came / total if total else None,
+        "share": came / total if total else None,
     }
 
 
