@@ -132,9 +132,18 @@ def changes_describe(kind: str, before: dict[str, Any], after: dict[str, Any]) -
 
 @transaction.atomic
 def version_save(
-    *, actor: User, region: Region, kind: str, key: str, title: str, data: dict[str, Any], reason: str
+    *,
+    actor: User,
+    region: Region,
+    kind: str,
+    key: str,
+    title: str,
+    data: dict[str, Any],
+    reason: str,
+    before: dict[str, Any] | None = None,
 ) -> tuple[SettingsVersion, bool]:
-    """Store a new version of a document (checked before) unless it equals the active one.
+    """Store a new version of a document (checked before) unless it equals the active one; ``before``:
+    what a first version changes (the shipped document).
 
     Returns the active version and whether a new one was made. The audit entry names the author's
     reason and lists what changed («было → стало»).
@@ -165,7 +174,7 @@ def version_save(
         archived=bool(data.get("archived", False)),
         author=actor if getattr(actor, "pk", None) else None,
     )
-    lines = changes_describe(kind, current.data if current is not None else {}, data)
+    lines = changes_describe(kind, current.data if current is not None else (before or {}), data)
     audit_record(
         action="изменение настроек региона",
         object_type=Kind(kind).label,
@@ -323,7 +332,26 @@ def questionnaire_save(
         title=str(data.get("title", "Анкета")),
         data={**data, "version": f"регион, версия {number}"},
         reason=reason,
+        before=risk_core.questionnaire_data_default(),
     )
+
+
+def version_changes(version: SettingsVersion) -> list[str]:
+    """What ``version`` changed against the version before it (the first one: against the shipped)."""
+    prev = (
+        SettingsVersion.objects.filter(
+            region=version.region, kind=version.kind, key=version.key, number__lt=version.number
+        )
+        .order_by("-number")
+        .first()
+    )
+    if prev is not None:
+        base = prev.data
+    elif version.kind == Kind.QUESTIONNAIRE:
+        base = risk_core.questionnaire_data_default()
+    else:
+        base = {}
+    return changes_describe(version.kind, base, version.data)
 
 
 def version_restore(*, actor: User, version: SettingsVersion, reason: str) -> tuple[SettingsVersion, bool]:

@@ -376,7 +376,7 @@ def version(request: HttpRequest, pk: int) -> HttpResponse:
         "regionconf/version.html",
         {
             "v": v,
-            "lines": services.changes_describe(v.kind, {}, v.data),
+            "lines": services.version_changes(v),
             "can_edit": sel.can_edit(request.user),
         },
     )
