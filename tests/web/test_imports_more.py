@@ -3,6 +3,8 @@ forms of each input (jobs, row-level reports, nothing stored on error), the role
 
 from __future__ import annotations
 
+import re
+
 import openpyxl
 import polars as pl
 import pytest
@@ -122,6 +124,10 @@ def test_each_input_uploads_in_the_browser_as_a_job(
     for code in INPUTS:
         assert f'id="upload-{code}"' in page
     assert reverse("diagnostics:import") in page
+    # bad rows: none allowed by default, except the ВПР's 5 % of the command line
+    assert re.search(r'name="rdr-max_rejected" value="0"', page)
+    assert re.search(r'name="context-max_rejected" value="0"', page)
+    assert re.search(r'name="max_rejected" value="5"', page)
     schools = write_csv(
         tmp_path / "реестр.csv",
         [["sch0200", "Школа № 200", "m01", "Город Первый", "r01", "Тестовый край", "ООШ"]],

@@ -50,6 +50,8 @@ class UploadForm(forms.Form):
         # the ВПР form keeps its plain field names (as before the other inputs came)
         super().__init__(*args, prefix=None if input_kind.code == "vpr" else input_kind.code, **kwargs)
         self.input_kind = input_kind
+        if input_kind.code == "vpr":  # real ФИС ОКО exports hold a few bad rows: the command line's 5 %
+            self.fields["max_rejected"].initial = 5
         self.fields["file"].label = input_kind.file_label
         if input_kind.targeted:
             self.fields["year"] = forms.IntegerField(
