@@ -353,3 +353,28 @@ def test_an_edited_questionnaire_scores_the_next_survey(world) -> None:
     assert sel.questionnaire_for(region=world.other_region).threshold == 50.0
     entry = AuditEntry.objects.filter(action="изменение настроек региона").latest("id")
     assert any("порог риска: 50 → 30" in line for line in entry.changes["было → стало"])
+
+
+# --------------------------------------------------------------------------------------------
+# the crawl of tests/web/test_malformed_params.py
+
+
+def crawl_entries(world) -> dict[str, dict[str, object]]:
+    """Valid path parameters of the settings' routes: a template of the region and its version."""
+    v, _ = services.template_save(
+        actor=world.users["region"],
+        region=world.region,
+        data={
+            "title": "План обхода",
+            "level": "school",
+            "year": 2024,
+            "activities": [{"number": "1", "title": "Анализ результатов", "period": "Октябрь"}],
+        },
+        reason="обход страниц",
+    )
+    return {
+        "regionconf:template": {"key": v.key},
+        "regionconf:history": {"kind": "template", "key": v.key},
+        "regionconf:version": {"pk": v.pk},
+        "regionconf:version_restore": {"pk": v.pk},
+    }
