@@ -8,6 +8,7 @@ name the row.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -144,7 +145,7 @@ class ImportForm(forms.Form):
     year = forms.IntegerField(label="Год плана", min_value=2000, max_value=2100)
     target = forms.ChoiceField(label="Куда", required=False, choices=[("", "новый шаблон")])
 
-    def __init__(self, *args: Any, own: list[tuple[str, str]] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
+    def __init__(self, *args: Any, own: Sequence[tuple[str, str]] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["target"].choices = [("", "новый шаблон")] + [(k, f"новая версия: {t}") for k, t in own]
 
