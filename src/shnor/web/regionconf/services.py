@@ -42,6 +42,23 @@ FIELD_TITLES = {
     "section": "раздел",
     "level": "уровень",
     "default": "по умолчанию",
+    "year": "год плана",
+    "calendar": "сроки по",
+    "source": "источник",
+    "archived": "в архиве",
+    "number": "номер",
+    "output_document": "итоговый документ",
+    "co_executors": "соисполнители",
+    "target_group": "целевая группа",
+}
+#: Fields never shown in «было → стало» (derived or internal).
+HIDDEN = {"short", "code", "key", "version"}
+#: Stored values shown in Russian.
+VALUE_TITLES = {
+    **LEVEL_TITLES,
+    **ind.BETTER,
+    "calendar_year": "календарному году",
+    "school_year": "учебному году",
 }
 
 
@@ -61,12 +78,14 @@ def _show(value: Any) -> str:
         return "; ".join(f"{k}: {_show(v)}" for k, v in value.items()) or "—"
     if isinstance(value, list):
         return ", ".join(_show(v) for v in value) or "—"
-    return str(value)
+    return VALUE_TITLES.get(str(value), str(value))
 
 
 def _diff_items(before: dict[str, Any], after: dict[str, Any], what: str) -> list[str]:
     lines = []
     for k in sorted(set(before) | set(after), key=str):
+        if k in HIDDEN:
+            continue
         b, a = before.get(k), after.get(k)
         if b != a:
             lines.append(f"{what}: {FIELD_TITLES.get(str(k), str(k))}: {_show(b)} → {_show(a)}")
