@@ -354,3 +354,11 @@ def test_the_api_shows_the_board_by_role(world, roadmap_request):
     assert [r["id"] for r in login(world, "school").get("/api/submissions/requests").json()] == [
         roadmap_request.pk
     ]
+
+
+def test_the_school_card_lists_the_schools_parts(world, roadmap_request):
+    url = reverse("identification:school", kwargs={"school_id": "sch0001"})
+    page = login(world, "school").get(url).content.decode()
+    assert 'id="submissions-block"' in page
+    assert roadmap_request.title in page
+    assert 'id="submissions-block"' not in login(world, "teacher").get(url).content.decode()

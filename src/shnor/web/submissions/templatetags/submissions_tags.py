@@ -36,3 +36,22 @@ def submissions_link(context: dict[str, Any]) -> str:
         else ""
     )
     return format_html('<a href="{}">Запросы отчётов{}</a>', reverse("submissions:index"), badge)
+
+
+@register.inclusion_tag("submissions/_school_block.html", takes_context=True)
+def submissions_school_block(context: template.Context, school: Any) -> dict[str, Any]:
+    """The school's parts of report requests (visible ones, newest deadline first) on the school card."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"parts": []}
+    from shnor.web.submissions.selectors import parts_visible_to
+
+    today = timezone.localdate()
+    parts = list(
+        parts_visible_to(user=user)
+        .filter(school=school)
+        .select_related("request__region", "request__municipality", "school")
+        .order_by("-request__deadline", "-id")[:10]
+    )
+    return {"parts": [(p, p.status_label(today), p.status_code(today)) for p in parts]}
