@@ -4,6 +4,7 @@ used by the next indicator table, the next roadmap and the next survey."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -22,6 +23,7 @@ from shnor.web.regionconf.models import Kind, SettingsVersion
 from shnor.web.support import services as support
 from shnor.web.support.forms import template_choices
 from shnor.web.support.models import RiskSurvey
+from shnor.web.support.services import bulk
 from shnor.web.support.services.roadmaps import default_templates
 from tests.core.roadmaps.test_template_import import xlsx_appendix
 
@@ -243,8 +245,10 @@ def test_an_imported_appendix_becomes_the_template_of_the_next_roadmap(world) ->
     assert acts[1].period_text == "Сентябрь - ноябрь"
     assert acts[3].expected_result == "Доля обученных педагогов не менее 80 %"
     assert acts[0].section == "Организационно-управленческие меры"
-    # the bulk creation proposes it too
+    # the bulk creation proposes it too and plans with it
     assert default_templates(level="school", user=world.users["region"]) == [v.key]
+    plan = bulk.bulk_plan(actor=world.users["region"], year=2026, today=dt.date(2025, 9, 1))
+    assert plan.templates == [v.key]
 
 
 def test_a_bad_appendix_is_refused_with_its_rows_and_stores_nothing(world) -> None:
