@@ -116,5 +116,5 @@ class QuarterForm(forms.Form):
     quarter = forms.TypedChoiceField(
         label="Квартал",
         coerce=int,
-        choices=[(1, "I квартал"), (2, "II квартал"), (3, "III квартал"), (4, "IV квартал")],
+        choices=[(q, f"{q}-й квартал") for q in (1, 2, 3, 4)],
     )
