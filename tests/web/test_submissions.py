@@ -362,3 +362,19 @@ def test_the_school_card_lists_the_schools_parts(world, roadmap_request):
     assert 'id="submissions-block"' in page
     assert roadmap_request.title in page
     assert 'id="submissions-block"' not in login(world, "teacher").get(url).content.decode()
+
+
+def test_quarterly_data_is_the_users_territory(world, roadmap_request):
+    from shnor.web.submissions.quarterly import quarterly_data
+
+    region = quarterly_data(user=world.users["region"], year=2025, quarter=2, today=TODAY)
+    mun = quarterly_data(user=world.users["municipality"], year=2025, quarter=2, today=TODAY)
+    assert region.unit_name == world.region.name
+    assert mun.unit_name == world.mun.name
+    assert mun.n_schools == 2  # sch0001 and sch0002
+    assert region.n_schools == 9  # the region's schools, not the neighbour region's
+    assert mun.requests[0]["total"] == 2  # the region's request, seen through the municipality's schools
+    low = next(r for r in region.lists if r["short"] == "ШНОР")
+    assert low["at_end"] == 2  # the 2024 run's ШНОР in the region (no approved list): sch0001, sch0003
+    with pytest.raises(PermissionDenied):
+        quarterly_data(user=world.users["school"], year=2025, quarter=2, today=TODAY)
