@@ -252,7 +252,7 @@ def template_import(request: HttpRequest) -> HttpResponse:
     preview = None
     if request.method == "POST" and "confirm" in request.POST:
         stored = request.session.get(_SESSION) or {}
-        if stored.get("token") != request.POST.get("token"):
+        if not stored.get("data") or stored.get("token") != request.POST.get("token"):
             messages.error(request, "Просмотр устарел: загрузите файл ещё раз")
             return redirect("regionconf:template_import")
         try:
