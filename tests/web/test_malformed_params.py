@@ -53,6 +53,7 @@ from shnor.web.monitoring.models import EffectivenessAnalysis
 from shnor.web.practices import services as practices
 from shnor.web.resources import services as resources
 from shnor.web.support.models import AntiRiskProgramme, Evidence, PartnerAssignment, RiskSurvey
+from tests.web.test_events import crawl_entries as events_crawl
 from tests.web.test_regionconf import crawl_entries as regionconf_crawl
 from tests.web.test_submissions import crawl_entries as submissions_crawl
 from tests.web.test_support_world import build_support
@@ -423,6 +424,7 @@ def crawl_world(world: World) -> dict[str, object]:
         "resources:execution_add": {"pk": decision.pk},
         "resources:execution_file": {"pk": execution.pk},
         **submissions_crawl(world),
+        **events_crawl(world),
         **regionconf_crawl(world),
     }
     by_param: dict[str, object] = {
