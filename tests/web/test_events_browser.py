@@ -7,12 +7,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 
 from shnor.web.events.models import Event, Participant
 from tests.web.test_browser import SCREENSHOT_DIR, login
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "attendance_example.csv"
+
+
+def serious_faults(page) -> list[str]:
+    """axe-core's violations of impact «serious» or «critical» on the page."""
+    found = Axe().run(page).response["violations"]
+    return [f"{v['id']}: {v['nodes'][0]['target']}" for v in found if v["impact"] in ("serious", "critical")]
 
 
 def test_import_of_attendance_shows_on_cards_and_in_the_indicator(browser, live_server, live_world) -> None:
@@ -22,6 +29,8 @@ def test_import_of_attendance_shows_on_cards_and_in_the_indicator(browser, live_
     try:
         page.goto(f"{url}/events/")
         page.click("#new-event")
+        page.wait_for_load_state("domcontentloaded")
+        assert serious_faults(page) == []
         page.select_option("#id_kind", "webinar")
         page.fill("#id_title", "Работа с учебными дефицитами")
         page.fill("#id_day", "2024-03-12")
@@ -38,6 +47,7 @@ def test_import_of_attendance_shows_on_cards_and_in_the_indicator(browser, live_
         page.click("#import-submit")
         page.wait_for_load_state("domcontentloaded")
         assert "Комитет по образованию г. Первый" in page.locator("#unmatched").inner_text()
+        assert serious_faults(page) == []
         assert not Participant.objects.exists()  # nothing stored before the choice
         page.select_option("#org-0", "skip")
         page.click("#resolve-submit")
@@ -47,6 +57,7 @@ def test_import_of_attendance_shows_on_cards_and_in_the_indicator(browser, live_
         assert page.locator("#participants tr").count() == 1 + 3
         page.wait_for_selector(".chart[data-drawn='1']")
         page.screenshot(path=str(SCREENSHOT_DIR / "events_detail.png"), full_page=True)
+        assert serious_faults(page) == []
         event = Event.objects.get()
 
         for school_id, name in (("sch0001", "Иванова"), ("sch0003", "Сидорова")):
@@ -60,6 +71,9 @@ def test_import_of_attendance_shows_on_cards_and_in_the_indicator(browser, live_
             assert name in page.locator("#participants").inner_text()
         page.goto(f"{url}/schools/sch0100/")  # listed, invited, did not come
         assert page.locator("#events-missed").inner_text() == "1"
+        page.goto(f"{url}/events/?kind=webinar")
+        assert page.locator("#events tr").count() == 2
+        assert serious_faults(page) == []
 
         page.goto(f"{url}{reverse('monitoring:indicators')}?level=region&unit={world.region.pk}&year=2024")
         row = page.locator("#ind-events_participation")
