@@ -343,6 +343,51 @@ def _named(data: bytes, name: str):
     return SimpleUploadedFile(name, data)
 
 
+def test_materials_and_edit(world) -> None:
+    ev = _event(world, [world.school, world.neighbour])
+    with pytest.raises(PermissionDenied):
+        services.material_add(actor=world.users["school"], event=ev, url="https://example.org/")
+    with pytest.raises(ValidationError, match="недопустимый тип"):
+        services.material_add(actor=world.users["region"], event=ev, upload=_named(b"MZ", "программа.exe"))
+    m = services.material_add(
+        actor=world.users["region"], event=ev, title="Слайды", upload=_named(b"%PDF-1.4 x", "слайды.pdf")
+    )
+    for role, code in (("school", 200), ("municipality", 200), ("curator", 200)):
+        c = Client()
+        c.force_login(world.users[role])
+        resp = c.get(reverse("events:material", args=[m.pk]))
+        assert resp.status_code == code, role
+    far_only = _event(world, [world.far])
+    m2 = services.material_add(actor=world.users["region"], event=far_only, url="https://example.org/")
+    c = Client()
+    c.force_login(world.users["school"])
+    assert c.get(reverse("events:material", args=[m2.pk])).status_code == 404
+    assert c.get(reverse("events:edit", args=[ev.pk])).status_code == 403
+    mun = Client()
+    mun.force_login(world.users["municipality"])
+    assert mun.get(reverse("events:edit", args=[ev.pk])).status_code == 403  # the region's event
+    region = Client()
+    region.force_login(world.users["region"])
+    data = {
+        "kind": "seminar",
+        "title": "Семинар для двух школ",
+        "day": "2024-04-02",
+        "time": "14:30",
+        "organiser_level": "municipality",
+        "organiser_name": "Комитет по образованию",
+        "target_rule": "picked",
+        "schools": [world.school.pk],
+    }
+    services.attendance_set(actor=world.users["region"], event=ev, attended=[world.neighbour.pk])
+    assert region.post(reverse("events:edit", args=[ev.pk]), data).status_code == 302
+    ev.refresh_from_db()
+    assert ev.kind == "seminar"
+    assert timezone.localtime(ev.starts_at).strftime("%d.%m.%Y %H:%M") == "02.04.2024 14:30"
+    assert list(ev.target_schools.values_list("school_id", flat=True)) == ["sch0001"]
+    assert not ev.attendance.exists()  # the removed school's mark went with it
+    assert AuditEntry.objects.filter(action="изменение мероприятия", object_id=str(ev.pk)).exists()
+
+
 def crawl_entries(world) -> dict[str, dict[str, object]]:
     """For the crawl of every URL (``test_malformed_params``): an event with a participant and a material;
     the valid path values of every events URL."""
