@@ -388,6 +388,26 @@ def test_materials_and_edit(world) -> None:
     assert AuditEntry.objects.filter(action="изменение мероприятия", object_id=str(ev.pk)).exists()
 
 
+def test_import_of_an_xlsx_export(world, tmp_path) -> None:
+    from openpyxl import Workbook
+
+    ev = _event(world, [world.school, world.far])
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Участники"
+    ws.append(["Участник", "Школа", "Должность", "Время входа", "Время участия"])
+    ws.append(["Орлова Ирина Павловна", "МКОУ Сельская ООШ", "учитель", "12.03.2024 10:05", "0:50"])
+    ws.append(["Белов Пётр", "МБОУ СОШ №1", "", "10:10", "45 мин"])
+    path = tmp_path / "вебинар.xlsx"
+    wb.save(path)
+    with pytest.raises(PermissionDenied):  # the municipality did not organise this event
+        imports.attendance_import(path=path, actor=world.users["municipality"], event=ev)
+    out = imports.attendance_import(path=path, actor=world.users["region"], event=ev)
+    assert out.status == "stored", out.summary
+    got = dict(Participant.objects.filter(event=ev).values_list("full_name", "duration_minutes"))
+    assert got == {"Орлова Ирина Павловна": 50, "Белов Пётр": 45}
+
+
 def crawl_entries(world) -> dict[str, dict[str, object]]:
     """For the crawl of every URL (``test_malformed_params``): an event with a participant and a material;
     the valid path values of every events URL."""
