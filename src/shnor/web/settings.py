@@ -194,12 +194,22 @@ STATIC_ROOT = HOME / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise scans it at start-up (filled by collectstatic)
 STATICFILES_DIRS = [Path(__file__).resolve().parent / "static"]
 STATICFILES_FINDERS = [
-    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.FileSystemFinder",  # shnor/*, vendor/plotly.min.js (no CDN)
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
-    "shnor.web.staticfinders.PlotlyFinder",  # vendor/plotly.min.js from the plotly package: no CDN
 ]
-WHITENOISE_USE_FINDERS = True  # serve straight from the finders: `collectstatic` is optional
+# `shnor serve` collects into STATIC_ROOT: names with a content hash, gzip and Brotli copies; WhiteNoise
+# serves those compressed and «immutable» (browsers keep them for good: a changed file gets a new name).
+# and its web server names those (SHNOR_STATIC_COLLECTED); elsewhere (tests, runserver) plain names,
+# served from the finders (shnor/web/staticfinders.py)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "shnor.web.staticfinders.StaticStorage"},
+}
+WHITENOISE_USE_FINDERS = True  # files not collected (yet) are served straight from the finders
 WHITENOISE_AUTOREFRESH = DEBUG
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True  # plain names come from the finders: half the compression work
+# hashed names: «max-age=315360000, immutable» (WhiteNoise's own test); plain names: WHITENOISE_MAX_AGE's
+# default (60 s, 0 with DEBUG), since their content changes in place
 
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
