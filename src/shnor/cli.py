@@ -464,12 +464,14 @@ def serve(port: int, dev: bool, no_open: bool, no_worker: bool) -> None:
     from shnor.serving import (
         gunicorn_command,
         runserver_command,
+        static_collect,
         supervise,
         uploads_cleanup_once,
         worker_command,
     )
 
     uploads_cleanup_once(lambda line: out.print(line, highlight=False))
+    static_collect(lambda line: out.print(line, highlight=False))  # hashed, compressed; only when changed
     url = f"http://127.0.0.1:{port}/"
     server = "сервер разработки Django" if dev else "gunicorn"
     out.print(f"Веб-приложение: {url} ({server}; остановка — Ctrl+C)", highlight=False)

@@ -1,9 +1,11 @@
 """What ``shnor serve`` and ``shnor worker`` run beside their main work: child processes that stop
-cleanly on Ctrl+C or SIGTERM, and the periodic removal of old browser uploads."""
+cleanly on Ctrl+C or SIGTERM, the periodic removal of old browser uploads, and the collection of the static
+files (hashed names, compressed copies) when they changed."""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import signal
 import subprocess
@@ -152,3 +154,51 @@ def uploads_cleanup_thread(every: float, report: Callable[[str], None] | None = 
         target=uploads_cleanup_loop, args=(stop, every, report), name="shnor-uploads-cleanup", daemon=True
     ).start()
     return stop
+
+
+#: the file in STATIC_ROOT that remembers which static files the last collection was made of
+STATIC_STAMP = ".collected"
+
+
+def static_fingerprint() -> str:
+    """A hash of every static file the finders offer (name, size, modification time) and of the storage:
+    a collection made from the same files need not be made again."""
+    from django.conf import settings
+    from django.contrib.staticfiles.finders import get_finders
+
+    h = hashlib.sha256(str(settings.STORAGES["staticfiles"]["BACKEND"]).encode())
+    seen = set()
+    for finder in get_finders():
+        for path, storage in finder.list(["CVS", ".*", "*~"]):
+            name = os.path.join(getattr(storage, "prefix", None) or "", path)
+            if name in seen:
+                continue
+            seen.add(name)
+            stat = os.stat(storage.path(path))
+            h.update(f"{name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+def static_collect(report: Callable[[str], None] | None = None) -> bool:
+    """``collectstatic`` into STATIC_ROOT unless it already holds a collection of the same files (names with
+    a content hash, gzip/Brotli copies: ``shnor.web.staticfinders``); then tell the children started next
+    to use it. True when it collected."""
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from shnor.web.staticfinders import COLLECTED_ENV
+
+    root = Path(settings.STATIC_ROOT)
+    stamp = root / STATIC_STAMP
+    fingerprint = static_fingerprint()
+    fresh = (root / "staticfiles.json").exists() and stamp.exists() and stamp.read_text() == fingerprint
+    if not fresh:
+        if report is not None:
+            report("Подготовка статических файлов (сжатие; только после обновления, до минуты)…")
+        stamp.unlink(missing_ok=True)
+        call_command("collectstatic", interactive=False, clear=True, verbosity=0)
+        stamp.write_text(fingerprint)
+    os.environ[COLLECTED_ENV] = "1"  # the web server started next (a child) names the hashed files
+    return not fresh

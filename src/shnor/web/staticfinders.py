@@ -1,41 +1,37 @@
-"""A staticfiles finder that serves plotly.min.js from the installed plotly package (offline, no CDN)."""
+"""Static files: hashed, compressed names where ``shnor serve`` collected them, plain names elsewhere.
+
+``shnor serve`` collects the static files into ``SHNOR_HOME/static`` at start-up when they changed
+(``shnor.serving.static_collect``): each file gets a name with a hash of its content and gzip and Brotli
+copies, so WhiteNoise serves it compressed and lets browsers keep it for good (a changed file gets a new
+name). It then tells its web server so (``SHNOR_STATIC_COLLECTED``). Other processes (tests, ``django
+runserver``, a collection left from an older version) name the plain files, which WhiteNoise serves from
+the finders. The charts' library is ``vendor/plotly.min.js``: Plotly's «basic» bundle (scatter, bar, pie:
+all the charts here draw), shipped in the package (no CDN), a quarter of the full bundle's size.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
-from django.contrib.staticfiles.finders import BaseFinder
-from django.core.files.storage import FileSystemStorage
+from whitenoise.storage import CompressedManifestStaticFilesStorage
 
-PLOTLY_STATIC = "vendor/plotly.min.js"
-
-
-def _plotly_dir() -> Path:
-    import plotly
-
-    return Path(plotly.__file__).resolve().parent / "package_data"
+#: set (to 1) by ``shnor serve`` for its web server once STATIC_ROOT holds a fresh collection
+COLLECTED_ENV = "SHNOR_STATIC_COLLECTED"
 
 
-class PlotlyFinder(BaseFinder):
-    """Expose only ``vendor/plotly.min.js`` (the bundle shipped inside the plotly wheel)."""
+class StaticStorage(CompressedManifestStaticFilesStorage):
+    """WhiteNoise's hashed and compressed storage that names files plainly unless told the collection is
+    fresh, and names a file plainly when the collection lacks it (Django's raises instead)."""
 
-    def check(self, **kwargs):
-        """Nothing to check: a missing bundle only disables the charts."""
-        return []
+    def load_manifest(self) -> tuple[dict, str]:
+        """The collection's manifest for a server started by ``shnor serve``; none elsewhere."""
+        if os.environ.get(COLLECTED_ENV) != "1":
+            return {}, ""
+        return super().load_manifest()
 
-    def find(self, path, find_all=False, **kwargs):
-        """The bundle's absolute path for its static name."""
-        if path != PLOTLY_STATIC:
-            return [] if find_all else None
-        target = _plotly_dir() / "plotly.min.js"
-        if not target.exists():
-            return [] if find_all else None
-        return [str(target)] if find_all else str(target)
-
-    def list(self, ignore_patterns):
-        """Yield the bundle for collectstatic and whitenoise."""
-        folder = _plotly_dir()
-        if (folder / "plotly.min.js").exists():
-            storage = FileSystemStorage(location=str(folder))
-            storage.prefix = "vendor"
-            yield "plotly.min.js", storage
+    def stored_name(self, name: str) -> str:
+        """The hashed name from the manifest, else ``name`` itself (served from the finders)."""
+        try:
+            return super().stored_name(name)
+        except ValueError:
+            return name
