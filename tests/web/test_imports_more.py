@@ -277,3 +277,30 @@ def test_school_card_shows_its_rdr(world, analyst, tmp_path) -> None:
         'id="school-rdr"'
         in director.get(reverse("identification:school", kwargs={"school_id": "sch0001"})).content.decode()
     )
+
+
+def test_a_new_rdr_version_replaces_the_live_one_only_when_confirmed(
+    world, analyst, tmp_path, django_capture_on_commit_callbacks
+) -> None:
+    cap = django_capture_on_commit_callbacks
+    (tmp_path / "new").mkdir()
+    first = rdr_file(tmp_path, "rdr_2024_ma4.xlsx", {"sch0001": [2, 3]})
+    second = rdr_file(tmp_path / "new", "rdr_2024_ma4.xlsx", {"sch0001": [2, 3, 4]})
+    post(analyst, "rdr", first, cap)
+    post(analyst, "rdr", second, cap)
+    work()
+    stored, refused = Job.objects.order_by("pk")
+    assert (stored.result["status"], refused.result["status"]) == ("stored", "refused")
+    assert (
+        "Заменить действующую версию"
+        in analyst.get(reverse("jobs:detail", kwargs={"pk": refused.pk})).content.decode()
+    )
+    assert ImportBatch.objects.get(status=ImportBatch.ACTIVE).rows_stored == 2
+    with cap(execute=True):
+        analyst.post(reverse("assessments:replace", kwargs={"job": refused.pk}))
+    work()
+    replaced = Job.objects.order_by("-pk").first()
+    assert replaced.params["input"] == "rdr"
+    assert replaced.result["status"] == "replaced", replaced.result
+    live = ImportBatch.objects.get(status=ImportBatch.ACTIVE)
+    assert (live.procedure, live.rows_stored) == ("rdr", 3)
