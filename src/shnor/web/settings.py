@@ -122,6 +122,7 @@ INSTALLED_APPS = [
     "shnor.web.evaluation",
     "shnor.web.events",
     "shnor.web.monitoring",
+    "shnor.web.glossary",
     "shnor.web.submissions",
     "shnor.web.regionconf",
     "shnor.web.interviews",
