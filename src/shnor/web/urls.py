@@ -22,6 +22,7 @@ urlpatterns = [
     path("events/", include("shnor.web.events.urls")),
     path("submissions/", include("shnor.web.submissions.urls")),
     path("monitoring/", include("shnor.web.monitoring.urls")),
+    path("glossary/", include("shnor.web.glossary.urls")),
     path("settings/", include("shnor.web.regionconf.urls")),
     path("interviews/", include("shnor.web.interviews.urls")),
     path("councils/", include("shnor.web.councils.urls")),

@@ -1,0 +1,56 @@
+"""Term tooltips: ``{% term "q" %}`` (a term by its key, optionally with the page's own wording),
+``{% term_label label %}`` (a header or evidence label, linked when it names a term) and
+``{% term_hint label %}`` (a small «?» after a label that is itself a link, e.g. a sortable header).
+Each links to the term's entry on the glossary page; the hint shows on hover and keyboard focus."""
+
+from __future__ import annotations
+
+from django import template
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from shnor.web.glossary.terms import Term, find
+from shnor.web.glossary.terms import term as term_of
+
+register = template.Library()
+
+
+def _href(t: Term) -> str:
+    return f"{reverse('glossary:index')}#term-{t.key}"
+
+
+def _link(t: Term, text: str) -> SafeString:
+    return format_html(
+        '<a class="term" href="{}" title="{}" data-hint="{}">{}</a>', _href(t), t.hint, t.hint, text
+    )
+
+
+@register.simple_tag
+def term(key: str, text: str = "") -> SafeString:
+    """The term ``key`` (its name, or ``text``) as a link to its glossary entry with the hint as tooltip.
+    An unknown key is an error: a template must not name a term the glossary lacks."""
+    try:
+        t = term_of(key)
+    except KeyError:
+        raise template.TemplateSyntaxError(f"нет термина «{key}» в словаре") from None
+    return _link(t, text or t.name)
+
+
+@register.simple_tag
+def term_label(label: object) -> SafeString:
+    """``label`` linked to the glossary when it names a term, else ``label`` as plain (escaped) text."""
+    t = find(str(label))
+    return format_html("{}", label) if t is None else _link(t, str(label))
+
+
+@register.simple_tag
+def term_hint(label: object) -> SafeString:
+    """A small «?» linking to the glossary entry of the term ``label`` names; nothing when it names none."""
+    t = find(str(label))
+    if t is None:
+        return format_html("")
+    return format_html(
+        ' <a class="term-hint" href="{}" title="{}" data-hint="{}" aria-label="Что такое «{}»">?</a>',
+        _href(t), t.hint, t.hint, t.name,
+    )  # fmt: skip
