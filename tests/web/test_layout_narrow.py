@@ -24,6 +24,7 @@ COMMON = [
     "/practices/",
     "/monitoring/",
     "/monitoring/methods/",
+    "/glossary/",
 ]
 ROLES = ["region", "municipality", "school", "teacher", "curator", "observer"]
 

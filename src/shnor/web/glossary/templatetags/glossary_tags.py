@@ -8,7 +8,7 @@ from __future__ import annotations
 from django import template
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from shnor.web.glossary.terms import Term, find
 from shnor.web.glossary.terms import term as term_of
@@ -49,7 +49,7 @@ def term_hint(label: object) -> SafeString:
     """A small «?» linking to the glossary entry of the term ``label`` names; nothing when it names none."""
     t = find(str(label))
     if t is None:
-        return format_html("")
+        return mark_safe("")
     return format_html(
         ' <a class="term-hint" href="{}" title="{}" data-hint="{}" aria-label="Что такое «{}»">?</a>',
         _href(t), t.hint, t.hint, t.name,
