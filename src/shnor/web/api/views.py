@@ -29,6 +29,7 @@ from shnor.web.api.schemas import (
     RunOut,
     SchoolOut,
 )
+from shnor.web.apidocs import SiteSwagger
 from shnor.web.councils.api import router as councils_router
 from shnor.web.diagnostics.api import router as people_router
 from shnor.web.evaluation.api import router as evaluation_router
@@ -56,10 +57,12 @@ class TokenAuth(HttpBearer):
 
 
 api = NinjaAPI(
-    title="ШНОР API",
+    title="Программный интерфейс ШНОР",
     version="1.0",
-    description="Реестр школ, расчёты по методике, списки ШНОР/ШНСУ/необъективности и итоги по школам. "
-    "Доступ ограничен ролью пользователя так же, как в веб-интерфейсе.",
+    description="Реестр школ, расчёты по методике, списки ШНОР, ШНСУ и школ с признаками необъективности, "
+    "итоги по школам, сопровождение. Доступ ограничен ролью пользователя так же, как в веб-интерфейсе: "
+    "ключ доступа создаётся на личной странице и передаётся в заголовке «Authorization: Bearer <ключ>».",
+    docs=SiteSwagger(settings={"defaultModelsExpandDepth": -1}),
     auth=[TokenAuth(), django_auth],
     openapi_url="/openapi.json",
     docs_url="/docs",
