@@ -208,7 +208,7 @@ def test_pages_per_role(world, role, sees_group, manages) -> None:
         assert c.get(f"/councils/meetings/{meeting.pk}/").status_code == 200
     region_group = _group(world, "region")
     assert (c.get(f"/councils/{region_group.pk}/").status_code == 200) == (
-        role in ("region", "municipality", "observer")
+        role in ("region", "municipality", "observer", "curator")
     )
 
 
