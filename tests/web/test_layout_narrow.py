@@ -149,3 +149,26 @@ def test_menu_shows_only_what_a_role_may_open(world) -> None:
         assert ("Администрирование" in nav) == (role in {"region", "observer"}), role
         for href in [part.split('"', 1)[0] for part in nav.split('href="')[1:]]:
             assert c.get(href, follow=True).status_code == 200, (role, href)
+
+
+def test_error_pages_are_russian_with_the_menu(world) -> None:
+    """403, 404 and 500 pages of a signed-in user show the menu and say in Russian what happened."""
+    from django.test import Client, RequestFactory
+
+    from shnor.web.errors import server_error
+
+    c = Client()
+    c.force_login(world.users["teacher"])
+    missing = c.get("/нет-такой-страницы/")
+    assert missing.status_code == 404
+    html = missing.content.decode()
+    assert 'id="main-menu"' in html and "Страница не найдена" in html and "Словарь терминов" in html
+    denied = c.get("/cases/")  # the cases page is for the region and municipalities
+    assert denied.status_code == 403
+    html = denied.content.decode()
+    assert 'id="main-menu"' in html and "Нет доступа" in html
+    request = RequestFactory().get("/")
+    request.user = world.users["region"]
+    request.session = {}
+    html = server_error(request).content.decode()
+    assert 'id="main-menu"' in html and "Ошибка на сервере" in html and "Номер запроса" in html
