@@ -80,15 +80,20 @@ def test_protocol_lists_present_members_agenda_and_signatures(world) -> None:
     assert resp.status_code == 200
     assert "attachment" in resp["Content-Disposition"]
     text = "\n".join(p.text for p in Document(io.BytesIO(resp.content)).paragraphs)
-    assert "ПРОТОКОЛ № 3" in text and "заседания рабочей группы" in text and "02 июля 2024 года" in text
+    assert "ПРОТОКОЛ № 3" in text
+    assert "заседания рабочей группы" in text
+    assert "02 июля 2024 года" in text
     present = text.split("Присутствовали:")[1].split("Отсутствовали:")[0]
     assert "Зайдуллина Р.М., и.о. начальника отдела образования" in present
     assert "Бакиева А.З., начальник отдела контроля качества" in present
     assert "Кунафин В.Р." not in present
     assert "Кунафин В.Р." in text.split("Отсутствовали:")[1].split("ПОВЕСТКА ДНЯ:")[0]
-    assert "1. СЛУШАЛИ:" in text and "Доклад Бакиевой А.З. о результатах ВПР" in text
-    assert "Провести семинар по критериям" in text and "срок до 01.09.2024" in text
-    assert "Председатель" in text and text.strip().endswith("/ Бакиева А.З.")
+    assert "1. СЛУШАЛИ:" in text
+    assert "Доклад Бакиевой А.З. о результатах ВПР" in text
+    assert "Провести семинар по критериям" in text
+    assert "срок до 01.09.2024" in text
+    assert "Председатель" in text
+    assert text.strip().endswith("/ Бакиева А.З.")
 
 
 def test_a_new_chair_replaces_the_previous(world) -> None:
@@ -144,16 +149,21 @@ def test_tasks_overdue_and_school_sees_its_own(world) -> None:
     school = Client()
     school.force_login(world.users["school"])
     page = school.get("/councils/tasks/").content.decode()
-    assert "Сдать анализ" in page and "просрочено" in page and "Разослать письма" not in page
+    assert "Сдать анализ" in page
+    assert "просрочено" in page
+    assert "Разослать письма" not in page
     assert school.get(f"/councils/{group.pk}/").status_code == 404
     api = school.get("/api/councils/tasks?overdue=true").json()
-    assert [t["text"] for t in api] == ["Сдать анализ"] and api[0]["overdue"] is True
+    assert [t["text"] for t in api] == ["Сдать анализ"]
+    assert api[0]["overdue"] is True
     assert (
         school.post(f"/councils/tasks/{late.pk}/status/", {"status": "done", "report": "Сдано"}).status_code
         == 302
     )
     late.refresh_from_db()
-    assert late.status == "done" and late.report == "Сдано" and not late.overdue(dt.date.today())
+    assert late.status == "done"
+    assert late.report == "Сдано"
+    assert not late.overdue(dt.date.today())
     card = school.get(f"/schools/{world.school.school_id}/").content.decode()
     assert "Сдать анализ" not in card  # done tasks leave the card
     with pytest.raises(PermissionDenied):
@@ -173,7 +183,8 @@ def test_decision_into_school_roadmaps(world) -> None:
         title="Семинар по критериям ВПР",
         period_text="Октябрь 2024 г.",
     )
-    assert added[0].roadmap_id == rm.pk and added[0].due_date == dt.date(2024, 10, 31)
+    assert added[0].roadmap_id == rm.pk
+    assert added[0].due_date == dt.date(2024, 10, 31)
     assert item.roadmap_activities[0]["activity"] == added[0].pk
     far = support.roadmap_create(
         actor=world.users["region"], level="school", year=2024, school=world.far, run=world.run

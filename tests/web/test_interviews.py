@@ -41,8 +41,10 @@ def test_interview_stores_findings_for_every_factor_of_the_questionnaire(world) 
     interview = _interview(world)
     assert interview.year == 2024
     levels = {f["code"]: f["level"] for f in interview.findings}
-    assert levels["teacher_shortage"] == "high" and levels["pupil_motivation"] == "medium"
-    assert levels["equipment"] == "none" and len(levels) == 10
+    assert levels["teacher_shortage"] == "high"
+    assert levels["pupil_motivation"] == "medium"
+    assert levels["equipment"] == "none"
+    assert len(levels) == 10
     assert [p["name"] for p in interview.participants] == ["Коробейникова Е.С.", "Смирнова А.А."]
     assert AuditEntry.objects.filter(action="собеседование с управленческой командой").exists()
 
@@ -109,15 +111,19 @@ def test_accepted_corrections_change_the_roadmap(world, roadmap) -> None:
     for c in (add, deadline, executor, remove):
         services.correction_accept(actor=school, correction=c)
     add.refresh_from_db()
-    assert add.status == CorrectionStatus.ACCEPTED and add.activity is not None
-    assert add.activity.roadmap_id == roadmap.pk and add.activity.due_date == dt.date(2024, 9, 1)
+    assert add.status == CorrectionStatus.ACCEPTED
+    assert add.activity is not None
+    assert add.activity.roadmap_id == roadmap.pk
+    assert add.activity.due_date == dt.date(2024, 9, 1)
     assert roadmap.activities.count() == count + 1
     first.refresh_from_db(), second.refresh_from_db(), third.refresh_from_db()
     assert first.due_date == dt.date(2024, 12, 20)
     assert second.executor == "Смирнова А.А."
     assert third.status == Status.CANCELLED
     note = ActivityComment.objects.filter(activity=third).last()
-    assert note is not None and "Уже выполнено иначе" in note.text and "12.03.2024" in note.text
+    assert note is not None
+    assert "Уже выполнено иначе" in note.text
+    assert "12.03.2024" in note.text
     assert (
         AuditEntry.objects.filter(action="корректировка принята школой и внесена в дорожную карту").count()
         == 4
@@ -140,7 +146,8 @@ def test_discussion_revision_and_withdrawal(world, roadmap) -> None:
         actor=mun, correction=c, title="Педсовет по мотивации", period_text="Май 2024 г.", reason="Мотивация"
     )
     c.refresh_from_db()
-    assert c.status == CorrectionStatus.PROPOSED and c.period_text == "Май 2024 г."
+    assert c.status == CorrectionStatus.PROPOSED
+    assert c.period_text == "Май 2024 г."
     assert [m.text for m in c.comments.all()][0] == "Предлагаем провести в мае"
     services.correction_withdraw(actor=mun, correction=c, comment="Не нужно")
     assert c.status == CorrectionStatus.WITHDRAWN
@@ -212,7 +219,8 @@ def test_pages_per_role(world, roadmap, role, sees) -> None:
     rm = c.get(f"/support/roadmaps/{roadmap.pk}/").content.decode()
     assert "Корректировки по итогам собеседований" in rm
     api = c.get(f"/api/schools/{world.school.school_id}/interviews")
-    assert api.status_code == 200 and api.json()[0]["corrections"][0]["title"] == "Семинар для учителей"
+    assert api.status_code == 200
+    assert api.json()[0]["corrections"][0]["title"] == "Семинар для учителей"
 
 
 def test_other_municipality_and_region_do_not_see_it(world) -> None:
