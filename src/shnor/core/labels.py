@@ -62,6 +62,8 @@ OBJECTIVITY_SIGN_LABELS: Final[dict[str, str]] = {
     "journal_corr": "Слабая связь с отметками по журналу",
     "fluctuation": "Неожиданный рост результатов",
     "vpr_vs_gia": "Результаты ВПР выше, чем по ГИА",
+    "lenient_checking": "Мягкая проверка заданий с развёрнутым ответом",
+    "participation": "Слабые ученики не участвовали",
 }
 
 #: The FIOKO reference markers (``core.methods.fioko.MARKERS``).

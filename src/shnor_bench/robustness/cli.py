@@ -21,14 +21,19 @@ def markdown(frame: pl.DataFrame) -> str:
 @click.command("robustness")
 @click.option("--variant", "variants", multiple=True, type=click.Choice(sorted(VARIANTS)), help="Вариант (все по умолчанию).")
 @click.option("--seeds", default="1,2", show_default=True, help="Зёрна через запятую.")
+@click.option("--calibrated", is_flag=True, help="Откалиброванные настройки (evaluate.CALIBRATED).")
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Записать таблицы в Markdown.")
 @click.option("--rows", "rows_out", type=click.Path(path_type=Path, dir_okay=False), help="Записать строки по школам (Parquet).")
-def robustness(variants: tuple[str, ...], seeds: str, out: Path | None, rows_out: Path | None) -> None:
+def robustness(
+    variants: tuple[str, ...], seeds: str, calibrated: bool, out: Path | None, rows_out: Path | None
+) -> None:
     """Полнота и ложные срабатывания детектора и маркеров ФИОКО на вариантах синтетических регионов."""
-    from shnor_bench.robustness.evaluate import measure, operating_curve, tables
+    from shnor_bench.robustness.evaluate import calibrated_config, measure, operating_curve, tables
 
     chosen = [VARIANTS[v] for v in (variants or sorted(VARIANTS))]
-    rows = measure(chosen, tuple(int(s) for s in seeds.split(",")))
+    rows = measure(
+        chosen, tuple(int(s) for s in seeds.split(",")), calibrated_config() if calibrated else None
+    )
     if rows_out:
         rows.write_parquet(rows_out)
     t = tables(rows)

@@ -8,8 +8,10 @@ recall against the honest false-positive rate as the detector's threshold on q m
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 import polars as pl
@@ -53,7 +55,14 @@ def measure_region(region: Region, config: Mapping[str, Any]) -> pl.DataFrame:
         .agg(per_test=pl.col("len").mean())
     )
     return (
-        obj.select("school_id", "flagged", "q_value", "strongest_sign")
+        obj.select(
+            "school_id",
+            "flagged",
+            "q_value",
+            "strongest_sign",
+            p_combined=pl.col("evidence").str.json_path_match("$.p_combined").cast(pl.Float64),
+            sign_p=pl.col("evidence").str.json_path_match("$.sign_p_values"),
+        )
         .join(region.truth, on="school_id", how="left")
         .join(per_test, on="school_id", how="left")
         .with_columns(
@@ -66,14 +75,55 @@ def measure_region(region: Region, config: Mapping[str, Any]) -> pl.DataFrame:
     )
 
 
+#: The calibrated settings (issue 31): per-school error rate on the combined p-value instead of BH,
+#: the two new signs, and the per-test signs from 5 pupils (Fisher pools a small school's tests).
+CALIBRATED: dict[str, Any] = {
+    "decision": "alpha",
+    "alpha": 0.005,
+    "signs": {
+        "lenient_checking": {"enabled": True, "min_pupils": 5},
+        "participation": {"enabled": True},
+        "task_pattern": {"min_pupils": 5},
+        "person_fit": {"min_pupils": 5},
+        "similarity": {"min_pupils": 5},
+        "homogeneity": {"min_pupils": 5},
+        "journal": {"min_pupils": 5},
+    },
+}
+
+
+def calibrated_config() -> dict[str, Any]:
+    """The default settings with ``CALIBRATED`` laid over the objectivity section."""
+    config = copy.deepcopy(dict(default_config()))
+    obj = config["objectivity"]
+    for k, v in CALIBRATED.items():
+        if k == "signs":
+            for sign, over in v.items():
+                obj["signs"][sign].update(over)
+        else:
+            obj[k] = v
+    return config
+
+
 def measure(
     variants: Iterable[Variant] = tuple(VARIANTS.values()),
     seeds: Iterable[int] = (1, 2),
     config: Mapping[str, Any] | None = None,
+    honest_seed: int | None = 100,
 ) -> pl.DataFrame:
-    """Every school of every region (variant × seed) with both methods' flags."""
+    """Every school of every region (variant × seed) with both methods' flags; with ``honest_seed``,
+    also one region per variant with no behaviour planted (variant ``<name>:honest``), where every
+    flag is a false positive."""
     config = config or default_config()
-    return pl.concat([measure_region(generate(v, s), config) for v in variants for s in seeds])
+    rows = [measure_region(generate(v, s), config) for v in variants for s in seeds]
+    if honest_seed is not None:
+        rows += [
+            measure_region(generate(replace(v, share=0.0), honest_seed), config).with_columns(
+                variant=pl.lit(f"{v.name}:honest")
+            )
+            for v in variants
+        ]
+    return pl.concat(rows)
 
 
 def _rates(df: pl.DataFrame, by: list[str]) -> pl.DataFrame:
@@ -124,21 +174,28 @@ def tables(rows: pl.DataFrame) -> dict[str, pl.DataFrame]:
     }
 
 
-def operating_curve(rows: pl.DataFrame, qs: Iterable[float] = (0.01, 0.05, 0.1, 0.2, 0.3, 0.5)) -> pl.DataFrame:
-    """Recall (strong, all) and the honest false-positive rate when flagged means q ≤ each threshold,
-    pooled over the regions given (the detector's ranking of schools does not depend on the threshold)."""
-    planted = rows.filter(pl.col("group").is_in(list(BEHAVIOURS)))
-    honest = rows.filter(pl.col("group") == "honest")
+def operating_curve(
+    rows: pl.DataFrame, alphas: Iterable[float] = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05)
+) -> pl.DataFrame:
+    """Recall (strong, all) on the planted regions and the honest false-positive rate (planted regions;
+    regions with nothing planted) when flagged means the combined p-value ≤ each alpha."""
+    mixed = rows.filter(~pl.col("variant").str.ends_with(":honest"))
+    planted = mixed.filter(pl.col("group").is_in(list(BEHAVIOURS)))
+    honest = mixed.filter(pl.col("group") == "honest")
+    honest_only = rows.filter(pl.col("variant").str.ends_with(":honest") & (pl.col("group") == "honest"))
     lyc = rows.filter(pl.col("group") == "strong_lyceum")
     out = []
-    for q in qs:
-        hit = pl.col("q_value").fill_null(1.0) <= q
+    for a in alphas:
+        hit = pl.col("p_combined").fill_null(1.0) <= a
         out.append(
             {
-                "q": q,
+                "alpha": a,
                 "recall_strong": round(float(planted.filter(pl.col("level") == "strong").select(hit.mean()).item()), 3),
                 "recall_all": round(float(planted.select(hit.mean()).item()), 3),
                 "honest_fp": round(float(honest.select(hit.mean()).item()), 4),
+                "honest_fp_honest_regions": round(float(honest_only.select(hit.mean()).item()), 4)
+                if honest_only.height
+                else None,
                 "lyceums": int(lyc.select(hit.sum()).item()),
             }
         )

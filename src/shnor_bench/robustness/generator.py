@@ -122,7 +122,7 @@ def _schools(variant: Variant, rng: np.random.Generator) -> dict[str, np.ndarray
     group[lyceum] = "strong_lyceum"
     strong = np.zeros(n, bool)
     eligible = np.flatnonzero(~lyceum & (size >= 5))
-    k = max(4, round(variant.share * n))
+    k = max(4, round(variant.share * n)) if variant.share > 0 else 0
     picked = rng.permutation(eligible)[: k * len(BEHAVIOURS)]
     for i, b in enumerate(BEHAVIOURS):
         members = picked[i * k : (i + 1) * k]

@@ -13,6 +13,7 @@ import polars as pl
 from shnor.core import workers as workers_mod
 from shnor.core.methods.base import Inputs
 from shnor.core.methods.objectivity.fdr import empirical_null
+from shnor.core.methods.objectivity.participation import participation
 from shnor.core.methods.objectivity.pooled import PooledBunching, bunching_pooled
 from shnor.core.methods.objectivity.procedure import _unit_tests_packed
 from shnor.core.methods.objectivity.records import _COLS, _Records, _Tests
@@ -133,6 +134,8 @@ def evaluate(
         school_level["bunching"] = bunching_pooled(inputs, config, pooled_bunching)
     if fluct is not None:
         school_level["fluctuation"] = fluct
+    if cfg_s.get("participation", {}).get("enabled", False):
+        school_level["participation"] = participation(inputs, config, fluct)
     for sign, res in school_level.items():
         if cfg_s[sign].get("pooled_empirical_null", False):
             calib = empirical_null(res, int(config["empirical_null_min_schools"]))

@@ -123,6 +123,9 @@ def combine_schools(
     q = np.full(len(sids), np.nan)
     if tested.any():
         q[tested] = stats.false_discovery_control(p_comb[tested], method=config["fdr_method"])
-    flagged = tested & (q <= float(config["q"]))
+    if config.get("decision", "bh") == "alpha":
+        flagged = tested & (p_comb <= float(config["alpha"]))
+    else:
+        flagged = tested & (q <= float(config["q"]))
     cutoff = float(p_comb[flagged].max()) if flagged.any() else 0.0
     return Combined(sign_p, p_comb, tested, q, flagged, cutoff)

@@ -13,7 +13,14 @@ from shnor.core.methods.base import Inputs
 from shnor.core.methods.objectivity.fdr import empirical_null
 from shnor.core.methods.objectivity.pooled import NullPmfs, _pool_cfg
 from shnor.core.methods.objectivity.records import _Records
-from shnor.core.methods.objectivity.signs import bunching, homogeneity, journal, similarity, task_signs
+from shnor.core.methods.objectivity.signs import (
+    bunching,
+    homogeneity,
+    journal,
+    lenient_checking,
+    similarity,
+    task_signs,
+)
 from shnor.core.methods.objectivity.signs.base import Unit, not_tested
 from shnor.core.methods.objectivity.spec import CHART_TWINS
 from shnor.core.methods.objectivity.standing import fluctuation
@@ -74,6 +81,8 @@ def _signs_found(
             found["task_pattern"] = pat
         if cfg_s["person_fit"]["enabled"]:
             found["person_fit"] = fit
+    if cfg_s.get("lenient_checking", {}).get("enabled", False):
+        found["lenient_checking"] = lenient_checking(unit, cfg_s["lenient_checking"])
     if cfg_s["similarity"]["enabled"]:
         found["similarity"] = similarity(unit, cfg_s["similarity"])
     if cfg_s["homogeneity"]["enabled"]:

@@ -16,6 +16,8 @@ SIGNS = (
     "journal_corr",
     "fluctuation",
     "vpr_vs_gia",
+    "lenient_checking",
+    "participation",
 )
 
 OUTPUT_SCHEMA: dict[str, pl.DataType] = {
@@ -43,6 +45,8 @@ _SIGN_RU = {
     "journal_corr": "слабая связь с отметками по журналу",
     "fluctuation": "неожиданный рост результатов",
     "vpr_vs_gia": "результаты ВПР выше, чем по ГИА",
+    "lenient_checking": "мягкая проверка заданий с развёрнутым ответом",
+    "participation": "слабые ученики не участвовали",
 }
 
 

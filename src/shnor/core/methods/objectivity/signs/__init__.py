@@ -21,7 +21,7 @@ from shnor.core.methods.objectivity.signs.base import (
     upper_tail,
 )
 from shnor.core.methods.objectivity.signs.distribution import bunching, homogeneity
-from shnor.core.methods.objectivity.signs.items import task_signs
+from shnor.core.methods.objectivity.signs.items import lenient_checking, task_signs
 from shnor.core.methods.objectivity.signs.level_model import smooth_counterfactual, tilted_moments
 from shnor.core.methods.objectivity.signs.marks import LOCAL_LINEAR_EXACT_MAX, journal
 from shnor.core.methods.objectivity.signs.vectors import similarity
@@ -33,6 +33,7 @@ __all__ = [
     "bunching",
     "homogeneity",
     "journal",
+    "lenient_checking",
     "not_tested",
     "reliability",
     "robust_standardise",

@@ -225,3 +225,50 @@ def task_signs(
         _task_pattern(unit, cells, counts, cfg_pattern, profile),
         _person_fit(unit, cells, counts, maxp, cfg_fit, profile),
     )
+
+
+def lenient_checking(unit: Unit, cfg: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """``lenient_checking``: the tasks checked by criteria (more than one point) scored more generously
+    than the region's pupils with the same total score them: Σ points on those tasks and Σ full marks
+    on them, each minus its same-total expectation (leave-school-out), z-tests; p = 2·min (Bonferroni
+    over the two). A lenient checker gives the extra point on the open answers, so a pupil's total
+    comes more from them than it does for the region's pupils with that total."""
+    if unit.tasks is None or unit.max_points is None:
+        return {s: not_tested("нет баллов за задания") for s in unit.school_ids}
+    maxp = unit.max_points.astype(np.int64)
+    multi = maxp >= 2
+    if not multi.any() or multi.all():
+        return {s: not_tested("нет заданий и с одним, и с несколькими баллами") for s in unit.school_ids}
+    tasks = unit.tasks
+    ns = len(unit.school_ids)
+    total = tasks.sum(1)
+    counts = np.bincount(unit.school, minlength=ns)
+    cells = _Cells(unit.school, total, ns, int(maxp.sum()) + 1)
+    sub = tasks[:, multi].astype(np.int64)
+    points = sub.sum(1).astype(float)
+    full = (sub == maxp[multi][None, :]).sum(1).astype(float)
+    min_ref, min_n = int(cfg["min_reference"]), int(cfg["min_pupils"])
+    t1, _v1, n_ok, z1, e1 = _cell_sum_test(cells, points, min_ref)
+    t2, _v2, _n2, z2, e2 = _cell_sum_test(cells, full, min_ref)
+    p = np.minimum(1.0, 2.0 * np.minimum(stats.norm.sf(z1), stats.norm.sf(z2))).tolist()
+    stat = zip(_rv(z1), _rv(z2), _rv(t1, 2), _rv(t2, 2), _rv(e2, 2), strict=True)
+    out: dict[str, dict[str, Any]] = {}
+    for si, (sid, n, (za, zb, ta, tb, eb)) in enumerate(zip(unit.school_ids, n_ok.tolist(), stat, strict=True)):
+        if n < min_n:
+            out[sid] = not_tested(f"участников {int(n)} < {min_n}", n=int(counts[si]))
+            continue
+        out[sid] = {
+            "tested": True,
+            "n": int(n),
+            "p_value": p[si],
+            "statistic": {
+                "z_points": za,
+                "z_full_marks": zb,
+                "excess_points": ta,
+                "excess_full_marks": tb,
+                "expected_full_marks": eb,
+                "criteria_tasks": int(multi.sum()),
+            },
+            "comparison_group": _SAME_TOTAL,
+        }
+    return out
