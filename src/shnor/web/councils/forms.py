@@ -72,7 +72,9 @@ class MeetingForm(forms.Form):
         queryset=None, label="Присутствовали", required=False, widget=forms.CheckboxSelectMultiple
     )
     agenda = forms.CharField(
-        label="Повестка дня: по одному вопросу на строке", widget=forms.Textarea(attrs={"rows": 4}), max_length=20000
+        label="Повестка дня: по одному вопросу на строке",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=20000,
     )
 
     def __init__(self, *args: Any, members: Any, **kwargs: Any) -> None:
@@ -87,7 +89,9 @@ class MeetingForm(forms.Form):
 class AttendanceForm(forms.Form):
     """Who attended."""
 
-    present = _Members(queryset=None, label="Присутствовали", required=False, widget=forms.CheckboxSelectMultiple)
+    present = _Members(
+        queryset=None, label="Присутствовали", required=False, widget=forms.CheckboxSelectMultiple
+    )
 
     def __init__(self, *args: Any, members: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -97,8 +101,12 @@ class AttendanceForm(forms.Form):
 class ItemForm(forms.Form):
     """«Слушали» and «Решили» of an item."""
 
-    heard = forms.CharField(label="Слушали", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=20000)
-    decided = forms.CharField(label="Решили", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=20000)
+    heard = forms.CharField(
+        label="Слушали", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=20000
+    )
+    decided = forms.CharField(
+        label="Решили", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=20000
+    )
 
 
 class TaskForm(forms.Form):
@@ -118,7 +126,9 @@ class RoadmapForm(forms.Form):
     """The decision as an activity of chosen schools' roadmaps."""
 
     roadmaps = _Roadmaps(queryset=None, label="Школы", widget=forms.CheckboxSelectMultiple)
-    title = forms.CharField(label="Наименование мероприятия", widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
+    title = forms.CharField(
+        label="Наименование мероприятия", widget=forms.Textarea(attrs={"rows": 2}), max_length=5000
+    )
     period_text = forms.CharField(label="Сроки (текстом)", max_length=200, required=False)
     due_date = forms.DateField(label="Срок исполнения", required=False, widget=DateInput())
     executor = forms.CharField(label="Ответственный исполнитель", max_length=500, required=False)

@@ -89,7 +89,9 @@ class Member(models.Model):
     full_name = models.CharField("ФИО", max_length=300)
     position = models.CharField("должность", max_length=500, blank=True)
     organisation = models.CharField("организация", max_length=500, blank=True)
-    role = models.CharField("роль в группе", max_length=16, choices=MemberRole.choices, default=MemberRole.MEMBER)
+    role = models.CharField(
+        "роль в группе", max_length=16, choices=MemberRole.choices, default=MemberRole.MEMBER
+    )
     active = models.BooleanField("входит в состав", default=True)
 
     scope_field = "group"
@@ -112,7 +114,9 @@ class Meeting(models.Model):
     held_on = models.DateField("дата")
     time_text = models.CharField("время", max_length=32, blank=True)
     place = models.CharField("место", max_length=500, blank=True)
-    present = models.ManyToManyField(Member, blank=True, related_name="meetings", verbose_name="присутствовали")
+    present = models.ManyToManyField(
+        Member, blank=True, related_name="meetings", verbose_name="присутствовали"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -169,7 +173,12 @@ class Task(models.Model):
     text = models.TextField("поручение")
     executor = models.CharField("исполнитель", max_length=500)
     school = models.ForeignKey(
-        School, on_delete=models.CASCADE, null=True, blank=True, related_name="council_tasks", verbose_name="школа"
+        School,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="council_tasks",
+        verbose_name="школа",
     )
     due_date = models.DateField("срок")
     status = models.CharField("статус", max_length=16, choices=TaskStatus.choices, default=TaskStatus.OPEN)

@@ -96,7 +96,9 @@ def members_ordered(group: Group) -> list[Member]:
     return sorted(group.members.all(), key=lambda m: (order.get(m.role, 3), m.full_name))
 
 
-def task_rows(tasks: QuerySet[Task], today: dt.date, *, overdue_only: bool = False) -> list[tuple[Task, bool]]:
+def task_rows(
+    tasks: QuerySet[Task], today: dt.date, *, overdue_only: bool = False
+) -> list[tuple[Task, bool]]:
     """(task, overdue) pairs, overdue first then by deadline."""
     rows = [(t, t.overdue(today)) for t in tasks]
     if overdue_only:

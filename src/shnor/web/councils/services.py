@@ -91,13 +91,24 @@ def group_create(
     )
     _manage(actor, group)
     group.save()
-    _audit("создана рабочая группа", group, {"вид": group.get_kind_display(), "уровень": group.get_level_display()}, actor)
+    _audit(
+        "создана рабочая группа",
+        group,
+        {"вид": group.get_kind_display(), "уровень": group.get_level_display()},
+        actor,
+    )
     return group
 
 
 @transaction.atomic
 def member_add(
-    *, actor: User, group: Group, full_name: str, position: str = "", organisation: str = "", role: str = MemberRole.MEMBER
+    *,
+    actor: User,
+    group: Group,
+    full_name: str,
+    position: str = "",
+    organisation: str = "",
+    role: str = MemberRole.MEMBER,
 ) -> Member:
     """Add a member; a new chair or secretary replaces the previous one (who stays a member)."""
     _manage(actor, group)
@@ -114,7 +125,12 @@ def member_add(
         organisation=organisation.strip()[:500],
         role=role,
     )
-    _audit("добавлен член рабочей группы", group, {"ФИО": member.full_name, "роль": member.get_role_display()}, actor)
+    _audit(
+        "добавлен член рабочей группы",
+        group,
+        {"ФИО": member.full_name, "роль": member.get_role_display()},
+        actor,
+    )
     return member
 
 
@@ -177,7 +193,12 @@ def attendance_set(*, actor: User, meeting: Meeting, present: Sequence[Member]) 
     if strangers:
         raise ValidationError(f"не члены этой группы: {', '.join(strangers)}")
     meeting.present.set(present)
-    _audit("отмечено присутствие на заседании", meeting, {"присутствовали": [m.full_name for m in present]}, actor)
+    _audit(
+        "отмечено присутствие на заседании",
+        meeting,
+        {"присутствовали": [m.full_name for m in present]},
+        actor,
+    )
     return meeting
 
 
@@ -215,7 +236,9 @@ def task_create(
             else (school.region_id or getattr(school.municipality, "region_id", None)) == group.region_id
         )
         if not in_unit:
-            raise ValidationError(f"школа «{school.name or school.school_id}» не относится к {group.unit_name}")
+            raise ValidationError(
+                f"школа «{school.name or school.school_id}» не относится к {group.unit_name}"
+            )
     task = Task.objects.create(
         item=item,
         text=text.strip(),
@@ -224,7 +247,9 @@ def task_create(
         school=school,
         created_by=_actor(actor),
     )
-    _audit("поставлено поручение", task, {"исполнитель": task.executor, "срок": f"{due_date:%d.%m.%Y}"}, actor)
+    _audit(
+        "поставлено поручение", task, {"исполнитель": task.executor, "срок": f"{due_date:%d.%m.%Y}"}, actor
+    )
     return task
 
 
@@ -279,8 +304,17 @@ def item_to_roadmaps(
         )
         added.append(activity)
         item.roadmap_activities.append(
-            {"school_id": roadmap.school.school_id if roadmap.school else "", "activity": activity.pk, "roadmap": roadmap.pk}
+            {
+                "school_id": roadmap.school.school_id if roadmap.school else "",
+                "activity": activity.pk,
+                "roadmap": roadmap.pk,
+            }
         )
     item.save(update_fields=["roadmap_activities"])
-    _audit("решение внесено в дорожные карты школ", item.meeting, {"вопрос": item.position, "мероприятий": len(added)}, actor)
+    _audit(
+        "решение внесено в дорожные карты школ",
+        item.meeting,
+        {"вопрос": item.position, "мероприятий": len(added)},
+        actor,
+    )
     return added

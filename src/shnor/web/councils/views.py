@@ -63,7 +63,9 @@ def _unit_schools(request: HttpRequest, group: Group):
     qs = schools_visible_to(user=request.user)
     if group.level == GroupLevel.MUNICIPALITY:
         return qs.filter(municipality_id=group.municipality_id).order_by("name")
-    return qs.filter(Q(region_id=group.region_id) | Q(municipality__region_id=group.region_id)).order_by("name")
+    return qs.filter(Q(region_id=group.region_id) | Q(municipality__region_id=group.region_id)).order_by(
+        "name"
+    )
 
 
 @login_required
@@ -128,7 +130,9 @@ def group(request: HttpRequest, pk: int) -> HttpResponse:
             "meetings": obj.meetings.all(),
             "manage": manage,
             "member_form": f.MemberForm() if manage else None,
-            "meeting_form": f.MeetingForm(members=active, initial={"held_on": dt.date.today()}) if manage else None,
+            "meeting_form": f.MeetingForm(members=active, initial={"held_on": dt.date.today()})
+            if manage
+            else None,
         },
     )
 
@@ -206,11 +210,15 @@ def meeting(request: HttpRequest, pk: int) -> HttpResponse:
             {
                 "item": item,
                 "tasks": [(t, t.overdue(today)) for t in item.tasks.all()],
-                "form": f.ItemForm(initial={"heard": item.heard, "decided": item.decided}, prefix=f"i{item.pk}")
+                "form": f.ItemForm(
+                    initial={"heard": item.heard, "decided": item.decided}, prefix=f"i{item.pk}"
+                )
                 if manage
                 else None,
                 "task_form": f.TaskForm(schools=schools, prefix=f"t{item.pk}") if manage else None,
-                "roadmap_form": f.RoadmapForm(roadmaps=roadmaps, prefix=f"r{item.pk}", initial={"title": item.decided})
+                "roadmap_form": f.RoadmapForm(
+                    roadmaps=roadmaps, prefix=f"r{item.pk}", initial={"title": item.decided}
+                )
                 if manage and roadmaps.exists()
                 else None,
             }

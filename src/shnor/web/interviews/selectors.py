@@ -40,7 +40,9 @@ def can_conduct(*, user: User, school: School) -> bool:
     scope = scope_of(user)
     if not scope.sees_rows or not scope.sees(school):
         return False
-    return scope.superuser or (scope.role == Role.REGION and scope.can_import) or scope.role == Role.MUNICIPALITY
+    return (
+        scope.superuser or (scope.role == Role.REGION and scope.can_import) or scope.role == Role.MUNICIPALITY
+    )
 
 
 def can_conduct_any(*, user: User) -> bool:

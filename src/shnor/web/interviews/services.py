@@ -265,7 +265,9 @@ def correction_comment(*, actor: User, correction: Correction, text: str) -> Cor
         raise PermissionDenied("писать в обсуждении может школа и те, кто проводил собеседование")
     if not text.strip():
         raise ValidationError("пустой комментарий")
-    note = CorrectionComment.objects.create(correction=correction, author=_actor(actor), text=text.strip()[:5000])
+    note = CorrectionComment.objects.create(
+        correction=correction, author=_actor(actor), text=text.strip()[:5000]
+    )
     _audit("комментарий к корректировке", correction, {"текст": text.strip()[:200]}, actor)
     return note
 
@@ -321,7 +323,9 @@ def correction_accept(*, actor: User, correction: Correction) -> Correction:
     else:
         activity = correction.activity
         if activity is None or activity.roadmap_id != roadmap.pk:
-            raise ValidationError("мероприятие, к которому относится корректировка, удалено из дорожной карты")
+            raise ValidationError(
+                "мероприятие, к которому относится корректировка, удалено из дорожной карты"
+            )
         changes: dict[str, Any] = {"comment": _note(correction)}
         if kind == CorrectionKind.DEADLINE:
             changes["due_date"] = correction.due_date
@@ -339,7 +343,11 @@ def correction_accept(*, actor: User, correction: Correction) -> Correction:
     _audit(
         "корректировка принята школой и внесена в дорожную карту",
         correction,
-        {"дорожная карта": roadmap.pk, "мероприятие": activity.pk, "изменение": correction.get_kind_display()},
+        {
+            "дорожная карта": roadmap.pk,
+            "мероприятие": activity.pk,
+            "изменение": correction.get_kind_display(),
+        },
         actor,
     )
     return correction

@@ -81,7 +81,9 @@ def new(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             _errors(request, exc)
         else:
-            messages.success(request, "Собеседование сохранено: добавьте согласованные изменения дорожной карты.")
+            messages.success(
+                request, "Собеседование сохранено: добавьте согласованные изменения дорожной карты."
+            )
             return redirect("interviews:detail", pk=interview.pk)
     return render(request, "interviews/new.html", {"school": school, "form": form})
 
@@ -171,7 +173,9 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             messages.success(request, "Корректировка отозвана.")
     except ValidationError as exc:
         _errors(request, exc)
-    return redirect(reverse("interviews:detail", args=[correction.interview_id]) + f"#correction-{correction.pk}")
+    return redirect(
+        reverse("interviews:detail", args=[correction.interview_id]) + f"#correction-{correction.pk}"
+    )
 
 
 @login_required

@@ -6,111 +6,266 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('registry', '0002_context_labels'),
+        ("registry", "0002_context_labels"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Group',
+            name="Group",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=500, verbose_name='название')),
-                ('level', models.CharField(choices=[('region', 'региональная'), ('municipality', 'муниципальная')], max_length=16, verbose_name='уровень')),
-                ('kind', models.CharField(choices=[('working_group', 'рабочая группа'), ('methodical_council', 'методический совет'), ('coordination_council', 'координационный совет')], max_length=32, verbose_name='вид')),
-                ('authority', models.CharField(blank=True, max_length=500, verbose_name='орган, при котором создана')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('municipality', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.municipality', verbose_name='муниципалитет')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.region', verbose_name='регион')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=500, verbose_name="название")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[("region", "региональная"), ("municipality", "муниципальная")],
+                        max_length=16,
+                        verbose_name="уровень",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("working_group", "рабочая группа"),
+                            ("methodical_council", "методический совет"),
+                            ("coordination_council", "координационный совет"),
+                        ],
+                        max_length=32,
+                        verbose_name="вид",
+                    ),
+                ),
+                (
+                    "authority",
+                    models.CharField(blank=True, max_length=500, verbose_name="орган, при котором создана"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.municipality",
+                        verbose_name="муниципалитет",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.region",
+                        verbose_name="регион",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'рабочая группа (совет)',
-                'verbose_name_plural': 'рабочие группы и советы',
-                'ordering': ['level', 'name', 'id'],
+                "verbose_name": "рабочая группа (совет)",
+                "verbose_name_plural": "рабочие группы и советы",
+                "ordering": ["level", "name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Meeting',
+            name="Meeting",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(blank=True, max_length=32, verbose_name='номер протокола')),
-                ('held_on', models.DateField(verbose_name='дата')),
-                ('time_text', models.CharField(blank=True, max_length=32, verbose_name='время')),
-                ('place', models.CharField(blank=True, max_length=500, verbose_name='место')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('group', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='meetings', to='councils.group')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(blank=True, max_length=32, verbose_name="номер протокола")),
+                ("held_on", models.DateField(verbose_name="дата")),
+                ("time_text", models.CharField(blank=True, max_length=32, verbose_name="время")),
+                ("place", models.CharField(blank=True, max_length=500, verbose_name="место")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "group",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="meetings",
+                        to="councils.group",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'заседание',
-                'verbose_name_plural': 'заседания',
-                'ordering': ['-held_on', '-id'],
+                "verbose_name": "заседание",
+                "verbose_name_plural": "заседания",
+                "ordering": ["-held_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='AgendaItem',
+            name="AgendaItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('title', models.TextField(verbose_name='вопрос повестки')),
-                ('heard', models.TextField(blank=True, verbose_name='слушали')),
-                ('decided', models.TextField(blank=True, verbose_name='решили')),
-                ('roadmap_activities', models.JSONField(blank=True, default=list, verbose_name='мероприятия дорожных карт')),
-                ('meeting', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='councils.meeting')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("title", models.TextField(verbose_name="вопрос повестки")),
+                ("heard", models.TextField(blank=True, verbose_name="слушали")),
+                ("decided", models.TextField(blank=True, verbose_name="решили")),
+                (
+                    "roadmap_activities",
+                    models.JSONField(blank=True, default=list, verbose_name="мероприятия дорожных карт"),
+                ),
+                (
+                    "meeting",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="items",
+                        to="councils.meeting",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'вопрос повестки',
-                'verbose_name_plural': 'вопросы повестки',
-                'ordering': ['meeting', 'position', 'id'],
+                "verbose_name": "вопрос повестки",
+                "verbose_name_plural": "вопросы повестки",
+                "ordering": ["meeting", "position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Member',
+            name="Member",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('full_name', models.CharField(max_length=300, verbose_name='ФИО')),
-                ('position', models.CharField(blank=True, max_length=500, verbose_name='должность')),
-                ('organisation', models.CharField(blank=True, max_length=500, verbose_name='организация')),
-                ('role', models.CharField(choices=[('chair', 'председатель'), ('secretary', 'секретарь'), ('member', 'член')], default='member', max_length=16, verbose_name='роль в группе')),
-                ('active', models.BooleanField(default=True, verbose_name='входит в состав')),
-                ('group', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='members', to='councils.group')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("full_name", models.CharField(max_length=300, verbose_name="ФИО")),
+                ("position", models.CharField(blank=True, max_length=500, verbose_name="должность")),
+                ("organisation", models.CharField(blank=True, max_length=500, verbose_name="организация")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("chair", "председатель"), ("secretary", "секретарь"), ("member", "член")],
+                        default="member",
+                        max_length=16,
+                        verbose_name="роль в группе",
+                    ),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="входит в состав")),
+                (
+                    "group",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="members",
+                        to="councils.group",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'член рабочей группы',
-                'verbose_name_plural': 'члены рабочих групп',
-                'ordering': ['group', 'role', 'full_name', 'id'],
+                "verbose_name": "член рабочей группы",
+                "verbose_name_plural": "члены рабочих групп",
+                "ordering": ["group", "role", "full_name", "id"],
             },
         ),
         migrations.AddField(
-            model_name='meeting',
-            name='present',
-            field=models.ManyToManyField(blank=True, related_name='meetings', to='councils.member', verbose_name='присутствовали'),
+            model_name="meeting",
+            name="present",
+            field=models.ManyToManyField(
+                blank=True, related_name="meetings", to="councils.member", verbose_name="присутствовали"
+            ),
         ),
         migrations.CreateModel(
-            name='Task',
+            name="Task",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.TextField(verbose_name='поручение')),
-                ('executor', models.CharField(max_length=500, verbose_name='исполнитель')),
-                ('due_date', models.DateField(verbose_name='срок')),
-                ('status', models.CharField(choices=[('open', 'поставлена'), ('in_progress', 'выполняется'), ('done', 'выполнена')], default='open', max_length=16, verbose_name='статус')),
-                ('done_at', models.DateTimeField(blank=True, null=True, verbose_name='выполнена')),
-                ('report', models.TextField(blank=True, verbose_name='отметка об исполнении')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tasks', to='councils.agendaitem')),
-                ('school', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='council_tasks', to='registry.school', verbose_name='школа')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("text", models.TextField(verbose_name="поручение")),
+                ("executor", models.CharField(max_length=500, verbose_name="исполнитель")),
+                ("due_date", models.DateField(verbose_name="срок")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "поставлена"),
+                            ("in_progress", "выполняется"),
+                            ("done", "выполнена"),
+                        ],
+                        default="open",
+                        max_length=16,
+                        verbose_name="статус",
+                    ),
+                ),
+                ("done_at", models.DateTimeField(blank=True, null=True, verbose_name="выполнена")),
+                ("report", models.TextField(blank=True, verbose_name="отметка об исполнении")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tasks",
+                        to="councils.agendaitem",
+                    ),
+                ),
+                (
+                    "school",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="council_tasks",
+                        to="registry.school",
+                        verbose_name="школа",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'поручение рабочей группы',
-                'verbose_name_plural': 'поручения рабочих групп',
-                'ordering': ['due_date', 'id'],
-                'indexes': [models.Index(fields=['due_date', 'status'], name='councils_ta_due_dat_02b0fa_idx')],
+                "verbose_name": "поручение рабочей группы",
+                "verbose_name_plural": "поручения рабочих групп",
+                "ordering": ["due_date", "id"],
+                "indexes": [
+                    models.Index(fields=["due_date", "status"], name="councils_ta_due_dat_02b0fa_idx")
+                ],
             },
         ),
     ]

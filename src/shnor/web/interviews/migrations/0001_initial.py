@@ -6,83 +6,211 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('registry', '0002_context_labels'),
-        ('support', '0002_roadmap_lifecycle'),
+        ("registry", "0002_context_labels"),
+        ("support", "0002_roadmap_lifecycle"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Correction',
+            name="Correction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('kind', models.CharField(choices=[('add', 'добавить мероприятие'), ('deadline', 'изменить срок'), ('executor', 'сменить ответственного'), ('remove', 'исключить мероприятие')], max_length=16, verbose_name='изменение')),
-                ('title', models.TextField(blank=True, verbose_name='наименование мероприятия')),
-                ('period_text', models.CharField(blank=True, max_length=200, verbose_name='сроки')),
-                ('due_date', models.DateField(blank=True, null=True, verbose_name='срок исполнения')),
-                ('executor', models.CharField(blank=True, max_length=500, verbose_name='ответственный исполнитель')),
-                ('reason', models.TextField(verbose_name='обоснование')),
-                ('status', models.CharField(choices=[('proposed', 'предложено школе'), ('discussed', 'обсуждается'), ('accepted', 'принято, внесено в дорожную карту'), ('withdrawn', 'отозвано')], default='proposed', max_length=16, verbose_name='статус')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='решение')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('activity', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='interview_corrections', to='support.activity', verbose_name='мероприятие')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('roadmap', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='interview_corrections', to='support.roadmap', verbose_name='дорожная карта')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveIntegerField(default=0)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("add", "добавить мероприятие"),
+                            ("deadline", "изменить срок"),
+                            ("executor", "сменить ответственного"),
+                            ("remove", "исключить мероприятие"),
+                        ],
+                        max_length=16,
+                        verbose_name="изменение",
+                    ),
+                ),
+                ("title", models.TextField(blank=True, verbose_name="наименование мероприятия")),
+                ("period_text", models.CharField(blank=True, max_length=200, verbose_name="сроки")),
+                ("due_date", models.DateField(blank=True, null=True, verbose_name="срок исполнения")),
+                (
+                    "executor",
+                    models.CharField(blank=True, max_length=500, verbose_name="ответственный исполнитель"),
+                ),
+                ("reason", models.TextField(verbose_name="обоснование")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("proposed", "предложено школе"),
+                            ("discussed", "обсуждается"),
+                            ("accepted", "принято, внесено в дорожную карту"),
+                            ("withdrawn", "отозвано"),
+                        ],
+                        default="proposed",
+                        max_length=16,
+                        verbose_name="статус",
+                    ),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True, verbose_name="решение")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "activity",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="interview_corrections",
+                        to="support.activity",
+                        verbose_name="мероприятие",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "roadmap",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="interview_corrections",
+                        to="support.roadmap",
+                        verbose_name="дорожная карта",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'корректировка дорожной карты по итогам собеседования',
-                'verbose_name_plural': 'корректировки дорожных карт по итогам собеседований',
-                'ordering': ['interview', 'position', 'id'],
+                "verbose_name": "корректировка дорожной карты по итогам собеседования",
+                "verbose_name_plural": "корректировки дорожных карт по итогам собеседований",
+                "ordering": ["interview", "position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='CorrectionComment',
+            name="CorrectionComment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.TextField(verbose_name='комментарий')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('correction', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='comments', to='interviews.correction')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("text", models.TextField(verbose_name="комментарий")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "correction",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="comments",
+                        to="interviews.correction",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'комментарий к корректировке',
-                'verbose_name_plural': 'комментарии к корректировкам',
-                'ordering': ['created_at', 'id'],
+                "verbose_name": "комментарий к корректировке",
+                "verbose_name_plural": "комментарии к корректировкам",
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Interview',
+            name="Interview",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='год дорожной карты')),
-                ('held_on', models.DateField(verbose_name='дата собеседования')),
-                ('format', models.CharField(choices=[('in_person', 'очно'), ('remote', 'дистанционно (видеосвязь)'), ('visit', 'с выездом в школу')], default='in_person', max_length=16, verbose_name='формат')),
-                ('participants', models.JSONField(blank=True, default=list, verbose_name='участники от школы')),
-                ('interviewers', models.CharField(max_length=1000, verbose_name='проводили собеседование')),
-                ('findings', models.JSONField(blank=True, default=list, verbose_name='выводы по факторам риска')),
-                ('summary', models.TextField(blank=True, verbose_name='итоги (группы риска, договорённости)')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('school', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='interviews', to='registry.school', verbose_name='школа')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="год дорожной карты")),
+                ("held_on", models.DateField(verbose_name="дата собеседования")),
+                (
+                    "format",
+                    models.CharField(
+                        choices=[
+                            ("in_person", "очно"),
+                            ("remote", "дистанционно (видеосвязь)"),
+                            ("visit", "с выездом в школу"),
+                        ],
+                        default="in_person",
+                        max_length=16,
+                        verbose_name="формат",
+                    ),
+                ),
+                (
+                    "participants",
+                    models.JSONField(blank=True, default=list, verbose_name="участники от школы"),
+                ),
+                ("interviewers", models.CharField(max_length=1000, verbose_name="проводили собеседование")),
+                (
+                    "findings",
+                    models.JSONField(blank=True, default=list, verbose_name="выводы по факторам риска"),
+                ),
+                (
+                    "summary",
+                    models.TextField(blank=True, verbose_name="итоги (группы риска, договорённости)"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "school",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="interviews",
+                        to="registry.school",
+                        verbose_name="школа",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'собеседование',
-                'verbose_name_plural': 'собеседования',
-                'ordering': ['-held_on', '-id'],
+                "verbose_name": "собеседование",
+                "verbose_name_plural": "собеседования",
+                "ordering": ["-held_on", "-id"],
             },
         ),
         migrations.AddField(
-            model_name='correction',
-            name='interview',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='corrections', to='interviews.interview'),
+            model_name="correction",
+            name="interview",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="corrections",
+                to="interviews.interview",
+            ),
         ),
         migrations.AddIndex(
-            model_name='interview',
-            index=models.Index(fields=['school', 'year'], name='interviews__school__edfa61_idx'),
+            model_name="interview",
+            index=models.Index(fields=["school", "year"], name="interviews__school__edfa61_idx"),
         ),
     ]
