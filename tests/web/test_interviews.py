@@ -275,3 +275,52 @@ def test_the_new_interview_page_creates_one(world) -> None:
     school = Client()
     school.force_login(world.users["school"])
     assert school.get("/interviews/new/?school=sch0001").status_code == 403
+
+
+def crawl_entries(world) -> dict[str, dict[str, object]]:
+    """For the crawl of every URL (``test_malformed_params``): an interview with a correction and a
+    working group with a member, a meeting, an item and a task; the valid path values of every URL of
+    the interviews and councils apps."""
+    from tests.web.test_councils import _group, _meeting
+
+    interview = _interview(world)
+    correction = services.correction_propose(
+        actor=world.users["municipality"], interview=interview, kind="add", title="Семинар", reason="Кадры"
+    )
+    group = _group(world)
+    meeting, item = _meeting(world, group)
+    from shnor.web.councils import services as councils
+
+    task = councils.task_create(
+        actor=world.users["municipality"],
+        item=item,
+        text="Анализ",
+        executor="Школа",
+        due_date=dt.date(2024, 9, 1),
+    )
+    return {
+        "interviews:detail": {"pk": interview.pk},
+        "interviews:propose": {"pk": interview.pk},
+        "interviews:revise": {"pk": correction.pk},
+        "interviews:act": {"pk": correction.pk, "action": "discuss"},
+        "councils:group": {"pk": group.pk},
+        "councils:member_add": {"pk": group.pk},
+        "councils:member_leave": {"pk": group.members.first().pk},
+        "councils:meeting_new": {"pk": group.pk},
+        "councils:meeting": {"pk": meeting.pk},
+        "councils:attendance": {"pk": meeting.pk},
+        "councils:protocol": {"pk": meeting.pk},
+        "councils:item": {"pk": item.pk},
+        "councils:task_new": {"pk": item.pk},
+        "councils:roadmaps": {"pk": item.pk},
+        "councils:task_status": {"pk": task.pk},
+    }
+
+
+def api_entries(world) -> dict[str, list[tuple[dict, dict]]]:
+    """For the API fuzzing (``test_api_schemathesis``): an interview and a task; known values."""
+    crawl_entries(world)
+    return {
+        "/api/schools/{school_id}/interviews": [({"school_id": "sch0001"}, {})],
+        "/api/councils/tasks": [({}, {}), ({}, {"overdue": True})],
+    }
