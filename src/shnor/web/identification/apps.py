@@ -11,8 +11,10 @@ class IdentificationConfig(AppConfig):
 
     def ready(self) -> None:
         """Register the methodology run as a job kind."""
+        from shnor.web.identification.deficit_pdf import DEFICIT_PDF_KIND, deficit_pdf_job
         from shnor.web.identification.jobs import identify_job
         from shnor.web.jobs.kinds import job_kind_register
         from shnor.web.jobs.models import Job
 
         job_kind_register(kind=Job.IDENTIFY, handler=identify_job)
+        job_kind_register(kind=DEFICIT_PDF_KIND, handler=deficit_pdf_job)
