@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from shnor.web.identification import decision_views, views
+from shnor.web.identification import decision_views, deficit_pdf, views
 
 app_name = "identification"
 urlpatterns = [
@@ -21,6 +21,9 @@ urlpatterns = [
     path("schools/<str:school_id>/", views.school, name="school"),
     path("schools/<str:school_id>/track/", views.school_track, name="school_track"),
     path("schools/<str:school_id>/deficits.<str:fmt>", views.school_deficit_report, name="deficit_report"),
+    path(
+        "schools/<str:school_id>/deficits/<int:pk>/", deficit_pdf.deficit_pdf_job_page, name="deficit_pdf_job"
+    ),
     path("regions/<int:pk>/", views.region, name="region"),
     path("municipalities/<int:pk>/", views.municipality, name="municipality"),
 ]

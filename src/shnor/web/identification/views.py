@@ -267,6 +267,10 @@ def school_deficit_report(request: HttpRequest, school_id: str, fmt: str) -> Htt
     run = _run_or_latest(request)
     if run is None:
         raise Http404("нет расчёта по методике")
+    if fmt == "pdf":  # seconds of WeasyPrint: a background job, the file kept per data version
+        from shnor.web.identification.deficit_pdf import deficit_pdf
+
+        return deficit_pdf(request, school=obj, run=run)
     inputs = Inputs(
         year=run.year,
         results=results_scan(),
