@@ -66,7 +66,12 @@ def indicators(request: HttpRequest) -> HttpResponse:
     ]
     can_enter = scope_of(request.user).can_enter(level=level, unit=unit)
     key = unit.school_id if level == "school" else unit.pk
-    form = f.IndicatorValueForm(initial={"year": year, "level": level, "unit": key}) if can_enter else None
+    enterable = f.enterable_indicators(level=level, unit=unit) if can_enter else []
+    form = (
+        f.IndicatorValueForm(initial={"year": year, "level": level, "unit": key}, indicators=enterable)
+        if enterable
+        else None
+    )
     choices = {
         "municipalities": municipalities_visible_to(user=request.user),
         "schools": schools_visible_to(user=request.user).order_by("school_id")[:500],

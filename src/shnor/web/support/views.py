@@ -398,7 +398,7 @@ def _confirm(
     if action == "delete_evidence" and evidence is not None:
         what = f"подтверждение выполнения «{evidence.title or evidence.original_name or evidence.url}»"
     else:
-        what = f"мероприятие {activity.number} «{activity.title}» со всеми его комментариями и подтверждениями"
+        what = f"мероприятие {activity.number} «{activity.title}» с его комментариями и подтверждениями"
     return render(
         request,
         "support/confirm_delete.html",
