@@ -148,3 +148,38 @@ def test_counts_agree_within_a_scope(marked, role) -> None:
                 + f"?run={world.run.pk}&municipality={world.mun.pk}"
             )
             assert cards[code] == page.context["page"].paginator.count, code
+
+
+@pytest.mark.django_db(transaction=False)
+def test_demo_counts_agree_and_pages_are_filled(home) -> None:
+    """The demo (smallest size): every list's count agrees between the dashboard and the list page, and
+    the pages beyond the lists have content (teachers, courses, routes, roadmaps, an analysis)."""
+    from shnor.web.demo import demo_region_load
+    from shnor.web.diagnostics.models import Course, DevelopmentRoute, Teacher
+    from shnor.web.monitoring.models import EffectivenessAnalysis
+    from shnor.web.registry.models import Region
+    from shnor.web.support.models import Roadmap
+
+    report = demo_region_load(seed=3, size="municipality")
+    assert report.content["teachers"] > 0
+    assert Teacher.objects.exists()
+    assert Course.objects.count() >= 5
+    assert DevelopmentRoute.objects.filter(enrolments__isnull=False).exists()
+    assert report.content["roadmaps"] > 0
+    assert Roadmap.objects.filter(level="school", activities__isnull=False).exists()
+    assert EffectivenessAnalysis.objects.filter(status="done").exists()
+    c = Client()
+    from django.contrib.auth import get_user_model
+
+    c.force_login(get_user_model().objects.get(username="demo_region"))
+    region = Region.objects.first()
+    run = report.runs[-1]
+    cards = {
+        x["code"]: x["n"]
+        for x in c.get(reverse("identification:region", args=[region.pk]) + f"?run={run.pk}").context["dash"][
+            "counts"
+        ]
+    }
+    for code in LISTS:
+        page = c.get(reverse("identification:list", args=[code]) + f"?run={run.pk}")
+        assert page.context["page"].paginator.count == cards[code], code
