@@ -19,11 +19,22 @@ def markdown(frame: pl.DataFrame) -> str:
 
 
 @click.command("robustness")
-@click.option("--variant", "variants", multiple=True, type=click.Choice(sorted(VARIANTS)), help="Вариант (все по умолчанию).")
+@click.option(
+    "--variant",
+    "variants",
+    multiple=True,
+    type=click.Choice(sorted(VARIANTS)),
+    help="Вариант (все по умолчанию).",
+)
 @click.option("--seeds", default="1,2", show_default=True, help="Зёрна через запятую.")
 @click.option("--calibrated", is_flag=True, help="Откалиброванные настройки (evaluate.CALIBRATED).")
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Записать таблицы в Markdown.")
-@click.option("--rows", "rows_out", type=click.Path(path_type=Path, dir_okay=False), help="Записать строки по школам (Parquet).")
+@click.option(
+    "--rows",
+    "rows_out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Записать строки по школам (Parquet).",
+)
 def robustness(
     variants: tuple[str, ...], seeds: str, calibrated: bool, out: Path | None, rows_out: Path | None
 ) -> None:

@@ -190,7 +190,9 @@ def operating_curve(
         out.append(
             {
                 "alpha": a,
-                "recall_strong": round(float(planted.filter(pl.col("level") == "strong").select(hit.mean()).item()), 3),
+                "recall_strong": round(
+                    float(planted.filter(pl.col("level") == "strong").select(hit.mean()).item()), 3
+                ),
                 "recall_all": round(float(planted.select(hit.mean()).item()), 3),
                 "honest_fp": round(float(honest.select(hit.mean()).item()), 4),
                 "honest_fp_honest_regions": round(float(honest_only.select(hit.mean()).item()), 4)

@@ -61,10 +61,7 @@ def respond(theta: np.ndarray, spec: Spec, model: str, rng: np.random.Generator)
 def make_spec(subject: str, grade: int, variant: Variant, rng: np.random.Generator) -> Spec:
     """A test of ``subject``/``grade``: maths mostly one-point tasks, Russian more multi-point ones."""
     n = int(rng.integers(12, 17))
-    if subject == "ma":
-        maxima = rng.choice([1, 1, 1, 2, 2, 3], n)
-    else:
-        maxima = rng.choice([1, 2, 2, 3, 3, 4], n)
+    maxima = rng.choice([1, 1, 1, 2, 2, 3], n) if subject == "ma" else rng.choice([1, 2, 2, 3, 3, 4], n)
     n_b, n_p = round(0.62 * n), round(0.26 * n)
     levels = ["Б"] * n_b + ["П"] * n_p + ["В"] * (n - n_b - n_p)
     centre = np.array([{"Б": -1.0, "П": 0.3, "В": 1.2}[lv] for lv in levels]) + rng.normal(0, 0.45, n)
@@ -296,7 +293,9 @@ def _year_grade(
                     "not_attempted": pl.Series(scores < 0).cast(pl.List(pl.Boolean)),
                     "source_row": np.arange(school.size) + 2,
                 },
-                schema_overrides={k: v for k, v in schema.RESULTS.items() if k not in ("task_scores", "not_attempted")},
+                schema_overrides={
+                    k: v for k, v in schema.RESULTS.items() if k not in ("task_scores", "not_attempted")
+                },
             )
             .with_columns(
                 *(

@@ -65,7 +65,9 @@ def lenient_checking(
     scores[:, multi] = sub + up.astype(np.int8)
 
 
-def inflate_journal(journal: np.ndarray, rows: np.ndarray, strength: np.ndarray, rng: np.random.Generator) -> None:
+def inflate_journal(
+    journal: np.ndarray, rows: np.ndarray, strength: np.ndarray, rng: np.random.Generator
+) -> None:
     """Journal marks replaced by a random 4 or 5."""
     hit = rows & (rng.random(journal.size) < strength)
     journal[hit] = rng.choice([4, 5], int(hit.sum()))

@@ -49,12 +49,16 @@ def participation(
     if df.height == 0:
         return {}
     now = df.filter(pl.col("year") == y).sort("school_id")
-    past = df.filter(pl.col("year") < y).group_by("school_id").agg(pl.col("rows").sum(), pl.col("absent").sum())
+    past = (
+        df.filter(pl.col("year") < y).group_by("school_id").agg(pl.col("rows").sum(), pl.col("absent").sum())
+    )
     region = df.group_by("year").agg(pl.col("rows").sum(), pl.col("absent").sum())
     rate = {int(yy): a / max(n, 1) for yy, n, a in region.select("year", "rows", "absent").iter_rows()}
     r_y = rate.get(y, 0.0)
     past_rows = sum(int(n) for yy, n in region.select("year", "rows").iter_rows() if yy < y)
-    r_past = sum(int(a) for yy, a in region.select("year", "absent").iter_rows() if yy < y) / max(past_rows, 1)
+    r_past = sum(int(a) for yy, a in region.select("year", "absent").iter_rows() if yy < y) / max(
+        past_rows, 1
+    )
     now = now.join(past, on="school_id", how="left", suffix="_past").with_columns(
         pl.col("rows_past").fill_null(0), pl.col("absent_past").fill_null(0)
     )
@@ -113,6 +117,8 @@ def participation(
                 "z_gain": _r(zg) if zg is not None else None,
             },
             "empirical_null": {"center": _r(center), "scale": _r(scale), "n_schools": int(informative.size)},
-            "comparison_group": "доля отсутствующих в регионе и в прошлые годы в той же ОО; рост результатов ОО",
+            "comparison_group": (
+                "доля отсутствующих в регионе и в прошлые годы в той же ОО; рост результатов ОО"
+            ),
         }
     return out

@@ -253,7 +253,9 @@ def lenient_checking(unit: Unit, cfg: Mapping[str, Any]) -> dict[str, dict[str, 
     p = np.minimum(1.0, 2.0 * np.minimum(stats.norm.sf(z1), stats.norm.sf(z2))).tolist()
     stat = zip(_rv(z1), _rv(z2), _rv(t1, 2), _rv(t2, 2), _rv(e2, 2), strict=True)
     out: dict[str, dict[str, Any]] = {}
-    for si, (sid, n, (za, zb, ta, tb, eb)) in enumerate(zip(unit.school_ids, n_ok.tolist(), stat, strict=True)):
+    for si, (sid, n, (za, zb, ta, tb, eb)) in enumerate(
+        zip(unit.school_ids, n_ok.tolist(), stat, strict=True)
+    ):
         if n < min_n:
             out[sid] = not_tested(f"участников {int(n)} < {min_n}", n=int(counts[si]))
             continue
