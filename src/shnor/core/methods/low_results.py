@@ -87,12 +87,14 @@ def _indicator_text(ev: Mapping[str, Any]) -> str:
         parts.append("≥30 % «2»: " + ", ".join(f"{u['label']} {pct(u['share'])}" for u in over))
     for name, v in (per.get("indicators", {}).get("values") or {}).items():
         if v.get("scored"):
-            parts.append(f"{name}={pct(v['value'])}" + ("*" if v.get("flagged") else ""))
+            label = v.get("label") or name
+            parts.append(f"{label}: {pct(v['value'])}" + (" (за порогом)" if v.get("flagged") else ""))
     if ev.get("mean_z") is not None:
-        parts.append(f"средний z={num(ev['mean_z'])}")
+        parts.append(f"средний стандартизованный балл (z) {num(ev['mean_z'])}")
     va = ev.get("value_added")
     if va and va.get("interval"):
-        parts.append(f"эффект={num(va['effect'])} [{num(va['interval'][0])}; {num(va['interval'][1])}]")
+        lo, hi = num(va["interval"][0]), num(va["interval"][1])
+        parts.append(f"эффект школы {num(va['effect'])} (95 % интервал {lo}; {hi})")
     return "; ".join(parts)
 
 

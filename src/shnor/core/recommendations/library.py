@@ -145,3 +145,12 @@ def shipped_library() -> Library:
     """The starter library shipped with the product (``library.toml``)."""
     text = resources.files("shnor.core.recommendations").joinpath("library.toml").read_text(encoding="utf-8")
     return load_library(text)
+
+
+@lru_cache(maxsize=1)
+def topic_titles() -> dict[str, str]:
+    """The shipped library's topic codes (``ru.advanced``) and the titles a report shows for them."""
+    out: dict[str, str] = {}
+    for e in shipped_library().entries:
+        out.setdefault(e.topic, e.title)
+    return out

@@ -24,6 +24,7 @@ from shnor.core.labels import (
     TRACK_LABELS,
     sign_label,
 )
+from shnor.core.recommendations.library import topic_titles
 from shnor.web.identification import figures as fg
 
 KEY_LABELS = {
@@ -516,7 +517,7 @@ class DeficitsPresenter(Presenter):
                     f"{_pct1(d.lower)}–{_pct1(d.upper)}",
                     _pct1(d.comparison_success),
                     _pct1(d.gap),
-                    d.topic or "—",
+                    topic_titles().get(d.topic or "", "—"),
                 ]
                 for n, d in zip(names, school, strict=True)
             ],
