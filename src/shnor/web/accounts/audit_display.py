@@ -59,6 +59,7 @@ KEYS = {
 }
 M2M_ACTIONS = {"post_add": "добавлены", "post_remove": "убраны", "post_clear": "очищены"}
 DIGEST = re.compile(r"^[0-9a-f]{24,}$")
+HEX_RUN = re.compile(r"\b[0-9a-f]{12,}\b")  # checksums inside a description
 LATIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 CODE_VALUE = re.compile(r"^[a-z][a-z0-9_.\-]*$")  # a stored code (status, track, template) with no label
@@ -78,6 +79,7 @@ class EntryView:
     """One journal row as shown: the action, the object and what changed, in Russian."""
 
     entry: AuditEntry
+    object_repr: str
     action: str
     object_kind: str
     changes: list[str]
@@ -180,6 +182,7 @@ def entry_view(entry: AuditEntry) -> EntryView:
         lines.append(f"{label}: {value_text(_choice(field, value))}")
     return EntryView(
         entry=entry,
+        object_repr=HEX_RUN.sub("…", entry.object_repr),
         action=ACTIONS.get(entry.action, entry.action),
         object_kind=object_kind(entry.object_type),
         changes=lines,
