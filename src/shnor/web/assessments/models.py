@@ -38,7 +38,7 @@ class ImportBatch(models.Model):
         indexes = [models.Index(fields=["procedure", "year", "subject", "grade", "status"])]
 
     def __str__(self) -> str:
-        return f"{self.source_name} ({self.procedure} {self.year})"
+        return f"{self.source_name} ({PROCEDURE_LABELS.get(self.procedure, self.procedure)} {self.year})"
 
     @property
     def procedure_name(self) -> str:
