@@ -155,7 +155,7 @@ def context_file_import(*, path: Path, max_rejected: float = 0.05) -> ImportOutc
                 "",
                 row["source_row"],
                 "school_id",
-                "школы нет в реестре (загрузите schools.csv)",
+                "школы нет в реестре (сначала загрузите реестр школ)",
                 row["school_id"],
             )
         )
