@@ -15,7 +15,7 @@ class Job(models.Model):
     EFFECTIVENESS, SITE_CRAWL = "effectiveness", "site_crawl"
     ROADMAPS_BULK = "roadmaps_bulk"
     KINDS = [
-        (IMPORT_VPR, "Загрузка результатов ВПР"),
+        (IMPORT_VPR, "Загрузка файла"),
         (IDENTIFY, "Расчёт по методике"),
         (EFFECTIVENESS, "Анализ эффективности мер"),
         (SITE_CRAWL, "Мониторинг сайтов"),
