@@ -112,3 +112,21 @@ def test_alpha_decision_flags_by_the_combined_p_value() -> None:
     p = al["evidence"].str.json_path_match("$.p_combined").cast(pl.Float64)
     assert (al["flagged"] == (p.fill_null(1.0) <= 0.01)).all()
     assert al["flagged"].sum() >= bh["flagged"].sum()
+
+
+def test_the_new_signs_are_told_in_plain_words() -> None:
+    from shnor.core.evidence.plain import _sentences
+
+    part = _sentences(
+        "participation",
+        {"absent_share": 0.36, "expected_share": 0.12, "absent": 16, "rows": 44, "z_gain": 2.5},
+        {},
+    )
+    assert "12 %" in part[0]
+    assert "16 из 44" in part[1]
+    assert "2,5" in part[1]
+    len_ = _sentences(
+        "lenient_checking", {"excess_points": 7.5, "excess_full_marks": 4.0, "expected_full_marks": 10.0}, {}
+    )
+    assert "7,5 балла больше" in len_[1]
+    assert "14 при ожидаемых 10" in len_[1]

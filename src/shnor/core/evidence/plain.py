@@ -227,6 +227,36 @@ def _sentences(code: str, stat: Mapping[str, Any], raw: Mapping[str, Any]) -> li
             f"разброс (стандартное отклонение) около {ru_number(g('expected_sd'), 1)} балла.",
             f"В школе разброс {ru_number(g('sd'), 1)} балла.",
         ]
+    if code == "participation" and is_num(g("absent_share")):
+        exp = _num(g("expected_share"))
+        out = [
+            "Ожидалось, что в этом году на ВПР не придут примерно "
+            + (_pct(exp) if exp is not None else "столько же")
+            + " учеников — как в прошлые годы в этой школе и в регионе; а если не пришли слабые, "
+            "результаты школы растут."
+        ]
+        out.append(
+            f"Не пришли {_pct(float(stat['absent_share']))} ({ru_number(g('absent'), 0)} из "
+            f"{ru_number(g('rows'), 0)} мест в списках)"
+            + (
+                f"; положение школы относительно региона изменилось на {ru_number(g('z_gain'), 1)} "
+                "стандартной ошибки."
+                if is_num(g("z_gain"))
+                else "."
+            )
+        )
+        return out
+    if code == "lenient_checking" and is_num(g("excess_points")):
+        x = float(stat["excess_points"])
+        more = "больше" if x >= 0 else "меньше"
+        return [
+            "Ожидалось, что за задания, которые проверяются по критериям, ученики школы получат столько "
+            "же баллов и столько же полных баллов, сколько ученики других школ региона "
+            "с тем же общим баллом.",
+            f"Они получили на {ru_number(abs(x), 1)} балла {more}; полных баллов — "
+            f"{ru_number(float(g('expected_full_marks') or 0) + float(g('excess_full_marks') or 0), 0)} "
+            f"при ожидаемых {ru_number(g('expected_full_marks'), 0)}.",
+        ]
     if code == "journal" and is_num(g("raised")):
         return [
             "Ожидалось, что отметку за ВПР выше отметки по журналу получат примерно "
