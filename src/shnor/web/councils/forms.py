@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from shnor.web.councils.models import GroupKind, GroupLevel, MemberRole, TaskStatus
+from shnor.web.params import db_int
 
 
 class DateInput(forms.DateInput):
@@ -18,17 +19,30 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+class _Keys(forms.ModelMultipleChoiceField):
+    """Several rows by key; a key that is not a database integer is «not one of the choices» (never a
+    query that overflows)."""
+
+    def _check_values(self, value: Any) -> Any:
+        for pk in value:
+            if db_int(pk) is None:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                )
+        return super()._check_values(value)
+
+
 class _Named(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return obj.name or str(obj)
 
 
-class _Members(forms.ModelMultipleChoiceField):
+class _Members(_Keys):
     def label_from_instance(self, obj: Any) -> str:
         return ", ".join(p for p in (obj.full_name, obj.position) if p)
 
 
-class _Roadmaps(forms.ModelMultipleChoiceField):
+class _Roadmaps(_Keys):
     def label_from_instance(self, obj: Any) -> str:
         return obj.owner_name
 
