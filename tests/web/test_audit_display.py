@@ -18,6 +18,9 @@ def test_values_read_as_words() -> None:
     assert value_text(list(range(15))).endswith("и ещё 3")
     assert value_text("['common', 'zz_unknown']") == "Общие региональные мероприятия, служебный код"
     assert value_text("Связь profile-school") == "связь"
+    assert value_text("['ab', 'cd', 'e") == "3 и более"
+    assert value_text("vpr_2024_ru8_demo.xlsx") == "vpr_2024_ru8_demo.xlsx"
+    assert value_text("vpr") == "ВПР"
 
 
 @pytest.mark.django_db

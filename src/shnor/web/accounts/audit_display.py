@@ -70,7 +70,25 @@ CODES = {
     **labels.LIST_LABELS,
     **labels.SIGN_LABELS,
     **labels.TRACK_LABELS,
+    **labels.PROCEDURE_LABELS,
+    **labels.SUBJECT_NAMES,
+    "done": "готово",
+    "ok": "готово",
+    "finished": "завершён",
+    "failed": "ошибка",
+    "running": "выполняется",
+    "queued": "в очереди",
+    "draft": "проект",
+    "approved": "утверждён",
+    "rejected": "отклонён",
+    "refused": "ждёт подтверждения",
+    "unchanged": "без изменений",
+    "replaced": "заменён",
+    "active": "действует",
 }
+PROCEDURE_IN_TEXT = re.compile(r"\((vpr|oge|ege|gia|rdr) (\d{4})\)")
+PY_TEXT = re.compile(r"^[\[{]['\"\d\[{\]}]")
+FILE_NAME = re.compile(r"\.[A-Za-z]{2,4}$")
 AUTO_RELATION = re.compile(r"^Связь [a-z_-]+$|^[A-Za-z]+-[a-z_]+ relationship$")
 
 
@@ -143,11 +161,11 @@ def value_text(value: Any) -> str:
         named = [(KEYS.get(k, k), v) for k, v in value.items() if k in KEYS or CYRILLIC.search(str(k))]
         return "; ".join(f"{k}: {value_text(v)}" for k, v in named[:MAX_ITEMS]) or "служебные сведения"
     text = str(value)
-    if text[:1] in "[{" and text[-1:] in "]}":  # a list or dict saved as its Python text
+    if PY_TEXT.match(text):  # a list or dict saved as its Python text
         try:
             return value_text(ast.literal_eval(text))
-        except (ValueError, SyntaxError):
-            pass
+        except (ValueError, SyntaxError):  # cut at 200 characters when it was saved
+            return f"{text.count(',') + 1} и более"
     if text in CODES:
         return CODES[text]
     if AUTO_RELATION.match(text):
@@ -156,7 +174,7 @@ def value_text(value: Any) -> str:
         return "контрольная сумма"
     if text in M2M_ACTIONS:
         return M2M_ACTIONS[text]
-    if CODE_VALUE.match(text):
+    if CODE_VALUE.match(text) and not FILE_NAME.search(text):
         return "служебный код"
     return text if len(text) <= 120 else text[:117] + "…"
 
@@ -182,7 +200,10 @@ def entry_view(entry: AuditEntry) -> EntryView:
         lines.append(f"{label}: {value_text(_choice(field, value))}")
     return EntryView(
         entry=entry,
-        object_repr=HEX_RUN.sub("…", entry.object_repr),
+        object_repr=PROCEDURE_IN_TEXT.sub(
+            lambda m: f"({labels.PROCEDURE_LABELS[m.group(1)]} {m.group(2)})",
+            HEX_RUN.sub("…", entry.object_repr),
+        ),
         action=ACTIONS.get(entry.action, entry.action),
         object_kind=object_kind(entry.object_type),
         changes=lines,
