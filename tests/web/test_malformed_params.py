@@ -363,6 +363,7 @@ def crawl_world(world: World) -> dict[str, object]:
         "identification:region": {"pk": world.region.pk},
         "identification:municipality": {"pk": world.mun.pk},
         "identification:deficit_report": {"fmt": "docx"},
+        "identification:deficit_pdf_job": {"pk": job.pk},
         "assessments:report": {"name": "ошибки.xlsx"},
         "assessments:replace": {"job": job.pk},
         "assessments:restore": {"pk": batch.pk},
