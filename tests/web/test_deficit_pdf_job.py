@@ -31,7 +31,9 @@ def deficits(transactional_db, home, tmp_path):
     """A generated municipality imported and identified through the CLI; a director of a school with
     deficits and a director of another school."""
     data = generate(
-        DemoConfig(seed=5, size="municipality", years=(2023, 2024), subjects=("ma",), grades=(4, 5), gia=False)
+        DemoConfig(
+            seed=5, size="municipality", years=(2023, 2024), subjects=("ma",), grades=(4, 5), gia=False
+        )
     )
     files = {p.name: p for p in write_files(data, tmp_path / "demo")}
     for kind in ("scales", "tasks", "schools", "context"):

@@ -42,7 +42,8 @@ def test_glossary_page_for_every_role(world, role) -> None:
     for t in TERMS:
         assert f'id="term-{t.key}"' in html, t.key
     text = _visible_text(html)
-    assert "Словарь терминов" in text and "Бенджамини" in text
+    assert "Словарь терминов" in text
+    assert "Бенджамини" in text
     latin = {w for w in re.findall(r"[A-Za-z][A-Za-z0-9]*", text)} - LATIN_OK
     assert not latin, latin
     assert 'href="/glossary/"' in html  # the menu links to it
@@ -50,22 +51,26 @@ def test_glossary_page_for_every_role(world, role) -> None:
 
 def test_glossary_needs_a_login(db) -> None:
     page = Client().get(reverse("glossary:index"))
-    assert page.status_code == 302 and "/accounts/login/" in page["Location"]
+    assert page.status_code == 302
+    assert "/accounts/login/" in page["Location"]
 
 
 def test_terms_are_complete_and_unique() -> None:
     keys = [t.key for t in TERMS]
     assert len(keys) == len(set(keys))
-    assert REQUIRED <= set(keys), REQUIRED - set(keys)
+    assert set(keys) >= REQUIRED, REQUIRED - set(keys)
     for t in TERMS:
-        assert t.hint and len(t.text) > 60, t.key
+        assert t.hint, t.key
+        assert len(t.text) > 60, t.key
         assert all(m == m.lower() for m in t.matches), t.key
 
 
 def test_term_tag_renders_a_link_with_its_hint_and_rejects_unknown_terms(db) -> None:
     out = Template('{% load glossary_tags %}{% term "q" %} и {% term "fdr" "поправка" %}').render(Context())
     assert f'href="/glossary/#term-q" title="{term("q").hint}"' in out
-    assert ">q-значение</a>" in out and ">поправка</a>" in out and "#term-fdr" in out
+    assert ">q-значение</a>" in out
+    assert ">поправка</a>" in out
+    assert "#term-fdr" in out
     with pytest.raises(TemplateSyntaxError):
         Template('{% load glossary_tags %}{% term "нет_такого" %}').render(Context())
     plain = Template("{% load glossary_tags %}{% term_label x %}|{% term_hint x %}").render(
@@ -90,11 +95,12 @@ def test_labels_of_evidence_and_lists_find_their_terms() -> None:
     }
     for key, term_key in expected.items():
         found = find(FACT_LABELS[key])
-        assert found is not None and found.key == term_key, (key, found)
+        assert (found.key if found else None) == term_key, key
     assert find("Индекс социального неблагополучия").key == "social_index"
     assert find("Вариант сопровождения").key == "track"
     assert find("Маркеров ФИОКО").key == "fioko"
-    assert find("Школа") is None and find("Муниципалитет") is None
+    assert find("Школа") is None
+    assert find("Муниципалитет") is None
 
 
 def test_school_card_evidence_and_list_headers_link_to_the_glossary(world) -> None:

@@ -79,7 +79,7 @@ def test_no_sideways_scroll_at_390_px(browser, live_server, live_world, role) ->
         wide = []
         for path in pages:
             answer = page.goto(f"{live_server.url}{path}")
-            assert answer is not None and answer.status == 200, (role, path, answer and answer.status)
+            assert (answer.status if answer else None) == 200, (role, path)
             page.wait_for_load_state("load")
             scroll, inner = page.evaluate(WIDEST)
             if scroll > inner:
@@ -88,10 +88,12 @@ def test_no_sideways_scroll_at_390_px(browser, live_server, live_world, role) ->
         page.goto(f"{live_server.url}/")
         nav = page.locator("header nav")
         toggle = page.locator("header .menu-toggle")
-        assert not nav.is_visible() and toggle.is_visible()
+        assert not nav.is_visible()
+        assert toggle.is_visible()
         assert toggle.get_attribute("aria-expanded") == "false"
         toggle.click()
-        assert nav.is_visible() and toggle.get_attribute("aria-expanded") == "true"
+        assert nav.is_visible()
+        assert toggle.get_attribute("aria-expanded") == "true"
         page.locator("header nav summary", has_text="Списки").click()
         page.locator("header nav a", has_text="Школы").click()
         page.wait_for_url("**/schools/")
@@ -106,7 +108,9 @@ def test_no_sideways_scroll_at_390_px(browser, live_server, live_world, role) ->
 def test_menu_groups_open_by_keyboard_and_close(browser, live_server, live_world) -> None:
     """A wide screen: the groups are closed drop-downs; Tab reaches a group, Enter opens it, its links are
     then visible and focusable, opening another group closes the first, Escape closes and returns focus."""
-    context, page = _login(browser, live_server, live_world.users["region"].username, {"width": 1280, "height": 900})
+    context, page = _login(
+        browser, live_server, live_world.users["region"].username, {"width": 1280, "height": 900}
+    )
     try:
         assert not page.locator("header .menu-toggle").is_visible()
         groups = page.locator("header nav details.menu-group")
@@ -162,13 +166,18 @@ def test_error_pages_are_russian_with_the_menu(world) -> None:
     missing = c.get("/нет-такой-страницы/")
     assert missing.status_code == 404
     html = missing.content.decode()
-    assert 'id="main-menu"' in html and "Страница не найдена" in html and "Словарь терминов" in html
+    assert 'id="main-menu"' in html
+    assert "Страница не найдена" in html
+    assert "Словарь терминов" in html
     denied = c.get("/cases/")  # the cases page is for the region and municipalities
     assert denied.status_code == 403
     html = denied.content.decode()
-    assert 'id="main-menu"' in html and "Нет доступа" in html
+    assert 'id="main-menu"' in html
+    assert "Нет доступа" in html
     request = RequestFactory().get("/")
     request.user = world.users["region"]
     request.session = {}
     html = server_error(request).content.decode()
-    assert 'id="main-menu"' in html and "Ошибка на сервере" in html and "Номер запроса" in html
+    assert 'id="main-menu"' in html
+    assert "Ошибка на сервере" in html
+    assert "Номер запроса" in html
