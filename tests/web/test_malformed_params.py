@@ -54,6 +54,7 @@ from shnor.web.practices import services as practices
 from shnor.web.resources import services as resources
 from shnor.web.support.models import AntiRiskProgramme, Evidence, PartnerAssignment, RiskSurvey
 from tests.web.test_events import crawl_entries as events_crawl
+from tests.web.test_interviews import crawl_entries as interviews_crawl
 from tests.web.test_regionconf import crawl_entries as regionconf_crawl
 from tests.web.test_submissions import crawl_entries as submissions_crawl
 from tests.web.test_support_world import build_support
@@ -427,6 +428,7 @@ def crawl_world(world: World) -> dict[str, object]:
         **submissions_crawl(world),
         **events_crawl(world),
         **regionconf_crawl(world),
+        **interviews_crawl(world),
     }
     by_param: dict[str, object] = {
         "school_id": world.school.school_id,
