@@ -21,6 +21,7 @@ from schemathesis.specs.openapi.checks import (
 from shnor.web.accounts.services import api_token_create
 from shnor.web.practices import services as practices
 from tests.web.test_events import api_entries as events_api
+from tests.web.test_interviews import api_entries as interviews_api
 from tests.web.test_submissions import api_entries as submissions_api
 
 # Only the 200 answers are documented; 401/404/422 come from the framework and are not in the schema, so
@@ -93,6 +94,7 @@ def test_no_server_errors_with_a_token(world, keep_db_connection) -> None:
         "/api/practices/{practice_id}": [({"practice_id": practice.pk}, {})],
         **events_api(world),
         **submissions_api(world),
+        **interviews_api(world),
     }
 
     def call(op, case) -> None:
