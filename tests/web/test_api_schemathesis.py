@@ -123,7 +123,13 @@ def test_anonymous_gets_401_never_5xx(world, keep_db_connection) -> None:
     for op in _operations():
         _fuzz(op.as_strategy(), lambda case, op=op: call(op, case), examples=5)
         # a wrong token is no better than none
-        ids = {"school_id": "sch0001", "kind": "objectivity", "practice_id": 1}
+        ids = {
+            "school_id": "sch0001",
+            "kind": "objectivity",
+            "practice_id": 1,
+            "event_id": 1,
+            "request_id": 1,
+        }
         response = op.Case(path_parameters={k: v for k, v in ids.items() if f"{{{k}}}" in op.path}).call(
             headers={"Authorization": "Bearer shn_not-a-real-token"}
         )

@@ -31,7 +31,7 @@ SKIP_PARTS = ("export", "download", ".xlsx", ".docx", ".pdf", ".csv", ".zip", "/
 ALLOWED = {
     "XLSX", "XLS", "CSV", "DOCX", "DOC", "PDF", "PNG", "ZIP", "JPG", "ODS", "ODT", "PPTX", "TXT", "HTML",
     "UTF-8", "Windows-1251", "robots.txt", "Excel", "Word", "Ctrl", "Enter", "API", "ID", "IP", "URL",
-    "SD", "EBLUP", "FDR", "IQR", "Q1", "Q3", "CI",
+    "SD", "EBLUP", "FDR", "BH", "IQR", "Q1", "Q3", "CI",
     "p", "q", "z", "n", "N", "k", "K", "s", "r", "rs", "d", "t", "x", "y", "df",
 }  # fmt: skip
 LATIN = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]*[A-Za-z0-9]|[A-Za-z]")

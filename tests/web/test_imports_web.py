@@ -91,7 +91,7 @@ def test_run_started_from_browser(analyst, world, tmp_path, django_capture_on_co
     bad = analyst.post(
         reverse("jobs:run_start"), {"year": "2024", "config": SimpleUploadedFile("c.toml", b"[x")}
     )
-    assert "не читается как TOML" in bad.content.decode()
+    assert "Файл настроек не читается" in bad.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         page = analyst.post(reverse("jobs:run_start"), {"year": "2024", "label": "проверка"})
     assert page.status_code == 302

@@ -158,7 +158,8 @@ def test_fioko_list_matches_the_published_layout(real) -> None:
     assert mime.endswith("spreadsheetml.sheet")
     ours = load_workbook(io.BytesIO(blob)).active
     real = load_workbook(real / "fioko_objectivity_markers_dagestan_2023.xlsx").active
-    assert ours.title == real.title
+    assert ours.title == "Признаки необъективности"  # FIOKO's sheet is «… папка »: the stray word dropped
+    assert real.title.startswith(ours.title)
     assert [c.value for c in ours[1]] == [c.value for c in real[1]]
     assert [type(c.value) for c in ours[2]] == [str, str, str, str, type(None), int, int, int, int]
     assert type(real["A2"].value) is str  # the year is text in FIOKO's file as well

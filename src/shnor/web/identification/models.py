@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from shnor.core.labels import METHOD_TITLES
+from shnor.core.labels import LIST_LABELS, METHOD_TITLES
 from shnor.web.registry.models import School
 from shnor.web.scoping import ScopedQuerySet
 
@@ -161,7 +161,8 @@ class ListVersion(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.year}, версия {self.number} ({self.get_status_display()})"
+        kind = LIST_LABELS.get(self.kind, "список ФИОКО" if self.kind == "fioko" else self.kind)
+        return f"{kind} {self.year}, версия {self.number} ({self.get_status_display()})"
 
 
 class ListEntry(models.Model):

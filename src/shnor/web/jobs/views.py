@@ -26,7 +26,7 @@ class RunForm(forms.Form):
 
     year = forms.IntegerField(label="Год", min_value=2015, max_value=2100)
     label = forms.CharField(label="Название расчёта", required=False, max_length=200)
-    config = forms.FileField(label="Настройки методики (TOML, необязательно)", required=False)
+    config = forms.FileField(label="Файл настроек методики (необязательно)", required=False)
 
     def clean_config(self):
         """A small .toml file that parses."""
@@ -40,7 +40,7 @@ class RunForm(forms.Form):
         try:
             tomllib.loads(f.read().decode("utf-8"))
         except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise forms.ValidationError(f"Файл не читается как TOML: {exc}") from exc
+            raise forms.ValidationError(f"Файл настроек не читается: {exc}") from exc
         f.seek(0)
         return f
 
