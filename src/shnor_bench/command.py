@@ -59,6 +59,7 @@ def _prepare_home() -> tuple[Path, Path]:
     help="Число школ вместо предустановленного размером (для быстрых проверок).",
 )
 @click.option("--no-pandas", is_flag=True, help="Не считать сравнение с pandas.")
+@click.option("--no-duckdb", is_flag=True, help="Не считать сравнение с DuckDB.")
 @click.option(
     "--out",
     "out_md",
@@ -66,15 +67,23 @@ def _prepare_home() -> tuple[Path, Path]:
     help="Записать таблицу в Markdown-файл (например docs/benchmarks.md).",
 )
 def bench(
-    size: str, years: int, seed: int, n_schools: int | None, no_pandas: bool, out_md: Path | None
+    size: str,
+    years: int,
+    seed: int,
+    n_schools: int | None,
+    no_pandas: bool,
+    no_duckdb: bool,
+    out_md: Path | None,
 ) -> None:
-    """Замер на масштабе страны: генерация (с кэшем), импорт, расчёт по всем методикам, сравнение с pandas."""
+    """Замер на масштабе страны: генерация (с кэшем), импорт, все методики, сравнение с pandas и DuckDB."""
     from shnor import console
     from shnor_bench.country import Plan, fmt_table, run_bench
 
     cache, work = _prepare_home()
     console.django_setup()
-    plan = Plan(size=size, years=years, seed=seed, n_schools=n_schools, pandas=not no_pandas)
+    plan = Plan(
+        size=size, years=years, seed=seed, n_schools=n_schools, pandas=not no_pandas, duckdb=not no_duckdb
+    )
     report = run_bench(
         plan,
         cache,
@@ -106,6 +115,11 @@ def bench(
             f"ускорение ×{report.ratio:.1f}; "
             f"совпадение: {'да' if report.agree else 'НЕТ'} ({report.agreement})"
         )
+    if report.duckdb_ratio is not None:
+        line += (
+            f"; агрегаты DuckDB {report.duckdb_s:.2f} с — DuckDB/Polars ×{report.duckdb_ratio:.2f}; "
+            f"совпадение с DuckDB: {'да' if report.duckdb_agree else 'НЕТ'} ({report.duckdb_agreement})"
+        )
     console.out.print(line, highlight=False, soft_wrap=True)
     if out_md is not None:
         out_md.parent.mkdir(parents=True, exist_ok=True)
@@ -114,6 +128,8 @@ def bench(
         console.fail(f"расчёт по методикам завершился ошибкой: {report.summary['error']}", 1)
     if report.agree is False:
         console.fail("агрегаты Polars и pandas не совпали", 1)
+    if report.duckdb_agree is False:
+        console.fail("агрегаты Polars и DuckDB не совпали", 1)
     del work
 
 
@@ -232,6 +248,13 @@ def markdown(report, command: str) -> str:
             "",
             f"Aggregates: Polars {report.polars_s:.2f} s, pandas {report.pandas_s:.2f} s, "
             f"speed-up ×{report.ratio:.1f}; agree: {report.agree} ({report.agreement})",
+        ]
+    if report.duckdb_ratio is not None:
+        lines += [
+            "",
+            f"Aggregates: Polars {report.polars_s:.2f} s, DuckDB {report.duckdb_s:.2f} s, "
+            f"DuckDB / Polars ×{report.duckdb_ratio:.2f}; agree: {report.duckdb_agree} "
+            f"({report.duckdb_agreement})",
         ]
     lines += ["", f"Process peak RSS: {_n(round(report.peak_mb))} MB"]
     return "\n".join(lines) + "\n"

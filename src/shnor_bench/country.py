@@ -31,6 +31,7 @@ class Plan:
     seed: int = 2024
     n_schools: int | None = None
     pandas: bool = True
+    duckdb: bool = True
 
     @property
     def year_list(self) -> tuple[int, ...]:
@@ -82,6 +83,15 @@ def generate_cached(plan: Plan, cache_root: Path) -> tuple[Path, bool]:
 def result_files(folder: Path) -> list[Path]:
     """The generated RESULTS Parquet files, one per test, oldest year first."""
     return sorted((folder / "results").glob("year=*/vpr_*.parquet"))
+
+
+def warehouse_files() -> list[Path]:
+    """The warehouse's Parquet files of every live batch: what ``results_scan`` reads."""
+    from django.conf import settings
+
+    from shnor.web.assessments.selectors import batches_live
+
+    return [Path(settings.HOME) / "warehouse" / b.path for b in batches_live()]
 
 
 def registry_load(folder: Path) -> dict[str, int]:
@@ -198,12 +208,23 @@ class Report:
     pandas_s: float | None = None
     agree: bool | None = None
     agreement: str = ""
+    duckdb_s: float | None = None
+    duckdb_agree: bool | None = None
+    duckdb_agreement: str = ""
 
     @property
     def ratio(self) -> float | None:
+        """pandas seconds over Polars seconds (how many times Polars is faster)."""
         if not self.polars_s or self.pandas_s is None:
             return None
         return self.pandas_s / self.polars_s
+
+    @property
+    def duckdb_ratio(self) -> float | None:
+        """DuckDB seconds over Polars seconds (above 1: Polars is faster)."""
+        if not self.polars_s or self.duckdb_s is None:
+            return None
+        return self.duckdb_s / self.polars_s
 
 
 IDENTIFY_PARTS = {  # the outcomes are stored by a writer thread alongside the stages after their method
@@ -226,6 +247,7 @@ def run_bench(plan: Plan, cache_root: Path, say: Any = None) -> Report:
     from shnor.web.assessments.selectors import results_scan, scales_frame, tasks_frame
     from shnor.web.identification.services import methodology_run_create
     from shnor.web.registry.selectors import schools_frame
+    from shnor_bench.duckdb_baseline import duckdb_aggregates
     from shnor_bench.pandas_baseline import compare, pandas_aggregates, polars_aggregates
 
     say = say or (lambda _m: None)
@@ -300,6 +322,17 @@ def run_bench(plan: Plan, cache_root: Path, say: Any = None) -> Report:
                 report.pandas_s = time.perf_counter() - t0
             report.agree, report.agreement = compare(pa, pd_)
             del pd_
+        if plan.duckdb:
+            say("агрегаты DuckDB")
+            with meter.stage("aggregates: DuckDB (SQL over the warehouse files)") as st:
+                t0 = time.perf_counter()
+                dd = duckdb_aggregates(
+                    warehouse_files(), scales_frame(), tasks_frame(), schools_frame(), LAST_YEAR
+                )
+                report.duckdb_s = time.perf_counter() - t0
+                st.note = f"{dd['units'].height} школо-процедур, {dd['tasks'].height} школо-заданий"
+            report.duckdb_agree, report.duckdb_agreement = compare(pa, dd)
+            del dd
         del pa
     finally:
         meter.close()
@@ -319,4 +352,13 @@ def fmt_table(report: Report) -> list[tuple[str, str, str, str, str]]:
     return rows
 
 
-__all__ = ["Plan", "Report", "bulk_import", "fmt_table", "generate_cached", "registry_load", "run_bench"]
+__all__ = [
+    "Plan",
+    "Report",
+    "bulk_import",
+    "fmt_table",
+    "generate_cached",
+    "registry_load",
+    "run_bench",
+    "warehouse_files",
+]

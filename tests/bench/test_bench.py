@@ -24,6 +24,7 @@ STAGES = (
     "store: wait",
     "aggregates: Polars",
     "aggregates: pandas",
+    "aggregates: DuckDB",
 )
 
 
@@ -39,9 +40,27 @@ def test_bench_tiny_through_the_runner(home) -> None:
         assert stage in res.output, stage
     assert "совпадение: да" in res.output
     assert "ускорение ×" in res.output
+    assert "совпадение с DuckDB: да" in res.output
+    assert "DuckDB/Polars ×" in res.output
     text = out_md.read_text(encoding="utf-8")
     assert "| identify 2024 (methodology_run_create) |" in text
     assert "agree: True" in text
+    assert "| aggregates: DuckDB (SQL over the warehouse files) |" in text
+    assert "DuckDB / Polars ×" in text
+    assert text.count("agree: True") == 2
+
+
+def test_bench_without_the_peers(home) -> None:
+    res = CliRunner().invoke(
+        main,
+        ["bench", "--size", "municipality", "--schools", "4", "--no-pandas", "--no-duckdb"],
+        catch_exceptions=False,
+    )
+    assert res.exit_code == 0, res.output
+    assert "aggregates: Polars" in res.output
+    assert "aggregates: pandas" not in res.output
+    assert "aggregates: DuckDB" not in res.output
+    assert "DuckDB/Polars" not in res.output
 
 
 def test_generated_data_are_cached(home) -> None:
