@@ -81,8 +81,9 @@ CALIBRATED: dict[str, Any] = {
     "decision": "alpha",
     "alpha": 0.005,
     "signs": {
-        "lenient_checking": {"enabled": True, "min_pupils": 5},
-        "participation": {"enabled": True},
+        "lenient_checking": {"enabled": True, "min_pupils": 5, "pool": True},
+        "participation": {"enabled": True, "gain_weight": 0.5},
+        "journal_corr": {"pool": True},
         "task_pattern": {"min_pupils": 5},
         "person_fit": {"min_pupils": 5},
         "similarity": {"min_pupils": 5},

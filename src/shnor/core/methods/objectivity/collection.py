@@ -15,6 +15,7 @@ from shnor.core.methods.base import Inputs
 from shnor.core.methods.objectivity.fdr import empirical_null
 from shnor.core.methods.objectivity.participation import participation
 from shnor.core.methods.objectivity.pooled import PooledBunching, bunching_pooled
+from shnor.core.methods.objectivity.pooled_marks import journal_corr_pooled, lenient_pooled
 from shnor.core.methods.objectivity.procedure import _unit_tests_packed
 from shnor.core.methods.objectivity.records import _COLS, _Records, _Tests
 from shnor.core.methods.objectivity.signs.base import not_tested
@@ -136,6 +137,11 @@ def evaluate(
         school_level["fluctuation"] = fluct
     if cfg_s.get("participation", {}).get("enabled", False):
         school_level["participation"] = participation(inputs, config, fluct)
+    if cfg_s["journal_corr"]["enabled"] and cfg_s["journal_corr"].get("pool", False):
+        school_level["journal_corr"] = journal_corr_pooled(inputs, config)
+    lenient = cfg_s.get("lenient_checking", {})
+    if lenient.get("enabled", False) and lenient.get("pool", False):
+        school_level["lenient_checking"] = lenient_pooled(inputs, config)
     for sign, res in school_level.items():
         if cfg_s[sign].get("pooled_empirical_null", False):
             calib = empirical_null(res, int(config["empirical_null_min_schools"]))

@@ -28,12 +28,22 @@ from shnor.core.methods.objectivity.signs.base import _r
 
 def _counts(inputs: Inputs, years: list[int]) -> pl.DataFrame:
     """Per school and year over its ВПР rows: rows with a pupil, absent rows."""
+    lf = inputs.results.filter(
+        (pl.col("procedure") == "vpr") & pl.col("year").is_in(years) & pl.col("school_id").is_not_null()
+    ).with_row_index("_row")
+    row = pl.col("_row").cast(pl.String)
+    key = pl.coalesce(pl.col("pupil_key"), row) if "pupil_key" in lf.collect_schema() else row
     return (
-        inputs.results.filter(
-            (pl.col("procedure") == "vpr") & pl.col("year").is_in(years) & pl.col("school_id").is_not_null()
+        lf.with_columns(
+            pupil=key,
+            absent=pl.col("absent").fill_null(False),
         )
+        # a pupil on the lists of several tests of a grade counts once (absent from every one of them
+        # = absent): an ill pupil misses both subjects, and counting rows would double the spread
+        .group_by("school_id", "year", "grade", "pupil")
+        .agg(pl.col("absent").all())
         .group_by("school_id", "year")
-        .agg(rows=pl.len().cast(pl.Int64), absent=pl.col("absent").fill_null(False).sum().cast(pl.Int64))
+        .agg(rows=pl.len().cast(pl.Int64), absent=pl.col("absent").sum().cast(pl.Int64))
         .collect()
     )
 
@@ -85,6 +95,7 @@ def participation(
     z_cal = (z_abs - center) / scale
     out: dict[str, dict[str, Any]] = {}
     min_n = int(cfg["min_pupils"])
+    gain_weight = float(cfg.get("gain_weight", 1.0))
     for i, s in enumerate(sid):
         if not ok[i]:
             out[s] = {
@@ -98,8 +109,9 @@ def participation(
             zg = fluct[s].get("statistic", {}).get("z_gain")
         if a[i] == 0 or z_cal[i] <= 0:
             p = 1.0
-        elif zg is not None:
-            p = float(stats.norm.sf((z_cal[i] + float(zg)) / np.sqrt(2.0)))
+        elif zg is not None and gain_weight > 0:
+            zc = (z_cal[i] + gain_weight * float(zg)) / np.sqrt(1.0 + gain_weight**2)
+            p = float(stats.norm.sf(zc))
         else:
             p = float(stats.norm.sf(z_cal[i]))
         out[s] = {

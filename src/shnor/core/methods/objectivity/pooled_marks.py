@@ -1,0 +1,244 @@
+"""School-level tests pooled over all the school's ВПР tests of this year and the earlier ones, for
+behaviours a school repeats every year: a journal that does not follow the results
+(``journal_corr_pooled``) and lenient checking of the tasks checked by criteria
+(``lenient_pooled``).
+
+Per test (year × subject × grade) each needs only a few pupils (``pooled_min_pupils``): a small
+school's evidence adds up over its tests and years instead of each test being left out below ten
+pupils. Each test's deviation from what schools of the same level show is standardised by its
+sampling variance under the null and summed over the school's tests; the school's z is then
+recalibrated to its spread across the region's schools (empirical null, never less conservative),
+because honest schools differ in how they mark and teach more than sampling alone explains.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import polars as pl
+from scipy import stats
+
+from shnor.core.methods.base import Inputs
+from shnor.core.methods.objectivity.signs.base import _r
+
+UNIT = ["year", "subject", "grade"]
+
+#: Variance of Fisher's z of Spearman's rs is about 1.06/(n − 3) (Fieller, Hartley & Pearson 1957).
+SPEARMAN_VAR = 1.06
+
+
+def _present(inputs: Inputs, years: list[int]) -> pl.LazyFrame:
+    return inputs.results.filter(
+        (pl.col("procedure") == "vpr")
+        & pl.col("year").is_in(years)
+        & ~pl.col("absent").fill_null(False)
+        & pl.col("primary_score").is_not_null()
+        & pl.col("school_id").is_not_null()
+    )
+
+
+def _years(inputs: Inputs, cfg: Mapping[str, Any]) -> list[int]:
+    return [inputs.year - k for k in range(int(cfg.get("pool_years", 3)))]
+
+
+def _level_fit(level: np.ndarray, value: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Weighted quadratic fit of ``value`` on the school's level (its fitted values): what schools of
+    the same level show. A straight line with few schools, the mean with fewer."""
+    deg = 2 if level.size >= 30 else (1 if level.size >= 10 else 0)
+    x = np.column_stack([level**k for k in range(deg + 1)])
+    sw = np.sqrt(np.maximum(weight, 0.0))
+    beta = np.linalg.lstsq(x * sw[:, None], value * sw, rcond=None)[0]
+    return np.asarray(x @ beta)
+
+
+def _empirical(t: np.ndarray, min_schools: int) -> tuple[np.ndarray, dict[str, Any]]:
+    """One-sided p-values of the school z's ``t`` after the empirical null: z' = (z − max(0, median))
+    / max(1, (Q3 − median)/0.6745) — never less conservative than the theoretical null."""
+    center, scale = 0.0, 1.0
+    if t.size >= min_schools:
+        med, q3 = np.quantile(t, [0.5, 0.75])
+        center, scale = max(0.0, float(med)), max(1.0, float(q3 - med) / 0.6745)
+    return stats.norm.sf((t - center) / scale), {
+        "center": _r(center),
+        "scale": _r(scale),
+        "n_schools": int(t.size),
+    }
+
+
+def _untested(schools: list[str], reason: str) -> dict[str, dict[str, Any]]:
+    return {s: {"tested": False, "reason": reason} for s in schools}
+
+
+def _this_year_schools(inputs: Inputs) -> list[str]:
+    return sorted(
+        _present(inputs, [inputs.year]).select(pl.col("school_id").unique()).collect()["school_id"].to_list()
+    )
+
+
+def journal_corr_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """{school_id: record}: the journal–score Spearman correlation of every test of the school (this
+    year and ``pool_years`` − 1 before, ≥ ``pooled_min_pupils`` pupils with both marks) against the
+    correlation of schools of the same level in that test (weighted quadratic fit of Fisher's z on
+    the school's standing), summed as Σ(n − 3)(z − z_ref) / √(1.06·Σ(n − 3)); low is suspect."""
+    cfg = config["signs"]["journal_corr"]
+    min_n = max(5, int(cfg.get("pooled_min_pupils", 5)))
+    schools = _this_year_schools(inputs)
+    df = (
+        _present(inputs, _years(inputs, cfg))
+        .filter(pl.col("journal_mark").is_not_null())
+        .with_columns(
+            pl.col("primary_score").cast(pl.Float64).alias("x"),
+            pl.col("journal_mark").cast(pl.Float64).alias("j"),
+        )
+        .with_columns(
+            lvl=(pl.col("x") - pl.col("x").mean().over(UNIT)) / pl.col("x").std().over(UNIT),
+            rx=pl.col("x").rank("average").over([*UNIT, "school_id"]),
+            rj=pl.col("j").rank("average").over([*UNIT, "school_id"]),
+        )
+        .group_by([*UNIT, "school_id"])
+        .agg(n=pl.len(), rs=pl.corr("rx", "rj"), level=pl.col("lvl").mean())
+        .filter((pl.col("n") >= min_n) & pl.col("rs").is_finite())
+        .collect()
+        .sort([*UNIT, "school_id"])
+    )
+    if df.height == 0:
+        return _untested(schools, f"нет работ с отметками по журналу (≥ {min_n} участников)")
+    z = np.arctanh(np.clip(df["rs"].to_numpy(), -0.99, 0.99))
+    w = df["n"].to_numpy().astype(float) - 3.0
+    level = df["level"].to_numpy()
+    ref = np.empty_like(z)
+    code = df.select(pl.struct(UNIT).rank("dense") - 1).to_series().to_numpy()
+    for u in np.unique(code):
+        m = code == u
+        ref[m] = _level_fit(level[m], z[m], w[m])
+    per = (
+        df.select("school_id", "n")
+        .with_columns(wd=pl.Series(w * (z - ref)), w=pl.Series(w), wrs=pl.Series(w * np.tanh(z)))
+        .with_columns(wref=pl.Series(w * np.tanh(ref)))
+        .group_by("school_id")
+        .agg(pl.len().alias("tests"), pl.col("n").sum(), pl.col("wd", "w", "wrs", "wref").sum())
+        .filter(pl.col("school_id").is_in(schools))
+        .sort("school_id")
+    )
+    t = -(per["wd"].to_numpy() / np.sqrt(SPEARMAN_VAR * per["w"].to_numpy()))
+    p, calib = _empirical(t, int(config["empirical_null_min_schools"]))
+    out = _untested(schools, f"нет работ ВПР с отметками по журналу у {min_n} и более участников")
+    for i, row in enumerate(per.iter_rows(named=True)):
+        out[row["school_id"]] = {
+            "tested": True,
+            "n": int(row["n"]),
+            "p_value": float(p[i]),
+            "statistic": {
+                "spearman": _r(row["wrs"] / row["w"], 3),
+                "expected_spearman_at_level": _r(row["wref"] / row["w"], 3),
+                "z": _r(-t[i], 3),
+                "tests": int(row["tests"]),
+                "years": int(cfg.get("pool_years", 3)),
+            },
+            "empirical_null": calib,
+            "comparison_group": "школы того же уровня в тех же работах ВПР за несколько лет",
+        }
+    return out
+
+
+def _maxima(inputs: Inputs) -> dict[tuple[int, str, int], np.ndarray]:
+    t = inputs.tasks.filter(pl.col("procedure") == "vpr").sort("year", "subject", "grade", "task_no")
+    return {
+        (int(k[0]), str(k[1]), int(k[2])): g["max_points"].to_numpy().astype(np.int64)
+        for k, g in t.group_by(UNIT, maintain_order=True)
+    }
+
+
+def lenient_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """{school_id: record}: points on the tasks checked by criteria (more than one point) against the
+    region's pupils with the same points on the one-point tasks — an anchor lenient checking does
+    not move (conditioning on the total would absorb most of the extra points) — with the school's
+    level taken out (weighted quadratic fit across the test's schools of the mean excess per pupil on
+    their standing: pupils of a strong school are abler than the region's with the same anchor),
+    summed over the school's tests and years: z = Σ excess / √Σ Var."""
+    cfg = config["signs"]["lenient_checking"]
+    min_n = max(2, int(cfg.get("pooled_min_pupils", 5)))
+    min_ref = int(cfg.get("min_reference", 20))
+    schools = _this_year_schools(inputs)
+    maxima = _maxima(inputs)
+    lf = _present(inputs, _years(inputs, cfg)).filter(pl.col("task_scores").is_not_null())
+    acc: dict[str, list[float]] = {}
+    for key, mx in maxima.items():
+        one, multi = mx == 1, mx >= 2
+        if multi.sum() == 0 or one.sum() < 3:
+            continue
+        sub = (
+            lf.filter(pl.col("year") == key[0], pl.col("subject") == key[1], pl.col("grade") == key[2])
+            .filter(pl.col("task_scores").list.len() == mx.size)
+            .select("school_id", pl.col("task_scores").list.eval(pl.element().fill_null(0)))
+            .collect()
+        )
+        if sub.height < 10 * min_ref:
+            continue
+        arr = sub["task_scores"].list.to_array(mx.size).to_numpy().astype(np.int64)
+        anchor = arr[:, one].sum(1)
+        pts = arr[:, multi].sum(1).astype(float)
+        full = (arr[:, multi] == mx[multi][None, :]).sum(1).astype(float)
+        cnt = np.bincount(anchor)
+        ok = cnt[anchor] >= min_ref
+        if ok.sum() < 10 * min_ref:
+            continue
+        mean_p = np.bincount(anchor, pts) / np.maximum(cnt, 1)
+        var_p = np.bincount(anchor, pts * pts) / np.maximum(cnt, 1) - mean_p**2
+        mean_f = np.bincount(anchor, full) / np.maximum(cnt, 1)
+        sch, sidx = np.unique(sub["school_id"].to_numpy()[ok], return_inverse=True)
+        a = anchor[ok]
+        lv = (a - a.mean()) / max(float(a.std()), 1e-9)
+        n = np.bincount(sidx).astype(float)
+        d = np.bincount(sidx, pts[ok] - mean_p[a])
+        v = np.bincount(sidx, var_p[a] * cnt[a] / np.maximum(cnt[a] - 1, 1))
+        df_ = np.bincount(sidx, full[ok] - mean_f[a])
+        ef = np.bincount(sidx, mean_f[a])
+        level = np.bincount(sidx, lv) / n
+        keep = n >= min_n
+        if keep.sum() < 10:
+            continue
+        fit = np.zeros_like(d)
+        fit[keep] = _level_fit(level[keep], d[keep] / n[keep], n[keep])
+        for j in np.flatnonzero(keep):
+            rec = acc.setdefault(str(sch[j]), [0.0] * 6)
+            rec[0] += d[j] - n[j] * fit[j]
+            rec[1] += v[j]
+            rec[2] += n[j]
+            rec[3] += 1
+            rec[4] += df_[j]
+            rec[5] += ef[j]
+    tested = [s for s in schools if s in acc and acc[s][1] > 0]
+    out = _untested(
+        schools,
+        f"нет работ ВПР с заданиями, проверяемыми по критериям, у {min_n} и более участников "
+        "или мало учеников региона для сравнения",
+    )
+    if not tested:
+        return out
+    t = np.array([acc[s][0] / np.sqrt(acc[s][1]) for s in tested])
+    p, calib = _empirical(t, int(config["empirical_null_min_schools"]))
+    for i, s in enumerate(tested):
+        excess, _var, n_, k, xf, ef_ = acc[s]
+        out[s] = {
+            "tested": True,
+            "n": int(n_),
+            "p_value": float(p[i]),
+            "statistic": {
+                "excess_points": _r(excess, 2),
+                "excess_full_marks": _r(xf, 1),
+                "expected_full_marks": _r(ef_, 1),
+                "z": _r(t[i], 3),
+                "anchor": "one_point",
+                "tests": int(k),
+                "years": int(cfg.get("pool_years", 3)),
+            },
+            "empirical_null": calib,
+            "comparison_group": (
+                "ученики региона с тем же баллом за задания с одним баллом, с поправкой на уровень школы, "
+                "за несколько лет"
+            ),
+        }
+    return out
