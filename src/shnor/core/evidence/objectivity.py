@@ -7,9 +7,20 @@ from typing import Any
 
 from shnor.core.evidence._read import Value, as_dict, dicts, integer, opt_text, text
 from shnor.core.evidence.base import Charts, Headline
+from shnor.core.evidence.objectivity_format import FORMAT, expand_record
 
-#: 1: the school's threshold at the top of the evidence; 0: older runs, a threshold on each sign record.
-VERSION = 1
+#: 2: the compact layout (``"format": 2``, ``objectivity_format``); 1: the school's threshold at the top
+#: of the evidence, every record in full; 0: older runs, a threshold on each sign record.
+VERSION = FORMAT
+
+
+def records_of(evidence: Any) -> list[dict[str, Any]]:
+    """The sign records of an evidence object with every key version 1 had (a format-2 record gets back
+    what its id and sign say: ``sign``, ``procedure``, ``subject``, ``grade``, ``tested``, the comparison
+    group)."""
+    ev = as_dict(evidence)
+    recs = dicts(ev.get("signs"))
+    return [expand_record(r) for r in recs] if ev.get("format") == FORMAT else recs
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,15 +89,20 @@ class ObjectivityEvidence:
         """From an outcome's ``data`` (the result row with its ``evidence``); missing keys give defaults."""
         row = as_dict(data)
         ev = as_dict(row.get("evidence"))
+        records = records_of(ev)
+        if ev.get("format") == FORMAT or not ev:
+            version = VERSION  # (no evidence at all: the default, as for every missing key)
+        elif "threshold" not in ev and any("threshold" in r for r in records):
+            version = 0
+        else:
+            version = 1
         return cls(
-            version=0
-            if "threshold" not in ev and any("threshold" in r for r in dicts(ev.get("signs")))
-            else VERSION,
+            version=version,
             year=integer(ev.get("year")),
             n_signs=integer(row.get("n_signs")),
             sign_ids=tuple(s for s in str(row.get("signs") or "").split("; ") if s),
             strongest_sign=opt_text(row.get("strongest_sign")),
-            signs=tuple(SignRecord.parse(r) for r in dicts(ev.get("signs"))),
+            signs=tuple(SignRecord.parse(r) for r in records),
             significant=tuple(str(s) for s in ev.get("significant") or ()),
             headline=Headline.parse(ev),
         )
@@ -109,6 +125,8 @@ class ObjectivityEvidence:
         }
         if self.year is not None:
             ev["year"] = self.year
+        if self.version == FORMAT:
+            ev["format"] = FORMAT  # (the records in full: a format-2 reader takes them as they are)
         return {
             "n_signs": self.n_signs,
             "signs": "; ".join(self.sign_ids),

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shnor.core.evidence._read import as_dict, dicts, is_num
-from shnor.core.evidence.objectivity import ObjectivityEvidence, SignRecord
+from shnor.core.evidence.objectivity import ObjectivityEvidence, SignRecord, records_of
+from shnor.core.evidence.objectivity_format import FORMAT, expand_pooled
 from shnor.core.labels import OBJECTIVITY_SIGN_LABELS, sign_label
 
 #: The level used when the evidence states no threshold at all (older stored runs): the method's q level.
@@ -370,9 +371,12 @@ def plain_sign(
 def pooled_records(evidence: Any) -> list[tuple[SignRecord, dict[str, Any]]]:
     """The pooled school-level tests (``evidence.pooled_signs``: bunching, fluctuation) as records."""
     pooled = as_dict(as_dict(evidence).get("pooled_signs"))
+    v2 = as_dict(evidence).get("format") == FORMAT
     out = []
     for name, node in pooled.items():
         d = as_dict(node)
+        if d and v2:
+            d = expand_pooled(d)
         if d:
             d = {"id": f"{name}:pooled", "sign": name, **d}
             out.append((SignRecord.parse(d), d))
@@ -383,7 +387,7 @@ def plain_signs(ev: ObjectivityEvidence, *, raw: Any = None) -> list[PlainSign]:
     """One plain sign per tested record, significant ones first; ``raw`` (the stored ``evidence`` object)
     adds the mark boundaries of the histograms and the pooled school-level tests."""
     by_id = {r.id: r for r in ev.signs}
-    raws = {str(d.get("id")): d for d in dicts(as_dict(raw).get("signs"))}
+    raws = {str(d.get("id")): d for d in records_of(raw)}
     out = [
         plain_sign(r, ev, twin=by_id.get(r.chart_of) if r.chart_of else None, raw=raws.get(r.id, {}))
         for r in ev.signs

@@ -1,37 +1,19 @@
 """Each school's row of the output: its significant signs and records, its strongest sign, and its
-evidence as UTF-8 JSON with the school's test records spliced in as they were serialised."""
+evidence as UTF-8 JSON (format 2, ``core.evidence.objectivity_format``) with the school's test records
+spliced in as they were serialised."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
+from shnor.core.evidence.objectivity_format import FORMAT, compact_pooled
 from shnor.core.methods.objectivity.fdr import Combined
 from shnor.core.methods.objectivity.records import _json, _Tests
 
 #: Stands for the school's records in its evidence until they are spliced in (``school_row``).
 _PLACEHOLDER = "\u0000signs\u0000"
 _PLACEHOLDER_JSON = _json(_PLACEHOLDER)
-
-#: The region-level bunching fields every school's evidence repeats.
-_REGION_FIELDS = (
-    "procedure",
-    "subject",
-    "grade",
-    "boundary",
-    "cut",
-    "observed_at_or_above",
-    "expected_at_or_above",
-    "observed_below",
-    "expected_below",
-    "excess_ratio",
-    "p_value",
-)
-
-
-def region_summary(region_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The region's bunching rows as every school's evidence shows them."""
-    return [{k: r[k] for k in _REGION_FIELDS} for r in region_rows]
 
 
 def _significant_signs(
@@ -76,10 +58,11 @@ def school_row(
     pooled: dict[str, dict[str, dict[str, Any]]],
     config: Mapping[str, Any],
     year: int,
-    region: list[dict[str, Any]],
 ) -> tuple[dict[str, Any], bytes]:
     """The output row of ``tests.schools[i]`` without its evidence, and the evidence as UTF-8 JSON
-    (the school's pooled records are taken out of ``pooled``)."""
+    (the school's pooled records are taken out of ``pooled``). Format 2: the school's own numbers
+    (p, q, the signs' p-values, the threshold) exact, empty ones left out; the region's bunching rows,
+    the same for every school, are not repeated here (``region_bunching``)."""
     sid = tests.schools[i]
     method = config["combine"]
     q_level = float(config["q"])
@@ -91,7 +74,8 @@ def school_row(
     sig_signs = _significant_signs(ps, bool(comb.flagged[i]), method, comb.cutoff, q_level)
     significant = _significant_records(tests, done, ps, sig_signs)
     tested = comb.tested[i]
-    evidence = {
+    evidence: dict[str, Any] = {
+        "format": FORMAT,
         "year": year,
         "combine_units": config["combine_units"],
         "combine": method,
@@ -100,13 +84,16 @@ def school_row(
         "tests_performed": len(done),
         "sign_p_values": {sg: ps[sg] for sg in sorted(ps)},
         "p_combined": None if not tested else float(comb.p_comb[i]),
-        "q_value": None if not tested else float(comb.q[i]),
-        "bh_cutoff": comb.cutoff if any_flagged else None,
         "signs": _PLACEHOLDER,
-        "pooled_signs": pooled.pop(sid, {}),
         "significant": [tests.ids[j] for j in significant],
-        "region_bunching": region,
     }
+    if tested:
+        evidence["q_value"] = float(comb.q[i])
+    if any_flagged:
+        evidence["bh_cutoff"] = comb.cutoff
+    school_pooled = pooled.pop(sid, None)
+    if school_pooled:
+        evidence["pooled_signs"] = compact_pooled(school_pooled)
     if done:  # one threshold for every tested sign of the school (each record used to repeat it)
         evidence["threshold"] = {
             "sign_p_value_at_most": comb.cutoff / k if method == "bonferroni" and any_flagged else None,

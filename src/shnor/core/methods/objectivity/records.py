@@ -9,6 +9,8 @@ import numpy as np
 import orjson
 import polars as pl
 
+from shnor.core.evidence.objectivity_format import compact_record_in_place
+
 _JSON_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
 
 
@@ -23,8 +25,9 @@ _COLS = 8
 
 class _Records:
     """Test records as the columns keep them: school, id, sign, procedure, tested, p-value, and the
-    start and end of each record's body, the record itself serialised (sorted keys, as in the
-    evidence) into one buffer. Columns and one buffer a procedure instead of an object a record:
+    start and end of each record's body, the record itself serialised (sorted keys, in the evidence's
+    format 2: ``core.evidence.objectivity_format``) into one buffer. Columns and one buffer a
+    procedure instead of an object a record:
     300,000 small objects per procedure cost memory, pickling between processes and their copies to
     exact size (orjson's result keeps its whole write buffer); per-school dicts of every record of
     every test were what made the country year need too much memory. Appended to column by column
@@ -37,15 +40,17 @@ class _Records:
     def add(self, sid: str, rec: dict[str, Any]) -> None:
         sids, ids, signs, procs, tested, p_values, starts, ends = self.cols
         buf = self.buffer
-        starts.append(len(buf))
-        buf += orjson.dumps(rec, option=_JSON_OPTIONS)
-        ends.append(len(buf))
         sids.append(sid)
         ids.append(rec["id"])
         signs.append(rec["sign"])
         procs.append(rec["procedure"])
         tested.append(bool(rec.get("tested")))
-        p_values.append(rec.get("p_value"))
+        p_values.append(rec.get("p_value"))  # exact: the school's signs are combined from it
+        # the body as the evidence stores it (format 2: p-values rounded, nothing the id says)
+        compact_record_in_place(rec)
+        starts.append(len(buf))
+        buf += orjson.dumps(rec, option=_JSON_OPTIONS)
+        ends.append(len(buf))
 
 
 class _Tests:

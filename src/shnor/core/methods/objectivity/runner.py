@@ -10,7 +10,7 @@ import polars as pl
 
 from shnor.core.methods.base import Inputs
 from shnor.core.methods.objectivity.collection import Started, evaluate
-from shnor.core.methods.objectivity.evidence import region_summary, school_row
+from shnor.core.methods.objectivity.evidence import school_row
 from shnor.core.methods.objectivity.fdr import combine_schools
 from shnor.core.methods.objectivity.procedure import _gc_paused
 from shnor.core.methods.objectivity.signs.distribution import bunching
@@ -133,8 +133,8 @@ def _run(
     """``run``'s work (with the cyclic garbage collector paused)."""
     tests, region_rows, pooled = evaluate(inputs, config, started)
     comb = combine_schools(tests, pooled, config)
-    region = region_summary(region_rows)
+    del region_rows  # (the region's bunching: ``region_bunching``, not repeated in each school's evidence)
     out = _Output(sink)
     for i in range(len(tests.schools)):
-        out.add(*school_row(tests, i, comb, pooled, config, inputs.year, region))
+        out.add(*school_row(tests, i, comb, pooled, config, inputs.year))
     return out.frame()
