@@ -79,7 +79,7 @@ def measure_region(region: Region, config: Mapping[str, Any]) -> pl.DataFrame:
 #: the two new signs, and the per-test signs from 5 pupils (Fisher pools a small school's tests).
 CALIBRATED: dict[str, Any] = {
     "decision": "alpha",
-    "alpha": 0.005,
+    "alpha": 0.0075,
     "signs": {
         "lenient_checking": {"enabled": True, "min_pupils": 5, "pool": True},
         "participation": {"enabled": True, "gain_weight": 0.5},
@@ -87,8 +87,8 @@ CALIBRATED: dict[str, Any] = {
         "task_pattern": {"min_pupils": 5},
         "person_fit": {"min_pupils": 5},
         "similarity": {"min_pupils": 5},
-        "homogeneity": {"min_pupils": 5},
-        "journal": {"min_pupils": 5},
+        "journal": {"enabled": False},
+        "homogeneity": {"enabled": False},
     },
 }
 
@@ -176,7 +176,7 @@ def tables(rows: pl.DataFrame) -> dict[str, pl.DataFrame]:
 
 
 def operating_curve(
-    rows: pl.DataFrame, alphas: Iterable[float] = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05)
+    rows: pl.DataFrame, alphas: Iterable[float] = (0.001, 0.002, 0.005, 0.0075, 0.01, 0.02, 0.05)
 ) -> pl.DataFrame:
     """Recall (strong, all) on the planted regions and the honest false-positive rate (planted regions;
     regions with nothing planted) when flagged means the combined p-value ≤ each alpha."""

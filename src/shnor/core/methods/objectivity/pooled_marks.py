@@ -53,6 +53,17 @@ def _level_fit(level: np.ndarray, value: np.ndarray, weight: np.ndarray) -> np.n
     return np.asarray(x @ beta)
 
 
+def _between_schools(mean: np.ndarray, var: np.ndarray) -> float:
+    """τ²: the variance of schools' true mean deviations beyond sampling (robust: the normal-scaled
+    MAD of the schools' means squared minus their median sampling variance, ≥ 0). Honest schools
+    differ in how they mark and teach; without τ² a large school's small honest difference would
+    be as significant as a small school's large one."""
+    if mean.size < 10:
+        return 0.0
+    mad = float(stats.median_abs_deviation(mean, scale="normal"))
+    return max(0.0, mad * mad - float(np.median(var)))
+
+
 def _empirical(t: np.ndarray, min_schools: int) -> tuple[np.ndarray, dict[str, Any]]:
     """One-sided p-values of the school z's ``t`` after the empirical null: z' = (z − max(0, median))
     / max(1, (Q3 − median)/0.6745) — never less conservative than the theoretical null."""
@@ -122,7 +133,11 @@ def journal_corr_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, 
         .filter(pl.col("school_id").is_in(schools))
         .sort("school_id")
     )
-    t = -(per["wd"].to_numpy() / np.sqrt(SPEARMAN_VAR * per["w"].to_numpy()))
+    w_s = per["w"].to_numpy()
+    mean_dev = per["wd"].to_numpy() / w_s
+    samp = SPEARMAN_VAR / w_s
+    tau2 = _between_schools(mean_dev, samp)
+    t = -mean_dev / np.sqrt(samp + tau2)
     p, calib = _empirical(t, int(config["empirical_null_min_schools"]))
     out = _untested(schools, f"нет работ ВПР с отметками по журналу у {min_n} и более участников")
     for i, row in enumerate(per.iter_rows(named=True)):
@@ -134,6 +149,7 @@ def journal_corr_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, 
                 "spearman": _r(row["wrs"] / row["w"], 3),
                 "expected_spearman_at_level": _r(row["wref"] / row["w"], 3),
                 "z": _r(-t[i], 3),
+                "between_schools_sd": _r(np.sqrt(tau2), 3),
                 "tests": int(row["tests"]),
                 "years": int(cfg.get("pool_years", 3)),
             },
@@ -149,6 +165,22 @@ def _maxima(inputs: Inputs) -> dict[tuple[int, str, int], np.ndarray]:
         (int(k[0]), str(k[1]), int(k[2])): g["max_points"].to_numpy().astype(np.int64)
         for k, g in t.group_by(UNIT, maintain_order=True)
     }
+
+
+def _cell_regression(cell: np.ndarray, level: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per pupil: the expected ``y`` among the pupils of the same ``cell`` (anchor score), a straight
+    line in their school's ``level`` within the cell (pupils of a strong school are abler than the
+    region's with the same anchor; the slope flattens near the ceiling), and the residual variance
+    of the cell (n/(n − 2) corrected)."""
+    cnt = np.bincount(cell).astype(float)
+    c = np.maximum(cnt, 1)
+    mx, my = np.bincount(cell, level) / c, np.bincount(cell, y) / c
+    dx, dy = level - mx[cell], y - my[cell]
+    sxx, sxy = np.bincount(cell, dx * dx), np.bincount(cell, dx * dy)
+    slope = np.where(sxx > 1e-9, sxy / np.maximum(sxx, 1e-9), 0.0)
+    pred = my[cell] + slope[cell] * dx
+    rv = np.bincount(cell, (y - pred) ** 2) / np.maximum(cnt - 2, 1)
+    return pred, rv[cell]
 
 
 def lenient_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -185,18 +217,17 @@ def lenient_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, dict[
         ok = cnt[anchor] >= min_ref
         if ok.sum() < 10 * min_ref:
             continue
-        mean_p = np.bincount(anchor, pts) / np.maximum(cnt, 1)
-        var_p = np.bincount(anchor, pts * pts) / np.maximum(cnt, 1) - mean_p**2
-        mean_f = np.bincount(anchor, full) / np.maximum(cnt, 1)
         sch, sidx = np.unique(sub["school_id"].to_numpy()[ok], return_inverse=True)
-        a = anchor[ok]
+        a, y, f = anchor[ok], pts[ok], full[ok]
         lv = (a - a.mean()) / max(float(a.std()), 1e-9)
         n = np.bincount(sidx).astype(float)
-        d = np.bincount(sidx, pts[ok] - mean_p[a])
-        v = np.bincount(sidx, var_p[a] * cnt[a] / np.maximum(cnt[a] - 1, 1))
-        df_ = np.bincount(sidx, full[ok] - mean_f[a])
-        ef = np.bincount(sidx, mean_f[a])
         level = np.bincount(sidx, lv) / n
+        pred, resid_var = _cell_regression(a, level[sidx], y)
+        mean_f = np.bincount(a, f) / np.maximum(np.bincount(a), 1)
+        d = np.bincount(sidx, y - pred)
+        v = np.bincount(sidx, resid_var)
+        df_ = np.bincount(sidx, f - mean_f[a])
+        ef = np.bincount(sidx, mean_f[a])
         keep = n >= min_n
         if keep.sum() < 10:
             continue
@@ -218,7 +249,11 @@ def lenient_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, dict[
     )
     if not tested:
         return out
-    t = np.array([acc[s][0] / np.sqrt(acc[s][1]) for s in tested])
+    d_s = np.array([acc[s][0] for s in tested])
+    v_s = np.array([acc[s][1] for s in tested])
+    n_s = np.array([acc[s][2] for s in tested])
+    tau2 = _between_schools(d_s / n_s, v_s / n_s**2)
+    t = d_s / np.sqrt(v_s + tau2 * n_s**2)
     p, calib = _empirical(t, int(config["empirical_null_min_schools"]))
     for i, s in enumerate(tested):
         excess, _var, n_, k, xf, ef_ = acc[s]
@@ -231,6 +266,7 @@ def lenient_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, dict[
                 "excess_full_marks": _r(xf, 1),
                 "expected_full_marks": _r(ef_, 1),
                 "z": _r(t[i], 3),
+                "between_schools_sd": _r(np.sqrt(tau2), 3),
                 "anchor": "one_point",
                 "tests": int(k),
                 "years": int(cfg.get("pool_years", 3)),
