@@ -1,0 +1,60 @@
+"""Bytes of objectivity evidence a school, on generated regions and the real Altai file, without Django.
+
+    PYTHONPATH=src:. .venv/bin/python scripts/evidence_size.py
+
+Runs ``objectivity.run`` with the default configuration on: the demo region (``DemoConfig(seed=2024,
+size="region")``: 300 schools, ВПР ma/ru 4–8 and ОГЭ/ЕГЭ, 2022–2024), the same with 320 schools and
+ВПР 4–5 only, the contract region of the tests (30 schools, ВПР ma/ru 4–5, no ГИА) and Altai ma4 2021
+(``tests/core/methods/conftest_objectivity.altai_inputs``; skipped when the file is absent). Prints the
+mean, total and largest evidence and the run's CPU time. Run it from another checkout (``git archive``
+of an older commit) with the same command to compare formats.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from tests.core.methods.conftest_objectivity import ALTAI_MA4, altai_inputs
+from tests.core.methods.contract_region import region_inputs
+
+from shnor.core.config import default_config
+from shnor.core.demo import DemoConfig, generate
+from shnor.core.methods import objectivity
+from shnor.core.methods.base import Inputs
+
+
+def _demo(**kw: object) -> Inputs:
+    fr = generate(DemoConfig(seed=2024, size="region", **kw)).frames()  # type: ignore[arg-type]
+    return Inputs(
+        year=2024, results=fr["results"].lazy(), tasks=fr["tasks"], scales=fr["scales"], schools=fr["schools"]
+    )
+
+
+CASES: dict[str, Callable[[], Inputs]] = {
+    "demo region (300 schools, ВПР ma/ru 4–8 + ОГЭ/ЕГЭ)": _demo,
+    "demo region, 320 schools, ВПР ma/ru 4–5 + ОГЭ/ЕГЭ": lambda: _demo(n_schools=320, grades=(4, 5)),
+    "contract region (30 schools, ВПР ma/ru 4–5, no ГИА)": region_inputs,
+    "Altai ma4 2021 (real, 631 schools)": altai_inputs,
+}
+
+
+def main() -> None:
+    cfg = default_config()["objectivity"]
+    for name, make in CASES.items():
+        if make is altai_inputs and not ALTAI_MA4.exists():
+            print(f"{name}: file not available")
+            continue
+        inputs = make()
+        t = time.process_time()
+        out = objectivity.run(inputs, cfg)
+        cpu = time.process_time() - t
+        b = out["evidence"].str.len_bytes()
+        print(
+            f"{name}: {b.mean():,.0f} B/school (total {b.sum() / 1e6:.2f} MB, max {b.max():,}); "
+            f"run CPU {cpu:.1f} s"
+        )
+
+
+if __name__ == "__main__":
+    main()
