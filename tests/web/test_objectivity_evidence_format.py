@@ -20,6 +20,7 @@ from django.urls import reverse
 
 from shnor.core.config import default_config
 from shnor.core.evidence.objectivity_format import FORMAT, compact
+from shnor.core.evidence.plain import pooled_records
 from shnor.core.methods import objectivity
 from shnor.web.identification.models import SchoolOutcome
 from shnor.web.identification.presenters import list_details, present
@@ -54,6 +55,10 @@ def test_the_method_writes_format_2_at_most_10_kb_a_school() -> None:
     recs = [r for ev in evidence for r in ev["signs"]]
     assert recs
     assert not any("sign" in r or "procedure" in r for r in recs)
+    # the pooled tests read back with their comparison group (left out of the stored form when standard)
+    pooled = [rec for ev in evidence for rec, _ in pooled_records(ev) if rec.tested]
+    assert pooled
+    assert all(rec.headline.comparison_group for rec in pooled)
 
 
 def test_the_pages_show_old_and_compacted_evidence_alike() -> None:

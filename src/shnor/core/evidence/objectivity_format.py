@@ -18,7 +18,9 @@ and drops only what can be told again:
   robustness suite reads them;
 * the empirical null a record was recalibrated with (``empirical_null``, the same for every school of
   the procedure) becomes ``[center, scale, n_schools]``;
-* the pooled bunching's list of tests per boundary becomes columns (one list per field);
+* in ``pooled_signs``: the id and sign (the key says them), ``tested: true``, the standard comparison
+  group (``POOLED_COMPARISON_GROUPS``), the empirical null as a list; the pooled bunching's tests per
+  boundary become columns (one list per field);
 * ``region_bunching`` (the region's bunching rows, the same in every school's evidence) is no longer
   written; rows migrated from version 1 keep theirs (p-values rounded).
 
@@ -53,6 +55,17 @@ COMPARISON_GROUPS: dict[str, str] = {
     "person_fit": "ученики региона (других ОО) с тем же первичным баллом",
     "similarity": "частоты наборов баллов за задания у учеников региона с тем же первичным баллом",
     "task_pattern": "ученики региона (других ОО) с тем же первичным баллом",
+    "lenient_checking": "ученики региона (других ОО) с тем же первичным баллом",
+}
+
+#: The same for the pooled school-level tests (``pooled_signs``; the pooled bunching's text names its
+#: years and is kept).
+POOLED_COMPARISON_GROUPS: dict[str, str] = {
+    "fluctuation": "изменения положения ОО относительно региона (все ВПР школы за год) у ОО региона",
+    "journal_corr": "школы того же уровня в тех же работах ВПР за несколько лет",
+    "lenient_checking": "ученики региона с тем же баллом за задания с одним баллом, с поправкой на "
+    "уровень школы, за несколько лет",
+    "participation": "доля отсутствующих в регионе и в прошлые годы в той же ОО; рост результатов ОО",
 }
 
 #: Keys whose floats are p-values (3 significant digits).
@@ -184,6 +197,11 @@ def compact_pooled(pooled: Mapping[str, Any]) -> dict[str, Any]:
         d = {k: v for k, v in node.items() if v is not None and k not in ("id", "sign")}
         if d.get("tested") is True:
             del d["tested"]
+        if "comparison_group" in d and d["comparison_group"] == POOLED_COMPARISON_GROUPS.get(name):
+            del d["comparison_group"]
+        null = d.get("empirical_null")
+        if type(null) is dict:
+            d["empirical_null"] = [null.get("center"), null.get("scale"), null.get("n_schools")]
         if isinstance(d.get("boundaries"), list):
             d["boundaries"] = [
                 {**_p_rounded(b), "tests": _columns(b["tests"])}
@@ -195,10 +213,17 @@ def compact_pooled(pooled: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def expand_pooled(node: Mapping[str, Any]) -> dict[str, Any]:
-    """A pooled test as version 1 stored it (tested, the tests per boundary as a list of objects)."""
+def expand_pooled(node: Mapping[str, Any], name: str = "") -> dict[str, Any]:
+    """A pooled test (of sign ``name``) as version 1 stored it: tested, its comparison group, the empirical
+    null as an object, the tests per boundary as a list of objects."""
     d = dict(node)
     d.setdefault("tested", True)
+    group = POOLED_COMPARISON_GROUPS.get(name)
+    if group is not None and d["tested"]:
+        d.setdefault("comparison_group", group)
+    null = d.get("empirical_null")
+    if isinstance(null, list) and len(null) == 3:
+        d["empirical_null"] = dict(zip(("center", "scale", "n_schools"), null, strict=True))
     bounds = []
     for b in d.get("boundaries") or ():
         if isinstance(b, Mapping) and isinstance(b.get("tests"), Mapping):

@@ -376,7 +376,7 @@ def pooled_records(evidence: Any) -> list[tuple[SignRecord, dict[str, Any]]]:
     for name, node in pooled.items():
         d = as_dict(node)
         if d and v2:
-            d = expand_pooled(d)
+            d = expand_pooled(d, name)
         if d:
             d = {"id": f"{name}:pooled", "sign": name, **d}
             out.append((SignRecord.parse(d), d))
