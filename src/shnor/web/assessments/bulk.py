@@ -6,7 +6,8 @@ as RESULTS-schema Parquet files that another system has already validated; readi
 ФИС ОКО readers would only cost time. ``results_parquet_import`` keeps everything else the same:
 one batch per file, the batch id from the file's bytes and its key, the rows streamed into
 ``warehouse/results/procedure=…/year=…/subject=…/grade=…/<batch>.parquet`` by temporary file and
-atomic rename, then one transaction for the unknown schools and the ``ImportBatch`` row. A new
+atomic rename, then one transaction (under the versions lock, see ``services._commit_serialised``)
+for the unknown schools and the ``ImportBatch`` row. A new
 version of a live file of the same name is refused unless ``replace`` (see ``versions``); the version
 it replaces is kept.
 """
@@ -18,20 +19,21 @@ from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
-from django.db import transaction
 
 from shnor.core.ingest.errors import IngestError
 from shnor.core.store import schema
 from shnor.web.assessments.models import ImportBatch
 from shnor.web.assessments.services import (
     ImportOutcome,
+    _commit_serialised,
     _refused,
     _replaced_note,
     _sha256,
-    _write_missing,
+    _slot_state,
+    _unchanged,
     warehouse,
 )
-from shnor.web.assessments.versions import slot_key, slot_live, version_activate
+from shnor.web.assessments.versions import slot_key, version_activate
 from shnor.web.registry.models import School
 from shnor.web.registry.services import schools_ensure
 
@@ -78,63 +80,67 @@ def results_parquet_import(
     sha = _sha256(path)
     batch_id = hashlib.sha256(f"{sha}|{procedure}|{year}:{subject}:{grade}".encode()).hexdigest()[:24]
     head = f"{path.name}: {procedure.upper()} {year} {subject}{grade} (Parquet RESULTS)"
-    earlier = ImportBatch.objects.filter(batch_id=batch_id).first()
-    if earlier is not None and earlier.status == ImportBatch.ACTIVE:
-        return ImportOutcome(
-            path.name, "unchanged", f"{head}: файл уже загружен, ничего не изменено", batch_id=batch_id
-        )
     slot = slot_key(
         kind=procedure, source_name=path.name, procedure=procedure, year=year, subject=subject, grade=grade
     )
-    live = slot_live(slot)
-    if live and not replace:
-        return _refused(path.name, head, live[0], earlier, lf, batch_id, [], [])
+    state = _slot_state(batch_id=batch_id, slot=slot, replace=replace)
+    if state.verdict == "unchanged":
+        return _unchanged(path.name, head, batch_id)
+    if state.verdict == "refused":
+        return _refused(path.name, head, state, lf, batch_id, [], [])
     say("запись")
     store = warehouse()
+    earlier = state.earlier
     relpath = (
         earlier.path
         if earlier is not None
         else store.batch_path(procedure=procedure, year=year, subject=subject, grade=grade, batch_id=batch_id)
     )
-    wrote = _write_missing(
-        store,
-        relpath,
-        lambda: store.write_batch_lazy(lf.with_columns(pl.lit(batch_id).alias("batch_id")), relpath),
-    )
     present = stats["rows"] - stats["absent_rows"]
-    try:
-        with transaction.atomic():
-            ids = lf.select(pl.col("school_id").drop_nulls().unique()).collect()
-            # compare with the whole registry in Python: an IN (…) of 40,000 ids exceeds SQLite's variable
-            # limit
-            known = set(School.objects.values_list("school_id", flat=True))
-            unknown = ids.filter(~pl.col("school_id").is_in(list(known)))
-            created = (
-                schools_ensure(schools=schema.conform(unknown, {"school_id": pl.String()}), source=path.name)
-                if unknown.height
-                else 0
-            )
-            _batch, old = version_activate(
-                earlier=earlier,
-                slot=slot,
-                fields=slot
-                | {
-                    "batch_id": batch_id,
-                    "sha256": sha,
-                    "layout": "parquet:RESULTS",
-                    "path": relpath,
-                    "rows_total": stats["rows"],
-                    "rows_absent": stats["absent_rows"],
-                    "rows_stored": present,
-                    "rows_rejected": 0,
-                    "schools": stats["schools"],
-                    "warnings": [],
-                },
-            )
-    except BaseException:
-        if wrote:
-            store.remove(relpath)
-        raise
+
+    def commit(earlier: ImportBatch | None) -> tuple[int, list[ImportBatch]]:
+        ids = lf.select(pl.col("school_id").drop_nulls().unique()).collect()
+        # compare with the whole registry in Python: an IN (…) of 40,000 ids exceeds SQLite's variable limit
+        known = set(School.objects.values_list("school_id", flat=True))
+        unknown = ids.filter(~pl.col("school_id").is_in(list(known)))
+        created = (
+            schools_ensure(schools=schema.conform(unknown, {"school_id": pl.String()}), source=path.name)
+            if unknown.height
+            else 0
+        )
+        _batch, old = version_activate(
+            earlier=earlier,
+            slot=slot,
+            fields=slot
+            | {
+                "batch_id": batch_id,
+                "sha256": sha,
+                "layout": "parquet:RESULTS",
+                "path": relpath,
+                "rows_total": stats["rows"],
+                "rows_absent": stats["absent_rows"],
+                "rows_stored": present,
+                "rows_rejected": 0,
+                "schools": stats["schools"],
+                "warnings": [],
+            },
+        )
+        return created, old
+
+    state = _commit_serialised(
+        batch_id=batch_id,
+        slot=slot,
+        replace=replace,
+        store=store,
+        relpath=relpath,
+        write=lambda: store.write_batch_lazy(lf.with_columns(pl.lit(batch_id).alias("batch_id")), relpath),
+        commit=commit,
+    )
+    if state.verdict == "unchanged":
+        return _unchanged(path.name, head, batch_id)
+    if state.verdict == "refused":
+        return _refused(path.name, head, state, lf, batch_id, [], [])
+    created, old, earlier = state.created, state.old, state.earlier
     summary = (
         f"{head}: сохранено участников {present} и отсутствовавших {stats['absent_rows']} "
         f"из {stats['schools']} школ"

@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from shnor.core.ingest.errors import IngestError, RowError
@@ -30,6 +31,7 @@ from shnor.web.assessments.versions import (
     slot_title,
     version_activate,
     version_diff,
+    versions_lock,
 )
 from shnor.web.outcome import ImportOutcome, error_report_write, share_text
 from shnor.web.registry.services import schools_ensure
@@ -159,11 +161,17 @@ def _pupil_file_store(
     present = vf.rows_present
     n_schools = vf.frame.filter(~pl.col("absent"))["school_id"].n_unique()
     rejected = f"отклонено строк: {vf.rows_rejected} ({share_text(vf.rows_rejected, vf.rows_total)})"
-    earlier = ImportBatch.objects.filter(batch_id=batch_id).first()
-    if earlier is not None and earlier.status == ImportBatch.ACTIVE:
-        return ImportOutcome(
-            path.name, "unchanged", f"{head}: файл уже загружен, ничего не изменено", batch_id=batch_id
-        )
+    slot = slot_key(
+        kind=procedure,
+        source_name=path.name,
+        procedure=procedure,
+        year=vf.year,
+        subject=vf.subject,
+        grade=vf.grade,
+    )
+    state = _slot_state(batch_id=batch_id, slot=slot, replace=replace)
+    if state.verdict == "unchanged":
+        return _unchanged(path.name, head, batch_id)
     if not vf.accepted:
         summary = (
             f"{head}: файл отклонён — {rejected}, порог {share_text(int(max_rejected * 1000), 1000)}; "
@@ -177,20 +185,12 @@ def _pupil_file_store(
             vf.warnings,
             error_report_write(path.name, vf.errors, summary, vf.warnings),
         )
-    slot = slot_key(
-        kind=procedure,
-        source_name=path.name,
-        procedure=procedure,
-        year=vf.year,
-        subject=vf.subject,
-        grade=vf.grade,
-    )
-    live = slot_live(slot)
-    if live and not replace:
-        return _refused(path.name, head, live[0], earlier, vf.frame.lazy(), batch_id, vf.errors, vf.warnings)
+    if state.verdict == "refused":
+        return _refused(path.name, head, state, vf.frame.lazy(), batch_id, vf.errors, vf.warnings)
 
     say("запись")
     store = warehouse()
+    earlier = state.earlier
     relpath = (
         earlier.path
         if earlier is not None
@@ -198,35 +198,42 @@ def _pupil_file_store(
             procedure=procedure, year=vf.year, subject=vf.subject, grade=vf.grade, batch_id=batch_id
         )
     )
-    wrote = _write_missing(
-        store,
-        relpath,
-        lambda: store.write_batch(vf.frame.with_columns(pl.lit(batch_id).alias("batch_id")), relpath),
+
+    def commit(earlier: ImportBatch | None) -> tuple[int, list[ImportBatch]]:
+        created = schools_ensure(schools=vf.schools, source=path.name)
+        _batch, old = version_activate(
+            earlier=earlier,
+            slot=slot,
+            fields=slot
+            | {
+                "batch_id": batch_id,
+                "sha256": sha,
+                "layout": vf.layout,
+                "path": relpath,
+                "rows_total": vf.rows_total,
+                "rows_absent": vf.rows_absent,
+                "rows_stored": present,
+                "rows_rejected": vf.rows_rejected,
+                "schools": n_schools,
+                "warnings": vf.warnings,
+            },
+        )
+        return created, old
+
+    state = _commit_serialised(
+        batch_id=batch_id,
+        slot=slot,
+        replace=replace,
+        store=store,
+        relpath=relpath,
+        write=lambda: store.write_batch(vf.frame.with_columns(pl.lit(batch_id).alias("batch_id")), relpath),
+        commit=commit,
     )
-    try:
-        with transaction.atomic():
-            created = schools_ensure(schools=vf.schools, source=path.name)
-            _batch, old = version_activate(
-                earlier=earlier,
-                slot=slot,
-                fields=slot
-                | {
-                    "batch_id": batch_id,
-                    "sha256": sha,
-                    "layout": vf.layout,
-                    "path": relpath,
-                    "rows_total": vf.rows_total,
-                    "rows_absent": vf.rows_absent,
-                    "rows_stored": present,
-                    "rows_rejected": vf.rows_rejected,
-                    "schools": n_schools,
-                    "warnings": vf.warnings,
-                },
-            )
-    except BaseException:
-        if wrote:
-            store.remove(relpath)
-        raise
+    if state.verdict == "unchanged":
+        return _unchanged(path.name, head, batch_id)
+    if state.verdict == "refused":
+        return _refused(path.name, head, state, vf.frame.lazy(), batch_id, vf.errors, vf.warnings)
+    created, old, earlier = state.created, state.old, state.earlier
     status = "replaced" if old else "stored"
     summary = (
         f"{head}: сохранено участников {present} и отсутствовавших {vf.rows_absent} из {n_schools} школ"
@@ -247,6 +254,77 @@ def _write_missing(store: Warehouse, relpath: str, write: Callable[[], object]) 
     return True
 
 
+@dataclass
+class _SlotState:
+    """Where a checked file stands against its slot: ``unchanged`` (this very batch is live), ``refused``
+    (another version is live and replacement was not asked for) or ``go``; after a commit, ``stored``."""
+
+    verdict: str
+    earlier: ImportBatch | None
+    live: list[ImportBatch]
+    created: int = 0
+    old: list[ImportBatch] = field(default_factory=list)
+
+
+def _slot_state(*, batch_id: str, slot: dict, replace: bool) -> _SlotState:
+    live = slot_live(slot)  # read first: a batch committed meanwhile is then found by its id below
+    earlier = ImportBatch.objects.filter(batch_id=batch_id).first()
+    if (earlier is not None and earlier.status == ImportBatch.ACTIVE) or any(
+        b.batch_id == batch_id for b in live
+    ):
+        return _SlotState("unchanged", earlier, live)
+    return _SlotState("refused" if live and not replace else "go", earlier, live)
+
+
+def _commit_serialised(
+    *,
+    batch_id: str,
+    slot: dict,
+    replace: bool,
+    store: Warehouse,
+    relpath: str,
+    write: Callable[[], object],
+    commit: Callable[[ImportBatch | None], tuple[int, list[ImportBatch]]],
+) -> _SlotState:
+    """Write the batch file, then under the versions lock look at the slot again and ``commit`` (schools
+    and the batch row). Of two workers importing at once, the one that comes second finds the first's
+    batch («уже загружен») or its live version (refused) and changes nothing."""
+    wrote = _write_missing(store, relpath, write)
+    try:
+        with transaction.atomic():
+            versions_lock()
+            state = _slot_state(batch_id=batch_id, slot=slot, replace=replace)
+            if state.verdict == "go":
+                _write_missing(store, relpath, write)  # an identical import that failed meanwhile removed it
+                state.created, state.old = commit(state.earlier)
+                state.verdict = "stored"
+    except BaseException:
+        _remove_unused(store, relpath, wrote)
+        raise
+    if state.verdict != "stored":
+        _remove_unused(store, relpath, wrote)
+    return state
+
+
+def _remove_unused(store: Warehouse, relpath: str, wrote: bool) -> None:
+    """Remove a batch file this import wrote unless a batch (another worker's identical one) uses it."""
+    if not wrote:
+        return
+    try:
+        with transaction.atomic():
+            versions_lock()
+            if not ImportBatch.objects.filter(path=relpath).exists():
+                store.remove(relpath)
+    except DatabaseError:  # the database is gone: an orphan file is harmless
+        return
+
+
+def _unchanged(name: str, head: str, batch_id: str) -> ImportOutcome:
+    return ImportOutcome(
+        name, "unchanged", f"{head}: файл уже загружен, ничего не изменено", batch_id=batch_id
+    )
+
+
 def _replaced_note(old: list[ImportBatch], earlier: ImportBatch | None) -> str:
     if not old:
         return ""
@@ -259,13 +337,13 @@ def _replaced_note(old: list[ImportBatch], earlier: ImportBatch | None) -> str:
 def _refused(
     name: str,
     head: str,
-    live: ImportBatch,
-    earlier: ImportBatch | None,
+    state: _SlotState,
     frame: pl.LazyFrame,
     batch_id: str,
     errors: list[RowError],
     warnings: list[str],
 ) -> ImportOutcome:
+    live, earlier = state.live[0], state.earlier
     diff = version_diff(
         live=live,
         other=frame,
@@ -298,11 +376,10 @@ def gia_file_import(
     head = f"{path.name}: ГИА"
     bad = len({e.row for e in parsed.errors})
     rejected = f"отклонено строк: {bad} ({share_text(bad, parsed.rows_total)})"
-    earlier = ImportBatch.objects.filter(batch_id=batch_id).first()
-    if earlier is not None and earlier.status == ImportBatch.ACTIVE:
-        return ImportOutcome(
-            path.name, "unchanged", f"{head}: файл уже загружен, ничего не изменено", batch_id=batch_id
-        )
+    slot = slot_key(kind="gia", source_name=path.name)
+    state = _slot_state(batch_id=batch_id, slot=slot, replace=replace)
+    if state.verdict == "unchanged":
+        return _unchanged(path.name, head, batch_id)
     frame = parsed.frame
     if parsed.rows_total == 0 or bad / parsed.rows_total >= max_rejected or frame.height == 0:
         summary = f"{head}: файл отклонён — {rejected}; ничего не сохранено"
@@ -314,46 +391,50 @@ def gia_file_import(
             parsed.warnings,
             error_report_write(path.name, parsed.errors, summary, parsed.warnings),
         )
-    slot = slot_key(kind="gia", source_name=path.name)
-    live = slot_live(slot)
-    if live and not replace:
-        return _refused(
-            path.name, head, live[0], earlier, frame.lazy(), batch_id, parsed.errors, parsed.warnings
-        )
+    if state.verdict == "refused":
+        return _refused(path.name, head, state, frame.lazy(), batch_id, parsed.errors, parsed.warnings)
     store = warehouse()
+    earlier = state.earlier
     relpath = earlier.path if earlier is not None else f"results/procedure=gia/{batch_id}.parquet"
-    wrote = _write_missing(
-        store,
-        relpath,
-        lambda: store.write_batch(frame.with_columns(pl.lit(batch_id).alias("batch_id")), relpath),
+
+    def commit(earlier: ImportBatch | None) -> tuple[int, list[ImportBatch]]:
+        created = schools_ensure(schools=frame.select("school_id").unique(), source=path.name)
+        _batch, old = version_activate(
+            earlier=earlier,
+            slot=slot,
+            fields=slot
+            | {
+                "batch_id": batch_id,
+                "procedure": "gia",
+                "year": int(frame["year"].min()),
+                "subject": "",
+                "grade": None,
+                "sha256": sha,
+                "layout": "gia.csv",
+                "path": relpath,
+                "rows_total": parsed.rows_total,
+                "rows_stored": frame.height,
+                "rows_rejected": bad,
+                "schools": frame["school_id"].n_unique(),
+                "warnings": parsed.warnings,
+            },
+        )
+        return created, old
+
+    state = _commit_serialised(
+        batch_id=batch_id,
+        slot=slot,
+        replace=replace,
+        store=store,
+        relpath=relpath,
+        write=lambda: store.write_batch(frame.with_columns(pl.lit(batch_id).alias("batch_id")), relpath),
+        commit=commit,
     )
-    try:
-        with transaction.atomic():
-            created = schools_ensure(schools=frame.select("school_id").unique(), source=path.name)
-            _batch, old = version_activate(
-                earlier=earlier,
-                slot=slot,
-                fields=slot
-                | {
-                    "batch_id": batch_id,
-                    "procedure": "gia",
-                    "year": int(frame["year"].min()),
-                    "subject": "",
-                    "grade": None,
-                    "sha256": sha,
-                    "layout": "gia.csv",
-                    "path": relpath,
-                    "rows_total": parsed.rows_total,
-                    "rows_stored": frame.height,
-                    "rows_rejected": bad,
-                    "schools": frame["school_id"].n_unique(),
-                    "warnings": parsed.warnings,
-                },
-            )
-    except BaseException:
-        if wrote:
-            store.remove(relpath)
-        raise
+    if state.verdict == "unchanged":
+        return _unchanged(path.name, head, batch_id)
+    if state.verdict == "refused":
+        return _refused(path.name, head, state, frame.lazy(), batch_id, parsed.errors, parsed.warnings)
+    created, old, earlier = state.created, state.old, state.earlier
     summary = (
         f"{head}: сохранено результатов {frame.height} из {frame['school_id'].n_unique()} школ"
         f"{'; новых школ вне реестра: ' + str(created) if created else ''}; "

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import polars as pl
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from shnor.core.ingest.errors import IngestError
@@ -29,6 +29,8 @@ from shnor.web.registry.models import School
 
 #: Schools named in a difference (the rest are counted).
 NAMED_SCHOOLS = 15
+#: The PostgreSQL advisory lock held by whoever changes which versions are live (b"shnor" as a number).
+VERSIONS_LOCK = 0x73686E6F72
 
 
 @dataclass
@@ -209,12 +211,22 @@ def refusal_text(*, head: str, live: ImportBatch, earlier: ImportBatch | None) -
     )
 
 
+def versions_lock() -> None:
+    """Inside a transaction: wait until no other worker is changing which versions are live (a PostgreSQL
+    advisory lock, released with the transaction), so that a check made after it sees the other's commit.
+    SQLite lets one writer in at a time already: nothing to do there."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [VERSIONS_LOCK])
+
+
 def version_activate(
     *, earlier: ImportBatch | None, fields: dict[str, Any], slot: dict[str, Any]
 ) -> tuple[ImportBatch, list[ImportBatch]]:
     """Inside a transaction: make a version live (create it from ``fields``, or reactivate ``earlier``
     with them) and mark the slot's other live versions replaced by it. Returns the live batch and the
     versions it replaced."""
+    versions_lock()
     old = list(ImportBatch.objects.select_for_update().filter(status=ImportBatch.ACTIVE, **slot))
     if earlier is not None:
         old = [b for b in old if b.pk != earlier.pk]
@@ -274,4 +286,5 @@ __all__ = [
     "slot_title",
     "version_activate",
     "version_diff",
+    "versions_lock",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.db import transaction
@@ -12,6 +13,8 @@ from shnor.core.ingest.errors import IngestError
 from shnor.web.accounts.scope import User, scope_of
 from shnor.web.jobs.kinds import job_kind_handler
 from shnor.web.jobs.models import Job
+
+logger = logging.getLogger("shnor.jobs")
 
 
 def job_enqueue(*, kind: str, label: str, params: dict[str, Any], user: User | None) -> Job:
@@ -39,11 +42,19 @@ def _stage(job_id: int, text: str) -> None:
 
 
 def job_execute(*, job_id: int) -> Job:
-    """Run a queued job by its kind's registered handler; the outcome or a Russian error goes into the job."""
+    """Run a queued job by its kind's registered handler; the outcome or a Russian error goes into the job.
+
+    The worker claims the job first (queued → running in one conditional UPDATE): of two workers given
+    the same job (a redelivered task, a second consumer, the demo running it at once) one runs it and
+    the other, finding it no longer queued, leaves it alone."""
+    claimed = Job.objects.filter(pk=job_id, status=Job.QUEUED).update(
+        status=Job.RUNNING, started_at=timezone.now(), stage="начато"
+    )
     job = Job.objects.get(pk=job_id)
-    if job.finished:
+    if not claimed:
+        if not job.finished:
+            logger.warning("задача %s уже выполняется другим обработчиком; повторный запуск пропущен", job_id)
         return job
-    Job.objects.filter(pk=job_id).update(status=Job.RUNNING, started_at=timezone.now(), stage="начато")
     try:
         result = _dispatch(job)
     except (IngestError, ConfigError) as exc:
