@@ -10,7 +10,7 @@ and drops only what can be told again:
 * a record's ``comparison_group`` when it is the sign's text in ``COMPARISON_GROUPS`` (a record with
   another text keeps it);
 * ``tested`` when true (a record not tested says ``"tested": false`` and why, ``reason``);
-* empty values (None) of a record and of the school's evidence;
+* empty values (None) of the school's evidence and of the pooled tests;
 * digits nobody reads: p-values to 3 significant digits (the method makes its other numbers rounded to
   what the pages print already: shares and means to 3–4 digits, chart values to 1–2 decimals). The
   school's own numbers (``p_combined``, ``q_value``, ``sign_p_values``, the threshold, ``bh_cutoff``
@@ -70,8 +70,6 @@ POOLED_COMPARISON_GROUPS: dict[str, str] = {
 
 #: Keys whose floats are p-values (3 significant digits).
 _P_KEYS = frozenset({"p_value", "p_value_theoretical", "min_tail_probability", "p_raised", "p_spearman"})
-#: The p-value keys of a record itself.
-_RECORD_P_KEYS = ("p_value", "p_value_theoretical")
 #: Top-level keys kept even when empty (the robustness suite reads them by JSON path).
 _ALWAYS = frozenset({"p_combined", "sign_p_values", "significant", "signs", "format"})
 #: The keys a record id ``sign:procedure:subject:grade`` says.
@@ -98,12 +96,23 @@ def from_id(rec_id: str) -> dict[str, Any]:
     return out
 
 
+def p_rounded(p: float) -> float | None:
+    """A p-value to ``P_DIGITS`` (3) significant digits: ``rounded(p, 3)``, by one multiplication for
+    p ≥ 0.001 (the same double: an integer over a power of ten divides exactly rounded; formatting
+    and parsing a string took most of a record's compacting)."""
+    if 0.1 <= p <= 1.0:
+        return int(p * 1e3 + 0.5) / 1e3
+    if 0.01 <= p < 0.1:
+        return int(p * 1e4 + 0.5) / 1e4
+    if 0.001 <= p < 0.01:
+        return int(p * 1e5 + 0.5) / 1e5
+    return rounded(p, P_DIGITS)
+
+
 def _p_rounded(d: Mapping[str, Any]) -> dict[str, Any]:
     """An object with its p-values rounded and its None values left out (one level)."""
     return {
-        k: (rounded(v, P_DIGITS) if k in _P_KEYS and type(v) is float else v)
-        for k, v in d.items()
-        if v is not None
+        k: (p_rounded(v) if k in _P_KEYS and type(v) is float else v) for k, v in d.items() if v is not None
     }
 
 
@@ -120,34 +129,48 @@ def compact_record_in_place(rec: dict[str, Any]) -> None:
     p-values rounded where the method leaves them unrounded (the record, its boundaries, the
     similarity's tail probability). In place and by key: this runs on every record of a country year
     (3 million), and a walk over every value cost 10× the record's JSON encoding. Nested objects are
-    replaced, never changed (the caller may share them)."""
-    for k in [k for k, v in rec.items() if v is None]:
-        del rec[k]
-    for k in _RECORD_P_KEYS:
-        v = rec.get(k)
-        if type(v) is float:
-            rec[k] = rounded(v, P_DIGITS)
+    replaced, never changed (the caller may share them). Nulls are left out where the method writes
+    them (the id's parts), not searched for."""
+    v = rec.get("p_value")
+    if type(v) is float:
+        rec["p_value"] = p_rounded(v)
+    v = rec.get("p_value_theoretical")
+    if type(v) is float:
+        rec["p_value_theoretical"] = p_rounded(v)
     stat = rec.get("statistic")
-    if type(stat) is dict and "min_tail_probability" in stat:
-        rec["statistic"] = _p_rounded(stat)
+    if type(stat) is dict:
+        v = stat.get("min_tail_probability")
+        if type(v) is float:
+            rec["statistic"] = {**stat, "min_tail_probability": p_rounded(v)}
     bounds = rec.get("boundaries")
     if type(bounds) is list:
-        rec["boundaries"] = [_p_rounded(b) if type(b) is dict else b for b in bounds]
+        rec["boundaries"] = [
+            {**b, "p_value": p_rounded(b["p_value"])}
+            if type(b) is dict and type(b.get("p_value")) is float
+            else b
+            for b in bounds
+        ]
     rec_id = rec.get("id")
     sign = rec.get("sign")
     if type(rec_id) is str:
         parts = rec_id.split(":")
-        if len(parts) == 4 and parts[3].isdigit():
-            said: tuple[Any, ...] = (parts[0], parts[1], parts[2], int(parts[3]))
-        else:
-            said = (parts[0], _SCHOOL_LEVEL.get(parts[0]), None, None)
-        for k, v in zip(_FROM_ID, said, strict=True):
-            if k not in rec:
-                if v is not None:
-                    rec[k] = None  # (the id says one, the record none: keep that)
-            elif rec[k] == v:
-                del rec[k]
-        sign = said[0]
+        if sign == parts[0]:
+            del rec["sign"]
+        sign = parts[0]
+        if len(parts) == 4:
+            if rec.get("procedure") == parts[1]:
+                del rec["procedure"]
+            if rec.get("subject") == parts[2]:
+                del rec["subject"]
+            grade = rec.get("grade")
+            if grade is not None and str(grade) == parts[3]:
+                del rec["grade"]
+        else:  # a sign tested once per school (``vpr_vs_gia``): no subject, no grade
+            if "procedure" in rec and rec["procedure"] == _SCHOOL_LEVEL.get(sign):
+                del rec["procedure"]
+            for k in ("subject", "grade"):
+                if k in rec and rec[k] is None:
+                    del rec[k]
     group = rec.get("comparison_group")
     if group is not None and group == COMPARISON_GROUPS.get(str(sign)):
         del rec["comparison_group"]
