@@ -1,19 +1,23 @@
 """Bytes of objectivity evidence a school, on generated regions and the real Altai file, without Django.
 
-    PYTHONPATH=src:. .venv/bin/python scripts/evidence_size.py
+    PYTHONPATH=src:. .venv/bin/python scripts/evidence_size.py [--compact-cost]
 
 Runs ``objectivity.run`` with the default configuration on: the demo region (``DemoConfig(seed=2024,
 size="region")``: 300 schools, ВПР ma/ru 4–8 and ОГЭ/ЕГЭ, 2022–2024), the same with 320 schools and
 ВПР 4–5 only, the contract region of the tests (30 schools, ВПР ma/ru 4–5, no ГИА) and Altai ma4 2021
 (``tests/core/methods/conftest_objectivity.altai_inputs``; skipped when the file is absent). Prints the
 mean, total and largest evidence and the run's CPU time. Run it from another checkout (``git archive``
-of an older commit) with the same command to compare formats.
+of an older commit) with the same command to compare formats. ``--compact-cost``: instead, the demo
+region's ``objectivity.run`` CPU time three times each, alternating, with the records made compact
+(format 2) and with ``compact_record_in_place`` replaced by a no-op.
 """
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
+from typing import Any
 
 from tests.core.methods.conftest_objectivity import ALTAI_MA4, altai_inputs
 from tests.core.methods.contract_region import region_inputs
@@ -39,7 +43,32 @@ CASES: dict[str, Callable[[], Inputs]] = {
 }
 
 
+def compact_cost() -> None:
+    """The demo region's run CPU with and without making the records compact (alternating runs)."""
+    from shnor.core.methods.objectivity import records
+
+    cfg = default_config()["objectivity"]
+    inputs = _demo()
+    made = records.compact_record_in_place
+    cpu: dict[str, list[float]] = {"compact": [], "as made": []}
+
+    def nothing(rec: dict[str, Any]) -> None:
+        return None
+
+    for mode in ["compact", "as made"] * 3:
+        records.compact_record_in_place = made if mode == "compact" else nothing  # type: ignore[assignment]
+        t = time.process_time()
+        objectivity.run(inputs, cfg)
+        cpu[mode].append(time.process_time() - t)
+    records.compact_record_in_place = made  # type: ignore[assignment]
+    for mode, times in cpu.items():
+        print(f"{mode}: run CPU {', '.join(f'{x:.2f}' for x in times)} s (min {min(times):.2f})")
+
+
 def main() -> None:
+    if "--compact-cost" in sys.argv:
+        compact_cost()
+        return
     cfg = default_config()["objectivity"]
     for name, make in CASES.items():
         if make is altai_inputs and not ALTAI_MA4.exists():
