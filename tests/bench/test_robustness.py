@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from shnor_bench.robustness import planting
-from shnor_bench.robustness.evaluate import calibrated_config, measure, operating_curve, tables
+from shnor_bench.robustness.evaluate import measure, operating_curve, tables
 from shnor_bench.robustness.generator import generate
 from shnor_bench.robustness.variants import BEHAVIOURS, VARIANTS
 
@@ -45,13 +45,21 @@ def test_the_region_has_every_behaviour_and_the_sizes_asked() -> None:
     assert shares[True] > shares[False] + 0.1  # weak pupils kept away
 
 
-def test_the_detector_finds_strong_copying_and_flags_no_lyceum() -> None:
-    rows = measure([VARIANTS["city_strong_lyceums"]], (1,), calibrated_config(), honest_seed=None)
+def test_the_detector_on_a_city_region_and_its_nothing_planted_twin() -> None:
+    """The default settings on ``city_strong_lyceums`` (seed 1) and a region of it with nothing planted:
+    what the suite measures there (docs/objectivity.md §5) holds — strong recall ≥ 0.9, no lyceum,
+    honest schools flagged at most 2 % in either region."""
+    rows = measure([VARIANTS["city_strong_lyceums"]], (1,), honest_seed=100)
     t = tables(rows)
+    summary = {r["variant"]: r for r in t["summary"].iter_rows(named=True)}
+    mixed, honest = summary["city_strong_lyceums"], summary["city_strong_lyceums:honest"]
+    assert mixed["detector_strong"] >= 0.9
+    assert mixed["detector_lyceums"] == 0
+    assert honest["detector_lyceums"] == 0
+    assert mixed["detector_honest_fp"] <= 0.02
+    assert honest["detector_honest_fp"] <= 0.02
     beh = t["behaviour"].filter((pl.col("group") == "answer_copying") & (pl.col("level") == "strong"))
     assert beh["detector_rate"].item() >= 0.75
-    assert t["summary"]["detector_lyceums"].item() == 0
-    assert t["summary"]["detector_honest_fp"].item() <= 0.03
     curve = operating_curve(rows)
     assert curve["recall_all"].is_sorted()
     assert curve["honest_fp"].is_sorted()

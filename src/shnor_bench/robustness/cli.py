@@ -27,7 +27,9 @@ def markdown(frame: pl.DataFrame) -> str:
     help="Вариант (все по умолчанию).",
 )
 @click.option("--seeds", default="1,2", show_default=True, help="Зёрна через запятую.")
-@click.option("--calibrated", is_flag=True, help="Откалиброванные настройки (evaluate.CALIBRATED).")
+@click.option(
+    "--previous", is_flag=True, help="Настройки детектора до калибровки (evaluate.PREVIOUS) — для сравнения."
+)
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Записать таблицы в Markdown.")
 @click.option(
     "--rows",
@@ -36,15 +38,13 @@ def markdown(frame: pl.DataFrame) -> str:
     help="Записать строки по школам (Parquet).",
 )
 def robustness(
-    variants: tuple[str, ...], seeds: str, calibrated: bool, out: Path | None, rows_out: Path | None
+    variants: tuple[str, ...], seeds: str, previous: bool, out: Path | None, rows_out: Path | None
 ) -> None:
     """Полнота и ложные срабатывания детектора и маркеров ФИОКО на вариантах синтетических регионов."""
-    from shnor_bench.robustness.evaluate import calibrated_config, measure, operating_curve, tables
+    from shnor_bench.robustness.evaluate import measure, operating_curve, previous_config, tables
 
     chosen = [VARIANTS[v] for v in (variants or sorted(VARIANTS))]
-    rows = measure(
-        chosen, tuple(int(s) for s in seeds.split(",")), calibrated_config() if calibrated else None
-    )
+    rows = measure(chosen, tuple(int(s) for s in seeds.split(",")), previous_config() if previous else None)
     if rows_out:
         rows.write_parquet(rows_out)
     t = tables(rows)

@@ -75,29 +75,30 @@ def measure_region(region: Region, config: Mapping[str, Any]) -> pl.DataFrame:
     )
 
 
-#: The calibrated settings (issue 31): per-school error rate on the combined p-value instead of BH,
-#: the two new signs, and the per-test signs from 5 pupils (Fisher pools a small school's tests).
-CALIBRATED: dict[str, Any] = {
-    "decision": "alpha",
-    "alpha": 0.0075,
+#: The detector's settings before issue 31's calibration, laid over today's defaults to compare with
+#: them (``--previous``): BH at q = 0.05, the per-test signs from 10 pupils, the journal «повысили»
+#: and homogeneity signs in the combination, no pooled journal or lenient sign, no participation.
+PREVIOUS: dict[str, Any] = {
+    "decision": "bh",
+    "alpha": 0.005,
     "signs": {
-        "lenient_checking": {"enabled": True, "min_pupils": 5, "pool": True},
-        "participation": {"enabled": True, "gain_weight": 0.5},
-        "journal_corr": {"pool": True},
-        "task_pattern": {"min_pupils": 5},
-        "person_fit": {"min_pupils": 5},
-        "similarity": {"min_pupils": 5},
-        "journal": {"enabled": False},
-        "homogeneity": {"enabled": False},
+        "lenient_checking": {"enabled": False, "min_pupils": 10, "pool": False},
+        "participation": {"enabled": False, "gain_weight": 1.0},
+        "journal_corr": {"pool": False},
+        "task_pattern": {"min_pupils": 10},
+        "person_fit": {"min_pupils": 10},
+        "similarity": {"min_pupils": 10},
+        "journal": {"enabled": True},
+        "homogeneity": {"enabled": True},
     },
 }
 
 
-def calibrated_config() -> dict[str, Any]:
-    """The default settings with ``CALIBRATED`` laid over the objectivity section."""
+def previous_config() -> dict[str, Any]:
+    """The default settings with ``PREVIOUS`` laid over the objectivity section."""
     config = copy.deepcopy(dict(default_config()))
     obj = config["objectivity"]
-    for k, v in CALIBRATED.items():
+    for k, v in PREVIOUS.items():
         if k == "signs":
             for sign, over in v.items():
                 obj["signs"][sign].update(over)

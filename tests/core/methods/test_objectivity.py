@@ -88,7 +88,8 @@ def test_evidence_has_statistic_group_threshold_and_charts(planted_run):
     _, out = planted_run
     ev = json.loads(_row(out, "sch29001")["evidence"])
     assert ev["combine"] == "bonferroni"
-    assert ev["q_value"] <= 0.05
+    assert ev["decision"] == "alpha"
+    assert ev["p_combined"] <= ev["alpha"] == 0.0075
     assert ev["format"] == 2
     # format 2: the standard comparison group and what the id says are not stored on the record
     assert not any("sign" in r or "procedure" in r for r in ev["signs"])
@@ -99,22 +100,24 @@ def test_evidence_has_statistic_group_threshold_and_charts(planted_run):
     assert b["p_value"] < 1e-4
     assert b["comparison_group"]
     assert "threshold" not in b  # the school's threshold, once for all its signs
-    assert ev["threshold"]["q"] == 0.05
-    assert ev["threshold"]["sign_p_value_at_most"] == pytest.approx(
-        ev["bh_cutoff"] / len(ev["sign_p_values"])
-    )
+    # a sign counts when k·p ≤ alpha: the per-sign threshold is alpha over the signs tested
+    assert ev["threshold"]["alpha"] == 0.0075
+    assert ev["threshold"]["sign_p_value_at_most"] == pytest.approx(0.0075 / len(ev["sign_p_values"]))
     # a chart two signs share is written once, and the other record points to it
     assert "chart" not in signs["person_fit"]
     assert signs["person_fit"]["chart_of"] == "task_pattern:vpr:ma:4"
-    assert "chart" not in signs["journal_corr"]
-    assert signs["journal_corr"]["chart_of"] == "journal:vpr:ma:4"
+    # the journal «повысили» sign is off by default: the journal correlation keeps its own table
+    assert "journal" not in signs
+    assert np.array(signs["journal_corr"]["chart"]["journal_vs_vpr"]["school"]).shape == (4, 4)
     assert len(b["chart"]["histogram"]) == 21
     assert len(b["chart"]["expected"]) == 21
     assert len(signs["task_pattern"]["chart"]["task_success"]["school"]) == 15
-    table = signs["journal"]["chart"]["journal_vs_vpr"]["school"]
-    assert np.array(table).shape == (4, 4)
     assert signs["fluctuation"]["tested"] is False  # one year only
     assert "region_bunching" not in ev  # the region's rows: region_bunching(), not in every school
+    # the signs pooled over the school's tests and years say which years they used
+    pooled = ev["pooled_signs"]
+    assert pooled["journal_corr"]["statistic"]["years"] == [2021]
+    assert pooled["lenient_checking"]["statistic"]["anchor"] == "one_point"
 
 
 def test_small_school_not_tested_and_says_so(planted_run):

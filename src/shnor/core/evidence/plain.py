@@ -157,6 +157,16 @@ def _pct(share: float) -> str:
     return f"{ru_number(100 * share, 0)} %"
 
 
+def _years_words(years: Any) -> str:
+    """« за 2022, 2023 и 2024 годы» / « за 2024 год» / "" for the years a pooled sign used."""
+    ys = [int(y) for y in years] if isinstance(years, list) else []
+    if not ys:
+        return ""
+    if len(ys) == 1:
+        return f" за {ys[0]} год"
+    return " за " + ", ".join(str(y) for y in ys[:-1]) + f" и {ys[-1]} годы"
+
+
 def _mark_words(stat: Mapping[str, Any]) -> str:
     mark = _mark(stat.get("boundary"))
     return f" «{mark}»" if mark else ""
@@ -238,7 +248,7 @@ def _sentences(code: str, stat: Mapping[str, Any], raw: Mapping[str, Any]) -> li
         ]
         out.append(
             f"Не пришли {_pct(float(stat['absent_share']))} ({ru_number(g('absent'), 0)} из "
-            f"{ru_number(g('rows'), 0)} мест в списках)"
+            f"{ru_number(g('rows'), 0)} учеников в списках)"
             + (
                 f"; положение школы относительно региона изменилось на {ru_number(g('z_gain'), 1)} "
                 "стандартной ошибки."
@@ -247,6 +257,19 @@ def _sentences(code: str, stat: Mapping[str, Any], raw: Mapping[str, Any]) -> li
             )
         )
         return out
+    if code == "lenient_checking" and is_num(g("excess_points")) and g("anchor") == "one_point":
+        x = float(stat["excess_points"])
+        more = "больше" if x >= 0 else "меньше"
+        return [
+            "Ожидалось, что за задания, которые проверяются по критериям, ученики школы получат столько "
+            "же баллов, сколько ученики других школ региона того же уровня с тем же баллом за задания "
+            "с кратким ответом (их проверка не зависит от мягкости), — по всем работам ВПР школы"
+            + _years_words(g("years"))
+            + ".",
+            f"Они получили на {ru_number(abs(x), 1)} балла {more}; полных баллов — "
+            f"{ru_number(float(g('expected_full_marks') or 0) + float(g('excess_full_marks') or 0), 0)} "
+            f"при ожидаемых {ru_number(g('expected_full_marks'), 0)}.",
+        ]
     if code == "lenient_checking" and is_num(g("excess_points")):
         x = float(stat["excess_points"])
         more = "больше" if x >= 0 else "меньше"
@@ -264,6 +287,15 @@ def _sentences(code: str, stat: Mapping[str, Any], raw: Mapping[str, Any]) -> li
             f"{ru_number(g('expected_raised'), 0)} учеников — как в школах того же уровня "
             "с теми же отметками по журналу.",
             f"Получили {ru_number(g('raised'), 0)}.",
+        ]
+    if code == "journal_corr" and is_num(g("spearman")) and is_num(g("tests")):
+        return [
+            "Ожидалось, что отметки по журналу и баллы ВПР согласуются так же, как в школах того же "
+            "уровня в тех же работах: связь (коэффициент корреляции) около "
+            f"{ru_number(g('expected_spearman_at_level'), 2)} в среднем по {ru_number(g('tests'), 0)} "
+            "работам школы" + _years_words(g("years")) + ".",
+            f"В школе — {ru_number(g('spearman'), 2)}; чем меньше, тем хуже отметки по журналу "
+            "предсказывают баллы за работу.",
         ]
     if code == "journal_corr" and is_num(g("spearman")):
         exp = g("expected_spearman_at_level", g("region_spearman"))

@@ -331,6 +331,9 @@ def _threshold_words(plain: PlainSign, stated: Any) -> str:
     words = f"{what} не больше {fmt(float(plain.threshold or 0))}"
     if isinstance(stated, dict) and isinstance(stated.get("q"), int | float) and what == "p":
         words += f" (уровень q {fmt(float(stated['q']))})"
+    elif isinstance(stated, dict) and isinstance(stated.get("alpha"), int | float) and what == "p":
+        alpha = fmt(float(stated["alpha"]))
+        words += f" (уровень значимости для школы {alpha}, поделённый на число признаков)"
     return words
 
 

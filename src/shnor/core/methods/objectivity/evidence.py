@@ -89,12 +89,21 @@ def school_row(
     }
     if tested:
         evidence["q_value"] = float(comb.q[i])
-    if any_flagged:
+    by_alpha = config.get("decision", "bh") == "alpha"
+    if by_alpha:
+        evidence["decision"] = "alpha"
+        evidence["alpha"] = float(config["alpha"])
+    elif any_flagged:
         evidence["bh_cutoff"] = comb.cutoff
     school_pooled = pooled.pop(sid, None)
     if school_pooled:
         evidence["pooled_signs"] = compact_pooled(school_pooled)
-    if done:  # one threshold for every tested sign of the school (each record used to repeat it)
+    if done and by_alpha:  # a sign counts when k·p ≤ alpha (Bonferroni over the school's k signs)
+        evidence["threshold"] = {
+            "sign_p_value_at_most": comb.cutoff / k if method == "bonferroni" and k else None,
+            "alpha": float(config["alpha"]),
+        }
+    elif done:  # one threshold for every tested sign of the school (each record used to repeat it)
         evidence["threshold"] = {
             "sign_p_value_at_most": comb.cutoff / k if method == "bonferroni" and any_flagged else None,
             "q": q_level,

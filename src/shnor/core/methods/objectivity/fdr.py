@@ -124,8 +124,10 @@ def combine_schools(
     if tested.any():
         q[tested] = stats.false_discovery_control(p_comb[tested], method=config["fdr_method"])
     if config.get("decision", "bh") == "alpha":
+        # a per-school error rate: the cut-off is alpha itself, whatever the other schools show
         flagged = tested & (p_comb <= float(config["alpha"]))
+        cutoff = float(config["alpha"])
     else:
         flagged = tested & (q <= float(config["q"]))
-    cutoff = float(p_comb[flagged].max()) if flagged.any() else 0.0
+        cutoff = float(p_comb[flagged].max()) if flagged.any() else 0.0
     return Combined(sign_p, p_comb, tested, q, flagged, cutoff)

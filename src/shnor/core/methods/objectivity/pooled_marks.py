@@ -22,6 +22,7 @@ from scipy import stats
 
 from shnor.core.methods.base import Inputs
 from shnor.core.methods.objectivity.signs.base import _r
+from shnor.core.methods.objectivity.signs.marks import _within_group_spearman
 
 UNIT = ["year", "subject", "grade"]
 
@@ -99,40 +100,52 @@ def journal_corr_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, 
     df = (
         _present(inputs, _years(inputs, cfg))
         .filter(pl.col("journal_mark").is_not_null())
-        .with_columns(
-            pl.col("primary_score").cast(pl.Float64).alias("x"),
-            pl.col("journal_mark").cast(pl.Float64).alias("j"),
-        )
-        .with_columns(
-            lvl=(pl.col("x") - pl.col("x").mean().over(UNIT)) / pl.col("x").std().over(UNIT),
-            rx=pl.col("x").rank("average").over([*UNIT, "school_id"]),
-            rj=pl.col("j").rank("average").over([*UNIT, "school_id"]),
-        )
-        .group_by([*UNIT, "school_id"])
-        .agg(n=pl.len(), rs=pl.corr("rx", "rj"), level=pl.col("lvl").mean())
-        .filter((pl.col("n") >= min_n) & pl.col("rs").is_finite())
+        .select(*UNIT, "school_id", x=pl.col("primary_score").cast(pl.Int64), j=pl.col("journal_mark"))
         .collect()
-        .sort([*UNIT, "school_id"])
     )
     if df.height == 0:
         return _untested(schools, f"нет работ с отметками по журналу (≥ {min_n} участников)")
-    z = np.arctanh(np.clip(df["rs"].to_numpy(), -0.99, 0.99))
-    w = df["n"].to_numpy().astype(float) - 3.0
-    level = df["level"].to_numpy()
+    # every sum below is over integers or half-integer ranks (exact), or over the groups in the order
+    # of their values: the result does not depend on the order the pupils come in
+    grp = df.select(pl.struct([*UNIT, "school_id"]).rank("dense") - 1).to_series().to_numpy().astype(np.int64)
+    unit = df.select(pl.struct(UNIT).rank("dense") - 1).to_series().to_numpy().astype(np.int64)
+    x = df["x"].to_numpy().astype(np.int64)
+    n_groups = int(grp.max()) + 1
+    rs = _within_group_spearman(grp, x.astype(float), df["j"].to_numpy().astype(float), n_groups, min_n)
+    first = np.unique(grp, return_index=True)[1]
+    g_unit = unit[first]
+    g_school = df["school_id"].to_numpy()[first]
+    n_g = np.bincount(grp, minlength=n_groups).astype(float)
+    s1_g = np.bincount(grp, x.astype(float), n_groups)
+    n_u = np.bincount(unit).astype(float)
+    s1_u = np.bincount(unit, x.astype(float))
+    s2_u = np.bincount(unit, (x * x).astype(float))
+    mean_u = s1_u / n_u
+    sd_u = np.sqrt(np.maximum(s2_u / n_u - mean_u**2, 1e-12))
+    level_g = (s1_g / n_g - mean_u[g_unit]) / sd_u[g_unit]
+    ok = np.isfinite(rs)
+    if not ok.any():
+        return _untested(schools, f"нет работ с отметками по журналу (≥ {min_n} участников)")
+    z = np.arctanh(np.clip(rs[ok], -0.99, 0.99))
+    w = n_g[ok] - 3.0
+    level, gu, gs = level_g[ok], g_unit[ok], g_school[ok]
     ref = np.empty_like(z)
-    code = df.select(pl.struct(UNIT).rank("dense") - 1).to_series().to_numpy()
-    for u in np.unique(code):
-        m = code == u
+    for u in np.unique(gu):
+        m = gu == u
         ref[m] = _level_fit(level[m], z[m], w[m])
-    per = (
-        df.select("school_id", "n")
-        .with_columns(wd=pl.Series(w * (z - ref)), w=pl.Series(w), wrs=pl.Series(w * np.tanh(z)))
-        .with_columns(wref=pl.Series(w * np.tanh(ref)))
-        .group_by("school_id")
-        .agg(pl.len().alias("tests"), pl.col("n").sum(), pl.col("wd", "w", "wrs", "wref").sum())
-        .filter(pl.col("school_id").is_in(schools))
-        .sort("school_id")
-    )
+    sch, sidx = np.unique(gs, return_inverse=True)
+    g_year = df["year"].to_numpy()[first][ok]
+    years_of = {str(sch[k]): sorted({int(y) for y in g_year[sidx == k]}) for k in range(len(sch))}
+    agg = {
+        "tests": np.bincount(sidx).astype(float),
+        "n": np.bincount(sidx, n_g[ok]),
+        "wd": np.bincount(sidx, w * (z - ref)),
+        "w": np.bincount(sidx, w),
+        "wrs": np.bincount(sidx, w * np.tanh(z)),
+        "wref": np.bincount(sidx, w * np.tanh(ref)),
+    }
+    keep = np.isin(sch, schools)
+    per = pl.DataFrame({"school_id": sch[keep], **{k: v[keep] for k, v in agg.items()}})
     w_s = per["w"].to_numpy()
     mean_dev = per["wd"].to_numpy() / w_s
     samp = SPEARMAN_VAR / w_s
@@ -151,7 +164,7 @@ def journal_corr_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, 
                 "z": _r(-t[i], 3),
                 "between_schools_sd": _r(np.sqrt(tau2), 3),
                 "tests": int(row["tests"]),
-                "years": int(cfg.get("pool_years", 3)),
+                "years": years_of[row["school_id"]],
             },
             "empirical_null": calib,
             "comparison_group": "школы того же уровня в тех же работах ВПР за несколько лет",
@@ -197,6 +210,7 @@ def lenient_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, dict[
     maxima = _maxima(inputs)
     lf = _present(inputs, _years(inputs, cfg)).filter(pl.col("task_scores").is_not_null())
     acc: dict[str, list[float]] = {}
+    years: dict[str, set[int]] = {}
     for key, mx in maxima.items():
         one, multi = mx == 1, mx >= 2
         if multi.sum() == 0 or one.sum() < 3:
@@ -213,11 +227,16 @@ def lenient_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, dict[
         anchor = arr[:, one].sum(1)
         pts = arr[:, multi].sum(1).astype(float)
         full = (arr[:, multi] == mx[multi][None, :]).sum(1).astype(float)
+        sch_all, sidx_all = np.unique(sub["school_id"].to_numpy(), return_inverse=True)
+        # pupils in the order of their values (ties are equal numbers): float sums do not depend
+        # on the order the pupils come in
+        order = np.lexsort((full, pts, anchor, sidx_all))
+        anchor, pts, full, sidx_all = anchor[order], pts[order], full[order], sidx_all[order]
         cnt = np.bincount(anchor)
         ok = cnt[anchor] >= min_ref
         if ok.sum() < 10 * min_ref:
             continue
-        sch, sidx = np.unique(sub["school_id"].to_numpy()[ok], return_inverse=True)
+        sch, sidx = np.unique(sch_all[sidx_all[ok]], return_inverse=True)
         a, y, f = anchor[ok], pts[ok], full[ok]
         lv = (a - a.mean()) / max(float(a.std()), 1e-9)
         n = np.bincount(sidx).astype(float)
@@ -234,6 +253,7 @@ def lenient_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, dict[
         fit = np.zeros_like(d)
         fit[keep] = _level_fit(level[keep], d[keep] / n[keep], n[keep])
         for j in np.flatnonzero(keep):
+            years.setdefault(str(sch[j]), set()).add(key[0])
             rec = acc.setdefault(str(sch[j]), [0.0] * 6)
             rec[0] += d[j] - n[j] * fit[j]
             rec[1] += v[j]
@@ -269,7 +289,7 @@ def lenient_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, dict[
                 "between_schools_sd": _r(np.sqrt(tau2), 3),
                 "anchor": "one_point",
                 "tests": int(k),
-                "years": int(cfg.get("pool_years", 3)),
+                "years": sorted(years[s]),
             },
             "empirical_null": calib,
             "comparison_group": (
