@@ -22,7 +22,6 @@ from scipy import stats
 
 from shnor.core.methods.base import Inputs
 from shnor.core.methods.objectivity.signs.base import _r
-from shnor.core.methods.objectivity.signs.marks import _within_group_spearman
 
 UNIT = ["year", "subject", "grade"]
 
@@ -97,45 +96,61 @@ def journal_corr_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, 
     cfg = config["signs"]["journal_corr"]
     min_n = max(5, int(cfg.get("pooled_min_pupils", 5)))
     schools = _this_year_schools(inputs)
-    df = (
+    key = [*UNIT, "school_id"]
+    # per school and test: n, Σx, and the exact sums of the average ranks (half-integers) that give
+    # Spearman's rs — every sum exact, so neither the pupils' order nor Polars' threads change a bit
+    a, b = pl.col("x").rank("average").over(key), pl.col("j").rank("average").over(key)
+    groups = (
         _present(inputs, _years(inputs, cfg))
         .filter(pl.col("journal_mark").is_not_null())
-        .select(*UNIT, "school_id", x=pl.col("primary_score").cast(pl.Int64), j=pl.col("journal_mark"))
+        .select(*key, x=pl.col("primary_score").cast(pl.Int64), j=pl.col("journal_mark").cast(pl.Int64))
+        .with_columns(a=a, b=b)
+        .group_by(key)
+        .agg(
+            n=pl.len().cast(pl.Int64),
+            s1=pl.col("x").sum(),
+            s2=(pl.col("x") * pl.col("x")).sum(),
+            sa=pl.col("a").sum(),
+            sb=pl.col("b").sum(),
+            saa=(pl.col("a") * pl.col("a")).sum(),
+            sbb=(pl.col("b") * pl.col("b")).sum(),
+            sab=(pl.col("a") * pl.col("b")).sum(),
+        )
+        .sort(key)
         .collect()
     )
-    if df.height == 0:
+    if groups.height == 0:
         return _untested(schools, f"нет работ с отметками по журналу (≥ {min_n} участников)")
-    # every sum below is over integers or half-integer ranks (exact), or over the groups in the order
-    # of their values: the result does not depend on the order the pupils come in
-    grp = df.select(pl.struct([*UNIT, "school_id"]).rank("dense") - 1).to_series().to_numpy().astype(np.int64)
-    unit = df.select(pl.struct(UNIT).rank("dense") - 1).to_series().to_numpy().astype(np.int64)
-    x = df["x"].to_numpy().astype(np.int64)
-    n_groups = int(grp.max()) + 1
-    rs = _within_group_spearman(grp, x.astype(float), df["j"].to_numpy().astype(float), n_groups, min_n)
-    first = np.unique(grp, return_index=True)[1]
-    g_unit = unit[first]
-    g_school = df["school_id"].to_numpy()[first]
-    n_g = np.bincount(grp, minlength=n_groups).astype(float)
-    s1_g = np.bincount(grp, x.astype(float), n_groups)
-    n_u = np.bincount(unit).astype(float)
-    s1_u = np.bincount(unit, x.astype(float))
-    s2_u = np.bincount(unit, (x * x).astype(float))
-    mean_u = s1_u / n_u
-    sd_u = np.sqrt(np.maximum(s2_u / n_u - mean_u**2, 1e-12))
-    level_g = (s1_g / n_g - mean_u[g_unit]) / sd_u[g_unit]
-    ok = np.isfinite(rs)
+    unit = groups.select(pl.struct(UNIT).rank("dense") - 1).to_series().to_numpy().astype(np.int64)
+    n_g = groups["n"].to_numpy().astype(float)
+    s1_g = groups["s1"].to_numpy().astype(float)
+    n_u = np.bincount(unit, n_g)
+    mean_u = np.bincount(unit, s1_g) / n_u
+    sd_u = np.sqrt(
+        np.maximum(np.bincount(unit, groups["s2"].to_numpy().astype(float)) / n_u - mean_u**2, 1e-12)
+    )
+    level_g = (s1_g / n_g - mean_u[unit]) / sd_u[unit]
+    sa, sb = groups["sa"].to_numpy(), groups["sb"].to_numpy()
+    va = n_g * groups["saa"].to_numpy() - sa * sa
+    vb = n_g * groups["sbb"].to_numpy() - sb * sb
+    cov = n_g * groups["sab"].to_numpy() - sa * sb
+    ok = (n_g >= min_n) & (va > 0) & (vb > 0)
     if not ok.any():
         return _untested(schools, f"нет работ с отметками по журналу (≥ {min_n} участников)")
-    z = np.arctanh(np.clip(rs[ok], -0.99, 0.99))
+    rs = np.clip(cov[ok] / np.sqrt(va[ok] * vb[ok]), -1.0, 1.0)
+    z = np.arctanh(np.clip(rs, -0.99, 0.99))
     w = n_g[ok] - 3.0
-    level, gu, gs = level_g[ok], g_unit[ok], g_school[ok]
+    level, gu = level_g[ok], unit[ok]
+    gs = groups["school_id"].to_numpy()[ok]
+    g_year = groups["year"].to_numpy()[ok]
     ref = np.empty_like(z)
     for u in np.unique(gu):
         m = gu == u
         ref[m] = _level_fit(level[m], z[m], w[m])
     sch, sidx = np.unique(gs, return_inverse=True)
-    g_year = df["year"].to_numpy()[first][ok]
-    years_of = {str(sch[k]): sorted({int(y) for y in g_year[sidx == k]}) for k in range(len(sch))}
+    years_of: dict[str, list[int]] = {}
+    for k_, y_ in sorted(set(zip(sidx.tolist(), g_year.tolist(), strict=True))):
+        years_of.setdefault(str(sch[k_]), []).append(int(y_))
     agg = {
         "tests": np.bincount(sidx).astype(float),
         "n": np.bincount(sidx, n_g[ok]),
@@ -144,7 +159,8 @@ def journal_corr_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, 
         "wrs": np.bincount(sidx, w * np.tanh(z)),
         "wref": np.bincount(sidx, w * np.tanh(ref)),
     }
-    keep = np.isin(sch, schools)
+    this_year = set(schools)
+    keep = np.fromiter((str(x) in this_year for x in sch), bool, len(sch))
     per = pl.DataFrame({"school_id": sch[keep], **{k: v[keep] for k, v in agg.items()}})
     w_s = per["w"].to_numpy()
     mean_dev = per["wd"].to_numpy() / w_s
@@ -209,8 +225,10 @@ def lenient_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, dict[
     schools = _this_year_schools(inputs)
     maxima = _maxima(inputs)
     lf = _present(inputs, _years(inputs, cfg)).filter(pl.col("task_scores").is_not_null())
-    acc: dict[str, list[float]] = {}
-    years: dict[str, set[int]] = {}
+    code = {sid: i for i, sid in enumerate(schools)}  # this year's schools: the ones reported
+    ns = len(schools)
+    acc = np.zeros((6, ns))  # excess, variance, pupils, tests, excess full marks, expected full marks
+    years: dict[int, set[int]] = {}
     for key, mx in maxima.items():
         one, multi = mx == 1, mx >= 2
         if multi.sum() == 0 or one.sum() < 3:
@@ -218,16 +236,22 @@ def lenient_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, dict[
         sub = (
             lf.filter(pl.col("year") == key[0], pl.col("subject") == key[1], pl.col("grade") == key[2])
             .filter(pl.col("task_scores").list.len() == mx.size)
-            .select("school_id", pl.col("task_scores").list.eval(pl.element().fill_null(0)))
+            .select(
+                school=pl.col("school_id").rank("dense").cast(pl.Int64) - 1,
+                school_id=pl.col("school_id"),
+                task_scores=pl.col("task_scores").list.to_array(mx.size),
+            )
             .collect()
         )
         if sub.height < 10 * min_ref:
             continue
-        arr = sub["task_scores"].list.to_array(mx.size).to_numpy().astype(np.int64)
+        arr = np.nan_to_num(sub["task_scores"].to_numpy()).astype(np.int64)
         anchor = arr[:, one].sum(1)
         pts = arr[:, multi].sum(1).astype(float)
         full = (arr[:, multi] == mx[multi][None, :]).sum(1).astype(float)
-        sch_all, sidx_all = np.unique(sub["school_id"].to_numpy(), return_inverse=True)
+        sidx_all = sub["school"].to_numpy()
+        names = sub.select("school", "school_id").unique("school").sort("school")["school_id"].to_numpy()
+        sch_all = names
         # pupils in the order of their values (ties are equal numbers): float sums do not depend
         # on the order the pupils come in
         order = np.lexsort((full, pts, anchor, sidx_all))
@@ -236,7 +260,8 @@ def lenient_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, dict[
         ok = cnt[anchor] >= min_ref
         if ok.sum() < 10 * min_ref:
             continue
-        sch, sidx = np.unique(sch_all[sidx_all[ok]], return_inverse=True)
+        used, sidx = np.unique(sidx_all[ok], return_inverse=True)
+        sch = sch_all[used]
         a, y, f = anchor[ok], pts[ok], full[ok]
         lv = (a - a.mean()) / max(float(a.std()), 1e-9)
         n = np.bincount(sidx).astype(float)
@@ -252,16 +277,15 @@ def lenient_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, dict[
             continue
         fit = np.zeros_like(d)
         fit[keep] = _level_fit(level[keep], d[keep] / n[keep], n[keep])
-        for j in np.flatnonzero(keep):
-            years.setdefault(str(sch[j]), set()).add(key[0])
-            rec = acc.setdefault(str(sch[j]), [0.0] * 6)
-            rec[0] += d[j] - n[j] * fit[j]
-            rec[1] += v[j]
-            rec[2] += n[j]
-            rec[3] += 1
-            rec[4] += df_[j]
-            rec[5] += ef[j]
-    tested = [s for s in schools if s in acc and acc[s][1] > 0]
+        g = np.array([code.get(str(x), -1) for x in sch], np.int64)
+        keep &= g >= 0
+        gk = g[keep]
+        for row, values in enumerate((d - n * fit, v, n, np.ones_like(n), df_, ef)):
+            acc[row] += np.bincount(gk, values[keep], ns)
+        for gi in gk.tolist():
+            years.setdefault(gi, set()).add(key[0])
+    has = acc[1] > 0
+    tested = [s for s, h in zip(schools, has.tolist(), strict=True) if h]
     out = _untested(
         schools,
         f"нет работ ВПР с заданиями, проверяемыми по критериям, у {min_n} и более участников "
@@ -269,14 +293,13 @@ def lenient_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, dict[
     )
     if not tested:
         return out
-    d_s = np.array([acc[s][0] for s in tested])
-    v_s = np.array([acc[s][1] for s in tested])
-    n_s = np.array([acc[s][2] for s in tested])
+    d_s, v_s, n_s = acc[0][has], acc[1][has], acc[2][has]
+    rows = np.flatnonzero(has)
     tau2 = _between_schools(d_s / n_s, v_s / n_s**2)
     t = d_s / np.sqrt(v_s + tau2 * n_s**2)
     p, calib = _empirical(t, int(config["empirical_null_min_schools"]))
     for i, s in enumerate(tested):
-        excess, _var, n_, k, xf, ef_ = acc[s]
+        excess, _var, n_, k, xf, ef_ = acc[:, rows[i]].tolist()
         out[s] = {
             "tested": True,
             "n": int(n_),
@@ -289,7 +312,7 @@ def lenient_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, dict[
                 "between_schools_sd": _r(np.sqrt(tau2), 3),
                 "anchor": "one_point",
                 "tests": int(k),
-                "years": sorted(years[s]),
+                "years": sorted(years[int(rows[i])]),
             },
             "empirical_null": calib,
             "comparison_group": (
