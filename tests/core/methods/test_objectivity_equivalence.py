@@ -14,7 +14,6 @@ file agreed with the old one to 1e-9, and flags, signs and strongest signs were 
 
 from __future__ import annotations
 
-import copy
 import json
 import math
 import os
@@ -28,6 +27,7 @@ from shnor.core.evidence.objectivity import records_of
 from shnor.core.evidence.objectivity_format import compact
 from shnor.core.methods import fioko, objectivity
 from shnor.core.methods import objectivity_signs as signs_mod
+from shnor_bench.robustness.evaluate import previous_config
 from tests.core.methods.objectivity_oracle import similarity_reference
 from tests.core.methods.test_objectivity import _demo, _demo_inputs
 
@@ -92,23 +92,9 @@ def demo3():
 
 
 def snapshot_settings() -> dict:
-    """The detector's settings when the snapshot was written (before issue 31's calibration): the
-    equivalence is of the code, so the settings are those of then."""
-    cfg = copy.deepcopy(dict(default_config()["objectivity"]))
-    cfg.update(decision="bh", alpha=0.005)
-    over = {
-        "lenient_checking": {"enabled": False, "pool": False, "min_pupils": 10},
-        "participation": {"enabled": False},
-        "journal_corr": {"pool": False},
-        "task_pattern": {"min_pupils": 10},
-        "person_fit": {"min_pupils": 10},
-        "similarity": {"min_pupils": 10},
-        "journal": {"enabled": True},
-        "homogeneity": {"enabled": True},
-    }
-    for sign, values in over.items():
-        cfg["signs"][sign].update(values)
-    return cfg
+    """The detector's settings when the snapshot was written (version 2025.1, before issue 31's
+    calibration): the equivalence is of the code, so the settings are those of then."""
+    return previous_config()["objectivity"]
 
 
 def test_objectivity_matches_snapshot(demo3):
