@@ -146,3 +146,29 @@ def test_pooled_records_replace_the_per_test_combination_in_the_run() -> None:
     assert row["flagged"]
     assert evidence["sign_p_values"]["journal_corr"] < 0.005
     assert out["flagged"].sum() <= 3  # of 120, the others honest
+
+
+def test_the_pooled_signs_are_told_in_plain_words() -> None:
+    from shnor.core.evidence.plain import _sentences
+
+    journal = _sentences(
+        "journal_corr",
+        {"spearman": 0.21, "expected_spearman_at_level": 0.64, "tests": 11, "years": [2022, 2023, 2024]},
+        {},
+    )
+    assert "0,64 в среднем по 11 работам школы за 2022, 2023 и 2024 годы" in journal[0]
+    assert "0,21" in journal[1]
+    one = _sentences(
+        "journal_corr", {"spearman": 0.2, "expected_spearman_at_level": 0.6, "tests": 4, "years": [2024]}, {}
+    )
+    assert "по 4 работам школы за 2024 год" in one[0]
+    lenient = _sentences(
+        "lenient_checking",
+        {"excess_points": 12.0, "excess_full_marks": 5.0, "expected_full_marks": 20.0, "anchor": "one_point",
+         "years": [2023, 2024]},
+        {},
+    )  # fmt: skip
+    assert "с тем же баллом за задания с кратким ответом" in lenient[0]
+    assert "за 2023 и 2024 годы" in lenient[0]
+    assert "12,0 балла больше" in lenient[1] or "12 балла больше" in lenient[1]
+    assert "25 при ожидаемых 20" in lenient[1]

@@ -157,6 +157,12 @@ def _pct(share: float) -> str:
     return f"{ru_number(100 * share, 0)} %"
 
 
+def _works(n: Any) -> str:
+    """«1 работе», «5 работам» (dative, after «по»)."""
+    k = int(n) if is_num(n) else 0
+    return f"{k} работе" if k % 10 == 1 and k % 100 != 11 else f"{k} работам"
+
+
 def _years_words(years: Any) -> str:
     """« за 2022, 2023 и 2024 годы» / « за 2024 год» / "" for the years a pooled sign used."""
     ys = [int(y) for y in years] if isinstance(years, list) else []
@@ -292,8 +298,9 @@ def _sentences(code: str, stat: Mapping[str, Any], raw: Mapping[str, Any]) -> li
         return [
             "Ожидалось, что отметки по журналу и баллы ВПР согласуются так же, как в школах того же "
             "уровня в тех же работах: связь (коэффициент корреляции) около "
-            f"{ru_number(g('expected_spearman_at_level'), 2)} в среднем по {ru_number(g('tests'), 0)} "
-            "работам школы" + _years_words(g("years")) + ".",
+            f"{ru_number(g('expected_spearman_at_level'), 2)} в среднем по {_works(g('tests'))} школы"
+            + _years_words(g("years"))
+            + ".",
             f"В школе — {ru_number(g('spearman'), 2)}; чем меньше, тем хуже отметки по журналу "
             "предсказывают баллы за работу.",
         ]
