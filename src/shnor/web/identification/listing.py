@@ -54,7 +54,12 @@ KIND_COLUMNS: dict[str, list[Column]] = {
         _YEARS,
     ],
     "objectivity": [
-        Column("value", "q-значение (чем меньше, тем надёжнее признак)", "num", numeric=True),
+        Column(
+            "value",
+            "q-значение по региону (для сравнения школ; флаг ставится по p школы)",
+            "num",
+            numeric=True,
+        ),
         Column("n_signs", "Значимых признаков", "int", numeric=True),
         _YEARS,
     ],
