@@ -12,6 +12,7 @@ import polars as pl
 from scipy import stats
 
 from shnor.core.methods.objectivity.records import _Tests
+from shnor.core.methods.objectivity.signs.base import null_center_scale
 
 
 def empirical_null(results: dict[str, dict[str, Any]], min_schools: int) -> dict[str, Any] | None:
@@ -24,9 +25,7 @@ def empirical_null(results: dict[str, dict[str, Any]], min_schools: int) -> dict
     informative = z[z > -8.0]
     if len(informative) < min_schools:
         return None
-    med, q3 = np.quantile(informative, [0.5, 0.75])
-    center = max(0.0, float(med))
-    scale = max(1.0, float(q3 - med) / 0.6745)
+    center, scale = null_center_scale(informative)
     p_new = stats.norm.sf((z - center) / scale)
     for r, pi in zip(tested, p_new, strict=True):
         r["p_value_theoretical"] = r["p_value"]

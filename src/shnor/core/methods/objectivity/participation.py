@@ -8,8 +8,9 @@ binomial tail of this year's absent count. The z of that tail is recalibrated to
 the region's schools (absence is overdispersed: illness runs through a class; never less
 conservative). Keeping the weak away raises the school's results, so the evidence is combined with
 the school's gain in standing over its ВПР (``fluctuation_pooled``'s z_gain, where the school has
-earlier years) by Stouffer: z = (z_absent + z_gain)/√2 — a school with many absent and no gain
-(an epidemic) is not flagged by absence alone. Without earlier years, absence against the region only.
+earlier years): z = (z_absent + w·z_gain)/√(1 + w²), w = ``gain_weight`` — many absent and a falling
+result (an epidemic) weigh less than many absent and a rise. Without earlier years, absence against
+the region only. A pupil on the lists of several tests of a grade counts once.
 The absent pupils' earlier results (linked cohorts) are not used yet.
 """
 
@@ -23,11 +24,12 @@ import polars as pl
 from scipy import stats
 
 from shnor.core.methods.base import Inputs
-from shnor.core.methods.objectivity.signs.base import _r
+from shnor.core.methods.objectivity.signs.base import _r, null_center_scale
 
 
 def _counts(inputs: Inputs, years: list[int]) -> pl.DataFrame:
-    """Per school and year over its ВПР rows: rows with a pupil, absent rows."""
+    """Per school and year over its ВПР rows: pupils on the lists (``rows``: a grade's pupil once over its
+    tests) and those absent from every test of theirs (``absent``)."""
     lf = inputs.results.filter(
         (pl.col("procedure") == "vpr") & pl.col("year").is_in(years) & pl.col("school_id").is_not_null()
     ).with_row_index("_row")
@@ -90,8 +92,7 @@ def participation(
     informative = z_abs[ok & (z_abs > -8.0)]
     center, scale = 0.0, 1.0
     if informative.size >= int(config["empirical_null_min_schools"]):
-        med, q3 = np.quantile(informative, [0.5, 0.75])
-        center, scale = max(0.0, float(med)), max(1.0, float(q3 - med) / 0.6745)
+        center, scale = null_center_scale(informative)
     z_cal = (z_abs - center) / scale
     out: dict[str, dict[str, Any]] = {}
     min_n = int(cfg["min_pupils"])

@@ -21,7 +21,8 @@ import polars as pl
 from scipy import stats
 
 from shnor.core.methods.base import Inputs
-from shnor.core.methods.objectivity.signs.base import _r
+from shnor.core.methods.objectivity.signs.base import _r, between_variance, null_center_scale
+from shnor.core.methods.objectivity.units import _COUNTED
 
 UNIT = ["year", "subject", "grade"]
 
@@ -30,13 +31,7 @@ SPEARMAN_VAR = 1.06
 
 
 def _present(inputs: Inputs, years: list[int]) -> pl.LazyFrame:
-    return inputs.results.filter(
-        (pl.col("procedure") == "vpr")
-        & pl.col("year").is_in(years)
-        & ~pl.col("absent").fill_null(False)
-        & pl.col("primary_score").is_not_null()
-        & pl.col("school_id").is_not_null()
-    )
+    return inputs.results.filter((pl.col("procedure") == "vpr") & pl.col("year").is_in(years) & _COUNTED)
 
 
 def _years(inputs: Inputs, cfg: Mapping[str, Any]) -> list[int]:
@@ -58,19 +53,13 @@ def _between_schools(mean: np.ndarray, var: np.ndarray) -> float:
     MAD of the schools' means squared minus their median sampling variance, ≥ 0). Honest schools
     differ in how they mark and teach; without τ² a large school's small honest difference would
     be as significant as a small school's large one."""
-    if mean.size < 10:
-        return 0.0
-    mad = float(stats.median_abs_deviation(mean, scale="normal"))
-    return max(0.0, mad * mad - float(np.median(var)))
+    return between_variance(mean, var) if mean.size >= 10 else 0.0
 
 
 def _empirical(t: np.ndarray, min_schools: int) -> tuple[np.ndarray, dict[str, Any]]:
     """One-sided p-values of the school z's ``t`` after the empirical null: z' = (z − max(0, median))
     / max(1, (Q3 − median)/0.6745) — never less conservative than the theoretical null."""
-    center, scale = 0.0, 1.0
-    if t.size >= min_schools:
-        med, q3 = np.quantile(t, [0.5, 0.75])
-        center, scale = max(0.0, float(med)), max(1.0, float(q3 - med) / 0.6745)
+    center, scale = null_center_scale(t) if t.size >= min_schools else (0.0, 1.0)
     return stats.norm.sf((t - center) / scale), {
         "center": _r(center),
         "scale": _r(scale),
@@ -250,8 +239,7 @@ def lenient_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, dict[
         pts = arr[:, multi].sum(1).astype(float)
         full = (arr[:, multi] == mx[multi][None, :]).sum(1).astype(float)
         sidx_all = sub["school"].to_numpy()
-        names = sub.select("school", "school_id").unique("school").sort("school")["school_id"].to_numpy()
-        sch_all = names
+        sch_all = sub.select("school", "school_id").unique("school").sort("school")["school_id"].to_numpy()
         # pupils in the order of their values (ties are equal numbers): float sums do not depend
         # on the order the pupils come in
         order = np.lexsort((full, pts, anchor, sidx_all))

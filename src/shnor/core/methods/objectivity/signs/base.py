@@ -112,10 +112,22 @@ def not_tested(reason: str, **extra: Any) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------
 
 
+def between_variance(values: np.ndarray, samp_var: np.ndarray) -> float:
+    """τ², the schools' variance beyond sampling: the normal-scaled MAD of ``values`` squared minus
+    their median sampling variance, at least 0."""
+    mad = stats.median_abs_deviation(values, scale="normal")
+    return max(0.0, mad**2 - float(np.median(samp_var)))
+
+
 def robust_standardise(values: np.ndarray, samp_var: np.ndarray) -> np.ndarray:
     """(v − median) / sqrt(τ² + sampling variance), τ² from the robust spread minus typical sampling
-    variance."""
+    variance (``between_variance``)."""
     med = np.median(values)
-    mad = stats.median_abs_deviation(values, scale="normal")
-    tau2 = max(0.0, mad**2 - float(np.median(samp_var)))
-    return (values - med) / np.sqrt(tau2 + samp_var)
+    return (values - med) / np.sqrt(between_variance(values, samp_var) + samp_var)
+
+
+def null_center_scale(z: np.ndarray) -> tuple[float, float]:
+    """Efron's empirical null, one-sided and never less conservative: (max(0, median), max(1,
+    (Q3 − median)/0.6745)) of the z's across schools; z' = (z − center)/scale."""
+    med, q3 = np.quantile(z, [0.5, 0.75])
+    return max(0.0, float(med)), max(1.0, float(q3 - med) / 0.6745)
