@@ -6,24 +6,30 @@ Runs ``objectivity.run`` with the default configuration on: the demo region (``D
 size="region")``: 300 schools, ВПР ma/ru 4–8 and ОГЭ/ЕГЭ, 2022–2024), the same with 320 schools and
 ВПР 4–5 only, the contract region of the tests (30 schools, ВПР ma/ru 4–5, no ГИА) and Altai ma4 2021
 (``tests/core/methods/conftest_objectivity.altai_inputs``; skipped when the file is absent). Prints the
-mean, total and largest evidence and the run's CPU time. Run it from another checkout (``git archive``
-of an older commit) with the same command to compare formats. ``--compact-cost``: instead, the demo
-region's ``objectivity.run`` CPU time three times each, alternating, with the records made compact
-(format 2) and with ``compact_record_in_place`` replaced by a no-op.
+mean, total and largest evidence and the run's CPU time, then the bytes a school as the store keeps
+them (format 3, ``core.evidence.objectivity_shared.share``): the school's evidence plus its share of
+the run's ``evidence_shared`` (its bytes over the schools), and the CPU time of that rewrite. Run it
+from another checkout (``git archive`` of an older commit) with the same command to compare formats.
+``--compact-cost``: instead, the demo region's ``objectivity.run`` CPU time three times each,
+alternating, with the records made compact (format 2) and with ``compact_record_in_place`` replaced
+by a no-op.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 from tests.core.methods.conftest_objectivity import ALTAI_MA4, altai_inputs
 from tests.core.methods.contract_region import region_inputs
 
 from shnor.core.config import default_config
 from shnor.core.demo import DemoConfig, generate
+from shnor.core.evidence.objectivity_shared import share
 from shnor.core.methods import objectivity
 from shnor.core.methods.base import Inputs
 
@@ -82,6 +88,16 @@ def main() -> None:
         print(
             f"{name}: {b.mean():,.0f} B/school (total {b.sum() / 1e6:.2f} MB, max {b.max():,}); "
             f"run CPU {cpu:.1f} s"
+        )
+        shared: dict[str, Any] = {}
+        t = time.process_time()
+        stored = [len(orjson.dumps(share(json.loads(e), shared))) for e in out["evidence"]]
+        cpu = time.process_time() - t
+        run_part = len(orjson.dumps(shared))
+        print(
+            f"  stored (format 3): {(sum(stored) + run_part) / len(stored):,.0f} B/school "
+            f"(schools {sum(stored) / len(stored):,.0f}, run {run_part:,} B, max {max(stored):,}); "
+            f"rewrite CPU {cpu:.2f} s"
         )
 
 

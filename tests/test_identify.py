@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from shnor.cli import main
 from shnor.core.demo import DemoConfig, generate, write_files
+from shnor.core.evidence.objectivity_shared import resolve_data
 from shnor.core.reports.identify_outputs import OUTPUTS
 from shnor.web.accounts.models import Profile, Role
 from shnor.web.identification.models import MethodologyRun, SchoolOutcome
@@ -126,6 +127,10 @@ def test_stored_evidence_is_the_methods_json(imported) -> None:
     ):
         row = frames[stem].row(0, named=True)
         stored = SchoolOutcome.objects.get(run=run, method=method, school__school_id=row["school_id"]).data
+        if method == SchoolOutcome.OBJECTIVITY:  # format 3: the run's shared parts put back
+            assert stored["evidence"]["format"] == 3
+            shared = MethodologyRun.objects.get(pk=run.pk).evidence_shared["objectivity"]
+            stored = resolve_data(stored, shared)
         assert stored["evidence"] == json.loads(row["evidence"])
         assert stored["school_id"] == row["school_id"]
     bad = outcome_data({"school_id": "x", "evidence": "{not json"})

@@ -10,8 +10,12 @@ from shnor.core.evidence.base import Charts, Headline
 from shnor.core.evidence.objectivity_format import FORMAT, expand_record
 
 #: 2: the compact layout (``"format": 2``, ``objectivity_format``); 1: the school's threshold at the top
-#: of the evidence, every record in full; 0: older runs, a threshold on each sign record.
+#: of the evidence, every record in full; 0: older runs, a threshold on each sign record. Format 3
+#: (``objectivity_shared``) is format 2 with the run's shared parts left out: the web puts them back
+#: (``resolve``) before parsing; read without them, it is read as format 2 (no region half to draw).
 VERSION = FORMAT
+#: The compact layouts (their records read back with ``expand_record``).
+COMPACT_FORMATS = (FORMAT, 3)
 
 
 def records_of(evidence: Any) -> list[dict[str, Any]]:
@@ -20,7 +24,7 @@ def records_of(evidence: Any) -> list[dict[str, Any]]:
     group)."""
     ev = as_dict(evidence)
     recs = dicts(ev.get("signs"))
-    return [expand_record(r) for r in recs] if ev.get("format") == FORMAT else recs
+    return [expand_record(r) for r in recs] if ev.get("format") in COMPACT_FORMATS else recs
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +94,7 @@ class ObjectivityEvidence:
         row = as_dict(data)
         ev = as_dict(row.get("evidence"))
         records = records_of(ev)
-        if ev.get("format") == FORMAT or not ev:
+        if ev.get("format") in COMPACT_FORMATS or not ev:
             version = VERSION  # (no evidence at all: the default, as for every missing key)
         elif "threshold" not in ev and any("threshold" in r for r in records):
             version = 0

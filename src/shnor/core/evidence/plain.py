@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shnor.core.evidence._read import as_dict, dicts, is_num
-from shnor.core.evidence.objectivity import ObjectivityEvidence, SignRecord, records_of
-from shnor.core.evidence.objectivity_format import FORMAT, expand_pooled
+from shnor.core.evidence.objectivity import COMPACT_FORMATS, ObjectivityEvidence, SignRecord, records_of
+from shnor.core.evidence.objectivity_format import expand_pooled
 from shnor.core.labels import OBJECTIVITY_SIGN_LABELS, sign_label
 
 #: The level used when the evidence states no threshold at all (older stored runs): the method's q level.
@@ -410,7 +410,7 @@ def plain_sign(
 def pooled_records(evidence: Any) -> list[tuple[SignRecord, dict[str, Any]]]:
     """The pooled school-level tests (``evidence.pooled_signs``: bunching, fluctuation) as records."""
     pooled = as_dict(as_dict(evidence).get("pooled_signs"))
-    v2 = as_dict(evidence).get("format") == FORMAT
+    v2 = as_dict(evidence).get("format") in COMPACT_FORMATS
     out = []
     for name, node in pooled.items():
         d = as_dict(node)

@@ -11,7 +11,6 @@ from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.security import HttpBearer, django_auth
 
-from shnor.core.evidence import as_dict
 from shnor.web.accounts.selectors import (
     municipalities_visible_to,
     regions_visible_to,
@@ -194,12 +193,11 @@ def school_outcomes(
             "flagged": o.flagged,
             "value": o.value,
             "label": o.label,
-            "data": as_dict(o.data),
-            "presentation": _presentation_out(
-                present(o.method, data=o.data, flagged=o.flagged, label=o.label)
-            ),
+            "data": data,
+            "presentation": _presentation_out(present(o.method, data=data, flagged=o.flagged, label=o.label)),
         }
         for o in qs.order_by("-run__year", "-run__started_at", "method")
+        for data in [ident.outcome_data_resolved(outcome=o, run=o.run)]
     ]
 
 

@@ -14,6 +14,7 @@ from shnor.core.labels import SIGN_LABELS
 from shnor.web.accounts.scope import User
 from shnor.web.cases.models import CaseStatus, ObjectivityCase, Verdict
 from shnor.web.identification.models import SchoolOutcome
+from shnor.web.identification.selectors import outcome_data_resolved
 from shnor.web.registry.models import School
 
 #: Statuses with a decision taken (the case was reviewed).
@@ -77,8 +78,8 @@ def case_signs(case: ObjectivityCase) -> list[PlainSign]:
     outcome = case_outcome(case)
     if outcome is None:
         return []
-    data = outcome.data or {}
-    raw = data.get("evidence") if isinstance(data, dict) else None
+    data = outcome_data_resolved(outcome=outcome)
+    raw = data.get("evidence")
     return plain_signs(ObjectivityEvidence.parse(data), raw=raw)
 
 

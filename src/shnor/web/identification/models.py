@@ -22,6 +22,9 @@ class MethodologyRun(models.Model):
     status = models.CharField(max_length=16, default=RUNNING)
     error = models.TextField(blank=True)
     summary = models.JSONField(default=dict, blank=True)
+    #: what the run's outcomes share, stored once, by method: ``{"objectivity": {record id: {path: value}}}``
+    #: (``core.evidence.objectivity_shared``; outcomes in evidence format 3 point to it)
+    evidence_shared = models.JSONField("общие части доказательств", default=dict, blank=True)
     batches = models.JSONField("использованные загрузки", default=list, blank=True)
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -19,6 +19,7 @@ from django.urls import reverse
 
 from shnor.core.evidence import LowResultsEvidence, RiskUnit, as_dict
 from shnor.core.evidence.base import Charts
+from shnor.core.evidence.objectivity_shared import resolve_data
 from shnor.core.labels import CATEGORY_SHORT_LABELS, SIGN_LABELS, TRACK_LABELS  # TRACK_LABELS: re-exported
 from shnor.core.labels import METHOD_TITLES as _METHOD_TITLES
 from shnor.web.identification import figures as fg
@@ -241,6 +242,15 @@ class Flag:
     data: dict = field(default_factory=dict)
 
 
+def outcome_data_resolved(*, outcome: SchoolOutcome, run: MethodologyRun | None = None) -> dict:
+    """An outcome's ``data`` as the presenters read it: objectivity evidence stored in format 3 with the
+    parts it shares with the run's other schools put back (``run``: the outcome's, when at hand)."""
+    if outcome.method != SchoolOutcome.OBJECTIVITY:
+        return as_dict(outcome.data)
+    shared = (run if run is not None and run.pk == outcome.run_id else outcome.run).evidence_shared
+    return resolve_data(outcome.data, as_dict(shared).get(SchoolOutcome.OBJECTIVITY))
+
+
 def school_flags(*, school: School, run: MethodologyRun) -> list[Flag]:
     """Every method's outcome for ``school`` in ``run`` with its facts and evidence charts (cached: a done
     run's outcomes never change)."""
@@ -256,7 +266,7 @@ def _school_flags(*, school: School, run: MethodologyRun) -> list[Flag]:
         SchoolOutcome.objects.filter(run=run, school=school),
         key=lambda o: order.index(o.method) if o.method in order else 99,
     ):
-        data = as_dict(o.data)
+        data = outcome_data_resolved(outcome=o, run=run)
         shown = presenters.present(o.method, data=data, flagged=o.flagged, label=o.label)
         flags.append(
             Flag(

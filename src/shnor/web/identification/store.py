@@ -21,6 +21,7 @@ import orjson
 import polars as pl
 from django.db import connection, transaction
 
+from shnor.core.evidence.objectivity_shared import share
 from shnor.web.identification.models import MethodologyRun, SchoolOutcome
 from shnor.web.identification.writer import OutcomeWriter
 from shnor.web.registry.models import School
@@ -164,13 +165,20 @@ def outcomes_store(
     ``pks`` (school id -> pk), when given, is used and kept up to date instead of reading the registry
     each time (objectivity's outcomes come in 20 parts). ``evidence``: per output name, each row's
     evidence as UTF-8 JSON, when the frame has no ``evidence`` column (objectivity's parts).
+    Objectivity's evidence is stored in format 3: what every school of a procedure shares goes once
+    into ``run.evidence_shared`` (``core.evidence.objectivity_shared``), saved with the outcomes.
     Call from one thread at a time when ``pks`` is shared (the writer's)."""
     ids = set()
     for f in frames.values():
         if f.height:
             ids |= set(f["school_id"].to_list())
+    shared = None
+    if SchoolOutcome.OBJECTIVITY in frames:
+        shared = run.evidence_shared.setdefault(SchoolOutcome.OBJECTIVITY, {})
     with transaction.atomic():
-        outcomes_insert(run, _outcome_rows(frames, school_pks(ids, pks), evidence or {}))
+        outcomes_insert(run, _outcome_rows(frames, school_pks(ids, pks), evidence or {}, shared))
+        if shared is not None:  # (with the outcomes that point to it)
+            MethodologyRun.objects.filter(pk=run.pk).update(evidence_shared=run.evidence_shared)
 
 
 def school_pks(ids: set[str], pks: dict[str, int] | None = None) -> dict[str, int]:
@@ -198,8 +206,25 @@ _COLUMNS: dict[str, tuple[str | None, str | None, str]] = {
 }
 
 
+def _shared_out(ev: Any, shared: dict[str, Any]) -> Any:
+    """Objectivity evidence (UTF-8 JSON, as the method made it) in format 3, its shared parts moved to
+    ``shared``; anything that is not a JSON object is left as it is."""
+    if ev is _OWN or ev is None:
+        return ev
+    try:
+        parsed = orjson.loads(ev)
+    except orjson.JSONDecodeError:
+        return ev
+    if not isinstance(parsed, dict):
+        return ev
+    return orjson.dumps(share(parsed, shared))
+
+
 def _outcome_rows(
-    frames: dict[str, pl.DataFrame], pk: dict[str, int], evidence: dict[str, list[bytes]] | None = None
+    frames: dict[str, pl.DataFrame],
+    pk: dict[str, int],
+    evidence: dict[str, list[bytes]] | None = None,
+    shared: dict[str, Any] | None = None,
 ) -> Iterator[OutcomeRow]:
     """The outcome rows of the frames, made as they are written (a country's evidence is GBs)."""
     markers = frames.get(SchoolOutcome.FIOKO)
@@ -221,6 +246,8 @@ def _outcome_rows(
         else:
             ev_rows = itertools.repeat(_OWN, frame.height)
         for r, ev in zip(frame.drop("evidence", strict=False).iter_rows(named=True), ev_rows, strict=True):
+            if shared is not None and method == SchoolOutcome.OBJECTIVITY:
+                ev = _shared_out(ev, shared)
             yield (
                 pk[r["school_id"]],
                 method,

@@ -1,0 +1,168 @@
+"""The stored layout of the objectivity evidence, version 3 (``"format": 3``): format 2 with what is the
+same for every school of a procedure stored once per run.
+
+A record's region half — the region's task success and task levels (``task_pattern``), the region's
+journal-vs-ВПР matrix, its labels and its shares (``journal_corr``), the empirical null of the
+procedure, the reason a procedure was not tested — is the same in every school's record of that id
+(``sign:procedure:subject:grade``). Format 3 keeps it once per run, in ``shared`` (the run's
+``evidence_shared["objectivity"]``): ``{record id: {path: value}}``, the paths of ``SHARED_PATHS``.
+A record that left out path ``SHARED_PATHS[i]`` says so in bit ``i`` of ``"@"``; a record whose value
+differs from the run's keeps its own (no bit). The pooled tests (``pooled_signs``) do the same for
+their comparison group, under ``pooled:<sign>``.
+
+``share`` turns one school's evidence (format 1, 2 or 3 already resolved) into format 3, adding what
+it moved to ``shared``; ``resolve`` puts the shared parts back and gives format 2, the layout every
+reader takes (``ObjectivityEvidence.parse``, ``plain_signs``). Only where the values are equal does a
+part move: ``resolve(share(ev, shared), shared) == compact(ev)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, MutableMapping
+from typing import Any
+
+from shnor.core.evidence._read import as_dict
+from shnor.core.evidence.objectivity_format import FORMAT as FORMAT_2
+from shnor.core.evidence.objectivity_format import compact
+
+#: The layout the store writes now.
+FORMAT = 3
+#: What a record may leave to the run, by bit of ``"@"``. Append only: stored runs name paths by index.
+SHARED_PATHS: tuple[tuple[str, ...], ...] = (
+    ("chart", "task_success", "region"),
+    ("chart", "task_success", "levels"),
+    ("chart", "journal_vs_vpr", "region"),
+    ("chart", "journal_vs_vpr", "rows"),
+    ("chart", "journal_vs_vpr", "columns"),
+    ("chart", "shares", "region"),
+    ("empirical_null",),
+    ("reason",),
+    ("comparison_group",),
+)
+#: The key of a record's bits.
+MOVED = "@"
+_NAMES = tuple(".".join(p) for p in SHARED_PATHS)
+
+
+#: The top-level keys of ``SHARED_PATHS``: a record with none of them has nothing to share.
+_TOP = frozenset(p[0] for p in SHARED_PATHS)
+
+
+def _get(node: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+    cur: Any = node
+    for k in path:
+        if type(cur) is not dict or k not in cur:
+            return None
+        cur = cur[k]
+    return cur
+
+
+def _without(node: Mapping[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
+    """A copy of ``node`` without ``path`` (the objects along it copied, nothing else)."""
+    out = dict(node)
+    if len(path) == 1:
+        del out[path[0]]
+    else:
+        out[path[0]] = _without(out[path[0]], path[1:])
+    return out
+
+
+def _with(node: Mapping[str, Any], path: tuple[str, ...], value: Any) -> dict[str, Any]:
+    """A copy of ``node`` with ``value`` at ``path`` (missing objects along it made)."""
+    out = dict(node)
+    if len(path) == 1:
+        out[path[0]] = value
+    else:
+        inner = out.get(path[0])
+        out[path[0]] = _with(inner if isinstance(inner, Mapping) else {}, path[1:], value)
+    return out
+
+
+def share_node(key: str, node: Mapping[str, Any], shared: MutableMapping[str, Any]) -> dict[str, Any]:
+    """A record (or pooled test) without the parts equal to the run's for ``key``; the first school's
+    value of a part becomes the run's. ``shared`` is changed."""
+    out: dict[str, Any] = dict(node)
+    out.pop(MOVED, None)
+    if _TOP.isdisjoint(out):
+        return out
+    entry = shared.setdefault(key, {})
+    bits = 0
+    for i, path in enumerate(SHARED_PATHS):
+        if path[0] not in out:
+            continue
+        v = _get(out, path)
+        if v is None:
+            continue
+        name = _NAMES[i]
+        if name not in entry:
+            entry[name] = v
+        if entry[name] == v:
+            out = _without(out, path)
+            bits |= 1 << i
+    if not entry:
+        del shared[key]
+    if bits:
+        out[MOVED] = bits
+    return out
+
+
+def resolve_node(key: str, node: Mapping[str, Any], shared: Mapping[str, Any]) -> dict[str, Any]:
+    """A record (or pooled test) with the parts it left to the run put back."""
+    bits = node.get(MOVED)
+    if not isinstance(bits, int) or not bits:
+        return dict(node)
+    entry = shared.get(key) or {}
+    out = {k: v for k, v in node.items() if k != MOVED}
+    for i, path in enumerate(SHARED_PATHS):
+        if bits >> i & 1 and _NAMES[i] in entry:
+            out = _with(out, path, entry[_NAMES[i]])
+    return out
+
+
+def share(evidence: Mapping[str, Any], shared: MutableMapping[str, Any]) -> dict[str, Any]:
+    """A school's objectivity evidence (format 1 or 2) in format 3, its shared parts added to
+    ``shared`` (format 3 is returned as it is)."""
+    if evidence.get("format") == FORMAT:
+        return dict(evidence)
+    ev = compact(evidence)
+    out: dict[str, Any] = {**ev, "format": FORMAT}
+    if isinstance(ev.get("signs"), list):
+        out["signs"] = [
+            share_node(str(r.get("id")), r, shared) if isinstance(r, Mapping) else r for r in ev["signs"]
+        ]
+    pooled = ev.get("pooled_signs")
+    if isinstance(pooled, Mapping):
+        out["pooled_signs"] = {
+            name: share_node(f"pooled:{name}", node, shared) if isinstance(node, Mapping) else node
+            for name, node in pooled.items()
+        }
+    return out
+
+
+def resolve(evidence: Mapping[str, Any], shared: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Format-3 evidence as format 2 (the run's ``shared`` parts put back); other formats as they are."""
+    if evidence.get("format") != FORMAT:
+        return dict(evidence)
+    run = shared or {}
+    out: dict[str, Any] = {**evidence, "format": FORMAT_2}
+    if isinstance(evidence.get("signs"), list):
+        out["signs"] = [
+            resolve_node(str(r.get("id")), r, run) if isinstance(r, Mapping) else r for r in evidence["signs"]
+        ]
+    pooled = evidence.get("pooled_signs")
+    if isinstance(pooled, Mapping):
+        out["pooled_signs"] = {
+            name: resolve_node(f"pooled:{name}", node, run) if isinstance(node, Mapping) else node
+            for name, node in pooled.items()
+        }
+    return out
+
+
+def resolve_data(data: Any, shared: Mapping[str, Any] | None) -> dict[str, Any]:
+    """An objectivity outcome's ``data`` (a dict or JSON text) with its evidence resolved (``resolve``);
+    the evidence of other formats, and JSON text, as it is stored."""
+    row = as_dict(data)
+    ev = row.get("evidence")
+    if not isinstance(ev, Mapping) or ev.get("format") != FORMAT:
+        return row
+    return {**row, "evidence": resolve(ev, shared)}
