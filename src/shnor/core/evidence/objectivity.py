@@ -8,6 +8,8 @@ from typing import Any
 from shnor.core.evidence._read import Value, as_dict, dicts, integer, opt_text, text
 from shnor.core.evidence.base import Charts, Headline
 from shnor.core.evidence.objectivity_format import FORMAT, expand_record
+from shnor.core.evidence.objectivity_shared import FORMAT as SHARED_FORMAT
+from shnor.core.evidence.objectivity_tables import from_tables
 
 #: 2: the compact layout (``"format": 2``, ``objectivity_format``); 1: the school's threshold at the top
 #: of the evidence, every record in full; 0: older runs, a threshold on each sign record. Format 3
@@ -15,7 +17,7 @@ from shnor.core.evidence.objectivity_format import FORMAT, expand_record
 #: (``resolve``) before parsing; read without them, it is read as format 2 (no region half to draw).
 VERSION = FORMAT
 #: The compact layouts (their records read back with ``expand_record``).
-COMPACT_FORMATS = (FORMAT, 3)
+COMPACT_FORMATS = (FORMAT, SHARED_FORMAT)
 
 
 def records_of(evidence: Any) -> list[dict[str, Any]]:
@@ -23,7 +25,10 @@ def records_of(evidence: Any) -> list[dict[str, Any]]:
     what its id and sign say: ``sign``, ``procedure``, ``subject``, ``grade``, ``tested``, the comparison
     group)."""
     ev = as_dict(evidence)
-    recs = dicts(ev.get("signs"))
+    signs = ev.get("signs")
+    if ev.get("format") == SHARED_FORMAT and isinstance(signs, list):
+        signs = from_tables(signs, None)  # (without the run's key lists: only records kept as a list)
+    recs = dicts(signs)
     return [expand_record(r) for r in recs] if ev.get("format") in COMPACT_FORMATS else recs
 
 

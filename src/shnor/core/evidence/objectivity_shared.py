@@ -8,7 +8,12 @@ procedure, the reason a procedure was not tested — is the same in every school
 ``evidence_shared["objectivity"]``): ``{record id: {path: value}}``, the paths of ``SHARED_PATHS``.
 A record that left out path ``SHARED_PATHS[i]`` says so in bit ``i`` of ``"@"``; a record whose value
 differs from the run's keeps its own (no bit). The pooled tests (``pooled_signs``) do the same for
-their comparison group, under ``pooled:<sign>``.
+their comparison group and the pooled bunching's list of tests (procedure, subject, grade, year of
+each), under ``pooled:<sign>``.
+
+The records themselves are stored as tables whose key lists and repeated texts are the run's too
+(``objectivity_tables``: ``shared["@tables"]``, ``shared["@texts"]``), and so is each pooled test
+(one row). Read without the run's parts, format-3 evidence has its school-level numbers and no records.
 
 ``share`` turns one school's evidence (format 1, 2 or 3 already resolved) into format 3, adding what
 it moved to ``shared``; ``resolve`` puts the shared parts back and gives format 2, the layout every
@@ -24,11 +29,12 @@ from typing import Any
 from shnor.core.evidence._read import as_dict
 from shnor.core.evidence.objectivity_format import FORMAT as FORMAT_2
 from shnor.core.evidence.objectivity_format import compact
+from shnor.core.evidence.objectivity_tables import TABLES, TEXTS, from_tables, to_tables
 
 #: The layout the store writes now.
 FORMAT = 3
 #: What a record may leave to the run, by bit of ``"@"``. Append only: stored runs name paths by index.
-SHARED_PATHS: tuple[tuple[str, ...], ...] = (
+SHARED_PATHS: tuple[tuple[str | int, ...], ...] = (
     ("chart", "task_success", "region"),
     ("chart", "task_success", "levels"),
     ("chart", "journal_vs_vpr", "region"),
@@ -38,43 +44,56 @@ SHARED_PATHS: tuple[tuple[str, ...], ...] = (
     ("empirical_null",),
     ("reason",),
     ("comparison_group",),
+    # the pooled bunching's tests (which procedure, subject, grade and year each is)
+    *(("boundaries", b, "tests", k) for b in (0, 1) for k in ("procedure", "subject", "grade", "year")),
 )
 #: The key of a record's bits.
 MOVED = "@"
-_NAMES = tuple(".".join(p) for p in SHARED_PATHS)
+_NAMES = tuple(".".join(map(str, p)) for p in SHARED_PATHS)
 
 
 #: The top-level keys of ``SHARED_PATHS``: a record with none of them has nothing to share.
 _TOP = frozenset(p[0] for p in SHARED_PATHS)
 
 
-def _get(node: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+def _get(node: Mapping[str, Any], path: tuple[str | int, ...]) -> Any:
+    """The value at ``path`` (keys of objects, indices of lists), or None."""
     cur: Any = node
     for k in path:
-        if type(cur) is not dict or k not in cur:
+        if type(k) is int:
+            if type(cur) is not list or k >= len(cur):
+                return None
+        elif type(cur) is not dict or k not in cur:
             return None
         cur = cur[k]
     return cur
 
 
-def _without(node: Mapping[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
-    """A copy of ``node`` without ``path`` (the objects along it copied, nothing else)."""
-    out = dict(node)
+def _without(node: Any, path: tuple[str | int, ...]) -> Any:
+    """A copy of ``node`` without ``path`` (the objects and lists along it copied, nothing else)."""
+    out = list(node) if type(node) is list else dict(node)
     if len(path) == 1:
-        del out[path[0]]
+        del out[path[0]]  # type: ignore[arg-type]
     else:
-        out[path[0]] = _without(out[path[0]], path[1:])
+        out[path[0]] = _without(out[path[0]], path[1:])  # type: ignore[index]
     return out
 
 
-def _with(node: Mapping[str, Any], path: tuple[str, ...], value: Any) -> dict[str, Any]:
-    """A copy of ``node`` with ``value`` at ``path`` (missing objects along it made)."""
-    out = dict(node)
+def _with(node: Any, path: tuple[str | int, ...], value: Any) -> Any:
+    """A copy of ``node`` with ``value`` at ``path`` (missing objects along it made; a list index
+    that is not there: ``node`` as it is)."""
+    k = path[0]
+    if type(k) is int:
+        if type(node) is not list or k >= len(node):
+            return node
+        out_l = list(node)
+        out_l[k] = value if len(path) == 1 else _with(out_l[k], path[1:], value)
+        return out_l
+    out = dict(node) if isinstance(node, Mapping) else {}
     if len(path) == 1:
-        out[path[0]] = value
+        out[k] = value
     else:
-        inner = out.get(path[0])
-        out[path[0]] = _with(inner if isinstance(inner, Mapping) else {}, path[1:], value)
+        out[k] = _with(out.get(k), path[1:], value)
     return out
 
 
@@ -127,16 +146,38 @@ def share(evidence: Mapping[str, Any], shared: MutableMapping[str, Any]) -> dict
     ev = compact(evidence)
     out: dict[str, Any] = {**ev, "format": FORMAT}
     if isinstance(ev.get("signs"), list):
-        out["signs"] = [
-            share_node(str(r.get("id")), r, shared) if isinstance(r, Mapping) else r for r in ev["signs"]
-        ]
+        out["signs"] = to_tables(
+            [share_node(str(r.get("id")), r, shared) if isinstance(r, Mapping) else r for r in ev["signs"]],
+            shared.setdefault(TABLES, []),
+            shared.setdefault(TEXTS, []),
+        )
     pooled = ev.get("pooled_signs")
     if isinstance(pooled, Mapping):
         out["pooled_signs"] = {
-            name: share_node(f"pooled:{name}", node, shared) if isinstance(node, Mapping) else node
+            name: _pooled_row(name, share_node(f"pooled:{name}", node, shared), shared)
+            if isinstance(node, Mapping)
+            else node
             for name, node in pooled.items()
         }
     return out
+
+
+def _pooled_row(name: str, node: dict[str, Any], shared: MutableMapping[str, Any]) -> Any:
+    """A pooled test as one row of a table (``[n, [value, …]]``, its keys the run's), or as it is."""
+    if "id" in node:
+        return node
+    table = to_tables([{"id": name, **node}], shared.setdefault(TABLES, []), shared.setdefault(TEXTS, []))
+    return table[0] if table and type(table[0]) is list else node
+
+
+def _pooled_node(name: str, raw: Any, shared: Mapping[str, Any]) -> Any:
+    """A pooled test from ``_pooled_row``'s row (an object as it is)."""
+    if type(raw) is not list:
+        return raw
+    recs = from_tables([raw], shared.get(TABLES), shared.get(TEXTS))
+    if not recs:
+        return {}
+    return {k: v for k, v in recs[0].items() if k != "id"}
 
 
 def resolve(evidence: Mapping[str, Any], shared: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -147,13 +188,15 @@ def resolve(evidence: Mapping[str, Any], shared: Mapping[str, Any] | None) -> di
     out: dict[str, Any] = {**evidence, "format": FORMAT_2}
     if isinstance(evidence.get("signs"), list):
         out["signs"] = [
-            resolve_node(str(r.get("id")), r, run) if isinstance(r, Mapping) else r for r in evidence["signs"]
+            resolve_node(str(r.get("id")), r, run) if isinstance(r, Mapping) else r
+            for r in from_tables(evidence["signs"], run.get(TABLES), run.get(TEXTS))
         ]
     pooled = evidence.get("pooled_signs")
     if isinstance(pooled, Mapping):
+        nodes = {name: _pooled_node(name, node, run) for name, node in pooled.items()}
         out["pooled_signs"] = {
             name: resolve_node(f"pooled:{name}", node, run) if isinstance(node, Mapping) else node
-            for name, node in pooled.items()
+            for name, node in nodes.items()
         }
     return out
 
