@@ -62,12 +62,13 @@ class ScopedQuerySet(models.QuerySet):
         if not scope.sees_rows:
             return self.none()
         items = (spec,) if isinstance(spec, str) else tuple(spec)
-        wanted, many = Q(), False
+        wanted = Q()
         for item in items:
             cond, path = item if isinstance(item, tuple) else (Q(), item)
             target, crosses = _path_target(self.model, path)
-            wanted |= cond & Q(**{f"{path}__in": target._default_manager.visible_to(scope)})
-            many = many or crosses
-        if many:  # a to-many path would repeat rows: select the keys instead
-            return self.filter(pk__in=self.model._base_manager.filter(wanted).values("pk"))
+            through = cond & Q(**{f"{path}__in": target._default_manager.visible_to(scope)})
+            # a to-many path would repeat rows: select the keys instead, one subquery per path (joining
+            # two to-many paths in one query multiplies their rows: a region's schools × the schools of
+            # its municipalities, seconds per request on a country's registry)
+            wanted |= Q(pk__in=self.model._base_manager.filter(through).values("pk")) if crosses else through
         return self.filter(wanted)
