@@ -30,20 +30,25 @@ def _same_keys(v: Any) -> list[str] | None:
     return keys
 
 
-def _flat(node: Mapping[str, Any], prefix: str, out: list[tuple[str, Any]]) -> bool:
-    """``node``'s leaves as (``a.b`` path, value) pairs, in key order (a top-level list of objects as
-    columns, ``_ROWS``); False when a key has a dot or a bracket."""
+def _flat(node: Mapping[str, Any], prefix: str, keys: list[str], values: list[Any]) -> None:
+    """``node``'s leaves: their ``a.b`` paths onto ``keys``, their values onto ``values``, in key order
+    (a top-level list of objects as columns, ``_ROWS``). Keys with a dot or a bracket are not checked
+    here (``_plain_keys``)."""
     for k, v in node.items():
-        if "." in k or "[" in k:
-            return False
         if type(v) is dict and v:
-            if not _flat(v, f"{prefix}{k}.", out):
-                return False
-        elif not prefix and (keys := _same_keys(v)) is not None:
-            out += [(f"{k}{_ROWS}.{sub}", [d[sub] for d in v]) for sub in keys]
+            _flat(v, prefix + k + ".", keys, values)
+        elif not prefix and type(v) is list and (sub := _same_keys(v)) is not None:
+            for c in sub:
+                keys.append(k + _ROWS + "." + c)
+                values.append([d[c] for d in v])
         else:
-            out.append((prefix + k, v))
-    return True
+            keys.append(prefix + k)
+            values.append(v)
+
+
+def _plain_keys(node: Mapping[str, Any]) -> bool:
+    """Whether no key of ``node`` (nested objects too) has a dot or a bracket."""
+    return not any("." in k or "[" in k or (type(v) is dict and not _plain_keys(v)) for k, v in node.items())
 
 
 def _rows_back(rec: dict[str, Any]) -> dict[str, Any]:
@@ -98,11 +103,12 @@ def to_tables(records: list[Any], keylists: list[list[str]], texts: list[str]) -
         return records
     groups: dict[tuple[str, ...], list[list[Any]]] = {}  # by sign and keys
     for r in records:
-        pairs: list[tuple[str, Any]] = []
-        if not _flat(r, "", pairs):
+        keys: list[str] = [r["id"].split(":", 1)[0]]  # (the sign first)
+        values: list[Any] = []
+        _flat(r, "", keys, values)
+        if not _plain_keys(r):
             return records
-        sign = r["id"].split(":", 1)[0]
-        groups.setdefault((sign, *(k for k, _ in pairs)), []).append([v for _, v in pairs])
+        groups.setdefault(tuple(keys), []).append(values)
     known = _index(keylists, tuple)
     text_at = _index(texts)
     out: list[Any] = []
