@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import F
+from django.db.models import F, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -128,7 +128,7 @@ def region(request: HttpRequest, pk: int) -> HttpResponse:
     """A region's dashboard and its municipalities (restricted to the visible schools)."""
     reg = get_object_or_404(regions_visible_to(user=request.user), pk=pk)
     visible = schools_visible_to(user=request.user)
-    scoped = visible.filter(region=reg) | visible.filter(municipality__region=reg)
+    scoped = visible.filter(Q(region=reg) | Q(municipality_id__in=reg.municipalities.values("pk")))
     run = _run_or_latest(request)
     status = ident.school_status(schools=scoped, run=run)
     munis = municipality_summary(schools=scoped)
