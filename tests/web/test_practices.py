@@ -238,6 +238,21 @@ def test_deficit_link_lists_practices_of_the_subject_matching_the_labels(world) 
     assert _render(tag, other, school=world.school).strip() == ""  # a school the user does not see
 
 
+def test_deficit_link_follows_the_bank_after_being_cached(world) -> None:
+    """The practices found for a card's deficits are cached; a practice published or withdrawn after a
+    view shows on the next one."""
+    _deficits(world)
+    assert sel.practices_for_deficits(school=world.school) == []  # cached: nothing in the bank yet
+    reading = published(world, READING)
+    assert [r["practice"].pk for r in sel.practices_for_deficits(school=world.school)] == [reading.pk]
+    reading.status = Status.DRAFT
+    reading.save()
+    assert sel.practices_for_deficits(school=world.school) == []
+    second = published(world, {**READING, "title": "Читательский марафон"})
+    reading.delete()
+    assert [r["practice"].pk for r in sel.practices_for_deficits(school=world.school)] == [second.pk]
+
+
 def test_risk_link_lists_practices_of_the_factor(world) -> None:
     published(world, READING)
     geometry = published(world, GEOMETRY)

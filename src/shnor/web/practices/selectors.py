@@ -4,9 +4,12 @@ adoption year (plain shares of «2», not an estimate of the practice's effect).
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.core.cache import cache
+from django.db.models import Count, Max, Q, QuerySet
 
 from shnor.core.evidence.deficits import DeficitsEvidence
 from shnor.web.accounts.roles import Role
@@ -133,7 +136,10 @@ def practices_for_deficits(
     """Published practices for the school's deficits: per subject, those of the subject (or of no subject)
     whose text shares words (in any form) with the deficits' skills, elements and recommendation topics.
     Each row: ``practice``, ``rank``, ``deficits`` (the labels it was found for). None when the school
-    has no deficits evidence at all."""
+    has no deficits evidence at all.
+
+    Cached by the deficits' labels and the bank's state (number of practices, last change): the search
+    is some 40 full-text queries for a school card, the same for every view of it until either changes."""
     ev = school_deficits(school=school, run=run)
     if ev is None:
         return None
@@ -142,6 +148,19 @@ def practices_for_deficits(
     for d in deficits:
         labels = [x for x in (d.element_label or d.element, d.topic) if x]
         by_subject.setdefault(str(d.subject or ""), []).extend(labels)
+    bank = Practice.objects.aggregate(n=Count("id"), changed=Max("updated_at"))
+    raw = json.dumps([sorted(by_subject.items()), limit, bank["n"], str(bank["changed"])], ensure_ascii=False)
+    key = "shnor:practices_for_deficits:" + hashlib.sha256(raw.encode()).hexdigest()
+    return cache.get_or_set(
+        key, lambda: _practices_found(by_subject=by_subject, limit=limit), PRACTICES_CACHE_SECONDS
+    )
+
+
+#: Seconds the practices found for a set of deficits stay cached (the bank's state is in the key).
+PRACTICES_CACHE_SECONDS = 300
+
+
+def _practices_found(*, by_subject: dict[str, list[str]], limit: int) -> list[dict]:
     found: dict[int, dict] = {}
     for subject, labels in sorted(by_subject.items()):
         qs = practices_published()
