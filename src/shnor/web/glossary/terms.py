@@ -5,6 +5,7 @@ phrases of column headers and evidence labels that mean the term (``{% term_labe
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 #: sections of the glossary page, in order
 SECTIONS = {
@@ -458,7 +459,12 @@ def term(key: str) -> Term:
 
 def find(label: str) -> Term | None:
     """The term a header or evidence label means (its first matching phrase), or None."""
-    text = str(label).lower()
+    return _find(str(label))
+
+
+@lru_cache(maxsize=4096)  # a school card asks for some 240 labels, most of them the same few dozen
+def _find(label: str) -> Term | None:
+    text = label.lower()
     for t in TERMS:
         if any(text.startswith(m) or m in text for m in t.matches):
             return t
