@@ -5,8 +5,11 @@ Each links to the term's entry on the glossary page; the hint shows on hover and
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django import template
-from django.urls import reverse
+from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -17,7 +20,12 @@ register = template.Library()
 
 
 def _href(t: Term) -> str:
-    return f"{reverse('glossary:index')}#term-{t.key}"
+    return f"{_index_url(get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)}#term-{t.key}"
+
+
+@lru_cache(maxsize=16)  # reversed once per prefix and URLconf, not for each of a card's ~180 terms
+def _index_url(prefix: str, urlconf: object) -> str:
+    return reverse("glossary:index")
 
 
 def _link(t: Term, text: str) -> SafeString:
