@@ -170,6 +170,8 @@ def _search_sqlite(qs: QuerySet, query: str, *, any_word: bool, limit: int) -> l
             [match, max(limit * 5, 500)],
         )
         ranks = {int(pk): float(r) for pk, r in cur.fetchall()}
+    if not ranks:
+        return []
     found = list(qs.filter(pk__in=list(ranks)))
     for p in found:
         p.rank = ranks[p.pk]

@@ -149,6 +149,8 @@ def practices_for_deficits(
         labels = [x for x in (d.element_label or d.element, d.topic) if x]
         by_subject.setdefault(str(d.subject or ""), []).extend(labels)
     bank = Practice.objects.aggregate(n=Count("id"), changed=Max("updated_at"))
+    if not bank["n"]:  # an empty bank: nothing to search for
+        return []
     raw = json.dumps([sorted(by_subject.items()), limit, bank["n"], str(bank["changed"])], ensure_ascii=False)
     key = "shnor:practices_for_deficits:" + hashlib.sha256(raw.encode()).hexdigest()
     return cache.get_or_set(
