@@ -162,12 +162,28 @@ def municipalities(request: HttpRequest) -> list:
 @paginate(LimitOffsetPagination)
 def schools(
     request: HttpRequest, q: str = Query("", **TEXT), municipality: int | None = Query(None, **ID)
-) -> list:
+) -> Any:
     """Visible schools, searched by login or name, optionally in one municipality."""
     qs = schools_search(
         schools=schools_visible_to(user=request.user), q=q.strip(), municipality_id=municipality
     )
-    return [_school_out(s) for s in qs]
+    return _PageRows(qs, _school_out)
+
+
+class _PageRows:
+    """A queryset as the paginator's list: only the page asked for is read and turned into dicts (a whole
+    country's 40,000 schools were read for every page of 50: 1.5 s a request), the count by COUNT(*)."""
+
+    def __init__(self, qs: Any, out: Any) -> None:
+        self.qs, self.out = qs, out
+
+    def __len__(self) -> int:
+        return self.qs.count()
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self.out(x) for x in self.qs[index]]
+        return self.out(self.qs[index])
 
 
 @api.get("/schools/{school_id}", response=SchoolOut, summary="Школа")
