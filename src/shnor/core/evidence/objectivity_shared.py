@@ -26,6 +26,8 @@ from __future__ import annotations
 from collections.abc import Mapping, MutableMapping
 from typing import Any
 
+import orjson
+
 from shnor.core.evidence._read import as_dict
 from shnor.core.evidence.objectivity_format import FORMAT as FORMAT_2
 from shnor.core.evidence.objectivity_format import compact
@@ -209,3 +211,29 @@ def resolve_data(data: Any, shared: Mapping[str, Any] | None) -> dict[str, Any]:
     if not isinstance(ev, Mapping) or ev.get("format") != FORMAT:
         return row
     return {**row, "evidence": resolve(ev, shared)}
+
+
+def share_json(evidence: Any, shared: MutableMapping[str, Any]) -> Any:
+    """One school's evidence as UTF-8 JSON (as the method made it) in format 3, its shared parts added
+    to ``shared``; anything that is not the JSON of an object (None, other values) as it is."""
+    if not isinstance(evidence, bytes | bytearray | memoryview | str):
+        return evidence
+    try:
+        parsed = orjson.loads(evidence)
+    except orjson.JSONDecodeError:
+        return evidence
+    if not isinstance(parsed, dict):
+        return evidence
+    return orjson.dumps(share(parsed, shared))
+
+
+#: The shared parts of the runs whose parts ``share_part`` has turned, in the process that turns them.
+_RUNS: dict[Any, dict[str, Any]] = {}
+
+
+def share_part(run: Any, evidence: list[Any]) -> tuple[list[Any], dict[str, Any]]:
+    """A part of run ``run``'s evidence in format 3 (``share_json``), and the run's shared parts so far.
+    Made for a process of its own that is given a run's parts one after another, in order: the shared
+    parts grow there as they would in the storing thread, so the output is the same."""
+    shared = _RUNS.setdefault(run, {})
+    return [share_json(ev, shared) for ev in evidence], shared

@@ -30,13 +30,16 @@ def _same_keys(v: Any) -> list[str] | None:
     return keys
 
 
-def _flat(node: Mapping[str, Any], prefix: str, keys: list[str], values: list[Any]) -> None:
+def _flat(node: Mapping[str, Any], prefix: str, keys: list[str], values: list[Any]) -> bool:
     """``node``'s leaves: their ``a.b`` paths onto ``keys``, their values onto ``values``, in key order
-    (a top-level list of objects as columns, ``_ROWS``). Keys with a dot or a bracket are not checked
-    here (``_plain_keys``)."""
+    (a top-level list of objects as columns, ``_ROWS``). False when a key of ``node`` or of an object
+    in it has a dot or a bracket (the record cannot be a table row; one pass checks it as it goes)."""
+    plain = True
     for k, v in node.items():
+        if "." in k or "[" in k:
+            plain = False
         if type(v) is dict and v:
-            _flat(v, prefix + k + ".", keys, values)
+            plain = _flat(v, prefix + k + ".", keys, values) and plain
         elif not prefix and type(v) is list and (sub := _same_keys(v)) is not None:
             for c in sub:
                 keys.append(k + _ROWS + "." + c)
@@ -44,11 +47,7 @@ def _flat(node: Mapping[str, Any], prefix: str, keys: list[str], values: list[An
         else:
             keys.append(prefix + k)
             values.append(v)
-
-
-def _plain_keys(node: Mapping[str, Any]) -> bool:
-    """Whether no key of ``node`` (nested objects too) has a dot or a bracket."""
-    return not any("." in k or "[" in k or (type(v) is dict and not _plain_keys(v)) for k, v in node.items())
+    return plain
 
 
 def _rows_back(rec: dict[str, Any]) -> dict[str, Any]:
@@ -105,8 +104,7 @@ def to_tables(records: list[Any], keylists: list[list[str]], texts: list[str]) -
     for r in records:
         keys: list[str] = [r["id"].split(":", 1)[0]]  # (the sign first)
         values: list[Any] = []
-        _flat(r, "", keys, values)
-        if not _plain_keys(r):
+        if not _flat(r, "", keys, values):
             return records
         groups.setdefault(tuple(keys), []).append(values)
     known = _index(keylists, tuple)

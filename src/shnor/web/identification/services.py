@@ -66,16 +66,22 @@ def methodology_run_create(
             context=context_frame(),
         )
         history = list_history(before_year=year)
-        with OutcomeWriter() as writer:
-            done = identify(
-                inputs,
-                config,
-                history=history,
-                sink=OutcomeSink(run, writer),
-                progress=say,
-                keep_evidence=keep_evidence or out_dir is not None,
-            )
-            say("ожидание записи результатов")
+        sink: OutcomeSink | None = None
+        try:
+            with OutcomeWriter() as writer:  # (leaving it waits for the parts to be stored)
+                sink = OutcomeSink(run, writer)
+                done = identify(
+                    inputs,
+                    config,
+                    history=history,
+                    sink=sink,
+                    progress=say,
+                    keep_evidence=keep_evidence or out_dir is not None,
+                )
+                say("ожидание записи результатов")
+        finally:
+            if sink is not None:
+                sink.close()  # (its process that turned objectivity's parts)
         release_memory()
         frames = done.frames
         run.summary = done.summary

@@ -12,8 +12,10 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import multiprocessing
 import sqlite3
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -21,20 +23,33 @@ import orjson
 import polars as pl
 from django.db import connection, transaction
 
-from shnor.core.evidence.objectivity_shared import share
+from shnor.core.evidence.objectivity_shared import share_json, share_part
 from shnor.web.identification.models import MethodologyRun, SchoolOutcome
 from shnor.web.identification.writer import OutcomeWriter
 from shnor.web.registry.models import School
 from shnor.web.registry.services import schools_ensure
 
+#: When objectivity's first part has at least this many schools, its parts are turned into format 3
+#: in a process of its own (``OutcomeSink``); else by the storing thread.
+CONVERT_APART = 1000
+
 
 class OutcomeSink:
     """The ``core.pipeline.Sink`` of a run: each result queued on ``writer`` to be stored in its thread.
-    The school pks are read once and shared by the store jobs (they run one after another)."""
+    The school pks are read once and shared by the store jobs (they run one after another).
+
+    Objectivity's evidence is stored in format 3 (``outcomes_store``). Turning it is Python work of
+    about 0.8 ms a school, half a minute of a core for a country year: done by the storing thread it
+    held the interpreter lock against the methods. Parts of ``CONVERT_APART`` schools or more are
+    turned in one process of the sink's own instead, while the methods go on — every part of the run
+    once the first is (one process, given the parts in order: the run's shared parts grow there as in
+    the thread, and the output is the same). ``close`` ends that process."""
 
     def __init__(self, run: MethodologyRun, writer: OutcomeWriter) -> None:
         self.run, self.writer = run, writer
         self.pks: dict[str, int] = {}  # school id -> pk
+        self._turner: ProcessPoolExecutor | None = None
+        self._apart: bool | None = None  # (decided by objectivity's first part)
 
     def __call__(self, method: str, frame: pl.DataFrame, evidence: list[bytes] | None = None) -> None:
         """Queue one method's result (or one part of it) to be stored."""
@@ -42,10 +57,28 @@ class OutcomeSink:
             self.writer.submit(deficits_store, self.run, frame, self.pks)
         elif evidence is None:
             self.writer.submit(outcomes_store, self.run, {method: frame}, self.pks)
+        elif method == SchoolOutcome.OBJECTIVITY and self._turns_apart(len(evidence)):
+            assert self._turner is not None
+            turned = self._turner.submit(share_part, self.run.pk, evidence)
+            self.writer.submit(outcomes_store, self.run, {method: frame}, self.pks, turned=turned)
         else:
             self.writer.submit(
                 outcomes_store, self.run, {method: frame}, self.pks, evidence={method: evidence}
             )
+
+    def _turns_apart(self, schools: int) -> bool:
+        """Whether objectivity's parts are turned in the sink's process (started here when they are)."""
+        if self._apart is None:
+            self._apart = schools >= CONVERT_APART and self.writer.threaded
+            if self._apart:
+                self._turner = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        return self._apart
+
+    def close(self) -> None:
+        """End the process that turned objectivity's parts (after the writer has stored them)."""
+        if self._turner is not None:
+            self._turner.shutdown(wait=True, cancel_futures=True)
+            self._turner = None
 
 
 def _evidence(row: dict[str, Any]) -> dict[str, Any]:
@@ -160,6 +193,7 @@ def outcomes_store(
     pks: dict[str, int] | None = None,
     *,
     evidence: dict[str, list[bytes]] | None = None,
+    turned: Future[tuple[list[Any], dict[str, Any]]] | None = None,
 ) -> None:
     """The outcomes of the methods whose frames are given (by method name), in one transaction.
     ``pks`` (school id -> pk), when given, is used and kept up to date instead of reading the registry
@@ -167,17 +201,21 @@ def outcomes_store(
     evidence as UTF-8 JSON, when the frame has no ``evidence`` column (objectivity's parts).
     Objectivity's evidence is stored in format 3: what every school of a procedure shares goes once
     into ``run.evidence_shared`` (``core.evidence.objectivity_shared``), saved with the outcomes.
-    Call from one thread at a time when ``pks`` is shared (the writer's)."""
+    ``turned``: objectivity's part already in format 3 (``OutcomeSink``), with the run's shared parts
+    so far. Call from one thread at a time when ``pks`` is shared (the writer's)."""
     ids = set()
     for f in frames.values():
         if f.height:
             ids |= set(f["school_id"].to_list())
     shared = None
-    if SchoolOutcome.OBJECTIVITY in frames:
+    if turned is not None:
+        part, run.evidence_shared[SchoolOutcome.OBJECTIVITY] = turned.result()
+        evidence = {**(evidence or {}), SchoolOutcome.OBJECTIVITY: part}
+    elif SchoolOutcome.OBJECTIVITY in frames:
         shared = run.evidence_shared.setdefault(SchoolOutcome.OBJECTIVITY, {})
     with transaction.atomic():
         outcomes_insert(run, _outcome_rows(frames, school_pks(ids, pks), evidence or {}, shared))
-        if shared is not None:  # (with the outcomes that point to it)
+        if shared is not None or turned is not None:  # (with the outcomes that point to it)
             MethodologyRun.objects.filter(pk=run.pk).update(evidence_shared=run.evidence_shared)
 
 
@@ -204,20 +242,6 @@ _COLUMNS: dict[str, tuple[str | None, str | None, str]] = {
     SchoolOutcome.SOCIAL_INDEX: ("social_risk", "index", "rank"),
     SchoolOutcome.TRACKS: (None, None, "track"),
 }
-
-
-def _shared_out(ev: Any, shared: dict[str, Any]) -> Any:
-    """Objectivity evidence (UTF-8 JSON, as the method made it) in format 3, its shared parts moved to
-    ``shared``; anything that is not a JSON object is left as it is."""
-    if ev is _OWN or ev is None:
-        return ev
-    try:
-        parsed = orjson.loads(ev)
-    except orjson.JSONDecodeError:
-        return ev
-    if not isinstance(parsed, dict):
-        return ev
-    return orjson.dumps(share(parsed, shared))
 
 
 def _outcome_rows(
@@ -247,7 +271,7 @@ def _outcome_rows(
             ev_rows = itertools.repeat(_OWN, frame.height)
         for r, ev in zip(frame.drop("evidence", strict=False).iter_rows(named=True), ev_rows, strict=True):
             if shared is not None and method == SchoolOutcome.OBJECTIVITY:
-                ev = _shared_out(ev, shared)
+                ev = share_json(ev, shared)
             yield (
                 pk[r["school_id"]],
                 method,
