@@ -82,6 +82,25 @@ def test_country_year(home) -> None:
     assert report.summary["schools_with_results"] > 30_000
 
 
+@pytest.mark.slow
+def test_country_three_years(home) -> None:
+    """Three country years (≈ 46 million ВПР rows) with no stored earlier runs (docs/benchmarks.md):
+    the methods that need earlier years run over 2022–2023 — the cohort markers compare grade N of
+    2023 with grade N+1 of 2024, and the low results, recomputing 2022 and 2023, find schools on the
+    list three years running (with one year neither can happen)."""
+    from shnor.web.identification.models import MethodologyRun, SchoolOutcome
+
+    report = run_bench(Plan(size="country", years=3, duckdb=False), home / "cache")
+    assert "error" not in report.summary, report.summary
+    assert report.rows > 40_000_000
+    assert report.agree
+    assert report.summary["schools_with_results"] > 30_000
+    run = MethodologyRun.objects.get(label="bench", year=2024, status=MethodologyRun.DONE)
+    outcomes = SchoolOutcome.objects.filter(run=run)
+    assert outcomes.filter(method=SchoolOutcome.FIOKO, label__contains="cohort_").exists()
+    assert outcomes.filter(method=SchoolOutcome.LOW_RESULTS, value__gte=3).exists()  # years on the list
+
+
 def test_schools_option_counts_the_whole_country() -> None:
     """``--schools`` is the country's total: the generator's count is per region (85 in the country)."""
     from shnor_bench.country import demo_config
