@@ -70,24 +70,6 @@ class _Collected:
         self.with_vpr: dict[str, None] = {}
         self.gia: dict[str, dict[str, Any]] | None = None
         self.fluct: dict[str, dict[str, Any]] | None = None
-        self.school_level: dict[str, dict[str, dict[str, Any]]] = {}
-
-
-def _school_level(
-    inputs: Inputs, config: Mapping[str, Any], fluct: Mapping[str, Mapping[str, Any]] | None
-) -> dict[str, dict[str, dict[str, Any]]]:
-    """The school-level signs that need the results only (no procedure's tests): participation, the
-    pooled journal agreement and the pooled lenient checking, {sign: {school_id: record}} in that order."""
-    cfg_s = config["signs"]
-    out: dict[str, dict[str, dict[str, Any]]] = {}
-    if cfg_s.get("participation", {}).get("enabled", False):
-        out["participation"] = participation(inputs, config, fluct)
-    if cfg_s["journal_corr"]["enabled"] and cfg_s["journal_corr"].get("pool", False):
-        out["journal_corr"] = journal_corr_pooled(inputs, config)
-    lenient = cfg_s.get("lenient_checking", {})
-    if lenient.get("enabled", False) and lenient.get("pool", False):
-        out["lenient_checking"] = lenient_pooled(inputs, config)
-    return out
 
 
 def start(inputs: Inputs, config: Mapping[str, Any], workers: workers_mod.Workers) -> Started:
@@ -100,10 +82,9 @@ def start(inputs: Inputs, config: Mapping[str, Any], workers: workers_mod.Worker
 
 def collect(inputs: Inputs, config: Mapping[str, Any], started: Started) -> None:
     """Take in every procedure's tests as the workers hand them over (the school-level tests that
-    need none are made first, while the workers work: on a country year they fill the wait for the
-    workers, where made after it they took a third of the combination's time); ``run(...,
-    started=)`` goes on from there. Called by itself, it lets the caller close its workers before
-    the signs are combined (their memory is then the run's no more)."""
+    need none are made first, while the workers work); ``run(..., started=)`` goes on from there.
+    Called by itself, it lets the caller close its workers before the signs are combined (their
+    memory is then the run's no more)."""
     if started.collected is not None:
         return
     c = _Collected()
@@ -114,7 +95,6 @@ def collect(inputs: Inputs, config: Mapping[str, Any], started: Started) -> None
         if cfg_s["fluctuation"]["enabled"] and cfg_s["fluctuation"].get("pool", False)
         else None
     )
-    c.school_level = _school_level(inputs, config, c.fluct)
     for (unit_cols, blob, schools), rows, pmfs in started.results:
         c.with_results.update(dict.fromkeys(schools))
         if unit_cols[3] and unit_cols[3][0] == "vpr":  # (a procedure's records are all of one procedure)
@@ -146,7 +126,6 @@ def evaluate(
     started.collected = None  # (held here from now on, and freed with the tests)
     cols, blobs, region_rows, pooled_bunching = c.cols, c.blobs, c.region_rows, c.pooled_bunching
     with_results, with_vpr, gia, fluct = c.with_results, c.with_vpr, c.gia, c.fluct
-    made = c.school_level
     del c
     pooled: dict[str, dict[str, dict[str, Any]]] = {}
     cfg_s = config["signs"]
@@ -156,7 +135,13 @@ def evaluate(
         school_level["bunching"] = bunching_pooled(inputs, config, pooled_bunching)
     if fluct is not None:
         school_level["fluctuation"] = fluct
-    school_level.update(made)
+    if cfg_s.get("participation", {}).get("enabled", False):
+        school_level["participation"] = participation(inputs, config, fluct)
+    if cfg_s["journal_corr"]["enabled"] and cfg_s["journal_corr"].get("pool", False):
+        school_level["journal_corr"] = journal_corr_pooled(inputs, config)
+    lenient = cfg_s.get("lenient_checking", {})
+    if lenient.get("enabled", False) and lenient.get("pool", False):
+        school_level["lenient_checking"] = lenient_pooled(inputs, config)
     for sign, res in school_level.items():
         if cfg_s[sign].get("pooled_empirical_null", False):
             calib = empirical_null(res, int(config["empirical_null_min_schools"]))
