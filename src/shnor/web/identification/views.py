@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import F, Q
+from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,7 +24,13 @@ from shnor.web.identification.exports import list_xlsx
 from shnor.web.identification.models import MethodologyRun, TrackChoice
 from shnor.web.identification.track_choices import can_choose_track, people_for, track_choose
 from shnor.web.registry.models import School
-from shnor.web.registry.selectors import municipality_summary, school_contexts, school_kinds, schools_search
+from shnor.web.registry.selectors import (
+    in_region,
+    municipality_summary,
+    school_contexts,
+    school_kinds,
+    schools_search,
+)
 
 
 def run_from_query(request: HttpRequest):
@@ -129,7 +135,7 @@ def region(request: HttpRequest, pk: int) -> HttpResponse:
     """A region's dashboard and its municipalities (restricted to the visible schools)."""
     reg = get_object_or_404(regions_visible_to(user=request.user), pk=pk)
     visible = schools_visible_to(user=request.user)
-    scoped = visible.filter(Q(region=reg) | Q(municipality_id__in=reg.municipalities.values("pk")))
+    scoped = visible.filter(in_region(reg.pk))
     run = _run_or_latest(request)
     status = ident.school_status(schools=scoped, run=run)
     munis = municipality_summary(schools=scoped)

@@ -9,7 +9,7 @@ from django.db.models import Count, Q, QuerySet
 
 from shnor.core.store import schema
 from shnor.web.params import db_int
-from shnor.web.registry.models import School, SchoolContext
+from shnor.web.registry.models import Municipality, School, SchoolContext
 
 
 def schools_frame() -> pl.DataFrame:
@@ -80,6 +80,15 @@ def schools_search(
     if locality:
         schools = schools.filter(locality=locality)
     return schools.order_by("municipality__name", "school_id")
+
+
+def in_region(region_id: int | None) -> Q:
+    """Schools of a region: its own (no municipality) and those of its municipalities. The municipalities
+    are a subquery, not a join: both halves use their index (the join made every query scan the whole
+    registry, ~5 ms a time on a country's 40,000 schools)."""
+    return Q(region_id=region_id) | Q(
+        municipality_id__in=Municipality.objects.filter(region_id=region_id).values("pk")
+    )
 
 
 def school_kinds(*, schools: QuerySet[School]) -> list[str]:
