@@ -10,6 +10,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.web.world import PASSWORD
 
@@ -37,6 +38,19 @@ def login(browser, live_server, username: str):
     page.click("button[type=submit]")
     page.wait_for_load_state("domcontentloaded")
     return context, page
+
+
+def job_result(page):
+    """The finished job's result block. The job page reloads itself when its job ends (jobs.js polls
+    every 1.5 s); a reload from the test as well would race with it (net::ERR_ABORTED), so the test waits
+    for the page's own reload and reloads only if that has not come."""
+    result = page.locator("#job-result")
+    try:
+        result.wait_for(timeout=15_000)
+    except PlaywrightTimeout:
+        page.reload()
+        result.wait_for()
+    return result
 
 
 def see_evidence_chart(page) -> None:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from shnor.web.identification.models import MethodologyRun, SchoolOutcome
 from shnor.web.monitoring.reports import Unit, annual_data
 from shnor.web.support.models import Activity, Roadmap
-from tests.web.test_browser import SCREENSHOT_DIR, login
+from tests.web.test_browser import SCREENSHOT_DIR, job_result, login
 from tests.web.test_imports_web import work
 
 LISTED = {"sch0001", "sch0002"}  # FIOKO: sch0001, sch0003; the region adds sch0002, removes sch0003
@@ -81,8 +81,7 @@ def municipality_plans(page, url: str) -> None:
     page.click("#bulk-confirm button[type=submit]")
     page.wait_for_url("**/support/roadmaps/bulk/jobs/*/")
     work()
-    page.reload()
-    page.locator("#job-result").wait_for()
+    job_result(page)
     assert "Дорожные карты созданы" in page.locator("#job-result").inner_text()
 
 

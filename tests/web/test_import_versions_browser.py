@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from shnor.web.assessments.models import ImportBatch
 from shnor.web.assessments.services import reference_ensure_shipped
-from tests.web.test_browser import SCREENSHOT_DIR, login
+from tests.web.test_browser import SCREENSHOT_DIR, job_result, login
 from tests.web.test_import_versions import NAME, truncated
 from tests.web.test_imports_web import work
 
@@ -20,8 +20,7 @@ def upload(page, live_server, path) -> None:
     page.click("form[enctype] button[type=submit]")
     page.wait_for_url("**/jobs/*/")
     work()
-    page.reload()
-    page.locator("#job-result").wait_for()
+    job_result(page)
 
 
 def test_replace_needs_confirmation_and_restores(browser, live_server, live_world, real, tmp_path) -> None:
@@ -42,10 +41,11 @@ def test_replace_needs_confirmation_and_restores(browser, live_server, live_worl
         original.refresh_from_db()
         assert original.status == ImportBatch.ACTIVE
 
+        refused = page.url
         page.click("#confirm-replace")
-        page.wait_for_url("**/jobs/*/")
+        page.wait_for_url(lambda url: "/jobs/" in url and url != refused)
         work()
-        page.reload()
+        job_result(page)
         assert "заменена версия от" in page.locator("#job-result").inner_text()
         original.refresh_from_db()
         assert original.status == ImportBatch.REPLACED

@@ -11,7 +11,7 @@ import openpyxl
 from shnor.web.assessments.models import ImportBatch
 from shnor.web.registry.models import SchoolContext
 from tests.builders import HEADER_2021, good_tasks, pupil_row, write_csv, write_xlsx
-from tests.web.test_browser import SCREENSHOT_DIR, login
+from tests.web.test_browser import SCREENSHOT_DIR, job_result, login
 from tests.web.test_imports_web import work
 
 CONTEXT_HEADER = ["year", "school_id", "share_low_income", "share_registered", "staff_shortage"]
@@ -42,8 +42,7 @@ def upload(page, url: str, kind: str, path, **fields: str) -> str:
     page.click(f"{card} button[type=submit]")
     page.wait_for_url("**/jobs/*/")
     work()
-    page.reload()
-    page.locator("#job-result").wait_for()
+    job_result(page)
     return page.locator("#job-result").inner_text()
 
 
