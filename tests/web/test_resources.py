@@ -249,8 +249,8 @@ def test_pages_and_api_are_scoped(world) -> None:
         source="region",
         decided_on=date(2025, 2, 1),
     )
-    assert api.decisions(request, year=2025, municipality=None, school_id=None) == []
+    page = api.decisions(request, year=2025, municipality=None, school_id=None)  # a page: items, count
+    assert (page["items"], page["count"]) == ([], 0)
     request.user = world.users["region"]
-    assert [d["school_id"] for d in api.decisions(request, year=2025, municipality=None, school_id=None)] == [
-        "sch0003"
-    ]
+    page = api.decisions(request, year=2025, municipality=None, school_id=None)
+    assert [d["school_id"] for d in page["items"]] == ["sch0003"]

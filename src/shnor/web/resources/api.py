@@ -8,7 +8,9 @@ from datetime import date
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Path, Query, Router, Schema
+from ninja.pagination import paginate
 
+from shnor.web.apipages import PageRows, Pages
 from shnor.web.registry.models import School
 from shnor.web.resources import selectors as sel
 
@@ -106,35 +108,36 @@ def needs(request: HttpRequest, school_id: str = Path(..., **TEXT), year: int = 
 
 
 @router.get("/decisions", response=list[DecisionOut], summary="Решения об адресной поддержке")
+@paginate(Pages)
 def decisions(
     request: HttpRequest,
     year: int | None = Query(None, **YEAR),
     municipality: int | None = Query(None, **ID),
     school_id: str | None = Query(None, **TEXT),
-) -> list[dict]:
-    """The decisions the user sees (of a year, a municipality or a school when given)."""
-    qs = sel.decisions_visible(user=request.user, year=year).prefetch_related("executions")
+) -> PageRows:
+    """The decisions the user sees (of a year, a municipality or a school when given), newest first, a page
+    at a time (the executions of the page's decisions only)."""
+    qs = sel.decisions_visible(user=request.user, year=year).order_by("-decided_on", "-id")
     if municipality is not None:
         qs = qs.filter(school__municipality_id=municipality)
     if school_id:
         qs = qs.filter(school__school_id=school_id)
-    out = []
-    for d in qs:
-        ex = list(d.executions.all())
-        out.append(
-            {
-                "id": d.pk,
-                "school_id": d.school.school_id,
-                "year": d.year,
-                "purpose": d.purpose,
-                "amount": float(d.amount),
-                "source": d.source,
-                "decided_on": d.decided_on,
-                "document": d.document,
-                "status": d.status,
-                "status_label": d.get_status_display(),
-                "spent": float(sum(e.spent for e in ex)),
-                "executions": [{"date": e.date, "spent": float(e.spent), "note": e.note} for e in ex],
-            }
-        )
-    return out
+    return PageRows(qs.prefetch_related("executions"), _decision_out)
+
+
+def _decision_out(d) -> dict:
+    ex = list(d.executions.all())
+    return {
+        "id": d.pk,
+        "school_id": d.school.school_id,
+        "year": d.year,
+        "purpose": d.purpose,
+        "amount": float(d.amount),
+        "source": d.source,
+        "decided_on": d.decided_on,
+        "document": d.document,
+        "status": d.status,
+        "status_label": d.get_status_display(),
+        "spent": float(sum(e.spent for e in ex)),
+        "executions": [{"date": e.date, "spent": float(e.spent), "note": e.note} for e in ex],
+    }
