@@ -13,12 +13,14 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from django.core.cache import cache
 from django.db.models import Max, Q, QuerySet
 from django.urls import reverse
 
 from shnor.core.evidence import LowResultsEvidence, RiskUnit, as_dict
 from shnor.core.evidence.base import Charts
+from shnor.core.evidence.objectivity_shared import FORMAT as SHARED_FORMAT
 from shnor.core.evidence.objectivity_shared import resolve_data
 from shnor.core.labels import CATEGORY_SHORT_LABELS, SIGN_LABELS, TRACK_LABELS  # TRACK_LABELS: re-exported
 from shnor.core.labels import METHOD_TITLES as _METHOD_TITLES
@@ -35,9 +37,19 @@ METHOD_TITLES = dict(_METHOD_TITLES)
 CATEGORY_LABELS = CATEGORY_SHORT_LABELS
 
 
+#: A run's columns no page lists: its settings and the evidence its schools share are tens of KB of JSON
+#: each, decoded for every run a page touches (seven runs a school card, ≈ 0.7 MB of JSON) if loaded.
+#: Read on access when a page needs them; the shared evidence through ``run_shared_evidence``.
+RUN_HEAVY_FIELDS = ("config", "evidence_shared", "batches")
+
+
 def runs_done() -> QuerySet[MethodologyRun]:
-    """Finished methodology runs, newest year and newest run first."""
-    return MethodologyRun.objects.filter(status=MethodologyRun.DONE).order_by("-year", "-started_at", "-id")
+    """Finished methodology runs, newest year and newest run first (without ``RUN_HEAVY_FIELDS``)."""
+    return (
+        MethodologyRun.objects.filter(status=MethodologyRun.DONE)
+        .defer(*RUN_HEAVY_FIELDS)
+        .order_by("-year", "-started_at", "-id")
+    )
 
 
 def run_pick(*, run_id: Any = None, year: Any = None) -> MethodologyRun | None:
@@ -242,13 +254,40 @@ class Flag:
     data: dict = field(default_factory=dict)
 
 
+#: The objectivity part of done runs' ``evidence_shared`` as JSON, per process: (run id, finished at) →
+#: bytes. A done run's shared evidence never changes; each use decodes its own copy (orjson, ≈ 0.2 ms for
+#: a region's 50 KB), so no request can change what another reads.
+_SHARED_JSON: dict[tuple[int, Any], bytes] = {}
+_SHARED_KEPT = 16
+
+
+def run_shared_evidence(run: MethodologyRun) -> dict | None:
+    """The objectivity evidence run ``run``'s schools share (``core.evidence.objectivity_shared``)."""
+    if run.status != MethodologyRun.DONE or run.finished_at is None:
+        row = MethodologyRun.objects.filter(pk=run.pk).values_list("evidence_shared", flat=True).first()
+        return as_dict(row).get(SchoolOutcome.OBJECTIVITY)
+    key = (run.pk, run.finished_at)
+    text = _SHARED_JSON.get(key)
+    if text is None:
+        row = MethodologyRun.objects.filter(pk=run.pk).values_list("evidence_shared", flat=True).first()
+        text = orjson.dumps(as_dict(row).get(SchoolOutcome.OBJECTIVITY))
+        while len(_SHARED_JSON) >= _SHARED_KEPT:
+            _SHARED_JSON.pop(next(iter(_SHARED_JSON)), None)
+        _SHARED_JSON[key] = text
+    return orjson.loads(text)
+
+
 def outcome_data_resolved(*, outcome: SchoolOutcome, run: MethodologyRun | None = None) -> dict:
     """An outcome's ``data`` as the presenters read it: objectivity evidence stored in format 3 with the
     parts it shares with the run's other schools put back (``run``: the outcome's, when at hand)."""
     if outcome.method != SchoolOutcome.OBJECTIVITY:
         return as_dict(outcome.data)
-    shared = (run if run is not None and run.pk == outcome.run_id else outcome.run).evidence_shared
-    return resolve_data(outcome.data, as_dict(shared).get(SchoolOutcome.OBJECTIVITY))
+    data = as_dict(outcome.data)
+    ev = data.get("evidence")
+    if not isinstance(ev, dict) or ev.get("format") != SHARED_FORMAT:
+        return data
+    owner = run if run is not None and run.pk == outcome.run_id else outcome.run
+    return resolve_data(data, run_shared_evidence(owner))
 
 
 def school_flags(*, school: School, run: MethodologyRun) -> list[Flag]:
