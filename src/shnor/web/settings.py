@@ -163,6 +163,23 @@ TEMPLATES = [
 ]
 WSGI_APPLICATION = "shnor.web.wsgi.application"
 
+#: SQLite's connection options (the default database, no ``DATABASE_URL``).
+#: - WAL journal: readers and the one writer no longer block each other (with the rollback journal a long
+#:   read — a country-wide list — held off the logins' session writes until «database is locked»); the mode
+#:   is stored in the file, so an existing database switches on its next connection. A WAL database is
+#:   three files (``shnor.sqlite3``, ``-wal``, ``-shm``): copy it with ``shnor backup`` (one read
+#:   transaction, ``web/backup.py``), never the main file alone while the server runs.
+#: - 16 KB pages for a new database (set before WAL, which fixes the page size): a school's evidence (tens
+#:   of KB of JSON) takes one or a few pages instead of a chain of 4 KB ones (faster to store a country
+#:   year's objectivity outcomes, ``scripts/bench_store.py``); no effect on an existing file.
+#: - ``BEGIN IMMEDIATE`` for every transaction: a writer takes the write lock at once and waits for it up to
+#:   ``timeout`` seconds, instead of failing at its first write when another writer got there first.
+SQLITE_OPTIONS = {
+    "timeout": 30,
+    "transaction_mode": "IMMEDIATE",
+    "init_command": "PRAGMA page_size = 16384; PRAGMA journal_mode = WAL",
+}
+
 _db_url = os.environ.get("DATABASE_URL")
 if _db_url:
     try:
@@ -174,14 +191,7 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": HOME / "shnor.sqlite3",
-            # 16 KB pages for a new database: a school's evidence (tens of KB of JSON) takes one
-            # or a few pages instead of a chain of 4 KB ones (faster to store a country year's
-            # objectivity outcomes, ``scripts/bench_store.py``); no effect on an existing file
-            "OPTIONS": {
-                "timeout": 30,
-                "transaction_mode": "IMMEDIATE",
-                "init_command": "PRAGMA page_size = 16384",
-            },
+            "OPTIONS": SQLITE_OPTIONS,
         }
     }
 
