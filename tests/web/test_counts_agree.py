@@ -15,6 +15,7 @@ from django.urls import reverse
 from shnor.web.identification.membership import LISTS
 from shnor.web.identification.models import SchoolOutcome
 from shnor.web.monitoring import reports as rep
+from tests.web.report_client import report_fetch
 
 VPR_MARKER = {"marker": "inflated_mean", "procedure": "vpr", "subject": "ma", "grade": 4}
 OGE_MARKER = {"marker": "inflated_mean", "procedure": "oge", "subject": "ru", "grade": 9}
@@ -91,13 +92,10 @@ def test_fioko_layout_differs_only_by_the_stated_rule(marked) -> None:
     text = page.content.decode()
     assert "только для ВПР 4–5 классов" in text
     assert "школ: <b>1</b> из 2" in text
-    official = c.get(
-        reverse("monitoring:report", args=["fioko_list"]), {"unit": f"region:{world.region.pk}", "year": 2024}
-    )
-    assert official.status_code == 200
-    logins = [r[1] for r in _xlsx_rows(official.content, 2)]
+    official = report_fetch(c, "fioko_list", {"unit": f"region:{world.region.pk}", "year": 2024})
+    logins = [r[1] for r in _xlsx_rows(official, 2)]
     assert logins == [r["school_id"] for r in rows if r["in_fioko_format"] == "да"]
-    book = openpyxl.load_workbook(io.BytesIO(official.content))
+    book = openpyxl.load_workbook(io.BytesIO(official))
     assert book.active.title == "Признаки необъективности"
     reports_page = c.get(reverse("monitoring:reports")).content.decode()
     assert "только для ВПР 4–5 классов" in reports_page

@@ -50,6 +50,7 @@ from shnor.web.diagnostics.models import Course, DevelopmentRoute, Enrolment, Te
 from shnor.web.evaluation import services as evaluation
 from shnor.web.jobs.models import Job
 from shnor.web.monitoring.models import EffectivenessAnalysis
+from shnor.web.monitoring.report_jobs import REPORT_KIND
 from shnor.web.practices import services as practices
 from shnor.web.resources import services as resources
 from shnor.web.support.models import AntiRiskProgramme, Evidence, PartnerAssignment, RiskSurvey
@@ -292,6 +293,15 @@ def crawl_world(world: World) -> dict[str, object]:
         created_by=world.users["municipality"],
         region=world.region,
     )
+    report_job = Job.objects.create(
+        kind=REPORT_KIND,
+        label="Отчёт",
+        params={"identifier": "annual_report", "unit": f"region:{world.region.pk}", "year": 2024},
+        status=Job.DONE,
+        result={"key": "0" * 32, "rendered": True},
+        created_by=world.users["region"],
+        region=world.region,
+    )
     case = case_services.cases_open(actor=world.users["region"], year=world.run.year, run=world.run)[0]
     answer = CaseAnswer.objects.create(case=case, author=world.users["school"], text="ответ школы")
     region_user = world.users["region"]
@@ -392,6 +402,8 @@ def crawl_world(world: World) -> dict[str, object]:
         "monitoring:effectiveness_detail": {"pk": analysis.pk},
         "monitoring:site_municipality": {"pk": world.mun.pk},
         "monitoring:report": {"identifier": "annual_report"},
+        "monitoring:report_job": {"pk": report_job.pk},
+        "monitoring:report_job_file": {"pk": report_job.pk},
         "identification:decision_act": {"action": "decide"},
         "cases:case": {"pk": case.pk},
         "cases:answer": {"pk": case.pk},

@@ -19,6 +19,7 @@ from shnor.web.jobs.services import job_execute
 from shnor.web.monitoring import services
 from shnor.web.monitoring.models import EffectivenessAnalysis, IndicatorValue
 from shnor.web.registry.models import School
+from tests.web.report_client import report_fetch
 
 ROLES = ["region", "municipality", "school", "teacher", "curator", "observer"]
 
@@ -258,15 +259,12 @@ def test_reports_render_for_the_region(fioko_marked) -> None:
     ]
     unit = f"region:{world.region.pk}"
     for fmt, magic in (("docx", b"PK"), ("pdf", b"%PDF")):
-        resp = client.get(
-            reverse("monitoring:report", args=["annual_report"]), {"unit": unit, "year": 2024, "format": fmt}
-        )
-        assert resp.status_code == 200
-        assert resp.content.startswith(magic)
-    resp = client.get(reverse("monitoring:report", args=["fioko_list"]), {"unit": unit, "year": 2024})
+        body = report_fetch(client, "annual_report", {"unit": unit, "year": 2024, "format": fmt})
+        assert body.startswith(magic)
+    body = report_fetch(client, "fioko_list", {"unit": unit, "year": 2024})
     from openpyxl import load_workbook
 
-    ws = load_workbook(io.BytesIO(resp.content)).active
+    ws = load_workbook(io.BytesIO(body)).active
     assert [c.value for c in ws[1]] == [
         "Год",
         "Логин",
@@ -281,11 +279,10 @@ def test_reports_render_for_the_region(fioko_marked) -> None:
     assert [c.value for c in ws[2]] == ["2024", "sch0001", "Город Первый", "МБОУ СОШ №1", None, 1, 1, None, 2]
     mun_unit = f"municipality:{world.mun.pk}"
     for ident in ("municipality_summary", "protocol_draft"):
-        resp = client.get(reverse("monitoring:report", args=[ident]), {"unit": mun_unit, "year": 2024})
-        assert resp.status_code == 200
-        assert resp.content.startswith(b"PK")
+        body = report_fetch(client, ident, {"unit": mun_unit, "year": 2024})
+        assert body.startswith(b"PK")
     assert (
-        client.get(
+        client.post(
             reverse("monitoring:report", args=["municipality_summary"]), {"unit": unit, "year": 2024}
         ).status_code
         == 404
@@ -318,7 +315,9 @@ def test_reports_are_scoped(world, role) -> None:
         f"municipality:{world.mun2.pk}",
         f"region:{world.region.pk}",
     ):
-        status = client.get(
-            reverse("monitoring:report", args=["protocol_draft"]), {"unit": unit, "year": 2024}
-        ).status_code
-        assert status == (200 if unit in expected else 404), (role, unit)
+        data = {"unit": unit, "year": 2024}
+        if unit in expected:
+            assert report_fetch(client, "protocol_draft", data).startswith(b"PK"), (role, unit)
+        else:
+            status = client.post(reverse("monitoring:report", args=["protocol_draft"]), data).status_code
+            assert status == 404, (role, unit)

@@ -15,6 +15,8 @@ urlpatterns = [
     path("sites/municipalities/<int:pk>/", views.site_municipality, name="site_municipality"),
     path("reports/", views.reports, name="reports"),
     path("reports/<str:identifier>/", views.report_download, name="report"),
+    path("reports/jobs/<int:pk>/", views.report_job, name="report_job"),
+    path("reports/jobs/<int:pk>/file/", views.report_job_file, name="report_job_file"),
     path("methods/", method_cards.method_cards, name="method_cards"),
     path("methods/<str:code>/", method_cards.method_card, name="method_card"),
 ]

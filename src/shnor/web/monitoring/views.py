@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -18,7 +20,10 @@ from shnor.web.accounts.audit import audit_record
 from shnor.web.accounts.scope import scope_of
 from shnor.web.accounts.selectors import municipalities_visible_to, schools_visible_to
 from shnor.web.identification import listing
+from shnor.web.jobs.models import Job
+from shnor.web.jobs.selectors import jobs_visible_to
 from shnor.web.monitoring import forms as f
+from shnor.web.monitoring import report_jobs as rj
 from shnor.web.monitoring import reports as rep
 from shnor.web.monitoring import selectors as sel
 from shnor.web.monitoring import services
@@ -345,38 +350,77 @@ def reports(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_POST
 def report_download(request: HttpRequest, identifier: str) -> HttpResponse:
-    """Render one exporter for a visible territory and year and send the file (audited)."""
+    """Start (or find) the background job of one exporter for a visible territory, year and format and go
+    to its page; a finished file for the same data is reused unless ``force`` asks for a fresh render."""
     if identifier not in rep.EXPORTERS:
         raise Http404("нет такого отчёта")
-    spec = rep.EXPORTERS[identifier].params.get("format", {})
+    exporter_cls: Any = rep.EXPORTERS[identifier]
+    spec = exporter_cls.params.get("format", {})
     fmt = "docx"  # what an exporter with a single format is given, as before
     if spec.get("choices"):
         fmt = params.choice(
-            request.GET,
+            request.POST,
             "format",
             {c: c.upper() for c in spec["choices"]},
             default=spec.get("default", spec["choices"][0]),
             label="формат файла",
         )
     unit = rep.unit_from_param(
-        user=request.user, value=params.text(request.GET, "unit", max_length=64, label="территория")
+        user=request.user, value=params.text(request.POST, "unit", max_length=64, label="территория")
     )
-    year = _year(request, sel.indicator_years())
-    try:
-        exporter = rep.exporter_build(user=request.user, identifier=identifier, unit=unit, year=year)
-        name, mime, body = exporter.render({"year": year, "format": fmt})
-    except ValueError as exc:
-        messages.error(request, f"Отчёт не сформирован: {exc}")
-        return redirect("monitoring:reports")
+    chosen = params.year(request.POST, "year")
+    year = sel.indicator_years()[-1] if chosen is None else chosen
+    if identifier == "municipality_summary" and unit.level != "municipality":
+        raise Http404("справка строится по муниципалитету")
+    force = params.flag(request.POST, "force", label="сформировать заново")
+    job, _existing = rj.report_start(
+        user=request.user, identifier=identifier, unit=unit, year=year, fmt=fmt, force=force
+    )
+    return redirect("monitoring:report_job", pk=job.pk)
+
+
+def _report_job(request: HttpRequest, pk: int) -> tuple[Job, rep.Unit]:
+    """A report job the user may see, whose territory is still in their scope (else 404)."""
+    job = get_object_or_404(jobs_visible_to(user=request.user).filter(kind=rj.REPORT_KIND), pk=pk)
+    return job, rep.unit_from_param(user=request.user, value=str(job.params.get("unit")))
+
+
+@login_required
+def report_job(request: HttpRequest, pk: int) -> HttpResponse:
+    """A report's progress (the page polls the job), then the button that downloads the file."""
+    job, unit = _report_job(request, pk)
+    exporter: Any = rep.EXPORTERS.get(str(job.params.get("identifier")))
+    kept = rj.report_file(job=job)
+    return render(
+        request,
+        "monitoring/report_job.html",
+        {
+            "job": job,
+            "unit": unit,
+            "exporter_label": exporter.label if exporter else "",
+            "kept": kept,
+            "file_name": kept[1] if kept else "",
+        },
+    )
+
+
+@login_required
+def report_job_file(request: HttpRequest, pk: int) -> FileResponse:
+    """A finished report's file (audited as an export)."""
+    job, unit = _report_job(request, pk)
+    kept = rj.report_file(job=job)
+    if kept is None:
+        raise Http404("файл отчёта не готов или больше не хранится: сформируйте отчёт заново")
+    path, name, mime = kept
+    identifier = str(job.params.get("identifier"))
     audit_record(
         action="export",
         object_type="monitoring.report",
         object_id=identifier,
-        object_repr=f"{unit.label}, {year}",
-        changes={"format": fmt, "file": name},
+        object_repr=f"{unit.label}, {job.params.get('year')}",
+        changes={"format": job.params.get("format"), "file": name, "job": job.pk},
         user=request.user,
     )
-    response = HttpResponse(body, content_type=mime)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return FileResponse(path.open("rb"), as_attachment=True, filename=name, content_type=mime)
