@@ -85,6 +85,7 @@ PREVIOUS: dict[str, Any] = {
         "lenient_checking": {"enabled": False, "min_pupils": 10, "pool": False},
         "participation": {"enabled": False, "gain_weight": 1.0},
         "journal_corr": {"pool": False},
+        "fluctuation": {"pooled_model": "mean"},
         "task_pattern": {"min_pupils": 10},
         "person_fit": {"min_pupils": 10},
         "similarity": {"min_pupils": 10},

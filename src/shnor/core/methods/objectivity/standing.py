@@ -205,77 +205,251 @@ def _school_year_standing(st: pl.DataFrame) -> pl.DataFrame:
     return _precision_weighted(st, ["school_id", "year"])
 
 
+def _reduce_groups(frame: pl.DataFrame, by: list[str], order: list[str]) -> tuple[pl.DataFrame, np.ndarray]:
+    """``frame`` sorted by ``by`` then ``order`` and the first row of each ``by`` group (for
+    ``np.add.reduceat``: sums in a fixed order, the same whatever Polars' threads do)."""
+    frame = frame.sort([*by, *order])
+    new = frame.select(pl.any_horizontal([pl.col(c) != pl.col(c).shift(1) for c in by])).to_series()
+    return frame, np.flatnonzero(np.r_[True, new.fill_null(True).to_numpy()[1:]])
+
+
+def _grade_year_standing(st: pl.DataFrame) -> pl.DataFrame:
+    """Per school, year and grade: the mean standing over its subjects (the same pupils sit them,
+    so a grade-year is one measurement of the school, not one per subject), its nominal sampling
+    variance Σv/k² (the subjects as if independent; the variance model below corrects the scale)
+    and the number of tests k."""
+    st, start = _reduce_groups(st, ["school_id", "year", "grade"], ["procedure", "subject"])
+    k = np.diff(np.r_[start, st.height]).astype(float)
+    return (
+        st[start]
+        .select("school_id", "year", "grade")
+        .with_columns(
+            e=pl.Series(np.add.reduceat(st["z"].to_numpy(), start) / k),
+            v=pl.Series(np.add.reduceat(st["v"].to_numpy(), start) / k**2),
+            k=pl.Series(k.astype(np.int64)),
+        )
+    )
+
+
+def fit_change_variance(
+    change: np.ndarray, nominal: np.ndarray, min_schools: int, min_c: float = 1.0
+) -> tuple[float, float]:
+    """(a, c) of Var(change) = a + c·nominal across schools, fitted robustly: the schools in up to five
+    equal bins by ``nominal`` (at least 40 a bin), the normal-scaled MAD² of each bin's changes about
+    the overall median against the bin's mean nominal variance, weighted least squares; c ≥ 1 (the
+    sampling variance is never taken as smaller than computed), a ≥ 0. With fewer than
+    ``min_schools`` schools: (max(0, MAD² − median nominal), 1), as ``robust_standardise``."""
+    ok = np.isfinite(change) & np.isfinite(nominal)
+    d, s = change[ok], nominal[ok]
+    if len(d) < max(min_schools, 2):
+        return 0.0, 1.0
+    med = float(np.median(d))
+    order = np.argsort(s, kind="stable")
+    bins = np.array_split(order, max(1, min(5, len(d) // 40)))
+    y = np.array([float(np.median(np.abs(d[b] - med))) ** 2 * 1.482602218505602**2 for b in bins])
+    x = np.array([float(s[b].mean()) for b in bins])
+    w = np.array([len(b) for b in bins], float)
+    if len(bins) == 1:
+        return max(0.0, float(y[0] - x[0])), 1.0
+    sw = np.sqrt(w)
+    (a, c), *_ = np.linalg.lstsq(np.stack([sw, x * sw], 1), y * sw, rcond=None)
+    if c < min_c:
+        c = min_c
+        a = float(np.sum(w * (y - c * x)) / w.sum())
+    if a < 0.0:
+        a = 0.0
+        c = max(min_c, float(np.sum(w * x * y) / np.sum(w * x * x)))
+    return float(a), float(c)
+
+
+def _weighted(gy: pl.DataFrame, by: list[str]) -> pl.DataFrame:
+    """Per ``by`` group of grade-year standings: Σw·e/Σw, its variance 1/Σw, its sampling variance
+    Σw²·cv/(Σw)² (``cv``: a grade-year's corrected sampling variance) and the tests Σk."""
+    if gy.height == 0:
+        return gy.select(by).with_columns(
+            e=pl.lit(None, pl.Float64),
+            v=pl.lit(None, pl.Float64),
+            s=pl.lit(None, pl.Float64),
+            k=pl.lit(None, pl.Int64),
+        )
+    gy, start = _reduce_groups(gy, by, [c for c in ("year", "grade") if c not in by])
+    w = gy["w"].to_numpy()
+    sw = np.add.reduceat(w, start)
+    return (
+        gy[start]
+        .select(by)
+        .with_columns(
+            e=pl.Series(np.add.reduceat(w * gy["e"].to_numpy(), start) / sw),
+            v=pl.Series(1.0 / sw),
+            s=pl.Series(np.add.reduceat(w * w * gy["cv"].to_numpy(), start) / sw**2),
+            k=pl.Series(np.add.reduceat(gy["k"].to_numpy(), start)),
+        )
+    )
+
+
+#: The least factor on the spike's nominal sampling variance (``_pooled_changes``).
+MIN_C_SPIKE = 0.25
+
+
+def _pooled_changes(
+    st: pl.DataFrame, y: int, cfg: Mapping[str, Any]
+) -> tuple[dict[int, dict[str, tuple[float, float, int]]], dict[str, list[tuple[str, float, float]]], float]:
+    """The school's standing per year, its gain and spike statistics with their variances, and the
+    scale the earlier years' changes ask for (≥ 1).
+
+    ``model = "drift"``: subject-mean grade-year standings; Var(a grade's change between the two
+    earlier years) = 2δ² + c·nominal fitted across schools (``fit_change_variance``: δ² the honest
+    drift of a grade-year, c ≥ 1 the sampling variance's correction — the subjects share pupils);
+    grade-years weighted by 1/(δ² + c·v); gain = this year − all earlier grade-years (one level,
+    each grade-year by its precision), its variance from the model; the model is checked on the
+    school's change between the earlier years, standardised by it (the gain's z's are divided by
+    max(1, MAD of those)). Spike = last year − mean(this year, two years ago) of the year standings,
+    its sampling variance (× a factor fitted to the earlier years' change, ≥ ``MIN_C_SPIKE``) plus
+    the spikes' own between-school variance (``robust_standardise``), as before. ``model = "mean"``
+    (before version 2026.2): each year the precision-weighted mean over its tests, gain against the
+    mean of the earlier years, both standardised by ``robust_standardise``."""
+    min_s = int(cfg["min_schools"])
+    years = (y - 2, y - 1, y)
+    stats_: dict[str, list[tuple[str, float, float]]] = {"gain": [], "spike": []}
+    if cfg.get("pooled_model", "mean") != "drift":
+        sy = _school_year_standing(st)
+        wide = {
+            yy: {
+                r[0]: (r[1], r[2], r[3])
+                for r in sy.filter(pl.col("year") == yy).select("school_id", "e", "v", "k").iter_rows()
+            }
+            for yy in years
+        }
+        for sid in sorted(wide[y]):
+            e0, v0, _ = wide[y][sid]
+            e1, e2 = wide[y - 1].get(sid), wide[y - 2].get(sid)
+            prior = [e for e in (e1, e2) if e is not None]
+            if prior:
+                stats_["gain"].append(
+                    (
+                        sid,
+                        e0 - float(np.mean([e[0] for e in prior])),
+                        v0 + sum(e[1] for e in prior) / len(prior) ** 2,
+                    )
+                )
+            if e1 is not None:
+                refs = [(e0, v0)] + ([(e2[0], e2[1])] if e2 is not None else [])
+                stats_["spike"].append(
+                    (
+                        sid,
+                        e1[0] - float(np.mean([r[0] for r in refs])),
+                        e1[1] + sum(r[1] for r in refs) / len(refs) ** 2,
+                    )
+                )
+        return wide, stats_, 0.0
+    gy = _grade_year_standing(st)
+    both = (
+        gy.filter(pl.col("year") == y - 1)
+        .join(gy.filter(pl.col("year") == y - 2), on=["school_id", "grade"], suffix="_2")
+        .sort("school_id", "grade")
+    )
+    a, c = fit_change_variance(
+        (both["e"] - both["e_2"]).to_numpy(), (both["v"] + both["v_2"]).to_numpy(), min_s
+    )
+    gy = gy.with_columns(w=1.0 / (a / 2.0 + c * pl.col("v")), cv=c * pl.col("v"))
+    sy = _weighted(gy, ["school_id", "year"])
+    ys = {yy: sy.filter(pl.col("year") == yy) for yy in years}
+    wide = {
+        yy: {r[0]: (r[1], r[2], r[3]) for r in ys[yy].select("school_id", "e", "v", "k").iter_rows()}
+        for yy in years
+    }
+    before = {
+        r[0]: (r[1], r[2])
+        for r in _weighted(gy.filter(pl.col("year") < y), ["school_id"])
+        .select("school_id", "e", "v")
+        .iter_rows()
+    }
+    # the spike's sampling variance may be below the nominal one (``MIN_C_SPIKE``): the years around
+    # last year share its cohorts (grade 4 one year is grade 5 the next), so their pupils' errors
+    # partly cancel; the factor is fitted to the year standings' change between the earlier years
+    both_y = ys[y - 1].join(ys[y - 2], on="school_id", suffix="_2").sort("school_id")
+    c_spike = fit_change_variance(
+        (both_y["e"] - both_y["e_2"]).to_numpy(), (both_y["s"] + both_y["s_2"]).to_numpy(), min_s, MIN_C_SPIKE
+    )[1]
+    samp = {yy: dict(zip(ys[yy]["school_id"].to_list(), ys[yy]["s"].to_list(), strict=True)) for yy in years}
+    for sid in sorted(wide[y]):
+        e0, v0, _ = wide[y][sid]
+        if sid in before:
+            stats_["gain"].append((sid, e0 - before[sid][0], v0 + before[sid][1]))
+        e1, e2 = wide[y - 1].get(sid), wide[y - 2].get(sid)
+        if e1 is not None:  # sampling variance only: the spread between schools is the spikes' own
+            refs = [(e0, samp[y][sid])] + ([(e2[0], samp[y - 2][sid])] if e2 is not None else [])
+            stats_["spike"].append(
+                (
+                    sid,
+                    e1[0] - float(np.mean([r[0] for r in refs])),
+                    c_spike * (samp[y - 1][sid] + sum(r[1] for r in refs) / len(refs) ** 2),
+                )
+            )
+    earlier = np.array(
+        [
+            (e1[0] - wide[y - 2][s][0]) / np.sqrt(e1[1] + wide[y - 2][s][1])
+            for s, e1 in sorted(wide[y - 1].items())
+            if s in wide[y - 2]
+        ]
+    )
+    scale = (
+        max(1.0, float(stats.median_abs_deviation(earlier, scale="normal"))) if len(earlier) >= min_s else 1.0
+    )
+    return wide, stats_, scale
+
+
 def fluctuation_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """Gain / gain-then-fall per school over all its ВПР tests at once.
 
-    A school's yearly standing E_t is the precision-weighted mean over its tests of (school mean −
-    region mean)/region SD. Statistics: gain = E_y − mean(E_{y−1}, E_{y−2}) and spike =
-    E_{y−1} − mean(E_y, E_{y−2}) (the previous year above its neighbours: a gain followed by a fall),
-    each robustly standardised across schools (median, MAD minus sampling variance); Bonferroni over
-    the two. Pooling the tests of a year averages out the pupils' sampling noise that makes a single
-    test's change uninformative in a small school.
+    A school's standing in a test is (school mean − region mean)/region SD. Statistics: gain = this
+    year's standing − the earlier years' and spike = last year − mean(this year, two years ago) (the
+    previous year above its neighbours: a gain followed by a fall); Bonferroni over the two. How the
+    tests are pooled and the changes standardised: ``_pooled_changes`` (``pooled_model``). Pooling
+    the tests averages out the pupils' sampling noise that makes a single test's change
+    uninformative in a small school.
     """
     cfg = config["signs"]["fluctuation"]
     y = inputs.year
     st = _standing(inputs, ["vpr"], [y - 2, y - 1, y], int(cfg.get("pooled_min_pupils", cfg["min_pupils"])))
     if st.height == 0:
         return {}
-    sy = _school_year_standing(st)
-    wide = {
-        yy: dict(
-            zip(
-                sy.filter(pl.col("year") == yy)["school_id"].to_list(),
-                zip(
-                    sy.filter(pl.col("year") == yy)["e"].to_list(),
-                    sy.filter(pl.col("year") == yy)["v"].to_list(),
-                    sy.filter(pl.col("year") == yy)["k"].to_list(),
-                    strict=True,
-                ),
-                strict=True,
-            )
-        )
-        for yy in (y - 2, y - 1, y)
-    }
-    sids = sorted(wide[y])
-    stats_: dict[str, list[Any]] = {"gain": [], "spike": []}
-    for sid in sids:
-        e0, v0, _ = wide[y][sid]
-        e1 = wide[y - 1].get(sid)
-        e2 = wide[y - 2].get(sid)
-        prior = [e for e in (e1, e2) if e is not None]
-        if prior:
-            stats_["gain"].append(
-                (sid, e0 - np.mean([e[0] for e in prior]), v0 + sum(e[1] for e in prior) / len(prior) ** 2)
-            )
-        if e1 is not None:
-            refs = [(e0, v0)] + ([(e2[0], e2[1])] if e2 is not None else [])
-            stats_["spike"].append(
-                (sid, e1[0] - np.mean([r[0] for r in refs]), e1[1] + sum(r[1] for r in refs) / len(refs) ** 2)
-            )
+    drift_model = cfg.get("pooled_model", "mean") == "drift"
+    wide, stats_, scale = _pooled_changes(st, y, cfg)
     min_s = int(cfg["min_schools"])
     z: dict[str, dict[str, float]] = {}
     raw: dict[str, dict[str, float]] = {}
+    null_sd: dict[str, dict[str, float]] = {}
     for name, rows in stats_.items():
         if len(rows) < min_s:
             continue
         vals = np.array([r[1] for r in rows])
         var = np.array([r[2] for r in rows])
-        zz = signs_mod.robust_standardise(vals, var)
-        for (sid, val, _), zi in zip(rows, zz, strict=True):
+        if drift_model and name == "gain":
+            sd = np.sqrt(var) * scale
+            zz = (vals - np.median(vals)) / sd
+        else:
+            zz = signs_mod.robust_standardise(vals, var)
+            sd = np.sqrt(signs_mod.between_variance(vals, var) + var)
+        for (sid, val, _), zi, si in zip(rows, zz, sd, strict=True):
             z.setdefault(sid, {})[name] = float(zi)
             raw.setdefault(sid, {})[name] = float(val)
+            null_sd.setdefault(sid, {})[name] = float(si)
     out = {}
     for sid, zs in z.items():
         ps = [float(stats.norm.sf(v)) for v in zs.values()]
+        statistic = {
+            "z_gain": signs_mod._r(zs.get("gain")),
+            "z_spike_previous_year": signs_mod._r(zs.get("spike")),
+            "gain_sd": signs_mod._r(raw[sid].get("gain"), 3),
+            "spike_sd": signs_mod._r(raw[sid].get("spike"), 3),
+        }
+        if drift_model:  # the spread of an honest gain for this school, in region SDs
+            statistic["gain_null_sd"] = signs_mod._r(null_sd[sid].get("gain"), 3)
         out[sid] = {
             "tested": True,
             "p_value": float(min(1.0, len(ps) * min(ps))),
-            "statistic": {
-                "z_gain": signs_mod._r(zs.get("gain")),
-                "z_spike_previous_year": signs_mod._r(zs.get("spike")),
-                "gain_sd": signs_mod._r(raw[sid].get("gain"), 3),
-                "spike_sd": signs_mod._r(raw[sid].get("spike"), 3),
-            },
+            "statistic": statistic,
             "standing_by_year": {
                 str(yy): signs_mod._r(wide[yy][sid][0], 3) if sid in wide[yy] else None
                 for yy in (y - 2, y - 1, y)
