@@ -1,0 +1,76 @@
+"""Reports as background jobs: a first render against the kept file, on a demo region.
+
+    SHNOR_HOME=/tmp/demo .venv/bin/shnor demo --size region
+    SHNOR_HOME=/tmp/demo DJANGO_SETTINGS_MODULE=shnor.web.settings .venv/bin/python -W ignore \
+        scripts/report_jobs_bench.py
+
+For each exporter of the reports page (the region, or the first municipality for the municipality's
+summary; the latest year): a forced job of ``demo_region`` started and executed as the worker does
+(``report_start`` + ``job_execute``, the render's own seconds from the job's result), the same request
+again (it returns the finished job), and the same report for ``demo_observer`` (a new job served from
+the kept file), each timed with ``time.perf_counter``; and the data version alone. It adds jobs and kept
+files to that SHNOR_HOME.
+"""
+
+from __future__ import annotations
+
+import time
+
+import django
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+
+from shnor.web.jobs.services import job_execute  # noqa: E402
+from shnor.web.monitoring import report_jobs as rj  # noqa: E402
+from shnor.web.monitoring import reports as rep  # noqa: E402
+from shnor.web.monitoring import selectors as sel  # noqa: E402
+
+
+def main() -> None:
+    """Time every exporter's first render, its reuse by the same user and by another of the same scope."""
+    users = get_user_model().objects
+    region_user, observer = users.get(username="demo_region"), users.get(username="demo_observer")
+    year = sel.indicator_years()[-1]
+    units = rep.report_units(user=region_user)
+    region = next(u for u in units if u.level == "region")
+    mun = next(u for u in units if u.level == "municipality")
+    print(f"year {year}; {region.label}; {mun.label}")
+    cases = [
+        ("annual_report", region, "docx"),
+        ("annual_report", region, "pdf"),
+        ("fioko_list", region, "docx"),
+        ("municipality_summary", mun, "docx"),
+        ("protocol_draft", region, "docx"),
+    ]
+    for ident, unit, fmt in cases:
+        t = time.perf_counter()
+        rj.data_version(identifier=ident)
+        version = time.perf_counter() - t
+        t = time.perf_counter()
+        job, _ = rj.report_start(
+            user=region_user, identifier=ident, unit=unit, year=year, fmt=fmt, force=True
+        )
+        done = job_execute(job_id=job.pk)
+        first = time.perf_counter() - t
+        assert done.result.get("rendered"), done.error
+        t = time.perf_counter()
+        again, existing = rj.report_start(user=region_user, identifier=ident, unit=unit, year=year, fmt=fmt)
+        same = time.perf_counter() - t
+        assert existing
+        assert again.pk == job.pk
+        t = time.perf_counter()
+        theirs, _ = rj.report_start(user=observer, identifier=ident, unit=unit, year=year, fmt=fmt)
+        kept = job_execute(job_id=theirs.pk)
+        other = time.perf_counter() - t
+        assert kept.result.get("rendered") is False
+        print(
+            f"{ident:21s} {fmt:4s} first {first:5.2f} s (render {done.result['seconds']:.2f} s) | "
+            f"same user again {same * 1000:4.0f} ms | other user, kept file {other * 1000:4.0f} ms | "
+            f"data version {version * 1000:3.0f} ms | {done.result['size']:,} B"
+        )
+
+
+if __name__ == "__main__":
+    main()
