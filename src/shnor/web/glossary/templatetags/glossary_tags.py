@@ -48,8 +48,16 @@ def term(key: str, text: str = "") -> SafeString:
 @register.simple_tag
 def term_label(label: object) -> SafeString:
     """``label`` linked to the glossary when it names a term, else ``label`` as plain (escaped) text."""
-    t = find(str(label))
-    return format_html("{}", label) if t is None else _link(t, str(label))
+    if isinstance(label, SafeString):  # already marked up: escaping would not change it, linking must see it
+        t = find(str(label))
+        return label if t is None else _link(t, str(label))
+    return _label_html(str(label), get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+
+
+@lru_cache(maxsize=4096)  # a card prints ~300 labels, most of them the same few dozen
+def _label_html(label: str, prefix: str, urlconf: object) -> SafeString:
+    t = find(label)
+    return format_html("{}", label) if t is None else _link(t, label)
 
 
 @register.simple_tag
