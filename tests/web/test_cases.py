@@ -13,6 +13,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.urls import resolve, reverse
 from django.utils.html import escape
 from docx import Document
 
@@ -21,6 +22,8 @@ from shnor.web.accounts.services import user_create
 from shnor.web.cases import selectors as sel
 from shnor.web.cases import services
 from shnor.web.cases.models import CaseEvent, ObjectivityCase, RecheckBatch, RecheckWork
+from shnor.web.jobs.models import Job
+from shnor.web.jobs.services import job_execute
 from tests.web.test_support_world import PDF
 from tests.web.world import PASSWORD
 
@@ -274,14 +277,86 @@ def test_controlled_procedures_compared_or_not_enough_data(world, case, monkeypa
 def test_dossier_docx_has_the_school_and_the_recheck_conclusion(world, case, tmp_path) -> None:
     services.rechecks_import(path=recheck_csv(tmp_path), actor=world.users["region"])
     conclusion = services.recheck_evidence(school=world.school, year=2024)["conclusion"]
-    resp = client_for(world.users["region"]).get(f"/cases/{case.pk}/dossier.docx")
-    assert resp.status_code == 200
-    doc = Document(io.BytesIO(resp.content))
+    resp = dossier_fetch(client_for(world.users["region"]), case, "docx")
+    doc = Document(io.BytesIO(resp))
     text = "\n".join(p.text for p in doc.paragraphs) + "\n".join(
         c.text for t in doc.tables for r in t.rows for c in r.cells
     )
     assert "МБОУ СОШ №1" in text
     assert conclusion
     assert conclusion in text
-    pdf = client_for(world.users["school"]).get(f"/cases/{case.pk}/dossier.pdf")
-    assert pdf.content.startswith(b"%PDF")
+    pdf = dossier_fetch(client_for(world.users["school"]), case, "pdf")
+    assert pdf.startswith(b"%PDF")
+
+
+def dossier_fetch(client: Client, case: ObjectivityCase, fmt: str) -> bytes:
+    """The dossier as the browser gets it: at once when kept, else through its job (run here as the worker
+    does) and the same link again."""
+    url = f"/cases/{case.pk}/dossier.{fmt}"
+    answer = client.get(url)
+    if answer.status_code == 302:
+        match = resolve(answer["Location"])
+        assert match.view_name == "cases:dossier_job"
+        done = job_execute(job_id=match.kwargs["job"])
+        assert done.status == Job.DONE, done.error
+        answer = client.get(url)
+    assert answer.status_code == 200
+    assert "attachment" in answer["Content-Disposition"]
+    return b"".join(answer.streaming_content)
+
+
+def test_dossier_is_a_job_then_a_kept_file_until_the_case_changes(world, case, monkeypatch) -> None:
+    from shnor.web.cases import dossier as dossier_module
+    from shnor.web.cases.dossier_job import DOSSIER_KIND
+
+    built: list[int] = []
+    build = dossier_module.dossier_build
+
+    def counting(c):
+        built.append(c.pk)
+        return build(c)
+
+    monkeypatch.setattr(dossier_module, "dossier_build", counting)
+    region = client_for(world.users["region"])
+    url = f"/cases/{case.pk}/dossier.docx"
+    started = region.get(url)
+    assert started.status_code == 302
+    job = Job.objects.get(kind=DOSSIER_KIND)
+    progress = reverse("cases:dossier_job", args=[case.pk, job.pk])
+    assert started["Location"] == progress
+    waiting = region.get(progress).content.decode()
+    assert "Страница обновится сама" in waiting
+    assert 'id="download"' not in waiting
+    assert region.get(url)["Location"] == progress  # asked again while it waits: the same job
+    # a school of another municipality sees neither the case's dossier nor its job
+    stranger = client_for(
+        user_create(username="u_far", password=PASSWORD, role=Role.SCHOOL, school=world.far)
+    )
+    assert stranger.get(progress).status_code == 404
+    assert stranger.get(url).status_code == 404
+
+    done = job_execute(job_id=job.pk)
+    assert done.status == Job.DONE, done.error
+    assert done.result["rendered"] is True
+    page = region.get(progress).content.decode()
+    assert "Досье готово" in page
+    assert f'href="{url}"' in page
+    first = dossier_fetch(region, case, "docx")
+    assert "МБОУ СОШ №1" in "\n".join(p.text for p in Document(io.BytesIO(first)).paragraphs)
+    # the school's own director gets the kept file at once: no job, no second build
+    assert dossier_fetch(client_for(world.users["school"]), case, "docx") == first
+    assert Job.objects.filter(kind=DOSSIER_KIND).count() == 1
+    assert built == [case.pk]
+
+    # the school answers: the kept dossier is stale, a new job builds it again
+    services.case_answer(actor=world.users["school"], case=case, text="Ответ школы по делу")
+    again = region.get(url)
+    assert again.status_code == 302
+    assert Job.objects.filter(kind=DOSSIER_KIND).count() == 2
+    body = dossier_fetch(region, case, "docx")
+    assert built == [case.pk, case.pk]
+    doc = Document(io.BytesIO(body))
+    text = "\n".join(p.text for p in doc.paragraphs) + "\n".join(
+        c.text for t in doc.tables for r in t.rows for c in r.cells
+    )
+    assert "Ответ школы по делу" in text

@@ -11,8 +11,9 @@ from pathlib import Path
 from docx import Document
 
 from shnor.web.cases.models import ObjectivityCase
-from tests.web.test_browser import SCREENSHOT_DIR, login
+from tests.web.test_browser import SCREENSHOT_DIR, job_result, login
 from tests.web.test_cases import recheck_csv
+from tests.web.test_imports_web import work
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -45,8 +46,12 @@ def test_a_case_from_flag_to_verdict(browser, live_server, live_world, tmp_path)
         conclusion = page.locator("#recheck-conclusion").inner_text()
         assert "8 из 10" in conclusion  # the expert changed 8 of the school's 10 works
         assert "0 из 20" in conclusion  # and none of the 20 control works
+        page.click("#dossier-docx")  # the dossier is made in the background: its job's page
+        page.wait_for_url(f"**/cases/{case.pk}/dossier/*/")
+        work()
+        job_result(page)
         with page.expect_download() as info:
-            page.click("#dossier-docx")
+            page.click("#download")
         text = "\n".join(
             p.text for p in Document(io.BytesIO(Path(info.value.path()).read_bytes())).paragraphs
         )

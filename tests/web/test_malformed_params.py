@@ -44,6 +44,7 @@ from shnor.web.accounts.services import api_token_create
 from shnor.web.accounts.users import user_admin_grant
 from shnor.web.assessments.models import ImportBatch
 from shnor.web.cases import services as case_services
+from shnor.web.cases.dossier_job import DOSSIER_KIND
 from shnor.web.cases.models import CaseAnswer
 from shnor.web.diagnostics import people_services as people
 from shnor.web.diagnostics.models import Course, DevelopmentRoute, Enrolment, Teacher
@@ -304,6 +305,15 @@ def crawl_world(world: World) -> dict[str, object]:
     )
     case = case_services.cases_open(actor=world.users["region"], year=world.run.year, run=world.run)[0]
     answer = CaseAnswer.objects.create(case=case, author=world.users["school"], text="ответ школы")
+    dossier_job = Job.objects.create(
+        kind=DOSSIER_KIND,
+        label="Досье",
+        params={"case_id": case.pk, "format": "docx"},
+        status=Job.DONE,
+        result={"key": "0" * 32, "rendered": True},
+        created_by=world.users["region"],
+        region=world.region,
+    )
     region_user = world.users["region"]
     head = people.person_create(
         full_name="Петрова Анна Ивановна", position="head", user=region_user, school=world.school
@@ -411,6 +421,7 @@ def crawl_world(world: World) -> dict[str, object]:
         "cases:appeal": {"pk": case.pk},
         "cases:controlled": {"pk": case.pk},
         "cases:dossier": {"pk": case.pk, "fmt": "docx"},
+        "cases:dossier_job": {"pk": case.pk, "job": dossier_job.pk},
         "cases:answer_file": {"pk": answer.pk},
         "monitoring:method_card": {"code": "objectivity"},
         "diagnostics:internship": {"pk": internship.pk},

@@ -17,5 +17,6 @@ urlpatterns = [
     path("<int:pk>/appeal/", views.appeal, name="appeal"),
     path("<int:pk>/controlled/", views.controlled, name="controlled"),
     path("<int:pk>/dossier.<str:fmt>", views.dossier, name="dossier"),
+    path("<int:pk>/dossier/<int:job>/", views.dossier_job, name="dossier_job"),
     path("answers/<int:pk>/file/", views.answer_file, name="answer_file"),
 ]

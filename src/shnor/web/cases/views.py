@@ -17,7 +17,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from shnor.web import params
@@ -27,9 +26,10 @@ from shnor.web.accounts.selectors import schools_visible_to
 from shnor.web.cases import forms as f
 from shnor.web.cases import selectors as sel
 from shnor.web.cases import services
-from shnor.web.cases.dossier import dossier_build, dossier_export
+from shnor.web.cases.dossier_job import DOSSIER_KIND, dossier_response
 from shnor.web.cases.models import CaseAnswer, ControlledProcedure, ObjectivityCase
 from shnor.web.identification.selectors import run_pick
+from shnor.web.jobs.selectors import jobs_visible_to
 
 
 def _store_upload(upload: Any) -> Path:
@@ -270,11 +270,19 @@ def answer_file(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def dossier(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
-    """The case's dossier as DOCX or PDF."""
+    """The case's dossier as DOCX or PDF: at once when kept for the current data, else made in the background
+    (``dossier_job.py``)."""
     if fmt not in ("docx", "pdf"):
         raise Http404("досье выгружается в DOCX или PDF")
+    return dossier_response(request, case=_case(request, pk), fmt=fmt)
+
+
+@login_required
+def dossier_job(request: HttpRequest, pk: int, job: int) -> HttpResponse:
+    """The dossier's progress (the page polls the job), then the button that downloads it."""
     c = _case(request, pk)
-    content, filename, ctype = dossier_export(dossier_build(c), fmt)
-    resp = HttpResponse(content, content_type=ctype)
-    resp["Content-Disposition"] = content_disposition_header(True, filename)
-    return resp
+    found = get_object_or_404(
+        jobs_visible_to(user=request.user).filter(kind=DOSSIER_KIND, params__case_id=c.pk), pk=job
+    )
+    fmt = str(found.params.get("format"))
+    return render(request, "cases/dossier_job.html", {"job": found, "case": c, "fmt": fmt})
