@@ -2,18 +2,21 @@
 
     SHNOR_HOME=/tmp/demo .venv/bin/shnor demo --size region
     SHNOR_HOME=/tmp/demo DJANGO_SETTINGS_MODULE=shnor.web.settings .venv/bin/python -W ignore \
-        scripts/report_jobs_bench.py
+        scripts/report_jobs_bench.py [--dossiers]
 
 For each exporter of the reports page (the region, or the first municipality for the municipality's
 summary; the latest year): a forced job of ``demo_region`` started and executed as the worker does
 (``report_start`` + ``job_execute``, the render's own seconds from the job's result), the same request
 again (it returns the finished job), and the same report for ``demo_observer`` (a new job served from
 the kept file), each timed with ``time.perf_counter``; and the data version alone. It adds jobs and kept
-files to that SHNOR_HOME.
+files to that SHNOR_HOME. ``--dossiers``: instead, the dossiers (DOCX, PDF) of the first four
+objectivity cases (opened from the 2024 run if there are none): the first request through its job, then
+the same request answered from the kept file.
 """
 
 from __future__ import annotations
 
+import sys
 import time
 
 import django
@@ -72,5 +75,34 @@ def main() -> None:
         )
 
 
+def dossiers() -> None:
+    """Time each dossier's first request (a job executed as the worker does) and the kept file's."""
+    from django.test import RequestFactory
+    from django.urls import resolve
+
+    from shnor.web.cases import services as cases
+    from shnor.web.cases.dossier_job import dossier_response
+    from shnor.web.cases.models import ObjectivityCase
+
+    user = get_user_model().objects.get(username="demo_region")
+    if not ObjectivityCase.objects.exists():
+        cases.cases_open(actor=user, year=2024, run=sel.runs_by_year()[2024])
+    request = RequestFactory().get("/")
+    request.user = user
+    for case in ObjectivityCase.objects.order_by("pk")[:4]:
+        for fmt in ("docx", "pdf"):
+            t = time.perf_counter()
+            answer = dossier_response(request, case=case, fmt=fmt)
+            rendered = answer.status_code == 302
+            if rendered:
+                job_execute(job_id=resolve(answer["Location"]).kwargs["job"])
+            first = time.perf_counter() - t
+            t = time.perf_counter()
+            assert dossier_response(request, case=case, fmt=fmt).status_code == 200
+            kept = time.perf_counter() - t
+            how = "job" if rendered else "kept already"
+            print(f"case {case.pk} {fmt:4s} first ({how}) {first:5.2f} s | kept file {kept * 1000:3.0f} ms")
+
+
 if __name__ == "__main__":
-    main()
+    dossiers() if "--dossiers" in sys.argv else main()
