@@ -105,6 +105,10 @@ def test_the_worker_renders_the_report_and_the_page_offers_the_file(
     assert body.rstrip().endswith(b"%%EOF")
     assert pdf_pages(body) >= 1
     assert len(body) == job.result["size"]
+    listed = client.get(reverse("monitoring:reports")).content.decode()
+    assert reverse("monitoring:report_job", args=[job.pk]) in listed  # «Ваши недавние отчёты»
+    others = login(world.users["observer"]).get(reverse("monitoring:reports")).content.decode()
+    assert reverse("monitoring:report_job", args=[job.pk]) not in others  # only the user's own
     entry = AuditEntry.objects.get(action="export", object_type="monitoring.report")
     assert entry.object_id == "annual_report"
     assert entry.changes["job"] == job.pk

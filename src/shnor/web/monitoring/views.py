@@ -345,8 +345,15 @@ def site_municipality(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def reports(request: HttpRequest) -> HttpResponse:
-    """The exporters the user may run, with their territories, years and formats."""
-    return render(request, "monitoring/reports.html", {"reports": rep.reports_available(user=request.user)})
+    """The exporters the user may run, with their territories, years and formats; the user's recent report
+    jobs."""
+    mine = jobs_visible_to(user=request.user).filter(created_by_id=request.user.pk)
+    recent = mine.filter(kind=rj.REPORT_KIND)[:10]
+    return render(
+        request,
+        "monitoring/reports.html",
+        {"reports": rep.reports_available(user=request.user), "recent": recent},
+    )
 
 
 @login_required
