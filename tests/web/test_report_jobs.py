@@ -114,7 +114,7 @@ def test_the_worker_renders_the_report_and_the_page_offers_the_file(
     assert entry.changes["job"] == job.pk
 
 
-def test_unchanged_data_reuse_the_kept_file_and_changes_render_afresh(world, renders) -> None:
+def test_unchanged_data_reuse_the_kept_file_and_changes_render_afresh(world, renders, settings) -> None:
     region_user = world.users["region"]
     client = login(region_user)
     data = {"unit": f"region:{world.region.pk}", "year": 2024, "format": "docx"}
@@ -149,6 +149,16 @@ def test_unchanged_data_reuse_the_kept_file_and_changes_render_afresh(world, ren
     assert renders == ["annual_report"] * 3
     assert "Переименованная область" in docx_text(renamed)
     assert jobs.count() == 4
+    # the newer file replaced the older one: the first job's page says so, its download is gone
+    first_job = jobs.order_by("pk").first()
+    assert rj.report_file(job=first_job) is None
+    assert (
+        "Файл больше не хранится"
+        in client.get(reverse("monitoring:report_job", args=[first_job.pk])).content.decode()
+    )
+    assert client.get(reverse("monitoring:report_job_file", args=[first_job.pk])).status_code == 404
+    kept = sorted(p.name for p in (settings.HOME / "reports" / "registry").iterdir())
+    assert len(kept) == 4  # the annual DOCX (renamed region) and PDF: each a file and its description
 
     # «сформировать заново» renders even on unchanged data
     forced = report_job_of(start(client, "annual_report", {**data, "force": "1"}))

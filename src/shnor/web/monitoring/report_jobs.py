@@ -5,7 +5,8 @@ shows its progress; the worker renders the exporter as the user who asked, withi
 the file under ``SHNOR_HOME/reports/registry/<key>``. The key is a hash of the exporter, territory, year,
 format, the asker's scope (region-wide, or one municipality) and the **data version**; a later request with
 the same key is answered by the kept file without rendering again, until the data change or the user asks
-for a fresh render.
+for a fresh render. A file made on newer data replaces the report's older files, so one file per report
+and scope is kept.
 
 The data version is a fingerprint of the rows the exporter reads, not a change time: several of those
 tables record no change time (an activity marked done, a corrected indicator value, an edited list entry
@@ -25,6 +26,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -148,10 +150,17 @@ def _scope_signature(user: User) -> list[Any]:
     return ["municipality", scope.municipality_id]
 
 
+#: a kept file's key: the report's slot (report, territory, year, format, scope) and its data version's hash
+KEY = re.compile(r"^[0-9a-f]{16}-[0-9a-f]{24}$")
+
+
 def report_key(*, user: User, identifier: str, unit: rep.Unit, year: int, fmt: str) -> str:
-    """The kept file's key for this report, this asker's scope and the current data."""
-    parts = [identifier, unit.value, year, fmt, _scope_signature(user), data_version(identifier=identifier)]
-    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:32]
+    """The kept file's key for this report, this asker's scope and the current data: ``<slot>-<version>``,
+    the slot naming the report without the data, so that a newer file can replace the older ones."""
+    parts = [identifier, unit.value, year, fmt, _scope_signature(user)]
+    slot = hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:16]
+    parts.append(data_version(identifier=identifier))
+    return slot + "-" + hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:24]
 
 
 def _paths(key: str) -> tuple[Path, Path]:
@@ -159,11 +168,21 @@ def _paths(key: str) -> tuple[Path, Path]:
     return _folder() / f"{key}.file", _folder() / f"{key}.json"
 
 
+def _drop_older(key: str) -> None:
+    """Remove the kept files of the same report made on older data: one file per report and scope stays
+    (a job that made an older one then says its file is no longer kept)."""
+    slot = key.split("-", 1)[0]
+    for suffix in ("file", "json"):
+        for other in _folder().glob(f"{slot}-*.{suffix}"):
+            if other.stem != key and KEY.match(other.stem):
+                other.unlink(missing_ok=True)
+
+
 def report_file(*, job: Job) -> tuple[Path, str, str] | None:
     """(path, file name, type) of a finished report job's kept file; None when it is not (or no longer)
     there."""
     key = str((job.result or {}).get("key") or "")
-    if job.status != Job.DONE or not key.isalnum():
+    if job.status != Job.DONE or not KEY.match(key):
         return None
     body, meta = _paths(key)
     if not body.is_file() or not meta.is_file():
@@ -208,6 +227,7 @@ def report_job(params: dict[str, Any], stage: Stage) -> dict[str, Any]:
         partial = target.with_suffix(f".{os.getpid()}.part")
         partial.write_bytes(content)
         partial.replace(target)  # whole or nothing: a reader never sees half a file
+    _drop_older(key)
     return {"key": key, "rendered": True, "name": name, "size": len(body), "seconds": seconds}
 
 
