@@ -305,7 +305,7 @@ def dossier_fetch(client: Client, case: ObjectivityCase, fmt: str) -> bytes:
     return b"".join(answer.streaming_content)
 
 
-def test_dossier_is_a_job_then_a_kept_file_until_the_case_changes(world, case, monkeypatch) -> None:
+def test_dossier_is_a_job_then_a_kept_file_until_the_case_changes(world, case, monkeypatch, settings) -> None:
     from shnor.web.cases import dossier as dossier_module
     from shnor.web.cases.dossier_job import DOSSIER_KIND
 
@@ -360,3 +360,5 @@ def test_dossier_is_a_job_then_a_kept_file_until_the_case_changes(world, case, m
         c.text for t in doc.tables for r in t.rows for c in r.cells
     )
     assert "Ответ школы по делу" in text
+    kept = sorted(p.suffix for p in (settings.HOME / "reports" / "dossiers").iterdir())
+    assert kept == [".file", ".json"]  # the newer dossier replaced the older one

@@ -8,7 +8,8 @@ user who may see the case. The data version is a fingerprint of what the dossier
 (status, verdict, decision), its answers and history, the year's re-checked works (the school's and the
 control schools'), the controlled procedures of the school and year, the school's and municipality's
 names, and the case's run (a run's outcomes are written once, so the run stands for them by its number,
-status and finish time). An answer, a decision or a new re-check gives a new version, hence a new file.
+status and finish time). An answer, a decision or a new re-check gives a new version, hence a new file,
+which replaces the older one (one file per case and format is kept).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +67,21 @@ def dossier_key(*, case: ObjectivityCase, fmt: str) -> str:
         [school.school_id, school.name, school.municipality.name if school.municipality else ""],
         [run.pk, run.status, run.finished_at] if run is not None else None,
     ]
-    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:32]
+    version = hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:24]
+    return f"c{case.pk}-{fmt}-{version}"
+
+
+#: a kept dossier's key: the case, the format and the data version's hash
+KEY = re.compile(r"^c\d+-(docx|pdf)-[0-9a-f]{24}$")
+
+
+def _drop_older(key: str) -> None:
+    """Remove the same dossier's files made on older data: one file per case and format stays."""
+    slot = key.rsplit("-", 1)[0]
+    for suffix in ("file", "json"):
+        for other in _folder().glob(f"{slot}-*.{suffix}"):
+            if other.stem != key and KEY.match(other.stem):
+                other.unlink(missing_ok=True)
 
 
 def _paths(key: str) -> tuple[Path, Path]:
@@ -75,7 +91,7 @@ def _paths(key: str) -> tuple[Path, Path]:
 def dossier_kept(*, key: str) -> tuple[Path, str, str] | None:
     """(path, file name, type) of the kept dossier under ``key``; None when it is not there."""
     body, meta = _paths(key)
-    if not key.isalnum() or not body.is_file() or not meta.is_file():
+    if not KEY.match(key) or not body.is_file() or not meta.is_file():
         return None
     info = json.loads(meta.read_text(encoding="utf-8"))
     return body, str(info["name"]), str(info["mime"])
@@ -111,6 +127,7 @@ def dossier_job(params: dict[str, Any], stage: Stage) -> dict[str, Any]:
             partial = target.with_suffix(f".{os.getpid()}.part")
             partial.write_bytes(data)
             partial.replace(target)  # whole or nothing: a reader never sees half a file
+        _drop_older(key)
         return {"key": key, "case_id": case.pk, "format": fmt, "rendered": True, "size": len(content)}
     size = body_path.stat().st_size
     return {"key": key, "case_id": case.pk, "format": fmt, "rendered": False, "size": size}
