@@ -115,7 +115,10 @@ def _threshold(rec: SignRecord, ev: ObjectivityEvidence) -> tuple[float | None, 
     """(p threshold, q threshold) stated for the record, else for the school."""
     t = rec.headline.threshold or ev.threshold
     if isinstance(t, Mapping):
-        p = _num(t.get("sign_p_value_at_most")) or _num(t.get("p_value_at_most"))
+        by_sign = t.get("sign_p_value_at_most")
+        if isinstance(by_sign, Mapping):  # weighted Bonferroni (version 2026.3): each sign its own
+            by_sign = by_sign.get(rec.sign or rec.id.split(":")[0])
+        p = _num(by_sign) or _num(t.get("p_value_at_most"))
         return p, _num(t.get("q"))
     n = _num(t)
     return n, None

@@ -333,7 +333,10 @@ def _threshold_words(plain: PlainSign, stated: Any) -> str:
         words += f" (уровень q {fmt(float(stated['q']))})"
     elif isinstance(stated, dict) and isinstance(stated.get("alpha"), int | float) and what == "p":
         alpha = fmt(float(stated["alpha"]))
-        words += f" (уровень значимости для школы {alpha}, поделённый на число признаков)"
+        if isinstance(stated.get("sign_weights"), dict):
+            words += f" (уровень значимости для школы {alpha}, умноженный на долю признака)"
+        else:
+            words += f" (уровень значимости для школы {alpha}, поделённый на число признаков)"
     return words
 
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from shnor.core.evidence.objectivity_format import FORMAT, compact_pooled
-from shnor.core.methods.objectivity.fdr import Combined
+from shnor.core.methods.objectivity.fdr import Combined, sign_shares, sign_weights
 from shnor.core.methods.objectivity.records import _json, _Tests
 
 #: Stands for the school's records in its evidence until they are spliced in (``school_row``).
@@ -17,13 +17,21 @@ _PLACEHOLDER_JSON = _json(_PLACEHOLDER)
 
 
 def _significant_signs(
-    ps: dict[str, float], flagged: bool, method: str, cutoff: float, q_level: float
+    ps: dict[str, float],
+    flagged: bool,
+    method: str,
+    cutoff: float,
+    q_level: float,
+    shares: dict[str, float] | None = None,
 ) -> list[str]:
-    """The signs that make a flagged school flagged (at least its strongest); none if not flagged."""
+    """The signs that make a flagged school flagged (at least its strongest); none if not flagged.
+    ``shares``: each sign's share of the cut-off (weighted Bonferroni), None when the shares are equal."""
     if not flagged:
         return []
     k = len(ps)
-    if method == "bonferroni":
+    if method == "bonferroni" and shares is not None:
+        sig_signs = [sg for sg, p in ps.items() if p <= cutoff * shares[sg]]
+    elif method == "bonferroni":
         sig_signs = [sg for sg, p in ps.items() if min(1.0, k * p) <= cutoff]
     else:
         sig_signs = [sg for sg, p in ps.items() if p <= q_level / k]
@@ -51,6 +59,15 @@ def _strongest(tests: _Tests, done: list[int], ps: dict[str, float]) -> str | No
     return tests.ids[min(cands, key=tests.p_values.__getitem__)] if cands else f"{best}:pooled"
 
 
+def _unequal_shares(ps: dict[str, float], config: Mapping[str, Any]) -> dict[str, float] | None:
+    """Each tested sign's share of alpha (its weight over the tested signs' total) when the weights
+    differ; None when they are equal (plain Bonferroni, alpha/k each)."""
+    if not ps or not config.get("sign_weights"):
+        return None
+    shares = sign_shares(ps, sign_weights(config))
+    return None if len(set(shares.values())) == 1 else shares
+
+
 def school_row(
     tests: _Tests,
     i: int,
@@ -71,7 +88,8 @@ def school_row(
     done = [j for j in tests.rows(i) if tested_rows[j]]  # in record id order
     ps = comb.sign_p[i]
     k = len(ps)
-    sig_signs = _significant_signs(ps, bool(comb.flagged[i]), method, comb.cutoff, q_level)
+    shares = _unequal_shares(ps, config) if method == "bonferroni" else None
+    sig_signs = _significant_signs(ps, bool(comb.flagged[i]), method, comb.cutoff, q_level, shares)
     significant = _significant_records(tests, done, ps, sig_signs)
     tested = comb.tested[i]
     evidence: dict[str, Any] = {
@@ -98,7 +116,13 @@ def school_row(
     school_pooled = pooled.pop(sid, None)
     if school_pooled:
         evidence["pooled_signs"] = compact_pooled(school_pooled)
-    if done and by_alpha:  # a sign counts when k·p ≤ alpha (Bonferroni over the school's k signs)
+    if done and by_alpha and shares is not None:  # weighted: a sign counts when p ≤ alpha · its share
+        evidence["threshold"] = {
+            "sign_p_value_at_most": {sg: comb.cutoff * shares[sg] for sg in sorted(shares)},
+            "sign_weights": {sg: shares[sg] for sg in sorted(shares)},
+            "alpha": float(config["alpha"]),
+        }
+    elif done and by_alpha:  # a sign counts when k·p ≤ alpha (Bonferroni over the school's k signs)
         evidence["threshold"] = {
             "sign_p_value_at_most": comb.cutoff / k if method == "bonferroni" and k else None,
             "alpha": float(config["alpha"]),

@@ -3,7 +3,7 @@ and per school, and Benjamini–Hochberg across schools."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,6 +71,48 @@ def combine_many(groups: list[list[float]], method: str) -> np.ndarray:
     raise ValueError(f"неизвестный способ объединения p-значений: {method}")
 
 
+def sign_weights(config: Mapping[str, Any]) -> dict[str, float]:
+    """The signs' weights in the weighted Bonferroni (``[sign_weights]``, version 2026.3), checked: every
+    enabled sign has one, none is negative, and the enabled signs' weights do not all vanish."""
+    raw = config.get("sign_weights") or {}
+    enabled = [sg for sg, c in config.get("signs", {}).items() if c.get("enabled", True)]
+    weights: dict[str, float] = {}
+    for sg in enabled:
+        if sg not in raw:
+            raise ValueError(f"вес признака «{sg}» не задан (раздел sign_weights настроек объективности)")
+        w = raw[sg]
+        if isinstance(w, bool) or not isinstance(w, int | float) or not np.isfinite(w) or w < 0:
+            raise ValueError(f"вес признака «{sg}» должен быть неотрицательным числом, а не «{w}»")
+        weights[sg] = float(w)
+    if enabled and sum(weights.values()) <= 0:
+        raise ValueError("веса включённых признаков не могут быть все нулевыми (раздел sign_weights)")
+    return weights
+
+
+def sign_shares(signs: Iterable[str], weights: Mapping[str, float]) -> dict[str, float]:
+    """Each of a school's tested signs' share of alpha: its weight over the sum of the weights of the
+    signs the school was tested on (1/k each when those weights are equal, exactly as Bonferroni)."""
+    ws = {sg: float(weights.get(sg, 1.0)) for sg in signs}
+    if not ws:
+        return {}
+    if len(set(ws.values())) == 1:  # equal weights: exactly 1/k (no rounding in Σw / w)
+        return {sg: 1.0 / len(ws) for sg in ws}
+    total = sum(ws.values())
+    return {sg: w / total for sg, w in ws.items()}
+
+
+def weighted_bonferroni(ps: Mapping[str, float], weights: Mapping[str, float]) -> float:
+    """min(1, min over signs of p_s / share_s): a school is flagged at alpha exactly when some sign has
+    p_s ≤ alpha · share_s — the family-wise error stays ≤ alpha whatever the dependence between signs.
+    With equal weights min(1, k · min p), today's Bonferroni."""
+    shares = sign_shares(ps, weights)
+    if len(set(shares.values())) == 1:
+        return float(min(1.0, len(ps) * max(min(ps.values()), 1e-300)))
+    return float(
+        min(1.0, min(max(p, 1e-300) / shares[sg] if shares[sg] > 0 else np.inf for sg, p in ps.items()))
+    )
+
+
 @dataclass
 class Combined:
     """Per school of ``_Tests.schools``: its signs' p-values (in the order the signs were first
@@ -116,7 +158,10 @@ def combine_schools(
                 sign_p[i][sg] = rec["p_value"]
     p_comb = np.full(len(sids), np.nan)
     has = np.array([bool(ps) for ps in sign_p], bool)
-    if has.any():
+    if has.any() and config["combine"] == "bonferroni" and config.get("sign_weights"):
+        weights = sign_weights(config)
+        p_comb[has] = [weighted_bonferroni(ps, weights) for ps in sign_p if ps]
+    elif has.any():
         p_comb[has] = combine_many([list(ps.values()) for ps in sign_p if ps], config["combine"])
     tested = np.isfinite(p_comb)
     q = np.full(len(sids), np.nan)
