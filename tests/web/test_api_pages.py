@@ -14,6 +14,8 @@ from django.test.utils import CaptureQueriesContext
 
 from shnor.web.accounts.selectors import schools_visible_to
 from shnor.web.apipages import PAGE_MAX
+from shnor.web.diagnostics import people_services as people
+from shnor.web.diagnostics.models import Person
 from shnor.web.identification import selectors as ident
 from shnor.web.identification.models import SchoolOutcome
 from shnor.web.registry.models import School
@@ -142,8 +144,8 @@ def test_scope_applies_on_every_page(crowded, django_user_model) -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["/api/lists/low_results", "/api/schools", "/api/resources/decisions"],
-    ids=["lists", "schools", "decisions"],
+    ["/api/lists/low_results", "/api/schools", "/api/resources/decisions", "/api/people/reserve"],
+    ids=["lists", "schools", "decisions", "people"],
 )
 def test_a_page_above_the_maximum_is_refused_in_russian(crowded, url) -> None:
     client = _client(crowded.users["region"])
@@ -212,4 +214,25 @@ def test_decisions_by_pages(crowded, django_user_model) -> None:
         pk: float(sum(e.spent for e in d.executions.all()))
         for pk, d in ((pk, resources.SupportDecision.objects.get(pk=pk)) for pk in ids)
     }
+    assert pages[0]["count"] == len(ids)
+
+
+def test_reserve_by_pages(crowded, django_user_model) -> None:
+    """The people lists (here the reserve of heads) page the same way; entries included on one day are
+    told apart by their id, so no page repeats or skips one."""
+    root = django_user_model.objects.create_superuser("root", password="x")
+    made = {}
+    for i, s in enumerate(School.objects.order_by("school_id")):
+        person = people.person_create(
+            full_name=f"Иванова Анна {i}", position=Person.DEPUTY, school=s, user=root
+        )
+        entry = people.reserve_add(
+            person=person, position_aimed="директор", included_on=date(2025, 9, 1 + i % 2), user=root
+        )
+        made[entry.pk] = s
+    rows, pages = _walk(_client(crowded.users["region"]), "/api/people/reserve?limit=3")
+    ids = [r["id"] for r in rows]
+    assert len(ids) == len(set(ids))
+    assert set(ids) == {pk for pk, s in made.items() if s.region_id == crowded.region.pk}
+    assert len(pages) > 2
     assert pages[0]["count"] == len(ids)

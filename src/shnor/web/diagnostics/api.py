@@ -10,8 +10,9 @@ import datetime as dt
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from shnor.web.apipages import PageRows, Pages
 from shnor.web.diagnostics import people_selectors as sel
 from shnor.web.registry.models import School
 
@@ -166,31 +167,32 @@ def _entry(e) -> dict:
 
 
 @router.get("/people/internships", response=list[InternshipOut], summary="Стажировки и коуч-практики")
-@paginate(LimitOffsetPagination)
-def internships_list(request: HttpRequest) -> list[dict]:
-    """Internships the user sees (as on the page)."""
-    return [_internship(i) for i in sel.internships_visible_to(user=request.user)]
+@paginate(Pages)
+def internships_list(request: HttpRequest) -> PageRows:
+    """Internships the user sees (as on the page), newest first, a page at a time."""
+    return PageRows(sel.internships_visible_to(user=request.user).order_by("-starts_on", "-id"), _internship)
 
 
 @router.get("/people/mentoring", response=list[PairOut], summary="Наставнические пары")
-@paginate(LimitOffsetPagination)
-def pairs_list(request: HttpRequest) -> list[dict]:
-    """Mentoring pairs the user sees, with their meetings log."""
-    return [_pair(p) for p in sel.pairs_visible_to(user=request.user).prefetch_related("meetings")]
+@paginate(Pages)
+def pairs_list(request: HttpRequest) -> PageRows:
+    """Mentoring pairs the user sees, with their meetings log, newest first, a page at a time."""
+    qs = sel.pairs_visible_to(user=request.user).prefetch_related("meetings").order_by("-starts_on", "-id")
+    return PageRows(qs, _pair)
 
 
 @router.get("/people/reserve", response=list[ReserveOut], summary="Кадровый резерв руководителей")
-@paginate(LimitOffsetPagination)
-def reserve_list(request: HttpRequest) -> list[dict]:
-    """The reserve of heads within the user's scope."""
-    return [_reserve(r) for r in sel.reserve_visible_to(user=request.user)]
+@paginate(Pages)
+def reserve_list(request: HttpRequest) -> PageRows:
+    """The reserve of heads within the user's scope, latest included first, a page at a time."""
+    return PageRows(sel.reserve_visible_to(user=request.user).order_by("-included_on", "-id"), _reserve)
 
 
 @router.get("/people/competition-entries", response=list[EntryOut], summary="Заявки на конкурсы программ")
-@paginate(LimitOffsetPagination)
-def entries_list(request: HttpRequest) -> list[dict]:
-    """Competition entries of the schools the user sees, with results."""
-    return [_entry(e) for e in sel.entries_visible_to(user=request.user)]
+@paginate(Pages)
+def entries_list(request: HttpRequest) -> PageRows:
+    """Competition entries of the schools the user sees, with results (by place), a page at a time."""
+    return PageRows(sel.entries_visible_to(user=request.user).order_by("place", "-score", "id"), _entry)
 
 
 class SchoolPeopleOut(Schema):
