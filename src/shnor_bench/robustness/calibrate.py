@@ -1,11 +1,15 @@
 """The signs' weights of the weighted Bonferroni (objectivity version 2026.3) chosen on regions with
-nothing planted only: each sign's share of alpha is set so that every sign flags about the same share
-of honest schools at its own threshold alpha · w_s (an empirical honest rate equalised across signs),
-each weight kept within [lo, hi] × the equal weight 1/k (a sign that never gives an honest school a
-small p-value, such as similarity, would otherwise take all of alpha).
+nothing planted only, by one of two rules, each weight kept within [lo, hi] × the equal weight 1/k:
 
-``python -m shnor_bench.robustness.calibrate --seeds 101,102,103`` prints the weights, and each sign's
-honest rate at its threshold, for the suite's four variants' nothing-planted regions of those seeds.
+- ``equal_rate``: every sign flags about the same share of honest schools at its own threshold
+  alpha · w_s (a sign that never gives an honest school a small p-value, such as similarity, would
+  otherwise take all of alpha);
+- ``used_share``: w_s ∝ the sign's honest rate at p ≤ 0.05 over 0.05 — a sign conservative on honest
+  schools spends little of its share, which goes to the signs whose p-values are nominal.
+
+``python -m shnor_bench.robustness.calibrate --seeds 101,102,103`` prints both rules' weights (as a
+``[sign_weights]`` TOML table for ``shnor robustness --config``) and each sign's honest rate at its
+threshold, over the suite's four variants' nothing-planted regions of those seeds.
 """
 
 from __future__ import annotations
@@ -68,19 +72,39 @@ def equalising_weights(
     return {s: round(float(x), 4) for s, x in zip(signs, w, strict=True)}
 
 
+def used_share_weights(
+    honest: Mapping[str, np.ndarray], level: float = 0.05, lo: float = 0.5, hi: float = 2.0
+) -> dict[str, float]:
+    """Weights (sum 1) ∝ each sign's honest rate at p ≤ ``level`` over ``level``, within [lo/k, hi/k]."""
+    signs = sorted(honest)
+    k = len(signs)
+    used = np.array([rate(honest[s], level) / level for s in signs])
+    w = used / used.sum() if used.sum() > 0 else np.full(k, 1.0 / k)
+    for _ in range(50):  # clip and renormalise until the bounds hold
+        w = np.clip(w, lo / k, hi / k)
+        w = w / w.sum()
+    return {s: round(float(x), 4) for s, x in zip(signs, w, strict=True)}
+
+
 @click.command("calibrate")
 @click.option("--seeds", default="101,102,103", show_default=True, help="Зёрна регионов без нарушений.")
 @click.option("--alpha", default=0.0075, show_default=True, help="Уровень значимости для школы.")
 def calibrate(seeds: str, alpha: float) -> None:
     """Веса признаков по регионам без нарушений: равная доля честных школ на пороге каждого признака."""
     honest = honest_sign_p(tuple(int(s) for s in seeds.split(",")))
-    w = equalising_weights(honest, alpha)
-    k = len(w)
-    for sign, p in sorted(honest.items()):
-        click.echo(
-            f"{sign:18s} школ {len(p):5d}  вес {w[sign]:.4f}  честных на пороге: "
-            f"{100 * rate(p, alpha * w[sign]):.2f} % (равный вес: {100 * rate(p, alpha / k):.2f} %)"
-        )
+    k = len(honest)
+    for name, w in (
+        ("equal_rate", equalising_weights(honest, alpha)),
+        ("used_share", used_share_weights(honest)),
+    ):
+        click.echo(f"== {name}")
+        for sign, p in sorted(honest.items()):
+            click.echo(
+                f"{sign:18s} школ {len(p):5d}  вес {w[sign]:.4f}  честных на пороге: "
+                f"{100 * rate(p, alpha * w[sign]):.2f} % (равный вес: {100 * rate(p, alpha / k):.2f} %); "
+                f"p ≤ 0,05: {100 * rate(p, 0.05):.2f} %"
+            )
+        click.echo("[sign_weights]\n" + "\n".join(f"{sign} = {x}" for sign, x in w.items()))
 
 
 if __name__ == "__main__":

@@ -30,6 +30,12 @@ def markdown(frame: pl.DataFrame) -> str:
 @click.option(
     "--previous", is_flag=True, help="Настройки детектора до калибровки (evaluate.PREVIOUS) — для сравнения."
 )
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Файл настроек методики (TOML) поверх настроек по умолчанию, например с весами признаков.",
+)
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Записать таблицы в Markdown.")
 @click.option(
     "--rows",
@@ -38,13 +44,25 @@ def markdown(frame: pl.DataFrame) -> str:
     help="Записать строки по школам (Parquet).",
 )
 def robustness(
-    variants: tuple[str, ...], seeds: str, previous: bool, out: Path | None, rows_out: Path | None
+    variants: tuple[str, ...],
+    seeds: str,
+    previous: bool,
+    config_path: Path | None,
+    out: Path | None,
+    rows_out: Path | None,
 ) -> None:
     """Полнота и ложные срабатывания детектора и маркеров ФИОКО на вариантах синтетических регионов."""
+    from shnor.core.config import ConfigError, load_config
     from shnor_bench.robustness.evaluate import measure, operating_curve, previous_config, tables
 
+    if previous and config_path:
+        raise click.UsageError("--previous и --config вместе не задаются: выберите одно.")
+    try:
+        config = previous_config() if previous else (load_config(config_path) if config_path else None)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from exc
     chosen = [VARIANTS[v] for v in (variants or sorted(VARIANTS))]
-    rows = measure(chosen, tuple(int(s) for s in seeds.split(",")), previous_config() if previous else None)
+    rows = measure(chosen, tuple(int(s) for s in seeds.split(",")), config)
     if rows_out:
         rows.write_parquet(rows_out)
     t = tables(rows)
