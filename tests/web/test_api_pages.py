@@ -144,8 +144,14 @@ def test_scope_applies_on_every_page(crowded, django_user_model) -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["/api/lists/low_results", "/api/schools", "/api/resources/decisions", "/api/people/reserve"],
-    ids=["lists", "schools", "decisions", "people"],
+    [
+        "/api/lists/low_results",
+        "/api/schools",
+        "/api/resources/decisions",
+        "/api/people/reserve",
+        "/api/events/",
+    ],
+    ids=["lists", "schools", "decisions", "people", "events"],
 )
 def test_a_page_above_the_maximum_is_refused_in_russian(crowded, url) -> None:
     client = _client(crowded.users["region"])

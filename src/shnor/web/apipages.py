@@ -5,13 +5,13 @@ read and turned into answers (a country-wide list was 8.9 MB in one answer)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, get_type_hints
 from urllib.parse import urlencode
 
 from django.http import HttpRequest
 from ninja import Field, Schema
 from ninja.errors import HttpError
-from ninja.pagination import PaginationBase
+from ninja.pagination import PaginationBase, paginate
 
 #: Rows on a page when ``limit`` is not given, and the most a page may hold.
 PAGE_DEFAULT = 100
@@ -98,3 +98,10 @@ class PageRows:
             return self.out_page(rows)
         assert self.out is not None
         return [self.out(x) for x in rows]
+
+
+def paged(view: Callable) -> Any:
+    """``@paginate(Pages)`` for a view whose parameters are annotated with names of its own module (under
+    ``from __future__ import annotations`` ninja would look them up in ``ninja.pagination``'s)."""
+    view.__annotations__ = get_type_hints(view)
+    return paginate(Pages)(view)
