@@ -7,9 +7,9 @@ nothing planted only, by one of two rules, each weight kept within [lo, hi] × t
 - ``used_share``: w_s ∝ the sign's honest rate at p ≤ 0.05 over 0.05 — a sign conservative on honest
   schools spends little of its share, which goes to the signs whose p-values are nominal.
 
-``python -m shnor_bench.robustness.calibrate --seeds 101,102,103`` prints both rules' weights (as a
-``[sign_weights]`` TOML table for ``shnor robustness --config``) and each sign's honest rate at its
-threshold, over the suite's four variants' nothing-planted regions of those seeds.
+``python -m shnor_bench.robustness.calibrate --seeds 101,102,103`` prints both rules' weights (as an
+``[objectivity.sign_weights]`` TOML table for ``shnor robustness --config``) and each sign's honest
+rate at its threshold, over the suite's four variants' nothing-planted regions of those seeds.
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ def calibrate(seeds: str, alpha: float) -> None:
                 f"{100 * rate(p, alpha * w[sign]):.2f} % (равный вес: {100 * rate(p, alpha / k):.2f} %); "
                 f"p ≤ 0,05: {100 * rate(p, 0.05):.2f} %"
             )
-        click.echo("[sign_weights]\n" + "\n".join(f"{sign} = {x}" for sign, x in w.items()))
+        click.echo("[objectivity.sign_weights]\n" + "\n".join(f"{sign} = {x}" for sign, x in w.items()))
 
 
 if __name__ == "__main__":
