@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -35,6 +34,7 @@ from shnor.web.cases.models import (
     ObjectivityCase,
     RecheckWork,
 )
+from shnor.web.jobs.kept import kept_write
 from shnor.web.jobs.kinds import Stage
 from shnor.web.jobs.models import Job
 from shnor.web.jobs.selectors import jobs_visible_to
@@ -119,14 +119,7 @@ def dossier_job(params: dict[str, Any], stage: Stage) -> dict[str, Any]:
         dossier = dossier_build(case)
         stage(f"вёрстка {fmt.upper()}")
         content, name, mime = dossier_export(dossier, fmt)
-        body_path.parent.mkdir(parents=True, exist_ok=True)
-        for target, data in (
-            (meta_path, json.dumps({"name": name, "mime": mime}, ensure_ascii=False).encode()),
-            (body_path, content),  # last: the file is there only when its description is
-        ):
-            partial = target.with_suffix(f".{os.getpid()}.part")
-            partial.write_bytes(data)
-            partial.replace(target)  # whole or nothing: a reader never sees half a file
+        kept_write(body_path, meta_path, name=name, mime=mime, body=content)
         _drop_older(key)
         return {"key": key, "case_id": case.pk, "format": fmt, "rendered": True, "size": len(content)}
     size = body_path.stat().st_size

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from django.utils.http import content_disposition_header
 from shnor.web.accounts.audit import audit_record
 from shnor.web.accounts.scope import User
 from shnor.web.accounts.selectors import schools_visible_to
+from shnor.web.jobs.kept import write_whole
 from shnor.web.jobs.kinds import Stage
 from shnor.web.jobs.models import Job
 from shnor.web.jobs.selectors import jobs_visible_to
@@ -99,10 +99,7 @@ def deficit_pdf_job(params: dict[str, Any], stage: Stage) -> dict[str, Any]:
         data = build_report(inputs, school.school_id, config or load_config()["deficits"], year=run.year)
         stage("вёрстка PDF")
         body = render_pdf(data)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(f".{os.getpid()}.part")
-        partial.write_bytes(body)
-        partial.replace(target)  # whole or nothing: a reader never sees half a file
+        write_whole(target, body)
     return {"key": key, "school_id": school.school_id, "run_id": run.pk, "size": target.stat().st_size}
 
 

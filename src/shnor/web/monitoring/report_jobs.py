@@ -25,7 +25,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import re
 import time
 from pathlib import Path
@@ -36,6 +35,7 @@ from django.conf import settings
 from django.http import Http404
 
 from shnor.web.accounts.scope import User, scope_of
+from shnor.web.jobs.kept import kept_write
 from shnor.web.jobs.kinds import Stage
 from shnor.web.jobs.models import Job
 from shnor.web.jobs.selectors import jobs_visible_to
@@ -219,14 +219,7 @@ def report_job(params: dict[str, Any], stage: Stage) -> dict[str, Any]:
     stage("формирование файла")
     name, mime, body = exporter.render({"year": year, "format": fmt})
     seconds = round(time.perf_counter() - started, 3)
-    body_path.parent.mkdir(parents=True, exist_ok=True)
-    for target, content in (
-        (meta_path, json.dumps({"name": name, "mime": mime}, ensure_ascii=False).encode()),
-        (body_path, body),  # last: the file is there only when its description is
-    ):
-        partial = target.with_suffix(f".{os.getpid()}.part")
-        partial.write_bytes(content)
-        partial.replace(target)  # whole or nothing: a reader never sees half a file
+    kept_write(body_path, meta_path, name=name, mime=mime, body=body)
     _drop_older(key)
     return {"key": key, "rendered": True, "name": name, "size": len(body), "seconds": seconds}
 
