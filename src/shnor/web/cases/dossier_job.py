@@ -20,7 +20,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.http import content_disposition_header
@@ -34,7 +33,7 @@ from shnor.web.cases.models import (
     ObjectivityCase,
     RecheckWork,
 )
-from shnor.web.jobs.kept import kept_write
+from shnor.web.jobs.kept import KeptFiles
 from shnor.web.jobs.kinds import Stage
 from shnor.web.jobs.models import Job
 from shnor.web.jobs.selectors import jobs_visible_to
@@ -42,10 +41,6 @@ from shnor.web.jobs.services import job_enqueue
 
 #: the job kind (shown as is on the jobs page, like other apps' Russian kinds)
 DOSSIER_KIND = "Досье дела о необъективности"
-
-
-def _folder() -> Path:
-    return Path(settings.HOME) / "reports" / "dossiers"
 
 
 def _rows(qs: Any) -> list[Any]:
@@ -71,30 +66,13 @@ def dossier_key(*, case: ObjectivityCase, fmt: str) -> str:
     return f"c{case.pk}-{fmt}-{version}"
 
 
-#: a kept dossier's key: the case, the format and the data version's hash
-KEY = re.compile(r"^c\d+-(docx|pdf)-[0-9a-f]{24}$")
-
-
-def _drop_older(key: str) -> None:
-    """Remove the same dossier's files made on older data: one file per case and format stays."""
-    slot = key.rsplit("-", 1)[0]
-    for suffix in ("file", "json"):
-        for other in _folder().glob(f"{slot}-*.{suffix}"):
-            if other.stem != key and KEY.match(other.stem):
-                other.unlink(missing_ok=True)
-
-
-def _paths(key: str) -> tuple[Path, Path]:
-    return _folder() / f"{key}.file", _folder() / f"{key}.json"
+#: the kept dossiers (a key: the case, the format and the data version's hash)
+KEPT = KeptFiles("dossiers", re.compile(r"^c\d+-(docx|pdf)-[0-9a-f]{24}$"))
 
 
 def dossier_kept(*, key: str) -> tuple[Path, str, str] | None:
     """(path, file name, type) of the kept dossier under ``key``; None when it is not there."""
-    body, meta = _paths(key)
-    if not KEY.match(key) or not body.is_file() or not meta.is_file():
-        return None
-    info = json.loads(meta.read_text(encoding="utf-8"))
-    return body, str(info["name"]), str(info["mime"])
+    return KEPT.get(key)
 
 
 def dossier_job(params: dict[str, Any], stage: Stage) -> dict[str, Any]:
@@ -113,16 +91,15 @@ def dossier_job(params: dict[str, Any], stage: Stage) -> dict[str, Any]:
         raise ValueError("дело недоступно пользователю или формат не DOCX и не PDF")
     stage("проверка версии данных")
     key = dossier_key(case=case, fmt=fmt)
-    body_path, meta_path = _paths(key)
-    if dossier_kept(key=key) is None:
+    kept = KEPT.get(key)
+    if kept is None:
         stage("признаки, перепроверка, ответы и решение")
         dossier = dossier_build(case)
         stage(f"вёрстка {fmt.upper()}")
         content, name, mime = dossier_export(dossier, fmt)
-        kept_write(body_path, meta_path, name=name, mime=mime, body=content)
-        _drop_older(key)
+        KEPT.put(key, name=name, mime=mime, body=content)
         return {"key": key, "case_id": case.pk, "format": fmt, "rendered": True, "size": len(content)}
-    size = body_path.stat().st_size
+    size = kept[0].stat().st_size
     return {"key": key, "case_id": case.pk, "format": fmt, "rendered": False, "size": size}
 
 

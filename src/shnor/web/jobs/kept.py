@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
+
+from django.conf import settings
 
 
 def write_whole(target: Path, data: bytes) -> None:
@@ -16,8 +19,41 @@ def write_whole(target: Path, data: bytes) -> None:
     partial.replace(target)
 
 
-def kept_write(body_path: Path, meta_path: Path, *, name: str, mime: str, body: bytes) -> None:
-    """A kept file and its description (the download's name and type); the file last, so that it is
-    there only when its description is."""
-    write_whole(meta_path, json.dumps({"name": name, "mime": mime}, ensure_ascii=False).encode())
-    write_whole(body_path, body)
+class KeptFiles:
+    """A folder of ``SHNOR_HOME/reports`` where each kept file ``<key>.file`` has its description
+    ``<key>.json`` (the download's name and type). A key is ``<slot>-<data version>``: the slot names the
+    document without its data (a report for a scope, a case's dossier in a format), so a file made on newer
+    data replaces the slot's older ones. Only keys matching ``pattern`` are read or removed."""
+
+    def __init__(self, subfolder: str, pattern: re.Pattern[str]) -> None:
+        self.subfolder = subfolder
+        self.pattern = pattern
+
+    def folder(self) -> Path:
+        return Path(settings.HOME) / "reports" / self.subfolder
+
+    def paths(self, key: str) -> tuple[Path, Path]:
+        """The kept file and its description."""
+        return self.folder() / f"{key}.file", self.folder() / f"{key}.json"
+
+    def get(self, key: str) -> tuple[Path, str, str] | None:
+        """(path, file name, type) of the file kept under ``key``; None when it is not there."""
+        if not self.pattern.match(key):
+            return None
+        body, meta = self.paths(key)
+        if not body.is_file() or not meta.is_file():
+            return None
+        info = json.loads(meta.read_text(encoding="utf-8"))
+        return body, str(info["name"]), str(info["mime"])
+
+    def put(self, key: str, *, name: str, mime: str, body: bytes) -> None:
+        """Keep ``body`` under ``key`` (the description first, the file last, so that the file is there
+        only when its description is) and remove the slot's files made on older data."""
+        body_path, meta_path = self.paths(key)
+        write_whole(meta_path, json.dumps({"name": name, "mime": mime}, ensure_ascii=False).encode())
+        write_whole(body_path, body)
+        slot = key.rsplit("-", 1)[0]
+        for suffix in ("file", "json"):
+            for other in self.folder().glob(f"{slot}-*.{suffix}"):
+                if other.stem != key and self.pattern.match(other.stem):
+                    other.unlink(missing_ok=True)

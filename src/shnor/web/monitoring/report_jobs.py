@@ -31,11 +31,10 @@ from pathlib import Path
 from typing import Any
 
 from django.apps import apps
-from django.conf import settings
 from django.http import Http404
 
 from shnor.web.accounts.scope import User, scope_of
-from shnor.web.jobs.kept import kept_write
+from shnor.web.jobs.kept import KeptFiles
 from shnor.web.jobs.kinds import Stage
 from shnor.web.jobs.models import Job
 from shnor.web.jobs.selectors import jobs_visible_to
@@ -102,10 +101,6 @@ EXPORTER_SOURCES: dict[str, tuple[str, ...]] = {
 }
 
 
-def _folder() -> Path:
-    return Path(settings.HOME) / "reports" / "registry"
-
-
 def _table_digest(label: str, fields: tuple[str, ...] | None) -> str:
     """A hash of a table's rows (the named fields, else all) in primary-key order; '' for an absent app."""
     app_label, _, name = label.partition(".")
@@ -150,8 +145,9 @@ def _scope_signature(user: User) -> list[Any]:
     return ["municipality", scope.municipality_id]
 
 
-#: a kept file's key: the report's slot (report, territory, year, format, scope) and its data version's hash
-KEY = re.compile(r"^[0-9a-f]{16}-[0-9a-f]{24}$")
+#: the kept reports (a key: the report's slot — report, territory, year, format, scope — and its data
+#: version's hash)
+KEPT = KeptFiles("registry", re.compile(r"^[0-9a-f]{16}-[0-9a-f]{24}$"))
 
 
 def report_key(*, user: User, identifier: str, unit: rep.Unit, year: int, fmt: str) -> str:
@@ -163,32 +159,12 @@ def report_key(*, user: User, identifier: str, unit: rep.Unit, year: int, fmt: s
     return slot + "-" + hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:24]
 
 
-def _paths(key: str) -> tuple[Path, Path]:
-    """The kept file and its description (file name and type)."""
-    return _folder() / f"{key}.file", _folder() / f"{key}.json"
-
-
-def _drop_older(key: str) -> None:
-    """Remove the kept files of the same report made on older data: one file per report and scope stays
-    (a job that made an older one then says its file is no longer kept)."""
-    slot = key.split("-", 1)[0]
-    for suffix in ("file", "json"):
-        for other in _folder().glob(f"{slot}-*.{suffix}"):
-            if other.stem != key and KEY.match(other.stem):
-                other.unlink(missing_ok=True)
-
-
 def report_file(*, job: Job) -> tuple[Path, str, str] | None:
     """(path, file name, type) of a finished report job's kept file; None when it is not (or no longer)
     there."""
-    key = str((job.result or {}).get("key") or "")
-    if job.status != Job.DONE or not KEY.match(key):
+    if job.status != Job.DONE:
         return None
-    body, meta = _paths(key)
-    if not body.is_file() or not meta.is_file():
-        return None
-    info = json.loads(meta.read_text(encoding="utf-8"))
-    return body, str(info["name"]), str(info["mime"])
+    return KEPT.get(str((job.result or {}).get("key") or ""))
 
 
 def report_job(params: dict[str, Any], stage: Stage) -> dict[str, Any]:
@@ -209,18 +185,16 @@ def report_job(params: dict[str, Any], stage: Stage) -> dict[str, Any]:
     year, fmt = int(params["year"]), str(params["format"])
     stage("проверка версии данных")
     key = report_key(user=user, identifier=identifier, unit=unit, year=year, fmt=fmt)
-    body_path, meta_path = _paths(key)
-    if body_path.is_file() and meta_path.is_file() and not params.get("force"):
-        info = json.loads(meta_path.read_text(encoding="utf-8"))
-        return {"key": key, "rendered": False, "name": info["name"], "size": body_path.stat().st_size}
+    kept = None if params.get("force") else KEPT.get(key)
+    if kept is not None:
+        return {"key": key, "rendered": False, "name": kept[1], "size": kept[0].stat().st_size}
     started = time.perf_counter()
     stage("сбор данных отчёта")
     exporter = rep.exporter_build(user=user, identifier=identifier, unit=unit, year=year)
     stage("формирование файла")
     name, mime, body = exporter.render({"year": year, "format": fmt})
     seconds = round(time.perf_counter() - started, 3)
-    kept_write(body_path, meta_path, name=name, mime=mime, body=body)
-    _drop_older(key)
+    KEPT.put(key, name=name, mime=mime, body=body)
     return {"key": key, "rendered": True, "name": name, "size": len(body), "seconds": seconds}
 
 
