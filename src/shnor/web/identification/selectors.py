@@ -38,8 +38,8 @@ CATEGORY_LABELS = CATEGORY_SHORT_LABELS
 
 
 #: A run's columns no page lists: its settings and the evidence its schools share are tens of KB of JSON
-#: each, decoded for every run a page touches (seven runs a school card, ≈ 0.7 MB of JSON) if loaded.
-#: Read on access when a page needs them; the shared evidence through ``run_shared_evidence``.
+#: each, decoded for every run a page touches (a school card touches seven) if loaded. Read on access
+#: when a page needs them; the shared evidence through ``run_shared_evidence``.
 RUN_HEAVY_FIELDS = ("config", "evidence_shared", "batches")
 
 
@@ -255,22 +255,25 @@ class Flag:
 
 
 #: The objectivity part of done runs' ``evidence_shared`` as JSON, per process: (run id, finished at) →
-#: bytes. A done run's shared evidence never changes; each use decodes its own copy (orjson, ≈ 0.2 ms for
-#: a region's 50 KB), so no request can change what another reads.
+#: bytes. A done run's shared evidence never changes; each use decodes its own copy (orjson), so no
+#: request can change what another reads.
 _SHARED_JSON: dict[tuple[int, Any], bytes] = {}
 _SHARED_KEPT = 16
+
+
+def _shared_stored(run: MethodologyRun) -> dict | None:
+    row = MethodologyRun.objects.filter(pk=run.pk).values_list("evidence_shared", flat=True).first()
+    return as_dict(row).get(SchoolOutcome.OBJECTIVITY)
 
 
 def run_shared_evidence(run: MethodologyRun) -> dict | None:
     """The objectivity evidence run ``run``'s schools share (``core.evidence.objectivity_shared``)."""
     if run.status != MethodologyRun.DONE or run.finished_at is None:
-        row = MethodologyRun.objects.filter(pk=run.pk).values_list("evidence_shared", flat=True).first()
-        return as_dict(row).get(SchoolOutcome.OBJECTIVITY)
+        return _shared_stored(run)
     key = (run.pk, run.finished_at)
     text = _SHARED_JSON.get(key)
     if text is None:
-        row = MethodologyRun.objects.filter(pk=run.pk).values_list("evidence_shared", flat=True).first()
-        text = orjson.dumps(as_dict(row).get(SchoolOutcome.OBJECTIVITY))
+        text = orjson.dumps(_shared_stored(run))
         while len(_SHARED_JSON) >= _SHARED_KEPT:
             _SHARED_JSON.pop(next(iter(_SHARED_JSON)), None)
         _SHARED_JSON[key] = text

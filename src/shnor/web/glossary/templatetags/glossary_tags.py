@@ -54,7 +54,7 @@ def term_label(label: object) -> SafeString:
     return _label_html(str(label), get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
 
 
-@lru_cache(maxsize=4096)  # a card prints ~300 labels, most of them the same few dozen
+@lru_cache(maxsize=4096)  # a card prints hundreds of labels, most of them the same few dozen
 def _label_html(label: str, prefix: str, urlconf: object) -> SafeString:
     t = find(label)
     return format_html("{}", label) if t is None else _link(t, label)
