@@ -115,13 +115,20 @@ def supervise(main: list[str], beside: list[list[str]], on_start: Callable[[], N
 
 
 def uploads_cleanup_once(report: Callable[[str], None] | None = None) -> int:
-    """Remove old browser uploads now (see ``shnor.web.jobs.cleanup``); print a line when some went."""
-    from shnor.web.jobs.cleanup import uploads_cleanup
+    """Remove old browser uploads and the kept report files nobody downloaded for a while now (see
+    ``shnor.web.jobs.cleanup``); print a line when some went."""
+    from django.conf import settings
+
+    from shnor.web.jobs.cleanup import kept_cleanup, uploads_cleanup
 
     removed = uploads_cleanup()
     if removed and report is not None:
         report(f"Удалены старые загрузки из браузера: {len(removed)}")
-    return len(removed)
+    kept = kept_cleanup()
+    if kept and report is not None:
+        days = settings.REPORT_KEEP_DAYS
+        report(f"Удалены готовые отчёты и досье, которые не скачивали {days} дн. и дольше: {len(kept)}")
+    return len(removed) + len(kept)
 
 
 def uploads_cleanup_loop(

@@ -22,6 +22,8 @@ SHNOR_HSTS_PRELOAD  1 to add «preload» (only after the domain's owner decided 
 SHNOR_UPLOAD_MAX_MB  largest file accepted by the browser import; default 200
 SHNOR_UPLOAD_KEEP_HOURS  browser uploads of finished (or never started) jobs are removed after this
                   many hours by the worker and at `shnor serve` start-up; default 72
+SHNOR_REPORT_KEEP_DAYS  files jobs keep for downloads (territory reports, case dossiers, deficit PDFs)
+                  neither made nor downloaded for this many days are removed, at the same times; default 30
 SHNOR_SECURE_COOKIES 1: secure session/CSRF cookies without the rest of SHNOR_HTTPS; default 0
 SHNOR_EMAIL_HOST  SMTP server for invitations and password resets; unset: letters are written as
                   files into SHNOR_HOME/mail (works offline, nothing is sent)
@@ -235,6 +237,7 @@ LOGIN_WINDOW_MINUTES = _int("SHNOR_LOGIN_WINDOW_MINUTES", 15)
 TRUSTED_PROXIES = _networks("SHNOR_TRUSTED_PROXIES")
 UPLOAD_MAX_MB = _int("SHNOR_UPLOAD_MAX_MB", 200)
 UPLOAD_KEEP_HOURS = _int("SHNOR_UPLOAD_KEEP_HOURS", 72)
+REPORT_KEEP_DAYS = _int("SHNOR_REPORT_KEEP_DAYS", 30)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 

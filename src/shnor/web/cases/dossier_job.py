@@ -33,7 +33,7 @@ from shnor.web.cases.models import (
     ObjectivityCase,
     RecheckWork,
 )
-from shnor.web.jobs.kept import KeptFiles
+from shnor.web.jobs.kept import KeptFiles, kept_open
 from shnor.web.jobs.kinds import Stage
 from shnor.web.jobs.models import Job
 from shnor.web.jobs.selectors import jobs_visible_to
@@ -105,11 +105,13 @@ def dossier_job(params: dict[str, Any], stage: Stage) -> dict[str, Any]:
 
 def dossier_response(request: HttpRequest, *, case: ObjectivityCase, fmt: str) -> HttpResponse:
     """The dossier at once when it is kept for the current data, else a job (one per user, case and format
-    while it waits or runs) and its progress page."""
+    while it waits or runs) and its progress page. A download refreshes the kept file's age; a file removed
+    meanwhile is made again."""
     kept = dossier_kept(key=dossier_key(case=case, fmt=fmt))
-    if kept is not None:
-        path, name, mime = kept
-        response = FileResponse(path.open("rb"), content_type=mime)
+    handle = kept_open(kept[0]) if kept is not None else None
+    if kept is not None and handle is not None:
+        _path, name, mime = kept
+        response = FileResponse(handle, content_type=mime)
         response["Content-Disposition"] = content_disposition_header(True, name)
         return response
     user: User = request.user

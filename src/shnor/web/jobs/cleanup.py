@@ -1,4 +1,4 @@
-"""Files uploaded from the browser are removed once nobody needs them.
+"""Files uploaded from the browser, and files jobs keep for downloads, are removed once nobody needs them.
 
 A browser import or a run with its own settings file stores the upload under
 ``SHNOR_HOME/uploads/<YYYYmmdd-HHMMSS>-<token>/<name>`` and hands the path to a job. The folder is
@@ -7,7 +7,21 @@ into it: the job is done or failed, or it never got one. (A refused new version 
 confirmation that long; after it the user uploads the file again.) Other folders under ``uploads/``
 (``users/`` of the user import, anything else) are left alone.
 
-``shnor worker`` calls :func:`uploads_cleanup` every hour, ``shnor serve`` once at start-up.
+The files background jobs keep for later downloads under ``SHNOR_HOME/reports/<subfolder>/`` (the
+:class:`~shnor.web.jobs.kept.KeptFiles` stores: territory reports in ``registry``, case dossiers in
+``dossiers``; and the deficit PDFs of ``identification/deficit_pdf.py`` in ``deficits``, ``<key>.pdf``) are
+removed when neither written nor downloaded for ``SHNOR_REPORT_KEEP_DAYS`` (30): a kept file goes with its
+description, a partial file (``<key>.<pid>.part``, left by a writer that died) after a day. Only names of
+the folder's own key pattern are touched; a key a queued or running job names in its parameters is kept.
+A job that writes a file makes it new, so it is not old; a download under way reads an open file, which on
+POSIX stays readable after its removal; a later download finds no file, and its page offers to make it again.
+A download of a report or a dossier refreshes its age (``kept_open``); the deficit PDF's download does not
+(only the access time, where the file system records it, counts), so an often used one is made again after
+the period. A job that finds an old file and reuses it in the very instant it is removed fails (rare: its
+age is looked at again just before the removal); asked again, it makes the file anew.
+
+``shnor worker`` calls :func:`uploads_cleanup` and :func:`kept_cleanup` every hour (through
+``shnor.serving.uploads_cleanup_once``), ``shnor serve`` once at start-up.
 """
 
 from __future__ import annotations
@@ -20,6 +34,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from shnor.web.jobs.kept import kept_stores
 from shnor.web.jobs.models import Job
 
 logger = logging.getLogger("shnor.jobs")
@@ -28,6 +43,15 @@ logger = logging.getLogger("shnor.jobs")
 UPLOAD_FOLDER = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{4,64}$")
 #: how often the worker looks
 CLEANUP_EVERY_SECONDS = 3600.0
+#: kept files written by ``write_whole`` without a KeptFiles store: (subfolder, key pattern, suffixes) —
+#: the deficit PDFs (``identification/deficit_pdf.py``, ``<sha256[:32]>.pdf``)
+PLAIN_KEPT: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
+    ("deficits", re.compile(r"^[0-9a-f]{32}$"), ("pdf",)),
+)
+#: a partial file older than this was left by a writer that is gone
+PARTIAL_KEEP_SECONDS = 86400.0
+#: a partial file of ``write_whole``: the key and the writer's process number
+_PARTIAL = re.compile(r"^(?P<key>.+)\.\d+\.part$")
 
 
 def uploads_root() -> Path:
@@ -82,4 +106,92 @@ def uploads_cleanup(*, keep_hours: float | None = None, now: float | None = None
             removed.append(folder)
     if removed:
         logger.info("removed %d upload folder(s) older than %s h", len(removed), keep)
+    return removed
+
+
+def kept_root() -> Path:
+    """The folder of the files jobs keep for downloads."""
+    return Path(settings.HOME) / "reports"
+
+
+def _unused_since(paths: list[Path], cutoff: float) -> bool:
+    """Whether none of ``paths`` was accessed or modified (a download refreshes both) since ``cutoff``;
+    False when all are gone (nothing to remove)."""
+    times = []
+    for path in paths:
+        try:
+            st = path.lstat()
+        except FileNotFoundError:  # removed meanwhile
+            continue
+        times.append(max(st.st_atime, st.st_mtime))
+    return bool(times) and max(times) < cutoff
+
+
+def _busy_keys() -> set[str]:
+    """Keys of kept files that a queued or running job names in its parameters."""
+    pending = Job.objects.exclude(status__in=[Job.DONE, Job.FAILED]).values_list("params", flat=True)
+    return {str(p["key"]) for p in pending if isinstance(p, dict) and p.get("key")}
+
+
+def _kept_folders() -> list[tuple[Path, re.Pattern[str], tuple[str, ...]]]:
+    root = kept_root()
+    stores = [(store.folder(), store.pattern, store.suffixes) for store in kept_stores()]
+    return stores + [(root / sub, pattern, suffixes) for sub, pattern, suffixes in PLAIN_KEPT]
+
+
+def _folder_items(
+    folder: Path, pattern: re.Pattern[str], suffixes: tuple[str, ...]
+) -> tuple[dict[str, list[Path]], list[Path]]:
+    """The folder's kept files by key (each key's files in the order of ``suffixes``) and its partial files;
+    other names, folders and links are left out."""
+    entries: dict[str, list[Path]] = {}
+    partials: list[Path] = []
+    for item in sorted(folder.iterdir()):
+        if item.is_symlink() or not item.is_file():
+            continue
+        partial = _PARTIAL.match(item.name)
+        if partial is not None:
+            if pattern.match(partial["key"]):
+                partials.append(item)
+            continue
+        key, dot, suffix = item.name.rpartition(".")
+        if dot and suffix in suffixes and pattern.match(key):
+            entries.setdefault(key, []).append(item)
+    for files in entries.values():
+        files.sort(key=lambda p: suffixes.index(p.suffix[1:]))
+    return entries, partials
+
+
+def kept_cleanup(*, keep_days: float | None = None, now: float | None = None) -> list[Path]:
+    """Remove the kept files neither written nor downloaded for ``keep_days`` (default
+    ``SHNOR_REPORT_KEEP_DAYS``) with their descriptions, and partial files older than a day (see the module's
+    text); return the removed files, one per kept file (its first existing name: the file, else its
+    description) and each partial file."""
+    keep = settings.REPORT_KEEP_DAYS if keep_days is None else keep_days
+    moment = time.time() if now is None else now
+    cutoff, partial_cutoff = moment - keep * 86400, moment - PARTIAL_KEEP_SECONDS
+    busy: set[str] | None = None
+    removed: list[Path] = []
+    for folder, pattern, suffixes in _kept_folders():
+        if not folder.is_dir() or folder.is_symlink():
+            continue
+        entries, partials = _folder_items(folder, pattern, suffixes)
+        for partial in partials:
+            if _unused_since([partial], partial_cutoff):
+                partial.unlink(missing_ok=True)
+                removed.append(partial)
+        old = {key: files for key, files in entries.items() if _unused_since(files, cutoff)}
+        if old and busy is None:
+            busy = _busy_keys()
+        for key, files in old.items():
+            if key in (busy or set()):
+                continue
+            # looked at again just before the removal: a download may have refreshed it meanwhile
+            if not _unused_since(files, cutoff):
+                continue
+            for path in files:  # the file first: a description without a file is never read
+                path.unlink(missing_ok=True)
+            removed.append(files[0])
+    if removed:
+        logger.info("removed %d kept file(s) unused for %s day(s)", len(removed), keep)
     return removed

@@ -1,12 +1,15 @@
 """Files a background job keeps for later downloads (a report, a dossier, a school's PDF): written whole
-or not at all, so a reader never sees half a file."""
+or not at all, so a reader never sees half a file. Files nobody downloaded for ``SHNOR_REPORT_KEEP_DAYS``
+are removed by :func:`shnor.web.jobs.cleanup.kept_cleanup`; a download refreshes a file's age."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 from pathlib import Path
+from typing import BinaryIO
 
 from django.conf import settings
 
@@ -19,15 +22,38 @@ def write_whole(target: Path, data: bytes) -> None:
     partial.replace(target)
 
 
+def kept_open(path: Path) -> BinaryIO | None:
+    """A kept file opened for a download, its age refreshed (the cleanup removes the files nobody downloaded
+    for a while); None when it was removed meanwhile. On POSIX an open file stays readable after its removal,
+    so the cleanup does not break a download under way."""
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError:
+        return None
+    with contextlib.suppress(OSError):  # not the owner, a read-only folder: the download goes on
+        os.utime(handle.fileno() if os.utime in os.supports_fd else path)
+    return handle
+
+
+#: the stores made so far, by subfolder
+_STORES: dict[str, KeptFiles] = {}
+
+
 class KeptFiles:
     """A folder of ``SHNOR_HOME/reports`` where each kept file ``<key>.file`` has its description
     ``<key>.json`` (the download's name and type). A key is ``<slot>-<data version>``: the slot names the
     document without its data (a report for a scope, a case's dossier in a format), so a file made on newer
-    data replaces the slot's older ones. Only keys matching ``pattern`` are read or removed."""
+    data replaces the slot's older ones. Only keys matching ``pattern`` are read or removed. Each store made
+    is listed by :func:`kept_stores` (the apps make theirs when ``AppConfig.ready`` imports their jobs), so
+    the cleanup of old files knows every folder without knowing the apps."""
+
+    #: the suffixes of a kept file and of its description, in the order the cleanup removes them
+    suffixes = ("file", "json")
 
     def __init__(self, subfolder: str, pattern: re.Pattern[str]) -> None:
         self.subfolder = subfolder
         self.pattern = pattern
+        _STORES[subfolder] = self
 
     def folder(self) -> Path:
         return Path(settings.HOME) / "reports" / self.subfolder
@@ -43,7 +69,10 @@ class KeptFiles:
         body, meta = self.paths(key)
         if not body.is_file() or not meta.is_file():
             return None
-        info = json.loads(meta.read_text(encoding="utf-8"))
+        try:
+            info = json.loads(meta.read_text(encoding="utf-8"))
+        except FileNotFoundError:  # removed meanwhile by the cleanup
+            return None
         return body, str(info["name"]), str(info["mime"])
 
     def put(self, key: str, *, name: str, mime: str, body: bytes) -> None:
@@ -53,7 +82,12 @@ class KeptFiles:
         write_whole(meta_path, json.dumps({"name": name, "mime": mime}, ensure_ascii=False).encode())
         write_whole(body_path, body)
         slot = key.rsplit("-", 1)[0]
-        for suffix in ("file", "json"):
+        for suffix in self.suffixes:
             for other in self.folder().glob(f"{slot}-*.{suffix}"):
                 if other.stem != key and self.pattern.match(other.stem):
                     other.unlink(missing_ok=True)
+
+
+def kept_stores() -> list[KeptFiles]:
+    """Every store of kept files made so far (see :class:`KeptFiles`)."""
+    return list(_STORES.values())

@@ -20,6 +20,7 @@ from shnor.web.accounts.audit import audit_record
 from shnor.web.accounts.scope import scope_of
 from shnor.web.accounts.selectors import municipalities_visible_to, schools_visible_to
 from shnor.web.identification import listing
+from shnor.web.jobs.kept import kept_open
 from shnor.web.jobs.models import Job
 from shnor.web.jobs.selectors import jobs_visible_to
 from shnor.web.monitoring import forms as f
@@ -415,12 +416,13 @@ def report_job(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def report_job_file(request: HttpRequest, pk: int) -> FileResponse:
-    """A finished report's file (audited as an export)."""
+    """A finished report's file (audited as an export); the download refreshes the kept file's age."""
     job, unit = _report_job(request, pk)
     kept = rj.report_file(job=job)
-    if kept is None:
+    handle = kept_open(kept[0]) if kept is not None else None
+    if kept is None or handle is None:
         raise Http404("файл отчёта не готов или больше не хранится: сформируйте отчёт заново")
-    path, name, mime = kept
+    _path, name, mime = kept
     identifier = str(job.params.get("identifier"))
     audit_record(
         action="export",
@@ -430,4 +432,4 @@ def report_job_file(request: HttpRequest, pk: int) -> FileResponse:
         changes={"format": job.params.get("format"), "file": name, "job": job.pk},
         user=request.user,
     )
-    return FileResponse(path.open("rb"), as_attachment=True, filename=name, content_type=mime)
+    return FileResponse(handle, as_attachment=True, filename=name, content_type=mime)
