@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import polars as pl
 from django.conf import settings
@@ -25,7 +25,7 @@ from django.utils.http import content_disposition_header
 from shnor.web.accounts.audit import audit_record
 from shnor.web.accounts.scope import User
 from shnor.web.accounts.selectors import schools_visible_to
-from shnor.web.jobs.kept import write_whole
+from shnor.web.jobs.kept import kept_open, write_whole
 from shnor.web.jobs.kinds import Stage
 from shnor.web.jobs.models import Job
 from shnor.web.jobs.selectors import jobs_visible_to
@@ -103,7 +103,7 @@ def deficit_pdf_job(params: dict[str, Any], stage: Stage) -> dict[str, Any]:
     return {"key": key, "school_id": school.school_id, "run_id": run.pk, "size": target.stat().st_size}
 
 
-def _download(path: Path, *, school_id: str, year: int, run_pk: int) -> FileResponse:
+def _download(handle: BinaryIO, *, school_id: str, year: int, run_pk: int) -> FileResponse:
     name = f"deficits_{school_id}_{year}.pdf"
     audit_record(
         action="выгрузка отчёта",
@@ -112,7 +112,7 @@ def _download(path: Path, *, school_id: str, year: int, run_pk: int) -> FileResp
         object_repr=name,
         changes={"run": run_pk, "format": "pdf"},
     )
-    response = FileResponse(path.open("rb"), content_type="application/pdf")
+    response = FileResponse(handle, content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(True, name)
     return response
 
@@ -122,9 +122,9 @@ def deficit_pdf(request: HttpRequest, *, school: Any, run: Any) -> HttpResponse:
     progress page."""
     inputs = _inputs(run)
     key = report_key(school_id=school.school_id, run=run, inputs=inputs)
-    ready = _file_of(key)
-    if ready.exists():
-        return _download(ready, school_id=school.school_id, year=run.year, run_pk=run.pk)
+    handle = kept_open(_file_of(key))  # a download refreshes the file's age (``kept_cleanup``)
+    if handle is not None:
+        return _download(handle, school_id=school.school_id, year=run.year, run_pk=run.pk)
     user: User = request.user
     running = (
         jobs_visible_to(user=user)
