@@ -351,9 +351,9 @@ def test_api_router_searches_and_returns_one_scoped(world) -> None:
     draft = services.practice_save(actor=world.users["region"], data=GEOMETRY)
     request = RequestFactory().get("/")
     request.user = world.users["teacher"]
-    rows = api.practices_search(
-        request, q="дефициты чтения", kind="", subject="", grade=None, factor="", tag=""
-    )
+    page = client_for(world.users["teacher"]).get("/api/practices/search", {"q": "дефициты чтения"}).json()
+    assert page["count"] == 1
+    rows = page["items"]
     assert [r["id"] for r in rows] == [reading.pk]
     assert rows[0]["rank"] > 0
     one = api.practice_one(request, practice_id=reading.pk)

@@ -102,6 +102,7 @@ class PageRows:
 
 def paged(view: Callable) -> Any:
     """``@paginate(Pages)`` for a view whose parameters are annotated with names of its own module (under
-    ``from __future__ import annotations`` ninja would look them up in ``ninja.pagination``'s)."""
-    view.__annotations__ = get_type_hints(view)
+    ``from __future__ import annotations`` ninja would look them up in ``ninja.pagination``'s); ``Annotated``
+    parameters such as ``Query[Schema]`` keep their marks."""
+    view.__annotations__ = get_type_hints(view, include_extras=True)
     return paginate(Pages)(view)

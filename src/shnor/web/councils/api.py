@@ -8,6 +8,7 @@ import datetime as dt
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
+from shnor.web.apipages import PageRows, paged
 from shnor.web.councils import selectors as sel
 
 router = Router(tags=["Рабочие группы и советы"])
@@ -34,23 +35,26 @@ class TaskFilter(Schema):
     overdue: bool = False
 
 
+def _task_out(t, today: dt.date) -> dict:
+    return {
+        "id": t.pk,
+        "text": t.text,
+        "executor": t.executor,
+        "school_id": t.school.school_id if t.school else None,
+        "due_date": f"{t.due_date:%d.%m.%Y}",
+        "status": t.status,
+        "status_label": t.get_status_display(),
+        "overdue": t.overdue(today),
+        "group": t.item.meeting.group.name,
+        "meeting_date": f"{t.item.meeting.held_on:%d.%m.%Y}",
+    }
+
+
 @router.get("/tasks", response=list[TaskOut], summary="Поручения рабочих групп и советов")
-def tasks(request: HttpRequest, filters: Query[TaskFilter]) -> list[dict]:
-    """The visible tasks, overdue first, then by deadline (at most 2000)."""
+@paged
+def tasks(request: HttpRequest, filters: Query[TaskFilter]) -> PageRows:
+    """The visible tasks, overdue first, then by deadline, a page at a time (the list was cut at 2000 tasks
+    unsaid)."""
     today = dt.date.today()
-    rows = sel.task_rows(sel.tasks_visible(user=request.user)[:2000], today, overdue_only=filters.overdue)
-    return [
-        {
-            "id": t.pk,
-            "text": t.text,
-            "executor": t.executor,
-            "school_id": t.school.school_id if t.school else None,
-            "due_date": f"{t.due_date:%d.%m.%Y}",
-            "status": t.status,
-            "status_label": t.get_status_display(),
-            "overdue": late,
-            "group": t.item.meeting.group.name,
-            "meeting_date": f"{t.item.meeting.held_on:%d.%m.%Y}",
-        }
-        for t, late in rows
-    ]
+    qs = sel.tasks_ordered(sel.tasks_visible(user=request.user), today, overdue_only=filters.overdue)
+    return PageRows(qs, lambda t: _task_out(t, today))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from shnor.core.reports.council_protocol import CouncilProtocol, Item, Person
 from shnor.web.accounts.roles import SCHOOL_ROLES, Role
@@ -109,6 +109,16 @@ def task_rows(
 def overdue_filter(today: dt.date) -> Q:
     """Tasks past their deadline and not done."""
     return Q(due_date__lt=today) & ~Q(status=TaskStatus.DONE)
+
+
+def tasks_ordered(tasks: QuerySet[Task], today: dt.date, *, overdue_only: bool = False) -> QuerySet[Task]:
+    """``tasks`` in ``task_rows``' order — overdue first, then by deadline — ordered by the database, so that
+    a page of them is read alone; only the overdue ones when ``overdue_only``."""
+    late = overdue_filter(today)
+    if overdue_only:
+        tasks = tasks.filter(late)
+    first = Case(When(late, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return tasks.annotate(late_first=first).order_by("late_first", "due_date", "pk")
 
 
 def schools_for_roadmap(*, user: User, group: Group, year: int) -> QuerySet[Roadmap]:

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Path, Query, Router, Schema
 
 from shnor.core.labels import SUBJECT_NAMES
+from shnor.web.apipages import PageRows, paged
 from shnor.web.practices import selectors as sel
 from shnor.web.practices.search import factor_titles
 
@@ -81,6 +82,7 @@ def _out(p) -> dict:
 
 
 @router.get("/search", response=list[PracticeOut], summary="Поиск в банке практик")
+@paged
 def practices_search(
     request: HttpRequest,
     q: str = Query("", **TEXT),
@@ -89,11 +91,12 @@ def practices_search(
     grade: int | None = Query(None, ge=1, le=11),
     factor: str = Query("", **TEXT),
     tag: str = Query("", **TEXT),
-) -> list[dict]:
-    """Published practices matching the filters; with ``q``, ranked by the Russian full-text search
-    (word forms understood), best first."""
+) -> PageRows:
+    """Published practices matching the filters, a page at a time; with ``q``, ranked by the Russian
+    full-text search (word forms understood), best first across the pages, else newest first (the list was
+    cut at 100 practices unsaid)."""
     filters = sel.Filters(q=q, kind=kind, subject=subject, grade=grade, factor=factor, tag=tag)
-    return [_out(p) for p in sel.bank_search(user=request.user, filters=filters, limit=100)]
+    return PageRows(sel.bank_results(user=request.user, filters=filters), _out)
 
 
 @router.get("/{practice_id}", response=PracticeFullOut, summary="Практика из банка")

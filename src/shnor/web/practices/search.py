@@ -11,7 +11,9 @@
 
 ``search(qs, query, any_word=False)`` narrows a queryset of practices and returns them ranked, each with a
 ``rank`` attribute (higher is better). All words must match, unless ``any_word`` (the links from a
-deficit's labels, which are long and need only share some words).
+deficit's labels, which are long and need only share some words). ``ranked(qs, query, fields)`` gives every
+match, best first, as light rows (id, rank, fields) with no cut: the bank's search counts them and reads a
+page of practices at a time.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from functools import lru_cache
 
 from django.db import connection
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 
 from shnor.core.labels import SUBJECT_NAMES
 from shnor.core.roadmaps.risk import questionnaire_default
@@ -158,11 +161,46 @@ def search(qs: QuerySet, query: str, *, any_word: bool = False, limit: int = 200
     return _search_postgres(qs, query, any_word=any_word, limit=limit)
 
 
-def _search_sqlite(qs: QuerySet, query: str, *, any_word: bool, limit: int) -> list:
+def ranked(qs: QuerySet, query: str, fields: tuple[str, ...] = ()) -> list[tuple]:
+    """Every practice of ``qs`` matching all the words of ``query``, best first (ties: newest id first), as
+    light rows ``(pk, rank, *fields)`` — no cut, so that a caller can count the matches and read any stretch
+    of them in the same order. An empty query (or one of stop words only) finds nothing."""
+    if not words(query):
+        return []
+    if _sqlite():
+        match = _fts_match(query, any_word=False)
+        if match is None:
+            return []
+        with connection.cursor() as cur:
+            cur.execute(
+                f"SELECT rowid, -bm25({FTS_TABLE}) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [match]
+            )
+            ranks = {int(pk): float(r) for pk, r in cur.fetchall()}
+        if not ranks:
+            return []
+        inside = RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [match])
+        rows = [(pk, ranks[pk], *rest) for pk, *rest in qs.filter(pk__in=inside).values_list("pk", *fields)]
+        rows.sort(key=lambda r: (-r[1], -r[0]))
+        return rows
+    from django.contrib.postgres.search import SearchRank
+
+    vector, q = _postgres_query(query, any_word=False)
+    found = qs.annotate(fts=vector, rank=SearchRank(vector, q)).filter(fts=q).order_by("-rank", "-pk")
+    return [(pk, float(rank), *rest) for pk, rank, *rest in found.values_list("pk", "rank", *fields)]
+
+
+def _fts_match(query: str, *, any_word: bool) -> str | None:
+    """The FTS5 ``MATCH`` expression of the query's stems (None when it has none)."""
     terms = sorted(set(stems(query)))
     if not terms:
+        return None
+    return (" OR " if any_word else " AND ").join(f'"{t}"' for t in terms)
+
+
+def _search_sqlite(qs: QuerySet, query: str, *, any_word: bool, limit: int) -> list:
+    match = _fts_match(query, any_word=any_word)
+    if match is None:
         return []
-    match = (" OR " if any_word else " AND ").join(f'"{t}"' for t in terms)
     with connection.cursor() as cur:
         cur.execute(
             f"SELECT rowid, -bm25({FTS_TABLE}) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "
@@ -179,8 +217,9 @@ def _search_sqlite(qs: QuerySet, query: str, *, any_word: bool, limit: int) -> l
     return found[:limit]
 
 
-def _search_postgres(qs: QuerySet, query: str, *, any_word: bool, limit: int) -> list:
-    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+def _postgres_query(query: str, *, any_word: bool) -> tuple:
+    """The search vector of a practice (title A, text B) and the query, in the Russian configuration."""
+    from django.contrib.postgres.search import SearchQuery, SearchVector
 
     vector = SearchVector("title", weight="A", config="russian") + SearchVector(
         "search_text", weight="B", config="russian"
@@ -192,5 +231,12 @@ def _search_postgres(qs: QuerySet, query: str, *, any_word: bool, limit: int) ->
             q |= part
     else:
         q = SearchQuery(" ".join(words(query)), config="russian", search_type="plain")
+    return vector, q
+
+
+def _search_postgres(qs: QuerySet, query: str, *, any_word: bool, limit: int) -> list:
+    from django.contrib.postgres.search import SearchRank
+
+    vector, q = _postgres_query(query, any_word=any_word)
     rows = qs.annotate(fts=vector, rank=SearchRank(vector, q)).filter(fts=q).order_by("-rank", "-pk")[:limit]
     return list(rows)

@@ -79,33 +79,78 @@ class Filters:
     tag: str = ""
 
 
-def bank_search(*, user: User, filters: Filters, limit: int = 200) -> list[Practice]:
-    """Published practices matching the filters; with a query, ranked by the full-text search (each has
-    ``rank`` and ``relevance``, 0..100 % of the best match's rank), else newest first (both None)."""
+#: The fields the bank's filters of lists (grade, risk factor, tag) read; kept apart from the database's
+#: filters since SQLite has no containment lookup on JSON lists.
+LIST_FIELDS = ("grades", "risk_factors", "skills")
+
+
+def _lists_match(filters: Filters, grades: list | None, factors: list | None, skills: list | None) -> bool:
+    tag = " ".join(filters.tag.lower().split())
+    return (
+        (filters.grade is None or filters.grade in (grades or []))
+        and (not filters.factor or filters.factor in (factors or []))
+        and (not tag or any(tag in " ".join(str(s).lower().split()) for s in skills or []))
+    )
+
+
+class BankResults:
+    """The bank's search as a list read a stretch at a time: its length is the number of matches, a slice
+    loads only its practices, each with ``rank`` and ``relevance`` (0..100 % of the best match's rank, the
+    best of all the matches, not of the stretch; both None without a query). Without a query or filters
+    of lists the order is the database's (``COUNT`` and ``LIMIT``); otherwise the matches' ids are read as
+    light rows, filtered and ordered here, then a stretch's practices are read by id."""
+
+    def __init__(self, qs: QuerySet, order: list[tuple[int, float | None]] | None = None) -> None:
+        self.qs, self.order = qs, order
+        self.best = max((r for _, r in order or [] if r is not None), default=0.0)
+
+    def count(self) -> int:
+        return int(self.qs.count()) if self.order is None else len(self.order)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[Practice]:
+        if self.order is None:
+            rows = list(self.qs[index])
+            for p in rows:
+                p.rank = p.relevance = None
+            return rows
+        part = self.order[index]
+        found = self.qs.in_bulk([pk for pk, _ in part])
+        out = []
+        for pk, rank in part:
+            p = found[pk]
+            p.rank = rank
+            # the rank as a share of the best match's: BM25's scale means nothing to a reader
+            p.relevance = None if rank is None else (round(100 * rank / self.best) if self.best > 0 else 100)
+            out.append(p)
+        return out
+
+
+def bank_results(*, user: User, filters: Filters) -> BankResults:
+    """Published practices matching the filters, all of them (no cut); with a query, ranked by the
+    full-text search, best first, else newest first."""
     qs = practices_published()
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
     if filters.subject:
         qs = qs.filter(subject=filters.subject)
+    lists = filters.grade is not None or bool(filters.factor) or bool(filters.tag.strip())
+    newest = qs.order_by("-published_at", "-id")
     if filters.q.strip():
-        rows = search.search(qs, filters.q, limit=limit * 5)
+        rows = search.ranked(qs, filters.q, LIST_FIELDS)
+    elif lists:
+        rows = [(pk, None, *rest) for pk, *rest in newest.values_list("pk", *LIST_FIELDS)]
     else:
-        rows = list(qs.order_by("-published_at", "-id")[: limit * 5])
-        for p in rows:
-            p.rank = None
-    tag = " ".join(filters.tag.lower().split())
-    out = [
-        p
-        for p in rows
-        if (filters.grade is None or filters.grade in (p.grades or []))
-        and (not filters.factor or filters.factor in (p.risk_factors or []))
-        and (not tag or any(tag in " ".join(str(s).lower().split()) for s in p.skills or []))
-    ]
-    out = out[:limit]
-    best = max((float(p.rank) for p in out if p.rank is not None), default=0.0)
-    for p in out:  # the rank as a share of the best match's: BM25's scale means nothing to a reader
-        p.relevance = None if p.rank is None else (round(100 * float(p.rank) / best) if best > 0 else 100)
-    return out
+        return BankResults(newest)
+    return BankResults(qs, [(r[0], r[1]) for r in rows if _lists_match(filters, *r[2:])])
+
+
+def bank_search(*, user: User, filters: Filters, limit: int = 200) -> list[Practice]:
+    """The first ``limit`` of ``bank_results``: each practice with ``rank`` and ``relevance``, 0..100 % of
+    the best match's rank (both None without a query)."""
+    return bank_results(user=user, filters=filters)[:limit]
 
 
 def practice_tags() -> list[str]:
