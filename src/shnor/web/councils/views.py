@@ -12,11 +12,12 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.http import require_POST
 
 from shnor.core.reports.council_protocol import DOCX_MIME, protocol_docx, protocol_filename
@@ -329,17 +330,32 @@ def protocol(request: HttpRequest, pk: int) -> HttpResponse:
     return resp
 
 
+#: Tasks on a page of the tasks list.
+TASKS_PER_PAGE = 100
+
+
+def _tasks_query(source: QueryDict) -> tuple[bool, int]:
+    """The tasks list's filter and page number (``?overdue=1``, ``?page=``)."""
+    only = params.flag(source, "overdue", label="только просроченные")
+    number = params.integer(source, "page", default=1, minimum=1, label="номер страницы")
+    return only, number or 1
+
+
 @login_required
 def tasks(request: HttpRequest) -> HttpResponse:
-    """The tasks of the user's scope, overdue first; ``?overdue=1`` only the overdue ones."""
-    only = params.flag(request.GET, "overdue", label="только просроченные")
+    """The tasks of the user's scope, overdue first, then by deadline, a page at a time (ordered by the
+    database, so an overdue task is on the first pages however many tasks there are); ``?overdue=1`` only
+    the overdue ones."""
+    only, number = _tasks_query(request.GET)
     today = dt.date.today()
-    rows = sel.task_rows(sel.tasks_visible(user=request.user)[:2000], today, overdue_only=only)
+    qs = sel.tasks_ordered(sel.tasks_visible(user=request.user), today, overdue_only=only)
+    page = Paginator(qs, TASKS_PER_PAGE).get_page(number)
     return render(
         request,
         "councils/tasks.html",
         {
-            "rows": [(t, late, sel.can_mark_task(user=request.user, task=t)) for t, late in rows],
+            "rows": [(t, t.overdue(today), sel.can_mark_task(user=request.user, task=t)) for t in page],
+            "page": page,
             "only": only,
             "statuses": TaskStatus.choices,
         },
@@ -349,7 +365,9 @@ def tasks(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def task_status(request: HttpRequest, pk: int) -> HttpResponse:
-    """Mark a task's progress."""
+    """Mark a task's progress, then back to the page and filter of the list it was marked from (the form
+    posts them in its address)."""
+    only, number = _tasks_query(request.GET)
     task = get_object_or_404(sel.tasks_visible(user=request.user), pk=pk)
     form = f.TaskStatusForm(request.POST)
     if form.is_valid():
@@ -361,4 +379,10 @@ def task_status(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "Исполнение поручения отмечено.")
     else:
         _invalid(request, form)
-    return redirect("councils:tasks")
+    back: dict[str, str] = {}
+    if only:
+        back["overdue"] = "1"
+    if number > 1:
+        back["page"] = str(number)
+    url = reverse("councils:tasks")
+    return redirect(f"{url}?{urlencode(back)}" if back else url)
