@@ -253,6 +253,40 @@ def test_deficit_link_follows_the_bank_after_being_cached(world) -> None:
     assert [r["practice"].pk for r in sel.practices_for_deficits(school=world.school)] == [second.pk]
 
 
+def test_deficit_link_finds_a_published_practice_behind_many_better_drafts(world) -> None:
+    """The drafts are in the search index too: more than 500 of them matching the deficits better must not
+    crowd out the published practice (the matches are narrowed to the published ones before the cut)."""
+    reading = published(world, READING)
+    drafts = [
+        Practice(
+            title=f"Смысловое чтение {i}",
+            description="Дефициты чтения: понимание прочитанного, работа с текстом.",
+            subject="ru",
+            status=Status.DRAFT,
+        )
+        for i in range(600)
+    ]
+    for p in drafts:
+        p.search_text = search.search_text(p)
+    for p in Practice.objects.bulk_create(drafts):
+        search.index_put(p)
+    _deficits(world)
+    label = "Дефициты чтения и работы с текстом"
+    if connection.vendor == "sqlite":  # the premise: in the index alone, the published one is past 500
+        match = " OR ".join(f'"{s}"' for s in sorted(set(search.stems(label))))
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT rowid FROM practices_fts WHERE practices_fts MATCH %s ORDER BY bm25(practices_fts)",
+                [match],
+            )
+            order = [row[0] for row in cur.fetchall()]
+        assert order.index(reading.pk) >= 500
+    assert [p.pk for p in search.search(sel.practices_published(), label, any_word=True, limit=5)] == [
+        reading.pk
+    ]
+    assert [r["practice"].pk for r in sel.practices_for_deficits(school=world.school)] == [reading.pk]
+
+
 def test_risk_link_lists_practices_of_the_factor(world) -> None:
     published(world, READING)
     geometry = published(world, GEOMETRY)

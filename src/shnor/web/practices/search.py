@@ -11,9 +11,9 @@
 
 ``search(qs, query, any_word=False)`` narrows a queryset of practices and returns them ranked, each with a
 ``rank`` attribute (higher is better). All words must match, unless ``any_word`` (the links from a
-deficit's labels, which are long and need only share some words). ``ranked(qs, query, fields)`` gives every
-match, best first, as light rows (id, rank, fields) with no cut: the bank's search counts them and reads a
-page of practices at a time.
+deficit's labels, which are long and need only share some words); the matches are narrowed to ``qs``
+before the cut. ``ranked(qs, query, fields)`` gives every match, best first, as light rows (id, rank,
+fields) with no cut: the bank's search counts them and reads a page of practices at a time.
 """
 
 from __future__ import annotations
@@ -161,14 +161,15 @@ def search(qs: QuerySet, query: str, *, any_word: bool = False, limit: int = 200
     return _search_postgres(qs, query, any_word=any_word, limit=limit)
 
 
-def ranked(qs: QuerySet, query: str, fields: tuple[str, ...] = ()) -> list[tuple]:
-    """Every practice of ``qs`` matching all the words of ``query``, best first (ties: newest id first), as
-    light rows ``(pk, rank, *fields)`` — no cut, so that a caller can count the matches and read any stretch
-    of them in the same order. An empty query (or one of stop words only) finds nothing."""
+def ranked(qs: QuerySet, query: str, fields: tuple[str, ...] = (), *, any_word: bool = False) -> list[tuple]:
+    """Every practice of ``qs`` matching all the words of ``query`` (any with ``any_word``), best first
+    (ties: newest id first), as light rows ``(pk, rank, *fields)`` — no cut, so that a caller can count the
+    matches and read any stretch of them in the same order. An empty query (or one of stop words only)
+    finds nothing."""
     if not words(query):
         return []
     if _sqlite():
-        match = _fts_match(query, any_word=False)
+        match = _fts_match(query, any_word=any_word)
         if match is None:
             return []
         with connection.cursor() as cur:
@@ -184,7 +185,7 @@ def ranked(qs: QuerySet, query: str, fields: tuple[str, ...] = ()) -> list[tuple
         return rows
     from django.contrib.postgres.search import SearchRank
 
-    vector, q = _postgres_query(query, any_word=False)
+    vector, q = _postgres_query(query, any_word=any_word)
     found = qs.annotate(fts=vector, rank=SearchRank(vector, q)).filter(fts=q).order_by("-rank", "-pk")
     return [(pk, float(rank), *rest) for pk, rank, *rest in found.values_list("pk", "rank", *fields)]
 
@@ -198,23 +199,13 @@ def _fts_match(query: str, *, any_word: bool) -> str | None:
 
 
 def _search_sqlite(qs: QuerySet, query: str, *, any_word: bool, limit: int) -> list:
-    match = _fts_match(query, any_word=any_word)
-    if match is None:
-        return []
-    with connection.cursor() as cur:
-        cur.execute(
-            f"SELECT rowid, -bm25({FTS_TABLE}) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "
-            f"ORDER BY bm25({FTS_TABLE}) LIMIT %s",
-            [match, max(limit * 5, 500)],
-        )
-        ranks = {int(pk): float(r) for pk, r in cur.fetchall()}
-    if not ranks:
-        return []
-    found = list(qs.filter(pk__in=list(ranks)))
-    for p in found:
-        p.rank = ranks[p.pk]
-    found.sort(key=lambda p: (-p.rank, -p.pk))
-    return found[:limit]
+    # ``qs`` first, then the cut: the FTS5 table holds every practice (drafts, other subjects and regions),
+    # so a cut of its matches before ``qs`` could leave out the practices of ``qs``
+    rows = ranked(qs, query, any_word=any_word)[:limit]
+    found = qs.in_bulk([pk for pk, _ in rows])
+    for pk, rank in rows:
+        found[pk].rank = rank
+    return [found[pk] for pk, _ in rows]
 
 
 def _postgres_query(query: str, *, any_word: bool) -> tuple:
