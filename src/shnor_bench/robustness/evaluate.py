@@ -77,17 +77,23 @@ def measure_region(region: Region, config: Mapping[str, Any]) -> pl.DataFrame:
 
 #: The detector's settings before issue 31's calibration, laid over today's defaults to compare with
 #: them (``--previous``): BH at q = 0.05, the per-test signs from 10 pupils, the journal «повысили»
-#: and homogeneity signs in the combination, no pooled journal or lenient sign, no participation.
+#: and homogeneity signs in the combination, no pooled journal or lenient sign, no participation, no
+#: line in the school's level for the task-level signs (version 2026.4).
 PREVIOUS: dict[str, Any] = {
     "decision": "bh",
     "alpha": 0.005,
     "signs": {
-        "lenient_checking": {"enabled": False, "min_pupils": 10, "pool": False},
+        "lenient_checking": {
+            "enabled": False,
+            "min_pupils": 10,
+            "pool": False,
+            "condition_on_level": False,
+        },
         "participation": {"enabled": False, "gain_weight": 1.0},
         "journal_corr": {"pool": False},
         "fluctuation": {"pooled_model": "mean"},
-        "task_pattern": {"min_pupils": 10},
-        "person_fit": {"min_pupils": 10},
+        "task_pattern": {"min_pupils": 10, "condition_on_level": False},
+        "person_fit": {"min_pupils": 10, "condition_on_level": False},
         "similarity": {"min_pupils": 10},
         "journal": {"enabled": True},
         "homogeneity": {"enabled": True},

@@ -60,7 +60,7 @@ def _cfg(model: str) -> dict:
 
 def test_default_is_the_drift_model_of_version_2026_2() -> None:
     cfg = default_config()["objectivity"]
-    assert cfg["version"] == "2026.3"  # 2026.2 brought the drift model; 2026.3 the sign weights
+    assert cfg["version"] == "2026.4"  # 2026.2 the drift model, 2026.3 weights, 2026.4 level lines
     assert cfg["signs"]["fluctuation"]["pooled_model"] == "drift"
 
 

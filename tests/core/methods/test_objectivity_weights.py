@@ -61,7 +61,7 @@ def test_weights_are_checked_with_a_russian_message() -> None:
 
 def test_default_weights_sum_to_one_over_the_enabled_signs() -> None:
     cfg = default_config()["objectivity"]
-    assert cfg["version"] == "2026.3"
+    assert cfg["version"] == "2026.4"
     assert sum(sign_weights(cfg).values()) == pytest.approx(1.0, abs=1e-3)
 
 

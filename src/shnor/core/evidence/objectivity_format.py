@@ -8,7 +8,8 @@ and drops only what can be told again:
 * a record's ``sign``, ``procedure``, ``subject`` and ``grade`` when its ``id``
   (``sign:procedure:subject:grade``) says them (``from_id``);
 * a record's ``comparison_group`` when it is the sign's text in ``COMPARISON_GROUPS`` (a record with
-  another text keeps it);
+  another text keeps it), or its text in ``LEVEL_COMPARISON_GROUPS`` — the expectation a line in the
+  school's level, objectivity version 2026.4 — which the record says by ``"on_level": true``;
 * ``tested`` when true (a record not tested says ``"tested": false`` and why, ``reason``);
 * empty values (None) of the school's evidence and of the pooled tests;
 * digits nobody reads: p-values to 3 significant digits (the method makes its other numbers rounded to
@@ -57,6 +58,15 @@ COMPARISON_GROUPS: dict[str, str] = {
     "task_pattern": "ученики региона (других ОО) с тем же первичным баллом",
     "lenient_checking": "ученики региона (других ОО) с тем же первичным баллом",
 }
+
+#: The comparison group of a task-level sign whose same-total expectation is a line in the school's
+#: level (``condition_on_level``, objectivity version 2026.4); a record with this text stores
+#: ``"on_level": true`` instead. The same rule: never edit a text here.
+LEVEL_COMPARISON_GROUPS: dict[str, str] = dict.fromkeys(
+    ("person_fit", "task_pattern", "lenient_checking"),
+    "ученики региона (других ОО) с тем же первичным баллом, с поправкой на уровень ОО (линейная "
+    "регрессия по среднему баллу ОО среди учеников с тем же баллом)",
+)
 
 #: The same for the pooled school-level tests (``pooled_signs``; the pooled bunching's text names its
 #: years and is kept).
@@ -174,6 +184,9 @@ def compact_record_in_place(rec: dict[str, Any]) -> None:
     group = rec.get("comparison_group")
     if group is not None and group == COMPARISON_GROUPS.get(str(sign)):
         del rec["comparison_group"]
+    elif group is not None and group == LEVEL_COMPARISON_GROUPS.get(str(sign)):
+        del rec["comparison_group"]
+        rec["on_level"] = True
     null = rec.get("empirical_null")
     if type(null) is dict:
         rec["empirical_null"] = [null.get("center"), null.get("scale"), null.get("n_schools")]
@@ -195,7 +208,8 @@ def expand_record(rec: Mapping[str, Any]) -> dict[str, Any]:
     null = out.get("empirical_null")
     if isinstance(null, list) and len(null) == 3:
         out["empirical_null"] = dict(zip(("center", "scale", "n_schools"), null, strict=True))
-    group = COMPARISON_GROUPS.get(str(out.get("sign")))
+    table = LEVEL_COMPARISON_GROUPS if out.pop("on_level", False) else COMPARISON_GROUPS
+    group = table.get(str(out.get("sign")))
     if group is not None and out["tested"]:
         out.setdefault("comparison_group", group)
     return out

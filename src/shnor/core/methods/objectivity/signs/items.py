@@ -9,7 +9,9 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from shnor.core.evidence.objectivity_format import COMPARISON_GROUPS, LEVEL_COMPARISON_GROUPS
 from shnor.core.methods.objectivity.signs.base import Unit, _rl, _rl_rows, _rv, not_tested
+from shnor.core.methods.objectivity.signs.marks import _school_level
 
 
 class _Cells:
@@ -49,15 +51,66 @@ class _Cells:
             v = np.maximum((np.bincount(t, weights=s2, minlength=self.n_totals)[t] - s2) / div - m * m, 0.0)
         return m, v, ref
 
+    def _other_range(self, lv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per cell, the lowest and highest level among the other schools' cells of the same total: the
+        line is not carried beyond the levels it was fitted on (an isolated strong school near the
+        ceiling, where the line flattens, is compared at the highest level the region shows)."""
+        order = np.lexsort((lv, self.total))
+        t_sorted, lv_sorted = self.total[order], lv[order]
+        first = np.searchsorted(t_sorted, self.total, side="left")
+        last = np.searchsorted(t_sorted, self.total, side="right") - 1
+        rank = np.empty(self.n_cells, np.int64)
+        rank[order] = np.arange(self.n_cells)
+        low = np.where(rank == first, np.minimum(first + 1, last), first)
+        high = np.where(rank == last, np.maximum(last - 1, first), last)
+        return lv_sorted[low], lv_sorted[high]
+
+    def loo_line(
+        self, s1: np.ndarray, s2: np.ndarray, level: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per cell, from the cells' Σx and Σx²: the expected x of its pupils on the straight line in
+        the school's ``level`` fitted to the other schools' pupils with the same total (least squares),
+        the residual variance about that line, and how many such pupils there are.
+
+        Conditioning on the total alone is not enough where the tasks differ in how sharply they
+        separate pupils (two-parameter and graded responses): at the same total the pupils of a strong
+        school are abler than the region's, and so honestly solve other tasks. The line is fitted on
+        every level the region's schools have, so a strong lyceum's expectation does not rest on the
+        few schools of its own level."""
+        t, n = self.total, self.n
+        lv = level[self.school]
+
+        def others(x: np.ndarray) -> np.ndarray:
+            return np.bincount(t, weights=x, minlength=self.n_totals)[t] - x
+
+        n_o = others(n)
+        div = np.maximum(n_o, 1)
+        m = others(s1) / div
+        lbar = others(n * lv) / div
+        sxx = others(n * lv * lv) - n_o * lbar * lbar
+        sxy = others(s1 * lv) - n_o * lbar * m
+        syy = others(s2) - n_o * m * m
+        flat = sxx <= 1e-9 * np.maximum(n_o, 1)
+        slope = np.where(flat, 0.0, sxy / np.where(flat, 1.0, sxx))
+        lo, hi = self._other_range(lv)
+        pred = m + slope * (np.clip(lv, lo, hi) - lbar)
+        v = np.maximum(syy - slope * sxy, 0.0) / np.maximum(n_o - 2, 1)
+        return pred, v, n_o
+
 
 def _cell_sum_test(
-    cells: _Cells, value: np.ndarray, min_ref: int
+    cells: _Cells, value: np.ndarray, min_ref: int, level: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``_sum_test`` of ``value`` minus its same-total expectation, summed per school over the pupils
     with at least ``min_ref`` same-total pupils in other schools: (Σ excess, Σ variance, n, z, Σ
-    expectation)."""
-    s1 = cells.sums(value)
-    m, v, ref = cells.loo(s1, cells.sums(value * value))
+    expectation). With the schools' ``level``, the expectation is a straight line in the level among
+    those pupils (``_Cells.loo_line``)."""
+    s1, s2 = cells.sums(value), cells.sums(value * value)
+    if level is None:
+        m, v, ref = cells.loo(s1, s2)
+    else:
+        m, v, ref = cells.loo_line(s1, s2, level)
+    assert v is not None
     ok = ref >= min_ref
     t = cells.per_school(np.where(ok, s1 - cells.n * m, 0.0))
     var = cells.per_school(np.where(ok, cells.n * v, 0.0))
@@ -66,7 +119,18 @@ def _cell_sum_test(
     return t, var, n, z, cells.per_school(np.where(ok, cells.n * m, 0.0))
 
 
-_SAME_TOTAL = "ученики региона (других ОО) с тем же первичным баллом"
+_SAME_TOTAL = COMPARISON_GROUPS["task_pattern"]
+_SAME_TOTAL_LEVEL = LEVEL_COMPARISON_GROUPS["task_pattern"]
+
+
+def _level(unit: Unit, cfg: Mapping[str, Any]) -> np.ndarray | None:
+    """The schools' levels when the sign's expectation is a line in them (``condition_on_level``)."""
+    return _school_level(unit) if cfg.get("condition_on_level", False) else None
+
+
+def _group(cfg: Mapping[str, Any]) -> str:
+    """The comparison group a sign's record names."""
+    return _SAME_TOTAL_LEVEL if cfg.get("condition_on_level", False) else _SAME_TOTAL
 
 
 def _task_profiles(
@@ -124,7 +188,7 @@ def _task_pattern(
             pattern[sid] = not_tested("нет заданий и базового, и повышенного/высокого уровня")
         return pattern
     h = tasks[:, hard].sum(1).astype(float)
-    t, _var, n_ok, z, _e = _cell_sum_test(cells, h, int(cfg["min_reference"]))
+    t, _var, n_ok, z, _e = _cell_sum_test(cells, h, int(cfg["min_reference"]), _level(unit, cfg))
     p_sf = stats.norm.sf(z).tolist()
     with np.errstate(invalid="ignore", divide="ignore"):
         per_pupil = t / n_ok
@@ -138,7 +202,7 @@ def _task_pattern(
             "n": int(n),
             "p_value": p_sf[si],
             "statistic": {"z": zr, "excess_hard_points": tr, "excess_hard_points_per_pupil": pr},
-            "comparison_group": _SAME_TOTAL,
+            "comparison_group": _group(cfg),
             "chart": {"task_success": profile(si)},
         }
     return pattern
@@ -183,7 +247,7 @@ def _person_fit(
     assert unit.tasks is not None
     fit: dict[str, dict[str, Any]] = {}
     guttman = _guttman_errors(unit.tasks, maxp)
-    t, _var, n_ok, z, msum = _cell_sum_test(cells, guttman, int(cfg["min_reference"]))
+    t, _var, n_ok, z, msum = _cell_sum_test(cells, guttman, int(cfg["min_reference"]), _level(unit, cfg))
     gsum = cells.per_school(cells.sums(guttman))
     min_n = int(cfg["min_pupils"])
     p_sf = stats.norm.sf(z).tolist()
@@ -198,7 +262,7 @@ def _person_fit(
             "n": int(n),
             "p_value": p_sf[si],
             "statistic": {"z": zr, "mean_guttman_errors": gr, "expected_guttman_errors": mr},
-            "comparison_group": _SAME_TOTAL,
+            "comparison_group": _group(cfg),
             "chart": {"task_success": profile(si)},
         }
     return fit
@@ -248,8 +312,9 @@ def lenient_checking(unit: Unit, cfg: Mapping[str, Any]) -> dict[str, dict[str, 
     points = sub.sum(1).astype(float)
     full = (sub == maxp[multi][None, :]).sum(1).astype(float)
     min_ref, min_n = int(cfg["min_reference"]), int(cfg["min_pupils"])
-    t1, _v1, n_ok, z1, e1 = _cell_sum_test(cells, points, min_ref)
-    t2, _v2, _n2, z2, e2 = _cell_sum_test(cells, full, min_ref)
+    level = _level(unit, cfg)
+    t1, _v1, n_ok, z1, e1 = _cell_sum_test(cells, points, min_ref, level)
+    t2, _v2, _n2, z2, e2 = _cell_sum_test(cells, full, min_ref, level)
     p = np.minimum(1.0, 2.0 * np.minimum(stats.norm.sf(z1), stats.norm.sf(z2))).tolist()
     stat = zip(_rv(z1), _rv(z2), _rv(t1, 2), _rv(t2, 2), _rv(e2, 2), strict=True)
     out: dict[str, dict[str, Any]] = {}
@@ -271,6 +336,6 @@ def lenient_checking(unit: Unit, cfg: Mapping[str, Any]) -> dict[str, dict[str, 
                 "expected_full_marks": eb,
                 "criteria_tasks": int(multi.sum()),
             },
-            "comparison_group": _SAME_TOTAL,
+            "comparison_group": _group(cfg),
         }
     return out
