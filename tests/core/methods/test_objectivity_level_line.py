@@ -94,3 +94,25 @@ def test_lenient_checking_on_the_line_still_finds_extra_points() -> None:
     lenient = lenient_checking(_unit(8), cfg)["s00"]
     assert lenient["p_value"] < 1e-4 < honest["p_value"]
     assert "уровень ОО" in lenient["comparison_group"]
+
+
+def test_the_stored_record_says_the_adjusted_group_in_one_flag_and_reads_it_back() -> None:
+    from shnor.core.evidence.objectivity import records_of
+    from shnor.core.evidence.objectivity_format import compact_record
+    from shnor.core.evidence.objectivity_shared import resolve, share
+
+    pat, _fit = task_signs(_region(0), _cfg(True), _cfg(True))
+    rec = {**pat["s000"], "sign": "task_pattern", "procedure": "vpr", "subject": "ma", "grade": 4}
+    stored = compact_record({**rec, "id": "task_pattern:vpr:ma:4"})
+    assert "comparison_group" not in stored
+    assert stored["on_level"] is True
+    ev = {"format": 2, "signs": [stored], "p_combined": 0.5, "sign_p_values": {}, "significant": []}
+    shared: dict = {}
+    for read in (ev, resolve(share(ev, shared), shared)):
+        (back,) = records_of(read)
+        assert back["comparison_group"] == rec["comparison_group"]
+        assert "on_level" not in back
+    plain, _ = task_signs(_region(0), _cfg(False), _cfg(False))
+    assert "on_level" not in compact_record(
+        {**plain["s000"], "sign": "task_pattern", "id": "task_pattern:vpr:ma:4"}
+    )
