@@ -2,7 +2,8 @@
 
 The presenters (``presenters.py``) decide what to draw from a method's typed evidence; this module only
 draws: a score histogram against its expected shape, a task profile against the region, the journal-vs-ВПР
-shares and tables, a value-added interval, the caterpillar of school effects, the deficits chart.
+shares and tables, a value-added interval, the caterpillar of school effects, the deficits chart, the
+tests of the pooled lenient-checking and journal-correlation signs.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from shnor.core.evidence import as_dict
+from shnor.core.labels import SUBJECT_LABELS
 
 COLORS = {"school": "#c0392b", "region": "#2c3e50", "expected": "#2980b9", "grey": "#95a5a6"}
 BASE_LAYOUT = {
@@ -342,5 +344,134 @@ def deficits_figure(
             xaxis={"title": {"text": "%"}, "range": [0, 100]},
             yaxis={"automargin": True},
             height=140 + 28 * len(names),
+        ),
+    }
+
+
+def _test_points(tests: Any, *values: str) -> tuple[list[str], list[Any], list[list[Any]]] | None:
+    """A pooled sign's tests (columns: ``year``, ``subject``, ``grade``, ``n`` and ``values``) as
+    points: their labels «математика, 4 кл., 2024», the pupils of each and the ``values`` columns;
+    None when a column is missing, of another length or holds no number."""
+    cols = as_dict(tests)
+    keys = ("year", "subject", "grade", "n", *values)
+    if not all(isinstance(cols.get(k), list) for k in keys):
+        return None
+    size = len(cols["year"])
+    if size == 0 or any(len(cols[k]) != size for k in keys):
+        return None
+    if not all(_num(v) for k in values for v in cols[k]):
+        return None
+    labels = [
+        f"{SUBJECT_LABELS.get(str(s), str(s))}, {g} кл., {y}"
+        for y, s, g in zip(cols["year"], cols["subject"], cols["grade"], strict=True)
+    ]
+    return labels, list(cols["n"]), [list(cols[k]) for k in values]
+
+
+def _tests_layout(title: str, y_title: str, n: int) -> dict:
+    return _layout(
+        title,
+        height=340 + (60 if n > 8 else 0),
+        xaxis={"title": {"text": "работа ВПР (предмет, класс, год)"}, "type": "category", "automargin": True},
+        yaxis={"title": {"text": y_title}, "zeroline": True, "automargin": True},
+    )
+
+
+def lenient_tests_figure(tests: Any, title: str = "") -> dict | None:
+    """The pooled lenient checking by test: the school's excess points per pupil on the tasks checked
+    by criteria over pupils of the region with the same points on the one-point tasks (in schools of
+    the same level), with ±2 standard errors, against zero — as in schools of the same level; the
+    pupil-weighted mean over the tests as a dotted line. None without the tests' columns."""
+    points = _test_points(tests, "excess", "se")
+    if points is None:
+        return None
+    labels, pupils, (excess, se) = points
+    total = sum(n for n in pupils if _num(n))
+    mean = sum(e * n for e, n in zip(excess, pupils, strict=True) if _num(n)) / total if total else None
+    data: list[dict[str, Any]] = [
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "x": labels,
+            "y": [0] * len(labels),
+            "name": "как в ОО того же уровня",
+            "line": {"color": COLORS["region"], "dash": "dash", "width": 1},
+            "hoverinfo": "skip",
+        },
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "x": labels,
+            "y": excess,
+            "name": "школа: избыток баллов на ученика (±2 стандартные ошибки)",
+            "marker": {"color": COLORS["school"], "size": 9},
+            "error_y": {
+                "type": "data",
+                "array": [2 * e for e in se],
+                "color": COLORS["school"],
+                "thickness": 1.5,
+            },
+            "customdata": [[n, 2 * e] for n, e in zip(pupils, se, strict=True)],
+            "hovertemplate": "%{x}<br>участников: %{customdata[0]}<br>избыток: %{y:.2f} балла на ученика"
+            "<br>±2 стандартные ошибки: %{customdata[1]:.2f}<extra></extra>",
+        },
+    ]
+    if mean is not None:
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "x": labels,
+                "y": [round(mean, 3)] * len(labels),
+                "name": "в среднем по работам школы (с учётом числа участников)",
+                "line": {"color": COLORS["expected"], "dash": "dot", "width": 2},
+                "hovertemplate": "в среднем по работам школы: %{y:.2f} балла на ученика<extra></extra>",
+            }
+        )
+    return {
+        "data": data,
+        "layout": _tests_layout(
+            title or "Баллы за задания с развёрнутым ответом сверх ожидаемого, по работам",
+            "баллов на ученика сверх ожидаемого",
+            len(labels),
+        ),
+    }
+
+
+def journal_tests_figure(tests: Any, title: str = "") -> dict | None:
+    """The pooled journal correlation by test: the Spearman correlation of the school's journal marks
+    with its pupils' ВПР scores against the one expected in schools of the same level. None without the
+    tests' columns."""
+    points = _test_points(tests, "spearman", "expected")
+    if points is None:
+        return None
+    labels, pupils, (school, expected) = points
+    return {
+        "data": [
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "x": labels,
+                "y": expected,
+                "name": "ожидаемо в ОО того же уровня",
+                "marker": {"color": COLORS["expected"], "symbol": "diamond-open", "size": 11},
+                "hovertemplate": "%{x}<br>ожидаемо в ОО того же уровня: %{y:.2f}<extra></extra>",
+            },
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "x": labels,
+                "y": school,
+                "name": "школа",
+                "marker": {"color": COLORS["school"], "size": 9},
+                "customdata": pupils,
+                "hovertemplate": "%{x}<br>участников: %{customdata}<br>корреляция в школе: %{y:.2f}"
+                "<extra></extra>",
+            },
+        ],
+        "layout": _tests_layout(
+            title or "Связь отметок по журналу с баллами ВПР, по работам",
+            "корреляция Спирмена: журнал и баллы ВПР",
+            len(labels),
         ),
     }

@@ -15,7 +15,7 @@ from typing import Any
 
 from shnor.core import evidence as E
 from shnor.core.evidence.base import Charts, Headline
-from shnor.core.evidence.plain import PlainSign, plain_signs, ru_number
+from shnor.core.evidence.plain import PlainSign, plain_signs, pooled_records, ru_number
 from shnor.core.labels import (
     CATEGORY_SHORT_LABELS,
     PROCEDURE_LABELS,
@@ -275,6 +275,7 @@ def sign_blocks_of(ev: E.ObjectivityEvidence, *, raw: Any = None) -> list[dict]:
     q or p at most the threshold stated in the evidence), facts in Russian numbers, charts (a sign that
     shares its twin's chart shows the twin's; a histogram marks the mark boundary) — significant first."""
     by_id = {r.id: r for r in ev.signs}  # the last record of an id wins, as stored
+    pooled = {rec.id: node for rec, node in pooled_records(raw)} if raw is not None else {}
     blocks = []
     for plain in plain_signs(ev, raw=raw):
         rec = by_id.get(plain.code)
@@ -288,6 +289,7 @@ def sign_blocks_of(ev: E.ObjectivityEvidence, *, raw: Any = None) -> list[dict]:
             facts = _sign_facts(rec.headline, plain, ev.threshold)
         else:
             facts = _sign_facts(Headline(), plain, ev.threshold)
+            charts = pooled_chart_items(plain.code, pooled.get(plain.code))
         blocks.append(
             {
                 "id": plain.code,
@@ -300,6 +302,23 @@ def sign_blocks_of(ev: E.ObjectivityEvidence, *, raw: Any = None) -> list[dict]:
             }
         )
     return blocks
+
+
+#: The pooled signs drawn by test: the figure of their ``tests`` columns and its title.
+_POOLED_FIGURES = {
+    "lenient_checking:pooled": (fg.lenient_tests_figure, "Мягкая проверка по работам школы"),
+    "journal_corr:pooled": (fg.journal_tests_figure, "Связь с отметками по журналу по работам школы"),
+}
+
+
+def pooled_chart_items(code: str, node: Any) -> list[dict]:
+    """The chart of a pooled sign (``code``: ``lenient_checking:pooled``) from its record's tests, as
+    ``chart_items`` gives them; none for another sign or a record without the tests (older runs)."""
+    drawn = _POOLED_FIGURES.get(code)
+    if drawn is None or not isinstance(node, dict):
+        return []
+    figure = drawn[0](node.get("tests"))
+    return [] if figure is None else [{"title": drawn[1], "figure": figure}]
 
 
 def _boundaries(plain: PlainSign) -> list[tuple[float, str]]:
