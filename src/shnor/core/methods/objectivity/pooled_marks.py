@@ -77,11 +77,25 @@ def _this_year_schools(inputs: Inputs) -> list[str]:
     )
 
 
+def _test_rows(owner: np.ndarray, size: int, columns: Mapping[str, Any]) -> list[dict[str, list[Any]]]:
+    """Per owner ``0 … size − 1`` (a school): its rows (tests) of ``columns`` as one list per column,
+    in the rows' order — the per-test parts a pooled sum is made of, as a chart draws them."""
+    order = np.argsort(owner, kind="stable")
+    bounds = np.cumsum(np.bincount(owner, minlength=size))[:-1]
+    parts = {k: np.split(np.asarray(v)[order], bounds) for k, v in columns.items()}
+    return [{k: parts[k][j].tolist() for k in columns} for j in range(size)]
+
+
 def journal_corr_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """{school_id: record}: the journal–score Spearman correlation of every test of the school (this
     year and ``pool_years`` − 1 before, ≥ ``pooled_min_pupils`` pupils with both marks) against the
     correlation of schools of the same level in that test (weighted quadratic fit of Fisher's z on
-    the school's standing), summed as Σ(n − 3)(z − z_ref) / √(1.06·Σ(n − 3)); low is suspect."""
+    the school's standing), summed as Σ(n − 3)(z − z_ref) / √(1.06·Σ(n − 3)); low is suspect.
+
+    ``tests`` holds the tests the sum is made of, as columns (the chart's points): year, subject,
+    grade, pupils (``n``), the school's Spearman (``spearman``, tanh z) and the expected one at its
+    level (``expected``, tanh z_ref), to 3 decimals; their (n − 3)-weighted means are the statistic's
+    ``spearman`` and ``expected_spearman_at_level``."""
     cfg = config["signs"]["journal_corr"]
     min_n = max(5, int(cfg.get("pooled_min_pupils", 5)))
     schools = _this_year_schools(inputs)
@@ -137,6 +151,18 @@ def journal_corr_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, 
         m = gu == u
         ref[m] = _level_fit(level[m], z[m], w[m])
     sch, sidx = np.unique(gs, return_inverse=True)
+    rows_of = _test_rows(
+        sidx,
+        len(sch),
+        {
+            "year": g_year,
+            "subject": groups["subject"].to_numpy()[ok],
+            "grade": groups["grade"].to_numpy()[ok],
+            "n": n_g[ok].astype(np.int64),
+            "spearman": np.round(np.tanh(z), 3),
+            "expected": np.round(np.tanh(ref), 3),
+        },
+    )
     years_of: dict[str, list[int]] = {}
     for k_, y_ in sorted(set(zip(sidx.tolist(), g_year.tolist(), strict=True))):
         years_of.setdefault(str(sch[k_]), []).append(int(y_))
@@ -158,6 +184,7 @@ def journal_corr_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, 
     t = -mean_dev / np.sqrt(samp + tau2)
     p, calib = _empirical(t, int(config["empirical_null_min_schools"]))
     out = _untested(schools, f"нет работ ВПР с отметками по журналу у {min_n} и более участников")
+    kept = np.flatnonzero(keep)
     for i, row in enumerate(per.iter_rows(named=True)):
         out[row["school_id"]] = {
             "tested": True,
@@ -173,6 +200,7 @@ def journal_corr_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, 
             },
             "empirical_null": calib,
             "comparison_group": "школы того же уровня в тех же работах ВПР за несколько лет",
+            "tests": rows_of[int(kept[i])],
         }
     return out
 
@@ -207,7 +235,12 @@ def lenient_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, dict[
     not move (conditioning on the total would absorb most of the extra points) — with the school's
     level taken out (weighted quadratic fit across the test's schools of the mean excess per pupil on
     their standing: pupils of a strong school are abler than the region's with the same anchor),
-    summed over the school's tests and years: z = Σ excess / √Σ Var."""
+    summed over the school's tests and years: z = Σ excess / √Σ Var.
+
+    ``tests`` holds the tests the sum is made of, as columns (the chart's points): year, subject,
+    grade, pupils (``n``), the excess points per pupil over the same-anchor, same-level expectation
+    (``excess``) and its standard error (``se``, √Var / pupils), to 3 decimals; their
+    pupil-weighted sum is the statistic's ``excess_points``."""
     cfg = config["signs"]["lenient_checking"]
     min_n = max(2, int(cfg.get("pooled_min_pupils", 5)))
     min_ref = int(cfg.get("min_reference", 20))
@@ -218,6 +251,7 @@ def lenient_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, dict[
     ns = len(schools)
     acc = np.zeros((6, ns))  # excess, variance, pupils, tests, excess full marks, expected full marks
     years: dict[int, set[int]] = {}
+    parts: dict[str, list[np.ndarray]] = {}  # each test's rows of its schools (the chart's points)
     for key, mx in maxima.items():
         one, multi = mx == 1, mx >= 2
         if multi.sum() == 0 or one.sum() < 3:
@@ -272,6 +306,17 @@ def lenient_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, dict[
             acc[row] += np.bincount(gk, values[keep], ns)
         for gi in gk.tolist():
             years.setdefault(gi, set()).add(key[0])
+        nk = n[keep]
+        for name, col in (
+            ("school", gk),
+            ("year", np.full(gk.size, key[0])),
+            ("subject", np.full(gk.size, key[1], dtype=object)),
+            ("grade", np.full(gk.size, key[2])),
+            ("n", nk.astype(np.int64)),
+            ("excess", np.round((d - n * fit)[keep] / nk, 3)),
+            ("se", np.round(np.sqrt(v[keep]) / nk, 3)),
+        ):
+            parts.setdefault(name, []).append(col)
     has = acc[1] > 0
     tested = [s for s, h in zip(schools, has.tolist(), strict=True) if h]
     out = _untested(
@@ -286,6 +331,8 @@ def lenient_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, dict[
     tau2 = _between_schools(d_s / n_s, v_s / n_s**2)
     t = d_s / np.sqrt(v_s + tau2 * n_s**2)
     p, calib = _empirical(t, int(config["empirical_null_min_schools"]))
+    cols = {k: np.concatenate(v) for k, v in parts.items()}
+    rows_of = _test_rows(cols.pop("school"), ns, cols)
     for i, s in enumerate(tested):
         excess, _var, n_, k, xf, ef_ = acc[:, rows[i]].tolist()
         out[s] = {
@@ -307,5 +354,6 @@ def lenient_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, dict[
                 "ученики региона с тем же баллом за задания с одним баллом, с поправкой на уровень школы, "
                 "за несколько лет"
             ),
+            "tests": rows_of[int(rows[i])],
         }
     return out
