@@ -54,11 +54,11 @@ def test_the_lenient_tests_add_up_to_the_record(lenient) -> None:
         assert sum(cols["n"]) == rec["n"]
         assert sorted(set(cols["year"])) == stat["years"]
         # Σ pupils × excess per pupil is the record's excess points (before the between-school term),
-        # to the 3 decimals of each test and the 2 of the record
+        # to the 2 decimals of each test and of the record
         weighted = sum(n * e for n, e in zip(cols["n"], cols["excess"], strict=True))
-        assert weighted == pytest.approx(stat["excess_points"], abs=0.0005 * rec["n"] + 0.005)
+        assert weighted == pytest.approx(stat["excess_points"], abs=0.005 * rec["n"] + 0.005)
         assert all(s > 0 for s in cols["se"])
-        assert all(round(v, 3) == v for k in ("excess", "se") for v in cols[k])
+        assert all(round(v, 2) == v for k in ("excess", "se") for v in cols[k])
 
 
 def test_the_lenient_tests_show_the_lenient_school(lenient) -> None:
@@ -80,7 +80,7 @@ def test_the_journal_tests_add_up_to_the_record(journal) -> None:
         w = [n - 3 for n in cols["n"]]
         for col, key in (("spearman", "spearman"), ("expected", "expected_spearman_at_level")):
             mean = sum(a * b for a, b in zip(w, cols[col], strict=True)) / sum(w)
-            assert mean == pytest.approx(stat[key], abs=0.0011)
+            assert mean == pytest.approx(stat[key], abs=0.0051)
         assert all(-1 <= v <= 1 for v in cols["spearman"])
 
 
@@ -113,8 +113,11 @@ def test_the_tests_round_trip_the_stored_layouts(lenient, journal) -> None:
         assert back == ev
         for name, rec in (("lenient_checking", lenient[sid]), ("journal_corr", journal[sid])):
             assert expand_pooled(back["pooled_signs"][name], name)["tests"] == rec["tests"]
-    # the tests are the school's own: nothing of them is left to the run
-    assert not any("tests" in str(k) for part in shared.values() if isinstance(part, dict) for k in part)
+    # which tests they are (year, subject, grade) is left to the run where it is the run's; the numbers
+    # are the school's own
+    moved = {str(k) for part in shared.values() if isinstance(part, dict) for k in part if "tests" in str(k)}
+    assert moved <= {"tests.year", "tests.subject", "tests.grade"}
+    assert "tests.year" in moved
 
 
 def test_the_lenient_figure_draws_a_point_per_test_with_its_whiskers() -> None:

@@ -8,8 +8,9 @@ procedure, the reason a procedure was not tested — is the same in every school
 ``evidence_shared["objectivity"]``): ``{record id: {path: value}}``, the paths of ``SHARED_PATHS``.
 A record that left out path ``SHARED_PATHS[i]`` says so in bit ``i`` of ``"@"``; a record whose value
 differs from the run's keeps its own (no bit). The pooled tests (``pooled_signs``) do the same for
-their comparison group and the pooled bunching's list of tests (procedure, subject, grade, year of
-each), under ``pooled:<sign>``.
+their comparison group, the pooled bunching's list of tests (procedure, subject, grade, year of
+each) and the pooled lenient and journal signs' (year, subject, grade of each chart point), under
+``pooled:<sign>``.
 
 The records themselves are stored as tables whose key lists and repeated texts are the run's too
 (``objectivity_tables``: ``shared["@tables"]``, ``shared["@texts"]``), and so is each pooled test
@@ -48,6 +49,8 @@ SHARED_PATHS: tuple[tuple[str | int, ...], ...] = (
     ("comparison_group",),
     # the pooled bunching's tests (which procedure, subject, grade and year each is)
     *(("boundaries", b, "tests", k) for b in (0, 1) for k in ("procedure", "subject", "grade", "year")),
+    # the pooled lenient and journal signs' tests (which year, subject and grade each chart point is)
+    *(("tests", k) for k in ("year", "subject", "grade")),
 )
 #: The key of a record's bits.
 MOVED = "@"

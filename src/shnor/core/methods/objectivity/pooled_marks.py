@@ -94,8 +94,8 @@ def journal_corr_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, 
 
     ``tests`` holds the tests the sum is made of, as columns (the chart's points): year, subject,
     grade, pupils (``n``), the school's Spearman (``spearman``, tanh z) and the expected one at its
-    level (``expected``, tanh z_ref), to 3 decimals; their (n − 3)-weighted means are the statistic's
-    ``spearman`` and ``expected_spearman_at_level``."""
+    level (``expected``, tanh z_ref), to 2 decimals (as the chart shows them); their (n − 3)-weighted
+    means are the statistic's ``spearman`` and ``expected_spearman_at_level``."""
     cfg = config["signs"]["journal_corr"]
     min_n = max(5, int(cfg.get("pooled_min_pupils", 5)))
     schools = _this_year_schools(inputs)
@@ -159,8 +159,8 @@ def journal_corr_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, 
             "subject": groups["subject"].to_numpy()[ok],
             "grade": groups["grade"].to_numpy()[ok],
             "n": n_g[ok].astype(np.int64),
-            "spearman": np.round(np.tanh(z), 3),
-            "expected": np.round(np.tanh(ref), 3),
+            "spearman": np.round(np.tanh(z), 2),
+            "expected": np.round(np.tanh(ref), 2),
         },
     )
     years_of: dict[str, list[int]] = {}
@@ -239,8 +239,8 @@ def lenient_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, dict[
 
     ``tests`` holds the tests the sum is made of, as columns (the chart's points): year, subject,
     grade, pupils (``n``), the excess points per pupil over the same-anchor, same-level expectation
-    (``excess``) and its standard error (``se``, √Var / pupils), to 3 decimals; their
-    pupil-weighted sum is the statistic's ``excess_points``."""
+    (``excess``) and its standard error (``se``, √Var / pupils), to 2 decimals (as the chart shows
+    them); their pupil-weighted sum is the statistic's ``excess_points``."""
     cfg = config["signs"]["lenient_checking"]
     min_n = max(2, int(cfg.get("pooled_min_pupils", 5)))
     min_ref = int(cfg.get("min_reference", 20))
@@ -313,8 +313,8 @@ def lenient_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, dict[
             ("subject", np.full(gk.size, key[1], dtype=object)),
             ("grade", np.full(gk.size, key[2])),
             ("n", nk.astype(np.int64)),
-            ("excess", np.round((d - n * fit)[keep] / nk, 3)),
-            ("se", np.round(np.sqrt(v[keep]) / nk, 3)),
+            ("excess", np.round((d - n * fit)[keep] / nk, 2)),
+            ("se", np.round(np.sqrt(v[keep]) / nk, 2)),
         ):
             parts.setdefault(name, []).append(col)
     has = acc[1] > 0
