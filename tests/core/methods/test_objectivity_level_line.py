@@ -70,7 +70,7 @@ def test_the_line_is_least_squares_over_the_other_schools_pupils_with_the_same_t
     hard = unit.tasks[:, 6:].sum(1).astype(float)
     level = _school_level(unit)
     cells = _Cells(unit.school, unit.total, len(unit.school_ids), 11)
-    pred, var, n_other = cells.loo_line(cells.sums(hard), cells.sums(hard * hard), level)
+    pred, var, n_other = cells.loo_line(cells.sums(hard), cells.sums(hard * hard), cells.level_line(level))
     rng = np.random.default_rng(0)
     for c in rng.choice(cells.n_cells, 25, replace=False).tolist():
         s, t = int(cells.school[c]), int(cells.total[c])

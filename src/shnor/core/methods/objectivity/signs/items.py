@@ -4,7 +4,7 @@ with the same total) and ``person_fit`` (Guttman errors beyond the same expectat
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from scipy import stats
@@ -12,6 +12,19 @@ from scipy import stats
 from shnor.core.evidence.objectivity_format import COMPARISON_GROUPS, LEVEL_COMPARISON_GROUPS
 from shnor.core.methods.objectivity.signs.base import Unit, _rl, _rl_rows, _rv, not_tested
 from shnor.core.methods.objectivity.signs.marks import _school_level
+
+
+class _LevelLine(NamedTuple):
+    """What the same-total line in the school's level needs of the cells whatever is summed (``_Cells.
+    level_line``): per cell, its school's level, the other schools' pupils with the same total (how many,
+    their mean level, Σ of their squared deviations) and the range of their levels."""
+
+    level: np.ndarray
+    n_other: np.ndarray
+    mean: np.ndarray
+    sxx: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
 
 
 class _Cells:
@@ -42,14 +55,17 @@ class _Cells:
     ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
         """Per cell, from the cells' Σx (and Σx²): the mean (and variance) of x among the other schools'
         pupils with the same total, and how many such pupils there are."""
-        t = self.total
-        ref = self.region_n[t] - self.n
+        ref = self.region_n[self.total] - self.n
         div = np.maximum(ref, 1)
-        m = (np.bincount(t, weights=s1, minlength=self.n_totals)[t] - s1) / div
+        m = self._others(s1) / div
         v = None
         if s2 is not None:
-            v = np.maximum((np.bincount(t, weights=s2, minlength=self.n_totals)[t] - s2) / div - m * m, 0.0)
+            v = np.maximum(self._others(s2) / div - m * m, 0.0)
         return m, v, ref
+
+    def _others(self, x: np.ndarray) -> np.ndarray:
+        """Per cell, Σ ``x`` over the other schools' cells of the same total."""
+        return np.bincount(self.total, weights=x, minlength=self.n_totals)[self.total] - x
 
     def _other_range(self, lv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per cell, the lowest and highest level among the other schools' cells of the same total: the
@@ -65,51 +81,51 @@ class _Cells:
         high = np.where(rank == last, np.maximum(last - 1, first), last)
         return lv_sorted[low], lv_sorted[high]
 
+    def level_line(self, level: np.ndarray) -> _LevelLine:
+        """The part of ``loo_line`` that depends on the schools' ``level`` only, made once for every
+        value a sign sums."""
+        n, lv = self.n, level[self.school]
+        n_o = self._others(n)
+        lbar = self._others(n * lv) / np.maximum(n_o, 1)
+        sxx = self._others(n * lv * lv) - n_o * lbar * lbar
+        lo, hi = self._other_range(lv)
+        return _LevelLine(lv, n_o, lbar, sxx, lo, hi)
+
     def loo_line(
-        self, s1: np.ndarray, s2: np.ndarray, level: np.ndarray
+        self, s1: np.ndarray, s2: np.ndarray, line: _LevelLine
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per cell, from the cells' Σx and Σx²: the expected x of its pupils on the straight line in
-        the school's ``level`` fitted to the other schools' pupils with the same total (least squares),
-        the residual variance about that line, and how many such pupils there are.
+        the school's level (``line``) fitted to the other schools' pupils with the same total (least
+        squares), the residual variance about that line, and how many such pupils there are.
 
         Conditioning on the total alone is not enough where the tasks differ in how sharply they
         separate pupils (two-parameter and graded responses): at the same total the pupils of a strong
         school are abler than the region's, and so honestly solve other tasks. The line is fitted on
         every level the region's schools have, so a strong lyceum's expectation does not rest on the
         few schools of its own level."""
-        t, n = self.total, self.n
-        lv = level[self.school]
-
-        def others(x: np.ndarray) -> np.ndarray:
-            return np.bincount(t, weights=x, minlength=self.n_totals)[t] - x
-
-        n_o = others(n)
-        div = np.maximum(n_o, 1)
-        m = others(s1) / div
-        lbar = others(n * lv) / div
-        sxx = others(n * lv * lv) - n_o * lbar * lbar
-        sxy = others(s1 * lv) - n_o * lbar * m
-        syy = others(s2) - n_o * m * m
+        lv, n_o, lbar, sxx = line.level, line.n_other, line.mean, line.sxx
+        m = self._others(s1) / np.maximum(n_o, 1)
+        sxy = self._others(s1 * lv) - n_o * lbar * m
+        syy = self._others(s2) - n_o * m * m
         flat = sxx <= 1e-9 * np.maximum(n_o, 1)
         slope = np.where(flat, 0.0, sxy / np.where(flat, 1.0, sxx))
-        lo, hi = self._other_range(lv)
-        pred = m + slope * (np.clip(lv, lo, hi) - lbar)
+        pred = m + slope * (np.clip(lv, line.low, line.high) - lbar)
         v = np.maximum(syy - slope * sxy, 0.0) / np.maximum(n_o - 2, 1)
         return pred, v, n_o
 
 
 def _cell_sum_test(
-    cells: _Cells, value: np.ndarray, min_ref: int, level: np.ndarray | None = None
+    cells: _Cells, value: np.ndarray, min_ref: int, line: _LevelLine | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``_sum_test`` of ``value`` minus its same-total expectation, summed per school over the pupils
     with at least ``min_ref`` same-total pupils in other schools: (Σ excess, Σ variance, n, z, Σ
-    expectation). With the schools' ``level``, the expectation is a straight line in the level among
+    expectation). With a ``line``, the expectation is a straight line in the school's level among
     those pupils (``_Cells.loo_line``)."""
     s1, s2 = cells.sums(value), cells.sums(value * value)
-    if level is None:
+    if line is None:
         m, v, ref = cells.loo(s1, s2)
     else:
-        m, v, ref = cells.loo_line(s1, s2, level)
+        m, v, ref = cells.loo_line(s1, s2, line)
     assert v is not None
     ok = ref >= min_ref
     t = cells.per_school(np.where(ok, s1 - cells.n * m, 0.0))
@@ -123,14 +139,19 @@ _SAME_TOTAL = COMPARISON_GROUPS["task_pattern"]
 _SAME_TOTAL_LEVEL = LEVEL_COMPARISON_GROUPS["task_pattern"]
 
 
-def _level(unit: Unit, cfg: Mapping[str, Any]) -> np.ndarray | None:
-    """The schools' levels when the sign's expectation is a line in them (``condition_on_level``)."""
-    return _school_level(unit) if cfg.get("condition_on_level", False) else None
+def _on_level(cfg: Mapping[str, Any]) -> bool:
+    """Whether the sign's expectation is a line in the school's level (``condition_on_level``)."""
+    return bool(cfg.get("condition_on_level", False))
+
+
+def _line(unit: Unit, cells: _Cells, *cfgs: Mapping[str, Any]) -> _LevelLine | None:
+    """The level line of ``cells``, made once, when one of the signs ``cfgs`` asks for it."""
+    return cells.level_line(_school_level(unit)) if any(_on_level(c) for c in cfgs) else None
 
 
 def _group(cfg: Mapping[str, Any]) -> str:
     """The comparison group a sign's record names."""
-    return _SAME_TOTAL_LEVEL if cfg.get("condition_on_level", False) else _SAME_TOTAL
+    return _SAME_TOTAL_LEVEL if _on_level(cfg) else _SAME_TOTAL
 
 
 def _task_profiles(
@@ -175,6 +196,7 @@ def _task_pattern(
     counts: np.ndarray,
     cfg: Mapping[str, Any],
     profile: Callable[[int], dict[str, Any]],
+    line: _LevelLine | None,
 ) -> dict[str, dict[str, Any]]:
     """``task_pattern``: hard П/В points beyond the region's pupils with the same total, per school."""
     tasks = unit.tasks
@@ -188,7 +210,8 @@ def _task_pattern(
             pattern[sid] = not_tested("нет заданий и базового, и повышенного/высокого уровня")
         return pattern
     h = tasks[:, hard].sum(1).astype(float)
-    t, _var, n_ok, z, _e = _cell_sum_test(cells, h, int(cfg["min_reference"]), _level(unit, cfg))
+    on = line if _on_level(cfg) else None
+    t, _var, n_ok, z, _e = _cell_sum_test(cells, h, int(cfg["min_reference"]), on)
     p_sf = stats.norm.sf(z).tolist()
     with np.errstate(invalid="ignore", divide="ignore"):
         per_pupil = t / n_ok
@@ -242,12 +265,14 @@ def _person_fit(
     maxp: np.ndarray,
     cfg: Mapping[str, Any],
     profile: Callable[[int], dict[str, Any]],
+    line: _LevelLine | None,
 ) -> dict[str, dict[str, Any]]:
     """``person_fit``: Guttman errors beyond the region's pupils with the same total, per school."""
     assert unit.tasks is not None
     fit: dict[str, dict[str, Any]] = {}
     guttman = _guttman_errors(unit.tasks, maxp)
-    t, _var, n_ok, z, msum = _cell_sum_test(cells, guttman, int(cfg["min_reference"]), _level(unit, cfg))
+    on = line if _on_level(cfg) else None
+    t, _var, n_ok, z, msum = _cell_sum_test(cells, guttman, int(cfg["min_reference"]), on)
     gsum = cells.per_school(cells.sums(guttman))
     min_n = int(cfg["min_pupils"])
     p_sf = stats.norm.sf(z).tolist()
@@ -285,9 +310,10 @@ def task_signs(
     maxp = unit.max_points.astype(float)
     cells = _Cells(unit.school, total, ns, int(maxp.sum()) + 1)
     profile = _task_profiles(unit, cells, counts, maxp)
+    line = _line(unit, cells, cfg_pattern, cfg_fit)  # one for both signs: they share the cells
     return (
-        _task_pattern(unit, cells, counts, cfg_pattern, profile),
-        _person_fit(unit, cells, counts, maxp, cfg_fit, profile),
+        _task_pattern(unit, cells, counts, cfg_pattern, profile, line),
+        _person_fit(unit, cells, counts, maxp, cfg_fit, profile, line),
     )
 
 
@@ -312,9 +338,9 @@ def lenient_checking(unit: Unit, cfg: Mapping[str, Any]) -> dict[str, dict[str, 
     points = sub.sum(1).astype(float)
     full = (sub == maxp[multi][None, :]).sum(1).astype(float)
     min_ref, min_n = int(cfg["min_reference"]), int(cfg["min_pupils"])
-    level = _level(unit, cfg)
-    t1, _v1, n_ok, z1, e1 = _cell_sum_test(cells, points, min_ref, level)
-    t2, _v2, _n2, z2, e2 = _cell_sum_test(cells, full, min_ref, level)
+    line = _line(unit, cells, cfg)
+    t1, _v1, n_ok, z1, e1 = _cell_sum_test(cells, points, min_ref, line)
+    t2, _v2, _n2, z2, e2 = _cell_sum_test(cells, full, min_ref, line)
     p = np.minimum(1.0, 2.0 * np.minimum(stats.norm.sf(z1), stats.norm.sf(z2))).tolist()
     stat = zip(_rv(z1), _rv(z2), _rv(t1, 2), _rv(t2, 2), _rv(e2, 2), strict=True)
     out: dict[str, dict[str, Any]] = {}
