@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -25,7 +26,7 @@ from django.utils.http import content_disposition_header
 from shnor.web.accounts.audit import audit_record
 from shnor.web.accounts.scope import User
 from shnor.web.accounts.selectors import schools_visible_to
-from shnor.web.jobs.kept import kept_open, write_whole
+from shnor.web.jobs.kept import kept_folder, kept_open, write_whole
 from shnor.web.jobs.kinds import Stage
 from shnor.web.jobs.models import Job
 from shnor.web.jobs.selectors import jobs_visible_to
@@ -72,6 +73,10 @@ def report_key(*, school_id: str, run: Any, inputs: Any) -> str:
 
 def _file_of(key: str) -> Path:
     return _folder() / f"{key}.pdf"
+
+
+# the PDFs nobody downloaded for SHNOR_REPORT_KEEP_DAYS are removed (``jobs.cleanup.kept_cleanup``)
+kept_folder("deficits", re.compile(r"^[0-9a-f]{32}$"), ("pdf",))
 
 
 def deficit_pdf_job(params: dict[str, Any], stage: Stage) -> dict[str, Any]:

@@ -7,18 +7,18 @@ into it: the job is done or failed, or it never got one. (A refused new version 
 confirmation that long; after it the user uploads the file again.) Other folders under ``uploads/``
 (``users/`` of the user import, anything else) are left alone.
 
-The files background jobs keep for later downloads under ``SHNOR_HOME/reports/<subfolder>/`` (the
-:class:`~shnor.web.jobs.kept.KeptFiles` stores: territory reports in ``registry``, case dossiers in
-``dossiers``; and the deficit PDFs of ``identification/deficit_pdf.py`` in ``deficits``, ``<key>.pdf``) are
-removed when neither written nor downloaded for ``SHNOR_REPORT_KEEP_DAYS`` (30): a kept file goes with its
-description, a partial file (``<key>.<pid>.part``, left by a writer that died) after a day. Only names of
-the folder's own key pattern are touched; a key a queued or running job names in its parameters is kept.
-A job that writes a file makes it new, so it is not old; a download under way reads an open file, which on
-POSIX stays readable after its removal; a later download finds no file, and its page offers to make it again.
-A download of a report or a dossier refreshes its age (``kept_open``); the deficit PDF's download does not
-(only the access time, where the file system records it, counts), so an often used one is made again after
-the period. A job that finds an old file and reuses it in the very instant it is removed fails (rare: its
-age is looked at again just before the removal); asked again, it makes the file anew.
+The files background jobs keep for later downloads under ``SHNOR_HOME/reports/<subfolder>/`` (every
+folder named by :func:`~shnor.web.jobs.kept.kept_folder`: the :class:`~shnor.web.jobs.kept.KeptFiles`
+stores — territory reports in ``registry``, case dossiers in ``dossiers`` — and the deficit PDFs in
+``deficits``, ``<key>.pdf``) are removed when neither written nor downloaded for
+``SHNOR_REPORT_KEEP_DAYS`` (30): a kept file goes with its description, a partial file
+(``<key>.<pid>.part``, left by a writer that died) after a day. Only names of the folder's own key
+pattern are touched; a key a queued or running job names in its parameters is kept. A job that writes a
+file makes it new, so it is not old; a download refreshes the file's age (``kept_open``); a download
+under way reads an open file, which on POSIX stays readable after its removal; a later download finds
+no file, and its page offers to make it again. A job that finds an old file and reuses it in the very
+instant it is removed fails (rare: its age is looked at again just before the removal); asked again, it
+makes the file anew.
 
 ``shnor worker`` calls :func:`uploads_cleanup` and :func:`kept_cleanup` every hour (through
 ``shnor.serving.uploads_cleanup_once``), ``shnor serve`` once at start-up.
@@ -34,7 +34,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from shnor.web.jobs.kept import kept_stores
+from shnor.web.jobs.kept import kept_folders
 from shnor.web.jobs.models import Job
 
 logger = logging.getLogger("shnor.jobs")
@@ -43,11 +43,6 @@ logger = logging.getLogger("shnor.jobs")
 UPLOAD_FOLDER = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{4,64}$")
 #: how often the worker looks
 CLEANUP_EVERY_SECONDS = 3600.0
-#: kept files written by ``write_whole`` without a KeptFiles store: (subfolder, key pattern, suffixes) —
-#: the deficit PDFs (``identification/deficit_pdf.py``, ``<sha256[:32]>.pdf``)
-PLAIN_KEPT: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
-    ("deficits", re.compile(r"^[0-9a-f]{32}$"), ("pdf",)),
-)
 #: a partial file older than this was left by a writer that is gone
 PARTIAL_KEEP_SECONDS = 86400.0
 #: a partial file of ``write_whole``: the key and the writer's process number
@@ -109,11 +104,6 @@ def uploads_cleanup(*, keep_hours: float | None = None, now: float | None = None
     return removed
 
 
-def kept_root() -> Path:
-    """The folder of the files jobs keep for downloads."""
-    return Path(settings.HOME) / "reports"
-
-
 def _unused_since(paths: list[Path], cutoff: float) -> bool:
     """Whether none of ``paths`` was accessed or modified (a download refreshes both) since ``cutoff``;
     False when all are gone (nothing to remove)."""
@@ -131,12 +121,6 @@ def _busy_keys() -> set[str]:
     """Keys of kept files that a queued or running job names in its parameters."""
     pending = Job.objects.exclude(status__in=[Job.DONE, Job.FAILED]).values_list("params", flat=True)
     return {str(p["key"]) for p in pending if isinstance(p, dict) and p.get("key")}
-
-
-def _kept_folders() -> list[tuple[Path, re.Pattern[str], tuple[str, ...]]]:
-    root = kept_root()
-    stores = [(store.folder(), store.pattern, store.suffixes) for store in kept_stores()]
-    return stores + [(root / sub, pattern, suffixes) for sub, pattern, suffixes in PLAIN_KEPT]
 
 
 def _folder_items(
@@ -172,7 +156,7 @@ def kept_cleanup(*, keep_days: float | None = None, now: float | None = None) ->
     cutoff, partial_cutoff = moment - keep * 86400, moment - PARTIAL_KEEP_SECONDS
     busy: set[str] | None = None
     removed: list[Path] = []
-    for folder, pattern, suffixes in _kept_folders():
+    for folder, pattern, suffixes in kept_folders():
         if not folder.is_dir() or folder.is_symlink():
             continue
         entries, partials = _folder_items(folder, pattern, suffixes)

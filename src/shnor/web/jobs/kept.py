@@ -37,6 +37,21 @@ def kept_open(path: Path) -> BinaryIO | None:
 
 #: the stores made so far, by subfolder
 _STORES: dict[str, KeptFiles] = {}
+#: every folder of kept files the cleanup looks at: subfolder → (key pattern, suffixes in removal order)
+_FOLDERS: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {}
+
+
+def kept_folder(subfolder: str, pattern: re.Pattern[str], suffixes: tuple[str, ...]) -> None:
+    """Name a folder of ``SHNOR_HOME/reports`` whose files ``<key>.<suffix>`` (a key of ``pattern``) the
+    cleanup removes by age: a :class:`KeptFiles` store names its own; a job that writes files there with
+    ``write_whole`` alone (the deficit PDFs) names its folder where it is defined."""
+    _FOLDERS[subfolder] = (pattern, suffixes)
+
+
+def kept_folders() -> list[tuple[Path, re.Pattern[str], tuple[str, ...]]]:
+    """Every folder named by ``kept_folder``: (path, key pattern, suffixes)."""
+    root = Path(settings.HOME) / "reports"
+    return [(root / sub, pattern, suffixes) for sub, (pattern, suffixes) in _FOLDERS.items()]
 
 
 class KeptFiles:
@@ -54,6 +69,7 @@ class KeptFiles:
         self.subfolder = subfolder
         self.pattern = pattern
         _STORES[subfolder] = self
+        kept_folder(subfolder, pattern, self.suffixes)
 
     def folder(self) -> Path:
         return Path(settings.HOME) / "reports" / self.subfolder
