@@ -183,10 +183,7 @@ def ranked(qs: QuerySet, query: str, fields: tuple[str, ...] = (), *, any_word: 
         rows = [(pk, ranks[pk], *rest) for pk, *rest in qs.filter(pk__in=inside).values_list("pk", *fields)]
         rows.sort(key=lambda r: (-r[1], -r[0]))
         return rows
-    from django.contrib.postgres.search import SearchRank
-
-    vector, q = _postgres_query(query, any_word=any_word)
-    found = qs.annotate(fts=vector, rank=SearchRank(vector, q)).filter(fts=q).order_by("-rank", "-pk")
+    found = _postgres_found(qs, query, any_word=any_word)
     return [(pk, float(rank), *rest) for pk, rank, *rest in found.values_list("pk", "rank", *fields)]
 
 
@@ -208,9 +205,10 @@ def _search_sqlite(qs: QuerySet, query: str, *, any_word: bool, limit: int) -> l
     return [found[pk] for pk, _ in rows]
 
 
-def _postgres_query(query: str, *, any_word: bool) -> tuple:
-    """The search vector of a practice (title A, text B) and the query, in the Russian configuration."""
-    from django.contrib.postgres.search import SearchQuery, SearchVector
+def _postgres_found(qs: QuerySet, query: str, *, any_word: bool) -> QuerySet:
+    """The practices of ``qs`` matching ``query``, each with its ``rank``, best first (ties: newest id
+    first): the search vector of a practice (title A, text B) and the query in the Russian configuration."""
+    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 
     vector = SearchVector("title", weight="A", config="russian") + SearchVector(
         "search_text", weight="B", config="russian"
@@ -222,12 +220,8 @@ def _postgres_query(query: str, *, any_word: bool) -> tuple:
             q |= part
     else:
         q = SearchQuery(" ".join(words(query)), config="russian", search_type="plain")
-    return vector, q
+    return qs.annotate(fts=vector, rank=SearchRank(vector, q)).filter(fts=q).order_by("-rank", "-pk")
 
 
 def _search_postgres(qs: QuerySet, query: str, *, any_word: bool, limit: int) -> list:
-    from django.contrib.postgres.search import SearchRank
-
-    vector, q = _postgres_query(query, any_word=any_word)
-    rows = qs.annotate(fts=vector, rank=SearchRank(vector, q)).filter(fts=q).order_by("-rank", "-pk")[:limit]
-    return list(rows)
+    return list(_postgres_found(qs, query, any_word=any_word)[:limit])
