@@ -21,6 +21,8 @@ BASE_LAYOUT = {
     "legend": {"orientation": "h", "y": -0.25},
     "paper_bgcolor": "white",
     "plot_bgcolor": "white",
+    # Russian numbers: a decimal comma, a space between thousands (axes and hover texts)
+    "separators": ", ",
 }
 
 

@@ -212,6 +212,7 @@ def _trajectory_figure(summary: dict) -> dict | None:
             "shapes": shapes,
             "height": 340,
             "margin": {"l": 60, "r": 20, "t": 40, "b": 40},
+            "separators": ", ",
         },
     }
 
