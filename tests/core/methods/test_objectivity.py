@@ -424,7 +424,7 @@ def test_bunching_with_the_tilt_level_model_finds_the_planted_school(cfg, plante
     lo, hi = best["window"]
     outside = [s for s in range(len(rec["chart"]["histogram"])) if s < lo or s > hi]
     assert sum(rec["chart"]["expected"][s] for s in outside) == pytest.approx(
-        sum(rec["chart"]["histogram"][s] for s in outside), abs=0.01 * len(outside)
+        sum(rec["chart"]["histogram"][s] for s in outside), abs=0.05 * len(outside)  # kept to a tenth
     )
 
 
@@ -508,7 +508,7 @@ def test_latent_posterior_is_its_definition():
             assert (got["share"][i], got["shift"][i], got["sd"][i]) == pytest.approx(
                 (share, shift, sd), rel=1e-10, abs=1e-12
             )
-            np.testing.assert_allclose(got["expected"][i], expected, atol=0.0051)  # (rounded to 0.01)
+            np.testing.assert_allclose(got["expected"][i], expected, atol=0.0501)  # (kept to a tenth)
             if pmf is None:
                 assert got["pmf"][i] is None
             else:

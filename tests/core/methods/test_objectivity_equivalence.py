@@ -19,6 +19,7 @@ import math
 import os
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -27,6 +28,7 @@ from shnor.core.evidence.objectivity import records_of
 from shnor.core.evidence.objectivity_format import compact
 from shnor.core.methods import fioko, objectivity
 from shnor.core.methods import objectivity_signs as signs_mod
+from shnor.core.methods.objectivity.signs.base import _rl_shown
 from shnor_bench.robustness.evaluate import previous_config
 from tests.core.methods.objectivity_oracle import similarity_reference
 from tests.core.methods.test_objectivity import _demo, _demo_inputs
@@ -39,7 +41,10 @@ def _same(a, b, path="", rel=REL) -> None:
     if isinstance(a, float) or isinstance(b, float):
         assert a is not None, path
         assert b is not None, path
-        assert math.isclose(a, b, rel_tol=rel, abs_tol=1e-300), (path, a, b)
+        # bunching's expected histogram is kept to a tenth now, the snapshot's to a hundredth: rounded
+        # again (``_old_in_format_2``), a value at a hundredth's half can land a tenth apart
+        tol = 0.1 + 1e-9 if ".chart.expected[" in path else 1e-300
+        assert math.isclose(a, b, rel_tol=rel, abs_tol=tol), (path, a, b)
     elif isinstance(a, dict):
         assert isinstance(b, dict), path
         assert a.keys() == b.keys(), (path, sorted(a), sorted(b))
@@ -80,9 +85,20 @@ def _old_in_format_2(ev: dict) -> dict:
     each school's evidence)."""
     ev = compact(ev)
     ev.pop("region_bunching", None)
-    ev["signs"] = records_of(ev)
+    ev["signs"] = [_chart_to_a_tenth(r) for r in records_of(ev)]
     del ev["format"]
     return ev
+
+
+def _chart_to_a_tenth(rec: dict) -> dict:
+    """A bunching record with its chart's expected histogram as the method keeps it now (a tenth)."""
+    chart = rec.get("chart")
+    if not (rec.get("id", "").startswith("bunching:") and isinstance(chart, dict)):
+        return rec
+    if not isinstance(chart.get("expected"), list):
+        return rec
+    exp = [float("nan") if v is None else v for v in chart["expected"]]
+    return {**rec, "chart": {**chart, "expected": _rl_shown(np.array(exp, float))}}
 
 
 @pytest.fixture(scope="module")

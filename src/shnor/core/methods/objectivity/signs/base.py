@@ -99,6 +99,20 @@ def _rl_rows(values: np.ndarray, nd: int = 4) -> list[list[Any]]:
     return [[v if np.isfinite(v) else None for v in row] for row in a.tolist()]
 
 
+def _rl_shown(values: np.ndarray, nd: int = 1) -> list[Any]:
+    """Values (a vector or a matrix, as nested lists) as a chart shows them: rounded to ``nd`` decimals,
+    whole ones written as integers (``0``, not ``0.0``), None for non-finite. For the expected counts
+    of a histogram, which a chart draws as a line and a reader takes to a tenth of a pupil."""
+    a = np.round(np.asarray(values, float), nd)
+    out = a.astype(object)
+    finite = np.isfinite(a)
+    whole = finite & (a == np.trunc(a))
+    out[whole] = a[whole].astype(np.int64)
+    out[~finite] = None
+    res: list[Any] = out.tolist()
+    return res
+
+
 def reliability(n: int) -> str:
     """FIOKO guidance on histograms: informative at ≥ 50 pupils, rough at 20–49, limited below 20."""
     return "informative" if n >= 50 else "rough" if n >= 20 else "limited"

@@ -15,7 +15,7 @@ from shnor.core.methods.objectivity.signs.base import (
     Unit,
     _binom_pmf,
     _r,
-    _rl,
+    _rl_shown,
     _rv,
     not_tested,
     reliability,
@@ -283,7 +283,7 @@ def _school_record(
     chart = charts[done.index(best_i)]
     if isinstance(chart, tuple):  # scaled so that outside the window it matches the school
         f, support, n_outside = chart
-        chart = _rl(f / f[support].sum() * n_outside, 2)
+        chart = _rl_shown(f / f[support].sum() * n_outside)
     p = min(1.0, len(done) * best["p_value"])
     return {
         "tested": True,

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from scipy import optimize, sparse, stats
 
-from shnor.core.methods.objectivity.signs.base import _binom_pmf, _rl_rows
+from shnor.core.methods.objectivity.signs.base import _binom_pmf, _rl_shown
 
 
 def smooth_counterfactual(hist: np.ndarray, lo: int, hi: int, cfg: Mapping[str, Any]) -> np.ndarray | None:
@@ -142,7 +142,7 @@ def _latent_posterior(
         fh = m[4:].T  # (the scale cancels below)
         # the chart's expected histogram, scaled so that outside the window it matches the school
         for i, e in zip(
-            rows.tolist(), _rl_rows(fh / (fh @ f_scale)[:, None] * n_out[rows][:, None], 2), strict=True
+            rows.tolist(), _rl_shown(fh / (fh @ f_scale)[:, None] * n_out[rows][:, None]), strict=True
         ):
             out["expected"][i] = e
         _block_null_pmfs(out["pmf"], rows, n_w[rows], (to_bins @ w / total).T, nb)
