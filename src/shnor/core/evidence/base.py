@@ -99,7 +99,10 @@ class Histogram:
 
 @dataclass(frozen=True, slots=True)
 class TaskProfile:
-    """Task success (% of maximum) of the school and the region, per task; ``key`` is where it was stored."""
+    """Task success (% of maximum) of the school and the region, per task; ``key`` is where it was stored.
+    ``expected``: the school's pupils' expected profile given their totals; ``on_level``: expected in
+    schools of the school's level too (stored as ``expected_same_level``, objectivity 2026.4), else
+    among all the region's pupils with those totals (``expected_same_total``)."""
 
     school: tuple[Any, ...]
     region: tuple[Any, ...]
@@ -107,13 +110,14 @@ class TaskProfile:
     expected: tuple[Any, ...] | None = None
     levels: tuple[Any, ...] | None = None
     key: str = "task_success"
+    on_level: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """The stored form."""
         out: dict[str, Any] = {"school": list(self.school), "region": list(self.region)}
         for name, v in (
             ("task", self.tasks),
-            ("expected_same_total", self.expected),
+            ("expected_same_level" if self.on_level else "expected_same_total", self.expected),
             ("levels", self.levels),
         ):
             if v is not None:
@@ -218,13 +222,15 @@ def _profile(d: dict[str, Any], key: str) -> TaskProfile | None:
     p = d.get(key)
     if not (isinstance(p, dict) and isinstance(p.get("school"), list) and isinstance(p.get("region"), list)):
         return None
+    on_level = "expected_same_level" in p
     return TaskProfile(
         tuple(p["school"]),
         tuple(p["region"]),
         _numbers(p.get("task")),
-        _numbers(p.get("expected_same_total")),
+        _numbers(p.get("expected_same_level" if on_level else "expected_same_total")),
         _numbers(p.get("levels")),
         key=key,
+        on_level=on_level,
     )
 
 

@@ -378,7 +378,8 @@ def _profile_chart(rec: SignRecord, title: str) -> PlainChart | None:
         expected=[float(v) if is_num(v) else 0.0 for v in exp],
         x_label="задание (Б — базовое, П — повышенное, В — высокое)",
         y_label="выполнение, % от максимума",
-        expected_name="ученики региона с тем же общим баллом",
+        expected_name="ученики региона с тем же общим баллом"
+        + (" в школах того же уровня" if p.on_level and p.expected is not None else ""),
     )
 
 

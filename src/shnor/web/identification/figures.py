@@ -116,8 +116,10 @@ def task_profile_figure(
     expected: list | None = None,
     levels: list | None = None,
     title: str = "",
+    on_level: bool = False,
 ) -> dict:
-    """Task success (% of maximum) of the school against the region, per task."""
+    """Task success (% of maximum) of the school against the region, per task; ``expected``: the
+    school's pupils' expected profile given their totals (``on_level``: in schools of its level)."""
     n = max(len(school), len(region))
     tasks = tasks or [str(i + 1) for i in range(n)]
     if levels and len(levels) == len(tasks):
@@ -140,7 +142,9 @@ def task_profile_figure(
                 "mode": "lines",
                 "x": tasks,
                 "y": expected,
-                "name": "ожидаемо при тех же суммах",
+                "name": "ожидаемо при тех же суммах в школах того же уровня"
+                if on_level
+                else "ожидаемо при тех же суммах",
                 "line": {"color": COLORS["expected"], "dash": "dot"},
             }
         )

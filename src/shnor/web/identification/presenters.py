@@ -152,7 +152,12 @@ def chart_items(
             {
                 "title": "Профиль выполнения заданий" + suffix,
                 "figure": fg.task_profile_figure(
-                    list(p.school), list(p.region), _list(p.tasks), _list(p.expected), _list(p.levels)
+                    list(p.school),
+                    list(p.region),
+                    _list(p.tasks),
+                    _list(p.expected),
+                    _list(p.levels),
+                    on_level=p.on_level,
                 ),
             }
         )

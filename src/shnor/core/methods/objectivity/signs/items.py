@@ -103,15 +103,29 @@ class _Cells:
         school are abler than the region's, and so honestly solve other tasks. The line is fitted on
         every level the region's schools have, so a strong lyceum's expectation does not rest on the
         few schools of its own level."""
+        n_o = line.n_other
+        pred, m, slope, sxy = self._line_fit(s1, line)
+        syy = self._others(s2) - n_o * m * m
+        v = np.maximum(syy - slope * sxy, 0.0) / np.maximum(n_o - 2, 1)
+        return pred, v, n_o
+
+    def line_mean(self, s1: np.ndarray, line: _LevelLine) -> np.ndarray:
+        """Per cell, from the cells' Σx: the expected x of its pupils on the line in the school's level
+        (``loo_line`` without the variance, so without Σx²)."""
+        return self._line_fit(s1, line)[0]
+
+    def _line_fit(
+        self, s1: np.ndarray, line: _LevelLine
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per cell: the line's prediction at the school's level (clipped to the other schools' range),
+        the other schools' same-total mean of x, the slope and Σ (level − mean)(x − mean)."""
         lv, n_o, lbar, sxx = line.level, line.n_other, line.mean, line.sxx
         m = self._others(s1) / np.maximum(n_o, 1)
         sxy = self._others(s1 * lv) - n_o * lbar * m
-        syy = self._others(s2) - n_o * m * m
         flat = sxx <= 1e-9 * np.maximum(n_o, 1)
         slope = np.where(flat, 0.0, sxy / np.where(flat, 1.0, sxx))
         pred = m + slope * (np.clip(lv, line.low, line.high) - lbar)
-        v = np.maximum(syy - slope * sxy, 0.0) / np.maximum(n_o - 2, 1)
-        return pred, v, n_o
+        return pred, m, slope, sxy
 
 
 def _cell_sum_test(
@@ -155,11 +169,13 @@ def _group(cfg: Mapping[str, Any]) -> str:
 
 
 def _task_profiles(
-    unit: Unit, cells: _Cells, counts: np.ndarray, maxp: np.ndarray
+    unit: Unit, cells: _Cells, counts: np.ndarray, maxp: np.ndarray, line: _LevelLine | None
 ) -> Callable[[int], dict[str, Any]]:
     """The task-success chart of each school (by index): region and school task-success profiles
     (percent of max points) and the expected profile of the school's pupils given their totals
-    (leave-school-out), summed per school."""
+    (leave-school-out), summed per school. With the ``line`` ``task_pattern`` uses, the expectation
+    is that line in the school's level (``expected_same_level``), the one the sign tested: summed over
+    the hard tasks it is the sign's expected hard points (least squares is linear in what is summed)."""
     tasks = unit.tasks
     assert tasks is not None
     ns, n_tasks = len(unit.school_ids), tasks.shape[1]
@@ -168,7 +184,7 @@ def _task_profiles(
     region_sums = np.zeros(n_tasks)
     for j in range(n_tasks):
         s1 = cells.sums(tasks[:, j].astype(float))
-        m, _, _ref = cells.loo(s1)
+        m = cells.loo(s1)[0] if line is None else cells.line_mean(s1, line)
         sums[:, j] = cells.per_school(s1)
         esums[:, j] = cells.per_school(cells.n * m)
         region_sums[j] = s1.sum()
@@ -178,12 +194,13 @@ def _task_profiles(
     school_pr = _rl_rows(100 * sums / n_div / maxp[None, :], 1)
     expected_pr = _rl_rows(100 * esums / n_div / maxp[None, :], 1)
     region_pr = _rl(region_profile, 1)
+    expected_key = "expected_same_total" if line is None else "expected_same_level"
 
     def profile(si: int) -> dict[str, Any]:
         return {
             "school": school_pr[si],
             "region": region_pr,
-            "expected_same_total": expected_pr[si],
+            expected_key: expected_pr[si],
             "levels": unit.levels,
         }
 
@@ -309,8 +326,9 @@ def task_signs(
     counts = np.bincount(unit.school, minlength=ns)
     maxp = unit.max_points.astype(float)
     cells = _Cells(unit.school, total, ns, int(maxp.sum()) + 1)
-    profile = _task_profiles(unit, cells, counts, maxp)
     line = _line(unit, cells, cfg_pattern, cfg_fit)  # one for both signs: they share the cells
+    # the chart both share draws the expectation ``task_pattern`` tested
+    profile = _task_profiles(unit, cells, counts, maxp, line if _on_level(cfg_pattern) else None)
     return (
         _task_pattern(unit, cells, counts, cfg_pattern, profile, line),
         _person_fit(unit, cells, counts, maxp, cfg_fit, profile, line),
