@@ -186,5 +186,7 @@ def test_chart_counts_are_kept_to_a_tenth_and_whole_ones_as_integers():
     got = _rl_shown(np.array([[0.04, 1.0, 2.349, np.nan, -0.01, 3.96], [7.0, 0.25, np.inf, 12.05, 5, 0.0]]))
     assert got[0] == [0, 1, 2.3, None, 0, 4]
     assert [type(v) for v in got[0]] == [int, int, float, type(None), int, int]
-    assert got[1][:2] == [7, 0.2] and got[1][2] is None and got[1][4:] == [5, 0]
+    assert got[1][:2] == [7, 0.2]
+    assert got[1][2] is None
+    assert got[1][4:] == [5, 0]
     assert _rl_shown(np.array([1.26, 2.0])) == [1.3, 2]
