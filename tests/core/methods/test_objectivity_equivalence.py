@@ -28,7 +28,7 @@ from shnor.core.evidence.objectivity import records_of
 from shnor.core.evidence.objectivity_format import compact
 from shnor.core.methods import fioko, objectivity
 from shnor.core.methods import objectivity_signs as signs_mod
-from shnor.core.methods.objectivity.signs.base import _rl_shown
+from shnor.core.methods.objectivity.signs.base import _rl, _rl_whole
 from shnor_bench.robustness.evaluate import previous_config
 from tests.core.methods.objectivity_oracle import similarity_reference
 from tests.core.methods.test_objectivity import _demo, _demo_inputs
@@ -115,7 +115,8 @@ def _chart_to_a_tenth(rec: dict) -> dict:
 
 
 def _shown(values: list, nd: int) -> list:
-    return _rl_shown(np.array([float("nan") if v is None else v for v in values], float), nd)
+    a = np.array([float("nan") if v is None else v for v in values], float)
+    return _rl_whole(a) if nd == 0 else _rl(a, nd)
 
 
 @pytest.fixture(scope="module")

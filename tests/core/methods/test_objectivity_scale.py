@@ -178,15 +178,14 @@ def test_union_bound_takes_near_ties_from_binom_isf_as_the_direct_bound(monkeypa
         )
 
 
-def test_chart_counts_are_kept_to_a_tenth_and_whole_ones_as_integers():
-    """The expected histogram a bunching chart draws: a tenth of a pupil, ``0`` not ``0.0`` (the bytes
+def test_chart_percentages_are_whole_numbers_written_as_integers():
+    """A task-success chart's school and expected profiles: whole percent, ``67`` not ``67.0`` (the bytes
     a stored school takes), None where a value is not a number; vectors and matrices alike."""
-    from shnor.core.methods.objectivity.signs.base import _rl_shown
+    from shnor.core.methods.objectivity.signs.base import _rl_whole
 
-    got = _rl_shown(np.array([[0.04, 1.0, 2.349, np.nan, -0.01, 3.96], [7.0, 0.25, np.inf, 12.05, 5, 0.0]]))
-    assert got[0] == [0, 1, 2.3, None, 0, 4]
-    assert [type(v) for v in got[0]] == [int, int, float, type(None), int, int]
-    assert got[1][:2] == [7, 0.2]
-    assert got[1][2] is None
-    assert got[1][4:] == [5, 0]
-    assert _rl_shown(np.array([1.26, 2.0])) == [1.3, 2]
+    got = _rl_whole(np.array([[0.4, 66.67, 99.5, 100.0], [12.5, 13.5, 0.0, 50.2]]))
+    assert got == [[0, 67, 100, 100], [12, 14, 0, 50]]
+    assert all(type(v) is int for row in got for v in row)
+    with_gaps = _rl_whole(np.array([3.6, np.nan, -0.2, np.inf]))
+    assert with_gaps == [4, None, 0, None]
+    assert [type(v) for v in with_gaps] == [int, type(None), int, type(None)]

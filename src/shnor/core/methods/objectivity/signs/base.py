@@ -99,15 +99,16 @@ def _rl_rows(values: np.ndarray, nd: int = 4) -> list[list[Any]]:
     return [[v if np.isfinite(v) else None for v in row] for row in a.tolist()]
 
 
-def _rl_shown(values: np.ndarray, nd: int = 1) -> list[Any]:
-    """Values (a vector or a matrix, as nested lists) as a chart shows them: rounded to ``nd`` decimals,
-    whole ones written as integers (``0``, not ``0.0``), None for non-finite. For the expected counts
-    of a histogram, which a chart draws as a line and a reader takes to a tenth of a pupil."""
-    a = np.round(np.asarray(values, float), nd)
-    out = a.astype(object)
+def _rl_whole(values: np.ndarray) -> list[Any]:
+    """Values (a vector or a matrix, as nested lists) rounded to whole numbers and written as integers
+    (``67``, not ``67.0``), None for non-finite: a chart's percentages, as a reader takes them off it."""
+    a = np.rint(np.asarray(values, float))
     finite = np.isfinite(a)
-    whole = finite & (a == np.trunc(a))
-    out[whole] = a[whole].astype(np.int64)
+    if finite.all():
+        whole: list[Any] = a.astype(np.int64).tolist()
+        return whole
+    out = a.astype(object)
+    out[finite] = a[finite].astype(np.int64)
     out[~finite] = None
     res: list[Any] = out.tolist()
     return res

@@ -15,7 +15,7 @@ from shnor.core.methods.objectivity.signs.base import (
     Unit,
     _binom_pmf,
     _r,
-    _rl_shown,
+    _rl,
     _rv,
     not_tested,
     reliability,
@@ -283,7 +283,7 @@ def _school_record(
     chart = charts[done.index(best_i)]
     if isinstance(chart, tuple):  # scaled so that outside the window it matches the school
         f, support, n_outside = chart
-        chart = _rl_shown(f / f[support].sum() * n_outside)
+        chart = _rl(f / f[support].sum() * n_outside, 1)  # a tenth of a pupil
     p = min(1.0, len(done) * best["p_value"])
     return {
         "tested": True,

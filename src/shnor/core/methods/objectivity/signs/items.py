@@ -10,7 +10,7 @@ import numpy as np
 from scipy import stats
 
 from shnor.core.evidence.objectivity_format import COMPARISON_GROUPS, LEVEL_COMPARISON_GROUPS
-from shnor.core.methods.objectivity.signs.base import Unit, _rl, _rl_shown, _rv, not_tested
+from shnor.core.methods.objectivity.signs.base import Unit, _rl, _rl_whole, _rv, not_tested
 from shnor.core.methods.objectivity.signs.marks import _school_level
 
 
@@ -193,8 +193,8 @@ def _task_profiles(
     n_div = np.maximum(counts, 1)[:, None]
     # the school's bars and its expectation in whole percent, as a reader takes them off the chart (two
     # of a stored school's largest lists); the region's line, stored once a run, to a tenth
-    school_pr = _rl_shown(100 * sums / n_div / maxp[None, :], 0)
-    expected_pr = _rl_shown(100 * esums / n_div / maxp[None, :], 0)
+    school_pr = _rl_whole(100 * sums / n_div / maxp[None, :])
+    expected_pr = _rl_whole(100 * esums / n_div / maxp[None, :])
     region_pr = _rl(region_profile, 1)
     expected_key = "expected_same_total" if line is None else "expected_same_level"
 

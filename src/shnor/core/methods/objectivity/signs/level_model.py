@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from scipy import optimize, sparse, stats
 
-from shnor.core.methods.objectivity.signs.base import _binom_pmf, _rl_shown
+from shnor.core.methods.objectivity.signs.base import _binom_pmf, _rl_rows
 
 
 def smooth_counterfactual(hist: np.ndarray, lo: int, hi: int, cfg: Mapping[str, Any]) -> np.ndarray | None:
@@ -140,9 +140,10 @@ def _latent_posterior(
         total = m[3]
         out["share"][rows], out["shift"][rows], out["sd"][rows] = m[:3] / total
         fh = m[4:].T  # (the scale cancels below)
-        # the chart's expected histogram, scaled so that outside the window it matches the school
+        # the chart's expected histogram, scaled so that outside the window it matches the school (to a
+        # tenth of a pupil, as a reader takes it off the chart)
         for i, e in zip(
-            rows.tolist(), _rl_shown(fh / (fh @ f_scale)[:, None] * n_out[rows][:, None]), strict=True
+            rows.tolist(), _rl_rows(fh / (fh @ f_scale)[:, None] * n_out[rows][:, None], 1), strict=True
         ):
             out["expected"][i] = e
         _block_null_pmfs(out["pmf"], rows, n_w[rows], (to_bins @ w / total).T, nb)
