@@ -14,7 +14,7 @@ import pytest
 from shnor.core.config import default_config
 from shnor.core.methods import objectivity
 from shnor.core.methods.base import Inputs
-from shnor.core.methods.objectivity.pooled_marks import journal_corr_pooled, lenient_pooled
+from shnor.core.methods.objectivity.pooled_marks import _lexicographic, journal_corr_pooled, lenient_pooled
 
 MAXP = np.array([1, 1, 1, 1, 1, 1, 2, 2, 3])
 CUTS = np.array([4, 8, 11])  # «3», «4», «5» from
@@ -172,3 +172,21 @@ def test_the_pooled_signs_are_told_in_plain_words() -> None:
     assert "за 2023 и 2024 годы" in lenient[0]
     assert "12,0 балла больше" in lenient[1] or "12 балла больше" in lenient[1]
     assert "25 при ожидаемых 20" in lenient[1]
+
+
+@pytest.mark.parametrize("big", [False, True])
+def test_the_packed_sort_key_orders_the_pupils_as_lexsort(big):
+    """The pooled lenient sign sums its pupils in the order of (school, anchor, points, full marks),
+    so that its float sums do not depend on the order of the import's rows: one sort of a packed key,
+    or ``lexsort`` when the columns do not fit in 62 bits — the same order of values either way."""
+    rng = np.random.default_rng(3)
+    top = 2**40 if big else 30
+    keys = [
+        rng.integers(0, top, 5000),
+        rng.integers(0, 31, 5000),
+        rng.integers(0, 40, 5000),
+        rng.integers(0, 6, 5000),
+    ]
+    got = np.column_stack(keys)[_lexicographic(*keys)]
+    want = np.column_stack(keys)[np.lexsort(keys[::-1])]
+    np.testing.assert_array_equal(got, want)

@@ -229,6 +229,21 @@ def _cell_regression(cell: np.ndarray, level: np.ndarray, y: np.ndarray) -> tupl
     return pred, rv[cell]
 
 
+def _lexicographic(*keys: np.ndarray) -> np.ndarray:
+    """The order of the rows by non-negative integer columns, first column most significant: one sort
+    of the columns packed into an int64 key (each in the bits its largest value needs), ``lexsort``
+    when they do not fit. Rows with equal keys may come in any order."""
+    out = np.zeros(keys[0].size, np.int64)
+    bits = 0
+    for k in keys:
+        width = max(int(k.max()).bit_length(), 1) if k.size else 1
+        bits += width
+        if bits > 62:
+            return np.lexsort(keys[::-1])
+        out = (out << width) | k.astype(np.int64)
+    return np.argsort(out)
+
+
 def lenient_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """{school_id: record}: points on the tasks checked by criteria (more than one point) against the
     region's pupils with the same points on the one-point tasks — an anchor lenient checking does
@@ -262,21 +277,22 @@ def lenient_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, dict[
             .select(
                 school=pl.col("school_id").rank("dense").cast(pl.Int64) - 1,
                 school_id=pl.col("school_id"),
-                task_scores=pl.col("task_scores").list.to_array(mx.size),
+                # a task without a score counts 0; kept as Int8 (a float copy with NaNs is 8 times larger)
+                task_scores=pl.col("task_scores").list.eval(pl.element().fill_null(0)).list.to_array(mx.size),
             )
             .collect()
         )
         if sub.height < 10 * min_ref:
             continue
-        arr = np.nan_to_num(sub["task_scores"].to_numpy()).astype(np.int64)
-        anchor = arr[:, one].sum(1)
-        pts = arr[:, multi].sum(1).astype(float)
+        arr = sub["task_scores"].to_numpy()
+        anchor = arr[:, one].sum(1, dtype=np.int64)
+        pts = arr[:, multi].sum(1, dtype=np.int64).astype(float)
         full = (arr[:, multi] == mx[multi][None, :]).sum(1).astype(float)
         sidx_all = sub["school"].to_numpy()
         sch_all = sub.select("school", "school_id").unique("school").sort("school")["school_id"].to_numpy()
         # pupils in the order of their values (ties are equal numbers): float sums do not depend
         # on the order the pupils come in
-        order = np.lexsort((full, pts, anchor, sidx_all))
+        order = _lexicographic(sidx_all, anchor, pts.astype(np.int64), full.astype(np.int64))
         anchor, pts, full, sidx_all = anchor[order], pts[order], full[order], sidx_all[order]
         cnt = np.bincount(anchor)
         ok = cnt[anchor] >= min_ref
