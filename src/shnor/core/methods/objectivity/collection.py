@@ -14,7 +14,12 @@ from shnor.core import workers as workers_mod
 from shnor.core.methods.base import Inputs
 from shnor.core.methods.objectivity.fdr import empirical_null
 from shnor.core.methods.objectivity.participation import participation
-from shnor.core.methods.objectivity.pooled import PooledBunching, bunching_pooled
+from shnor.core.methods.objectivity.pooled import (
+    PooledBunching,
+    bunching_pooled,
+    earlier_null_pmfs,
+    earlier_units,
+)
 from shnor.core.methods.objectivity.pooled_marks import journal_corr_pooled, lenient_pooled
 from shnor.core.methods.objectivity.procedure import _unit_tests_packed
 from shnor.core.methods.objectivity.records import _COLS, _Records, _Tests
@@ -49,8 +54,9 @@ class Started:
     """The per-procedure tests of a year, submitted to workers: their results, in order, and once
     ``collect`` has taken them in, what was collected."""
 
-    def __init__(self, results: Iterator[tuple[Any, ...]]) -> None:
+    def __init__(self, results: Iterator[tuple[Any, ...]], earlier: Iterator[Any] | None = None) -> None:
         self.results = results
+        self.earlier = earlier  # the earlier pooled years' bunching null distributions (or None each)
         self.collected: _Collected | None = None
 
 
@@ -75,8 +81,12 @@ class _Collected:
 def start(inputs: Inputs, config: Mapping[str, Any], workers: workers_mod.Workers) -> Started:
     """Submit every procedure's tests to ``workers`` (in order); ``run(..., started=)`` collects them,
     so the caller can queue other work behind them first."""
+    cfg = dict(config)
     return Started(
-        workers.map(_unit_tests_packed, [(inputs, dict(config), key) for key in _units(inputs, config)])
+        workers.map(_unit_tests_packed, [(inputs, cfg, key) for key in _units(inputs, config)]),
+        workers.map(
+            earlier_null_pmfs, [(inputs, cfg, year, key) for year, key in earlier_units(inputs, config)]
+        ),
     )
 
 
@@ -106,6 +116,9 @@ def collect(inputs: Inputs, config: Mapping[str, Any], started: Started) -> None
         c.region_rows += rows
         if pmfs is not None:
             c.pooled_bunching.add(pmfs)
+    for earlier in started.earlier or ():  # (after this year's: the order the sums are made in)
+        if earlier is not None:
+            c.pooled_bunching.add(earlier)
     started.collected = c
 
 

@@ -81,6 +81,36 @@ class PooledBunching:
                 slot[3].append((pm, i))
 
 
+def earlier_units(inputs: Inputs, config: Mapping[str, Any]) -> list[tuple[int, tuple[str, str, int]]]:
+    """The earlier pooled years' procedures whose bunching the pooled test adds to this year's: (year,
+    (procedure, subject, grade)), in the order they are added; none when the test is not pooled."""
+    cfg = config["signs"]["bunching"]
+    if not (cfg["enabled"] and cfg.get("pool", False)):
+        return []
+    procedures = set(cfg.get("pool_procedures", ["vpr"]))
+    return [
+        (year, key)
+        for year in _pooled_years(inputs, cfg)
+        if year != inputs.year
+        for key in _units(inputs, config, year)
+        if key[0] in procedures
+    ]
+
+
+def earlier_null_pmfs(
+    inputs: Inputs, config: Mapping[str, Any], year: int, key: tuple[str, str, int]
+) -> NullPmfs | None:
+    """One earlier year's procedure's bunching null distributions (``earlier_units``), made in a
+    worker beside this year's procedures: on three country years they were a minute of the calling
+    process after the workers had finished."""
+    unit = build_unit(inputs, key[0], year, key[1], key[2], with_tasks=False)
+    if unit is None or not unit.cuts:
+        return None
+    pmfs: dict[tuple[str, str], dict[str, Any]] = {}
+    bunching(unit, _pool_cfg(config["signs"]["bunching"]), pmfs)
+    return NullPmfs(year, key, pmfs)
+
+
 def bunching_pooled(
     inputs: Inputs, config: Mapping[str, Any], pooled: PooledBunching
 ) -> dict[str, dict[str, Any]]:
@@ -91,21 +121,9 @@ def bunching_pooled(
     school's window count under the region's shape tilted to the school's level, averaged over the
     level's uncertainty): P(Σ X_u ≥ Σ x_u) by exact convolution, the score test of a common excess
     (odds ratio ω = 1 vs ω > 1 in every test), the locally most powerful pooled test. ``pooled``
-    holds this year's tests; the earlier years' are added here.
+    holds this year's tests and the earlier years' (``earlier_null_pmfs``, added after them).
     """
     cfg = config["signs"]["bunching"]
-    for year in _pooled_years(inputs, cfg):
-        if year == inputs.year:
-            continue
-        for key in _units(inputs, config, year):
-            if key[0] not in set(cfg.get("pool_procedures", ["vpr"])):
-                continue
-            unit = build_unit(inputs, key[0], year, key[1], key[2], with_tasks=False)
-            if unit is None or not unit.cuts:
-                continue
-            pmfs: dict[tuple[str, str], dict[str, Any]] = {}
-            bunching(unit, _pool_cfg(cfg), pmfs)
-            pooled.add(NullPmfs(year, key, pmfs))
     out: dict[str, dict[str, Any]] = {}
     min_total = int(cfg["min_pupils"])
     group = (
