@@ -424,7 +424,8 @@ def test_bunching_with_the_tilt_level_model_finds_the_planted_school(cfg, plante
     lo, hi = best["window"]
     outside = [s for s in range(len(rec["chart"]["histogram"])) if s < lo or s > hi]
     assert sum(rec["chart"]["expected"][s] for s in outside) == pytest.approx(
-        sum(rec["chart"]["histogram"][s] for s in outside), abs=0.05 * len(outside)  # kept to a tenth
+        sum(rec["chart"]["histogram"][s] for s in outside),
+        abs=0.05 * len(outside),  # kept to a tenth
     )
 
 
