@@ -94,29 +94,30 @@ def _old_in_format_2(ev: dict) -> dict:
     each school's evidence)."""
     ev = compact(ev)
     ev.pop("region_bunching", None)
-    ev["signs"] = [_chart_to_a_tenth(r) for r in records_of(ev)]
+    ev["signs"] = [_charts_as_kept_now(r) for r in records_of(ev)]
     del ev["format"]
     return ev
 
 
-def _chart_to_a_tenth(rec: dict) -> dict:
+def _charts_as_kept_now(rec: dict) -> dict:
     """A record with its charts as the method keeps them now: a bunching chart's expected histogram to a
     tenth, a task-success chart's school and expected profiles in whole percent."""
     chart = rec.get("chart")
     if not isinstance(chart, dict):
         return rec
     if rec.get("id", "").startswith("bunching:") and isinstance(chart.get("expected"), list):
-        return {**rec, "chart": {**chart, "expected": _shown(chart["expected"], 1)}}
+        return {**rec, "chart": {**chart, "expected": _rl(_numbers(chart["expected"]), 1)}}
     ts = chart.get("task_success")
     if isinstance(ts, dict):
-        kept = {k: _shown(v, 0) if k in ("school", "expected_same_total") else v for k, v in ts.items()}
+        kept = {
+            k: _rl_whole(_numbers(v)) if k in ("school", "expected_same_total") else v for k, v in ts.items()
+        }
         return {**rec, "chart": {**chart, "task_success": kept}}
     return rec
 
 
-def _shown(values: list, nd: int) -> list:
-    a = np.array([float("nan") if v is None else v for v in values], float)
-    return _rl_whole(a) if nd == 0 else _rl(a, nd)
+def _numbers(values: list) -> np.ndarray:
+    return np.array([float("nan") if v is None else v for v in values], float)
 
 
 @pytest.fixture(scope="module")

@@ -54,7 +54,7 @@ class Started:
     """The per-procedure tests of a year, submitted to workers: their results, in order, and once
     ``collect`` has taken them in, what was collected."""
 
-    def __init__(self, results: Iterator[tuple[Any, ...]], earlier: Iterator[Any] | None = None) -> None:
+    def __init__(self, results: Iterator[tuple[Any, ...]], earlier: Iterator[Any]) -> None:
         self.results = results
         self.earlier = earlier  # the earlier pooled years' bunching null distributions (or None each)
         self.collected: _Collected | None = None
@@ -116,7 +116,7 @@ def collect(inputs: Inputs, config: Mapping[str, Any], started: Started) -> None
         c.region_rows += rows
         if pmfs is not None:
             c.pooled_bunching.add(pmfs)
-    for earlier in started.earlier or ():  # (after this year's: the order the sums are made in)
+    for earlier in started.earlier:  # (after this year's: the order the sums are made in)
         if earlier is not None:
             c.pooled_bunching.add(earlier)
     started.collected = c

@@ -286,14 +286,15 @@ def lenient_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, dict[
             continue
         arr = sub["task_scores"].to_numpy()
         anchor = arr[:, one].sum(1, dtype=np.int64)
-        pts = arr[:, multi].sum(1, dtype=np.int64).astype(float)
-        full = (arr[:, multi] == mx[multi][None, :]).sum(1).astype(float)
+        pts = arr[:, multi].sum(1, dtype=np.int64)
+        full = (arr[:, multi] == mx[multi][None, :]).sum(1)
         sidx_all = sub["school"].to_numpy()
         sch_all = sub.select("school", "school_id").unique("school").sort("school")["school_id"].to_numpy()
         # pupils in the order of their values (ties are equal numbers): float sums do not depend
         # on the order the pupils come in
-        order = _lexicographic(sidx_all, anchor, pts.astype(np.int64), full.astype(np.int64))
-        anchor, pts, full, sidx_all = anchor[order], pts[order], full[order], sidx_all[order]
+        order = _lexicographic(sidx_all, anchor, pts, full)
+        anchor, sidx_all = anchor[order], sidx_all[order]
+        pts, full = pts[order].astype(float), full[order].astype(float)
         cnt = np.bincount(anchor)
         ok = cnt[anchor] >= min_ref
         if ok.sum() < 10 * min_ref:
