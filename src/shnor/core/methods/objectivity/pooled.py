@@ -101,8 +101,7 @@ def earlier_null_pmfs(
     inputs: Inputs, config: Mapping[str, Any], year: int, key: tuple[str, str, int]
 ) -> NullPmfs | None:
     """One earlier year's procedure's bunching null distributions (``earlier_units``), made in a
-    worker beside this year's procedures: on three country years they were a minute of the calling
-    process after the workers had finished."""
+    worker beside this year's procedures rather than in the calling process after them."""
     unit = build_unit(inputs, key[0], year, key[1], key[2], with_tasks=False)
     if unit is None or not unit.cuts:
         return None
