@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from django.core.cache import cache
 from django.db.models import Max, Q, QuerySet
 from django.urls import reverse
 
@@ -29,6 +28,7 @@ from shnor.web.identification import listing, membership, presenters
 from shnor.web.identification.membership import LISTS  # re-exported: the lists
 from shnor.web.identification.models import MethodologyRun, SchoolOutcome
 from shnor.web.params import db_int
+from shnor.web.readcache import cached
 from shnor.web.registry.models import School
 from shnor.web.registry.selectors import text_match
 
@@ -92,7 +92,7 @@ def list_rows(
 ) -> list[dict]:
     """The schools of list ``kind`` in ``run`` among ``schools``, with track and years in the list; cached."""
     key = _cache_key("list", schools, run.pk, membership.stamp(), kind, municipality_id, track, min_years, q)
-    return cache.get_or_set(
+    return cached(
         key,
         lambda: _list_rows(
             schools=schools,
@@ -296,7 +296,7 @@ def outcome_data_resolved(*, outcome: SchoolOutcome, run: MethodologyRun | None 
 def school_flags(*, school: School, run: MethodologyRun) -> list[Flag]:
     """Every method's outcome for ``school`` in ``run`` with its facts and evidence charts (cached: a done
     run's outcomes never change)."""
-    return cache.get_or_set(
+    return cached(
         f"shnor:flags:{school.pk}:{run.pk}", lambda: _school_flags(school=school, run=run), READ_CACHE_SECONDS
     )
 
@@ -444,7 +444,7 @@ def dashboard(*, schools: QuerySet[School], run: MethodologyRun | None) -> dict:
     """Counts and shares per list, dynamics, track counts, signs, caterpillar and map for ``schools``."""
     latest = MethodologyRun.objects.filter(status=MethodologyRun.DONE).aggregate(m=Max("pk"))["m"]
     key = _cache_key("dashboard", schools, run.pk if run else None, latest, membership.stamp())
-    return cache.get_or_set(key, lambda: _dashboard(schools=schools, run=run), READ_CACHE_SECONDS)
+    return cached(key, lambda: _dashboard(schools=schools, run=run), READ_CACHE_SECONDS)
 
 
 def _dashboard(*, schools: QuerySet[School], run: MethodologyRun | None) -> dict:

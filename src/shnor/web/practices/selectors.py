@@ -8,7 +8,6 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db.models import Count, Max, Q, QuerySet
 
 from shnor.core.evidence.deficits import DeficitsEvidence
@@ -18,6 +17,7 @@ from shnor.web.identification.models import MethodologyRun, SchoolOutcome
 from shnor.web.identification.selectors import school_results_by_year
 from shnor.web.practices import search
 from shnor.web.practices.models import Adoption, Practice, Status
+from shnor.web.readcache import cached
 from shnor.web.registry.models import School
 
 
@@ -198,9 +198,7 @@ def practices_for_deficits(
         return []
     raw = json.dumps([sorted(by_subject.items()), limit, bank["n"], str(bank["changed"])], ensure_ascii=False)
     key = "shnor:practices_for_deficits:" + hashlib.sha256(raw.encode()).hexdigest()
-    return cache.get_or_set(
-        key, lambda: _practices_found(by_subject=by_subject, limit=limit), PRACTICES_CACHE_SECONDS
-    )
+    return cached(key, lambda: _practices_found(by_subject=by_subject, limit=limit), PRACTICES_CACHE_SECONDS)
 
 
 #: Seconds the practices found for a set of deficits stay cached (the bank's state is in the key).
