@@ -9,6 +9,7 @@ scoped models without importing accounts.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +26,7 @@ def scope_rule_register(*, scope_of: Callable[[Any], Any], root_rule: Callable[[
     """Install how a user becomes a scope and the rule on the root scoped model (accounts does, on start)."""
     _rule["scope_of"] = scope_of
     _rule["root_rule"] = root_rule
+    _visible.cache_clear()
 
 
 def _registered(name: str) -> Callable[[Any], Any]:
@@ -54,21 +56,29 @@ class ScopedQuerySet(models.QuerySet):
 
     def visible_to(self, user: Any) -> ScopedQuerySet:
         """The rows of this queryset that ``user`` (or a ready ``Scope``) may see."""
-        scope = _registered("scope_of")(user)
-        spec = self.model.scope_field
-        if spec == "pk":
-            rule = _registered("root_rule")(scope)
-            return self.none() if rule is None else self.filter(rule)
-        if not scope.sees_rows:
-            return self.none()
-        items = (spec,) if isinstance(spec, str) else tuple(spec)
-        wanted = Q()
-        for item in items:
-            cond, path = item if isinstance(item, tuple) else (Q(), item)
-            target, crosses = _path_target(self.model, path)
-            through = cond & Q(**{f"{path}__in": target._default_manager.visible_to(scope)})
-            # a to-many path would repeat rows: select the keys instead, one subquery per path (joining
-            # two to-many paths in one query multiplies their rows: a region's schools × the schools of
-            # its municipalities, seconds per request on a country's registry)
-            wanted |= Q(pk__in=self.model._base_manager.filter(through).values("pk")) if crosses else through
-        return self.filter(wanted)
+        wanted = _visible(self.model, _registered("scope_of")(user))
+        return self.none() if wanted is None else self.filter(wanted)
+
+
+@functools.lru_cache(maxsize=4096)
+def _visible(model: Any, scope: Any) -> Q | None:
+    """The filter of ``model``'s rows ``scope`` sees, None for none; made once per model and scope (a
+    school card narrows some sixty querysets, each through a chain of subqueries; building the chain
+    again each time was a fifth of the card's time). The subqueries stay querysets inside the filter,
+    evaluated by the database with each query, so what they select is never stale."""
+    spec = model.scope_field
+    if spec == "pk":
+        return _registered("root_rule")(scope)
+    if not scope.sees_rows:
+        return None
+    items = (spec,) if isinstance(spec, str) else tuple(spec)
+    wanted = Q()
+    for item in items:
+        cond, path = item if isinstance(item, tuple) else (Q(), item)
+        target, crosses = _path_target(model, path)
+        through = cond & Q(**{f"{path}__in": target._default_manager.visible_to(scope)})
+        # a to-many path would repeat rows: select the keys instead, one subquery per path (joining
+        # two to-many paths in one query multiplies their rows: a region's schools × the schools of
+        # its municipalities, seconds per request on a country's registry)
+        wanted |= Q(pk__in=model._base_manager.filter(through).values("pk")) if crosses else through
+    return wanted

@@ -11,7 +11,7 @@ netbox's ``RestrictedQuerySet.restrict``: ``School.objects.visible_to(request.us
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
 from django.contrib.auth.models import AbstractUser, AnonymousUser
@@ -50,6 +50,8 @@ class Scope:
     school_id: int | None = None
     curated_ids: tuple[int, ...] = ()
     users_admin: bool = False
+    #: ``sees``' answers, by (model, key): a card asks about its school several times.
+    _seen: dict[tuple[str, Any], bool] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @property
     def has_profile(self) -> bool:
@@ -121,8 +123,13 @@ class Scope:
     # --- rights on a unit (a region, a municipality or a school the scope must see) ---------------------
 
     def sees(self, unit: models.Model) -> bool:
-        """True when ``unit`` (a row of a scoped model) is visible to this scope."""
-        return type(unit)._default_manager.visible_to(self).filter(pk=unit.pk).exists()
+        """True when ``unit`` (a row of a scoped model) is visible to this scope; asked of the database once
+        per unit (a scope lives for one request: ``scope_of``)."""
+        key = (unit._meta.label, unit.pk)
+        seen = self._seen.get(key)
+        if seen is None:
+            seen = self._seen[key] = type(unit)._default_manager.visible_to(self).filter(pk=unit.pk).exists()
+        return seen
 
     def can_create_roadmap(self, *, level: str, unit: models.Model) -> bool:
         """A roadmap of ``level`` for ``unit``: region analysts at every level, municipality coordinators
