@@ -49,6 +49,7 @@ from shnor.web.cases.models import CaseAnswer
 from shnor.web.diagnostics import people_services as people
 from shnor.web.diagnostics.models import Course, DevelopmentRoute, Enrolment, Teacher
 from shnor.web.evaluation import services as evaluation
+from shnor.web.identification.list_export_job import LIST_EXPORT_KIND
 from shnor.web.jobs.models import Job
 from shnor.web.monitoring.models import EffectivenessAnalysis
 from shnor.web.monitoring.report_jobs import REPORT_KIND
@@ -314,6 +315,15 @@ def crawl_world(world: World) -> dict[str, object]:
         created_by=world.users["region"],
         region=world.region,
     )
+    export_job = Job.objects.create(
+        kind=LIST_EXPORT_KIND,
+        label="Выгрузка списка",
+        params={"kind": "low_results", "query": f"run={world.run.pk}", "user_id": world.users["region"].pk},
+        status=Job.DONE,
+        result={"key": "0" * 32, "rendered": True},
+        created_by=world.users["region"],
+        region=world.region,
+    )
     region_user = world.users["region"]
     head = people.person_create(
         full_name="Петрова Анна Ивановна", position="head", user=region_user, school=world.school
@@ -385,6 +395,7 @@ def crawl_world(world: World) -> dict[str, object]:
         "identification:municipality": {"pk": world.mun.pk},
         "identification:deficit_report": {"fmt": "docx"},
         "identification:deficit_pdf_job": {"pk": job.pk},
+        "identification:export_job": {"pk": export_job.pk, "kind": "low_results"},
         "assessments:report": {"name": "ошибки.xlsx"},
         "assessments:replace": {"job": job.pk},
         "assessments:restore": {"pk": batch.pk},

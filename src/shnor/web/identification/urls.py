@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from shnor.web.identification import decision_views, deficit_pdf, views
+from shnor.web.identification import decision_views, deficit_pdf, list_export_job, views
 
 app_name = "identification"
 urlpatterns = [
@@ -16,6 +16,7 @@ urlpatterns = [
     ),
     path("lists/<str:kind>/", views.list_view, name="list"),
     path("lists/<str:kind>/export.xlsx", views.list_export, name="export"),
+    path("lists/<str:kind>/export/<int:pk>/", list_export_job.export_job_page, name="export_job"),
     path("runs/", views.runs, name="runs"),
     path("schools/", views.schools, name="schools"),
     path("schools/<str:school_id>/", views.school, name="school"),

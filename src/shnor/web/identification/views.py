@@ -4,12 +4,14 @@ deficit report."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import F
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
@@ -18,7 +20,7 @@ from django.views.decorators.http import require_POST
 from shnor.web import params
 from shnor.web.accounts.audit import audit_record
 from shnor.web.accounts.selectors import municipalities_visible_to, regions_visible_to, schools_visible_to
-from shnor.web.identification import listing, membership
+from shnor.web.identification import list_export_job, listing, membership
 from shnor.web.identification import selectors as ident
 from shnor.web.identification.exports import list_xlsx
 from shnor.web.identification.models import MethodologyRun, TrackChoice
@@ -35,8 +37,13 @@ from shnor.web.registry.selectors import (
 
 def run_from_query(request: HttpRequest):
     """The run of ``?run=<номер>`` (404 if there is none), else the latest of ``?year=``, else the latest."""
-    run_id = params.identifier(request.GET, "run")
-    run = ident.run_pick(run_id=run_id, year=params.year(request.GET, "year"))
+    return run_of_query(request.GET)
+
+
+def run_of_query(query: QueryDict):
+    """``run_from_query`` for a query string's parameters (a background job keeps them, not the request)."""
+    run_id = params.identifier(query, "run")
+    run = ident.run_pick(run_id=run_id, year=params.year(query, "year"))
     if run_id is not None and run is None:
         raise Http404("расчёт не найден")
     return run
@@ -303,19 +310,24 @@ def school_deficit_report(request: HttpRequest, school_id: str, fmt: str) -> Htt
 
 
 def _list_context(request: HttpRequest, kind: str) -> dict:
+    return list_context(user=request.user, query=request.GET, kind=kind)
+
+
+def list_context(*, user: Any, query: QueryDict, kind: str) -> dict:
+    """List ``kind`` as ``user`` sees it with the filters and order of ``query``: run, rows, basis, sort."""
     if kind not in ident.LISTS:
         raise Http404("нет такого списка")
-    run = run_from_query(request)
+    run = run_of_query(query)
     filters = {
-        "municipality_id": params.identifier(request.GET, "municipality"),
-        "track": params.choice(request.GET, "track", ident.TRACK_LABELS),
-        "min_years": params.integer(request.GET, "min_years", minimum=0, maximum=100),
-        "q": params.text(request.GET, "q"),
+        "municipality_id": params.identifier(query, "municipality"),
+        "track": params.choice(query, "track", ident.TRACK_LABELS),
+        "min_years": params.integer(query, "min_years", minimum=0, maximum=100),
+        "q": params.text(query, "q"),
     }
-    sort = params.choice(request.GET, "sort", listing.sort_choices(kind), label="порядок")
+    sort = params.choice(query, "sort", listing.sort_choices(kind), label="порядок")
     rows = []
     if run is not None:
-        rows = ident.list_rows(schools=schools_visible_to(user=request.user), run=run, kind=kind, **filters)
+        rows = ident.list_rows(schools=schools_visible_to(user=user), run=run, kind=kind, **filters)
         rows = listing.rows_sorted(rows, sort)
     basis = membership.basis_of(kind=kind, run=run)
     return {"kind": kind, "spec": ident.LISTS[kind], "run": run, "rows": rows, "basis": basis, "sort": sort}
@@ -357,18 +369,15 @@ def list_view(request: HttpRequest, kind: str) -> HttpResponse:
 
 @login_required
 def list_export(request: HttpRequest, kind: str) -> HttpResponse:
-    """The same list, same filters and order, as XLSX."""
+    """The same list, same filters and order, as XLSX: at once for a list of up to
+    ``list_export.DIRECT_ROWS`` schools, else from a background job (its kept file when there is one)."""
     ctx = _list_context(request, kind)
     if ctx["run"] is None:
         raise Http404("нет завершённого расчёта")
+    if len(ctx["rows"]) > list_export_job.DIRECT_ROWS:
+        return list_export_job.export_response(request, ctx)
     filename, content = list_xlsx(rows=ctx["rows"], kind=kind, run=ctx["run"], basis=ctx["basis"])
-    audit_record(
-        action="выгрузка",
-        object_type="список",
-        object_id=kind,
-        object_repr=filename,
-        changes={"rows": len(ctx["rows"]), "filters": dict(request.GET.items())},
-    )
+    list_export_job.audit_export(request.GET, ctx, filename)
     response = HttpResponse(
         content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
