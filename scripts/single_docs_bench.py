@@ -11,7 +11,9 @@ protocol, a report's combined DOCX, an evaluation's conclusion, the practices' a
 registers. Each through Django's test client as ``--user`` (the region analyst by default), ``--repeat``
 times, wall time by ``time.perf_counter``; the size of the file. A document with nothing to download
 on the database (no roadmap, no meeting, …) is reported as such. The first request of each includes
-what the page caches (a list's rows, per scope and run, for five minutes).
+what the page caches (a list's rows, per scope and run, for five minutes). A list above
+``list_export_job.DIRECT_ROWS`` schools answers with its job: the job is executed here as the worker
+would, and the time is the request, the job and the download of the kept file together.
 """
 
 from __future__ import annotations
@@ -30,9 +32,17 @@ from django.urls import reverse  # noqa: E402
 
 from shnor.web.councils.models import Meeting  # noqa: E402
 from shnor.web.evaluation.models import Evaluation  # noqa: E402
+from shnor.web.identification.list_export_job import LIST_EXPORT_KIND  # noqa: E402
 from shnor.web.identification.models import ListVersion, MethodologyRun  # noqa: E402
+from shnor.web.jobs.models import Job  # noqa: E402
+from shnor.web.jobs.services import job_execute  # noqa: E402
 from shnor.web.submissions.models import Submission  # noqa: E402
 from shnor.web.support.models import Roadmap  # noqa: E402
+
+
+def _url(name: str, pk: int | None, *more: str) -> str | None:
+    """The URL of ``name`` for the object ``pk``; None when the database has no such object."""
+    return reverse(name, args=[pk, *more]) if pk else None
 
 
 def _documents() -> list[tuple[str, str | None]]:
@@ -54,23 +64,18 @@ def _documents() -> list[tuple[str, str | None]]:
         if year
         else ("приказ об утверждении списков, DOCX", None)
     )
-    rm = (
-        Roadmap.objects.annotate(n=Count("activities")).order_by("-n", "pk").values_list("pk", flat=True).first()
-    )
+    by_size = Roadmap.objects.annotate(n=Count("activities")).order_by("-n", "pk")
+    rm = by_size.values_list("pk", flat=True).first()
     for fmt in ("docx", "xlsx"):
-        docs.append(
-            (f"дорожная карта, {fmt.upper()}", reverse("support:roadmap_export", args=[rm, fmt]) if rm else None)
-        )
-    docs.append(("приказ о дорожной карте, DOCX", reverse("support:roadmap_order", args=[rm]) if rm else None))
+        docs.append((f"дорожная карта, {fmt.upper()}", _url("support:roadmap_export", rm, fmt)))
+    docs.append(("приказ о дорожной карте, DOCX", _url("support:roadmap_order", rm)))
     meeting = Meeting.objects.order_by("pk").values_list("pk", flat=True).first()
-    docs.append(("протокол заседания, DOCX", reverse("councils:protocol", args=[meeting]) if meeting else None))
+    docs.append(("протокол заседания, DOCX", _url("councils:protocol", meeting)))
     sub = Submission.objects.order_by("pk").values_list("pk", flat=True).first()
-    docs.append(("сводный отчёт школы, DOCX", reverse("submissions:combined", args=[sub]) if sub else None))
+    docs.append(("сводный отчёт школы, DOCX", _url("submissions:combined", sub)))
     ev = Evaluation.objects.order_by("pk").values_list("pk", flat=True).first()
     for fmt in ("xlsx", "docx"):
-        docs.append(
-            (f"заключение об эффективности, {fmt.upper()}", reverse("evaluation:export", args=[ev, fmt]) if ev else None)
-        )
+        docs.append((f"заключение об эффективности, {fmt.upper()}", _url("evaluation:export", ev, fmt)))
     docs.append(("реестр практик, XLSX", reverse("practices:export")))
     docs.append(("реестр ресурсов, XLSX", reverse("resources:export")))
     docs.append(("кадры и диагностика, XLSX", reverse("diagnostics:people_export")))
@@ -89,15 +94,21 @@ def main() -> None:
         if url is None:
             print(f"{what:40s} нет на этой базе")
             continue
-        times, size, status = [], 0, 0
+        times, size, status, job_note = [], 0, 0, ""
         for _ in range(args.repeat):
             t = time.perf_counter()
             resp = client.get(url)
+            if resp.status_code == 302 and "/export/" in resp["Location"]:  # a large list: its job
+                job = Job.objects.filter(kind=LIST_EXPORT_KIND).latest("pk")
+                done = job_execute(job_id=job.pk)
+                job_note = f" (задача: {done.result.get('rows')} школ, файл записан за "
+                job_note += f"{time.perf_counter() - t:.2f} с с запросом)"
+                resp = client.get(url)
             body = b"".join(resp.streaming_content) if resp.streaming else resp.content
             times.append(time.perf_counter() - t)
             size, status = len(body), resp.status_code
         ms = " / ".join(f"{x * 1000:,.0f}" for x in times)
-        print(f"{what:40s} {status} {ms} ms  {size:,} B")
+        print(f"{what:40s} {status} {ms} ms  {size:,} B{job_note}")
 
 
 if __name__ == "__main__":
