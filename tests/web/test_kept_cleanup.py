@@ -17,6 +17,7 @@ from shnor.serving import uploads_cleanup_once
 from shnor.web.cases import services as case_services
 from shnor.web.cases.dossier_job import DOSSIER_KIND
 from shnor.web.cases.dossier_job import KEPT as DOSSIERS
+from shnor.web.identification.list_export_job import KEPT as LISTS
 from shnor.web.jobs.cleanup import kept_cleanup
 from shnor.web.jobs.kept import kept_open, kept_stores
 from shnor.web.jobs.models import Job
@@ -60,8 +61,8 @@ def login(user) -> Client:
     return client
 
 
-def test_both_stores_are_known_to_the_cleanup() -> None:
-    assert {s.subfolder for s in kept_stores()} >= {"registry", "dossiers"}
+def test_every_store_is_known_to_the_cleanup() -> None:
+    assert {s.subfolder for s in kept_stores()} >= {"registry", "dossiers", "lists"}
 
 
 def test_old_files_of_every_store_go_with_their_descriptions(home, settings) -> None:
@@ -70,6 +71,8 @@ def test_old_files_of_every_store_go_with_their_descriptions(home, settings) -> 
     new_report = keep(rj.KEPT, "fedcba9876543210-" + "b" * 24, 5)
     old_dossier = keep(DOSSIERS, "c7-pdf-" + "c" * 24, 31)
     new_dossier = keep(DOSSIERS, "c7-docx-" + "d" * 24, 29)
+    old_list = keep(LISTS, "fioko-r3-" + "1" * 16 + "-" + "a" * 24, 45)
+    new_list = keep(LISTS, "low_results-r3-" + "2" * 16 + "-" + "b" * 24, 2)
     # a description whose file never came (the writer died between the two): removed when old
     orphan = rj.KEPT.paths("1111111111111111-" + "e" * 24)[1]
     orphan.write_text('{"name": "x", "mime": "y"}', encoding="utf-8")
@@ -92,10 +95,10 @@ def test_old_files_of_every_store_go_with_their_descriptions(home, settings) -> 
 
     removed = kept_cleanup()
 
-    assert sorted(removed) == sorted([old_report[0], old_dossier[0], orphan, old_deficit])
-    for path in (*old_report, *old_dossier, orphan, old_deficit):
+    assert sorted(removed) == sorted([old_report[0], old_dossier[0], old_list[0], orphan, old_deficit])
+    for path in (*old_report, *old_dossier, *old_list, orphan, old_deficit):
         assert not path.exists(), path.name
-    for path in (*new_report, *new_dossier, new_deficit, *foreign):
+    for path in (*new_report, *new_dossier, *new_list, new_deficit, *foreign):
         assert path.exists(), path.name
     assert rj.KEPT.get(REPORT_KEY) is None
     assert rj.KEPT.get("fedcba9876543210-" + "b" * 24) is not None
