@@ -93,7 +93,8 @@ def main() -> None:
         params = p.params()
         params["today"] = today.isoformat()
         res = bulk_create(actor=admin, plan_params=params, progress=lambda _m: None)
-        say(f"дорожные карты: {res}", t0)
+        made = {k: v for k, v in res.items() if not k.endswith("_ids")}  # (not the thousands of ids)
+        say(f"дорожные карты: {made}", t0)
     print(
         f"ListVersion {ListVersion.objects.count()}, Roadmap {Roadmap.objects.count()}, "
         f"runs {MethodologyRun.objects.count()}",
