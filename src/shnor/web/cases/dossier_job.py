@@ -17,12 +17,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from pathlib import Path
 from typing import Any
 
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.utils.http import content_disposition_header
 
 from shnor.web.accounts.scope import User
 from shnor.web.cases import selectors as sel
@@ -33,7 +31,7 @@ from shnor.web.cases.models import (
     ObjectivityCase,
     RecheckWork,
 )
-from shnor.web.jobs.kept import KeptFiles, kept_open
+from shnor.web.jobs.kept import KeptFiles
 from shnor.web.jobs.kinds import Stage
 from shnor.web.jobs.models import Job
 from shnor.web.jobs.selectors import jobs_visible_to
@@ -70,11 +68,6 @@ def dossier_key(*, case: ObjectivityCase, fmt: str) -> str:
 KEPT = KeptFiles("dossiers", re.compile(r"^c\d+-(docx|pdf)-[0-9a-f]{24}$"))
 
 
-def dossier_kept(*, key: str) -> tuple[Path, str, str] | None:
-    """(path, file name, type) of the kept dossier under ``key``; None when it is not there."""
-    return KEPT.get(key)
-
-
 def dossier_job(params: dict[str, Any], stage: Stage) -> dict[str, Any]:
     """Build one case's dossier as the user who asked (the case must be visible to them) into the kept
     files, unless the file for the current data is already there; the result names the key."""
@@ -107,12 +100,8 @@ def dossier_response(request: HttpRequest, *, case: ObjectivityCase, fmt: str) -
     """The dossier at once when it is kept for the current data, else a job (one per user, case and format
     while it waits or runs) and its progress page. A download refreshes the kept file's age; a file removed
     meanwhile is made again."""
-    kept = dossier_kept(key=dossier_key(case=case, fmt=fmt))
-    handle = kept_open(kept[0]) if kept is not None else None
-    if kept is not None and handle is not None:
-        _path, name, mime = kept
-        response = FileResponse(handle, content_type=mime)
-        response["Content-Disposition"] = content_disposition_header(True, name)
+    response = KEPT.download(dossier_key(case=case, fmt=fmt))
+    if response is not None:
         return response
     user: User = request.user
     running = (
@@ -130,4 +119,4 @@ def dossier_response(request: HttpRequest, *, case: ObjectivityCase, fmt: str) -
     return redirect("cases:dossier_job", pk=case.pk, job=job.pk)
 
 
-__all__ = ["DOSSIER_KIND", "dossier_job", "dossier_key", "dossier_kept", "dossier_response"]
+__all__ = ["DOSSIER_KIND", "dossier_job", "dossier_key", "dossier_response"]

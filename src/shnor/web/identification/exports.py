@@ -10,6 +10,9 @@ from shnor.web.identification import listing
 from shnor.web.identification.membership import LISTS, Basis
 from shnor.web.identification.models import MethodologyRun
 
+#: The workbook's media type.
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 #: Excel column widths by row key (others 14).
 WIDTHS = {"name": 50, "municipality": 28, "track_label": 34, "details": 70, "category": 22}
 

@@ -18,17 +18,16 @@ from typing import Any
 
 import orjson
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 
 from shnor.web.accounts.audit import audit_record
 from shnor.web.accounts.scope import User
 from shnor.web.accounts.selectors import schools_visible_to
-from shnor.web.identification.exports import columns_for, list_xlsx
+from shnor.web.identification.exports import XLSX_MIME, columns_for, list_xlsx
 from shnor.web.identification.membership import LISTS
-from shnor.web.jobs.kept import KeptFiles, kept_open
+from shnor.web.jobs.kept import KeptFiles
 from shnor.web.jobs.kinds import Stage
 from shnor.web.jobs.models import Job
 from shnor.web.jobs.selectors import jobs_visible_to
@@ -44,8 +43,6 @@ DIRECT_ROWS = 2000
 KEPT = KeptFiles(
     "lists", re.compile(r"^(low_results|social_risk|objectivity|fioko)-r\d+-[0-9a-f]{16}-[0-9a-f]{24}$")
 )
-
-_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _sha(value: Any, n: int) -> str:
@@ -90,13 +87,9 @@ def export_response(request: HttpRequest, ctx: dict) -> HttpResponse:
     or runs) and its progress page."""
     user: User = request.user
     key = export_key(ctx, user=user, query=request.GET)
-    kept = KEPT.get(key)
-    handle = kept_open(kept[0]) if kept is not None else None
-    if kept is not None and handle is not None:
-        _path, name, mime = kept
-        audit_export(request.GET, ctx, name)
-        response = FileResponse(handle, content_type=mime)
-        response["Content-Disposition"] = content_disposition_header(True, name)
+    response = KEPT.download(key)
+    if response is not None:
+        audit_export(request.GET, ctx, str(response.filename))
         return response
     running = (
         jobs_visible_to(user=user)
@@ -136,7 +129,7 @@ def list_export_job(params: dict[str, Any], stage: Stage) -> dict[str, Any]:
     if KEPT.get(key) is None:
         stage(f"запись XLSX (школ: {len(ctx['rows'])})")
         name, body = list_xlsx(rows=ctx["rows"], kind=ctx["kind"], run=ctx["run"], basis=ctx["basis"])
-        KEPT.put(key, name=name, mime=_MIME, body=body)
+        KEPT.put(key, name=name, mime=XLSX_MIME, body=body)
         return {"key": key, "rows": len(ctx["rows"]), "rendered": True, "size": len(body)}
     return {"key": key, "rows": len(ctx["rows"]), "rendered": False}
 
@@ -147,18 +140,13 @@ def export_job_page(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     job = get_object_or_404(jobs_visible_to(user=request.user).filter(kind=LIST_EXPORT_KIND), pk=pk)
     if kind not in LISTS or job.params.get("kind") != kind:
         raise Http404("нет такой выгрузки")
-    back = reverse("identification:list", kwargs={"kind": kind}) + _query_suffix(job.params.get("query"))
-    download = None
-    if job.status == Job.DONE:
-        download = reverse("identification:export", kwargs={"kind": kind}) + _query_suffix(
-            job.params.get("query")
-        )
+    query = job.params.get("query")
+    suffix = f"?{query}" if query else ""
+    back = reverse("identification:list", kwargs={"kind": kind}) + suffix
+    done = job.status == Job.DONE
+    download = reverse("identification:export", kwargs={"kind": kind}) + suffix if done else None
     return render(
         request,
         "identification/list_export_job.html",
         {"job": job, "spec": LISTS[kind], "back": back, "download": download},
     )
-
-
-def _query_suffix(query: Any) -> str:
-    return f"?{query}" if query else ""

@@ -22,7 +22,7 @@ from shnor.web.accounts.audit import audit_record
 from shnor.web.accounts.selectors import municipalities_visible_to, regions_visible_to, schools_visible_to
 from shnor.web.identification import list_export_job, listing, membership
 from shnor.web.identification import selectors as ident
-from shnor.web.identification.exports import list_xlsx
+from shnor.web.identification.exports import XLSX_MIME, list_xlsx
 from shnor.web.identification.models import MethodologyRun, TrackChoice
 from shnor.web.identification.track_choices import can_choose_track, people_for, track_choose
 from shnor.web.registry.models import School
@@ -370,7 +370,7 @@ def list_view(request: HttpRequest, kind: str) -> HttpResponse:
 @login_required
 def list_export(request: HttpRequest, kind: str) -> HttpResponse:
     """The same list, same filters and order, as XLSX: at once for a list of up to
-    ``list_export.DIRECT_ROWS`` schools, else from a background job (its kept file when there is one)."""
+    ``list_export_job.DIRECT_ROWS`` schools, else from a background job (its kept file when there is one)."""
     ctx = _list_context(request, kind)
     if ctx["run"] is None:
         raise Http404("нет завершённого расчёта")
@@ -378,9 +378,7 @@ def list_export(request: HttpRequest, kind: str) -> HttpResponse:
         return list_export_job.export_response(request, ctx)
     filename, content = list_xlsx(rows=ctx["rows"], kind=kind, run=ctx["run"], basis=ctx["basis"])
     list_export_job.audit_export(request.GET, ctx, filename)
-    response = HttpResponse(
-        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
+    response = HttpResponse(content, content_type=XLSX_MIME)
     response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from django.conf import settings
+from django.http import FileResponse
 
 
 def write_whole(target: Path, data: bytes) -> None:
@@ -90,6 +91,16 @@ class KeptFiles:
         except FileNotFoundError:  # removed meanwhile by the cleanup
             return None
         return body, str(info["name"]), str(info["mime"])
+
+    def download(self, key: str) -> FileResponse | None:
+        """The file kept under ``key`` as an attachment under its name, its age refreshed (``kept_open``);
+        None when it is not there or was removed meanwhile (the caller makes it again)."""
+        kept = self.get(key)
+        handle = kept_open(kept[0]) if kept is not None else None
+        if kept is None or handle is None:
+            return None
+        _path, name, mime = kept
+        return FileResponse(handle, content_type=mime, as_attachment=True, filename=name)
 
     def put(self, key: str, *, name: str, mime: str, body: bytes) -> None:
         """Keep ``body`` under ``key`` (the description first, the file last, so that the file is there
