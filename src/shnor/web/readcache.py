@@ -1,9 +1,9 @@
 """Reading through the cache without reading back what was just stored.
 
 Django's ``cache.get_or_set`` adds a missing value and then gets it again, so every miss pays the
-pickling and the unpickling of the value on top of making it: for a school card's flags the read-back
-alone is ≈ 7 ms (the flags' charts unpickled), for a country-wide list hundreds of milliseconds. Here a
-miss returns the value it made (the cache keeps its own pickled copy, so the caller may change it)."""
+pickling and the unpickling of the value on top of making it (a school card's flags with their charts,
+a country-wide list's rows: docs/benchmarks.md, «The school card's cost cut»). Here a miss returns the
+value it made (the cache keeps its own pickled copy, so the caller may change it)."""
 
 from __future__ import annotations
 

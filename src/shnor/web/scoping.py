@@ -63,9 +63,9 @@ class ScopedQuerySet(models.QuerySet):
 @functools.lru_cache(maxsize=4096)
 def _visible(model: Any, scope: Any) -> Q | None:
     """The filter of ``model``'s rows ``scope`` sees, None for none; made once per model and scope (a
-    school card narrows some sixty querysets, each through a chain of subqueries; building the chain
-    again each time was a fifth of the card's time). The subqueries stay querysets inside the filter,
-    evaluated by the database with each query, so what they select is never stale."""
+    school card narrows some sixty querysets, each through a chain of subqueries, which were built again
+    each time). The subqueries stay querysets inside the filter, evaluated by the database with each
+    query, so what they select is never stale."""
     spec = model.scope_field
     if spec == "pk":
         return _registered("root_rule")(scope)

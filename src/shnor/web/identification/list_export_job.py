@@ -1,7 +1,7 @@
 """A large list's XLSX as a background job. A region's list (tens to hundreds of schools) is written in the
-request in tens of milliseconds; a country-wide list of 5,000–11,000 schools takes seconds (its rows and
-xlsxwriter: ``scripts/single_docs_bench.py``, docs/benchmarks.md), so above ``DIRECT_ROWS`` schools the
-request starts a job and shows its progress, and the finished file is kept.
+request; a country-wide list of thousands of schools takes too long for a request (its rows and
+xlsxwriter: ``scripts/single_docs_bench.py``, docs/benchmarks.md «Single documents»), so above
+``DIRECT_ROWS`` schools the request starts a job and shows its progress, and the finished file is kept.
 
 The kept file's key is a slot — the list, the run and what narrows it (the user's scope, the filters and
 the order) — and a data version: a hash of what the workbook prints (its title, file name and every
@@ -36,7 +36,7 @@ from shnor.web.jobs.services import job_enqueue
 #: the job kind (shown as is on the jobs page, like other apps' Russian kinds)
 LIST_EXPORT_KIND = "Выгрузка списка (XLSX)"
 
-#: Lists of up to this many schools are written in the request (a region's list: tens of milliseconds).
+#: Lists of up to this many schools are written in the request (a region's lists are far shorter).
 DIRECT_ROWS = 2000
 
 #: the kept workbooks: ``<list>-r<run>-<scope and filters>-<data version>``
