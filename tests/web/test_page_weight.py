@@ -146,5 +146,8 @@ def test_pages_without_charts_load_no_plotly_and_pages_with_charts_draw(browser,
         page.goto(f"{served.url}/schools/{served.world.school.school_id}/", wait_until="networkidle")
         page.locator(".chart[data-drawn='1']").first.wait_for(timeout=20000)
         assert any("/static/vendor/plotly.min." in u for u in wire.urls)
+        # the page's last requests answered before the browser closes: a request the live server is
+        # still serving at teardown closes its connection from another thread (an error on SQLite)
+        page.wait_for_load_state("networkidle")
     finally:
         context.close()
