@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import NinjaAPI, Path, Query
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 from ninja.security import HttpBearer, django_auth
+from pydantic import TypeAdapter
 
 from shnor.web.accounts.selectors import (
     municipalities_visible_to,
@@ -18,6 +19,7 @@ from shnor.web.accounts.selectors import (
     user_role_label,
 )
 from shnor.web.accounts.services import api_token_user
+from shnor.web.api.renderer import ORJSONRenderer, dumps
 from shnor.web.api.schemas import (
     ListRowOut,
     ListStateOut,
@@ -40,6 +42,7 @@ from shnor.web.identification.models import SchoolOutcome
 from shnor.web.identification.presenters import Presentation, present
 from shnor.web.interviews.api import router as interviews_router
 from shnor.web.practices.api import router as practices_router
+from shnor.web.readcache import cached
 from shnor.web.registry.models import School
 from shnor.web.registry.selectors import schools_search
 from shnor.web.resources.api import router as resources_router
@@ -67,6 +70,7 @@ api = NinjaAPI(
     openapi_url="/openapi.json",
     docs_url="/docs",
     urls_namespace="api",
+    renderer=ORJSONRenderer(),
 )
 api.add_router("/resources/", resources_router)
 api.add_router("/practices/", practices_router)
@@ -181,13 +185,33 @@ def school(request: HttpRequest, school_id: str = Path(..., **TEXT)) -> dict:
 @api.get("/schools/{school_id}/outcomes", response=list[OutcomeOut], summary="Итоги методики по школе")
 def school_outcomes(
     request: HttpRequest, school_id: str = Path(..., **TEXT), run: int | None = Query(None, **ID)
-) -> list:
-    """Every method's outcome for the school (with evidence) in one run, or in every done run."""
+) -> HttpResponse:
+    """Every method's outcome for the school (with evidence) in one run, or in every done run.
+
+    The answer is kept whole (checked against ``OutcomeOut`` and written once) under the school and the
+    done runs it covers: a done run's outcomes never change, and a new or removed run changes the key.
+    Who may see the school is checked on every call, before the kept answer is read."""
     obj = get_object_or_404(schools_visible_to(user=request.user), school_id=school_id)
-    qs = SchoolOutcome.objects.filter(school=obj, run__in=ident.runs_done()).select_related("run")
+    runs = ident.runs_done()
     if run is not None:
-        qs = qs.filter(run_id=run)
-    return [
+        runs = runs.filter(pk=run)
+    run_ids = list(runs.values_list("pk", flat=True))
+    key = f"shnor:api:outcomes:{obj.pk}:{','.join(map(str, sorted(run_ids)))}"
+    body = cached(key, lambda: _outcomes_json(obj, run_ids), ident.READ_CACHE_SECONDS)
+    return HttpResponse(body, content_type="application/json; charset=utf-8")
+
+
+_OUTCOMES = TypeAdapter(list[OutcomeOut])
+
+
+def _outcomes_json(school: School, run_ids: list[int]) -> bytes:
+    """``school_outcomes``' answer as UTF-8 JSON, checked against its schema as Ninja checks it."""
+    qs = (
+        SchoolOutcome.objects.filter(school=school, run_id__in=run_ids)
+        .select_related("run")
+        .defer(*(f"run__{f}" for f in ident.RUN_HEAVY_FIELDS))
+    )
+    rows = [
         {
             "run_id": o.run_id,
             "year": o.run.year,
@@ -201,6 +225,7 @@ def school_outcomes(
         for o in qs.order_by("-run__year", "-run__started_at", "method")
         for data in [ident.outcome_data_resolved(outcome=o, run=o.run)]
     ]
+    return dumps([r.model_dump() for r in _OUTCOMES.validate_python(rows)])
 
 
 @api.get("/runs", response=list[RunOut], summary="Расчёты по методике")
