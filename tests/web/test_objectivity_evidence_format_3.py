@@ -105,6 +105,27 @@ def test_a_school_whose_region_half_differs_keeps_its_own() -> None:
     assert resolve(ev_b, shared)["signs"][0] == b
 
 
+def test_sharing_leaves_the_schools_record_as_it_was() -> None:
+    # two parts under one chart and one under bunching's boundaries move: the copies made on the way
+    # are the stored record's, never the method's
+    rec = {
+        "id": "task_pattern:vpr:ma:4",
+        "chart": {"task_success": {"school": [1.0], "region": [50.0], "levels": ["Б"]}},
+        "boundaries": [{"tests": {"year": [2024], "grade": [4]}, "cut": 7}],
+        "reason": "мало участников",
+    }
+    before = json.loads(json.dumps(rec))
+    shared: dict[str, Any] = {}
+    first, second = (share({"format": 2, "signs": [json.loads(json.dumps(rec))]}, shared) for _ in range(2))
+    third = share({"format": 2, "signs": [rec]}, shared)
+    assert rec == before
+    stored = _records(third, shared)[0]
+    assert stored["chart"]["task_success"] == {"school": [1.0]}
+    assert stored["boundaries"] == [{"tests": {}, "cut": 7}]
+    assert "reason" not in stored
+    assert all(resolve(ev, shared)["signs"][0] == before for ev in (first, second, third))
+
+
 def test_the_contract_regions_bytes_a_school_decrease(made) -> None:
     v2 = made["evidence"].str.len_bytes()
     shared: dict[str, Any] = {}

@@ -74,16 +74,6 @@ def _get(node: Mapping[str, Any], path: tuple[str | int, ...]) -> Any:
     return cur
 
 
-def _without(node: Any, path: tuple[str | int, ...]) -> Any:
-    """A copy of ``node`` without ``path`` (the objects and lists along it copied, nothing else)."""
-    out = list(node) if type(node) is list else dict(node)
-    if len(path) == 1:
-        del out[path[0]]  # type: ignore[arg-type]
-    else:
-        out[path[0]] = _without(out[path[0]], path[1:])  # type: ignore[index]
-    return out
-
-
 def _with(node: Any, path: tuple[str | int, ...], value: Any) -> Any:
     """A copy of ``node`` with ``value`` at ``path`` (missing objects along it made; a list index
     that is not there: ``node`` as it is)."""
@@ -102,27 +92,57 @@ def _with(node: Any, path: tuple[str | int, ...], value: Any) -> Any:
     return out
 
 
+_Path = tuple[str | int, ...]
+#: For each set of top-level keys a record has of ``_TOP``: the bit, path and name of each of
+#: ``SHARED_PATHS`` under them, in bit order (a record is checked for these paths only).
+_CANDIDATES: dict[frozenset[str | int], tuple[tuple[int, _Path, str], ...]] = {}
+
+
+def _candidates(tops: frozenset[str | int]) -> tuple[tuple[int, _Path, str], ...]:
+    """``_CANDIDATES[tops]``, made the first time a record has these top-level keys."""
+    found = _CANDIDATES.get(tops)
+    if found is None:
+        found = _CANDIDATES[tops] = tuple(
+            (1 << i, path, _NAMES[i]) for i, path in enumerate(SHARED_PATHS) if path[0] in tops
+        )
+    return found
+
+
+def _remove(out: dict[str, Any], path: _Path, copied: dict[_Path, Any]) -> None:
+    """``path`` removed from ``out`` (a copy), each object or list along it copied once for the record
+    (``copied``: the copies made so far, by path) — never the caller's node."""
+    cur: Any = out
+    for depth in range(len(path) - 1):
+        head = path[: depth + 1]
+        nxt = copied.get(head)
+        if nxt is None:
+            child = cur[path[depth]]
+            nxt = copied[head] = list(child) if type(child) is list else dict(child)
+            cur[path[depth]] = nxt
+        cur = nxt
+    del cur[path[-1]]
+
+
 def share_node(key: str, node: Mapping[str, Any], shared: MutableMapping[str, Any]) -> dict[str, Any]:
     """A record (or pooled test) without the parts equal to the run's for ``key``; the first school's
     value of a part becomes the run's. ``shared`` is changed."""
     out: dict[str, Any] = dict(node)
     out.pop(MOVED, None)
-    if _TOP.isdisjoint(out):
+    tops = _TOP.intersection(out)
+    if not tops:
         return out
     entry = shared.setdefault(key, {})
     bits = 0
-    for i, path in enumerate(SHARED_PATHS):
-        if path[0] not in out:
-            continue
+    copied: dict[_Path, Any] = {}
+    for bit, path, name in _candidates(tops):
         v = _get(out, path)
         if v is None:
             continue
-        name = _NAMES[i]
         if name not in entry:
             entry[name] = v
         if entry[name] == v:
-            out = _without(out, path)
-            bits |= 1 << i
+            _remove(out, path, copied)
+            bits |= bit
     if not entry:
         del shared[key]
     if bits:
@@ -152,7 +172,10 @@ def share(evidence: Mapping[str, Any], shared: MutableMapping[str, Any]) -> dict
     out: dict[str, Any] = {**ev, "format": FORMAT}
     if isinstance(ev.get("signs"), list):
         out["signs"] = to_tables(
-            [share_node(str(r.get("id")), r, shared) if isinstance(r, Mapping) else r for r in ev["signs"]],
+            [
+                share_node(str(r.get("id")), r, shared) if type(r) is dict or isinstance(r, Mapping) else r
+                for r in ev["signs"]
+            ],
             shared.setdefault(TABLES, []),
             shared.setdefault(TEXTS, []),
         )
