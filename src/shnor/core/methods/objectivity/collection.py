@@ -4,7 +4,7 @@ they come (``collect``) with the school-level tests made meanwhile, and the whol
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -54,10 +54,29 @@ class Started:
     """The per-procedure tests of a year, submitted to workers: their results, in order, and once
     ``collect`` has taken them in, what was collected."""
 
-    def __init__(self, results: Iterator[tuple[Any, ...]], earlier: Iterator[Any]) -> None:
+    def __init__(
+        self,
+        results: Iterator[tuple[Any, ...]],
+        earlier: Iterator[Any],
+        pooled: dict[str, workers_mod.Job],
+    ) -> None:
         self.results = results
         self.earlier = earlier  # the earlier pooled years' bunching null distributions (or None each)
+        self.pooled = pooled  # the pooled signs that need no procedure (``_pooled_apart``), by sign
         self.collected: _Collected | None = None
+
+
+def _pooled_apart(config: Mapping[str, Any]) -> dict[str, Callable[[Inputs, Mapping[str, Any]], Any]]:
+    """The pooled signs made by a worker of their own beside the procedures (they need none of them),
+    in the order they join the school-level tests: the journal's and lenient checking's, when on."""
+    cfg_s = config["signs"]
+    lenient = cfg_s.get("lenient_checking", {})
+    out: dict[str, Callable[[Inputs, Mapping[str, Any]], Any]] = {}
+    if cfg_s["journal_corr"]["enabled"] and cfg_s["journal_corr"].get("pool", False):
+        out["journal_corr"] = journal_corr_pooled
+    if lenient.get("enabled", False) and lenient.get("pool", False):
+        out["lenient_checking"] = lenient_pooled
+    return out
 
 
 class _Collected:
@@ -76,17 +95,21 @@ class _Collected:
         self.with_vpr: dict[str, None] = {}
         self.gia: dict[str, dict[str, Any]] | None = None
         self.fluct: dict[str, dict[str, Any]] | None = None
+        self.pooled: dict[str, dict[str, dict[str, Any]]] = {}  # ``_pooled_apart``'s signs, made
 
 
 def start(inputs: Inputs, config: Mapping[str, Any], workers: workers_mod.Workers) -> Started:
-    """Submit every procedure's tests to ``workers`` (in order); ``run(..., started=)`` collects them,
-    so the caller can queue other work behind them first."""
+    """Submit every procedure's tests to ``workers`` (in order), then the pooled signs that need no
+    procedure (``_pooled_apart``: in the serial combination they held up the storing of the
+    evidence; behind the procedures they fill the workers' tail); ``run(..., started=)`` collects
+    them, so the caller can queue other work behind them first."""
     cfg = dict(config)
     return Started(
         workers.map(_unit_tests_packed, [(inputs, cfg, key) for key in _units(inputs, config)]),
         workers.map(
             earlier_null_pmfs, [(inputs, cfg, year, key) for year, key in earlier_units(inputs, config)]
         ),
+        {sign: workers.submit(fn, inputs, cfg) for sign, fn in _pooled_apart(config).items()},
     )
 
 
@@ -119,6 +142,7 @@ def collect(inputs: Inputs, config: Mapping[str, Any], started: Started) -> None
     for earlier in started.earlier:  # (after this year's: the order the sums are made in)
         if earlier is not None:
             c.pooled_bunching.add(earlier)
+    c.pooled = {sign: job.result() for sign, job in started.pooled.items()}
     started.collected = c
 
 
@@ -138,7 +162,7 @@ def evaluate(
     assert c is not None
     started.collected = None  # (held here from now on, and freed with the tests)
     cols, blobs, region_rows, pooled_bunching = c.cols, c.blobs, c.region_rows, c.pooled_bunching
-    with_results, with_vpr, gia, fluct = c.with_results, c.with_vpr, c.gia, c.fluct
+    with_results, with_vpr, gia, fluct, apart = c.with_results, c.with_vpr, c.gia, c.fluct, c.pooled
     del c
     pooled: dict[str, dict[str, dict[str, Any]]] = {}
     cfg_s = config["signs"]
@@ -150,11 +174,7 @@ def evaluate(
         school_level["fluctuation"] = fluct
     if cfg_s.get("participation", {}).get("enabled", False):
         school_level["participation"] = participation(inputs, config, fluct)
-    if cfg_s["journal_corr"]["enabled"] and cfg_s["journal_corr"].get("pool", False):
-        school_level["journal_corr"] = journal_corr_pooled(inputs, config)
-    lenient = cfg_s.get("lenient_checking", {})
-    if lenient.get("enabled", False) and lenient.get("pool", False):
-        school_level["lenient_checking"] = lenient_pooled(inputs, config)
+    school_level.update(apart)  # (the journal's and lenient checking's, made beside the procedures)
     for sign, res in school_level.items():
         if cfg_s[sign].get("pooled_empirical_null", False):
             calib = empirical_null(res, int(config["empirical_null_min_schools"]))
