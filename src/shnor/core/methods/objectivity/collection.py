@@ -82,8 +82,7 @@ def _pooled_apart(config: Mapping[str, Any]) -> dict[str, Callable[[Inputs, Mapp
 class _Collected:
     """Every procedure's tests taken in (``collect``): the record columns and buffers, the region's
     bunching rows, pooled bunching's sums, the schools with results and with ВПР, and the
-    school-level tests that need no procedure (pooled fluctuation, participation, ВПР vs ГИА — made
-    here while the workers work — and the journal's and lenient checking's, made by the workers)."""
+    school-level tests that need no procedure (pooled fluctuation, ВПР vs ГИА)."""
 
     def __init__(self) -> None:
         self.cols: list[list[Any]] = [
@@ -96,7 +95,6 @@ class _Collected:
         self.with_vpr: dict[str, None] = {}
         self.gia: dict[str, dict[str, Any]] | None = None
         self.fluct: dict[str, dict[str, Any]] | None = None
-        self.participation: dict[str, dict[str, Any]] | None = None
         self.pooled: dict[str, dict[str, dict[str, Any]]] = {}  # ``_pooled_apart``'s signs, made
 
 
@@ -130,8 +128,6 @@ def collect(inputs: Inputs, config: Mapping[str, Any], started: Started) -> None
         if cfg_s["fluctuation"]["enabled"] and cfg_s["fluctuation"].get("pool", False)
         else None
     )
-    if cfg_s.get("participation", {}).get("enabled", False):
-        c.participation = participation(inputs, config, c.fluct)
     for (unit_cols, blob, schools), rows, pmfs in started.results:
         c.with_results.update(dict.fromkeys(schools))
         if unit_cols[3] and unit_cols[3][0] == "vpr":  # (a procedure's records are all of one procedure)
@@ -167,7 +163,6 @@ def evaluate(
     started.collected = None  # (held here from now on, and freed with the tests)
     cols, blobs, region_rows, pooled_bunching = c.cols, c.blobs, c.region_rows, c.pooled_bunching
     with_results, with_vpr, gia, fluct, apart = c.with_results, c.with_vpr, c.gia, c.fluct, c.pooled
-    participated = c.participation
     del c
     pooled: dict[str, dict[str, dict[str, Any]]] = {}
     cfg_s = config["signs"]
@@ -177,8 +172,8 @@ def evaluate(
         school_level["bunching"] = bunching_pooled(inputs, config, pooled_bunching)
     if fluct is not None:
         school_level["fluctuation"] = fluct
-    if participated is not None:
-        school_level["participation"] = participated
+    if cfg_s.get("participation", {}).get("enabled", False):
+        school_level["participation"] = participation(inputs, config, fluct)
     school_level.update(apart)  # (the journal's and lenient checking's, made beside the procedures)
     for sign, res in school_level.items():
         if cfg_s[sign].get("pooled_empirical_null", False):
