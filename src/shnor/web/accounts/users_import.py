@@ -46,6 +46,7 @@ from shnor.web.accounts.users import (
     user_update,
 )
 from shnor.web.registry.models import Municipality, Region, School
+from shnor.web.registry.selectors import in_region
 
 MAX_ROWS = 20000
 
@@ -321,9 +322,7 @@ class _Registry:
 
     def __init__(self, region: Region, logins: list[str]) -> None:
         self.region = region
-        schools = School.objects.select_related("municipality", "region").filter(
-            Q(region=region) | Q(municipality__region=region)
-        )
+        schools = School.objects.select_related("municipality", "region").filter(in_region(region.pk))
         self.schools = {s.school_id.lower(): s for s in schools}
         muns = list(Municipality.objects.filter(region=region).select_related("region"))
         self.mun_by_code = {m.code.lower(): m for m in muns}

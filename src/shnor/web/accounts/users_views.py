@@ -61,6 +61,7 @@ from shnor.web.accounts.users import (
 from shnor.web.accounts.users_forms import ImportForm, InviteCodeForm, UserForm
 from shnor.web.accounts.users_import import COLUMNS, ImportPlan, import_apply, import_plan, users_file_read
 from shnor.web.registry.models import Municipality, Region
+from shnor.web.registry.selectors import in_region
 
 SESSION_IMPORTS = "shnor_user_imports"
 SESSION_INVITATION = "shnor_invitation"
@@ -164,13 +165,11 @@ def _initial(user: User) -> dict:
 
 
 def _schools_hint(region: Region | None) -> list:
-    from django.db.models import Q
-
     from shnor.web.registry.models import School
 
     qs = School.objects.order_by("school_id").only("school_id", "name")
     if region is not None:
-        qs = qs.filter(Q(region=region) | Q(municipality__region=region))
+        qs = qs.filter(in_region(region.pk))
     return list(qs[:5000])
 
 

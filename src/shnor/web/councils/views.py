@@ -13,7 +13,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -29,6 +28,7 @@ from shnor.web.councils import selectors as sel
 from shnor.web.councils import services
 from shnor.web.councils.models import AgendaItem, Group, GroupLevel, Meeting, Member, TaskStatus
 from shnor.web.registry.models import Region
+from shnor.web.registry.selectors import in_region
 
 
 def _errors(request: HttpRequest, exc: ValidationError) -> None:
@@ -64,9 +64,7 @@ def _unit_schools(request: HttpRequest, group: Group):
     qs = schools_visible_to(user=request.user)
     if group.level == GroupLevel.MUNICIPALITY:
         return qs.filter(municipality_id=group.municipality_id).order_by("name")
-    return qs.filter(Q(region_id=group.region_id) | Q(municipality__region_id=group.region_id)).order_by(
-        "name"
-    )
+    return qs.filter(in_region(group.region_id)).order_by("name")
 
 
 @login_required

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from shnor.web.accounts.roles import Role
 from shnor.web.accounts.scope import User, scope_of
 from shnor.web.diagnostics.models import HeadReserve, Internship, MentoringPair, Person
 from shnor.web.diagnostics.people_selectors import listed_school_ids, people_visible_to
 from shnor.web.registry.models import Municipality, School
+from shnor.web.registry.selectors import in_region
 
 
 class DateInput(forms.DateInput):
@@ -47,7 +48,7 @@ def region_schools(user: User) -> QuerySet[School]:
         region_id = school.region_id or (school.municipality.region_id if school.municipality else None)
     if region_id is None:
         return School.objects.none()
-    return School.objects.filter(Q(region_id=region_id) | Q(municipality__region_id=region_id))
+    return School.objects.filter(in_region(region_id))
 
 
 class PersonForm(forms.Form):

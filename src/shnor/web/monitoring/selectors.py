@@ -33,6 +33,7 @@ from shnor.web.monitoring.models import (
 )
 from shnor.web.regionconf import selectors as regionconf
 from shnor.web.registry.models import Municipality, Region, School, SchoolContext
+from shnor.web.registry.selectors import in_region
 
 LIST_METHODS = (
     SchoolOutcome.LOW_RESULTS,
@@ -86,7 +87,7 @@ def unit_schools(*, user: User, level: str, unit: Any) -> QuerySet[School]:
         return qs.filter(pk=unit.pk)
     if level == "municipality":
         return qs.filter(municipality=unit)
-    return qs.filter(Q(region=unit) | Q(municipality__region=unit))
+    return qs.filter(in_region(unit.pk))
 
 
 # --------------------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ from typing import Any
 
 import polars as pl
 from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
 
 from shnor.core.methods import indicators as ind
@@ -30,6 +29,7 @@ from shnor.web.monitoring.models import (
 from shnor.web.monitoring.selectors import supported_schools
 from shnor.web.regionconf import selectors as regionconf
 from shnor.web.registry.models import Municipality, Region, School
+from shnor.web.registry.selectors import in_region
 
 Progress = Callable[[str], None]
 
@@ -101,7 +101,7 @@ def _scope_region(user: User, municipality: Municipality | None) -> Region:
 
 
 def _region_schools(region: Region) -> Any:
-    return School.objects.filter(Q(region=region) | Q(municipality__region=region))
+    return School.objects.filter(in_region(region.pk))
 
 
 def effectiveness_analysis_start(
