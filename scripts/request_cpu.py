@@ -7,7 +7,8 @@ Django's test client as ``--user`` (the load test's region analyst by default), 
 every kind of the load test's ``MIX`` (the same URLs, schools drawn from the ones the user sees, seed 1),
 ``time.process_time`` (this process's CPU) and the wall time (with the database's own work) around
 each; the first request of a kind fills what its page caches. The mix's mean weighs each kind's mean
-by its share of the mix: 2 cores give at most ≈ 2 / mean requests a second (less under gunicorn).
+by its share of the mix: 2 cores give at most ≈ 2 / mean requests a second (less under gunicorn). The
+answers' mean size is printed beside (kB, as the client received them, uncompressed).
 """
 
 from __future__ import annotations
@@ -45,20 +46,22 @@ def main() -> None:
     client.get("/schools/")  # (loads the code)
     weighted, weights = 0.0, 0
     for kind, weight in MIX:
-        spent, walls = [], []
+        spent, walls, sizes = [], [], []
         for _ in range(args.each):
             url = _request(kind, known, rnd)
             t, w = time.process_time(), time.perf_counter()
             response = client.get(url)
             spent.append(time.process_time() - t)
             walls.append(time.perf_counter() - w)
+            sizes.append(len(response.content))
             assert response.status_code == 200, (url, response.status_code)
         mean = sum(spent) / len(spent)
         weighted += weight * mean
         weights += weight
         first, avg, wall = spent[0] * 1000, mean * 1000, sum(walls) / len(walls) * 1000
         share = f"{kind:18s} {weight:3d} % of the mix"
-        print(f"{share}: first {first:6.1f}, mean {avg:6.1f} ms CPU; wall {wall:6.1f} ms")
+        size = sum(sizes) / len(sizes) / 1000
+        print(f"{share}: first {first:6.1f}, mean {avg:6.1f} ms CPU; wall {wall:6.1f} ms; {size:7.1f} kB")
     print(f"the mix's mean: {weighted / weights * 1000:.1f} ms CPU a request")
 
 
