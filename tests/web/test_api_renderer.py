@@ -1,5 +1,6 @@
-"""The API's orjson renderer writes the document Ninja's ``json.dumps`` renderer wrote, and a school's
-outcomes are kept whole per school and set of done runs without a scope or a run leaking through."""
+"""The API's orjson renderer writes the document Ninja's ``json.dumps`` renderer wrote, a school's
+outcomes are kept whole per school and set of done runs without a scope or a run leaking through, and
+checked against their schema as Ninja checks them."""
 
 from __future__ import annotations
 
@@ -8,13 +9,18 @@ import json
 import uuid
 from decimal import Decimal
 
+import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils.translation import gettext_lazy
+from ninja import Schema
 from ninja.responses import NinjaJSONEncoder
+from pydantic import TypeAdapter, ValidationError
 
 from shnor.web.api.renderer import dumps
+from shnor.web.api.schemas import OutcomeOut
+from shnor.web.api.validation import plain_adapter, plain_model
 from shnor.web.identification.models import MethodologyRun
 
 VALUES = {
@@ -102,3 +108,46 @@ def test_kept_outcomes_are_not_given_to_a_user_who_may_not_see_the_school(world)
     school.force_login(world.users["school"])
     assert _outcomes(school, far)[0] == 404
     assert _outcomes(school, world.school.school_id)[0] == 200
+
+
+class _Resolved(Schema):
+    """A schema filled by a ``resolve_…`` method: only Ninja can check it."""
+
+    name: str
+
+    @staticmethod
+    def resolve_name(obj: object) -> str:
+        return "x"
+
+
+def _dumped(adapter: TypeAdapter, rows: list) -> list:
+    return [r.model_dump() for r in adapter.validate_python(rows)]
+
+
+def test_the_outcomes_check_is_ninjas_without_its_wrapper(world) -> None:
+    """``plain_adapter`` gives what Ninja's schema gives for the answer's rows and refuses what it refuses."""
+    c = Client()
+    c.force_login(world.users["region"])
+    rows = json.loads(_outcomes(c, world.school.school_id)[1])
+    with_signs = [r for r in rows if r["presentation"]["signs"]]
+    assert with_signs
+    ninja, plain = TypeAdapter(list[OutcomeOut]), plain_adapter(list[OutcomeOut])
+    assert _dumped(plain, rows) == _dumped(ninja, rows)
+    # defaults filled the same way: a sign without its badge and sentences
+    row = with_signs[0]
+    sign = {k: v for k, v in row["presentation"]["signs"][0].items() if k not in ("badge", "sentences")}
+    short = [{**row, "presentation": {**row["presentation"], "signs": [sign]}}]
+    assert _dumped(plain, short) == _dumped(ninja, short)
+    assert _dumped(plain, short)[0]["presentation"]["signs"][0]["sentences"] == []
+    bad = [
+        [{**row, "flagged": "может быть"}],
+        [{k: v for k, v in row.items() if k != "presentation"}],
+        [{**row, "presentation": {**row["presentation"], "facts": [{"label": "Порог"}]}}],
+    ]
+    for wrong in bad:
+        with pytest.raises(ValidationError):
+            ninja.validate_python(wrong)
+        with pytest.raises(ValidationError):
+            plain.validate_python(wrong)
+    with pytest.raises(TypeError):
+        plain_model(_Resolved)

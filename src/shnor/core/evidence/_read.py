@@ -25,7 +25,10 @@ def as_dict(value: Any) -> dict[str, Any]:
 
 def is_num(value: Any) -> bool:
     """A real number (an int or a float, not a flag)."""
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    t = type(value)
+    if t is float or t is int:  # (the JSON's own: no isinstance for them)
+        return True
+    return t is not bool and isinstance(value, int | float)
 
 
 def num(value: Any) -> int | float | None:
@@ -66,6 +69,8 @@ def dicts(value: Any) -> list[dict[str, Any]]:
 
 def value(raw: Any) -> Value:
     """A headline value: arrays become tuples, mappings are kept (key order matters for the words)."""
+    if raw is None:
+        return raw
     if isinstance(raw, list):
         return tuple(raw)
     if isinstance(raw, str | int | float | bool | dict) or raw is None:

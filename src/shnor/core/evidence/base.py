@@ -60,7 +60,7 @@ class Headline:
     def parse(cls, node: Any) -> Headline:
         """The headline keys of a JSON object (absent keys are None)."""
         d = as_dict(node)
-        return cls(**{k: value(d.get(k)) for k in HEADLINE_KEYS})
+        return cls(**{k: value(d[k]) for k in HEADLINE_KEYS if k in d})  # (the others: None)
 
     def items(self) -> list[tuple[str, Value]]:
         """(key, value) pairs in page order, absent ones included."""

@@ -137,9 +137,12 @@ def decide(rec: SignRecord, ev: ObjectivityEvidence) -> tuple[bool, float | None
     return (p is not None and p <= thr), p, thr, "p"
 
 
+_MARK = re.compile(r"(\d)\D*$")
+
+
 def _mark(boundary: Any) -> str | None:
     """The mark of a boundary code: ``min_3`` → «3», ``2/3`` → «3»."""
-    m = re.search(r"(\d)\D*$", str(boundary or ""))
+    m = _MARK.search(str(boundary or ""))
     return m.group(1) if m else None
 
 

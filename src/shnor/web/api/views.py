@@ -10,7 +10,6 @@ from ninja import NinjaAPI, Path, Query
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 from ninja.security import HttpBearer, django_auth
-from pydantic import TypeAdapter
 
 from shnor.web.accounts.selectors import (
     municipalities_visible_to,
@@ -30,6 +29,7 @@ from shnor.web.api.schemas import (
     RunOut,
     SchoolOut,
 )
+from shnor.web.api.validation import plain_adapter
 from shnor.web.apidocs import SiteSwagger
 from shnor.web.apipages import PageRows, Pages
 from shnor.web.councils.api import router as councils_router
@@ -201,7 +201,8 @@ def school_outcomes(
     return HttpResponse(body, content_type="application/json; charset=utf-8")
 
 
-_OUTCOMES = TypeAdapter(list[OutcomeOut])
+#: the outcomes answer's check: ``OutcomeOut``'s fields, without Ninja's wrapper around each object
+_OUTCOMES = plain_adapter(list[OutcomeOut])
 
 
 def _outcomes_json(school: School, run_ids: list[int]) -> bytes:
