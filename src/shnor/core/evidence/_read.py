@@ -73,7 +73,7 @@ def value(raw: Any) -> Value:
         return raw
     if isinstance(raw, list):
         return tuple(raw)
-    if isinstance(raw, str | int | float | bool | dict) or raw is None:
+    if isinstance(raw, str | int | float | bool | dict):
         return raw
     return str(raw)
 
