@@ -106,7 +106,12 @@ def journal_corr_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, 
     groups = (
         _present(inputs, _years(inputs, cfg))
         .filter(pl.col("journal_mark").is_not_null())
-        .select(*key, x=pl.col("primary_score").cast(pl.Int64), j=pl.col("journal_mark").cast(pl.Int64))
+        .select(
+            *UNIT,
+            pl.col("school_id").cast(pl.Categorical),  # (4 bytes a pupil, not the id's text)
+            x=pl.col("primary_score").cast(pl.Int64),
+            j=pl.col("journal_mark").cast(pl.Int64),
+        )
         .with_columns(a=a, b=b)
         .group_by(key)
         .agg(
@@ -119,6 +124,7 @@ def journal_corr_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, 
             sbb=(pl.col("b") * pl.col("b")).sum(),
             sab=(pl.col("a") * pl.col("b")).sum(),
         )
+        .with_columns(pl.col("school_id").cast(pl.String))
         .sort(key)
         .collect()
     )
