@@ -14,7 +14,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils.translation import gettext_lazy
-from ninja import Schema
+from ninja import Field, Schema
 from ninja.responses import NinjaJSONEncoder
 from pydantic import TypeAdapter, ValidationError
 
@@ -108,6 +108,23 @@ def test_kept_outcomes_are_not_given_to_a_user_who_may_not_see_the_school(world)
     school.force_login(world.users["school"])
     assert _outcomes(school, far)[0] == 404
     assert _outcomes(school, world.school.school_id)[0] == 200
+
+
+class _Bounded(Schema):
+    """A schema with constraints on its fields."""
+
+    name: str = Field(min_length=2)
+    share: float = Field(ge=0, le=1)
+
+
+def test_the_plain_check_keeps_a_schemas_constraints() -> None:
+    plain = plain_adapter(list[_Bounded])
+    assert _dumped(plain, [{"name": "ab", "share": 0.5}]) == [{"name": "ab", "share": 0.5}]
+    for wrong in ({"name": "a", "share": 0.5}, {"name": "ab", "share": 1.5}):
+        with pytest.raises(ValidationError):
+            TypeAdapter(list[_Bounded]).validate_python([wrong])
+        with pytest.raises(ValidationError):
+            plain.validate_python([wrong])
 
 
 class _Resolved(Schema):

@@ -5,14 +5,15 @@ pydantic's own), so that a schema can be filled from a model's attributes or its
 methods. A school's outcomes are a few thousand nested objects (facts, signs, charts), all plain
 dicts made by the presenters, and that wrapper was a fifth of the answer's CPU (docs/benchmarks.md,
 «A school's outcomes in the API»). ``plain_adapter`` checks the same fields, types and defaults with
-plain pydantic models made from the schemas: the same answer, the same errors for a wrong one. Only
+plain pydantic models made from the schemas (their constraints too): the same answer, the same errors
+for a wrong one. Only
 for schemas without ``resolve_…`` methods or aliases (``plain_model`` refuses them).
 """
 
 from __future__ import annotations
 
 import types
-from typing import Any, Union, get_args, get_origin
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from ninja import Schema
 from pydantic import BaseModel, TypeAdapter, create_model
@@ -33,7 +34,10 @@ def plain_model(schema: type[Schema]) -> type[BaseModel]:
         if field.alias is not None and field.alias != name:
             raise TypeError(f"{schema.__name__}.{name} has an alias: validate it with Ninja")
         default = ... if field.is_required() else field.get_default(call_default_factory=True)
-        fields[name] = (_plain_type(field.annotation), default)
+        annotation = _plain_type(field.annotation)
+        if field.metadata:  # (constraints such as ``Field(min_length=1)``)
+            annotation = Annotated[(annotation, *field.metadata)]
+        fields[name] = (annotation, default)
     made = _MODELS[schema] = create_model(f"{schema.__name__}Plain", __doc__=schema.__doc__, **fields)
     return made
 
