@@ -6,8 +6,8 @@ methods. A school's outcomes are a few thousand nested objects (facts, signs, ch
 dicts made by the presenters, and that wrapper was a fifth of the answer's CPU (docs/benchmarks.md,
 «A school's outcomes in the API»). ``plain_adapter`` checks the same fields, types and defaults with
 plain pydantic models made from the schemas (their constraints too): the same answer, the same errors
-for a wrong one. Only
-for schemas without ``resolve_…`` methods or aliases (``plain_model`` refuses them).
+for a wrong one. Only for schemas without ``resolve_…`` methods or aliases (``plain_model`` refuses
+them).
 """
 
 from __future__ import annotations
