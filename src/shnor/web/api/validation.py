@@ -3,11 +3,11 @@
 Ninja's ``Schema`` wraps every object it validates in a ``DjangoGetter`` (a Python validator around
 pydantic's own), so that a schema can be filled from a model's attributes or its ``resolve_…``
 methods. A school's outcomes are a few thousand nested objects (facts, signs, charts), all plain
-dicts made by the presenters, and that wrapper was a fifth of the answer's CPU (docs/benchmarks.md,
-«A school's outcomes in the API»). ``plain_adapter`` checks the same fields, types and defaults with
-plain pydantic models made from the schemas (their constraints too): the same answer, the same errors
-for a wrong one. Only for schemas without ``resolve_…`` methods or aliases (``plain_model`` refuses
-them).
+dicts made by the presenters, and that wrapper was a large share of the answer's CPU (measured in
+docs/benchmarks.md, «A school's outcomes in the API»). ``plain_adapter`` checks the same fields, types
+and defaults with plain pydantic models made from the schemas (their constraints too): the same
+answer, the same errors for a wrong one. Only for schemas without ``resolve_…`` methods or aliases
+(``plain_model`` refuses them).
 """
 
 from __future__ import annotations
