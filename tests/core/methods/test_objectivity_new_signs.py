@@ -11,7 +11,7 @@ import pytest
 from shnor.core.config import default_config
 from shnor.core.methods import objectivity
 from shnor.core.methods.base import Inputs
-from shnor.core.methods.objectivity.participation import participation
+from shnor.core.methods.objectivity.participation import _counts, participation
 from shnor.core.methods.objectivity.signs import Unit, lenient_checking
 from shnor.core.methods.objectivity.standing import fluctuation_pooled
 
@@ -130,3 +130,34 @@ def test_the_new_signs_are_told_in_plain_words() -> None:
     )
     assert "7,5 балла больше" in len_[1]
     assert "14 при ожидаемых 10" in len_[1]
+
+
+def _count_rows(with_keys: bool) -> pl.DataFrame:
+    """One school, two years: in 2024 pupil p1 writes both subjects (absent from one), p2 both (absent
+    from both), p1 again in grade 5 (another pupil), and two rows without a key (one absent); in 2023
+    one pupil."""
+    rows = [
+        ("ma", 4, "p1", False), ("ru", 4, "p1", True), ("ma", 4, "p2", True), ("ru", 4, "p2", True),
+        ("ma", 5, "p1", False), ("ma", 4, None, True), ("ru", 4, None, False),
+    ]  # fmt: skip
+    frame = pl.DataFrame(
+        {
+            "procedure": ["vpr"] * 8,
+            "year": [2024] * 7 + [2023],
+            "subject": [r[0] for r in rows] + ["ma"],
+            "grade": [r[1] for r in rows] + [4],
+            "school_id": ["s1"] * 8,
+            "pupil_key": [r[2] for r in rows] + ["q"],
+            "absent": [r[3] for r in rows] + [None],
+        },
+        schema_overrides={"year": pl.Int16, "grade": pl.Int8},
+    )
+    return frame if with_keys else frame.drop("pupil_key")
+
+
+@pytest.mark.parametrize(("with_keys", "rows_2024", "absent_2024"), [(True, 5, 2), (False, 7, 4)])
+def test_participation_counts_a_pupil_once_a_grade(with_keys: bool, rows_2024: int, absent_2024: int) -> None:
+    got = _counts(Inputs(year=2024, results=_count_rows(with_keys).lazy()), [2022, 2023, 2024])
+    by_year = {y: (n, a) for y, n, a in got.select("year", "rows", "absent").iter_rows()}
+    # with keys: p1 and p2 in grade 4 (p2 absent from both), p1 in grade 5, two rows without a key
+    assert by_year == {2024: (rows_2024, absent_2024), 2023: (1, 0)}

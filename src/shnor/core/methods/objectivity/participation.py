@@ -29,20 +29,43 @@ from shnor.core.methods.objectivity.signs.base import _r, null_center_scale
 
 def _counts(inputs: Inputs, years: list[int]) -> pl.DataFrame:
     """Per school and year over its ВПР rows: pupils on the lists (``rows``: a grade's pupil once over its
-    tests) and those absent from every test of theirs (``absent``)."""
-    lf = inputs.results.filter(
+    tests) and those absent from every test of theirs (``absent``).
+
+    A pupil is a ``pupil_key`` within the school, year and grade; a row without one is a pupil of its
+    own. Counted one year and grade at a time: the pupils' keys of three country years grouped at once
+    were the largest memory of the run (docs/benchmarks.md); a year and grade hold a tenth of them."""
+    vpr = inputs.results.filter(
         (pl.col("procedure") == "vpr") & pl.col("year").is_in(years) & pl.col("school_id").is_not_null()
-    ).with_row_index("_row")
-    row = pl.col("_row").cast(pl.String)
-    key = pl.coalesce(pl.col("pupil_key"), row) if "pupil_key" in lf.collect_schema() else row
+    )
+    has_key = "pupil_key" in vpr.collect_schema()
+    parts = vpr.select(pl.col("year").cast(pl.Int64), pl.col("grade").cast(pl.Int64)).unique().collect()
+    counted = [
+        _counts_of(vpr.filter((pl.col("year") == y) & pl.col("grade").eq_missing(g)), has_key)
+        for y, g in parts.sort("year", "grade").iter_rows()
+    ]
+    if not counted:
+        return pl.DataFrame(
+            schema={"school_id": pl.String, "year": pl.Int64, "rows": pl.Int64, "absent": pl.Int64}
+        )
+    return pl.concat(counted).group_by("school_id", "year").agg(pl.col("rows").sum(), pl.col("absent").sum())
+
+
+def _counts_of(lf: pl.LazyFrame, has_key: bool) -> pl.DataFrame:
+    """``_counts`` of one year and grade's rows."""
+    lf = lf.with_row_index("_row")
+    # a pupil: the key, or the row where there is none (a null key and a row number apart)
+    row = pl.when(pl.col("pupil_key").is_null()).then(pl.col("_row")) if has_key else pl.col("_row")
+    key = [pl.col("pupil_key"), row.alias("_row")] if has_key else [row.alias("_row")]
     return (
-        lf.with_columns(
-            pupil=key,
+        lf.select(
+            pl.col("school_id"),
+            pl.col("year").cast(pl.Int64),
+            *key,
             absent=pl.col("absent").fill_null(False),
         )
         # a pupil on the lists of several tests of a grade counts once (absent from every one of them
         # = absent): an ill pupil misses both subjects, and counting rows would double the spread
-        .group_by("school_id", "year", "grade", "pupil")
+        .group_by("school_id", "year", *(["pupil_key"] if has_key else []), "_row")
         .agg(pl.col("absent").all())
         .group_by("school_id", "year")
         .agg(rows=pl.len().cast(pl.Int64), absent=pl.col("absent").sum().cast(pl.Int64))
