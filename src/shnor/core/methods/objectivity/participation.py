@@ -33,7 +33,7 @@ def _counts(inputs: Inputs, years: list[int]) -> pl.DataFrame:
 
     A pupil is a ``pupil_key`` within the school, year and grade; a row without one is a pupil of its
     own. Counted one year and grade at a time: the pupils' keys of three country years grouped at once
-    were the largest memory of the run (docs/benchmarks.md); a year and grade hold a tenth of them."""
+    were the largest memory of the run (docs/benchmarks.md); a year and grade hold only their own."""
     vpr = inputs.results.filter(
         (pl.col("procedure") == "vpr") & pl.col("year").is_in(years) & pl.col("school_id").is_not_null()
     )
