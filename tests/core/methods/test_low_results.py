@@ -12,6 +12,7 @@ import pytest
 from shnor.core.config import default_config
 from shnor.core.methods import low_results
 from shnor.core.methods.base import Inputs
+from shnor.core.methods.low_results_year import assess_year
 from shnor.core.methods.value_added import pupil_scores
 from shnor.core.store import schema
 
@@ -386,3 +387,21 @@ def test_compare_runs_handles_schools_missing_from_one_run():
         "Z": "enters",
     }
     assert "школы нет в прогоне A" in diff.filter(pl.col("school_id") == "Z")["reason"][0]
+
+
+def test_an_earlier_year_without_evidence_gives_the_same_list(region):
+    """``run`` assesses the earlier years only for their list membership: without the evidence the
+    frame is the same and no evidence is made."""
+    results, schools, context = region
+    inputs = Inputs(year=2023, results=results.lazy(), schools=schools, context=context)
+    scores = pupil_scores(results)
+    kw = {"va_config": CFG["value_added"], "social": None, "with_value_added": True}
+    full, ev = assess_year(inputs, scores, 2023, CFG["low_results"], **kw)
+    bare, none = assess_year(inputs, scores, 2023, CFG["low_results"], **kw, with_evidence=False)
+    assert bare.equals(full)
+    assert none == {}
+    assert len(ev) == full.height
+    assert full["low_results"].any()
+    rule, rule_ev = low_results.risk_rule(scores, 2023, CFG["low_results"]["risk_rule"], with_evidence=False)
+    assert rule.equals(low_results.risk_rule(scores, 2023, CFG["low_results"]["risk_rule"])[0])
+    assert rule_ev == {}

@@ -161,6 +161,7 @@ def _assess_years(
             va_config=va_cfg,
             social=soc,
             with_value_added=("value_added" in methods) or y == year,
+            with_evidence=y == year,  # (an earlier year gives only its list membership)
         )
         rows.append(
             frame.select(

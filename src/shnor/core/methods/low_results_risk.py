@@ -129,13 +129,14 @@ def _risk_evidence(
 
 
 def risk_rule(
-    scores: pl.DataFrame, year: int, config: Mapping[str, Any]
+    scores: pl.DataFrame, year: int, config: Mapping[str, Any], *, with_evidence: bool = True
 ) -> tuple[pl.DataFrame, dict[str, dict[str, Any]]]:
     """The Rosobrnadzor risk list for ``year``.
 
     Returns the frame ``school_id, risk_list, branch_year, branch_consecutive, n_over`` for every
     school with a counted procedure in ``year`` or the years before it that the rule looks at,
-    and the evidence per school.
+    and the evidence per school (none without ``with_evidence``: each school's every unit as a row of
+    its evidence is most of the rule's time and memory on a country).
     """
     thr = float(config.get("threshold_percent", 30))
     min_proc = int(config.get("min_procedures", 2))
@@ -152,6 +153,8 @@ def risk_rule(
         ((pl.col("fails") * 100 >= thr * pl.col("n")) & (pl.col("n") >= min_n)).alias("over"),
     )
     out = _risk_frame(u, year, len(years), min_proc, consec)
+    if not with_evidence:
+        return out, {}
     units_by_school = _units_by_school(u, len(years))
     threshold = (
         f"≥ {thr:g} % участников ниже границы «2» в {min_proc} и более процедурах за {year} г."

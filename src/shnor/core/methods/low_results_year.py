@@ -239,8 +239,11 @@ def assess_year(
     va_config: Mapping[str, Any],
     social: pl.DataFrame | None,
     with_value_added: bool,
+    with_evidence: bool = True,
 ) -> tuple[pl.DataFrame, dict[str, dict[str, Any]]]:
-    """All methods for one year: ``school_id, low_results, risk_list, cluster`` + evidence per school."""
+    """All methods for one year: ``school_id, low_results, risk_list, cluster`` + evidence per school
+    (without ``with_evidence`` none, and the risk rule's left unmade: an earlier year's list membership
+    needs only the frame)."""
     methods = support_list_methods(config)
     sl = dict(config.get("support_list", {}))
     combine = str(sl.get("combine", "any"))
@@ -258,7 +261,7 @@ def assess_year(
     if not ids:
         return pl.DataFrame(schema=YEAR_SCHEMA), {}
 
-    risk, ev_risk = risk_rule(scores, year, config.get("risk_rule", {}))
+    risk, ev_risk = risk_rule(scores, year, config.get("risk_rule", {}), with_evidence=with_evidence)
     ind_cfg = dict(config.get("indicators", {}))
     values = indicator_values(scores, year, window, ind_cfg)
     ind, ev_ind = indicator_flags(values, ind_cfg)
@@ -274,6 +277,8 @@ def assess_year(
     )
 
     frame = _combine(ids, (risk, ind, cl, va), means, methods, combine)
+    if not with_evidence:
+        return frame.select("school_id", "low_results", "risk_list", "cluster", "mean_z"), {}
     method_evidence = {"risk_rule": ev_risk, "indicators": ev_ind, "cluster": ev_cl, "value_added": ev_va}
     evidence = _year_evidence(frame, year, keys, method_evidence, va_note, methods, combine, with_value_added)
     return frame.select("school_id", "low_results", "risk_list", "cluster", "mean_z"), evidence
