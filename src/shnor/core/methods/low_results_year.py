@@ -277,8 +277,10 @@ def assess_year(
     )
 
     frame = _combine(ids, (risk, ind, cl, va), means, methods, combine)
+    out = frame.select("school_id", "low_results", "risk_list", "cluster", "mean_z")
     if not with_evidence:
-        return frame.select("school_id", "low_results", "risk_list", "cluster", "mean_z"), {}
+        return out, {}
     method_evidence = {"risk_rule": ev_risk, "indicators": ev_ind, "cluster": ev_cl, "value_added": ev_va}
-    evidence = _year_evidence(frame, year, keys, method_evidence, va_note, methods, combine, with_value_added)
-    return frame.select("school_id", "low_results", "risk_list", "cluster", "mean_z"), evidence
+    return out, _year_evidence(
+        frame, year, keys, method_evidence, va_note, methods, combine, with_value_added
+    )
