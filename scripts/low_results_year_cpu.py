@@ -19,11 +19,7 @@ from bench_method import inputs_from_folder
 from shnor.core.config import default_config
 from shnor.core.methods import value_added
 from shnor.core.methods.low_results_year import assess_year
-
-
-def _rss_mb() -> int:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * 4096 // 2**20
+from shnor_bench.meter import rss_mb
 
 
 def main() -> None:
@@ -37,7 +33,7 @@ def main() -> None:
     for _ in range(2):
         for with_evidence in (True, False):
             gc.collect()
-            before, t0 = _rss_mb(), time.process_time()
+            before, t0 = rss_mb(), time.process_time()
             frame, evidence = assess_year(
                 inputs,
                 scores,
@@ -51,7 +47,7 @@ def main() -> None:
             cpu = time.process_time() - t0
             print(
                 f"{a.year}, evidence {'made' if with_evidence else 'not made'}: {cpu:.1f} CPU s,",
-                f"RSS {before:,} -> {_rss_mb():,} MB, {frame.height} schools, {len(evidence)} evidence",
+                f"RSS {before:,.0f} -> {rss_mb():,.0f} MB, {frame.height} schools, {len(evidence)} evidence",
             )
             del frame, evidence
 

@@ -52,20 +52,20 @@ def _counts(inputs: Inputs, years: list[int]) -> pl.DataFrame:
 
 def _counts_of(lf: pl.LazyFrame, has_key: bool) -> pl.DataFrame:
     """``_counts`` of one year and grade's rows."""
-    lf = lf.with_row_index("_row")
     # a pupil: the key, or the row where there is none (a null key and a row number apart)
-    row = pl.when(pl.col("pupil_key").is_null()).then(pl.col("_row")) if has_key else pl.col("_row")
-    key = [pl.col("pupil_key"), row.alias("_row")] if has_key else [row.alias("_row")]
+    key = pl.col("pupil_key") if has_key else pl.lit(None, dtype=pl.String)
     return (
-        lf.select(
+        lf.with_row_index("_row")
+        .select(
             pl.col("school_id"),
             pl.col("year").cast(pl.Int64),
-            *key,
+            key.alias("pupil"),
+            pl.when(key.is_null()).then(pl.col("_row")).alias("_row"),
             absent=pl.col("absent").fill_null(False),
         )
         # a pupil on the lists of several tests of a grade counts once (absent from every one of them
         # = absent): an ill pupil misses both subjects, and counting rows would double the spread
-        .group_by("school_id", "year", *(["pupil_key"] if has_key else []), "_row")
+        .group_by("school_id", "year", "pupil", "_row")
         .agg(pl.col("absent").all())
         .group_by("school_id", "year")
         .agg(rows=pl.len().cast(pl.Int64), absent=pl.col("absent").sum().cast(pl.Int64))
