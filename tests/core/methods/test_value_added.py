@@ -223,3 +223,40 @@ def test_pupil_scores_and_school_moments_are_the_same_every_time():
     np.testing.assert_allclose(m["ybar"].to_numpy(), want["ybar"].to_numpy(), rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(m["ss"].to_numpy(), want["ss"].to_numpy(), rtol=1e-12)
     assert all(value_added.school_moments(r).equals(m) for r in runs[1:])
+
+
+def test_pupil_scores_of_several_years_and_procedures_are_each_years_in_one_order():
+    """Built one year at a time, the scores of several years and procedures are the same rows as each
+    year's alone, in one order: procedure first, then year (a procedure's rows of every year in turn)."""
+    rng = np.random.default_rng(5)
+    rows = [
+        {
+            "procedure": proc,
+            "year": year,
+            "subject": subj,
+            "grade": 9 if proc == "oge" else 8,
+            "school_id": f"s{rng.integers(0, 6)}",
+            "absent": bool(rng.random() < 0.05),
+            "primary_score": float(rng.integers(0, 20)),
+            "mark": None if rng.random() < 0.3 else int(rng.integers(2, 6)),
+        }
+        for proc in ("vpr", "oge")
+        for year in (2024, 2022, 2023)
+        for subj in ("ma", "ru")
+        for _ in range(25)
+    ]
+    rows += [{**rows[0], "procedure": None}, {**rows[-1], "procedure": None, "year": 2022}]
+    results = schema.conform(pl.DataFrame(rows, infer_schema_length=None), schema.RESULTS).lazy()
+    keys = [*value_added.UNIT, "school_id", "score", "test_score", "fail"]
+    every = value_added.pupil_scores(results)
+    assert every.equals(value_added.pupil_scores(results, years=[2024, 2022, 2023]))
+    assert every.equals(every.sort(keys, nulls_last=True, maintain_order=True))
+    assert every["procedure"].to_list()[:2] == ["oge", "oge"]
+    assert every["procedure"][-1] is None
+    heights = 0
+    for year in (2022, 2023, 2024):
+        alone = value_added.pupil_scores(results, years=[year])
+        assert every.filter(pl.col("year") == year).equals(alone)
+        heights += alone.height
+    assert every.height == heights
+    assert value_added.pupil_scores(results, years=[2019]).height == 0

@@ -61,7 +61,8 @@ def pupil_scores(
 ) -> pl.DataFrame:
     """Present pupils' results with the fail flag and the score standardised per unit.
 
-    Returns ``procedure, year, subject, grade, school_id, score, test_score, fail, z``:
+    Returns ``procedure, year, subject, grade, school_id, score, test_score, fail, z`` (``procedure``
+    and ``subject`` categorical: they compare, filter and sort as text but do not join with text):
 
     - ``score`` is the primary score (the ЕГЭ test score when no primary score is known);
     - ``fail`` is «below the upper bound of mark 2»: ``mark == 2`` when the mark is known, else
@@ -125,12 +126,41 @@ def pupil_scores(
     s2 = (pl.col("score") * pl.col("score")).sum().over(list(UNIT))
     sd = ((s2 - s1 * s1 / k) / (k - 1)).clip(lower_bound=0.0).sqrt()
     z = pl.when(sd > 0).then((pl.col("score") - s1 / k) / sd)
-    return (
-        lf.with_columns(z.alias("z"))
-        .select([*UNIT, "school_id", "score", "test_score", "fail", "z"])
-        .sort([*UNIT, "school_id", "score", "test_score", "fail"], nulls_last=True)
-        .collect()
-    )
+    lf = lf.with_columns(z.alias("z")).select([*UNIT, "school_id", "score", "test_score", "fail", "z"])
+    order = [*UNIT, "school_id", "score", "test_score", "fail"]
+    # One year at a time (a unit lies within one year): sorting three country years at once held
+    # three times the memory of one (6.5 GB for a 1.9 GB frame).
+    wanted = sorted({int(y) for y in years}) if years is not None else _years_of(lf)
+
+    def built(part: pl.LazyFrame) -> pl.DataFrame:
+        # the procedure and subject as categories: as text they were 1.4 GB of three country years' 3.4
+        categories = pl.col("procedure", "subject").cast(pl.Categorical)
+        return part.sort(order, nulls_last=True).with_columns(categories).collect()
+
+    parts = [built(lf.filter(pl.col("year").eq_missing(y))) for y in wanted]
+    if not parts:
+        return built(lf)
+    return _in_procedure_order(parts) if len(parts) > 1 else parts[0]
+
+
+def _years_of(lf: pl.LazyFrame) -> list[int | None]:
+    years = lf.select(pl.col("year").unique()).collect()["year"].to_list()
+    return sorted(y for y in years if y is not None) + [None] * (None in years)
+
+
+def _in_procedure_order(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    """Frames of one year each (sorted, oldest first) as one sorted on procedure, then year: each
+    procedure's rows of every year in turn, as slices (no copy)."""
+    pieces: list[tuple[tuple[bool, str], int, pl.DataFrame]] = []
+    for i, part in enumerate(parts):
+        start = 0
+        for proc, n in part.group_by("procedure", maintain_order=True).len().iter_rows():
+            pieces.append(((proc is None, proc or ""), i, part.slice(start, n)))
+            start += n
+    pieces.sort(key=lambda t: (t[0], t[1]))
+    if not pieces:
+        return parts[0]
+    return pl.concat([p for *_, p in pieces], rechunk=False)
 
 
 def school_moments(scores: pl.DataFrame) -> pl.DataFrame:
