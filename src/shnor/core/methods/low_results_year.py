@@ -89,12 +89,15 @@ def _value_added(
     ev_va: dict[str, dict[str, Any]] = {}
     va_note = None
     va_window = int(va_config.get("window_years", 2))
-    va_scores = scores.filter(pl.col("year").is_between(year - va_window + 1, year))
+    window = scores.lazy().filter(pl.col("year").is_between(year - va_window + 1, year))
     if va_config.get("procedures"):
-        va_scores = va_scores.filter(pl.col("procedure").is_in(list(va_config["procedures"])))
+        window = window.filter(pl.col("procedure").is_in(list(va_config["procedures"])))
     if va_config.get("subjects"):
-        va_scores = va_scores.filter(pl.col("subject").is_in(list(va_config["subjects"])))
-    sids = va_scores["school_id"].unique().sort().to_list()
+        window = window.filter(pl.col("subject").is_in(list(va_config["subjects"])))
+    sids = window.select(pl.col("school_id").unique().sort()).collect().to_series().to_list()
+    # the model reads the pupils' z and school only (a copy of every column of two country years
+    # was the three years' peak)
+    va_scores = window.filter(pl.col("z").is_not_null()).select("school_id", "z").collect()
     try:
         covs, note = value_added.school_covariates(
             inputs.context,

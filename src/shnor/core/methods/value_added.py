@@ -167,7 +167,9 @@ def school_moments(scores: pl.DataFrame) -> pl.DataFrame:
     """Per school (sorted): ``n`` pupils with a ``z``, their mean ``ybar`` and ``ss`` = Σ (z − ybar)²,
     summed in the frame's row order (``pupil_scores``' order is fixed): a Polars ``group_by`` adds in
     an order its threads decide, and the value-added fit moved in the 8th digit from run to run."""
-    data = scores.filter(pl.col("z").is_not_null()).select("school_id", "z")
+    data = scores.select("school_id", "z")
+    if data["z"].null_count():  # (no copy when every pupil has a z)
+        data = data.filter(pl.col("z").is_not_null())
     if data.height == 0:
         return pl.DataFrame(
             schema={"school_id": pl.String, "n": pl.UInt32, "ybar": pl.Float64, "ss": pl.Float64}
@@ -178,7 +180,10 @@ def school_moments(scores: pl.DataFrame) -> pl.DataFrame:
     z = data["z"].to_numpy()
     n = np.bincount(code, minlength=ids.len())
     ybar = np.bincount(code, weights=z, minlength=ids.len()) / n
-    ss = np.bincount(code, weights=(z - ybar[code]) ** 2, minlength=ids.len())
+    dev = ybar[code]  # (z − ybar)² in one array of the pupils' length, not three
+    np.subtract(z, dev, out=dev)
+    np.square(dev, out=dev)
+    ss = np.bincount(code, weights=dev, minlength=ids.len())
     return pl.DataFrame({"school_id": ids, "n": pl.Series(n, dtype=pl.UInt32), "ybar": ybar, "ss": ss})
 
 
@@ -525,8 +530,8 @@ def school_effects_with_evidence(
     level = float(config.get("level", 0.95))
     margin = float(config.get("margin", 0.0))
     min_pupils = int(config.get("min_pupils", 10))
-    data = scores.filter(pl.col("z").is_not_null()).select("school_id", "z")
-    covariates = covariates.join(data.select("school_id").unique(), on="school_id", how="semi")
+    moments = school_moments(scores)
+    covariates = covariates.join(moments.select("school_id"), on="school_id", how="semi")
     note = dict(covariate_note or {})
     covs, collinear = _independent(covariates)
     if collinear:
@@ -538,7 +543,7 @@ def school_effects_with_evidence(
     covariate_note = note
     # every covariate is school-level: the fit needs only school counts, means and the pooled
     # within-school sum of squares (fit_random_intercept_school), not the pupil rows
-    sch = school_moments(data).join(covariates, on="school_id", how="left").sort("school_id")
+    sch = moments.join(covariates, on="school_id", how="left").sort("school_id")
     if sch.height < 2:
         raise ValueError("Недостаточно данных для модели добавленной ценности: нужно не менее двух школ")
     n = sch["n"].to_numpy().astype(float)
