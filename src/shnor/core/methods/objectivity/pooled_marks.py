@@ -101,33 +101,37 @@ def journal_corr_pooled(inputs: Inputs, config: Mapping[str, Any]) -> dict[str, 
     schools = _this_year_schools(inputs)
     key = [*UNIT, "school_id"]
     # per school and test: n, Σx, and the exact sums of the average ranks (half-integers) that give
-    # Spearman's rs — every sum exact, so neither the pupils' order nor Polars' threads change a bit
+    # Spearman's rs — every sum exact, so neither the pupils' order nor Polars' threads change a bit;
+    # one year at a time (a test lies within one year): three country years' pupils ranked at once
+    # were the largest process of the three-year run
     a, b = pl.col("x").rank("average").over(key), pl.col("j").rank("average").over(key)
-    groups = (
-        _present(inputs, _years(inputs, cfg))
-        .filter(pl.col("journal_mark").is_not_null())
-        .select(
-            *UNIT,
-            pl.col("school_id").cast(pl.Categorical),  # (4 bytes a pupil, not the id's text)
-            x=pl.col("primary_score").cast(pl.Int64),
-            j=pl.col("journal_mark").cast(pl.Int64),
-        )
-        .with_columns(a=a, b=b)
-        .group_by(key)
-        .agg(
-            n=pl.len().cast(pl.Int64),
-            s1=pl.col("x").sum(),
-            s2=(pl.col("x") * pl.col("x")).sum(),
-            sa=pl.col("a").sum(),
-            sb=pl.col("b").sum(),
-            saa=(pl.col("a") * pl.col("a")).sum(),
-            sbb=(pl.col("b") * pl.col("b")).sum(),
-            sab=(pl.col("a") * pl.col("b")).sum(),
-        )
-        .with_columns(pl.col("school_id").cast(pl.String))
-        .sort(key)
-        .collect()
-    )
+    groups = pl.concat(
+        [
+            _present(inputs, [year])
+            .filter(pl.col("journal_mark").is_not_null())
+            .select(
+                *UNIT,
+                pl.col("school_id").cast(pl.Categorical),  # (4 bytes a pupil, not the id's text)
+                x=pl.col("primary_score").cast(pl.Int64),
+                j=pl.col("journal_mark").cast(pl.Int64),
+            )
+            .with_columns(a=a, b=b)
+            .group_by(key)
+            .agg(
+                n=pl.len().cast(pl.Int64),
+                s1=pl.col("x").sum(),
+                s2=(pl.col("x") * pl.col("x")).sum(),
+                sa=pl.col("a").sum(),
+                sb=pl.col("b").sum(),
+                saa=(pl.col("a") * pl.col("a")).sum(),
+                sbb=(pl.col("b") * pl.col("b")).sum(),
+                sab=(pl.col("a") * pl.col("b")).sum(),
+            )
+            .with_columns(pl.col("school_id").cast(pl.String))
+            .collect()
+            for year in _years(inputs, cfg)
+        ]
+    ).sort(key)
     if groups.height == 0:
         return _untested(schools, f"нет работ с отметками по журналу (≥ {min_n} участников)")
     unit = groups.select(pl.struct(UNIT).rank("dense") - 1).to_series().to_numpy().astype(np.int64)
