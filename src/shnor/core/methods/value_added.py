@@ -133,7 +133,7 @@ def pupil_scores(
     wanted = sorted({int(y) for y in years}) if years is not None else _years_of(lf)
 
     def built(part: pl.LazyFrame) -> pl.DataFrame:
-        # the procedure and subject as categories: as text they were 1.4 GB of three country years' 3.4
+        # the procedure and subject as categories (as text views, 16 bytes a pupil each)
         categories = pl.col("procedure", "subject").cast(pl.Categorical)
         return part.sort(order, nulls_last=True).with_columns(categories).collect()
 
