@@ -61,8 +61,9 @@ def pupil_scores(
 ) -> pl.DataFrame:
     """Present pupils' results with the fail flag and the score standardised per unit.
 
-    Returns ``procedure, year, subject, grade, school_id, score, test_score, fail, z`` (``procedure``
-    and ``subject`` categorical: they compare, filter and sort as text but do not join with text):
+    Returns ``procedure, year, subject, grade, school_id, score, test_score, fail, z`` — ``procedure``
+    and ``subject`` categorical (they compare, filter and sort as text but do not join with text),
+    ``year``, ``grade`` and ``test_score`` in the RESULTS schema's 16-, 8- and 16-bit integers:
 
     - ``score`` is the primary score (the ЕГЭ test score when no primary score is known);
     - ``fail`` is «below the upper bound of mark 2»: ``mark == 2`` when the mark is known, else
@@ -77,19 +78,19 @@ def pupil_scores(
     """
     lf = results.lazy() if isinstance(results, pl.DataFrame) else results
     if years is not None:
-        lf = lf.filter(pl.col("year").cast(pl.Int32).is_in([int(y) for y in years]))
+        lf = lf.filter(pl.col("year").cast(pl.Int16).is_in([int(y) for y in years]))
     if procedures:
         lf = lf.filter(pl.col("procedure").is_in(list(procedures)))
     if subjects:
         lf = lf.filter(pl.col("subject").is_in(list(subjects)))
     lf = lf.filter(~pl.col("absent").fill_null(False)).select(
         pl.col("procedure"),
-        pl.col("year").cast(pl.Int32),
+        pl.col("year").cast(pl.Int16),
         pl.col("subject"),
-        pl.col("grade").cast(pl.Int32),
+        pl.col("grade").cast(pl.Int8),
         pl.col("school_id"),
         pl.col("primary_score").cast(pl.Float64),
-        pl.col("test_score").cast(pl.Float64),
+        pl.col("test_score").cast(pl.Int16),
         pl.col("mark").cast(pl.Int32),
         pl.col("below_min"),
     )
@@ -98,9 +99,9 @@ def pupil_scores(
             scales.lazy()
             .select(
                 pl.col("procedure"),
-                pl.col("year").cast(pl.Int32),
+                pl.col("year").cast(pl.Int16),
                 pl.col("subject"),
-                pl.col("grade").cast(pl.Int32),
+                pl.col("grade").cast(pl.Int8),
                 pl.col("min_3").cast(pl.Float64),
             )
             .unique(subset=list(UNIT), keep="last")
