@@ -127,8 +127,8 @@ def pupil_scores(
     s2 = (pl.col("score") * pl.col("score")).sum().over(list(UNIT))
     sd = ((s2 - s1 * s1 / k) / (k - 1)).clip(lower_bound=0.0).sqrt()
     z = pl.when(sd > 0).then((pl.col("score") - s1 / k) / sd)
-    lf = lf.with_columns(z.alias("z")).select([*UNIT, "school_id", "score", "test_score", "fail", "z"])
     order = [*UNIT, "school_id", "score", "test_score", "fail"]
+    lf = lf.with_columns(z.alias("z")).select([*order, "z"])
     # One year at a time (a unit lies within one year): three country years sorted at once peaked at
     # 6.5 GB, one at 3 GB.
     wanted = sorted({int(y) for y in years}) if years is not None else _years_of(lf)
