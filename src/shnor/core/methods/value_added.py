@@ -129,8 +129,8 @@ def pupil_scores(
     z = pl.when(sd > 0).then((pl.col("score") - s1 / k) / sd)
     order = [*UNIT, "school_id", "score", "test_score", "fail"]
     lf = lf.with_columns(z.alias("z")).select([*order, "z"])
-    # One year at a time (a unit lies within one year): three country years sorted at once peaked at
-    # 6.5 GB, one at 3 GB.
+    # One year at a time (a unit lies within one year): three country years sorted at once took about
+    # twice the memory of one (docs/benchmarks.md).
     wanted = sorted({int(y) for y in years}) if years is not None else _years_of(lf)
 
     def built(part: pl.LazyFrame) -> pl.DataFrame:
