@@ -1,6 +1,6 @@
 """Time one method alone on a cached benchmark country, without Django.
 
-    python scripts/bench_method.py FOLDER METHOD [N_SCHOOLS] [--profile OUT.prof]
+    python scripts/bench_method.py FOLDER METHOD [N_SCHOOLS] [--profile OUT.prof] [--no-evidence]
 
 FOLDER is a generator cache of ``shnor bench`` (``$SHNOR_HOME/bench/data/country-y1-seed2024``);
 METHOD is a section of the default configuration (fioko, objectivity, low_results, deficits, …);
@@ -65,17 +65,19 @@ def main() -> None:
     ap.add_argument("--year", type=int, default=2024)
     ap.add_argument("--profile", type=Path)
     ap.add_argument("--out", type=Path, help="write the result frame as Parquet")
+    ap.add_argument("--no-evidence", action="store_true", help="evidence=False (as the pipeline)")
     a = ap.parse_args()
     inputs = inputs_from_folder(a.folder, a.year, a.n_schools)
     mod = import_module(f"shnor.core.methods.{a.method}")
     cfg = default_config()[a.method]
+    kwargs = {"evidence": False} if a.no_evidence else {}
     t0 = time.perf_counter()
     if a.profile:
         prof = cProfile.Profile()
-        out = prof.runcall(mod.run, inputs, cfg)
+        out = prof.runcall(mod.run, inputs, cfg, **kwargs)
         prof.dump_stats(a.profile)
     else:
-        out = mod.run(inputs, cfg)
+        out = mod.run(inputs, cfg, **kwargs)
     wall = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     ev = out["evidence"].str.len_bytes().sum() if "evidence" in out.columns else 0

@@ -385,6 +385,22 @@ def test_track_matches_generic_topics_only_by_element() -> None:
 # pupils at risk
 
 
+def test_run_tracks_against_last_years_full_deficits_though_it_leaves_out_their_classes() -> None:
+    from shnor.core.demo import DemoConfig, generate
+    from shnor.core.methods.base import Inputs
+
+    d = generate(DemoConfig(seed=1, size="municipality"))
+    inp = Inputs(year=2024, results=d.results.lazy(), tasks=d.tasks, scales=d.scales, schools=d.schools)
+    prev = dm.deficits(inp, CFG, year=2023)
+    assert prev.filter(pl.col("unit") == "class").height > 0  # last year has class rows to leave out
+    expected = dm.track(dm.deficits(inp, CFG), prev)
+    out = dm.run(inp, CFG, evidence=False)
+    assert out.select("persists_grade", "persists_cohort").equals(
+        expected.select("persists_grade", "persists_cohort")
+    )
+    assert out["persists_grade"].any()  # something to agree on
+
+
 def test_pupils_at_risk_with_weakest_skills_and_groups() -> None:
     rng = np.random.default_rng(4)
     others = [results_frame(random_scores_fixed(rng, 20, 0.75), [f"N{k}"] * 20, ["А"] * 20) for k in range(5)]

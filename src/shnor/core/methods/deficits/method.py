@@ -12,7 +12,7 @@ from shnor.core.methods.deficits.evidence import _evidence_column
 from shnor.core.methods.deficits.schemas import OUTPUT_SCHEMA, TABLE_SCHEMA
 from shnor.core.methods.deficits.settings import _section
 from shnor.core.methods.deficits.table import _table_parts
-from shnor.core.methods.deficits.tracking import track
+from shnor.core.methods.deficits.tracking import TRACKED, track
 from shnor.core.recommendations import Library, attach, shipped_library
 from shnor.core.store import schema
 
@@ -38,6 +38,19 @@ def deficits(
     return attach(d, lib, max_entries=int(sec["recommendations"]["max_per_deficit"]))
 
 
+def _previous(
+    inputs: Inputs, sec: Mapping[str, Any], clusters: pl.DataFrame | None, library: Library
+) -> pl.DataFrame:
+    """Last year's school deficits, only the columns ``track`` reads.
+
+    A school's verdict does not depend on its classes' rows (the comparison groups sum the schools),
+    and ``track`` follows only schools, so the classes are left out of last year's table.
+    """
+    units = [u for u in sec["units"] if u == "school"]
+    prev = deficits(inputs, {**sec, "units": units}, year=inputs.year - 1, clusters=clusters, library=library)
+    return prev.select(TRACKED)
+
+
 def run(
     inputs: Inputs,
     config: Mapping[str, Any] | None = None,
@@ -57,8 +70,7 @@ def run(
     lib = library or shipped_library()
     cur = deficits(inputs, sec, clusters=clusters, library=lib, table=table)
     if bool(sec["tracking"].get("enabled", True)):
-        prev = deficits(inputs, sec, year=inputs.year - 1, clusters=clusters, library=lib)
-        cur = track(cur, prev, lib)
+        cur = track(cur, _previous(inputs, sec, clusters, lib), lib)
     else:
         cur = cur.with_columns(
             pl.lit(None, dtype=pl.Boolean).alias("persists_grade"),

@@ -6,6 +6,9 @@ import polars as pl
 
 from shnor.core.recommendations import Library, shipped_library
 
+#: The columns of last year's deficits that ``track`` reads.
+TRACKED = ["school_id", "procedure", "subject", "grade", "year", "unit", "dimension", "element", "topic"]
+
 
 def _match_keys(frame: pl.DataFrame, library: Library) -> pl.DataFrame:
     """``_ek``: dimension:element; ``_tk``: specific library topic, else dimension:element for
