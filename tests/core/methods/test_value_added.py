@@ -223,6 +223,12 @@ def test_pupil_scores_and_school_moments_are_the_same_every_time():
     np.testing.assert_allclose(m["ybar"].to_numpy(), want["ybar"].to_numpy(), rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(m["ss"].to_numpy(), want["ss"].to_numpy(), rtol=1e-12)
     assert all(value_added.school_moments(r).equals(m) for r in runs[1:])
+    # a lazy filter of the scores (as the low results pass their window) gives the same moments
+    part = pl.col("school_id") != s["school_id"][0]
+    lazy = value_added.school_moments(s.lazy().filter(part))
+    assert lazy.height == m.height - 1
+    assert lazy.equals(value_added.school_moments(s.filter(part)))
+    assert value_added.school_moments(s.lazy().filter(pl.lit(False))).height == 0
 
 
 def test_pupil_scores_of_several_years_and_procedures_are_each_years_in_one_order():

@@ -47,7 +47,7 @@ def _school_means(
     s = scores.lazy().filter(pl.col("year").is_between(year - window + 1, year) & pl.col("z").is_not_null())
     if procedures:
         s = s.filter(pl.col("procedure").is_in(list(procedures)))
-    m = value_added.school_moments(s.select("school_id", "z").collect())  # (the same to the bit every run)
+    m = value_added.school_moments(s)  # (the same to the bit every run)
     return m.select("school_id", pl.col("ybar").alias("value"), pl.col("n").cast(pl.Int64))
 
 
@@ -95,9 +95,9 @@ def _value_added(
     if va_config.get("subjects"):
         window = window.filter(pl.col("subject").is_in(list(va_config["subjects"])))
     sids = window.select(pl.col("school_id").unique().sort()).collect().to_series().to_list()
-    # the model reads the pupils' z and school only (a copy of every column of two country years
-    # was the three years' peak)
-    va_scores = window.filter(pl.col("z").is_not_null()).select("school_id", "z").collect()
+    # the model reads the pupils' z and school only, lazily (a copy of every column of two country
+    # years was the three years' peak)
+    va_scores = window.filter(pl.col("z").is_not_null()).select("school_id", "z")
     try:
         covs, note = value_added.school_covariates(
             inputs.context,

@@ -164,21 +164,23 @@ def _in_procedure_order(parts: list[pl.DataFrame]) -> pl.DataFrame:
     return pl.concat([p for *_, p in pieces], rechunk=False)
 
 
-def school_moments(scores: pl.DataFrame) -> pl.DataFrame:
+def school_moments(scores: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
     """Per school (sorted): ``n`` pupils with a ``z``, their mean ``ybar`` and ``ss`` = Σ (z − ybar)²,
     summed in the frame's row order (``pupil_scores``' order is fixed): a Polars ``group_by`` adds in
-    an order its threads decide, and the value-added fit moved in the 8th digit from run to run."""
-    data = scores.select("school_id", "z")
-    if data["z"].null_count():  # (no copy when every pupil has a z)
-        data = data.filter(pl.col("z").is_not_null())
-    if data.height == 0:
+    an order its threads decide, and the value-added fit moved in the 8th digit from run to run.
+
+    ``scores`` may be lazy (a filter of the pupil scores): only each pupil's school code and z are
+    then made, never a copy of the selected pupils' school ids."""
+    data = scores.lazy().select("school_id", "z").filter(pl.col("z").is_not_null())
+    ids = data.select(pl.col("school_id").unique()).collect().to_series().sort()
+    if ids.len() == 0:
         return pl.DataFrame(
             schema={"school_id": pl.String, "n": pl.UInt32, "ybar": pl.Float64, "ss": pl.Float64}
         )
-    ids = data["school_id"].unique().sort()
     # each school's position among the sorted ids (an Enum of them: a third of ranking 14 M strings)
-    code = data["school_id"].cast(pl.Enum(ids.to_list())).to_physical().cast(pl.Int64).to_numpy()
-    z = data["z"].to_numpy()
+    coded = data.select(pl.col("school_id").cast(pl.Enum(ids.to_list())).to_physical(), "z").collect()
+    code = coded["school_id"].to_numpy()
+    z = coded["z"].to_numpy()
     n = np.bincount(code, minlength=ids.len())
     ybar = np.bincount(code, weights=z, minlength=ids.len()) / n
     dev = ybar[code]  # (z − ybar)² in one array of the pupils' length, not three
@@ -520,7 +522,7 @@ def school_effects(
 
 
 def school_effects_with_evidence(
-    scores: pl.DataFrame,
+    scores: pl.DataFrame | pl.LazyFrame,
     covariates: pl.DataFrame,
     config: Mapping[str, Any],
     *,
