@@ -5,6 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# no per-example deadline: a property test asserts behaviour, not speed (a slow or busy machine
+# otherwise fails an example that took over 200 ms)
+hypothesis_settings.register_profile("shnor", deadline=None)
+hypothesis_settings.load_profile("shnor")
 
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "real"
 
