@@ -95,9 +95,6 @@ def _value_added(
     if va_config.get("subjects"):
         window = window.filter(pl.col("subject").is_in(list(va_config["subjects"])))
     sids = window.select(pl.col("school_id").unique().sort()).collect().to_series().to_list()
-    # the model reads the pupils' z and school only, lazily (a copy of every column of two country
-    # years was the three years' peak)
-    va_scores = window.filter(pl.col("z").is_not_null()).select("school_id", "z")
     try:
         covs, note = value_added.school_covariates(
             inputs.context,
@@ -107,8 +104,9 @@ def _value_added(
             sids,
             special_kinds=list(va_config.get("special_kinds", value_added.SPECIAL_KINDS)),
         )
+        # the window stays lazy: the model reads only each pupil's school and z (school_moments)
         va, _fit, va_evidence = value_added.school_effects_with_evidence(
-            va_scores, covs, va_config, covariate_note=note
+            window, covs, va_config, covariate_note=note
         )
     except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
         va_note = f"модель добавленной ценности не построена: {exc}"
