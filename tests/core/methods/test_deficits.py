@@ -381,10 +381,6 @@ def test_track_matches_generic_topics_only_by_element() -> None:
     assert same["persists_grade"].to_list() == [True, False]
 
 
-# ---------------------------------------------------------------------------------------------
-# pupils at risk
-
-
 def test_run_tracks_against_last_years_full_deficits_though_it_leaves_out_their_classes() -> None:
     from shnor.core.demo import DemoConfig, generate
     from shnor.core.methods.base import Inputs
@@ -399,6 +395,10 @@ def test_run_tracks_against_last_years_full_deficits_though_it_leaves_out_their_
         expected.select("persists_grade", "persists_cohort")
     )
     assert out["persists_grade"].any()  # something to agree on
+
+
+# ---------------------------------------------------------------------------------------------
+# pupils at risk
 
 
 def test_pupils_at_risk_with_weakest_skills_and_groups() -> None:
